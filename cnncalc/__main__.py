@@ -1,0 +1,3 @@
+from cnncalc.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,75 @@
+"""The integer arithmetic every layer rule is written in.
+
+Rules compute with ``+ - * //`` and the helpers below only: never ``/``,
+``math.floor`` or an ``if`` on a dimension's value. Python ints then give exact
+counts on the numeric path, and the same code accepts sympy expressions on the
+symbolic path. Nothing here imports sympy: a helper that meets a value that is
+not a plain ``int`` or ``bool`` hands it to :mod:`cnncalc.symbolic`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, TypeAlias
+
+from cnncalc.errors import RuleError
+
+if TYPE_CHECKING:
+    from sympy import Expr
+
+    Dim: TypeAlias = int | Expr
+else:
+    Dim: TypeAlias = int
+"""A size or a count: a Python ``int``, or on the symbolic path a sympy expression."""
+
+Shape: TypeAlias = tuple[Dim, ...]
+"""A tensor shape without the batch axis, channels first: ``(C, H, W)`` or ``(N,)``."""
+
+
+def ceil_div(a: Dim, b: Dim) -> Dim:
+    """``ceil(a / b)`` for integers, exact for any size: ``-((-a) // b)``."""
+    return -((-a) // b)
+
+
+def prod(values: Iterable[Dim]) -> Dim:
+    """The product of ``values`` (1 for none); serves 1-, 2- and 3-D alike."""
+    return math.prod(values)
+
+
+def require(condition: object, field: str | None, message: str) -> None:
+    """Raise :class:`RuleError` unless ``condition`` holds.
+
+    On the numeric path ``condition`` is a ``bool``. A symbolic condition that
+    cannot be decided here is left to the symbolic path to record.
+    """
+    if condition is True:
+        return
+    if condition is False:
+        raise RuleError(field, message)
+    from cnncalc.symbolic import require_symbolic
+
+    require_symbolic(condition, field, message)
+
+
+def where(condition: object, if_true: Dim, if_false: Dim) -> Dim:
+    """``if_true`` when ``condition`` holds else ``if_false``; a Piecewise for symbols."""
+    if condition is True:
+        return if_true
+    if condition is False:
+        return if_false
+    from cnncalc.symbolic import piecewise
+
+    return piecewise(condition, if_true, if_false)
+
+
+def divides(divisor: Dim, value: Dim) -> object:
+    """Whether ``divisor`` divides ``value``: a ``bool`` for ints, a condition for symbols.
+
+    (``sympy.Mod(n, g) == 0`` is a structural comparison and would say False.)
+    """
+    if type(divisor) is int and type(value) is int:
+        return value % divisor == 0
+    from cnncalc.symbolic import divides_symbolic
+
+    return divides_symbolic(divisor, value)

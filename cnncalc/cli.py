@@ -1,0 +1,174 @@
+"""The ``cnncalc`` command line.
+
+``cnncalc SPEC`` prints the analysis; ``cnncalc check SPEC...`` verifies the
+numbers in specs' ``expect`` blocks; ``cnncalc conventions`` lists the FLOP
+conventions. Exit codes: 0 success, 1 a failed check, 2 bad input or usage,
+130 interrupted.
+
+Only argparse is imported at start-up: ``--help`` and ``--version`` load no
+pydantic, rich or yaml; each command imports what it needs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+
+from cnncalc import __version__
+
+EXIT_OK, EXIT_CHECK_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+CONVENTION_NAMES = ("connections", "macs", "flops", "torchinfo", "ptflops")
+FORMAT_NAMES = ("table", "json", "csv", "markdown")
+
+DESCRIPTION = """\
+Static analysis of a convolutional network described in YAML: for every layer
+and in total, the output shape, trainable and non-trainable parameters, MACs,
+FLOPs under a named convention, neurons and connections, as exact integers.
+
+commands:
+  cnncalc SPEC [options]        analyse SPEC and print the report
+  cnncalc check SPEC [SPEC...]  check the numbers in each spec's 'expect' block
+  cnncalc conventions           list the FLOP conventions and their sources
+
+exit codes: 0 ok, 1 a check failed, 2 bad input, 130 interrupted
+"""
+
+
+def _analyze_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cnncalc",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("spec", help="the network spec (YAML or JSON)")
+    parser.add_argument(
+        "-f", "--format", choices=FORMAT_NAMES, default="table", help="report format (table)"
+    )
+    parser.add_argument(
+        "-c",
+        "--convention",
+        choices=CONVENTION_NAMES,
+        help="FLOP convention of the FLOPs column (default: the spec's, else connections)",
+    )
+    parser.add_argument("-o", "--output", help="write the report to this file")
+    parser.add_argument("-V", "--version", action="version", version=f"cnncalc {__version__}")
+    return parser
+
+
+def _check_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cnncalc check",
+        description="Check every number in the specs' 'expect' blocks (flops under "
+        "each spec's convention). Exit 1 if any differs.",
+    )
+    parser.add_argument("specs", nargs="+", metavar="SPEC")
+    return parser
+
+
+def _conventions_parser() -> argparse.ArgumentParser:
+    return argparse.ArgumentParser(
+        prog="cnncalc conventions", description="List the FLOP conventions."
+    )
+
+
+def run_analyze(argv: Sequence[str]) -> int:
+    args = _analyze_parser().parse_args(argv)
+    from cnncalc.api import analyze
+
+    report = analyze(args.spec, args.convention)
+    if args.format == "table" and args.output is None:
+        from cnncalc.render.table_format import print_table
+
+        print_table(report)
+        return EXIT_OK
+    from cnncalc.render import render
+
+    text = render(report, args.format)
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        with open(args.output, "w", encoding="utf-8") as file:
+            file.write(text)
+    return EXIT_OK
+
+
+def run_check(argv: Sequence[str]) -> int:
+    args = _check_parser().parse_args(argv)
+    from cnncalc.api import analyze, load
+    from cnncalc.errors import SpecError
+    from cnncalc.expect import check
+
+    status = EXIT_OK
+    for path in args.specs:
+        try:
+            spec = load(path)
+            checked, mismatches = check(spec, analyze(spec))
+        except SpecError as error:
+            print(f"error: {error}", file=sys.stderr)
+            status = max(status, EXIT_BAD_INPUT)
+            continue
+        if not spec.expect:
+            print(f"{path}: no 'expect' block: nothing to check")
+        elif mismatches:
+            status = max(status, EXIT_CHECK_FAILED)
+            print(f"{path}: {len(mismatches)} of {checked} expected numbers differ")
+            for m in mismatches:
+                print(f"  {m.target} {m.metric}: expected {_show(m.expected)}, got {_show(m.got)}")
+        else:
+            print(f"{path}: all {checked} expected numbers match")
+    return status
+
+
+def _show(value: object) -> str:
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, tuple):
+        return "[" + ", ".join(str(v) for v in value) + "]"
+    return str(value)
+
+
+def run_conventions(argv: Sequence[str]) -> int:
+    _conventions_parser().parse_args(argv)
+    from cnncalc.conventions import CONVENTIONS, DEFAULT_CONVENTION
+
+    for convention, info in CONVENTIONS.items():
+        default = " (default)" if convention is DEFAULT_CONVENTION else ""
+        print(f"{convention}{default}\n  {info.definition}\n  source: {info.source}")
+    return EXIT_OK
+
+
+COMMANDS: dict[str, Callable[[Sequence[str]], int]] = {
+    "check": run_check,
+    "conventions": run_conventions,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    command = COMMANDS.get(args[0], run_analyze) if args else run_analyze
+    if command is not run_analyze:
+        args = args[1:]
+    try:
+        return command(args)
+    except SystemExit as exit_:  # argparse: --help, --version, usage errors
+        code = exit_.code
+        return code if isinstance(code, int) else EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("cnncalc: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (cnncalc spec | head -1): stop quietly.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
+    except Exception as error:
+        from cnncalc.errors import CnncalcError
+
+        if isinstance(error, CnncalcError):
+            print(f"error: {error}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        raise

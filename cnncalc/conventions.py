@@ -1,0 +1,61 @@
+"""Named FLOP conventions: what one "operation" is, and whose count it matches.
+
+Peers disagree on what a FLOP is, and their users most often cannot tell
+whether a number is MACs or FLOPs. cnncalc computes every convention for every
+layer and prints which one a report's ``flops`` column uses. Each layer rule
+states its count under each convention; the README has the per-layer table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Convention(StrEnum):
+    """The FLOP conventions cnncalc can count under (``--convention NAME``)."""
+
+    CONNECTIONS = "connections"
+    MACS = "macs"
+    FLOPS = "flops"
+    TORCHINFO = "torchinfo"
+    PTFLOPS = "ptflops"
+
+
+@dataclass(frozen=True, slots=True)
+class ConventionInfo:
+    """One sentence saying what the convention counts, and its source."""
+
+    definition: str
+    source: str
+
+
+CONVENTIONS: dict[Convention, ConventionInfo] = {
+    Convention.CONNECTIONS: ConventionInfo(
+        "one per weight use and one per bias, (c_in·k·k + 1) per conv output; "
+        "a pooling output costs k·k+1",
+        "LeCun et al. 1998; seed 000, where 计算量 = 连接数",
+    ),
+    Convention.MACS: ConventionInfo(
+        "one per multiply-accumulate of a weight; biases, activations, pooling and "
+        "normalisation cost nothing",
+        "fvcore for conv and linear",
+    ),
+    Convention.FLOPS: ConventionInfo(
+        "two per multiply-accumulate (a multiply and an add); biases, activations, "
+        "pooling and normalisation cost nothing",
+        "PyTorch FlopCounterMode",
+    ),
+    Convention.TORCHINFO: ConventionInfo(
+        "multiply-accumulates plus one per bias use; layers without parameters cost nothing",
+        "torchinfo Mult-Adds",
+    ),
+    Convention.PTFLOPS: ConventionInfo(
+        "multiply-accumulates plus one per bias use, one per ReLU output, one per pooling "
+        "input, two per batch-norm element",
+        "ptflops, pytorch backend",
+    ),
+}
+
+DEFAULT_CONVENTION = Convention.CONNECTIONS
+"""The documents' counting: LeNet-5-style exercises are what most users bring."""

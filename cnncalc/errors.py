@@ -1,0 +1,92 @@
+"""Errors cnncalc reports to its users.
+
+Every problem with a spec becomes one :class:`SpecError` carrying a location
+(``loc``, the path of keys into the spec, as pydantic reports it) and, once the
+loader has resolved it, the file, line, layer and field. ``str(error)`` is the
+one line the CLI prints; nothing here ever renders the offending input whole.
+"""
+
+from __future__ import annotations
+
+Loc = tuple[str | int, ...]
+
+
+class CnncalcError(Exception):
+    """Base class of every error cnncalc raises on purpose."""
+
+
+class SpecError(CnncalcError):
+    """A spec that cannot be analysed, located as precisely as the input allows."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        loc: Loc = (),
+        source: str | None = None,
+        line: int | None = None,
+        layer: str | None = None,
+        field: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.loc = loc
+        self.source = source
+        self.line = line
+        self.layer = layer
+        self.field = field
+
+    def __str__(self) -> str:
+        where = self.source or "<spec>"
+        if self.line is not None:
+            where += f":{self.line}"
+        parts = [where]
+        if self.layer is not None:
+            parts.append(f"layer {self.layer}")
+        if self.field is not None:
+            parts.append(f"field '{self.field}'")
+        return ": ".join(parts) + ": " + self.message
+
+
+class RuleError(CnncalcError):
+    """Raised by a layer rule when its input cannot pass through the layer.
+
+    ``field`` names the spec field at fault (``kernel``, ``groups``); the
+    analysis turns this into a located :class:`SpecError`.
+    """
+
+    def __init__(self, field: str | None, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def show_value(value: object, limit: int = 40) -> str:
+    """A short, bounded rendering of a user's value for an error message.
+
+    Values are never rendered whole: a megabyte string or an alias-expanded
+    structure must not hang the error path.
+    """
+    if isinstance(value, (dict, list, tuple)):
+        kind = type(value).__name__
+        try:
+            size = len(value)
+        except TypeError:  # pragma: no cover - defensive
+            size = -1
+        if isinstance(value, dict):
+            return f"a mapping with {size} key{'s' if size != 1 else ''}"
+        if size <= 4 and all(isinstance(v, (int, str, float, bool)) for v in value):
+            text = "[" + ", ".join(show_value(v, 12) for v in value) + "]"
+            return text if len(text) <= limit else f"a {kind} of {size} items"
+        return f"a {kind} of {size} item{'s' if size != 1 else ''}"
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 128:
+        # str() of a huge int is quadratic (and capped at 4300 digits): estimate.
+        return f"an integer of about {int(value.bit_length() * 0.30103) + 1} digits"
+    text = repr(value) if isinstance(value, str) else str(value)
+    if value is None:
+        text = "null"
+    elif isinstance(value, bool):
+        text = "true" if value else "false"
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return text

@@ -1,0 +1,51 @@
+"""The JSON report: a stable contract for scripts.
+
+``{"name", "convention", "layers": [{"name", "type", "output_shape", <metrics>}],
+"totals": {<metrics>}}``, every count a JSON integer. Extensions beyond that
+contract: ``input_shape``, ``output_shape``, ``params`` and ``flops_by_convention``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import fields
+from typing import Any
+
+from cnncalc.analysis import METRICS, Counts, Report
+from cnncalc.arith import Dim
+from cnncalc.rules import Flops
+
+
+def _number(value: Dim) -> int | str:
+    return value if isinstance(value, int) else str(value)
+
+
+def _metrics(counts: Counts, flops: Flops) -> dict[str, Any]:
+    data: dict[str, Any] = {name: _number(counts.metric(name)) for name in METRICS}
+    data["flops_by_convention"] = {f.name: _number(getattr(flops, f.name)) for f in fields(flops)}
+    return data
+
+
+def to_dict(report: Report) -> dict[str, Any]:
+    """The report as plain JSON-ready data."""
+    return {
+        "name": report.name,
+        "convention": report.convention.value,
+        "input_shape": [_number(d) for d in report.input_shape],
+        "output_shape": [_number(d) for d in report.output_shape],
+        "layers": [
+            {
+                "name": layer.name,
+                "type": layer.type,
+                "output_shape": [_number(d) for d in layer.output_shape],
+                **_metrics(layer, layer.flops_by_convention),
+            }
+            for layer in report.layers
+        ],
+        "totals": _metrics(report.totals, report.flops_by_convention),
+    }
+
+
+def render(report: Report) -> str:
+    """The report as indented JSON."""
+    return json.dumps(to_dict(report), indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,21 @@
+"""One rule per layer family, registered by IR node type.
+
+Importing this package registers every rule; :func:`rule_for` finds a node's.
+"""
+
+from cnncalc.rules import activation, conv, dense, normalization, passthrough, pooling
+from cnncalc.rules.base import NO_FLOPS, Flops, LayerCounts, registered_node_types, rule_for
+
+__all__ = [
+    "NO_FLOPS",
+    "Flops",
+    "LayerCounts",
+    "activation",
+    "conv",
+    "dense",
+    "normalization",
+    "passthrough",
+    "pooling",
+    "registered_node_types",
+    "rule_for",
+]

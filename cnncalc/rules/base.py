@@ -1,0 +1,93 @@
+"""What a rule returns, and the registry that maps each IR node type to its rule."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+from typing import Any, TypeVar
+
+from cnncalc.arith import Dim, Shape
+from cnncalc.conventions import Convention
+from cnncalc.ir import Node
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Flops:
+    """A layer's operation count under every named :class:`Convention`.
+
+    Every field is required, so a rule cannot forget a convention, and adding a
+    convention makes every rule that does not state it fail to type-check.
+    """
+
+    connections: Dim
+    macs: Dim
+    flops: Dim
+    torchinfo: Dim
+    ptflops: Dim
+
+    def __getitem__(self, convention: Convention) -> Dim:
+        value: Dim = getattr(self, convention.value)
+        return value
+
+    def __add__(self, other: Flops) -> Flops:
+        return Flops(
+            **{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)}
+        )
+
+
+NO_FLOPS = Flops(connections=0, macs=0, flops=0, torchinfo=0, ptflops=0)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LayerCounts:
+    """Every metric of one layer, as its rule computes it.
+
+    ``neurons`` are the output activations the layer creates and
+    ``connections`` the paper's count (one per weight use plus one per bias).
+    Layers that only pass values through (activations, dropout, flatten,
+    normalisation) create no neurons and no connections: the paper folds the
+    squashing function into the unit.
+    """
+
+    output_shape: Shape
+    trainable_params: Dim = 0
+    non_trainable_params: Dim = 0
+    neurons: Dim = 0
+    connections: Dim = 0
+    flops: Flops = NO_FLOPS
+
+    @property
+    def macs(self) -> Dim:
+        """Multiply-accumulates of weights (bias not counted): the ``macs`` convention."""
+        return self.flops.macs
+
+
+N = TypeVar("N", bound=Node)
+Rule = Callable[[N, Shape], LayerCounts]
+
+_RULES: dict[type[Any], Callable[[Any, Shape], LayerCounts]] = {}
+
+
+def rule(node_type: type[N]) -> Callable[[Rule[N]], Rule[N]]:
+    """Register the decorated function as the one rule for ``node_type``."""
+
+    def register(function: Rule[N]) -> Rule[N]:
+        if node_type in _RULES:
+            raise RuntimeError(f"two rules registered for {node_type.__name__}")
+        _RULES[node_type] = function
+        return function
+
+    return register
+
+
+def rule_for(node: Node) -> Callable[[Any, Shape], LayerCounts]:
+    """The rule registered for ``node``'s type."""
+    try:
+        return _RULES[type(node)]
+    except KeyError:
+        raise NotImplementedError(f"no rule registered for {type(node).__name__}") from None
+
+
+def registered_node_types() -> frozenset[type[Any]]:
+    """The IR node types that have a rule (for the completeness test)."""
+    return frozenset(_RULES)

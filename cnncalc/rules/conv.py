@@ -1,0 +1,79 @@
+"""Convolution, in any number of spatial dimensions, with groups or a connection table."""
+
+from __future__ import annotations
+
+from cnncalc.arith import Dim, Shape, divides, prod, require
+from cnncalc.errors import RuleError
+from cnncalc.ir import ConnectionTable, Conv
+from cnncalc.rules.activation import activation_flops
+from cnncalc.rules.base import Flops, LayerCounts, rule
+from cnncalc.rules.window import output_sizes, split_input
+
+
+@rule(Conv)
+def convolution(node: Conv, input_shape: Shape) -> LayerCounts:
+    """Counts of a convolution with ``c_in`` input maps and ``c_out = filters``.
+
+    - output size per axis: ``floor((n + 2p - d(k-1) - 1)/s) + 1``
+    - trainable params: ``(c_in·k_h·k_w/g + 1)·c_out`` (seed 000: ``(a·k·k+1)·b``);
+      with a connection table, ``Σ_j (|inputs_j|·k_h·k_w + 1)`` (LeNet-5 C3: 1,516)
+    - MACs: weights × output positions (bias not counted)
+    - connections: ``(c_in·k_h·k_w/g + 1)·c_out·h_out·w_out``, one per weight use
+      and one per bias (LeNet-5 C1: ``(5·5+1)·6·28·28 = 122,304``)
+    - neurons: ``c_out·h_out·w_out``
+    """
+    rank = len(node.kernel)
+    in_channels, spatial = split_input(input_shape, rank, f"conv{rank}d")
+    out_spatial = output_sizes(spatial, node.kernel, node.stride, node.padding, node.dilation)
+    kernel_size = prod(node.kernel)
+    if node.connection_table is None:
+        require(
+            divides(node.groups, in_channels),
+            "groups",
+            f"groups={node.groups} must divide the {in_channels} input channels",
+        )
+        require(
+            divides(node.groups, node.filters),
+            "groups",
+            f"groups={node.groups} must divide the {node.filters} filters",
+        )
+        weights = in_channels // node.groups * kernel_size * node.filters
+    else:
+        weights = _table_inputs(node.connection_table, node.filters, in_channels) * kernel_size
+    biases: Dim = node.filters if node.bias else 0
+    positions = prod(out_spatial)
+    outputs = node.filters * positions
+    macs = weights * positions
+    connections = macs + biases * positions
+    return LayerCounts(
+        output_shape=(node.filters, *out_spatial),
+        trainable_params=weights + biases,
+        neurons=outputs,
+        connections=connections,
+        flops=Flops(
+            connections=connections,
+            macs=macs,
+            flops=2 * macs,
+            torchinfo=connections,
+            ptflops=connections,
+        )
+        + activation_flops(node.activation, outputs),
+    )
+
+
+def _table_inputs(table: ConnectionTable, filters: Dim, in_channels: Dim) -> int:
+    """Total number of (output map, input map) pairs in a connection table."""
+    if len(table) != filters:
+        raise RuleError(
+            "connections",
+            f"the connection table has {len(table)} rows but the layer has {filters} filters",
+        )
+    for row in table:
+        for index in row:
+            require(
+                index < in_channels,
+                "connections",
+                f"input map {index} does not exist: the input has {in_channels} maps "
+                f"(indices 0 to {in_channels - 1})",
+            )
+    return sum(len(row) for row in table)

@@ -1,0 +1,77 @@
+"""Fully connected layers and LeNet-5's RBF output layer."""
+
+from __future__ import annotations
+
+from cnncalc.arith import Dim, Shape
+from cnncalc.errors import RuleError
+from cnncalc.ir import RBF, Dense
+from cnncalc.rules.activation import activation_flops
+from cnncalc.rules.base import Flops, LayerCounts, rule
+from cnncalc.rules.window import format_shape
+
+
+def _flat_size(input_shape: Shape, layer: str) -> Dim:
+    if len(input_shape) != 1:
+        raise RuleError(
+            None,
+            f"{layer} needs a flat input, got {format_shape(input_shape)}: "
+            "add a flatten layer before it",
+        )
+    return input_shape[0]
+
+
+@rule(Dense)
+def dense(node: Dense, input_shape: Shape) -> LayerCounts:
+    """Counts of a dense layer of ``m`` units on ``n`` inputs.
+
+    - trainable params: ``(n + 1)·m`` (seed 000's F6: ``(120+1)·84 = 10,164``)
+    - MACs: ``n·m``; connections: ``(n + 1)·m``, one per weight and bias
+    - neurons: ``m``
+    """
+    inputs = _flat_size(input_shape, "dense")
+    weights = inputs * node.units
+    biases: Dim = node.units if node.bias else 0
+    params = weights + biases
+    return LayerCounts(
+        output_shape=(node.units,),
+        trainable_params=params,
+        neurons=node.units,
+        connections=params,
+        flops=Flops(
+            connections=params,
+            macs=weights,
+            flops=2 * weights,
+            torchinfo=params,
+            ptflops=params,
+        )
+        + activation_flops(node.activation, node.units),
+    )
+
+
+@rule(RBF)
+def rbf(node: RBF, input_shape: Shape) -> LayerCounts:
+    """Counts of LeNet-5's Euclidean RBF units, ``y_i = Σ_j (x_j − w_ij)²``.
+
+    - params: ``n·m``, fixed by hand in the paper, hence non-trainable unless
+      ``trainable: true``; no bias
+    - connections and MACs: ``n·m`` (one squared difference accumulated per
+      connection; the paper's total of 340,908 connections includes OUTPUT's 840)
+    - neurons: ``m``
+    """
+    inputs = _flat_size(input_shape, "rbf")
+    weights = inputs * node.units
+    return LayerCounts(
+        output_shape=(node.units,),
+        trainable_params=weights if node.trainable else 0,
+        non_trainable_params=0 if node.trainable else weights,
+        neurons=node.units,
+        connections=weights,
+        # No torch module: peers would see a bias-free linear layer.
+        flops=Flops(
+            connections=weights,
+            macs=weights,
+            flops=2 * weights,
+            torchinfo=weights,
+            ptflops=weights,
+        ),
+    )

@@ -1,0 +1,66 @@
+"""Max, average and LeNet-5's trainable (subsampling) pooling."""
+
+from __future__ import annotations
+
+from cnncalc.arith import Shape, prod, require
+from cnncalc.ir import Pool, PoolKind
+from cnncalc.rules.activation import activation_flops
+from cnncalc.rules.base import Flops, LayerCounts, rule
+from cnncalc.rules.window import output_sizes, split_input
+
+
+@rule(Pool)
+def pooling(node: Pool, input_shape: Shape) -> LayerCounts:
+    """Counts of pooling a ``k_h×k_w`` window over each of ``c`` maps.
+
+    - output size: as convolution, with PyTorch's ``ceil_mode`` or Keras's ``same``
+    - subsampling (LeCun et al. 1998): ``(1+1)·c`` trainable params (a coefficient
+      and a bias per map), ``k·k`` MACs and ``(k·k+1)`` connections per output
+      (S2: ``(2·2+1)·6·14·14 = 5,880``)
+    - max and average pooling: no parameters, ``k·k`` connections per output
+    - the documents' operation count is ``(k·k+1)`` per output for every pooling
+      (seed 000: ``k·k−1`` comparisons, a multiply and a bias)
+    """
+    rank = len(node.kernel)
+    channels, spatial = split_input(input_shape, rank, f"{node.kind.value} pooling")
+    if node.padding != "same":
+        for k, (before, after) in zip(node.kernel, node.padding, strict=True):
+            require(
+                2 * before <= k and 2 * after <= k,
+                "padding",
+                f"padding {max(before, after)} is more than half the pooling window {k}",
+            )
+    out_spatial = output_sizes(
+        spatial, node.kernel, node.stride, node.padding, ceil_mode=node.ceil_mode
+    )
+    window = prod(node.kernel)
+    outputs = channels * prod(out_spatial)
+    input_elements = prod(input_shape)
+    if node.kind is PoolKind.SUBSAMPLING:
+        params = 2 * channels
+        macs = window * outputs
+        connections = (window + 1) * outputs
+        # No torch module exists: torchinfo would see a conv with one shared weight
+        # per map; ptflops an average pooling followed by a per-map scale and bias.
+        torchinfo = connections
+        ptflops = input_elements + 2 * outputs
+    else:
+        params = 0
+        macs = 0
+        connections = window * outputs
+        torchinfo = 0
+        ptflops = input_elements
+    return LayerCounts(
+        output_shape=(channels, *out_spatial),
+        trainable_params=params,
+        neurons=outputs,
+        connections=connections,
+        flops=Flops(
+            connections=(window + 1) * outputs,
+            macs=macs,
+            flops=2 * macs,
+            torchinfo=torchinfo,
+            ptflops=ptflops,
+        )
+        + activation_flops(node.activation, outputs),
+    )

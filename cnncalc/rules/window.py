@@ -1,0 +1,66 @@
+"""Sliding-window geometry shared by convolution and pooling rules."""
+
+from __future__ import annotations
+
+from cnncalc.arith import Dim, Shape, ceil_div, require, where
+from cnncalc.errors import RuleError
+from cnncalc.ir import Padding
+
+
+def split_input(input_shape: Shape, rank: int, layer: str) -> tuple[Dim, Shape]:
+    """``(channels, spatial)`` of a channels-first input with ``rank`` spatial axes."""
+    if len(input_shape) != rank + 1:
+        axes = {1: "(channels, length)", 2: "(channels, height, width)"}.get(
+            rank, f"(channels, {rank} spatial axes)"
+        )
+        flat = " (a flattened input has lost its spatial axes)" if len(input_shape) == 1 else ""
+        raise RuleError(
+            None, f"{layer} needs a {axes} input, got {format_shape(input_shape)}{flat}"
+        )
+    return input_shape[0], input_shape[1:]
+
+
+def format_shape(shape: Shape) -> str:
+    """``(6, 28, 28)`` style, for messages."""
+    return "(" + ", ".join(str(d) for d in shape) + (",)" if len(shape) == 1 else ")")
+
+
+def output_sizes(
+    spatial: Shape,
+    kernel: tuple[Dim, ...],
+    stride: tuple[Dim, ...],
+    padding: Padding,
+    dilation: tuple[Dim, ...] | None = None,
+    *,
+    ceil_mode: bool = False,
+) -> Shape:
+    """Output size of each spatial axis of a sliding window.
+
+    ``floor((n + p_before + p_after - d(k-1) - 1) / s) + 1`` (PyTorch's
+    ``Conv2d``/``MaxPool2d`` documentation; ``(n-k+1)`` for the documents'
+    stride-1 unpadded case). ``ceil_mode`` rounds up instead, but drops a last
+    window that would start in the right padding, as PyTorch's
+    ``pooling_output_shape`` does. Keras's ``same`` gives ``ceil(n / s)``.
+    Raises :class:`RuleError` when the window does not fit its padded input.
+    """
+    dilation = dilation or (1,) * len(kernel)
+    if padding == "same":
+        return tuple(ceil_div(n, s) for n, s in zip(spatial, stride, strict=True))
+    sizes: list[Dim] = []
+    for n, k, s, (before, after), d in zip(spatial, kernel, stride, padding, dilation, strict=True):
+        extent = d * (k - 1) + 1
+        padded = n + before + after
+        dilated = f" (dilated to {extent})" if d != 1 else ""
+        require(
+            extent <= padded,
+            "kernel",
+            f"kernel {k}{dilated} is larger than its padded input {padded}",
+        )
+        if ceil_mode:
+            size = ceil_div(padded - extent, s) + 1
+            # PyTorch: the last window must start inside the input or the left padding.
+            size = where((size - 1) * s >= n + before, size - 1, size)
+        else:
+            size = (padded - extent) // s + 1
+        sizes.append(size)
+    return tuple(sizes)

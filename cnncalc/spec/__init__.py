@@ -1,0 +1,59 @@
+"""The user-facing spec: YAML (or a dict, or Python objects) → validated :class:`NetworkSpec`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from cnncalc.errors import SpecError
+from cnncalc.spec import layers
+from cnncalc.spec.diagnostics import from_validation_error, locate
+from cnncalc.spec.network import Expectation, NetworkSpec
+from cnncalc.spec.source import SourceMap, decode, load_yaml, max_bytes
+
+__all__ = [
+    "Expectation",
+    "NetworkSpec",
+    "SourceMap",
+    "layers",
+    "parse_spec",
+    "read_spec",
+    "read_spec_text",
+]
+
+_TOP_LEVEL_HINT = "a mapping with 'input' and 'layers'"
+
+
+def parse_spec(data: object, source_map: SourceMap | None = None) -> NetworkSpec:
+    """Validate plain data (a loaded YAML document or a dict) into a :class:`NetworkSpec`."""
+    if not isinstance(data, Mapping):
+        what = "empty" if data is None else f"a {type(data).__name__}"
+        error = SpecError(f"the spec must be {_TOP_LEVEL_HINT}; this one is {what}")
+        raise locate(error, data, source_map)
+    try:
+        spec = NetworkSpec.model_validate(data)
+    except ValidationError as validation_error:
+        raise locate(from_validation_error(validation_error, data), data, source_map) from None
+    except SpecError as error:
+        raise locate(error, data, source_map) from None
+    spec._source_map = source_map
+    return spec
+
+
+def read_spec_text(text: str, source: str = "<string>") -> NetworkSpec:
+    """Parse a spec from YAML text."""
+    source_map = SourceMap(source, text)
+    return parse_spec(load_yaml(text, source), source_map)
+
+
+def read_spec(path: str | Path) -> NetworkSpec:
+    """Read and parse a spec file (YAML or JSON)."""
+    source = str(path)
+    try:
+        with open(path, "rb") as file:
+            raw = file.read(max_bytes() + 1)
+    except OSError as error:
+        raise SpecError(f"cannot read the spec: {error.strerror or error}", source=source) from None
+    return read_spec_text(decode(raw, source), source)

@@ -1,0 +1,153 @@
+"""Turning a pydantic ``ValidationError`` into one located :class:`SpecError`.
+
+pydantic's own ``str(error)`` renders the input, which hangs on an alias bomb
+and buries the point in a list; here the first error becomes one sentence with
+its file, line, layer and field, and a suggestion where a name was mistyped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
+
+from cnncalc.errors import Loc, SpecError, show_value
+from cnncalc.spec.fields import suggest
+from cnncalc.spec.layers import LAYER_TYPES
+from cnncalc.spec.network import Expectation, NetworkSpec
+from cnncalc.spec.source import SourceMap
+
+
+def from_validation_error(error: ValidationError, data: object) -> SpecError:
+    """The first error of ``error`` as a :class:`SpecError` (not yet given a line)."""
+    details = error.errors(include_url=False, include_context=True)
+    detail = details[0]
+    loc = _user_loc(tuple(detail["loc"]), data)
+    message = _message(detail, loc, data)
+    if len(details) > 1:
+        message += f" (and {len(details) - 1} more error{'s' if len(details) > 2 else ''})"
+    return SpecError(message, loc=loc)
+
+
+def locate(error: SpecError, data: object, source_map: SourceMap | None) -> SpecError:
+    """Fill in the file, line, layer and field of ``error`` from its ``loc``."""
+    if source_map is not None:
+        error.source = source_map.source
+        if error.line is None:
+            error.line = source_map.line_of(error.loc)
+    if error.layer is None and len(error.loc) >= 2 and error.loc[0] == "layers":
+        error.layer = describe_layer(error.loc[1], data)
+    if error.field is None:
+        error.field = _field_name(error.loc)
+    return error
+
+
+def describe_layer(index: object, data: object) -> str:
+    """``3 'C3' (conv2d)``: the layer's 1-based position, name and type, as far as known."""
+    if not isinstance(index, int):
+        return str(index)
+    label = str(index + 1)
+    layer = _get(data, ("layers", index))
+    if isinstance(layer, Mapping):
+        name, kind = layer.get("name"), layer.get("type")
+        if isinstance(name, str):
+            label += f" '{name}'"
+        if isinstance(kind, str):
+            label += f" ({kind})"
+    elif isinstance(layer, BaseModel):
+        label += f" '{getattr(layer, 'name', None)}' ({getattr(layer, 'type', '?')})"
+    return label
+
+
+def _field_name(loc: Loc) -> str | None:
+    rest = loc[2:] if loc[:1] == ("layers",) and len(loc) >= 2 else loc
+    if not rest:
+        return None
+    text = str(rest[0])
+    for part in rest[1:]:
+        text += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return text
+
+
+def _user_loc(loc: Loc, data: object) -> Loc:
+    """pydantic's loc without the discriminator tag it inserts after a layer's index."""
+    if len(loc) >= 3 and loc[0] == "layers" and isinstance(loc[1], int):
+        layer = _get(data, loc[:2])
+        if isinstance(layer, Mapping) and layer.get("type") == loc[2]:
+            return loc[:2] + loc[3:]
+    return loc
+
+
+def _get(data: object, loc: Loc) -> object:
+    for part in loc:
+        if isinstance(data, Mapping) and part in data:
+            data = data[part]
+        elif isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
+            data = data[part]
+        else:
+            return None
+    return data
+
+
+def _model_fields(loc: Loc, data: object) -> list[str]:
+    """Field names of the model that owns the last key of ``loc``."""
+    model: type[BaseModel] = NetworkSpec
+    if len(loc) >= 3 and loc[0] == "layers":
+        layer = _get(data, loc[:2])
+        kind = layer.get("type") if isinstance(layer, Mapping) else None
+        model = LAYER_TYPES.get(kind, NetworkSpec) if isinstance(kind, str) else NetworkSpec
+    elif len(loc) >= 3 and loc[0] == "expect":
+        model = Expectation
+    return list(model.model_fields)
+
+
+_TEMPLATES = {
+    "missing": "required field is missing",
+    "int_type": "expected an integer, got {got}",
+    "int_parsing": "expected an integer, got {got}",
+    "int_from_float": "expected an integer, got {got}",
+    "bool_type": "expected true or false, got {got}",
+    "bool_parsing": "expected true or false, got {got}",
+    "string_type": "expected a non-empty string, got {got}",
+    "string_too_short": "expected a non-empty string, got {got}",
+    "float_type": "expected a number, got {got}",
+    "float_parsing": "expected a number, got {got}",
+    "model_type": "expected a mapping, got {got}",
+    "dict_type": "expected a mapping, got {got}",
+    "greater_than_equal": "expected a number ≥ {ge}, got {got}",
+    "enum": "expected {expected}, got {got}",
+    "literal_error": "expected {expected}, got {got}",
+}
+"""Messages for pydantic's error types, by type; ``{got}`` is the bounded input."""
+
+
+def _message(detail: ErrorDetails, loc: Loc, data: object) -> str:
+    kind = detail["type"]
+    ctx: dict[str, Any] = dict(detail.get("ctx") or {})
+    got = show_value(detail.get("input"))
+    if kind == "union_tag_invalid":
+        tag = str(ctx.get("tag", ""))
+        return f"unknown layer type '{tag}'{suggest(tag, list(LAYER_TYPES))}; " + _known_types()
+    if kind == "union_tag_not_found":
+        return "missing 'type': " + _known_types()
+    if kind == "extra_forbidden":
+        name = str(loc[-1])
+        where = "metric" if loc[:1] == ("expect",) else "field"
+        return f"unknown {where}{suggest(name, _model_fields(loc, data))}"
+    if loc[:1] == ("layers",) and len(loc) <= 2 and kind in ("model_type", "dict_type"):
+        return f"expected a layer (a mapping with 'type'), got {got}"
+    if loc == ("layers",):
+        return f"expected a non-empty list of layers, got {got}"
+    if kind.startswith("cnncalc"):
+        return detail["msg"]
+    template = _TEMPLATES.get(kind)
+    if template is not None:
+        return template.format(got=got, **ctx)
+    text = detail["msg"]
+    return f"{text[:1].lower()}{text[1:]}, got {got}"
+
+
+def _known_types() -> str:
+    return "expected one of " + ", ".join(LAYER_TYPES)

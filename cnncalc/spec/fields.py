@@ -1,0 +1,204 @@
+"""Field types of the spec: what users may write, normalised to what the IR holds.
+
+Each type is one ``Annotated`` alias with a single validator, so a bad value
+gets one clear message ("expected a positive integer or [height, width], got
+-5") instead of one error per branch of a union.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable
+from typing import Annotated, Literal, TypeAlias
+
+from pydantic import BeforeValidator, Field
+from pydantic_core import PydanticCustomError
+
+from cnncalc.errors import show_value
+from cnncalc.ir import Activation, AxisPadding, ConnectionTable
+from cnncalc.spec.tables import CONNECTION_TABLES
+
+AXIS_NAMES = {1: ["length"], 2: ["height", "width"], 3: ["depth", "height", "width"]}
+
+
+def _fail(expected: str, value: object) -> PydanticCustomError:
+    return PydanticCustomError(
+        "cnncalc_value",
+        "expected {expected}, got {got}",
+        {"expected": expected, "got": show_value(value)},
+    )
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _count(value: object) -> int:
+    if _is_int(value) and value >= 1:  # type: ignore[operator]
+        return value  # type: ignore[return-value]
+    raise _fail("a positive integer", value)
+
+
+Count: TypeAlias = Annotated[int, BeforeValidator(_count, json_schema_input_type=int), Field(ge=1)]
+"""A positive integer: a number of filters, units, groups or maps."""
+
+
+def _shape(value: object) -> tuple[int, ...]:
+    if isinstance(value, list | tuple) and value and all(_is_int(v) and v >= 1 for v in value):
+        return tuple(value)
+    raise _fail("a list of positive integers, channels first ([channels, height, width])", value)
+
+
+InputShape: TypeAlias = Annotated[
+    tuple[int, ...], BeforeValidator(_shape, json_schema_input_type=list[int])
+]
+"""The input tensor's shape without the batch axis, channels first."""
+
+
+def per_axis(rank: int, minimum: int = 1) -> Callable[[object], tuple[int, ...]]:
+    """A validator accepting ``k`` or ``[k_1, ..., k_rank]``, returning a ``rank``-tuple."""
+    names = ", ".join(AXIS_NAMES[rank])
+    kind = "a positive integer" if minimum >= 1 else "a non-negative integer"
+    expected = kind if rank == 1 else f"{kind} or [{names}]"
+
+    def parse(value: object) -> tuple[int, ...]:
+        if _is_int(value) and value >= minimum:  # type: ignore[operator]
+            return (value,) * rank  # type: ignore[return-value]
+        if (
+            isinstance(value, list | tuple)
+            and len(value) == rank
+            and all(_is_int(v) and v >= minimum for v in value)
+        ):
+            return tuple(value)
+        raise _fail(expected, value)
+
+    return parse
+
+
+Axes2d: TypeAlias = Annotated[
+    tuple[int, ...], BeforeValidator(per_axis(2), json_schema_input_type=int | list[int])
+]
+"""A positive size per spatial axis, ``k`` or ``[k_h, k_w]`` (kernel, stride, dilation)."""
+
+
+def padding_parser(rank: int) -> Callable[[object], tuple[AxisPadding, ...] | Literal["same"]]:
+    """A validator for ``valid``, ``same``, ``p``, ``[p_h, p_w]`` or ``[[t, b], [l, r]]``."""
+    names = AXIS_NAMES[rank]
+    single = per_axis(rank, minimum=0)
+    pairs = ", ".join(f"[{n}_before, {n}_after]" for n in names)
+    expected = f"'valid', 'same', a non-negative integer, [{', '.join(names)}] or [{pairs}]"
+
+    def parse(value: object) -> tuple[AxisPadding, ...] | Literal["same"]:
+        if value == "same":
+            return "same"
+        if value == "valid":
+            return ((0, 0),) * rank
+        if (
+            isinstance(value, list | tuple)
+            and len(value) == rank
+            and all(
+                isinstance(axis, list | tuple)
+                and len(axis) == 2
+                and all(_is_int(p) and p >= 0 for p in axis)
+                for axis in value
+            )
+        ):
+            return tuple((axis[0], axis[1]) for axis in value)
+        try:
+            return tuple((p, p) for p in single(value))
+        except PydanticCustomError:
+            raise _fail(expected, value) from None
+
+    return parse
+
+
+Padding2d: TypeAlias = Annotated[
+    tuple[tuple[int, int], ...] | Literal["same"],
+    BeforeValidator(
+        padding_parser(2),
+        json_schema_input_type=Literal["valid", "same"] | int | list[int] | list[list[int]],
+    ),
+]
+
+
+def suggest(word: str, choices: list[str]) -> str:
+    """`` (did you mean 'x'?)`` when ``word`` is close to one of ``choices``."""
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+_NO_ACTIVATION = ("linear", "none", "identity")
+
+
+def _activation(value: object) -> Activation | None:
+    if value is None or value in _NO_ACTIVATION:
+        return None
+    if isinstance(value, str):
+        try:
+            return Activation(value.lower())
+        except ValueError:
+            names = [a.value for a in Activation]
+            raise PydanticCustomError(
+                "cnncalc_value",
+                "unknown activation {got}{hint}; expected one of {names}",
+                {
+                    "got": show_value(value),
+                    "hint": suggest(value.lower(), names),
+                    "names": ", ".join([*names, "linear"]),
+                },
+            ) from None
+    raise _fail("an activation name such as 'relu'", value)
+
+
+ActivationName: TypeAlias = Annotated[
+    Activation | None,
+    BeforeValidator(_activation, json_schema_input_type=str | None),
+]
+"""An activation applied to the layer's outputs, Keras style; ``linear`` means none."""
+
+
+def _connections(value: object) -> ConnectionTable | None:
+    if isinstance(value, str):
+        if value == "full":
+            return None
+        if value in CONNECTION_TABLES:
+            return CONNECTION_TABLES[value]
+        names = ["full", *CONNECTION_TABLES]
+        raise PydanticCustomError(
+            "cnncalc_value",
+            "unknown connection table {got}{hint}; expected one of {names} or a list of "
+            "input-map lists, one per output map",
+            {"got": show_value(value), "hint": suggest(value, names), "names": ", ".join(names)},
+        )
+    if isinstance(value, list | tuple) and value:
+        rows: list[tuple[int, ...]] = []
+        for row in value:
+            if not (
+                isinstance(row, list | tuple)
+                and row
+                and all(_is_int(i) and i >= 0 for i in row)
+                and len(set(row)) == len(row)
+            ):
+                raise _fail(
+                    "a list of distinct input-map indices (0, 1, ...) for each output map",
+                    row,
+                )
+            rows.append(tuple(row))
+        return tuple(rows)
+    raise _fail("'full', 'lenet5' or a list of input-map lists, one per output map", value)
+
+
+Connections: TypeAlias = Annotated[
+    ConnectionTable | None,
+    BeforeValidator(_connections, json_schema_input_type=str | list[list[int]]),
+]
+"""Which input maps each output map reads: ``full`` (default), ``lenet5`` or a list."""
+
+
+def _rate(value: object) -> float:
+    if isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value < 1:
+        return float(value)
+    raise _fail("a rate between 0 (inclusive) and 1 (exclusive)", value)
+
+
+Rate: TypeAlias = Annotated[float, BeforeValidator(_rate, json_schema_input_type=float)]

@@ -1,0 +1,129 @@
+"""The whole spec: name, input shape, layers, FLOP convention and expectations."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Annotated, Self
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+
+from cnncalc import ir
+from cnncalc.conventions import DEFAULT_CONVENTION, Convention
+from cnncalc.errors import SpecError
+from cnncalc.spec.fields import InputShape, suggest
+from cnncalc.spec.layers import AnyLayer, LayerSpec
+
+if TYPE_CHECKING:
+    from cnncalc.spec.source import SourceMap
+
+TOTAL = "total"
+"""The ``expect`` key for the network's totals (so no layer may be named so)."""
+
+NonNegative = Annotated[int, Field(ge=0, strict=True)]
+
+
+class Expectation(BaseModel):
+    """Numbers a source gives for one layer or for the totals; checked by ``cnncalc check``.
+
+    ``flops`` is checked under the spec's ``convention``.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
+
+    output_shape: InputShape | None = None
+    trainable_params: NonNegative | None = None
+    non_trainable_params: NonNegative | None = None
+    params: NonNegative | None = None
+    macs: NonNegative | None = None
+    flops: NonNegative | None = None
+    neurons: NonNegative | None = None
+    connections: NonNegative | None = None
+
+
+class NetworkSpec(BaseModel):
+    """A network as the user describes it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
+
+    name: str = Field(default="network", description="The network's name, shown in reports.")
+    source: str | None = Field(
+        default=None, description="Where the architecture and expected numbers come from."
+    )
+    input: InputShape = Field(description="Input shape, channels first: [channels, height, width].")
+    convention: Convention = Field(
+        default=DEFAULT_CONVENTION,
+        description="FLOP convention of the report's flops column and of expect's flops.",
+    )
+    layers: list[AnyLayer] = Field(min_length=1, description="The layers, input to output.")
+    expect: dict[str, Expectation] = Field(
+        default_factory=dict,
+        description="Numbers from the source, per layer name or 'total'; checked by "
+        "'cnncalc check'.",
+    )
+
+    _source_map: SourceMap | None = PrivateAttr(default=None)
+
+    @model_validator(mode="after")
+    def _check_names(self) -> Self:
+        names = layer_names(self.layers)
+        for key in self.expect:
+            if key != TOTAL and key not in names:
+                raise SpecError(
+                    f"no layer is named '{key}'{suggest(key, [*names, TOTAL])}",
+                    loc=("expect", key),
+                )
+        return self
+
+    @property
+    def layer_names(self) -> list[str]:
+        """Each layer's name, generated as ``<type>_<n>`` where the spec gives none."""
+        return layer_names(self.layers)
+
+    def to_ir(self) -> ir.Network:
+        """The IR of this network: normalised nodes with resolved names."""
+        return ir.Network(
+            name=self.name,
+            input_shape=self.input,
+            layers=tuple(
+                ir.Layer(name=name, type=layer.kind, op=layer.to_ir(), index=index)
+                for index, (name, layer) in enumerate(
+                    zip(self.layer_names, self.layers, strict=True)
+                )
+            ),
+        )
+
+
+def layer_names(layers: Sequence[LayerSpec]) -> list[str]:
+    """Given names kept, missing ones generated Keras style (``conv2d_1``, ``conv2d_2``).
+
+    Raises :class:`SpecError` on a duplicate or reserved name.
+    """
+    given: dict[str, int] = {}
+    for index, layer in enumerate(layers):
+        if layer.name is None:
+            continue
+        if layer.name == TOTAL:
+            raise SpecError(
+                f"'{TOTAL}' is reserved for the totals in 'expect'; choose another name",
+                loc=("layers", index, "name"),
+            )
+        if layer.name in given:
+            raise SpecError(
+                f"duplicate layer name '{layer.name}' (layer {given[layer.name] + 1} has it too)",
+                loc=("layers", index, "name"),
+            )
+        given[layer.name] = index
+    counters: Counter[str] = Counter()
+    names: list[str] = []
+    for layer in layers:
+        if layer.name is not None:
+            names.append(layer.name)
+            continue
+        while True:
+            counters[layer.kind] += 1
+            candidate = f"{layer.kind}_{counters[layer.kind]}"
+            if candidate not in given:
+                break
+        names.append(candidate)
+    return names

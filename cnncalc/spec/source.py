@@ -1,0 +1,301 @@
+"""Loading a spec file safely, and mapping a location in it back to a line.
+
+The loader is PyYAML's C parser (libyaml) under a Python composer and a
+constructor that builds plain data only:
+
+- no tag constructs an object: only maps, sequences, strings, integers,
+  floats, booleans and null exist (``!!python/...`` is an error; nothing runs);
+- YAML 1.2 core scalars: ``yes``/``on``/``no`` stay strings, ``017`` is 17,
+  ``1:30`` is a string, ``1e3`` is a float;
+- duplicate keys are an error, not last-wins;
+- the file size, the nesting depth and the size of the alias-expanded tree
+  are bounded before anything walks the data. libyaml's own composer is C
+  recursion that segfaults on ~25,000 nested brackets; the Python composer
+  here counts depth instead. An alias bomb loads cheaply as shared
+  references but would hang anything that walks it, so its expanded size is
+  computed over shared nodes first.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from typing import Any, ClassVar
+
+import yaml
+from yaml.composer import Composer
+from yaml.constructor import ConstructorError, SafeConstructor
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.resolver import BaseResolver
+
+from cnncalc.errors import Loc, SpecError
+
+try:
+    from yaml._yaml import CParser as _Parser
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    from yaml.parser import Parser
+    from yaml.reader import Reader
+    from yaml.scanner import Scanner
+
+    class _Parser(Reader, Scanner, Parser):  # type: ignore[no-redef]
+        def __init__(self, stream: str) -> None:
+            Reader.__init__(self, stream)
+            Scanner.__init__(self)
+            Parser.__init__(self)
+
+
+DEFAULT_MAX_BYTES = 16 * 1024 * 1024
+"""Largest spec file read by default (16 MiB; a 10,000-layer chain is about 0.7 MB)."""
+MAX_DEPTH = 64
+"""Deepest nesting of mappings and sequences (a spec needs about 5)."""
+MAX_NODES = 2_000_000
+"""Most values the document may hold once aliases are expanded."""
+
+
+class _Resolver(BaseResolver):
+    """YAML 1.2 core schema implicit types (PyYAML implements YAML 1.1)."""
+
+
+_Resolver.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+_Resolver.add_implicit_resolver(
+    "tag:yaml.org,2002:int",
+    re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$"),
+    list("-+0123456789"),
+)
+_Resolver.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(
+        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+    ),
+    list("-+0123456789."),
+)
+_Resolver.add_implicit_resolver(
+    "tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""]
+)
+_Resolver.add_implicit_resolver("tag:yaml.org,2002:merge", re.compile(r"^(?:<<)$"), ["<"])
+
+
+class _Constructor(SafeConstructor):
+    """Plain data only, and no duplicate keys."""
+
+    yaml_constructors: ClassVar[dict[Any, Any]] = {}  # PyYAML's registry, replaced whole
+
+    def construct_yaml_int(self, node: ScalarNode) -> int:
+        text = str(self.construct_scalar(node))
+        base = {"0o": 8, "0x": 16}.get(text[:2], 10)
+        digits = text[2:] if base != 10 else text
+        if len(digits) > 4000:
+            raise ConstructorError(None, None, "integer too large", node.start_mark)
+        return int(digits, base)
+
+    def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[object, Node] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            if not isinstance(key_node, ScalarNode):
+                raise ConstructorError(
+                    None, None, "a key must be a plain value, not a list or mapping",
+                    key_node.start_mark,
+                )  # fmt: skip
+            key = (key_node.tag, key_node.value)
+            if key in seen:
+                first = seen[key].start_mark.line + 1
+                raise ConstructorError(
+                    None, None, f"duplicate key '{key_node.value}' (first given on line {first})",
+                    key_node.start_mark,
+                )  # fmt: skip
+            seen[key] = key_node
+        return super().construct_mapping(node, deep=deep)
+
+    def reject_tag(self, node: Node) -> None:
+        raise ConstructorError(
+            None, None,
+            f"the tag '{node.tag}' is not allowed: a spec holds plain data only",
+            node.start_mark,
+        )  # fmt: skip
+
+
+for _tag, _construct in {
+    "tag:yaml.org,2002:null": SafeConstructor.construct_yaml_null,
+    "tag:yaml.org,2002:bool": SafeConstructor.construct_yaml_bool,
+    "tag:yaml.org,2002:int": _Constructor.construct_yaml_int,
+    "tag:yaml.org,2002:float": SafeConstructor.construct_yaml_float,
+    "tag:yaml.org,2002:str": SafeConstructor.construct_yaml_str,
+    "tag:yaml.org,2002:seq": SafeConstructor.construct_yaml_seq,
+    "tag:yaml.org,2002:map": SafeConstructor.construct_yaml_map,
+    None: _Constructor.reject_tag,
+}.items():
+    _Constructor.add_constructor(_tag, _construct)  # type: ignore[type-var]
+
+
+class _Loader(Composer, _Parser, _Constructor, _Resolver):
+    """libyaml's parser, a depth-bounded Python composer, a plain-data constructor."""
+
+    def __init__(self, text: str) -> None:
+        _Parser.__init__(self, text)
+        Composer.__init__(self)
+        _Constructor.__init__(self)
+        _Resolver.__init__(self)
+        self.depth = 0
+
+    def compose_node(self, parent: Node | None, index: int) -> Node | None:
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                event = self.peek_event()
+                raise SpecError(
+                    f"nesting deeper than {MAX_DEPTH} levels: a spec needs only a few",
+                    line=event.start_mark.line + 1 if event and event.start_mark else None,
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+
+def compose(text: str) -> Node | None:
+    """Parse ``text`` into YAML nodes (no objects constructed), bounded in depth."""
+    loader = _Loader(text)
+    try:
+        node: Node | None = loader.get_single_node()
+        return node
+    finally:
+        loader.dispose()
+
+
+def _expanded_size(root: Node) -> int:
+    """How many nodes the document holds with every alias expanded, visiting each node once."""
+    sizes: dict[int, int] = {}
+
+    def size(node: Node) -> int:
+        known = sizes.get(id(node))
+        if known is not None:
+            return known
+        total = 1
+        if isinstance(node, SequenceNode):
+            total += sum(size(item) for item in node.value)
+        elif isinstance(node, MappingNode):
+            total += sum(size(key) + size(value) for key, value in node.value)
+        sizes[id(node)] = total
+        return total
+
+    return size(root)
+
+
+def max_bytes() -> int:
+    """The spec size limit: ``CNNCALC_MAX_SPEC_BYTES`` if set to a number, else 16 MiB."""
+    value = os.environ.get("CNNCALC_MAX_SPEC_BYTES", "")
+    return int(value) if value.isdigit() else DEFAULT_MAX_BYTES
+
+
+def decode(raw: bytes, source: str) -> str:
+    """UTF-8 text (a leading byte-order mark is dropped); a located error otherwise."""
+    limit = max_bytes()
+    if len(raw) > limit:
+        raise SpecError(
+            f"the spec is over the {limit:,}-byte limit (set CNNCALC_MAX_SPEC_BYTES to raise it)",
+            source=source,
+        )
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw.count(b"\n", 0, error.start) + 1
+        raise SpecError(
+            f"byte 0x{raw[error.start]:02x} is not UTF-8: save the spec as UTF-8",
+            source=source,
+            line=line,
+        ) from None
+
+
+def load_yaml(text: str, source: str) -> Any:
+    """The plain data of a YAML document, loaded under the limits above."""
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        if _expanded_size(node) > MAX_NODES:
+            raise SpecError(
+                f"aliases expand the document to more than {MAX_NODES:,} values (an alias bomb?)",
+                line=node.start_mark.line + 1,
+            )
+        return loader.construct_document(node)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        raise SpecError(
+            _yaml_message(error), source=source, line=mark.line + 1 if mark else None
+        ) from None
+    except yaml.YAMLError as error:  # a reader error: a character YAML forbids
+        raise SpecError(f"invalid YAML: {error}", source=source) from None
+    except SpecError as error:
+        error.source = source
+        raise
+    finally:
+        loader.dispose()
+
+
+def _yaml_message(error: yaml.MarkedYAMLError) -> str:
+    problem = (error.problem or "").strip()
+    if "'\\t'" in problem or "\t" in problem:
+        return "a tab character: YAML indents with spaces only"
+    if error.context and not isinstance(error, ConstructorError):
+        return f"invalid YAML: {problem} ({error.context.strip()})"
+    return problem if isinstance(error, ConstructorError) else f"invalid YAML: {problem}"
+
+
+class SourceMap:
+    """Maps a location in a loaded spec (pydantic's ``loc``) to its line.
+
+    Keeps the text only; the nodes are composed again when an error needs a
+    line, so a large spec does not hold its node tree in memory.
+    """
+
+    def __init__(self, source: str, text: str) -> None:
+        self.source = source
+        self.text = text
+
+    def line_of(self, loc: Loc) -> int | None:
+        """The line of the key or item at ``loc``, or of the deepest node on its path."""
+        try:
+            node = compose(self.text)
+        except (yaml.YAMLError, SpecError):  # pragma: no cover - it loaded before
+            return None
+        if node is None:
+            return None
+        line = node.start_mark.line + 1
+        for part in loc:
+            found = _child(node, part)
+            if found is None:
+                break
+            key_node, node = found
+            line = key_node.start_mark.line + 1
+        return line
+
+
+def _child(node: Node, part: str | int) -> tuple[Node, Node] | None:
+    """``(key node, value node)`` of ``part`` in a mapping, or ``(item, item)`` in a sequence."""
+    if isinstance(node, SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
+        item: Node = node.value[part]
+        return item, item
+    if isinstance(node, MappingNode):
+        for key_node, value_node in reversed(node.value):
+            if isinstance(key_node, ScalarNode) and key_node.value == str(part):
+                return key_node, value_node
+        for key_node, value_node in node.value:  # keys merged in with '<<'
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                for merged in _merged_mappings(value_node):
+                    found = _child(merged, part)
+                    if found is not None:
+                        return found
+    return None
+
+
+def _merged_mappings(node: Node) -> Iterator[Node]:
+    if isinstance(node, SequenceNode):
+        yield from node.value
+    else:
+        yield node
