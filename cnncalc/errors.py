@@ -8,6 +8,8 @@ one line the CLI prints; nothing here ever renders the offending input whole.
 
 from __future__ import annotations
 
+import math
+
 Loc = tuple[str | int, ...]
 
 
@@ -80,8 +82,9 @@ def show_value(value: object, limit: int = 40) -> str:
             return text if len(text) <= limit else f"a {kind} of {size} items"
         return f"a {kind} of {size} item{'s' if size != 1 else ''}"
     if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 128:
-        # str() of a huge int is quadratic (and capped at 4300 digits): estimate.
-        return f"an integer of about {int(value.bit_length() * 0.30103) + 1} digits"
+        # str() of a huge int is quadratic (and capped at 4300 digits): its magnitude will do.
+        sign = "-" if value < 0 else ""
+        return f"{sign}≈10^{int(math.log10(abs(value)))}"
     text = repr(value) if isinstance(value, str) else str(value)
     if value is None:
         text = "null"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cnncalc.arith import Dim, Shape, divides, prod, require
-from cnncalc.errors import RuleError
+from cnncalc.errors import RuleError, show_value
 from cnncalc.ir import ConnectionTable, Conv
 from cnncalc.rules.activation import activation_flops
 from cnncalc.rules.base import Flops, LayerCounts, rule
@@ -30,12 +30,12 @@ def convolution(node: Conv, input_shape: Shape) -> LayerCounts:
         require(
             divides(node.groups, in_channels),
             "groups",
-            f"groups={node.groups} must divide the {in_channels} input channels",
+            f"groups={show_value(node.groups)} must divide the {show_value(in_channels)} input channels",
         )
         require(
             divides(node.groups, node.filters),
             "groups",
-            f"groups={node.groups} must divide the {node.filters} filters",
+            f"groups={show_value(node.groups)} must divide the {show_value(node.filters)} filters",
         )
         weights = in_channels // node.groups * kernel_size * node.filters
     else:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cnncalc.arith import Dim, Shape, ceil_div, require, where
-from cnncalc.errors import RuleError
+from cnncalc.errors import RuleError, show_value
 from cnncalc.ir import Padding
 
 
@@ -50,11 +50,11 @@ def output_sizes(
     for n, k, s, (before, after), d in zip(spatial, kernel, stride, padding, dilation, strict=True):
         extent = d * (k - 1) + 1
         padded = n + before + after
-        dilated = f" (dilated to {extent})" if d != 1 else ""
+        dilated = f" (dilated to {show_value(extent)})" if d != 1 else ""
         require(
             extent <= padded,
             "kernel",
-            f"kernel {k}{dilated} is larger than its padded input {padded}",
+            f"kernel {show_value(k)}{dilated} is larger than its padded input {show_value(padded)}",
         )
         if ceil_mode:
             size = ceil_div(padded - extent, s) + 1

@@ -23,12 +23,11 @@ from cnncalc.spec.source import SourceMap
 def from_validation_error(error: ValidationError, data: object) -> SpecError:
     """The first error of ``error`` as a :class:`SpecError` (not yet given a line)."""
     details = error.errors(include_url=False, include_context=True)
-    detail = details[0]
+    # A mistyped field name ("filers") also makes the real one missing; the typo
+    # is the error to show.
+    detail = next((d for d in details if d["type"] == "extra_forbidden"), details[0])
     loc = _user_loc(tuple(detail["loc"]), data)
-    message = _message(detail, loc, data)
-    if len(details) > 1:
-        message += f" (and {len(details) - 1} more error{'s' if len(details) > 2 else ''})"
-    return SpecError(message, loc=loc)
+    return SpecError(_message(detail, loc, data), loc=loc)
 
 
 def locate(error: SpecError, data: object, source_map: SourceMap | None) -> SpecError:

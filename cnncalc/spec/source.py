@@ -115,7 +115,7 @@ class _Constructor(SafeConstructor):
     def reject_tag(self, node: Node) -> None:
         raise ConstructorError(
             None, None,
-            f"the tag '{node.tag}' is not allowed: a spec holds plain data only",
+            f"the tag '{_short_tag(node.tag)}' is not allowed: a spec holds plain data only",
             node.start_mark,
         )  # fmt: skip
 
@@ -131,6 +131,11 @@ for _tag, _construct in {
     None: _Constructor.reject_tag,
 }.items():
     _Constructor.add_constructor(_tag, _construct)  # type: ignore[type-var]
+
+
+def _short_tag(tag: str) -> str:
+    prefix = "tag:yaml.org,2002:"
+    return "!!" + tag[len(prefix) :] if tag.startswith(prefix) else tag
 
 
 class _Loader(Composer, _Parser, _Constructor, _Resolver):
@@ -227,7 +232,7 @@ def load_yaml(text: str, source: str) -> Any:
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         raise SpecError(
-            _yaml_message(error), source=source, line=mark.line + 1 if mark else None
+            _yaml_message(error, text), source=source, line=mark.line + 1 if mark else None
         ) from None
     except yaml.YAMLError as error:  # a reader error: a character YAML forbids
         raise SpecError(f"invalid YAML: {error}", source=source) from None
@@ -238,9 +243,10 @@ def load_yaml(text: str, source: str) -> Any:
         loader.dispose()
 
 
-def _yaml_message(error: yaml.MarkedYAMLError) -> str:
+def _yaml_message(error: yaml.MarkedYAMLError, text: str) -> str:
     problem = (error.problem or "").strip()
-    if "'\\t'" in problem or "\t" in problem:
+    mark = error.problem_mark
+    if mark is not None and text[mark.index : mark.index + 1] == "\t":
         return "a tab character: YAML indents with spaces only"
     if error.context and not isinstance(error, ConstructorError):
         return f"invalid YAML: {problem} ({error.context.strip()})"
