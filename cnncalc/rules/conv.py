@@ -27,15 +27,16 @@ def convolution(node: Conv, input_shape: Shape) -> LayerCounts:
     out_spatial = output_sizes(spatial, node.kernel, node.stride, node.padding, node.dilation)
     kernel_size = prod(node.kernel)
     if node.connection_table is None:
+        groups = show_value(node.groups)
         require(
             divides(node.groups, in_channels),
             "groups",
-            f"groups={show_value(node.groups)} must divide the {show_value(in_channels)} input channels",
+            f"groups={groups} must divide the {show_value(in_channels)} input channels",
         )
         require(
             divides(node.groups, node.filters),
             "groups",
-            f"groups={show_value(node.groups)} must divide the {show_value(node.filters)} filters",
+            f"groups={groups} must divide the {show_value(node.filters)} filters",
         )
         weights = in_channels // node.groups * kernel_size * node.filters
     else:

@@ -41,7 +41,8 @@ def output_sizes(
     stride-1 unpadded case). ``ceil_mode`` rounds up instead, but drops a last
     window that would start in the right padding, as PyTorch's
     ``pooling_output_shape`` does. Keras's ``same`` gives ``ceil(n / s)``.
-    Raises :class:`RuleError` when the window does not fit its padded input.
+    Raises :class:`RuleError` when no window fits (in ``ceil_mode`` a window may
+    overhang a too-small input, as PyTorch allows).
     """
     dilation = dilation or (1,) * len(kernel)
     if padding == "same":
@@ -50,17 +51,17 @@ def output_sizes(
     for n, k, s, (before, after), d in zip(spatial, kernel, stride, padding, dilation, strict=True):
         extent = d * (k - 1) + 1
         padded = n + before + after
-        dilated = f" (dilated to {show_value(extent)})" if d != 1 else ""
-        require(
-            extent <= padded,
-            "kernel",
-            f"kernel {show_value(k)}{dilated} is larger than its padded input {show_value(padded)}",
-        )
         if ceil_mode:
             size = ceil_div(padded - extent, s) + 1
             # PyTorch: the last window must start inside the input or the left padding.
             size = where((size - 1) * s >= n + before, size - 1, size)
         else:
             size = (padded - extent) // s + 1
+        dilated = f" (dilated to {show_value(extent)})" if d != 1 else ""
+        require(
+            size >= 1,
+            "kernel",
+            f"kernel {show_value(k)}{dilated} is larger than its padded input {show_value(padded)}",
+        )
         sizes.append(size)
     return tuple(sizes)

@@ -1,0 +1,28 @@
+"""Every IR node type has exactly one rule; every spec type lowers to one."""
+
+from __future__ import annotations
+
+import typing
+
+import pytest
+
+from cnncalc import ir
+from cnncalc.rules import registered_node_types
+from cnncalc.rules.base import rule
+from cnncalc.spec.layers import LAYER_TYPES
+
+
+def test_every_node_type_has_a_rule() -> None:
+    assert registered_node_types() == set(typing.get_args(ir.Node))
+
+
+def test_every_spec_type_lowers_to_a_registered_node() -> None:
+    assert LAYER_TYPES
+    for name, model in LAYER_TYPES.items():
+        ir_type = typing.get_type_hints(model.to_ir)["return"]
+        assert ir_type in registered_node_types(), name
+
+
+def test_a_second_rule_for_a_node_is_refused() -> None:
+    with pytest.raises(RuntimeError, match="two rules registered for Conv"):
+        rule(ir.Conv)(lambda node, shape: None)  # type: ignore[arg-type,return-value]
