@@ -27,7 +27,8 @@ class Golden:
     def __init__(self, update: bool) -> None:
         self.update = update
 
-    def check(self, name: str, text: str) -> None:
+    def check(self, name: str | Path, text: str) -> None:
+        """Compare with ``name`` (relative to ``tests/golden`` unless absolute)."""
         path = GOLDEN / name
         if self.update or not path.exists():
             path.write_text(text, encoding="utf-8")

@@ -135,7 +135,7 @@ def _message(detail: ErrorDetails, loc: Loc, data: object) -> str:
         name = str(loc[-1])
         where = "metric" if loc[:1] == ("expect",) else "field"
         return f"unknown {where}{suggest(name, _model_fields(loc, data))}"
-    if loc[:1] == ("layers",) and len(loc) <= 2 and kind in ("model_type", "dict_type"):
+    if loc[:1] == ("layers",) and len(loc) == 2 and kind.startswith(("model_", "dict_")):
         return f"expected a layer (a mapping with 'type'), got {got}"
     if loc == ("layers",):
         return f"expected a non-empty list of layers, got {got}"
