@@ -20,7 +20,7 @@ from cnncalc import __version__
 
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 
-CONVENTION_NAMES = ("connections", "macs", "flops", "torchinfo", "ptflops")
+CONVENTION_NAMES = ("connections", "macs", "flops", "torchinfo", "ptflops", "fvcore")
 FORMAT_NAMES = ("table", "json", "csv", "markdown")
 
 DESCRIPTION = """\

@@ -20,6 +20,7 @@ class Convention(StrEnum):
     FLOPS = "flops"
     TORCHINFO = "torchinfo"
     PTFLOPS = "ptflops"
+    FVCORE = "fvcore"
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +40,7 @@ CONVENTIONS: dict[Convention, ConventionInfo] = {
     Convention.MACS: ConventionInfo(
         "one per multiply-accumulate of a weight; biases, activations, pooling and "
         "normalisation cost nothing",
-        "fvcore for conv and linear",
+        "fvcore, thop and torchscan for conv and linear",
     ),
     Convention.FLOPS: ConventionInfo(
         "two per multiply-accumulate (a multiply and an add); biases, activations, "
@@ -47,13 +48,20 @@ CONVENTIONS: dict[Convention, ConventionInfo] = {
         "PyTorch FlopCounterMode",
     ),
     Convention.TORCHINFO: ConventionInfo(
-        "multiply-accumulates plus one per bias use; layers without parameters cost nothing",
-        "torchinfo Mult-Adds",
+        "multiply-accumulates plus one per bias use; a normalisation layer costs its "
+        "parameters; layers without parameters cost nothing",
+        "torchinfo 1.8 summary(), Mult-Adds",
     ),
     Convention.PTFLOPS: ConventionInfo(
-        "multiply-accumulates plus one per bias use, one per ReLU output, one per pooling "
-        "input, two per batch-norm element",
-        "ptflops, pytorch backend",
+        "multiply-accumulates plus one per bias use, plus 2 per pooling input and per ReLU "
+        "element (a module hook and a patched functional both count them), 1 per softmax "
+        "and ReLU6 element, 2 per batch-norm element",
+        "ptflops 0.7.5 get_model_complexity_info, default pytorch backend",
+    ),
+    Convention.FVCORE: ConventionInfo(
+        "multiply-accumulates of conv and linear (no bias), plus 2 per batch-norm element "
+        "in eval mode; activations and pooling cost nothing",
+        "fvcore 0.1.5 FlopCountAnalysis",
     ),
 }
 

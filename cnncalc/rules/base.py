@@ -24,6 +24,7 @@ class Flops:
     flops: Dim
     torchinfo: Dim
     ptflops: Dim
+    fvcore: Dim
 
     def __getitem__(self, convention: Convention) -> Dim:
         value: Dim = getattr(self, convention.value)
@@ -35,7 +36,7 @@ class Flops:
         )
 
 
-NO_FLOPS = Flops(connections=0, macs=0, flops=0, torchinfo=0, ptflops=0)
+NO_FLOPS = Flops(connections=0, macs=0, flops=0, torchinfo=0, ptflops=0, fvcore=0)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

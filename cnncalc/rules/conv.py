@@ -57,6 +57,7 @@ def convolution(node: Conv, input_shape: Shape) -> LayerCounts:
             flops=2 * macs,
             torchinfo=connections,
             ptflops=connections,
+            fvcore=macs,
         )
         + activation_flops(node.activation, outputs),
     )

@@ -43,6 +43,7 @@ def dense(node: Dense, input_shape: Shape) -> LayerCounts:
             flops=2 * weights,
             torchinfo=params,
             ptflops=params,
+            fvcore=weights,
         )
         + activation_flops(node.activation, node.units),
     )
@@ -73,5 +74,6 @@ def rbf(node: RBF, input_shape: Shape) -> LayerCounts:
             flops=2 * weights,
             torchinfo=weights,
             ptflops=weights,
+            fvcore=weights,
         ),
     )

@@ -35,32 +35,37 @@ def pooling(node: Pool, input_shape: Shape) -> LayerCounts:
     )
     window = prod(node.kernel)
     outputs = channels * prod(out_spatial)
-    input_elements = prod(input_shape)
     if node.kind is PoolKind.SUBSAMPLING:
         params = 2 * channels
         macs = window * outputs
         connections = (window + 1) * outputs
-        # No torch module exists: torchinfo would see a conv with one shared weight
-        # per map; ptflops an average pooling followed by a per-map scale and bias.
-        torchinfo = connections
-        ptflops = input_elements + 2 * outputs
+        # No torch module exists: the peer conventions see a depthwise conv whose
+        # k·k weights of a map are one shared coefficient.
+        flops = Flops(
+            connections=connections,
+            macs=macs,
+            flops=2 * macs,
+            torchinfo=connections,
+            ptflops=connections,
+            fvcore=macs,
+        )
     else:
         params = 0
-        macs = 0
         connections = window * outputs
-        torchinfo = 0
-        ptflops = input_elements
+        flops = Flops(
+            connections=(window + 1) * outputs,
+            macs=0,
+            flops=0,
+            torchinfo=0,
+            # ptflops counts pooling by the module hook and again by the patched
+            # F.max_pool2d / F.avg_pool2d: one per input element each.
+            ptflops=2 * prod(input_shape),
+            fvcore=0,
+        )
     return LayerCounts(
         output_shape=(channels, *out_spatial),
         trainable_params=params,
         neurons=outputs,
         connections=connections,
-        flops=Flops(
-            connections=(window + 1) * outputs,
-            macs=macs,
-            flops=2 * macs,
-            torchinfo=torchinfo,
-            ptflops=ptflops,
-        )
-        + activation_flops(node.activation, outputs),
+        flops=flops + activation_flops(node.activation, outputs),
     )

@@ -123,7 +123,7 @@ Padding2d: TypeAlias = Annotated[
 
 def suggest(word: str, choices: list[str]) -> str:
     """`` (did you mean 'x'?)`` when ``word`` is close to one of ``choices``."""
-    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.5)
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 

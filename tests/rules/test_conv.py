@@ -82,7 +82,8 @@ def test_flops_under_each_convention() -> None:
     assert c.flops.flops == 2 * macs
     assert c.flops.connections == macs + outputs
     assert c.flops.torchinfo == macs + outputs
-    assert c.flops.ptflops == macs + outputs + outputs  # + one per ReLU output
+    assert c.flops.fvcore == macs
+    assert c.flops.ptflops == macs + outputs + 2 * outputs  # + nn.ReLU counted twice
 
 
 def test_no_bias() -> None:

@@ -53,8 +53,9 @@ def test_dense_counts(n: int, m: int, bias: bool, activation: Activation | None)
     assert counts.connections == counts.trainable_params
     assert counts.flops.flops == 2 * n * m
     assert counts.flops.torchinfo == (n + bias) * m
-    relu_like = activation in (Activation.RELU, Activation.RELU6)
-    assert counts.flops.ptflops == (n + bias) * m + (m if relu_like else 0)
+    per_element = {Activation.RELU: 2, Activation.RELU6: 1, Activation.SOFTMAX: 1}
+    assert counts.flops.ptflops == (n + bias) * m + per_element.get(activation, 0) * m  # type: ignore[arg-type]
+    assert counts.flops.fvcore == n * m
 
 
 @given(n=sizes, m=sizes)

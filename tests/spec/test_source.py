@@ -1,0 +1,110 @@
+"""The YAML loader: plain data only, YAML 1.2 scalars, bounded, and lines for errors."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from cnncalc.errors import SpecError
+from cnncalc.spec.source import MAX_DEPTH, SourceMap, decode, load_yaml
+
+
+def load(text: str) -> object:
+    return load_yaml(text, "t.yaml")
+
+
+def test_yaml_1_2_scalars() -> None:
+    data = load("a: yes\nb: on\nc: NO\nd: 017\ne: 1:30\nf: 0x1f\ng: 0o17\nh: true\ni: 1e3\nj: ~\n")
+    assert data == {
+        "a": "yes", "b": "on", "c": "NO", "d": 17, "e": "1:30", "f": 31, "g": 15,
+        "h": True, "i": 1000.0, "j": None,
+    }  # fmt: skip
+
+
+def test_exact_big_integers() -> None:
+    assert load("k: " + "9" * 200) == {"k": int("9" * 200)}
+
+
+def test_merge_keys_work_and_explicit_keys_win() -> None:
+    data = load("base: &b {type: conv2d, kernel: 3}\nl: {<<: *b, kernel: 5}\n")
+    assert data == {"base": {"type": "conv2d", "kernel": 3}, "l": {"type": "conv2d", "kernel": 5}}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: !!python/object/apply:os.system ['touch /tmp/cnncalc-pwned']\n",
+        "a: !!python/object/new:os.system ['touch /tmp/cnncalc-pwned']\n",
+        "a: !!python/name:os.system\n",
+        "a: !!python/module:os\n",
+        "a: !!python/tuple [1, 2]\n",
+        "a: !!binary aGVsbG8=\n",
+        "a: !!timestamp 2001-12-14\n",
+        "a: !!omap [{a: 1}]\n",
+        "a: !custom x\n",
+    ],
+)
+def test_no_tag_constructs_objects(text: str) -> None:
+    with pytest.raises(SpecError, match="is not allowed: a spec holds plain data only"):
+        load(text)
+
+
+def test_alias_bomb_fails_fast() -> None:
+    lines = ['a0: &a0 ["x","x","x","x","x","x","x","x","x","x"]']
+    for level in range(1, 12):
+        lines.append(f"a{level}: &a{level} [" + ",".join([f"*a{level - 1}"] * 10) + "]")
+    started = time.perf_counter()
+    with pytest.raises(SpecError, match="alias bomb"):
+        load("\n".join(lines))
+    assert time.perf_counter() - started < 1
+
+
+def test_shared_aliases_within_the_bound_load() -> None:
+    assert load("a: &a [1, 2]\nb: [*a, *a]\n") == {"a": [1, 2], "b": [[1, 2], [1, 2]]}
+
+
+@pytest.mark.parametrize("text", ["[" * 50_000 + "]" * 50_000, "- " * 50_000 + "x"])
+def test_deep_nesting_is_rejected_without_crashing(text: str) -> None:
+    # libyaml's own composer segfaults near 25,000 levels; this one counts.
+    with pytest.raises(SpecError, match=f"nesting deeper than {MAX_DEPTH} levels"):
+        load(text)
+
+
+def test_duplicate_keys_are_an_error() -> None:
+    with pytest.raises(SpecError, match="duplicate key 'a' \\(first given on line 1\\)") as error:
+        load("a: 1\nb: 2\na: 3\n")
+    assert error.value.line == 3
+
+
+def test_byte_order_mark_is_accepted() -> None:
+    assert decode("\ufeffa: 1\n".encode(), "t.yaml") == "a: 1\n"
+
+
+def test_non_utf8_is_located() -> None:
+    with pytest.raises(SpecError, match="byte 0xe9 is not UTF-8") as error:
+        decode(b"a: 1\nb: caf\xe9\n", "t.yaml")
+    assert error.value.line == 2
+
+
+def test_size_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CNNCALC_MAX_SPEC_BYTES", "100")
+    with pytest.raises(SpecError, match="over the 100-byte limit"):
+        decode(b"#" * 101, "t.yaml")
+
+
+def test_source_map_finds_keys_items_and_merged_keys() -> None:
+    text = (
+        "name: x\n"
+        "base: &b {type: conv2d, kernel: 3}\n"
+        "layers:\n"
+        "  - {type: relu}\n"
+        "  - <<: *b\n"
+        "    filters: 4\n"
+    )
+    lines = SourceMap("t.yaml", text)
+    assert lines.line_of(("name",)) == 1
+    assert lines.line_of(("layers", 1)) == 5
+    assert lines.line_of(("layers", 1, "filters")) == 6
+    assert lines.line_of(("layers", 1, "kernel")) == 2  # merged from the anchor
+    assert lines.line_of(("layers", 1, "missing")) == 5  # the deepest node found
