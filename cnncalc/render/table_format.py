@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import sys
 
 from rich.console import Console
 from rich.table import Table
@@ -45,8 +46,9 @@ def render(report: Report, width: int = 160) -> str:
 
 
 def print_table(report: Report) -> None:
-    """Print the table to the terminal, in colour where it supports it."""
+    """Print the table: in colour at the terminal's width, or as plain text to a pipe."""
     console = Console()
-    if not console.is_terminal:
-        console = Console(width=max(console.width, 160))
-    console.print(build_table(report))
+    if console.is_terminal:
+        console.print(build_table(report))
+    else:
+        sys.stdout.write(render(report))

@@ -158,6 +158,8 @@ ActivationName: TypeAlias = Annotated[
 
 
 def _connections(value: object) -> ConnectionTable | None:
+    if value is None:
+        return None
     if isinstance(value, str):
         if value == "full":
             return None
@@ -190,7 +192,7 @@ def _connections(value: object) -> ConnectionTable | None:
 
 Connections: TypeAlias = Annotated[
     ConnectionTable | None,
-    BeforeValidator(_connections, json_schema_input_type=str | list[list[int]]),
+    BeforeValidator(_connections, json_schema_input_type=str | list[list[int]] | None),
 ]
 """Which input maps each output map reads: ``full`` (default), ``lenet5`` or a list."""
 
