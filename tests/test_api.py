@@ -24,7 +24,7 @@ def test_build_in_python() -> None:
         input=(1, 32, 32),
         layers=[
             Conv2d(name="C1", filters=6, kernel=5),  # type: ignore[arg-type]
-            Subsampling(name="S2", kernel=2),  # type: ignore[arg-type]
+            Subsampling(name="S2", kernel=2),
             Flatten(),
             Dense(units=10),  # type: ignore[arg-type]
         ],
