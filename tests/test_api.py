@@ -24,9 +24,9 @@ def test_build_in_python() -> None:
         input=(1, 32, 32),
         layers=[
             Conv2d(name="C1", filters=6, kernel=5),  # type: ignore[arg-type]
-            Subsampling(name="S2", kernel=2),
+            Subsampling(name="S2", kernel=2),  # type: ignore[arg-type]
             Flatten(),
-            Dense(units=10),  # type: ignore[arg-type]
+            Dense(units=10),
         ],
     )
     report = cnncalc.analyze(spec, convention="macs")
