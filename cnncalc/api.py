@@ -46,4 +46,5 @@ def analyze(
     try:
         return analyze_network(spec.to_ir(), chosen)
     except SpecError as error:
-        raise locate(error, spec.model_dump(include={"layers"}), spec._source_map) from None
+        # The analysis names the layer; the source map (if any) gives the line.
+        raise locate(error, None, spec._source_map) from None

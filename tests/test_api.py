@@ -61,3 +61,28 @@ def test_report_layer_lookup() -> None:
     with pytest.raises(KeyError, match="no layer named 'C7'"):
         report.layer("C7")
     assert [layer.name for layer in report][:2] == ["C1", "S2"]
+
+
+ISSUE_EXAMPLE = """\
+name: LeNet-5 (LeCun et al., 1998)
+input: [1, 32, 32]                # channels, height, width
+layers:
+  - {name: C1, type: conv2d, filters: 6, kernel: 5}   # kernel: int or [kh, kw]; stride, padding (int, [ph, pw], valid, same), dilation, groups, bias: true|false, activation: relu|tanh|sigmoid|softmax|...
+  - {name: S2, type: subsampling, kernel: 2}          # LeNet-5's trainable pooling: per map one coefficient and one bias; stride defaults to kernel
+  - {name: C3, type: conv2d, filters: 16, kernel: 5, connections: lenet5}   # the paper's sparse table by name, or a list (one list of input-map indices per output map)
+  - {name: S4, type: subsampling, kernel: 2}
+  - {name: C5, type: conv2d, filters: 120, kernel: 5}
+  - {name: FL, type: flatten}
+  - {name: F6, type: dense, units: 84}
+  - {name: OUT, type: rbf, units: 10}                 # Euclidean RBF output; its parameters are fixed in the paper: non-trainable unless trainable: true
+expect:                                               # optional: numbers from the source, checked by `cnncalc check`
+  C3: {trainable_params: 1516, connections: 151600}
+  total: {trainable_params: 60000, connections: 340908}
+"""  # noqa: E501 - the spec format's example, word for word
+
+
+def test_the_spec_format_example_works_as_written() -> None:
+    from cnncalc.expect import check
+
+    spec = cnncalc.loads(ISSUE_EXAMPLE)
+    assert check(spec, cnncalc.analyze(spec)) == (4, [])
