@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from cnncalc import ir
 from cnncalc.arith import Dim, Shape
@@ -56,6 +57,30 @@ class LayerReport(Counts):
     output_shape: Shape
     flops_by_convention: Flops = field(repr=False)
     """The layer's FLOPs under every convention, not only the report's."""
+    input_shape: Shape = field(repr=False)
+    node: ir.Node = field(repr=False)
+    """The IR node the counts come from (for its formulas)."""
+    convention: Convention = field(repr=False)
+
+    def formula(self, metric: str) -> Any:
+        """The general formula of ``metric`` for this layer, in its own quantities.
+
+        A sympy expression in ``c_in``, ``h_in``, ``k_h``, ``c_out``, ``h_out``, …;
+        ``flops`` under the report's convention (see :mod:`cnncalc.formulas`).
+        """
+        from cnncalc.formulas import derive
+
+        return derive(self.node, self.input_shape, self.convention)[metric].formula
+
+
+@dataclass(frozen=True, slots=True)
+class Requirement:
+    """A condition a symbolic network puts on its sizes (``n >= 32``), and where it arises."""
+
+    layer: str
+    field: str | None
+    relation: Any
+    message: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +93,25 @@ class Report:
     layers: tuple[LayerReport, ...]
     totals: Counts
     flops_by_convention: Flops = field(repr=False)
+    requirements: tuple[Requirement, ...] = ()
+    """What a symbolic network needs of its symbols; empty for numbers."""
+
+    @property
+    def symbols(self) -> frozenset[str]:
+        """The names of the size symbols the report's counts depend on."""
+        names: set[str] = set()
+        for value in (*self.input_shape, *(layer.output_shape[0] for layer in self.layers)):
+            names |= {str(s) for s in getattr(value, "free_symbols", ())}
+        for layer in self.layers:
+            for metric in METRICS:
+                names |= {str(s) for s in getattr(layer.metric(metric), "free_symbols", ())}
+        return frozenset(names)
+
+    def subs(self, values: Mapping[str, int]) -> Report:
+        """The report with size symbols replaced by ``values`` (see :mod:`cnncalc.substitution`)."""
+        from cnncalc.substitution import substitute_report
+
+        return substitute_report(self, values)
 
     @property
     def output_shape(self) -> Shape:
@@ -94,9 +138,13 @@ def analyze_network(network: ir.Network, convention: Convention) -> Report:
     """
     shape = network.input_shape
     layers: list[LayerReport] = []
+    requirements: list[Requirement] = []
     for layer in network.layers:
         try:
-            counts: LayerCounts = rule_for(layer.op)(layer.op, shape)
+            if network.symbolic:
+                counts = _apply_symbolic(layer, shape, requirements)
+            else:
+                counts = rule_for(layer.op)(layer.op, shape)
         except RuleError as error:
             loc = ("layers", layer.index) + ((error.field,) if error.field else ())
             raise SpecError(
@@ -117,6 +165,9 @@ def analyze_network(network: ir.Network, convention: Convention) -> Report:
                 neurons=counts.neurons,
                 connections=counts.connections,
                 flops_by_convention=counts.flops,
+                input_shape=shape,
+                node=layer.op,
+                convention=convention,
             )
         )
         shape = counts.output_shape
@@ -135,4 +186,22 @@ def analyze_network(network: ir.Network, convention: Convention) -> Report:
             connections=sum(layer.connections for layer in layers),
         ),
         flops_by_convention=all_flops,
+        requirements=tuple(requirements),
     )
+
+
+def _apply_symbolic(layer: ir.Layer, shape: Shape, requirements: list[Requirement]) -> LayerCounts:
+    """The layer's rule on sympy sizes: undecided conditions are kept, floors compacted."""
+    from cnncalc.symbolic import collecting_conditions, compact_floors
+
+    with collecting_conditions() as conditions:
+        counts: LayerCounts = rule_for(layer.op)(layer.op, shape)
+    for condition in conditions:
+        # One per distinct relation: a square kernel states the same one per axis.
+        if not any(
+            r.layer == layer.name and r.relation == condition.relation for r in requirements
+        ):
+            requirements.append(
+                Requirement(layer.name, condition.field, condition.relation, condition.message)
+            )
+    return compact_floors(counts)

@@ -29,7 +29,32 @@ Shape: TypeAlias = tuple[Dim, ...]
 
 def ceil_div(a: Dim, b: Dim) -> Dim:
     """``ceil(a / b)`` for integers, exact for any size: ``-((-a) // b)``."""
-    return -((-a) // b)
+    if type(a) is int and type(b) is int:
+        return -((-a) // b)
+    from cnncalc.symbolic import ceiling
+
+    return ceiling(a, b)
+
+
+def exact_div(a: Dim, b: Dim) -> Dim:
+    """``a / b`` where ``b`` is required to divide ``a`` (``c_in/g``): ``a // b`` for ints.
+
+    On symbols it stays a fraction, so formulas read ``c_in·k_h·k_w/g`` rather
+    than ``floor(c_in/g)·k_h·k_w``.
+    """
+    if type(a) is int and type(b) is int:
+        return a // b
+    return a / b
+
+
+def grouped_sum(groups: Iterable[tuple[int, Dim]]) -> Dim:
+    """``Σ count·term``; on symbols the groups stay visible (``6·(3·25+1) + 6·(4·25+1)``)."""
+    pairs = list(groups)
+    if all(type(term) is int for _, term in pairs):
+        return sum(count * term for count, term in pairs)
+    from cnncalc.symbolic import unevaluated_sum
+
+    return unevaluated_sum(pairs)
 
 
 def prod(values: Iterable[Dim]) -> Dim:
@@ -61,6 +86,15 @@ def where(condition: object, if_true: Dim, if_false: Dim) -> Dim:
     from cnncalc.symbolic import piecewise
 
     return piecewise(condition, if_true, if_false)
+
+
+def equals(a: Dim, b: Dim) -> object:
+    """``a == b``: a ``bool`` for ints, ``Eq(a, b)`` for symbols (sympy's ``==`` is structural)."""
+    if type(a) is int and type(b) is int:
+        return a == b
+    from cnncalc.symbolic import equal_symbolic
+
+    return equal_symbolic(a, b)
 
 
 def divides(divisor: Dim, value: Dim) -> object:

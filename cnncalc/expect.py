@@ -6,13 +6,14 @@ from dataclasses import dataclass
 
 from cnncalc.analysis import Counts, Report
 from cnncalc.arith import Dim, Shape
+from cnncalc.expressions import Formula
 from cnncalc.spec import NetworkSpec
 from cnncalc.spec.network import TOTAL
 
 
 @dataclass(frozen=True, slots=True)
 class Mismatch:
-    """One expected number that the analysis does not reproduce."""
+    """One expected number (or formula) that the analysis does not reproduce."""
 
     target: str
     metric: str
@@ -21,18 +22,47 @@ class Mismatch:
 
 
 def check(spec: NetworkSpec, report: Report) -> tuple[int, list[Mismatch]]:
-    """How many expected numbers were checked, and those that differ."""
+    """How many expected values were checked, and those that differ.
+
+    A formula is compared with the report's formula (sympy must prove them
+    equal); a number with the report at the spec's ``values``.
+    """
+    at_values = report.subs(spec.values) if spec.values else report
     checked = 0
     mismatches: list[Mismatch] = []
     for target, expectation in spec.expect.items():
-        counts: Counts = report.totals if target == TOTAL else report.layer(target)
         for metric, expected in expectation.model_dump(exclude_none=True).items():
-            got: Dim | Shape
-            if metric == "output_shape":
-                got = report.output_shape if target == TOTAL else report.layer(target).output_shape
-            else:
-                got = counts.metric(metric)
+            expected_value = getattr(expectation, metric)
+            symbolic = _has_formula(expected_value)
+            got = _actual(report if symbolic else at_values, target, metric)
             checked += 1
-            if got != expected:
+            if not _equal(expected_value, got):
                 mismatches.append(Mismatch(target, metric, expected, got))
     return checked, mismatches
+
+
+def _has_formula(value: object) -> bool:
+    if isinstance(value, tuple):
+        return any(_has_formula(v) for v in value)
+    return isinstance(value, Formula)
+
+
+def _actual(report: Report, target: str, metric: str) -> Dim | Shape:
+    if metric == "output_shape":
+        return report.output_shape if target == TOTAL else report.layer(target).output_shape
+    counts: Counts = report.totals if target == TOTAL else report.layer(target)
+    return counts.metric(metric)
+
+
+def _equal(expected: object, got: object) -> bool:
+    if isinstance(expected, tuple):
+        return (
+            isinstance(got, tuple)
+            and len(got) == len(expected)
+            and all(_equal(e, g) for e, g in zip(expected, got, strict=True))
+        )
+    if isinstance(expected, Formula):
+        from cnncalc.symbolic import same_value
+
+        return same_value(expected, got)
+    return type(got) is int and got == expected

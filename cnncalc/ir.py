@@ -155,3 +155,5 @@ class Network:
     name: str
     input_shape: Shape
     layers: tuple[Layer, ...]
+    symbolic: bool = False
+    """Whether any size is a sympy expression (the spec wrote a formula)."""

@@ -1,18 +1,89 @@
-"""The symbolic side of :mod:`cnncalc.arith` (imports sympy; never on the numeric path)."""
+"""The symbolic side of :mod:`cnncalc.arith`: sympy, imported only when a formula is asked for.
+
+Symbols are positive integers (``integer=True, positive=True``), so sympy may
+simplify ``floor(n - 4)`` to ``n - 4`` soundly; a size written as a number
+stays a number. Nothing here runs on the numeric path.
+"""
 
 from __future__ import annotations
+
+import ast
+import contextvars
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, fields, is_dataclass, replace
+from functools import cache
+from typing import TypeVar
 
 import sympy
 
 from cnncalc.arith import Dim
 from cnncalc.errors import RuleError
+from cnncalc.expressions import Formula
+
+ASSUMPTIONS = {"integer": True, "positive": True}
+"""Every size symbol is a positive integer."""
 
 
-def require_symbolic(condition: object, field: str | None, message: str) -> None:
-    """Reject a condition only when it is provably false."""
-    decided = sympy.sympify(condition)
-    if decided is sympy.false:
-        raise RuleError(field, message)
+@cache
+def symbol(name: str) -> sympy.Symbol:
+    """The size symbol called ``name`` (one object per name)."""
+    return sympy.Symbol(name, **ASSUMPTIONS)
+
+
+def to_expr(formula: Formula | str) -> sympy.Expr:
+    """A checked spec formula (:class:`~cnncalc.expressions.Formula`) as a sympy expression."""
+    checked = formula if isinstance(formula, Formula) else Formula(formula)
+    return _convert(ast.parse(str(checked), mode="eval").body)
+
+
+def _convert(node: ast.expr) -> sympy.Expr:
+    if isinstance(node, ast.Constant):
+        return sympy.Integer(node.value)
+    if isinstance(node, ast.Name):
+        return symbol(node.id)
+    if isinstance(node, ast.UnaryOp):
+        operand = _convert(node.operand)
+        return -operand if isinstance(node.op, ast.USub) else operand
+    assert isinstance(node, ast.BinOp)  # Formula() admitted nothing else
+    left, right = _convert(node.left), _convert(node.right)
+    if isinstance(node.op, ast.Add):
+        return left + right
+    if isinstance(node.op, ast.Sub):
+        return left - right
+    if isinstance(node.op, ast.Mult):
+        return left * right
+    if isinstance(node.op, ast.FloorDiv):
+        return sympy.floor(left / right)
+    return left**right
+
+
+T = TypeVar("T")
+
+
+def with_expressions(value: T) -> T:
+    """``value`` (an IR node, a tuple, a size) with every formula replaced by its expression."""
+    if isinstance(value, Formula):
+        return to_expr(value)  # type: ignore[no-any-return]
+    if isinstance(value, tuple):
+        return tuple(with_expressions(item) for item in value)  # type: ignore[return-value]
+    if is_dataclass(value) and not isinstance(value, type):
+        changes = {f.name: with_expressions(getattr(value, f.name)) for f in fields(value)}
+        return replace(value, **changes)
+    return value
+
+
+def ceiling(a: Dim, b: Dim) -> Dim:
+    """``ceiling(a/b)``."""
+    return sympy.ceiling(sympy.sympify(a) / b)
+
+
+def unevaluated_sum(pairs: Iterable[tuple[int, Dim]]) -> Dim:
+    """``count·term + …`` kept as written, for derivations (sympy would expand it)."""
+    terms = [
+        term if count == 1 else sympy.Mul(count, term, evaluate=False) for count, term in pairs
+    ]
+    return sympy.Add(*terms, evaluate=False)
 
 
 def piecewise(condition: object, if_true: Dim, if_false: Dim) -> Dim:
@@ -20,6 +91,151 @@ def piecewise(condition: object, if_true: Dim, if_false: Dim) -> Dim:
     return sympy.Piecewise((if_true, condition), (if_false, True))
 
 
+def equal_symbolic(a: Dim, b: Dim) -> object:
+    """``Eq(a, b)``, which sympy may decide to True or False."""
+    return sympy.Eq(a, b)
+
+
 def divides_symbolic(divisor: Dim, value: Dim) -> object:
     """``Eq(value mod divisor, 0)``, which sympy may decide to True or False."""
     return sympy.Eq(sympy.Mod(value, divisor), 0)
+
+
+def compact_floors(expr: T) -> T:
+    """Rewrite ``⌊(⌊y⌋ + m)/b⌋`` as ``⌊(y + m)/b⌋`` for integer ``m`` and positive integer ``b``.
+
+    The identity ``⌊⌊x⌋/b⌋ = ⌊x/b⌋`` holds for every real ``x`` and positive
+    integer ``b``, but sympy does not apply it (``simplify`` leaves
+    ``floor(floor(n/2)/2)`` alone), so chains of pooling layers would nest one
+    floor per layer. Tuples and dataclasses (a rule's counts) are compacted
+    field by field.
+    """
+    if isinstance(expr, tuple):
+        return tuple(compact_floors(item) for item in expr)  # type: ignore[return-value]
+    if is_dataclass(expr) and not isinstance(expr, type):
+        return replace(
+            expr, **{f.name: compact_floors(getattr(expr, f.name)) for f in fields(expr)}
+        )
+    if not isinstance(expr, sympy.Basic) or not expr.has(sympy.floor):
+        return expr
+
+    def rewrite(node: sympy.Expr) -> sympy.Expr:
+        numerator, denominator = node.args[0].as_numer_denom()
+        if not (denominator.is_Integer and denominator > 0):
+            return node
+        inner = [t for t in sympy.Add.make_args(numerator) if isinstance(t, sympy.floor)]
+        if len(inner) != 1:
+            return node
+        rest = numerator - inner[0]
+        if rest.has(sympy.floor) or not rest.is_integer:
+            return node
+        return sympy.floor((inner[0].args[0] + rest) / denominator)
+
+    current: sympy.Basic = expr
+    previous = None
+    while previous != current:
+        previous = current
+        current = current.replace(lambda e: isinstance(e, sympy.floor), rewrite)
+    return current  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """Something a symbolic network needs of its sizes, stated where it arises."""
+
+    relation: sympy.Basic
+    field: str | None
+    message: str
+
+
+_conditions: contextvars.ContextVar[list[Condition] | None] = contextvars.ContextVar(
+    "cnncalc_conditions", default=None
+)
+
+
+@contextmanager
+def collecting_conditions() -> Iterator[list[Condition]]:
+    """Collect the conditions that rules cannot decide, instead of failing on them."""
+    found: list[Condition] = []
+    token = _conditions.set(found)
+    try:
+        yield found
+    finally:
+        _conditions.reset(token)
+
+
+def require_symbolic(condition: object, field: str | None, message: str) -> None:
+    """Reject a condition only when it is provably false; record it when undecided."""
+    relation = simplify_condition(sympy.sympify(condition))
+    if relation is sympy.true:
+        return
+    if relation is sympy.false:
+        raise RuleError(field, message)
+    found = _conditions.get()
+    if found is None:
+        # Outside an analysis (a rule called directly on symbols): nothing to record into.
+        return
+    found.append(Condition(relation, field, message))
+
+
+def simplify_condition(relation: sympy.Basic) -> sympy.Basic:
+    """``floor(floor(n/2)/2) - 7 >= 1`` → ``n >= 32``, where that is sound.
+
+    For integer ``R``, ``⌊A⌋ + R ≥ 0`` holds exactly when ``A + R ≥ 0``; peeling
+    floors off this way and solving the remaining linear inequality gives the
+    smallest admissible size. Anything else is returned as sympy left it.
+    """
+    if not isinstance(relation, (sympy.GreaterThan, sympy.StrictGreaterThan,
+                                 sympy.LessThan, sympy.StrictLessThan)):  # fmt: skip
+        return relation
+    difference = relation.lhs - relation.rhs
+    if isinstance(relation, (sympy.LessThan, sympy.StrictLessThan)):
+        difference = -difference
+    if isinstance(relation, (sympy.StrictGreaterThan, sympy.StrictLessThan)):
+        if not difference.is_integer:
+            return relation
+        difference -= 1  # a > b is a - b - 1 >= 0 for integers
+    for _ in range(64):
+        reduced = _reduce_step(difference)
+        if reduced == difference:
+            break
+        difference = reduced
+    free = difference.free_symbols
+    if len(free) == 1 and not difference.has(sympy.floor, sympy.ceiling, sympy.Piecewise):
+        (name,) = free
+        poly = sympy.Poly(difference, name) if difference.is_polynomial(name) else None
+        if poly is not None and poly.degree() == 1 and poly.LC() > 0:
+            bound = sympy.ceiling(-poly.TC() / poly.LC())
+            return sympy.true if bound <= 1 else sympy.GreaterThan(name, bound)
+    return sympy.GreaterThan(difference, 0) if difference.is_integer is not None else relation
+
+
+def same_value(formula: Formula, value: object) -> bool:
+    """Whether sympy can prove ``formula`` equal to ``value`` for all symbol values."""
+    difference = compact_floors(to_expr(formula) - sympy.sympify(value))
+    return bool(difference == 0 or sympy.simplify(difference) == 0)
+
+
+def _reduce_step(difference: sympy.Expr) -> sympy.Expr:
+    """One step towards a floor-free ``difference ≥ 0`` with the same integer solutions."""
+    difference = compact_floors(sympy.expand(difference))
+    floors = [t for t in sympy.Add.make_args(difference) if isinstance(t, sympy.floor)]
+    rest = difference - sum(floors)
+    if len(floors) == 1 and not rest.has(sympy.floor) and rest.is_integer:
+        return sympy.expand(floors[0].args[0] + rest)  # ⌊A⌋ + R ≥ 0 ⟺ A + R ≥ 0
+    numerator, denominator = difference.as_numer_denom()
+    if denominator != 1 and denominator.is_positive:
+        return sympy.expand(numerator)  # x/d ≥ 0 ⟺ x ≥ 0 for d > 0
+    return difference
+
+
+def substitute(value: Dim, values: Mapping[sympy.Symbol, int]) -> Dim:
+    """``value`` with ``values`` substituted: a Python ``int`` once no symbol is left."""
+    if isinstance(value, int):
+        return value
+    result = value.xreplace(values)
+    if isinstance(result, int):  # the whole expression was one symbol
+        return result
+    if result.has(sympy.Piecewise):
+        result = result.doit()
+    return int(result) if result.is_Integer else result

@@ -13,6 +13,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SPECS = ROOT / "specs"
 GOLDEN = Path(__file__).resolve().parent / "golden"
+NUMERIC_SPECS = sorted(p for p in SPECS.glob("*.yaml") if not p.stem.endswith("-symbolic"))
+"""The shipped specs whose sizes are all numbers (symbolic ones end in ``-symbolic``)."""
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -6,11 +6,15 @@ import csv
 import io
 
 from cnncalc.analysis import METRICS, Report
+from cnncalc.arith import Dim
 from cnncalc.render.text import shape
 
 
 def render(report: Report) -> str:
-    """Columns: name, type, output_shape (``6x28x28``), every metric, convention."""
+    """Columns: name, type, output_shape (``6x28x28``), every metric, convention.
+
+    Formulas of a symbolic report are written as sympy parses them back.
+    """
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["name", "type", "output_shape", *METRICS, "convention"])
@@ -19,8 +23,8 @@ def render(report: Report) -> str:
             [
                 layer.name,
                 layer.type,
-                shape(layer.output_shape).replace("×", "x"),
-                *(layer.metric(m) for m in METRICS),
+                shape(layer.output_shape, "ascii").replace("×", "x"),
+                *(_value(layer.metric(m)) for m in METRICS),
                 report.convention.value,
             ]
         )
@@ -28,9 +32,13 @@ def render(report: Report) -> str:
         [
             "total",
             "",
-            shape(report.output_shape).replace("×", "x"),
-            *(report.totals.metric(m) for m in METRICS),
+            shape(report.output_shape, "ascii").replace("×", "x"),
+            *(_value(report.totals.metric(m)) for m in METRICS),
             report.convention.value,
         ]
     )
     return out.getvalue()
+
+
+def _value(value: Dim) -> int | str:
+    return value if isinstance(value, int) else str(value)

@@ -27,8 +27,12 @@ def _metrics(counts: Counts, flops: Flops) -> dict[str, Any]:
 
 
 def to_dict(report: Report) -> dict[str, Any]:
-    """The report as plain JSON-ready data."""
-    return {
+    """The report as plain JSON-ready data.
+
+    A symbolic report's counts are formulas as text that sympy parses back
+    (``floor(n/4) - 7``); its ``requirements`` say what the symbols must satisfy.
+    """
+    data: dict[str, Any] = {
         "name": report.name,
         "convention": report.convention.value,
         "input_shape": [_number(d) for d in report.input_shape],
@@ -44,6 +48,12 @@ def to_dict(report: Report) -> dict[str, Any]:
         ],
         "totals": _metrics(report.totals, report.flops_by_convention),
     }
+    if report.requirements:
+        from cnncalc.render.text import requirements
+
+        data["requirements"] = requirements(report, "ascii")
+        data["requirements_latex"] = requirements(report, "latex")
+    return data
 
 
 def render(report: Report) -> str:

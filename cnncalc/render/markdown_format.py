@@ -1,9 +1,14 @@
-"""A GitHub-flavoured Markdown table, with the convention stated below it."""
+"""A GitHub-flavoured Markdown table, with the convention (and any requirements) below it.
+
+Formulas of a symbolic report are inline LaTeX (``$…$``), which GitHub,
+Jupyter and most slide tools render.
+"""
 
 from __future__ import annotations
 
 from cnncalc.analysis import Report
-from cnncalc.render.text import columns, convention_note, count, shape
+from cnncalc.arith import Dim, Shape
+from cnncalc.render.text import columns, convention_note, count, requirements, shape
 
 
 def render(report: Report) -> str:
@@ -13,18 +18,32 @@ def render(report: Report) -> str:
     lines = [
         f"### {report.name}",
         "",
-        f"Input {shape(report.input_shape)}.",
+        f"Input {_shape(report.input_shape)}.",
         "",
         "| " + " | ".join(head) + " |",
         "|" + "|".join([":--", ":--", "--:"] + ["--:"] * len(count_columns)) + "|",
     ]
     for layer in report.layers:
-        cells = [layer.name, layer.type, shape(layer.output_shape)]
-        cells += [count(layer.metric(metric)) for metric, _ in count_columns]
+        cells = [layer.name, layer.type, _shape(layer.output_shape)]
+        cells += [_count(layer.metric(metric)) for metric, _ in count_columns]
         lines.append("| " + " | ".join(cells) + " |")
-    totals = [f"**{count(report.totals.metric(metric))}**" for metric, _ in count_columns]
-    lines.append(
-        "| **Total** | | " + f"{shape(report.output_shape)} | " + " | ".join(totals) + " |"
-    )
-    lines += ["", convention_note(report.convention), ""]
+    totals = [_count(report.totals.metric(metric), bold=True) for metric, _ in count_columns]
+    lines.append(f"| **Total** | | {_shape(report.output_shape)} | " + " | ".join(totals) + " |")
+    lines.append("")
+    needed = requirements(report, "latex")
+    if needed:
+        lines.append("Requires " + ", ".join(f"${text}$" for text in needed) + ".")
+    lines += [convention_note(report.convention), ""]
     return "\n".join(lines)
+
+
+def _count(value: Dim, bold: bool = False) -> str:
+    if isinstance(value, int):
+        return f"**{value:,}**" if bold else f"{value:,}"
+    return f"${count(value, 'latex')}$"
+
+
+def _shape(value: Shape) -> str:
+    if all(isinstance(d, int) for d in value):
+        return shape(value)
+    return "$" + shape(value, "latex").replace("×", r" \times ") + "$"

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from cnncalc.analysis import Report
-from cnncalc.render.text import columns, convention_note, count, shape
+from cnncalc.render.text import columns, convention_note, count, requirements_note, shape
 
 
 def build_table(report: Report) -> Table:
@@ -17,7 +17,9 @@ def build_table(report: Report) -> Table:
     count_columns = columns(report)
     table = Table(
         title=f"{report.name}  (input {shape(report.input_shape)})",
-        caption=convention_note(report.convention),
+        caption=" ".join(
+            filter(None, [requirements_note(report), convention_note(report.convention)])
+        ),
         caption_justify="left",
         show_footer=True,
     )

@@ -1,4 +1,4 @@
-"""Text forms of numbers and shapes shared by the human-readable renderers."""
+"""Text forms of counts, shapes, conventions and requirements, shared by the renderers."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from cnncalc.conventions import CONVENTIONS, Convention
 
 if TYPE_CHECKING:
     from cnncalc.analysis import Report
+    from cnncalc.render.math import Style
 
 _COUNTS = (
     ("macs", "MACs"),
@@ -29,17 +30,57 @@ def columns(report: Report) -> list[tuple[str, str]]:
     return [("trainable_params", "Trainable"), ("non_trainable_params", "Non-trainable"), *_COUNTS]
 
 
-def count(value: Dim) -> str:
-    """``122,304``: thousands separators for an int, the expression otherwise."""
-    return f"{value:,}" if isinstance(value, int) else str(value)
+def count(value: Dim, style: Style = "unicode") -> str:
+    """``122,304``: thousands separators for an int, the formula otherwise."""
+    if isinstance(value, int):
+        return f"{value:,}"
+    import sympy
+
+    from cnncalc.render.math import formula_text
+
+    return formula_text(sympy.factor_terms(value), style)
 
 
-def shape(value: Shape) -> str:
-    """``6×28×28``; ``120`` for a flat shape."""
-    return "×".join(str(d) for d in value)
+def shape(value: Shape, style: Style = "unicode") -> str:
+    """``6×28×28``; ``120`` for a flat shape; formulas in parentheses where they need them."""
+    parts = []
+    for dim in value:
+        text = str(dim) if isinstance(dim, int) else count(dim, style)
+        parts.append(text if isinstance(dim, int) or dim.is_Atom else f"({text})")
+    return "×".join(parts)
 
 
 def convention_note(convention: Convention) -> str:
     """One sentence naming the convention of the FLOPs column, with its source."""
     info = CONVENTIONS[convention]
     return f"FLOPs: '{convention}' convention, {info.definition} ({info.source})."
+
+
+def requirements(report: Report, style: Style = "unicode") -> list[str]:
+    """What a symbolic report needs of its symbols, strongest bounds only: ``n ≥ 67``."""
+    if not report.requirements:
+        return []
+    import sympy
+
+    from cnncalc.render.math import formula_text
+
+    bounds: dict[object, int] = {}
+    others: list[object] = []
+    for requirement in report.requirements:
+        relation = requirement.relation
+        if (
+            isinstance(relation, sympy.GreaterThan)
+            and relation.lhs.is_Symbol
+            and relation.rhs.is_Integer
+        ):
+            bounds[relation.lhs] = max(bounds.get(relation.lhs, 0), int(relation.rhs))
+        elif relation not in others:
+            others.append(relation)
+    texts = [formula_text(sympy.GreaterThan(s, b), style) for s, b in bounds.items()]
+    return texts + [formula_text(relation, style) for relation in others]
+
+
+def requirements_note(report: Report) -> str:
+    """``Requires n ≥ 67.``, or nothing for a report without symbols."""
+    needed = requirements(report)
+    return f"Requires {', '.join(needed)}." if needed else ""

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from cnncalc.arith import Dim, Shape, divides, prod, require
-from cnncalc.errors import RuleError, show_value
+from collections import Counter
+
+from cnncalc.arith import Dim, Shape, divides, equals, exact_div, grouped_sum, prod, require
+from cnncalc.errors import show_value
 from cnncalc.ir import ConnectionTable, Conv
 from cnncalc.rules.activation import activation_flops
 from cnncalc.rules.base import Flops, LayerCounts, rule
@@ -38,17 +40,24 @@ def convolution(node: Conv, input_shape: Shape) -> LayerCounts:
             "groups",
             f"groups={groups} must divide the {show_value(node.filters)} filters",
         )
-        weights = in_channels // node.groups * kernel_size * node.filters
+        weights = exact_div(in_channels, node.groups) * kernel_size * node.filters
+        params = weights + (node.filters if node.bias else 0)
     else:
-        weights = _table_inputs(node.connection_table, node.filters, in_channels) * kernel_size
-    biases: Dim = node.filters if node.bias else 0
+        inputs = _table_inputs(node.connection_table, node.filters, in_channels)
+        weights = sum(inputs) * kernel_size
+        # Maps with as many inputs are grouped, as the paper counts C3:
+        # 6·(3·25+1) + 6·(4·25+1) + 3·(4·25+1) + 1·(6·25+1) = 1,516.
+        params = grouped_sum(
+            (count, size * kernel_size + int(node.bias))
+            for size, count in sorted(Counter(inputs).items())
+        )
     positions = prod(out_spatial)
     outputs = node.filters * positions
     macs = weights * positions
-    connections = macs + biases * positions
+    connections = params * positions
     return LayerCounts(
         output_shape=(node.filters, *out_spatial),
-        trainable_params=weights + biases,
+        trainable_params=params,
         neurons=outputs,
         connections=connections,
         flops=Flops(
@@ -63,13 +72,14 @@ def convolution(node: Conv, input_shape: Shape) -> LayerCounts:
     )
 
 
-def _table_inputs(table: ConnectionTable, filters: Dim, in_channels: Dim) -> int:
-    """Total number of (output map, input map) pairs in a connection table."""
-    if len(table) != filters:
-        raise RuleError(
-            "connections",
-            f"the connection table has {len(table)} rows but the layer has {filters} filters",
-        )
+def _table_inputs(table: ConnectionTable, filters: Dim, in_channels: Dim) -> list[int]:
+    """How many input maps each output map reads, after checking the table."""
+    require(
+        equals(len(table), filters),
+        "connections",
+        f"the connection table has {len(table)} rows but the layer has {show_value(filters)} "
+        "filters",
+    )
     for row in table:
         for index in row:
             require(
@@ -78,4 +88,4 @@ def _table_inputs(table: ConnectionTable, filters: Dim, in_channels: Dim) -> int
                 f"input map {index} does not exist: the input has {in_channels} maps "
                 f"(indices 0 to {in_channels - 1})",
             )
-    return sum(len(row) for row in table)
+    return [len(row) for row in table]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from cnncalc.arith import Shape, prod, require
+from cnncalc.errors import show_value
 from cnncalc.ir import Pool, PoolKind
 from cnncalc.rules.activation import activation_flops
 from cnncalc.rules.base import Flops, LayerCounts, rule
@@ -24,12 +25,14 @@ def pooling(node: Pool, input_shape: Shape) -> LayerCounts:
     rank = len(node.kernel)
     channels, spatial = split_input(input_shape, rank, f"{node.kind.value} pooling")
     if node.padding != "same":
-        for k, (before, after) in zip(node.kernel, node.padding, strict=True):
-            require(
-                2 * before <= k and 2 * after <= k,
-                "padding",
-                f"padding {max(before, after)} is more than half the pooling window {k}",
-            )
+        for k, pair in zip(node.kernel, node.padding, strict=True):
+            for pad in pair:
+                require(
+                    2 * pad <= k,
+                    "padding",
+                    f"padding {show_value(pad)} is more than half the pooling window "
+                    f"{show_value(k)}",
+                )
     out_spatial = output_sizes(
         spatial, node.kernel, node.stride, node.padding, ceil_mode=node.ceil_mode
     )

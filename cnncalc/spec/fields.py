@@ -11,10 +11,11 @@ import difflib
 from collections.abc import Callable
 from typing import Annotated, Literal, TypeAlias
 
-from pydantic import BeforeValidator, Field
+from pydantic import BeforeValidator
 from pydantic_core import PydanticCustomError
 
 from cnncalc.errors import show_value
+from cnncalc.expressions import Formula, FormulaError, constant_value
 from cnncalc.ir import Activation, AxisPadding, ConnectionTable
 from cnncalc.spec.tables import CONNECTION_TABLES
 
@@ -22,6 +23,11 @@ AXIS_NAMES = {1: ["length"], 2: ["height", "width"], 3: ["depth", "height", "wid
 
 
 def _fail(expected: str, value: object) -> PydanticCustomError:
+    if isinstance(value, str):
+        try:
+            Formula(value)
+        except FormulaError as problem:
+            expected = f"{expected} ({problem})"
     return PydanticCustomError(
         "cnncalc_value",
         "expected {expected}, got {got}",
@@ -33,50 +39,80 @@ def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _count(value: object) -> int:
-    if _is_int(value) and value >= 1:  # type: ignore[operator]
-        return value  # type: ignore[return-value]
-    raise _fail("a positive integer", value)
+Size: TypeAlias = int | Formula
+"""A size: an integer, or a formula in size symbols (``n``, ``2*k + 1``) on the symbolic path."""
 
 
-Count: TypeAlias = Annotated[int, BeforeValidator(_count, json_schema_input_type=int), Field(ge=1)]
-"""A positive integer: a number of filters, units, groups or maps."""
+def _size(value: object, minimum: int) -> Size | None:
+    """``value`` as a size of at least ``minimum``, or None when it is not one.
+
+    A formula with symbols is accepted whatever it may evaluate to: the rules
+    reject it only when it is provably out of range.
+    """
+    if _is_int(value):
+        return value if value >= minimum else None  # type: ignore[operator,return-value]
+    if not isinstance(value, str):
+        return None
+    try:
+        formula = Formula(value)
+        if formula.names:
+            return formula
+        number = constant_value(formula)  # a number written as text: "5", "2*3"
+    except FormulaError:
+        return None
+    return number if number >= minimum else None
 
 
-def _shape(value: object) -> tuple[int, ...]:
-    if isinstance(value, list | tuple) and value and all(_is_int(v) and v >= 1 for v in value):
-        return tuple(value)
-    raise _fail("a list of positive integers, channels first ([channels, height, width])", value)
+def _count(value: object) -> Size:
+    size = _size(value, 1)
+    if size is None:
+        raise _fail("a positive integer or a size formula such as 'n' or '2*k + 1'", value)
+    return size
+
+
+Count: TypeAlias = Annotated[Size, BeforeValidator(_count, json_schema_input_type=int | str)]
+"""A positive integer (a number of filters, units, groups or maps), or a formula."""
+
+
+def _shape(value: object) -> tuple[Size, ...]:
+    if isinstance(value, list | tuple) and value:
+        sizes = [_size(v, 1) for v in value]
+        if None not in sizes:
+            return tuple(sizes)  # type: ignore[arg-type]
+    raise _fail(
+        "a list of positive integers or size formulas, channels first ([channels, height, width])",
+        value,
+    )
 
 
 InputShape: TypeAlias = Annotated[
-    tuple[int, ...], BeforeValidator(_shape, json_schema_input_type=list[int])
+    tuple[Size, ...], BeforeValidator(_shape, json_schema_input_type=list[int | str])
 ]
 """The input tensor's shape without the batch axis, channels first."""
 
 
-def per_axis(rank: int, minimum: int = 1) -> Callable[[object], tuple[int, ...]]:
+def per_axis(rank: int, minimum: int = 1) -> Callable[[object], tuple[Size, ...]]:
     """A validator accepting ``k`` or ``[k_1, ..., k_rank]``, returning a ``rank``-tuple."""
     names = ", ".join(AXIS_NAMES[rank])
     kind = "a positive integer" if minimum >= 1 else "a non-negative integer"
     expected = kind if rank == 1 else f"{kind} or [{names}]"
 
-    def parse(value: object) -> tuple[int, ...]:
-        if _is_int(value) and value >= minimum:  # type: ignore[operator]
-            return (value,) * rank  # type: ignore[return-value]
-        if (
-            isinstance(value, list | tuple)
-            and len(value) == rank
-            and all(_is_int(v) and v >= minimum for v in value)
-        ):
-            return tuple(value)
+    def parse(value: object) -> tuple[Size, ...]:
+        single = _size(value, minimum)
+        if single is not None:
+            return (single,) * rank
+        if isinstance(value, list | tuple) and len(value) == rank:
+            sizes = [_size(v, minimum) for v in value]
+            if None not in sizes:
+                return tuple(sizes)  # type: ignore[arg-type]
         raise _fail(expected, value)
 
     return parse
 
 
 Axes2d: TypeAlias = Annotated[
-    tuple[int, ...], BeforeValidator(per_axis(2), json_schema_input_type=int | list[int])
+    tuple[Size, ...],
+    BeforeValidator(per_axis(2), json_schema_input_type=int | str | list[int | str]),
 ]
 """A positive size per spatial axis, ``k`` or ``[k_h, k_w]`` (kernel, stride, dilation)."""
 
@@ -93,17 +129,24 @@ def padding_parser(rank: int) -> Callable[[object], tuple[AxisPadding, ...] | Li
             return "same"
         if value == "valid":
             return ((0, 0),) * rank
+        if isinstance(value, str) and suggest(value, ["valid", "same"]):
+            # A misspelt keyword must not become a size symbol.
+            raise PydanticCustomError(
+                "cnncalc_value",
+                "unknown padding {got}{hint}",
+                {"got": show_value(value), "hint": suggest(value, ["valid", "same"])},
+            )
         if (
             isinstance(value, list | tuple)
             and len(value) == rank
             and all(
                 isinstance(axis, list | tuple)
                 and len(axis) == 2
-                and all(_is_int(p) and p >= 0 for p in axis)
+                and all(_size(p, 0) is not None for p in axis)
                 for axis in value
             )
         ):
-            return tuple((axis[0], axis[1]) for axis in value)
+            return tuple((_size(a, 0), _size(b, 0)) for a, b in value)
         try:
             return tuple((p, p) for p in single(value))
         except PydanticCustomError:
@@ -113,10 +156,14 @@ def padding_parser(rank: int) -> Callable[[object], tuple[AxisPadding, ...] | Li
 
 
 Padding2d: TypeAlias = Annotated[
-    tuple[tuple[int, int], ...] | Literal["same"],
+    tuple[tuple[Size, Size], ...] | Literal["same"],
     BeforeValidator(
         padding_parser(2),
-        json_schema_input_type=Literal["valid", "same"] | int | list[int] | list[list[int]],
+        json_schema_input_type=Literal["valid", "same"]
+        | int
+        | str
+        | list[int | str]
+        | list[list[int | str]],
     ),
 ]
 

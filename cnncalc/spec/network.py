@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import fields, is_dataclass
 from typing import TYPE_CHECKING, Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from cnncalc import ir
+from cnncalc.arith import Shape
 from cnncalc.conventions import DEFAULT_CONVENTION, Convention
 from cnncalc.errors import SpecError
+from cnncalc.expressions import Formula
 from cnncalc.spec.fields import InputShape, suggest
 from cnncalc.spec.layers import AnyLayer, LayerSpec
 
@@ -20,25 +23,27 @@ if TYPE_CHECKING:
 TOTAL = "total"
 """The ``expect`` key for the network's totals (so no layer may be named so)."""
 
-NonNegative = Annotated[int, Field(ge=0, strict=True)]
+Expected = Annotated[int, Field(ge=0, strict=True)] | Formula
+"""An expected count: a number, or a formula in the spec's symbols."""
 
 
 class Expectation(BaseModel):
     """Numbers a source gives for one layer or for the totals; checked by ``cnncalc check``.
 
-    ``flops`` is checked under the spec's ``convention``.
+    ``flops`` is checked under the spec's ``convention``. In a symbolic spec a
+    number is checked with the spec's ``values`` substituted, a formula as it is.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
 
     output_shape: InputShape | None = None
-    trainable_params: NonNegative | None = None
-    non_trainable_params: NonNegative | None = None
-    params: NonNegative | None = None
-    macs: NonNegative | None = None
-    flops: NonNegative | None = None
-    neurons: NonNegative | None = None
-    connections: NonNegative | None = None
+    trainable_params: Expected | None = None
+    non_trainable_params: Expected | None = None
+    params: Expected | None = None
+    macs: Expected | None = None
+    flops: Expected | None = None
+    neurons: Expected | None = None
+    connections: Expected | None = None
 
 
 class NetworkSpec(BaseModel):
@@ -61,6 +66,11 @@ class NetworkSpec(BaseModel):
         description="Numbers from the source, per layer name or 'total'; checked by "
         "'cnncalc check'.",
     )
+    values: dict[str, Annotated[int, Field(ge=1, strict=True)]] = Field(
+        default_factory=dict,
+        description="Values of the size symbols at which expect's numbers are checked "
+        "(a symbolic spec only).",
+    )
 
     _source_map: SourceMap | None = PrivateAttr(default=None)
 
@@ -81,17 +91,41 @@ class NetworkSpec(BaseModel):
         return layer_names(self.layers)
 
     def to_ir(self) -> ir.Network:
-        """The IR of this network: normalised nodes with resolved names."""
+        """The IR of this network: normalised nodes with resolved names.
+
+        Formulas (``kernel: k``) become sympy expressions here, and only here:
+        a spec without one never imports sympy.
+        """
+        input_shape: Shape = self.input
+        ops = [layer.to_ir() for layer in self.layers]
+        symbolic = _has_formula(input_shape) or any(_has_formula(op) for op in ops)
+        if symbolic:
+            from cnncalc.symbolic import with_expressions
+
+            input_shape = with_expressions(input_shape)
+            ops = [with_expressions(op) for op in ops]
         return ir.Network(
             name=self.name,
-            input_shape=self.input,
+            input_shape=input_shape,
             layers=tuple(
-                ir.Layer(name=name, type=layer.kind, op=layer.to_ir(), index=index)
-                for index, (name, layer) in enumerate(
-                    zip(self.layer_names, self.layers, strict=True)
+                ir.Layer(name=name, type=layer.kind, op=op, index=index)
+                for index, (name, layer, op) in enumerate(
+                    zip(self.layer_names, self.layers, ops, strict=True)
                 )
             ),
+            symbolic=symbolic,
         )
+
+
+def _has_formula(value: object) -> bool:
+    """Whether ``value`` (an IR node, a tuple, a size) holds a formula anywhere."""
+    if isinstance(value, Formula):
+        return True
+    if isinstance(value, tuple):
+        return any(_has_formula(item) for item in value)
+    if is_dataclass(value):
+        return any(_has_formula(getattr(value, f.name)) for f in fields(value))
+    return False
 
 
 def layer_names(layers: Sequence[LayerSpec]) -> list[str]:

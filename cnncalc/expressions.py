@@ -1,0 +1,115 @@
+"""Size formulas written in a spec (``n``, ``2*k + 1``, ``(n - 4) // 2``), parsed safely.
+
+A formula is parsed with :mod:`ast` and checked node by node: only integers,
+names, ``+ - * // **`` and parentheses are allowed. Nothing is evaluated
+here (no ``eval``, no ``sympify``), so a spec cannot run code, and nothing
+imports sympy: the checked tree is turned into a sympy expression only when
+the symbolic path runs (:func:`cnncalc.symbolic.to_expr`).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import GetCoreSchemaHandler
+from pydantic_core import core_schema
+
+MAX_FORMULA_LENGTH = 200
+"""Longest formula accepted; deep expressions would only slow the parser down."""
+
+MAX_POWER = 8
+"""Largest exponent in a formula (``k**2``); larger ones could take unbounded time."""
+
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,31}$")
+_ALLOWED = (
+    ast.Expression, ast.Name, ast.Load, ast.Constant, ast.BinOp, ast.UnaryOp,
+    ast.Add, ast.Sub, ast.Mult, ast.FloorDiv, ast.Pow, ast.USub, ast.UAdd,
+)  # fmt: skip
+"""The syntax a size formula may use: integers, names, + - * // **, signs."""
+
+
+class FormulaError(ValueError):
+    """A formula that is not a sum, product or integer quotient of integers and names."""
+
+
+class Formula(str):
+    """The text of a checked size formula; ``names`` are the symbols it uses."""
+
+    __slots__ = ("names",)
+    names: frozenset[str]
+
+    def __new__(cls, text: str) -> Formula:
+        names = check_formula(text)
+        formula = super().__new__(cls, text.strip())
+        formula.names = names
+        return formula
+
+    @classmethod
+    def __get_pydantic_core_schema__(
+        cls, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        # Validated as a string, checked by Formula(), dumped as plain text.
+        return core_schema.no_info_after_validator_function(
+            lambda value: value if isinstance(value, Formula) else Formula(value),
+            core_schema.str_schema(),
+            serialization=core_schema.to_string_ser_schema(),
+        )
+
+
+def constant_value(formula: Formula) -> int:
+    """The value of a formula without names (``"2*3"``), computed on the checked tree."""
+    return _evaluate(ast.parse(str(formula), mode="eval").body)
+
+
+def _evaluate(node: ast.expr) -> int:
+    if isinstance(node, ast.Constant):
+        assert isinstance(node.value, int)  # check_formula admitted integers only
+        return node.value
+    if isinstance(node, ast.UnaryOp):
+        value = _evaluate(node.operand)
+        return -value if isinstance(node.op, ast.USub) else value
+    assert isinstance(node, ast.BinOp)  # check_formula admitted nothing else
+    left, right = _evaluate(node.left), _evaluate(node.right)
+    if isinstance(node.op, ast.FloorDiv) and right == 0:
+        raise FormulaError("division by zero")
+    operations: dict[type[ast.operator], Callable[[int, int], int]] = {
+        ast.Add: int.__add__, ast.Sub: int.__sub__, ast.Mult: int.__mul__,
+        ast.FloorDiv: int.__floordiv__, ast.Pow: int.__pow__,
+    }  # fmt: skip
+    return operations[type(node.op)](left, right)
+
+
+def check_formula(text: str) -> frozenset[str]:
+    """The names in ``text``, after checking that it is an allowed formula."""
+    if len(text) > MAX_FORMULA_LENGTH:
+        raise FormulaError(f"formulas are limited to {MAX_FORMULA_LENGTH} characters")
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError:
+        raise FormulaError("not a formula") from None
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            if not _NAME.match(node.id):
+                raise FormulaError(f"'{node.id}' is not a size name")
+            names.add(node.id)
+        elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
+            raise FormulaError("'/' is real division: sizes use '//' (floor division)")
+        elif (
+            isinstance(node, ast.BinOp)
+            and isinstance(node.op, ast.Pow)
+            and not (
+                isinstance(node.right, ast.Constant) and node.right.value in range(MAX_POWER + 1)
+            )
+        ):
+            raise FormulaError(f"a power must be a whole number from 0 to {MAX_POWER}")
+        elif isinstance(node, ast.Constant) and (
+            not isinstance(node.value, int) or isinstance(node.value, bool)
+        ):
+            raise FormulaError(f"{node.value!r} is not an integer")
+        elif not isinstance(node, _ALLOWED):
+            raise FormulaError(f"'{ast.unparse(node)}' is not allowed in a size formula")
+    return frozenset(names)

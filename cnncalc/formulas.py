@@ -1,0 +1,231 @@
+"""General formulas and step-by-step derivations, from the same rules that give the numbers.
+
+A layer's general formula is its own rule run on symbols: each size field of
+its IR node becomes a symbol named after it (``filters`` → ``c_out``,
+``kernel`` → ``k_h, k_w``, ``stride`` → ``s_h, s_w``, ``groups`` → ``g``), its
+input shape becomes ``(c_in, h_in, w_in)`` (or ``(n_in,)``), and the output
+sizes the rule computes are named ``h_out, w_out``. No formula is written twice:
+the derivation of C1's 156 parameters is ``rule(symbols)`` printed, then
+printed again with the values put in, then ``rule(ints)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+import sympy
+
+from cnncalc import ir
+from cnncalc.arith import Dim, Shape
+from cnncalc.conventions import DEFAULT_CONVENTION, Convention
+from cnncalc.errors import CnncalcError, RuleError
+from cnncalc.render.math import Style, formula_text
+from cnncalc.rules import LayerCounts, rule_for
+from cnncalc.symbolic import collecting_conditions, symbol
+
+AXES = {1: ("l",), 2: ("h", "w"), 3: ("d", "h", "w")}
+"""Names of the spatial axes by rank."""
+
+FIELD_SYMBOLS = {
+    "filters": "c_out",
+    "units": "n_out",
+    "groups": "g",
+    "size": "size",
+    "kernel": "k",
+    "stride": "s",
+    "dilation": "d",
+    "padding": "p",
+}
+"""The symbol each IR size field is written with in formulas."""
+
+METRIC_NAMES = {
+    "trainable_params": "trainable params",
+    "non_trainable_params": "non-trainable params",
+    "macs": "MACs",
+    "flops": "FLOPs",
+    "neurons": "neurons",
+    "connections": "connections",
+}
+"""The count metrics a derivation covers, with their display names."""
+
+
+@dataclass(frozen=True, slots=True)
+class Derivation:
+    """One quantity of a layer: its general formula, the values put in, the result."""
+
+    name: str
+    formula: Any
+    """A sympy expression in the layer's own quantities."""
+    values: Mapping[sympy.Symbol, Dim]
+    result: Dim
+
+    def general(self, style: Style = "unicode") -> str:
+        """The formula in symbols: ``(c_in·k_h·k_w/g + 1)·c_out``."""
+        return formula_text(self.formula, style)
+
+    def substituted(self, style: Style = "unicode") -> str:
+        """The formula with the values put in: ``(5·5 + 1)·6``."""
+        return formula_text(self.formula, style, self.values)
+
+
+@dataclass(frozen=True, slots=True)
+class LayerDerivation:
+    """Every quantity of one layer, and the values of its own symbols."""
+
+    quantities: dict[str, Derivation]
+    values: Mapping[sympy.Symbol, Dim]
+
+    def __getitem__(self, metric: str) -> Derivation:
+        return self.quantities[metric]
+
+
+def derive(
+    node: ir.Node, input_shape: Shape, convention: Convention = DEFAULT_CONVENTION
+) -> LayerDerivation:
+    """The derivation of every metric of ``node`` on ``input_shape`` (ints or expressions)."""
+    symbolic_node, values = _symbolize_node(node)
+    symbolic_shape = _symbolize_shape(input_shape, values)
+    with collecting_conditions():
+        general = rule_for(node)(symbolic_node, symbolic_shape)
+    actual: LayerCounts = rule_for(node)(node, input_shape)
+    names = _output_names(general.output_shape, symbolic_shape)
+    for expr, name in names.items():
+        index = general.output_shape.index(expr)
+        values[name] = actual.output_shape[index]
+    renaming = dict(names)
+    quantities: dict[str, Derivation] = {}
+    for expr, name in names.items():
+        quantities[str(name)] = Derivation(str(name), expr, values, values[name])
+    for metric, title in METRIC_NAMES.items():
+        formula = _metric(general, metric, convention)
+        if not isinstance(formula, int):
+            formula = _tidy(formula.xreplace(renaming))
+        quantities[metric] = Derivation(title, formula, values, _metric(actual, metric, convention))
+    return LayerDerivation(quantities, values)
+
+
+def formula(layer_type: str, metric: str, convention: Convention | str = DEFAULT_CONVENTION) -> Any:
+    """The general formula of ``metric`` for a layer type, as a sympy expression.
+
+    >>> formula("conv2d", "trainable_params")
+    c_out*(c_in*k_h*k_w/g + 1)
+
+    Symbols (positive integers): ``c_in, h_in, w_in`` (input; ``n_in`` when flat),
+    ``c_out`` (filters), ``n_out`` (units), ``k_h, k_w`` (kernel), ``s_h, s_w``
+    (stride), ``p_h, p_w`` (padding), ``d_h, d_w`` (dilation), ``g`` (groups),
+    ``h_out, w_out`` (output size). ``flops`` is counted under ``convention``.
+    """
+    from cnncalc.spec.layers import LAYER_TYPES
+
+    model = LAYER_TYPES.get(layer_type)
+    if model is None:
+        raise CnncalcError(f"unknown layer type '{layer_type}'")
+    required = {
+        name: 1
+        for name, info in model.model_fields.items()
+        if info.is_required() and name != "type"
+    }
+    node = model.model_validate({"type": layer_type, **required}).to_ir()
+    for shape in ((1, 1, 1), (1,)):  # maps first; a layer that needs a flat input gets one
+        try:
+            rule_for(node)(node, shape)
+        except RuleError:
+            continue
+        return derive(node, shape, Convention(convention))[metric].formula
+    raise CnncalcError(f"no input shape fits a default '{layer_type}' layer")  # pragma: no cover
+
+
+def _metric(counts: LayerCounts, metric: str, convention: Convention) -> Dim:
+    if metric == "flops":
+        return counts.flops[convention]
+    value: Dim = getattr(counts, metric)
+    return value
+
+
+def _tidy(expr: Any) -> Any:
+    """Common factors pulled out, ``(c_in·k_h·k_w/g + 1)·c_out``, unless groups are kept.
+
+    A rule's raw output holds ``6·(3·k_h·k_w + 1)`` or a sum inside a sum only
+    where :func:`cnncalc.arith.grouped_sum` kept the paper's grouping on
+    purpose (sympy would have expanded it): those are printed as they are.
+    """
+    if any(_is_kept_group(node) for node in sympy.preorder_traversal(expr)):
+        return expr
+    tidy = sympy.factor_terms(expr)
+    return tidy if sympy.count_ops(tidy) <= sympy.count_ops(expr) else expr
+
+
+def _is_kept_group(node: sympy.Basic) -> bool:
+    if isinstance(node, sympy.Add):
+        return any(isinstance(arg, sympy.Add) for arg in node.args)
+    return (
+        isinstance(node, sympy.Mul)
+        and len(node.args) == 2
+        and node.args[0].is_Integer
+        and isinstance(node.args[1], sympy.Add)
+    )
+
+
+def _symbolize_shape(shape: Shape, values: dict[sympy.Symbol, Dim]) -> Shape:
+    if len(shape) == 1:
+        names = ["n_in"]
+    else:
+        names = ["c_in", *(f"{axis}_in" for axis in AXES.get(len(shape) - 1, ()))]
+    if len(names) != len(shape):
+        names = [f"x{i}_in" for i in range(len(shape))]
+    symbols = [symbol(name) for name in names]
+    values.update(zip(symbols, shape, strict=True))
+    return tuple(symbols)
+
+
+def _symbolize_node(node: ir.Node) -> tuple[ir.Node, dict[sympy.Symbol, Dim]]:
+    values: dict[sympy.Symbol, Dim] = {}
+    changes: dict[str, object] = {}
+    for f in fields(node):
+        base = FIELD_SYMBOLS.get(f.name)
+        value = getattr(node, f.name)
+        if base is None or value == "same":
+            continue
+        if isinstance(value, tuple):
+            axes = AXES.get(len(value), tuple(str(i) for i in range(len(value))))
+            if f.name == "padding":
+                changes[f.name] = tuple(
+                    _padding_symbols(axis, pair, values)
+                    for axis, pair in zip(axes, value, strict=True)
+                )
+            else:
+                changes[f.name] = tuple(
+                    _bind(f"{base}_{axis}", v, values) for axis, v in zip(axes, value, strict=True)
+                )
+        else:
+            changes[f.name] = _bind(base, value, values)
+    return replace(node, **changes), values  # type: ignore[arg-type]
+
+
+def _padding_symbols(
+    axis: str, pair: tuple[Dim, Dim], values: dict[sympy.Symbol, Dim]
+) -> tuple[sympy.Symbol, sympy.Symbol]:
+    before, after = pair
+    if before == after:  # the usual symmetric padding: one symbol, the documents' 2p
+        same = _bind(f"p_{axis}", before, values)
+        return same, same
+    return _bind(f"p_{axis}0", before, values), _bind(f"p_{axis}1", after, values)
+
+
+def _bind(name: str, value: Dim, values: dict[sympy.Symbol, Dim]) -> sympy.Symbol:
+    s = symbol(name)
+    values[s] = value
+    return s
+
+
+def _output_names(output_shape: Shape, input_shape: Shape) -> dict[Any, sympy.Symbol]:
+    """Output sizes worth a name of their own: ``h_out``, ``w_out`` (not bare symbols)."""
+    spatial = output_shape[1:] if len(output_shape) > 1 else ()
+    axes = AXES.get(len(spatial), ())
+    names: dict[Any, sympy.Symbol] = {}
+    for axis, expr in zip(axes, spatial, strict=False):
+        if not isinstance(expr, sympy.Symbol | int):
+            names[expr] = symbol(f"{axis}_out")
+    return names
