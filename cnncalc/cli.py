@@ -15,8 +15,12 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from cnncalc import __version__
+
+if TYPE_CHECKING:
+    from cnncalc.analysis import Report
 
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -30,6 +34,7 @@ FLOPs under a named convention, neurons and connections, as exact integers.
 
 commands:
   cnncalc SPEC [options]        analyse SPEC and print the report
+  cnncalc explain SPEC LAYER    derive every count of one layer, step by step
   cnncalc check SPEC [SPEC...]  check the numbers in each spec's 'expect' block
   cnncalc conventions           list the FLOP conventions and their sources
 
@@ -53,8 +58,32 @@ def _analyze_parser() -> argparse.ArgumentParser:
         choices=CONVENTION_NAMES,
         help="FLOP convention of the FLOPs column (default: the spec's, else connections)",
     )
+    parser.add_argument(
+        "--formulas",
+        action="store_true",
+        help="show each count beside its general formula in the layer's own quantities",
+    )
+    parser.add_argument(
+        "--subs",
+        metavar="NAME=VALUE,...",
+        help="put values in for a symbolic spec's size symbols, e.g. n=32,k=5",
+    )
     parser.add_argument("-o", "--output", help="write the report to this file")
     parser.add_argument("-V", "--version", action="version", version=f"cnncalc {__version__}")
+    return parser
+
+
+def _explain_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cnncalc explain",
+        description="Derive every count of one layer the way the documents write it: "
+        "the general formula, the values put in, the result.",
+    )
+    parser.add_argument("spec", help="the network spec")
+    parser.add_argument("layer", help="the layer's name")
+    parser.add_argument("-f", "--format", choices=FORMAT_NAMES, default="table")
+    parser.add_argument("-c", "--convention", choices=CONVENTION_NAMES)
+    parser.add_argument("--subs", metavar="NAME=VALUE,...", help="values for size symbols")
     return parser
 
 
@@ -74,25 +103,61 @@ def _conventions_parser() -> argparse.ArgumentParser:
     )
 
 
-def run_analyze(argv: Sequence[str]) -> int:
-    args = _analyze_parser().parse_args(argv)
+def _report(spec: str, convention: str | None, subs: str | None) -> Report:
     from cnncalc.api import analyze
 
-    report = analyze(args.spec, args.convention)
-    if args.format == "table" and args.output is None:
+    report = analyze(spec, convention)
+    if subs:
+        from cnncalc.substitution import parse_assignments
+
+        report = report.subs(parse_assignments(subs))
+    return report
+
+
+def run_analyze(argv: Sequence[str]) -> int:
+    args = _analyze_parser().parse_args(argv)
+    report = _report(args.spec, args.convention, args.subs)
+    if args.formulas:
+        from cnncalc.render.derivations import formulas
+
+        text = formulas(report, args.format)
+    elif args.format == "table" and args.output is None:
         from cnncalc.render.table_format import print_table
 
         print_table(report)
         return EXIT_OK
-    from cnncalc.render import render
+    else:
+        from cnncalc.render import render
 
-    text = render(report, args.format)
-    if args.output is None:
+        text = render(report, args.format)
+    _write(text, args.output)
+    return EXIT_OK
+
+
+def run_explain(argv: Sequence[str]) -> int:
+    args = _explain_parser().parse_args(argv)
+    report = _report(args.spec, args.convention, args.subs)
+    names = [layer.name for layer in report.layers]
+    if args.layer not in names:
+        from cnncalc.errors import CnncalcError
+        from cnncalc.spec.fields import suggest
+
+        raise CnncalcError(
+            f"{args.spec}: no layer named '{args.layer}'{suggest(args.layer, names)}; "
+            f"layers: {', '.join(names)}"
+        )
+    from cnncalc.render.derivations import explain
+
+    _write(explain(report, args.layer, args.format), None)
+    return EXIT_OK
+
+
+def _write(text: str, output: str | None) -> None:
+    if output is None:
         sys.stdout.write(text)
     else:
-        with open(args.output, "w", encoding="utf-8") as file:
+        with open(output, "w", encoding="utf-8") as file:
             file.write(text)
-    return EXIT_OK
 
 
 def run_check(argv: Sequence[str]) -> int:
@@ -143,6 +208,7 @@ def run_conventions(argv: Sequence[str]) -> int:
 COMMANDS: dict[str, Callable[[Sequence[str]], int]] = {
     "check": run_check,
     "conventions": run_conventions,
+    "explain": run_explain,
 }
 
 

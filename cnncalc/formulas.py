@@ -85,8 +85,9 @@ def derive(
     node: ir.Node, input_shape: Shape, convention: Convention = DEFAULT_CONVENTION
 ) -> LayerDerivation:
     """The derivation of every metric of ``node`` on ``input_shape`` (ints or expressions)."""
-    symbolic_node, values = _symbolize_node(node)
-    symbolic_shape = _symbolize_shape(input_shape, values)
+    values: dict[sympy.Symbol, Dim] = {}
+    symbolic_shape = _symbolize_shape(input_shape, values)  # inputs first in `values`
+    symbolic_node = _symbolize_node(node, values)
     with collecting_conditions():
         general = rule_for(node)(symbolic_node, symbolic_shape)
     actual: LayerCounts = rule_for(node)(node, input_shape)
@@ -180,8 +181,7 @@ def _symbolize_shape(shape: Shape, values: dict[sympy.Symbol, Dim]) -> Shape:
     return tuple(symbols)
 
 
-def _symbolize_node(node: ir.Node) -> tuple[ir.Node, dict[sympy.Symbol, Dim]]:
-    values: dict[sympy.Symbol, Dim] = {}
+def _symbolize_node(node: ir.Node, values: dict[sympy.Symbol, Dim]) -> ir.Node:
     changes: dict[str, object] = {}
     for f in fields(node):
         base = FIELD_SYMBOLS.get(f.name)
@@ -201,7 +201,7 @@ def _symbolize_node(node: ir.Node) -> tuple[ir.Node, dict[sympy.Symbol, Dim]]:
                 )
         else:
             changes[f.name] = _bind(base, value, values)
-    return replace(node, **changes), values  # type: ignore[arg-type]
+    return replace(node, **changes)  # type: ignore[arg-type]
 
 
 def _padding_symbols(

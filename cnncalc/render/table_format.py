@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import sys
 
-from rich.console import Console
+from rich.console import Console, RenderableType
 from rich.table import Table
 
 from cnncalc.analysis import Report
@@ -38,12 +38,15 @@ def build_table(report: Report) -> Table:
     return table
 
 
-def render(report: Report, width: int = 160) -> str:
+def render(report: Report) -> str:
     """The table as plain text (no colour), for pipes, files and golden tests."""
+    return to_text(build_table(report))
+
+
+def to_text(renderable: RenderableType, width: int = 160) -> str:
+    """A rich renderable as plain text, ``width`` columns at most, no trailing blanks."""
     out = io.StringIO()
-    Console(file=out, width=width, color_system=None, legacy_windows=False).print(
-        build_table(report)
-    )
+    Console(file=out, width=width, color_system=None, legacy_windows=False).print(renderable)
     return "\n".join(line.rstrip() for line in out.getvalue().splitlines()) + "\n"
 
 

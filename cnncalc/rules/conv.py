@@ -43,13 +43,15 @@ def convolution(node: Conv, input_shape: Shape) -> LayerCounts:
         weights = exact_div(in_channels, node.groups) * kernel_size * node.filters
         params = weights + (node.filters if node.bias else 0)
     else:
-        inputs = _table_inputs(node.connection_table, node.filters, in_channels)
-        weights = sum(inputs) * kernel_size
-        # Maps with as many inputs are grouped, as the paper counts C3:
-        # 6·(3·25+1) + 6·(4·25+1) + 3·(4·25+1) + 1·(6·25+1) = 1,516.
+        table = node.connection_table
+        _check_table(table, node.filters, in_channels)
+        weights = sum(len(row) for row in table) * kernel_size
+        # Grouped as the paper counts C3, by how many maps a row reads and whether
+        # they are adjacent: 6·(3·25+1) + 6·(4·25+1) + 3·(4·25+1) + 1·(6·25+1).
+        spanned = max(max(row) for row in table) + 1  # maps the table reads, cyclically
+        groups = Counter(_row_kind(row, spanned) for row in table)
         params = grouped_sum(
-            (count, size * kernel_size + int(node.bias))
-            for size, count in sorted(Counter(inputs).items())
+            (count, size * kernel_size + int(node.bias)) for (size, _), count in groups.items()
         )
     positions = prod(out_spatial)
     outputs = node.filters * positions
@@ -72,8 +74,15 @@ def convolution(node: Conv, input_shape: Shape) -> LayerCounts:
     )
 
 
-def _table_inputs(table: ConnectionTable, filters: Dim, in_channels: Dim) -> list[int]:
-    """How many input maps each output map reads, after checking the table."""
+def _row_kind(row: tuple[int, ...], spanned: int) -> tuple[int, bool]:
+    """How many maps a row reads, and whether they are adjacent (cyclically)."""
+    maps = set(row)
+    adjacent = any({(start + i) % spanned for i in range(len(row))} == maps for start in row)
+    return len(row), adjacent
+
+
+def _check_table(table: ConnectionTable, filters: Dim, in_channels: Dim) -> None:
+    """One row per filter, each naming input maps that exist."""
     require(
         equals(len(table), filters),
         "connections",
@@ -88,4 +97,3 @@ def _table_inputs(table: ConnectionTable, filters: Dim, in_channels: Dim) -> lis
                 f"input map {index} does not exist: the input has {in_channels} maps "
                 f"(indices 0 to {in_channels - 1})",
             )
-    return [len(row) for row in table]

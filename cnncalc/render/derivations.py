@@ -1,0 +1,251 @@
+"""Formulas beside the numbers (``--formulas``) and step-by-step derivations (``explain``).
+
+Every formula comes from :func:`cnncalc.formulas.derive`, i.e. from the layer's
+own rule run on symbols; this module only lays it out: Unicode for the
+terminal, LaTeX in Markdown and JSON (``latex`` fields), ASCII that sympy parses
+back in JSON's ``formula`` fields.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import sympy
+
+from cnncalc.analysis import LayerReport, Report
+from cnncalc.formulas import Derivation, LayerDerivation, derive
+from cnncalc.render.math import formula_text
+from cnncalc.render.text import convention_note, count, shape
+from cnncalc.symbolic import symbol
+
+FORMATS = ("table", "json", "csv", "markdown")
+
+
+def layer_derivation(report: Report, layer: LayerReport) -> LayerDerivation:
+    """The derivation of ``layer``'s metrics, under the report's convention."""
+    return derive(layer.node, layer.input_shape, report.convention)
+
+
+def _shown(derivation: LayerDerivation) -> Iterator[tuple[str, Derivation]]:
+    """The quantities worth showing: output sizes, and every count that is not 0."""
+    for key, quantity in derivation.quantities.items():
+        if quantity.formula != 0:
+            yield key, quantity
+
+
+def _same_size_axes(derivation: LayerDerivation) -> dict[str, str]:
+    """``h_out`` and ``w_out`` shown once as ``h_out, w_out`` when both axes agree.
+
+    Agreeing means the same result and the same formula once each symbol's axis
+    letter (``w_in``, ``k_w``) is read as the first axis's (``h_in``, ``k_h``).
+    """
+    sizes = [k for k in derivation.quantities if k.endswith("_out")]
+    if len(sizes) < 2:
+        return {}
+    first = sizes[0].split("_")[0]
+
+    def on_first_axis(key: str) -> object:
+        axis = key.split("_")[0]
+        formula = derivation[key].formula
+        renamed = {
+            s: symbol("_".join(first if part == axis else part for part in str(s).split("_")))
+            for s in getattr(formula, "free_symbols", ())
+        }
+        return formula.xreplace(renamed) if renamed else formula
+
+    same_formula = len({on_first_axis(k) for k in sizes}) == 1
+    same_result = len({derivation[k].result for k in sizes}) == 1
+    if same_formula and same_result:
+        return {sizes[0]: ", ".join(sizes), **{k: "" for k in sizes[1:]}}
+    return {}
+
+
+# -- explain ---------------------------------------------------------------------
+
+
+def explain(report: Report, name: str, fmt: str = "table") -> str:
+    """The derivation of every metric of layer ``name``, as the documents write it."""
+    layer = report.layer(name)
+    derivation = layer_derivation(report, layer)
+    if fmt == "json":
+        return (
+            json.dumps(_explain_data(report, layer, derivation), indent=2, ensure_ascii=False)
+            + "\n"
+        )
+    if fmt == "markdown":
+        return _explain_markdown(report, layer, derivation)
+    return _explain_text(report, layer, derivation)
+
+
+def _heading(layer: LayerReport) -> str:
+    return f"{layer.name} ({layer.type}): {shape(layer.input_shape)} → {shape(layer.output_shape)}"
+
+
+def _where(derivation: LayerDerivation, style: str = "unicode") -> str:
+    """``c_in = 6, h_in = w_in = 14, k_h = k_w = 5, …`` for the symbols the formulas use."""
+    used: set[sympy.Basic] = set()
+    for quantity in derivation.quantities.values():
+        used |= getattr(quantity.formula, "free_symbols", set())
+    groups: list[tuple[list[str], object]] = []
+    for sym, value in derivation.values.items():
+        if sym not in used:
+            continue
+        name = formula_text(sym, style)  # type: ignore[arg-type]
+        last = groups[-1] if groups else None
+        if last and last[1] == value and _related(last[0][-1], str(sym)):
+            last[0].append(name)
+        else:
+            groups.append(([name], value))
+    return ", ".join(" = ".join([*names, _value(value, style)]) for names, value in groups)
+
+
+def _related(a: str, b: str) -> bool:
+    """``k_h`` and ``k_w`` (one field, two axes) or ``h_in`` and ``w_in`` (one shape)."""
+    return a.split("_")[0] == b.split("_")[0] or a.split("_")[-1] == b.split("_")[-1]
+
+
+def _value(value: object, style: str) -> str:
+    if isinstance(value, int):
+        return str(value)
+    return formula_text(value, style)  # type: ignore[arg-type]
+
+
+def _explain_text(report: Report, layer: LayerReport, derivation: LayerDerivation) -> str:
+    lines = [_heading(layer), f"where {_where(derivation)}", ""]
+    merged = _same_size_axes(derivation)
+    rows = [
+        (merged.get(key, key) if key.endswith("_out") else q.name, q)
+        for key, q in _shown(derivation)
+        if merged.get(key, key)
+    ]
+    width = max((len(title) for title, _ in rows), default=0) + 2
+    zeros = [q.name for q in derivation.quantities.values() if q.formula == 0]
+    width = max([width, *(len(z) + 2 for z in zeros)])
+    for title, quantity in rows:
+        general = quantity.general()
+        substituted = quantity.substituted()
+        result = count(quantity.result)
+        lines.append(f"{title:<{width}}{general}")
+        if substituted not in (general, result.replace(",", "")):
+            lines.append(f"{'':<{width - 2}}= {substituted}")
+        lines.append(f"{'':<{width - 2}}= {result}")
+    lines += [f"{name:<{width}}0" for name in zeros]
+    lines += ["", convention_note(report.convention)]
+    return "\n".join(lines) + "\n"
+
+
+def _explain_markdown(report: Report, layer: LayerReport, derivation: LayerDerivation) -> str:
+    lines = [f"### {_heading(layer)}", "", f"where ${_where(derivation, 'latex')}$", ""]
+    lines += ["| quantity | formula | value |", "|:--|:--|--:|"]
+    for _, quantity in _shown(derivation):
+        steps = [quantity.general("latex"), quantity.substituted("latex"), str(quantity.result)]
+        unique = [s for i, s in enumerate(steps) if s not in steps[:i]]
+        lines.append(f"| {quantity.name} | ${' = '.join(unique)}$ | {count(quantity.result)} |")
+    lines += ["", convention_note(report.convention), ""]
+    return "\n".join(lines)
+
+
+def _explain_data(
+    report: Report, layer: LayerReport, derivation: LayerDerivation
+) -> dict[str, Any]:
+    return {
+        "layer": layer.name,
+        "type": layer.type,
+        "input_shape": _plain(layer.input_shape),
+        "output_shape": _plain(layer.output_shape),
+        "convention": report.convention.value,
+        "values": {str(k): _plain(v) for k, v in derivation.values.items()},
+        "quantities": {key: _quantity_data(q) for key, q in derivation.quantities.items()},
+    }
+
+
+def _quantity_data(quantity: Derivation) -> dict[str, Any]:
+    return {
+        "name": quantity.name,
+        "formula": str(quantity.formula),
+        "latex": quantity.general("latex"),
+        "text": quantity.general(),
+        "substituted": quantity.substituted(),
+        "substituted_latex": quantity.substituted("latex"),
+        "value": _plain(quantity.result),
+    }
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    return value if isinstance(value, int) else str(value)
+
+
+# -- --formulas --------------------------------------------------------------------
+
+
+def formulas(report: Report, fmt: str = "table") -> str:
+    """Every layer's quantities beside their general formulas."""
+    rows = [
+        (layer, key, quantity)
+        for layer in report.layers
+        for key, quantity in _shown(layer_derivation(report, layer))
+    ]
+    if fmt == "json":
+        data: dict[str, Any] = {"name": report.name, "convention": report.convention.value}
+        data["layers"] = [
+            {
+                "name": layer.name,
+                "type": layer.type,
+                "formulas": {
+                    key: _quantity_data(q)
+                    for key, q in layer_derivation(report, layer).quantities.items()
+                },
+            }
+            for layer in report.layers
+        ]
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["layer", "quantity", "formula", "value", "convention"])
+        for layer, key, q in rows:
+            writer.writerow([layer.name, key, str(q.formula), _plain(q.result), report.convention])
+        return out.getvalue()
+    if fmt == "markdown":
+        lines = [f"### {report.name}", "", "| layer | quantity | formula | value |"]
+        lines.append("|:--|:--|:--|--:|")
+        for layer, _, q in rows:
+            lines.append(
+                f"| {layer.name} | {q.name} | ${q.general('latex')}$ | {count(q.result)} |"
+            )
+        return "\n".join([*lines, "", convention_note(report.convention), ""])
+    return _formulas_text(report)
+
+
+def _formulas_text(report: Report) -> str:
+    from rich.table import Table
+
+    from cnncalc.render.table_format import to_text
+
+    table = Table(
+        title=f"{report.name}: formulas", caption=convention_note(report.convention),
+        caption_justify="left",
+    )  # fmt: skip
+    for heading, justify in (("Layer", "left"), ("Quantity", "left"), ("Formula", "left"),
+                             ("Value", "right")):  # fmt: skip
+        table.add_column(heading, justify=justify)  # type: ignore[arg-type]
+    for layer in report.layers:
+        derivation = layer_derivation(report, layer)
+        merged = _same_size_axes(derivation)
+        first = True
+        for key, q in _shown(derivation):
+            title = merged.get(key, key) if key.endswith("_out") else q.name
+            if not title:
+                continue
+            table.add_row(layer.name if first else "", title, q.general(), count(q.result))
+            first = False
+        if first:
+            table.add_row(layer.name, "(passes values through)", "", "")
+        table.add_section()
+    return to_text(table)
