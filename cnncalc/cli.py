@@ -35,6 +35,9 @@ FLOPs under a named convention, neurons and connections, as exact integers.
 commands:
   cnncalc SPEC [options]        analyse SPEC and print the report
   cnncalc explain SPEC LAYER    derive every count of one layer, step by step
+  cnncalc solve SPEC COND --for SYMBOL
+                                the sizes for which COND holds, e.g.
+                                "pool3.output_shape[1] == 6" --for n
   cnncalc check SPEC [SPEC...]  check the numbers in each spec's 'expect' block
   cnncalc conventions           list the FLOP conventions and their sources
 
@@ -134,6 +137,49 @@ def run_analyze(argv: Sequence[str]) -> int:
     return EXIT_OK
 
 
+def _solve_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cnncalc solve",
+        description="Find the values of a size symbol for which a condition on a symbolic "
+        "spec holds: in closed form where the formulas allow, else by trying every "
+        "integer in --range. The spec's requirements (kernels fit) hold at every solution.",
+    )
+    parser.add_argument("spec", help="a spec with size symbols")
+    parser.add_argument(
+        "condition",
+        help="comparisons of LAYER.metric, LAYER.output_shape[i], total.metric and integers, "
+        "joined with 'and'",
+    )
+    parser.add_argument("--for", dest="unknown", required=True, metavar="SYMBOL")
+    parser.add_argument(
+        "--subs", metavar="NAME=VALUE,...", help="values of the other symbols (default: the "
+        "spec's 'values')",
+    )  # fmt: skip
+    parser.add_argument("--range", default="1:4096", metavar="LO:HI", help="search range")
+    parser.add_argument("-f", "--format", choices=("table", "json"), default="table")
+    return parser
+
+
+def run_solve(argv: Sequence[str]) -> int:
+    args = _solve_parser().parse_args(argv)
+    from cnncalc.api import analyze, load
+    from cnncalc.errors import CnncalcError
+    from cnncalc.solve import solve
+    from cnncalc.substitution import parse_assignments
+
+    low, sep, high = args.range.partition(":")
+    if not (sep and low.isdigit() and high.isdigit() and 1 <= int(low) <= int(high)):
+        raise CnncalcError(f"--range expects LO:HI with 1 ≤ LO ≤ HI, got '{args.range}'")
+    spec = load(args.spec)
+    values = dict(spec.values)
+    values.update(parse_assignments(args.subs or ""))
+    solution = solve(analyze(spec), args.condition, args.unknown, values, (int(low), int(high)))
+    from cnncalc.render.derivations import solution_text
+
+    _write(solution_text(solution, args.condition, args.format), None)
+    return EXIT_OK if solution.runs else EXIT_CHECK_FAILED
+
+
 def run_explain(argv: Sequence[str]) -> int:
     args = _explain_parser().parse_args(argv)
     report = _report(args.spec, args.convention, args.subs)
@@ -209,6 +255,7 @@ COMMANDS: dict[str, Callable[[Sequence[str]], int]] = {
     "check": run_check,
     "conventions": run_conventions,
     "explain": run_explain,
+    "solve": run_solve,
 }
 
 

@@ -48,10 +48,14 @@ def substitute_report(report: Report, values: Mapping[str, int]) -> Report:
     for requirement in report.requirements:
         relation = sympy.sympify(requirement.relation).xreplace(mapping)
         if relation is sympy.false:
+            from cnncalc.render.math import formula_text
+
             given = ", ".join(f"{k}={v}" for k, v in values.items())
+            field = f", field '{requirement.field}'" if requirement.field else ""
             raise CnncalcError(
-                f"{given} breaks layer '{requirement.layer}': {requirement.message} "
-                f"(requires {requirement.relation})"
+                f"{given} breaks layer '{requirement.layer}'{field}: it requires "
+                f"{formula_text(requirement.relation)}, and "
+                f"{formula_text(requirement.relation, values=mapping)} is false"
             )
         if relation is not sympy.true:
             requirements.append(replace(requirement, relation=relation))

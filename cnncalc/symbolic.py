@@ -207,6 +207,9 @@ def simplify_condition(relation: sympy.Basic) -> sympy.Basic:
         if poly is not None and poly.degree() == 1 and poly.LC() > 0:
             bound = sympy.ceiling(-poly.TC() / poly.LC())
             return sympy.true if bound <= 1 else sympy.GreaterThan(name, bound)
+        if poly is not None and poly.degree() == 1 and poly.LC() < 0:
+            bound = sympy.floor(poly.TC() / -poly.LC())
+            return sympy.false if bound < 1 else sympy.LessThan(name, bound)
     return sympy.GreaterThan(difference, 0) if difference.is_integer is not None else relation
 
 
@@ -219,10 +222,17 @@ def same_value(formula: Formula, value: object) -> bool:
 def _reduce_step(difference: sympy.Expr) -> sympy.Expr:
     """One step towards a floor-free ``difference ≥ 0`` with the same integer solutions."""
     difference = compact_floors(sympy.expand(difference))
-    floors = [t for t in sympy.Add.make_args(difference) if isinstance(t, sympy.floor)]
-    rest = difference - sum(floors)
-    if len(floors) == 1 and not rest.has(sympy.floor) and rest.is_integer:
-        return sympy.expand(floors[0].args[0] + rest)  # ⌊A⌋ + R ≥ 0 ⟺ A + R ≥ 0
+    terms = sympy.Add.make_args(difference)
+    floors = [t for t in terms if isinstance(t, sympy.floor)]
+    negated = [-t for t in terms if isinstance(-t, sympy.floor)]
+    rest = difference - sum(floors) + sum(negated)
+    if len(floors) + len(negated) == 1 and not rest.has(sympy.floor) and rest.is_integer:
+        if floors:
+            return sympy.expand(floors[0].args[0] + rest)  # ⌊A⌋ + R ≥ 0 ⟺ A + R ≥ 0
+        part, scale = negated[0].args[0].as_numer_denom()
+        if part.is_integer and scale.is_positive:
+            # −⌊P/d⌋ + R ≥ 0 ⟺ P/d < R + 1 ⟺ (R + 1)·d − P − 1 ≥ 0, for integer P, d > 0.
+            return sympy.expand((rest + 1) * scale - part - 1)
     numerator, denominator = difference.as_numer_denom()
     if denominator != 1 and denominator.is_positive:
         return sympy.expand(numerator)  # x/d ≥ 0 ⟺ x ≥ 0 for d > 0

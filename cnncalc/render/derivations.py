@@ -20,6 +20,7 @@ from cnncalc.analysis import LayerReport, Report
 from cnncalc.formulas import Derivation, LayerDerivation, derive
 from cnncalc.render.math import formula_text
 from cnncalc.render.text import convention_note, count, shape
+from cnncalc.solve import Solution
 from cnncalc.symbolic import symbol
 
 FORMATS = ("table", "json", "csv", "markdown")
@@ -249,3 +250,35 @@ def _formulas_text(report: Report) -> str:
             table.add_row(layer.name, "(passes values through)", "", "")
         table.add_section()
     return to_text(table)
+
+
+# -- solve ---------------------------------------------------------------------------
+
+
+def solution_text(solution: Solution, condition: str, fmt: str = "table") -> str:
+    """``n = 227…258 (32 values)``, with how it was found; or JSON."""
+    if fmt == "json":
+        data = {
+            "condition": condition,
+            "symbol": solution.unknown,
+            "runs": [[first, last] for first, last in solution.runs],
+            "count": solution.count,
+            "method": solution.method,
+        }
+        return json.dumps(data, indent=2) + "\n"
+    if not solution.runs:
+        return f"No {solution.unknown} satisfies {condition} (found {solution.method}).\n"
+    parts = []
+    for first, last in solution.runs:
+        if last is None:
+            parts.append(f"{solution.unknown} ≥ {first}")
+        elif first == last:
+            parts.append(f"{solution.unknown} = {first}")
+        else:
+            parts.append(f"{solution.unknown} = {first}…{last}")
+    total = f" ({solution.count:,} values)" if solution.count and solution.count > 1 else ""
+    lines = [
+        f"{condition} holds for {', '.join(parts)}{total}.",
+        f"Found {solution.method}, from {formula_text(solution.condition)}.",
+    ]
+    return "\n".join(lines) + "\n"

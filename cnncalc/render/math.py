@@ -125,8 +125,11 @@ class _Printer:
 
     def add(self, expr: sympy.Add) -> str:
         terms = [t for t in expr.args if not self.is_zero(t)] or [sympy.Integer(0)]
-        # Terms with symbols first, positive before negative; numbers last (n − k + 1).
+        # Terms with symbols first, positive before negative, numbers last: n − k + 1;
+        # but a positive number leads rather than a minus sign: 31 − 3·k.
         terms.sort(key=lambda t: (t.is_number, t.could_extract_minus_sign()))
+        if terms[0].could_extract_minus_sign():
+            terms.sort(key=lambda t: not (t.is_number and not t.could_extract_minus_sign()))
         text = ""
         for term in terms:
             negative = term.could_extract_minus_sign()

@@ -1,0 +1,207 @@
+"""Inverse questions: which sizes make a condition on a symbolic network hold.
+
+``cnncalc solve specs/alexnet-symbolic.yaml "pool3.output_shape[1] == 6" --for n``
+reads the condition against the report's formulas, reduces each relation to a
+bound on the unknown where that is exact (the floors of sliding windows peel
+off one by one), and otherwise tries every integer in a range by substitution.
+Either way the report's own requirements (a kernel must fit) hold at every
+solution.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import sympy
+
+from cnncalc.analysis import METRICS, Report
+from cnncalc.errors import CnncalcError
+from cnncalc.spec.network import TOTAL
+from cnncalc.symbolic import simplify_condition, substitute, symbol
+
+DEFAULT_RANGE = (1, 4096)
+
+_COMPARISONS = {
+    ast.Eq: sympy.Eq, ast.NotEq: sympy.Ne, ast.Lt: sympy.Lt, ast.LtE: sympy.Le,
+    ast.Gt: sympy.Gt, ast.GtE: sympy.Ge,
+}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Solution:
+    """The integers that satisfy a condition, as runs ``[(first, last), …]``."""
+
+    unknown: str
+    runs: tuple[tuple[int, int | None], ...]
+    """Inclusive runs; ``last`` is None for an unbounded run (``n ≥ 67``)."""
+    method: str
+    condition: Any
+
+    @property
+    def count(self) -> int | None:
+        """How many solutions, or None if there are infinitely many."""
+        if any(last is None for _, last in self.runs):
+            return None
+        return sum(last - first + 1 for first, last in self.runs)  # type: ignore[operator]
+
+
+def solve(
+    report: Report,
+    condition: str,
+    unknown: str,
+    values: Mapping[str, int] | None = None,
+    search: tuple[int, int] = DEFAULT_RANGE,
+) -> Solution:
+    """The values of ``unknown`` for which ``condition`` holds; other symbols take ``values``."""
+    values = dict(values or {})
+    values.pop(unknown, None)
+    if unknown not in report.symbols:
+        known = ", ".join(sorted(report.symbols)) or "none: the spec has no symbols"
+        raise CnncalcError(f"'{unknown}' is not a size symbol of this spec (symbols: {known})")
+    report = report.subs(values) if values else report
+    missing = sorted(report.symbols - {unknown})
+    if missing:
+        raise CnncalcError(
+            f"give values for {', '.join(missing)} (--subs {missing[0]}=…) to solve for {unknown}"
+        )
+    relations = _parse(condition, report)
+    constraints = [*relations, *(r.relation for r in report.requirements)]
+    x = symbol(unknown)
+    closed = _closed_form(constraints, x)
+    if closed is not None:
+        return Solution(unknown, closed, "in closed form", sympy.And(*relations))
+    return Solution(
+        unknown,
+        _search(constraints, x, search),
+        f"by trying every {unknown} from {search[0]} to {search[1]}",
+        sympy.And(*relations),
+    )
+
+
+def _parse(condition: str, report: Report) -> list[Any]:
+    """``pool3.output_shape[1] == 6 and total.params < 10**8`` → sympy relations."""
+    try:
+        tree = ast.parse(condition.strip(), mode="eval").body
+    except SyntaxError:
+        raise CnncalcError(f"cannot read the condition {condition!r}") from None
+    parts = tree.values if isinstance(tree, ast.BoolOp) and isinstance(tree.op, ast.And) else [tree]
+    relations = []
+    for part in parts:
+        if not isinstance(part, ast.Compare):
+            raise CnncalcError(
+                'a condition compares quantities, e.g. "pool3.output_shape[1] == 6" '
+                "(several joined with 'and')"
+            )
+        left = _operand(part.left, report)
+        for op, comparator in zip(part.ops, part.comparators, strict=True):
+            right = _operand(comparator, report)
+            relations.append(_COMPARISONS[type(op)](left, right))
+            left = right
+    return relations
+
+
+def _operand(node: ast.expr, report: Report) -> Any:
+    if isinstance(node, ast.Constant) and type(node.value) is int:
+        return sympy.Integer(node.value)
+    if isinstance(node, ast.BinOp) and isinstance(
+        node.op, ast.Add | ast.Sub | ast.Mult | ast.FloorDiv
+    ):
+        left, right = _operand(node.left, report), _operand(node.right, report)
+        operations = {ast.Add: left + right, ast.Sub: left - right, ast.Mult: left * right}
+        return operations.get(type(node.op), sympy.floor(left / right))
+    if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant):
+        shape = _quantity(node.value, report, shape=True)
+        index = node.slice.value
+        if not isinstance(index, int) or not -len(shape) <= index < len(shape):
+            raise CnncalcError(f"output_shape has {len(shape)} axes; index {index!r} is outside")
+        return sympy.sympify(shape[index])
+    if isinstance(node, ast.Attribute):
+        return sympy.sympify(_quantity(node, report, shape=False))
+    raise CnncalcError(
+        f"'{ast.unparse(node)}' is not a quantity: write LAYER.metric, "
+        "LAYER.output_shape[i] or total.metric"
+    )
+
+
+def _quantity(node: ast.expr, report: Report, *, shape: bool) -> Any:
+    if not (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)):
+        raise CnncalcError(f"'{ast.unparse(node)}' is not LAYER.metric")
+    layer, metric = node.value.id, node.attr
+    if shape != (metric == "output_shape") or (not shape and metric not in METRICS):
+        expected = "output_shape[i]" if shape else ", ".join(METRICS)
+        raise CnncalcError(f"'{metric}' is not a quantity here; expected {expected}")
+    if layer == TOTAL:
+        return report.output_shape if shape else report.totals.metric(metric)
+    try:
+        found = report.layer(layer)
+    except KeyError:
+        raise CnncalcError(f"no layer named '{layer}'") from None
+    return found.output_shape if shape else found.metric(metric)
+
+
+def _closed_form(
+    constraints: list[Any], x: sympy.Symbol
+) -> tuple[tuple[int, int | None], ...] | None:
+    """``[(low, high)]`` when every constraint reduces to a bound on ``x``; else None."""
+    low, high = 1, None
+    for constraint in constraints:
+        for inequality in _as_inequalities(constraint):
+            bound = simplify_condition(inequality)
+            if bound is sympy.true:
+                continue
+            if bound is sympy.false:
+                return ()
+            if isinstance(bound, sympy.GreaterThan) and bound.lhs == x and bound.rhs.is_Integer:
+                low = max(low, int(bound.rhs))
+            elif isinstance(bound, sympy.LessThan) and bound.lhs == x and bound.rhs.is_Integer:
+                high = int(bound.rhs) if high is None else min(high, int(bound.rhs))
+            else:
+                return None
+    if high is not None and high < low:
+        return ()
+    return ((low, high),)
+
+
+def _as_inequalities(relation: Any) -> list[Any]:
+    if relation is sympy.true or relation is sympy.false:
+        return [relation]
+    if isinstance(relation, sympy.Eq):
+        return [sympy.Ge(relation.lhs, relation.rhs), sympy.Le(relation.lhs, relation.rhs)]
+    if isinstance(relation, sympy.Ne):
+        return [sympy.Ne(relation.lhs, relation.rhs)]  # no bound: leads to the search
+    return [relation]
+
+
+def _search(
+    constraints: list[Any], x: sympy.Symbol, search: tuple[int, int]
+) -> tuple[tuple[int, int | None], ...]:
+    """Every ``x`` in ``search`` for which all constraints hold, found by substitution."""
+    first, last = search
+    if last - first > 1_000_000:
+        raise CnncalcError("search at most 1,000,001 values at once (--range LO:HI)")
+    runs: list[tuple[int, int | None]] = []
+    for value in range(first, last + 1):
+        if all(_holds(c, x, value) for c in constraints):
+            if runs and runs[-1][1] == value - 1:
+                runs[-1] = (runs[-1][0], value)
+            else:
+                runs.append((value, value))
+    return tuple(runs)
+
+
+def _holds(constraint: Any, x: sympy.Symbol, value: int) -> bool:
+    if constraint is sympy.true or constraint is sympy.false:
+        return bool(constraint)
+    left = substitute(constraint.lhs, {x: value})
+    right = substitute(constraint.rhs, {x: value})
+    return bool(_COMPARE[type(constraint)](left, right))
+
+
+_COMPARE = {
+    sympy.Eq: lambda a, b: a == b, sympy.Ne: lambda a, b: a != b,
+    sympy.StrictLessThan: lambda a, b: a < b, sympy.LessThan: lambda a, b: a <= b,
+    sympy.StrictGreaterThan: lambda a, b: a > b, sympy.GreaterThan: lambda a, b: a >= b,
+}  # fmt: skip
