@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from cnncalc.api import analyze, load, loads
     from cnncalc.conventions import Convention
     from cnncalc.errors import CnncalcError, SpecError
+    from cnncalc.formulas import formula
     from cnncalc.spec import NetworkSpec, layers
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "SpecError",
     "__version__",
     "analyze",
+    "formula",
     "layers",
     "load",
     "loads",
@@ -46,6 +48,7 @@ _LAZY = {
     "SpecError": "cnncalc.errors",
     "NetworkSpec": "cnncalc.spec",
     "layers": "cnncalc.spec",
+    "formula": "cnncalc.formulas",
 }
 
 

@@ -47,6 +47,12 @@ class Counts:
         value: Dim = getattr(self, name)
         return value
 
+    def formula(self, metric: str) -> Any:
+        """The metric as a sympy expression (in the spec's size symbols, if it has any)."""
+        import sympy
+
+        return sympy.sympify(self.metric(metric))
+
 
 @dataclass(frozen=True, slots=True)
 class LayerReport(Counts):

@@ -43,9 +43,12 @@ class Solution:
     @property
     def count(self) -> int | None:
         """How many solutions, or None if there are infinitely many."""
-        if any(last is None for _, last in self.runs):
-            return None
-        return sum(last - first + 1 for first, last in self.runs)  # type: ignore[operator]
+        total = 0
+        for first, last in self.runs:
+            if last is None:
+                return None
+            total += last - first + 1
+        return total
 
 
 def solve(

@@ -50,7 +50,7 @@ def _same_size_axes(derivation: LayerDerivation) -> dict[str, str]:
     first = sizes[0].split("_")[0]
 
     def on_first_axis(key: str) -> object:
-        axis = key.split("_")[0]
+        axis = key.split("_", maxsplit=1)[0]
         formula = derivation[key].formula
         renamed = {
             s: symbol("_".join(first if part == axis else part for part in str(s).split("_")))
@@ -61,7 +61,7 @@ def _same_size_axes(derivation: LayerDerivation) -> dict[str, str]:
     same_formula = len({on_first_axis(k) for k in sizes}) == 1
     same_result = len({derivation[k].result for k in sizes}) == 1
     if same_formula and same_result:
-        return {sizes[0]: ", ".join(sizes), **{k: "" for k in sizes[1:]}}
+        return {sizes[0]: ", ".join(sizes), **dict.fromkeys(sizes[1:], "")}
     return {}
 
 
@@ -106,7 +106,10 @@ def _where(derivation: LayerDerivation, style: str = "unicode") -> str:
 
 def _related(a: str, b: str) -> bool:
     """``k_h`` and ``k_w`` (one field, two axes) or ``h_in`` and ``w_in`` (one shape)."""
-    return a.split("_")[0] == b.split("_")[0] or a.split("_")[-1] == b.split("_")[-1]
+    return (
+        a.split("_", maxsplit=1)[0] == b.split("_", maxsplit=1)[0]
+        or a.rsplit("_", maxsplit=1)[-1] == b.rsplit("_", maxsplit=1)[-1]
+    )
 
 
 def _value(value: object, style: str) -> str:

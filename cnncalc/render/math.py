@@ -175,10 +175,14 @@ class _Printer:
         parts = []
         for factor in shown:
             text = self.text(factor)
-            if factor.is_Add or (factor.is_Rational and not factor.is_Integer):
+            if self.is_compound_sum(factor) or (factor.is_Rational and not factor.is_Integer):
                 text = self.parenthesised(text)
             parts.append(text)
         return self.marks.times.join(parts)
+
+    def is_compound_sum(self, expr: sympy.Basic) -> bool:
+        """A sum of more than one term once zero terms are left out."""
+        return bool(expr.is_Add) and sum(not self.is_zero(t) for t in expr.args) > 1
 
     def parenthesised(self, text: str) -> str:
         return rf"\left({text}\right)" if self.style == "latex" else f"({text})"
@@ -197,7 +201,7 @@ class _Printer:
         if exponent.is_negative:
             return self.fraction("1", self.text(sympy.Pow(base, -exponent)), simple_den=True)
         base_text = self.text(base)
-        if base.is_Add or base.is_Mul:
+        if self.is_compound_sum(base) or base.is_Mul:
             base_text = self.parenthesised(base_text)
         if self.values and exponent.is_Integer and 1 < exponent <= 3 and base.is_Symbol:
             return self.marks.times.join([base_text] * int(exponent))  # 28·28, as written

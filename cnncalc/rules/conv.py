@@ -49,9 +49,9 @@ def convolution(node: Conv, input_shape: Shape) -> LayerCounts:
         # Grouped as the paper counts C3, by how many maps a row reads and whether
         # they are adjacent: 6·(3·25+1) + 6·(4·25+1) + 3·(4·25+1) + 1·(6·25+1).
         spanned = max(max(row) for row in table) + 1  # maps the table reads, cyclically
-        groups = Counter(_row_kind(row, spanned) for row in table)
+        kinds = Counter(_row_kind(row, spanned) for row in table)
         params = grouped_sum(
-            (count, size * kernel_size + int(node.bias)) for (size, _), count in groups.items()
+            (count, size * kernel_size + int(node.bias)) for (size, _), count in kinds.items()
         )
     positions = prod(out_spatial)
     outputs = node.filters * positions

@@ -1,0 +1,133 @@
+"""One rule, two arithmetics: ``rule(symbols).subs(values) == rule(ints)`` for every rule.
+
+Each IR node type has a strategy of valid-looking nodes and inputs (valid or
+not). The node's sizes become symbols (as ``cnncalc explain`` names them); the
+rule runs on them; the values are put back. Every metric, every convention and
+the output shape must equal the numeric rule's, and the conditions the
+symbolic run states must hold exactly when the numeric rule accepts the input.
+"""
+
+from __future__ import annotations
+
+import typing
+from dataclasses import fields
+
+import sympy
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cnncalc import ir
+from cnncalc.errors import RuleError
+from cnncalc.formulas import _symbolize_node, _symbolize_shape
+from cnncalc.rules import LayerCounts, registered_node_types, rule_for
+from cnncalc.spec.tables import LENET5_C3
+from cnncalc.symbolic import collecting_conditions, substitute
+
+small = st.integers(1, 7)
+pair = st.tuples(small, small)
+maps = st.tuples(st.integers(1, 8), st.integers(1, 20), st.integers(1, 20))
+activation = st.none() | st.sampled_from(ir.Activation)
+
+
+@st.composite
+def paddings(draw: st.DrawFn) -> ir.Padding:
+    if draw(st.booleans()):
+        return "same"
+    return tuple(draw(st.tuples(st.integers(0, 3), st.integers(0, 3))) for _ in range(2))
+
+
+@st.composite
+def convs(draw: st.DrawFn) -> tuple[ir.Node, tuple[int, ...]]:
+    groups = draw(st.integers(1, 3))
+    shape = draw(maps)
+    table = None
+    if draw(st.integers(0, 4)) == 0:
+        filters = 16
+        table = LENET5_C3
+        shape = (6, *shape[1:])
+    else:
+        filters = groups * draw(small)
+    node = ir.Conv(
+        filters=filters, kernel=draw(pair), stride=draw(pair), padding=draw(paddings()),
+        dilation=draw(pair), groups=groups, bias=draw(st.booleans()), connection_table=table,
+        activation=draw(activation),
+    )  # fmt: skip
+    return node, shape
+
+
+@st.composite
+def pools(draw: st.DrawFn) -> tuple[ir.Node, tuple[int, ...]]:
+    kernel = draw(pair)
+    padding = draw(st.sampled_from(["same", "half"]))
+    pad: ir.Padding = (
+        "same" if padding == "same"
+        else tuple((draw(st.integers(0, k // 2)), draw(st.integers(0, k // 2))) for k in kernel)
+    )  # fmt: skip
+    node = ir.Pool(
+        kind=draw(st.sampled_from(ir.PoolKind)), kernel=kernel, stride=draw(pair), padding=pad,
+        ceil_mode=draw(st.booleans()), activation=draw(activation),
+    )  # fmt: skip
+    return node, draw(maps)
+
+
+flat = st.tuples(st.integers(1, 300))
+STRATEGIES: dict[type, st.SearchStrategy[tuple[ir.Node, tuple[int, ...]]]] = {
+    ir.Conv: convs(),
+    ir.Pool: pools(),
+    ir.Dense: st.tuples(
+        st.builds(ir.Dense, units=st.integers(1, 50), bias=st.booleans(), activation=activation),
+        flat,
+    ),
+    ir.RBF: st.tuples(st.builds(ir.RBF, units=st.integers(1, 50), trainable=st.booleans()), flat),
+    ir.Flatten: st.tuples(st.just(ir.Flatten()), maps),
+    ir.ElementWise: st.tuples(st.builds(ir.ElementWise, st.sampled_from(ir.Activation)), maps),
+    ir.Dropout: st.tuples(st.builds(ir.Dropout, st.floats(0, 0.9)), maps),
+    ir.BatchNorm: st.tuples(st.builds(ir.BatchNorm, st.booleans(), st.booleans()), maps),
+    ir.LRN: st.tuples(st.builds(ir.LRN, small), maps),
+}
+
+
+def test_every_rule_has_a_strategy() -> None:
+    assert set(STRATEGIES) == registered_node_types() == set(typing.get_args(ir.Node))
+
+
+def _numbers(counts: LayerCounts, values: dict[sympy.Symbol, int]) -> dict[str, object]:
+    flops = counts.flops
+    return {
+        "output_shape": tuple(substitute(d, values) for d in counts.output_shape),
+        **{
+            f.name: substitute(getattr(counts, f.name), values)
+            for f in fields(counts)
+            if f.name not in ("output_shape", "flops")
+        },
+        **{f"flops.{f.name}": substitute(getattr(flops, f.name), values) for f in fields(flops)},
+    }
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(*STRATEGIES.values()))
+def test_rule_on_symbols_then_values_equals_rule_on_ints(
+    case: tuple[ir.Node, tuple[int, ...]],
+) -> None:
+    node, shape = case
+    values: dict[sympy.Symbol, int] = {}
+    symbolic_shape = _symbolize_shape(shape, values)
+    symbolic_node = _symbolize_node(node, values)
+    try:
+        numeric = rule_for(node)(node, shape)
+    except RuleError:
+        numeric = None
+    try:
+        with collecting_conditions() as conditions:
+            symbolic = rule_for(node)(symbolic_node, symbolic_shape)
+    except RuleError:
+        # Provably impossible whatever the sizes: then impossible for these too.
+        assert numeric is None
+        return
+    holds = all(sympy.sympify(c.relation).xreplace(values) is sympy.true for c in conditions)
+    assert holds == (numeric is not None), [c.relation for c in conditions]
+    if numeric is not None:
+        assert _numbers(symbolic, values) == _numbers(numeric, {})
+        assert all(
+            type(v) is int for v in _numbers(numeric, {}).values() if not isinstance(v, tuple)
+        )

@@ -1,0 +1,88 @@
+"""General formulas and derivations: cnncalc.formula, layer.formula, explain, --formulas."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import sympy
+
+import cnncalc
+from cnncalc.cli import main
+from cnncalc.formulas import formula
+from cnncalc.symbolic import symbol
+from tests.conftest import SPECS
+
+NAMES = ["c_in", "c_out", "g", "k_h", "k_w", "h_out", "w_out", "n_in", "n_out"]
+S = {name: symbol(name) for name in NAMES}
+
+
+@pytest.mark.parametrize(
+    ("layer_type", "metric", "expected"),
+    [
+        # Seed 000's 计算公式, in cnncalc's names: (a·k·k+1)·b, (a·k·k+1)·b·m·m.
+        ("conv2d", "trainable_params", S["c_out"] * (S["c_in"] * S["k_h"] * S["k_w"] / S["g"] + 1)),
+        ("conv2d", "connections",
+         S["c_out"] * S["h_out"] * S["w_out"] * (S["c_in"] * S["k_h"] * S["k_w"] / S["g"] + 1)),
+        ("subsampling", "trainable_params", 2 * S["c_in"]),
+        ("maxpool2d", "flops", (S["k_h"] * S["k_w"] + 1) * S["c_in"] * S["h_out"] * S["w_out"]),
+        ("dense", "trainable_params", (S["n_in"] + 1) * S["n_out"]),
+        ("rbf", "non_trainable_params", S["n_in"] * S["n_out"]),
+        ("batchnorm", "non_trainable_params", 2 * S["c_in"]),
+    ],
+)  # fmt: skip
+def test_formula_of_a_layer_type(layer_type: str, metric: str, expected: sympy.Expr) -> None:
+    assert sympy.simplify(formula(layer_type, metric) - expected) == 0
+
+
+def test_formula_under_another_convention() -> None:
+    macs = S["c_in"] * S["k_h"] * S["k_w"] * S["c_out"] * S["h_out"] * S["w_out"] / S["g"]
+    assert sympy.simplify(cnncalc.formula("conv2d", "flops", "flops") - 2 * macs) == 0
+
+
+def test_layer_formula_and_totals_formula() -> None:
+    report = cnncalc.analyze(SPECS / "lenet5.yaml")
+    c3 = report.layer("C3").formula("connections")
+    assert c3.xreplace({S["k_h"]: 5, S["k_w"]: 5, S["h_out"]: 10, S["w_out"]: 10}) == 151_600
+    symbolic = cnncalc.analyze(SPECS / "lenet5-symbolic.yaml")
+    total = symbolic.totals.formula("trainable_params")
+    assert total.xreplace({symbol("n"): 32, symbol("k"): 5}) == 60_000
+
+
+def test_explain_json_has_latex(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["explain", str(SPECS / "lenet5.yaml"), "S2", "-f", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    connections = data["quantities"]["connections"]
+    assert connections["text"] == "(k_h·k_w + 1)·c_in·h_out·w_out"
+    assert connections["substituted"] == "(2·2 + 1)·6·14·14"
+    assert connections["value"] == 5880
+    assert connections["latex"].startswith(r"\left(k_{h} \cdot k_{w} + 1\right)")
+
+
+def test_explain_markdown(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["explain", str(SPECS / "lenet5.yaml"), "C1", "-f", "markdown"]) == 0
+    out = capsys.readouterr().out
+    assert r"| trainable params | $\left(\frac{c_{in} \cdot k_{h} \cdot k_{w}}{g} + 1\right)" in out
+    assert r"= \left(5 \cdot 5 + 1\right) \cdot 6 = 156$ | 156 |" in out
+
+
+def test_explain_unknown_layer(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["explain", str(SPECS / "lenet5.yaml"), "C4"]) == 2
+    assert "no layer named 'C4' (did you mean 'S4'?)" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "csv", "markdown"])
+def test_formulas_view(fmt: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([str(SPECS / "lenet5.yaml"), "--formulas", "-f", fmt]) == 0
+    out = capsys.readouterr().out
+    assert "122,304" in out or "122304" in out
+    assert "c_in" in out or "c_{in}" in out
+
+
+def test_subs_on_the_command_line(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([str(SPECS / "lenet5-symbolic.yaml"), "--subs", "n=32,k=5", "-f", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["totals"]["trainable_params"] == 60_000
+    assert data["totals"]["connections"] == 340_908
+    assert main([str(SPECS / "lenet5-symbolic.yaml"), "--subs", "n=twenty"]) == 2
+    assert "--subs expects name=value pairs" in capsys.readouterr().err

@@ -1,0 +1,69 @@
+"""Inverse questions: closed forms agree with an exhaustive search."""
+
+from __future__ import annotations
+
+import pytest
+
+import cnncalc
+from cnncalc.cli import main
+from cnncalc.errors import CnncalcError
+from cnncalc.solve import solve
+from tests.conftest import SPECS
+
+ALEXNET = cnncalc.analyze(SPECS / "alexnet-symbolic.yaml")
+LENET = cnncalc.analyze(SPECS / "lenet5-symbolic.yaml")
+
+
+def exhaustive(report: cnncalc.Report, condition: str, unknown: str, **values: int) -> object:
+    """The same question, forced through the search (a '!= -1' clause has no closed form)."""
+    return solve(report, f"{condition} and total.params != 0", unknown, values, (1, 600)).runs
+
+
+def test_alexnet_6x6_before_fc1() -> None:
+    solution = solve(ALEXNET, "pool3.output_shape[1] == 6", "n")
+    assert solution.method == "in closed form"
+    # (227 − 11)/4 + 1 = 55 … 6; the seed's 227 is the smallest, 258 the largest.
+    assert solution.runs == ((227, 258),)
+    assert solution.runs == exhaustive(ALEXNET, "pool3.output_shape[1] == 6", "n")
+
+
+@pytest.mark.parametrize(
+    ("condition", "unknown", "values"),
+    [
+        ("C5.output_shape[1] == 1", "n", {"k": 5}),
+        ("C5.output_shape[1] == 1", "k", {"n": 32}),
+        ("S4.output_shape[1] >= 5 and S4.output_shape[1] <= 8", "n", {"k": 5}),
+        ("C3.output_shape[2] > 4", "n", {"k": 3}),
+    ],
+)
+def test_closed_forms_agree_with_the_search(
+    condition: str, unknown: str, values: dict[str, int]
+) -> None:
+    closed = solve(LENET, condition, unknown, values, (1, 600))
+    assert closed.method == "in closed form"
+    runs = closed.runs
+    if runs and runs[-1][1] is None:  # unbounded: compare inside the searched range
+        runs = (*runs[:-1], (runs[-1][0], 600))
+    assert runs == exhaustive(LENET, condition, unknown, **values)
+
+
+def test_errors() -> None:
+    with pytest.raises(CnncalcError, match="'m' is not a size symbol"):
+        solve(LENET, "C1.params == 1", "m")
+    with pytest.raises(CnncalcError, match="give values for k"):
+        solve(LENET, "C1.params == 156", "n")
+    with pytest.raises(CnncalcError, match="no layer named 'C9'"):
+        solve(LENET, "C9.params == 1", "n", {"k": 5})
+    with pytest.raises(CnncalcError, match="'flop' is not a quantity here"):
+        solve(LENET, "C1.flop == 1", "n", {"k": 5})
+
+
+def test_solve_command(capsys: pytest.CaptureFixture[str]) -> None:
+    spec = str(SPECS / "alexnet-symbolic.yaml")
+    assert main(["solve", spec, "pool3.output_shape[1] == 6", "--for", "n"]) == 0
+    assert capsys.readouterr().out.startswith(
+        "pool3.output_shape[1] == 6 holds for n = 227…258 (32 values).\n"
+    )
+    impossible = "pool3.output_shape[1] == 6 and conv1.output_shape[1] == 1"
+    assert main(["solve", spec, impossible, "--for", "n"]) == 1
+    assert capsys.readouterr().out == f"No n satisfies {impossible} (found in closed form).\n"

@@ -1,0 +1,114 @@
+"""Symbolic specs: formulas that, substituted, are the numeric path's answers."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+import sympy
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import cnncalc
+from cnncalc.analysis import METRICS, Report
+from cnncalc.errors import CnncalcError, SpecError
+from cnncalc.symbolic import symbol
+from tests.conftest import ROOT, SPECS
+
+
+def rows(report: Report) -> list[tuple[object, ...]]:
+    return [
+        (layer.name, layer.output_shape, *(layer.metric(m) for m in METRICS),
+         layer.flops_by_convention)
+        for layer in report
+    ]  # fmt: skip
+
+
+def test_symbolic_lenet5_at_the_papers_sizes_is_the_paper() -> None:
+    symbolic = cnncalc.analyze(SPECS / "lenet5-symbolic.yaml")
+    numeric = cnncalc.analyze(SPECS / "lenet5.yaml")
+    assert symbolic.symbols == {"n", "k"}
+    assert rows(symbolic.subs({"n": 32, "k": 5})) == rows(numeric)
+    assert symbolic.subs({"n": 32, "k": 5}).totals == numeric.totals
+
+
+def test_symbolic_alexnet_at_227_is_the_seed() -> None:
+    symbolic = cnncalc.analyze(SPECS / "alexnet-symbolic.yaml")
+    numeric = cnncalc.analyze(SPECS / "alexnet.yaml")
+    assert rows(symbolic.subs({"n": 227})) == rows(numeric)
+    assert symbolic.subs({"n": 227}).totals.params == 62_378_344
+
+
+@settings(max_examples=25, deadline=None)
+@given(n=st.integers(67, 600))
+def test_alexnet_formulas_at_any_size_equal_the_numeric_path(n: int) -> None:
+    symbolic = cnncalc.analyze(SPECS / "alexnet-symbolic.yaml")
+    spec = cnncalc.load(SPECS / "alexnet.yaml").model_dump()
+    spec["input"] = [3, n, n]
+    spec["expect"] = {}
+    assert rows(symbolic.subs({"n": n})) == rows(cnncalc.analyze(spec))
+
+
+def test_formulas_read_as_the_documents_write_them() -> None:
+    report = cnncalc.analyze(SPECS / "lenet5-symbolic.yaml")
+    n, k = symbol("n"), symbol("k")
+    c1 = report.layer("C1")
+    assert c1.output_shape == (6, n - k + 1, n - k + 1)
+    assert sympy.expand(c1.trainable_params - (1 * k * k + 1) * 6) == 0
+    assert sympy.expand(c1.connections - (k * k + 1) * 6 * (n - k + 1) ** 2) == 0
+    # Nested floors are compacted: ⌊(⌊(n − k + 1)/2⌋ − k + 1)/2⌋ is ⌊(n − 3k + 3)/4⌋.
+    assert report.layer("S4").output_shape[1] == sympy.floor((n - 3 * k - 1) / 4) + 1
+
+
+def test_requirements_are_stated_not_raised() -> None:
+    report = cnncalc.analyze(SPECS / "alexnet-symbolic.yaml")
+    relations = {str(r.relation) for r in report.requirements}
+    assert "n >= 67" in relations
+    with pytest.raises(CnncalcError, match=r"n=66 breaks layer 'pool3'.*requires n ≥ 67"):
+        report.subs({"n": 66})
+
+
+def test_a_provably_impossible_size_is_an_error() -> None:
+    with pytest.raises(SpecError, match="kernel n \\+ 1 is larger than its padded input n"):
+        cnncalc.analyze({"input": [1, "n", "n"], "layers": [
+            {"type": "conv2d", "filters": 2, "kernel": "n + 1"}]})  # fmt: skip
+
+
+def test_substitution_checks_names_and_values() -> None:
+    report = cnncalc.analyze(SPECS / "lenet5-symbolic.yaml")
+    with pytest.raises(CnncalcError, match="no size symbol named m"):
+        report.subs({"m": 3})
+    with pytest.raises(CnncalcError, match="n must be a positive integer"):
+        report.subs({"n": 0})
+    partial = report.subs({"k": 5})
+    assert partial.symbols == {"n"}
+
+
+def test_expect_checks_formulas_and_numbers(tmp_path: object) -> None:
+    from cnncalc.expect import check
+
+    spec = cnncalc.loads(
+        "input: [1, n, n]\n"
+        "layers: [{name: C1, type: conv2d, filters: 6, kernel: 5}]\n"
+        "values: {n: 32}\n"
+        "expect: {C1: {trainable_params: 156, connections: '(5*5 + 1)*6*(n - 4)**2',"
+        " neurons: '6*(n - 5)**2'}}\n"
+    )
+    checked, mismatches = check(spec, cnncalc.analyze(spec))
+    assert checked == 3
+    assert [(m.target, m.metric) for m in mismatches] == [("C1", "neurons")]
+
+
+def test_the_numeric_path_never_imports_sympy() -> None:
+    code = (
+        "import sys, cnncalc\n"
+        "r = cnncalc.analyze('specs/alexnet.yaml')\n"
+        "from cnncalc.render import render\n"
+        "for f in ('table', 'json', 'csv', 'markdown'): render(r, f)\n"
+        "print('sympy' in sys.modules)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=False
+    )
+    assert out.stdout.strip() == "False", out.stderr
