@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import re
+import shlex
+
+import pytest
 
 import cnncalc
+from cnncalc.cli import main
 from cnncalc.render import render
 from tests.conftest import ROOT, SPECS
 
@@ -32,13 +38,28 @@ def test_the_readme_table_is_real_output() -> None:
     assert table.strip() in README
 
 
-def test_the_readme_python_example_runs(monkeypatch: object) -> None:
-    import contextlib
-    import io
-    import os
-
-    (block,) = re.findall(r"```python\n(.*?)```", README, re.S)
-    os.chdir(ROOT)
+def test_the_readme_python_examples_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    blocks = re.findall(r"```python\n(.*?)```", README, re.S)
+    assert len(blocks) >= 2
     with contextlib.redirect_stdout(io.StringIO()) as out:
-        exec(compile(block, "README.md", "exec"), {})
+        for block in blocks:
+            exec(compile(block, "README.md", "exec"), {})
     assert "conv2d_1 (6, 28, 28) 156" in out.getvalue()
+
+
+CONSOLE = re.findall(r"```console\n\$ cnncalc (.*?)\n(.*?)```", README, re.S)
+
+
+def test_there_are_console_examples() -> None:
+    explained = {args.split()[-1] for args, _ in CONSOLE if args.startswith("explain")}
+    assert {"C1", "S2", "C3"} <= explained
+
+
+@pytest.mark.parametrize(("args", "output"), CONSOLE, ids=[a for a, _ in CONSOLE])
+def test_console_examples_are_real_output(
+    args: str, output: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(ROOT)
+    assert main(shlex.split(args)) == 0
+    assert capsys.readouterr().out == output
