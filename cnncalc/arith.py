@@ -10,7 +10,7 @@ not a plain ``int`` or ``bool`` hands it to :mod:`cnncalc.symbolic`.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, TypeAlias
 
 from cnncalc.errors import RuleError
@@ -62,19 +62,21 @@ def prod(values: Iterable[Dim]) -> Dim:
     return math.prod(values)
 
 
-def require(condition: object, field: str | None, message: str) -> None:
+def require(condition: object, field: str | None, message: Callable[[], str]) -> None:
     """Raise :class:`RuleError` unless ``condition`` holds.
 
     On the numeric path ``condition`` is a ``bool``. A symbolic condition that
-    cannot be decided here is left to the symbolic path to record.
+    cannot be decided here is left to the symbolic path to record. ``message``
+    is called only when needed: building it for every layer that passes would
+    cost more than the layer's arithmetic.
     """
     if condition is True:
         return
     if condition is False:
-        raise RuleError(field, message)
+        raise RuleError(field, message())
     from cnncalc.symbolic import require_symbolic
 
-    require_symbolic(condition, field, message)
+    require_symbolic(condition, field, message())
 
 
 def where(condition: object, if_true: Dim, if_false: Dim) -> Dim:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from cnncalc.arith import Dim, Shape
@@ -31,8 +31,15 @@ class Flops:
         return value
 
     def __add__(self, other: Flops) -> Flops:
+        if other is NO_FLOPS:  # most layers add a no-op activation
+            return self
         return Flops(
-            **{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)}
+            connections=self.connections + other.connections,
+            macs=self.macs + other.macs,
+            flops=self.flops + other.flops,
+            torchinfo=self.torchinfo + other.torchinfo,
+            ptflops=self.ptflops + other.ptflops,
+            fvcore=self.fvcore + other.fvcore,
         )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from functools import partial
 
 from cnncalc.arith import Dim, Shape, divides, equals, exact_div, grouped_sum, prod, require
 from cnncalc.errors import show_value
@@ -29,16 +30,21 @@ def convolution(node: Conv, input_shape: Shape) -> LayerCounts:
     out_spatial = output_sizes(spatial, node.kernel, node.stride, node.padding, node.dilation)
     kernel_size = prod(node.kernel)
     if node.connection_table is None:
-        groups = show_value(node.groups)
         require(
             divides(node.groups, in_channels),
             "groups",
-            f"groups={groups} must divide the {show_value(in_channels)} input channels",
+            lambda: (
+                f"groups={show_value(node.groups)} must divide the "
+                f"{show_value(in_channels)} input channels"
+            ),
         )
         require(
             divides(node.groups, node.filters),
             "groups",
-            f"groups={groups} must divide the {show_value(node.filters)} filters",
+            lambda: (
+                f"groups={show_value(node.groups)} must divide the "
+                f"{show_value(node.filters)} filters"
+            ),
         )
         weights = exact_div(in_channels, node.groups) * kernel_size * node.filters
         params = weights + (node.filters if node.bias else 0)
@@ -86,14 +92,18 @@ def _check_table(table: ConnectionTable, filters: Dim, in_channels: Dim) -> None
     require(
         equals(len(table), filters),
         "connections",
-        f"the connection table has {len(table)} rows but the layer has {show_value(filters)} "
-        "filters",
+        lambda: (
+            f"the connection table has {len(table)} rows but the layer has {show_value(filters)} "
+            "filters"
+        ),
     )
     for row in table:
         for index in row:
             require(
                 index < in_channels,
                 "connections",
-                f"input map {index} does not exist: the input has {in_channels} maps "
-                f"(indices 0 to {in_channels - 1})",
-            )
+                partial(
+                    "input map {} does not exist: the input has {} maps (indices 0 to {})".format,
+                    index, in_channels, in_channels - 1,
+                ),
+            )  # fmt: skip

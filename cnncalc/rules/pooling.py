@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from cnncalc.arith import Shape, prod, require
+from functools import partial
+
+from cnncalc.arith import Dim, Shape, prod, require
 from cnncalc.errors import show_value
 from cnncalc.ir import Pool, PoolKind
 from cnncalc.rules.activation import activation_flops
 from cnncalc.rules.base import Flops, LayerCounts, rule
 from cnncalc.rules.window import output_sizes, split_input
+
+
+def _padding_too_large(pad: Dim, kernel: Dim) -> str:
+    return f"padding {show_value(pad)} is more than half the pooling window {show_value(kernel)}"
 
 
 @rule(Pool)
@@ -27,12 +33,7 @@ def pooling(node: Pool, input_shape: Shape) -> LayerCounts:
     if node.padding != "same":
         for k, pair in zip(node.kernel, node.padding, strict=True):
             for pad in pair:
-                require(
-                    2 * pad <= k,
-                    "padding",
-                    f"padding {show_value(pad)} is more than half the pooling window "
-                    f"{show_value(k)}",
-                )
+                require(2 * pad <= k, "padding", partial(_padding_too_large, pad, k))
     out_spatial = output_sizes(
         spatial, node.kernel, node.stride, node.padding, ceil_mode=node.ceil_mode
     )

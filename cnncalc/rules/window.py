@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from cnncalc.arith import Dim, Shape, ceil_div, require, where
 from cnncalc.errors import RuleError, show_value
 from cnncalc.ir import Padding
@@ -23,6 +25,13 @@ def split_input(input_shape: Shape, rank: int, layer: str) -> tuple[Dim, Shape]:
 def format_shape(shape: Shape) -> str:
     """``(6, 28, 28)`` style, for messages."""
     return "(" + ", ".join(str(d) for d in shape) + (",)" if len(shape) == 1 else ")")
+
+
+def _too_large(kernel: Dim, dilation: Dim, extent: Dim, padded: Dim) -> str:
+    dilated = f" (dilated to {show_value(extent)})" if dilation != 1 else ""
+    return (
+        f"kernel {show_value(kernel)}{dilated} is larger than its padded input {show_value(padded)}"
+    )
 
 
 def output_sizes(
@@ -57,11 +66,6 @@ def output_sizes(
             size = where((size - 1) * s >= n + before, size - 1, size)
         else:
             size = (padded - extent) // s + 1
-        dilated = f" (dilated to {show_value(extent)})" if d != 1 else ""
-        require(
-            size >= 1,
-            "kernel",
-            f"kernel {show_value(k)}{dilated} is larger than its padded input {show_value(padded)}",
-        )
+        require(size >= 1, "kernel", partial(_too_large, k, d, extent, padded))
         sizes.append(size)
     return tuple(sizes)

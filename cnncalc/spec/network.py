@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import fields, is_dataclass
 from typing import TYPE_CHECKING, Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
@@ -98,7 +97,9 @@ class NetworkSpec(BaseModel):
         """
         input_shape: Shape = self.input
         ops = [layer.to_ir() for layer in self.layers]
-        symbolic = _has_formula(input_shape) or any(_has_formula(op) for op in ops)
+        symbolic = _has_formula(
+            [input_shape, *(value for layer in self.layers for value in layer.__dict__.values())]
+        )
         if symbolic:
             from cnncalc.symbolic import with_expressions
 
@@ -117,14 +118,20 @@ class NetworkSpec(BaseModel):
         )
 
 
-def _has_formula(value: object) -> bool:
-    """Whether ``value`` (an IR node, a tuple, a size) holds a formula anywhere."""
-    if isinstance(value, Formula):
-        return True
-    if isinstance(value, tuple):
-        return any(_has_formula(item) for item in value)
-    if is_dataclass(value):
-        return any(_has_formula(getattr(value, f.name)) for f in fields(value))
+def _has_formula(values: list[object]) -> bool:
+    """Whether any of ``values`` (sizes, or tuples of them) is or holds a formula.
+
+    An explicit stack and exact type checks: this runs over every field of
+    every layer on the numeric path, where it must cost next to nothing.
+    """
+    stack = values
+    while stack:
+        value = stack.pop()
+        kind = type(value)
+        if kind is Formula:
+            return True
+        if kind is tuple:
+            stack.extend(value)  # type: ignore[arg-type]
     return False
 
 
