@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from functools import partial
+from functools import cache, partial
 
 from cnncalc.arith import Dim, Shape, divides, equals, exact_div, grouped_sum, prod, require
 from cnncalc.errors import show_value
@@ -54,10 +54,8 @@ def convolution(node: Conv, input_shape: Shape) -> LayerCounts:
         weights = sum(len(row) for row in table) * kernel_size
         # Grouped as the paper counts C3, by how many maps a row reads and whether
         # they are adjacent: 6·(3·25+1) + 6·(4·25+1) + 3·(4·25+1) + 1·(6·25+1).
-        spanned = max(max(row) for row in table) + 1  # maps the table reads, cyclically
-        kinds = Counter(_row_kind(row, spanned) for row in table)
         params = grouped_sum(
-            (count, size * kernel_size + int(node.bias)) for (size, _), count in kinds.items()
+            (count, size * kernel_size + int(node.bias)) for size, count in _row_groups(table)
         )
     positions = prod(out_spatial)
     outputs = node.filters * positions
@@ -80,11 +78,22 @@ def convolution(node: Conv, input_shape: Shape) -> LayerCounts:
     )
 
 
-def _row_kind(row: tuple[int, ...], spanned: int) -> tuple[int, bool]:
-    """How many maps a row reads, and whether they are adjacent (cyclically)."""
-    maps = set(row)
-    adjacent = any({(start + i) % spanned for i in range(len(row))} == maps for start in row)
-    return len(row), adjacent
+@cache
+def _row_groups(table: ConnectionTable) -> tuple[tuple[int, int], ...]:
+    """``(inputs per row, rows)`` for each kind of row, in order of first appearance.
+
+    A kind is how many maps a row reads and whether they are adjacent
+    (cyclically over the maps the table spans), which is how the paper groups
+    C3: 6 rows of 3 adjacent maps, 6 of 4 adjacent, 3 of 4 apart, 1 of all 6.
+    """
+    spanned = max(max(row) for row in table) + 1
+
+    def kind(row: tuple[int, ...]) -> tuple[int, bool]:
+        maps = set(row)
+        adjacent = any({(start + i) % spanned for i in range(len(row))} == maps for start in row)
+        return len(row), adjacent
+
+    return tuple((size, count) for (size, _), count in Counter(map(kind, table)).items())
 
 
 def _check_table(table: ConnectionTable, filters: Dim, in_channels: Dim) -> None:
