@@ -112,3 +112,17 @@ def test_the_numeric_path_never_imports_sympy() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=False
     )
     assert out.stdout.strip() == "False", out.stderr
+
+
+def test_symbolic_json_reads_back() -> None:
+    import json
+
+    from cnncalc.render import render
+
+    report = cnncalc.analyze(SPECS / "lenet5-symbolic.yaml")
+    data = json.loads(render(report, "json"))
+    c1 = data["layers"][0]
+    assert sympy.simplify(sympy.sympify(c1["connections"], locals={
+        "n": symbol("n"), "k": symbol("k")}) - report.layer("C1").connections) == 0  # fmt: skip
+    assert c1["latex"]["trainable_params"] == r"6 \cdot \left({k}^{2} + 1\right)"
+    assert data["requirements"][-1] == "n + 3 >= 7*k"

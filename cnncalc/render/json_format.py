@@ -53,7 +53,20 @@ def to_dict(report: Report) -> dict[str, Any]:
 
         data["requirements"] = requirements(report, "ascii")
         data["requirements_latex"] = requirements(report, "latex")
+    if report.symbols:
+        for layer, layer_data in zip(report.layers, data["layers"], strict=True):
+            layer_data["latex"] = _latex(layer, layer.output_shape)
+        data["totals"]["latex"] = _latex(report.totals, report.output_shape)
     return data
+
+
+def _latex(counts: Counts, output_shape: tuple[Dim, ...]) -> dict[str, str]:
+    """Every metric (and the output shape) of a symbolic report as LaTeX."""
+    from cnncalc.render.text import count, shape
+
+    latex = {name: count(counts.metric(name), "latex") for name in METRICS}
+    latex["output_shape"] = shape(output_shape, "latex").replace("×", r" \times ")
+    return latex
 
 
 def render(report: Report) -> str:
