@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from cnncalc.analysis import Report
 
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_INTERNAL_ERROR = 70  # EX_SOFTWARE
 
 CONVENTION_NAMES = ("connections", "macs", "flops", "torchinfo", "ptflops", "fvcore")
 FORMAT_NAMES = ("table", "json", "csv", "markdown")
@@ -41,7 +42,8 @@ commands:
   cnncalc check SPEC [SPEC...]  check the numbers in each spec's 'expect' block
   cnncalc conventions           list the FLOP conventions and their sources
 
-exit codes: 0 ok, 1 a check failed, 2 bad input, 130 interrupted
+exit codes: 0 ok, 1 a check failed or no solution, 2 bad input, 70 internal error,
+130 interrupted
 """
 
 
@@ -284,4 +286,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if isinstance(error, CnncalcError):
             print(f"error: {error}", file=sys.stderr)
             return EXIT_BAD_INPUT
-        raise
+        if os.environ.get("CNNCALC_DEBUG"):
+            raise
+        # A bug in cnncalc, not in the spec: one line, and the way to the traceback.
+        print(
+            f"cnncalc: internal error ({type(error).__name__}: {error}); please report it "
+            "with the spec. Set CNNCALC_DEBUG=1 to see the traceback.",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL_ERROR

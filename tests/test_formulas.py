@@ -86,3 +86,10 @@ def test_subs_on_the_command_line(capsys: pytest.CaptureFixture[str]) -> None:
     assert data["totals"]["connections"] == 340_908
     assert main([str(SPECS / "lenet5-symbolic.yaml"), "--subs", "n=twenty"]) == 2
     assert "--subs expects name=value pairs" in capsys.readouterr().err
+
+
+def test_explain_a_symbolic_layer(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["explain", str(SPECS / "lenet5-symbolic.yaml"), "C1"]) == 0
+    out = capsys.readouterr().out
+    assert "h_out, w_out          ⌊(h_in + 2·p_h − (k_h − 1)·d_h − 1)/s_h⌋ + 1" in out
+    assert "                    = n − (k − 1) − 1 + 1\n                    = n − k + 1" in out

@@ -61,14 +61,14 @@ def _factor_order(expr: sympy.Basic) -> tuple[int, int, str]:
 
 
 def formula_text(
-    expr: object, style: Style = "unicode", values: Mapping[sympy.Symbol, int] | None = None
+    expr: object, style: Style = "unicode", values: Mapping[sympy.Symbol, object] | None = None
 ) -> str:
     """``expr`` printed in ``style``; with ``values``, its symbols replaced by numbers."""
     return _Printer(style, values or {}).text(sympy.sympify(expr))
 
 
 class _Printer:
-    def __init__(self, style: Style, values: Mapping[sympy.Symbol, int]) -> None:
+    def __init__(self, style: Style, values: Mapping[sympy.Symbol, object]) -> None:
         self.style = style
         self.marks = _MARKS[style]
         self.values = values
@@ -116,7 +116,12 @@ class _Printer:
 
     def symbol(self, expr: sympy.Symbol) -> str:
         if expr in self.values:
-            return self.integer(self.values[expr])
+            value = self.values[expr]
+            if isinstance(value, int):
+                return self.integer(value)
+            # A symbolic spec's value is itself a formula: n − k + 1 for h_out.
+            inner = _Printer(self.style, {}).text(sympy.sympify(value))
+            return inner if sympy.sympify(value).is_Atom else self.parenthesised(inner)
         name = str(expr.name)
         if self.style == "latex" and "_" in name:
             head, _, tail = name.partition("_")
