@@ -119,7 +119,8 @@ def _value(value: object, style: str) -> str:
 
 
 def _explain_text(report: Report, layer: LayerReport, derivation: LayerDerivation) -> str:
-    lines = [_heading(layer), f"where {_where(derivation)}", ""]
+    where = _where(derivation)
+    lines = [_heading(layer), *([f"where {where}"] if where else []), ""]
     merged = _same_size_axes(derivation)
     rows = [
         (merged.get(key, key) if key.endswith("_out") else q.name, q)
@@ -143,7 +144,8 @@ def _explain_text(report: Report, layer: LayerReport, derivation: LayerDerivatio
 
 
 def _explain_markdown(report: Report, layer: LayerReport, derivation: LayerDerivation) -> str:
-    lines = [f"### {_heading(layer)}", "", f"where ${_where(derivation, 'latex')}$", ""]
+    where = _where(derivation, "latex")
+    lines = [f"### {_heading(layer)}", "", *([f"where ${where}$", ""] if where else [])]
     lines += ["| quantity | formula | value |", "|:--|:--|--:|"]
     for _, quantity in _shown(derivation):
         steps = [quantity.general("latex"), quantity.substituted("latex"), str(quantity.result)]

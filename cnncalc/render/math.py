@@ -50,14 +50,21 @@ def _is_sum(expr: sympy.Basic) -> bool:
     return bool(expr.is_Add or (expr.is_Pow and expr.base.is_Add))
 
 
+def _stage(expr: sympy.Basic) -> int:
+    """0 for input sizes (``h_in``), 2 for outputs (``h_out``), 1 for the rest."""
+    names = [str(s) for s in expr.free_symbols]
+    if any(name.endswith("_in") for name in names):
+        return 0
+    return 2 if names and all(name.endswith("_out") for name in names) else 1
+
+
 def _factor_order(expr: sympy.Basic) -> tuple[int, int, str]:
     if expr.is_Number:
         return (0, 0, "")
     if _is_sum(expr):
         return (1, 0, "")
     name = str(expr.base if expr.is_Pow else expr)
-    stage = 0 if name.endswith("_in") else 2 if name.endswith("_out") else 1
-    return (2, stage, name)
+    return (2, _stage(expr), name)
 
 
 def formula_text(
@@ -132,7 +139,7 @@ class _Printer:
         terms = [t for t in expr.args if not self.is_zero(t)] or [sympy.Integer(0)]
         # Terms with symbols first, positive before negative, numbers last: n − k + 1;
         # but a positive number leads rather than a minus sign: 31 − 3·k.
-        terms.sort(key=lambda t: (t.is_number, t.could_extract_minus_sign()))
+        terms.sort(key=lambda t: (t.is_number, t.could_extract_minus_sign(), _stage(t)))
         if terms[0].could_extract_minus_sign():
             terms.sort(key=lambda t: not (t.is_number and not t.could_extract_minus_sign()))
         text = ""
