@@ -10,12 +10,13 @@ from cnncalc import ir
 from cnncalc.arith import Dim, Shape
 from cnncalc.conventions import Convention
 from cnncalc.errors import RuleError, SpecError
-from cnncalc.rules import NO_FLOPS, Flops, LayerCounts, rule_for
+from cnncalc.rules import NO_FLOPS, Flops, LayerCounts, apply_rule
 
 METRICS = (
     "trainable_params",
     "non_trainable_params",
     "params",
+    "buffers",
     "macs",
     "flops",
     "neurons",
@@ -30,6 +31,8 @@ class Counts:
 
     trainable_params: Dim
     non_trainable_params: Dim
+    buffers: Dim
+    """PyTorch's buffers (batch norm's running statistics), which are not parameters."""
     macs: Dim
     flops: Dim
     neurons: Dim
@@ -63,10 +66,17 @@ class LayerReport(Counts):
     output_shape: Shape
     flops_by_convention: Flops = field(repr=False)
     """The layer's FLOPs under every convention, not only the report's."""
-    input_shape: Shape = field(repr=False)
+    inputs: tuple[str, ...] = field(repr=False)
+    """The layers it reads (``input`` is the network's input)."""
+    input_shapes: tuple[Shape, ...] = field(repr=False)
     node: ir.Node = field(repr=False)
     """The IR node the counts come from (for its formulas)."""
     convention: Convention = field(repr=False)
+
+    @property
+    def input_shape(self) -> Shape:
+        """The shape of the (first) input."""
+        return self.input_shapes[0]
 
     def formula(self, metric: str) -> Any:
         """The general formula of ``metric`` for this layer, in its own quantities.
@@ -76,7 +86,7 @@ class LayerReport(Counts):
         """
         from cnncalc.formulas import derive
 
-        return derive(self.node, self.input_shape, self.convention)[metric].formula
+        return derive(self.node, self.input_shapes, self.convention)[metric].formula
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,15 +152,18 @@ def analyze_network(network: ir.Network, convention: Convention) -> Report:
     contribute 0 to neurons and connections by their rules, so nothing is
     counted twice. Raises :class:`SpecError` located at the failing layer's field.
     """
-    shape = network.input_shape
+    shapes: dict[str, Shape] = {ir.NETWORK_INPUT: network.input_shape}
+    previous = ir.NETWORK_INPUT
     layers: list[LayerReport] = []
     requirements: list[Requirement] = []
     for layer in network.layers:
+        sources = layer.inputs or (previous,)
+        input_shapes = tuple(shapes[source] for source in sources)
         try:
             if network.symbolic:
-                counts = _apply_symbolic(layer, shape, requirements)
+                counts = _apply_symbolic(layer, input_shapes, requirements)
             else:
-                counts = rule_for(layer.op)(layer.op, shape)
+                counts = apply_rule(layer.op, input_shapes)
         except RuleError as error:
             loc = ("layers", layer.index) + ((error.field,) if error.field else ())
             raise SpecError(
@@ -166,17 +179,20 @@ def analyze_network(network: ir.Network, convention: Convention) -> Report:
                 output_shape=counts.output_shape,
                 trainable_params=counts.trainable_params,
                 non_trainable_params=counts.non_trainable_params,
+                buffers=counts.buffers,
                 macs=counts.macs,
                 flops=counts.flops[convention],
                 neurons=counts.neurons,
                 connections=counts.connections,
                 flops_by_convention=counts.flops,
-                input_shape=shape,
+                inputs=sources,
+                input_shapes=input_shapes,
                 node=layer.op,
                 convention=convention,
             )
         )
-        shape = counts.output_shape
+        shapes[layer.name] = counts.output_shape
+        previous = layer.name
     all_flops = sum((layer.flops_by_convention for layer in layers), NO_FLOPS)
     return Report(
         name=network.name,
@@ -186,6 +202,7 @@ def analyze_network(network: ir.Network, convention: Convention) -> Report:
         totals=Counts(
             trainable_params=sum(layer.trainable_params for layer in layers),
             non_trainable_params=sum(layer.non_trainable_params for layer in layers),
+            buffers=sum(layer.buffers for layer in layers),
             macs=all_flops.macs,
             flops=all_flops[convention],
             neurons=sum(layer.neurons for layer in layers),
@@ -196,12 +213,14 @@ def analyze_network(network: ir.Network, convention: Convention) -> Report:
     )
 
 
-def _apply_symbolic(layer: ir.Layer, shape: Shape, requirements: list[Requirement]) -> LayerCounts:
+def _apply_symbolic(
+    layer: ir.Layer, input_shapes: tuple[Shape, ...], requirements: list[Requirement]
+) -> LayerCounts:
     """The layer's rule on sympy sizes: undecided conditions are kept, floors compacted."""
     from cnncalc.symbolic import collecting_conditions, compact_floors
 
     with collecting_conditions() as conditions:
-        counts: LayerCounts = rule_for(layer.op)(layer.op, shape)
+        counts: LayerCounts = apply_rule(layer.op, input_shapes)
     for condition in conditions:
         # One per distinct relation: a square kernel states the same one per axis.
         if not any(

@@ -90,6 +90,18 @@ def where(condition: object, if_true: Dim, if_false: Dim) -> Dim:
     return piecewise(condition, if_true, if_false)
 
 
+def window_total(n: Dim, outputs: Dim) -> Dim:
+    """``Σ_i (⌈(i+1)·n/o⌉ − ⌊i·n/o⌋)``: the inputs read by ``o`` adaptive windows over ``n``.
+
+    Equal to ``n`` when ``o`` divides ``n``; larger when windows overlap.
+    """
+    if type(n) is int and type(outputs) is int:
+        return sum(-((-(i + 1) * n) // outputs) - (i * n) // outputs for i in range(outputs))
+    from cnncalc.symbolic import window_total_symbolic
+
+    return window_total_symbolic(n, outputs)
+
+
 def equals(a: Dim, b: Dim) -> object:
     """``a == b``: a ``bool`` for ints, ``Eq(a, b)`` for symbols (sympy's ``==`` is structural)."""
     if type(a) is int and type(b) is int:

@@ -22,7 +22,7 @@ from cnncalc.arith import Dim, Shape
 from cnncalc.conventions import DEFAULT_CONVENTION, Convention
 from cnncalc.errors import CnncalcError, RuleError
 from cnncalc.render.math import Style, formula_text
-from cnncalc.rules import LayerCounts, rule_for
+from cnncalc.rules import LayerCounts, apply_rule
 from cnncalc.symbolic import collecting_conditions, symbol
 
 AXES = {1: ("l",), 2: ("h", "w"), 3: ("d", "h", "w")}
@@ -82,16 +82,20 @@ class LayerDerivation:
 
 
 def derive(
-    node: ir.Node, input_shape: Shape, convention: Convention = DEFAULT_CONVENTION
+    node: ir.Node, input_shapes: tuple[Shape, ...], convention: Convention = DEFAULT_CONVENTION
 ) -> LayerDerivation:
-    """The derivation of every metric of ``node`` on ``input_shape`` (ints or expressions)."""
+    """The derivation of every metric of ``node`` on its input shapes (ints or expressions)."""
     values: dict[sympy.Symbol, Dim] = {}
-    symbolic_shape = _symbolize_shape(input_shape, values)  # inputs first in `values`
+    # Inputs first in `values`; several inputs are told apart by a number: c_in1, c_in2.
+    symbolic_shapes = tuple(
+        _symbolize_shape(shape, values, str(i + 1) if len(input_shapes) > 1 else "")
+        for i, shape in enumerate(input_shapes)
+    )
     symbolic_node = _symbolize_node(node, values)
     with collecting_conditions():
-        general = rule_for(node)(symbolic_node, symbolic_shape)
-    actual: LayerCounts = rule_for(node)(node, input_shape)
-    names = _output_names(general.output_shape, symbolic_shape)
+        general = apply_rule(symbolic_node, symbolic_shapes)
+    actual: LayerCounts = apply_rule(node, input_shapes)
+    names = _output_names(general.output_shape)
     for expr, name in names.items():
         index = general.output_shape.index(expr)
         values[name] = actual.output_shape[index]
@@ -129,12 +133,13 @@ def formula(layer_type: str, metric: str, convention: Convention | str = DEFAULT
         if info.is_required() and name != "type"
     }
     node = model.model_validate({"type": layer_type, **required}).to_ir()
-    for shape in ((1, 1, 1), (1,)):  # maps first; a layer that needs a flat input gets one
+    # Maps first, then a flat input; a merge gets two inputs.
+    for shapes in (((1, 1, 1),), ((1,),), ((1, 1, 1), (1, 1, 1))):
         try:
-            rule_for(node)(node, shape)
+            apply_rule(node, shapes)
         except RuleError:
             continue
-        return derive(node, shape, Convention(convention))[metric].formula
+        return derive(node, shapes, Convention(convention))[metric].formula
     raise CnncalcError(f"no input shape fits a default '{layer_type}' layer")  # pragma: no cover
 
 
@@ -169,13 +174,14 @@ def _is_kept_group(node: sympy.Basic) -> bool:
     )
 
 
-def _symbolize_shape(shape: Shape, values: dict[sympy.Symbol, Dim]) -> Shape:
+def _symbolize_shape(shape: Shape, values: dict[sympy.Symbol, Dim], suffix: str = "") -> Shape:
     if len(shape) == 1:
         names = ["n_in"]
     else:
         names = ["c_in", *(f"{axis}_in" for axis in AXES.get(len(shape) - 1, ()))]
     if len(names) != len(shape):
         names = [f"x{i}_in" for i in range(len(shape))]
+    names = [name + suffix for name in names]
     symbols = [symbol(name) for name in names]
     values.update(zip(symbols, shape, strict=True))
     return tuple(symbols)
@@ -220,7 +226,7 @@ def _bind(name: str, value: Dim, values: dict[sympy.Symbol, Dim]) -> sympy.Symbo
     return s
 
 
-def _output_names(output_shape: Shape, input_shape: Shape) -> dict[Any, sympy.Symbol]:
+def _output_names(output_shape: Shape) -> dict[Any, sympy.Symbol]:
     """Output sizes worth a name of their own: ``h_out``, ``w_out`` (not bare symbols)."""
     spatial = output_shape[1:] if len(output_shape) > 1 else ()
     axes = AXES.get(len(spatial), ())

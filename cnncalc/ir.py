@@ -32,6 +32,9 @@ class Activation(StrEnum):
     TANH = "tanh"
     SIGMOID = "sigmoid"
     SOFTMAX = "softmax"
+    HARDSWISH = "hardswish"
+    GELU = "gelu"
+    SILU = "silu"
 
 
 class PoolKind(StrEnum):
@@ -59,6 +62,24 @@ class Conv:
     groups: Dim = 1
     bias: bool = True
     connection_table: ConnectionTable | None = None
+    activation: Activation | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ConvTranspose:
+    """An N-d transposed convolution (PyTorch ``ConvTranspose2d``).
+
+    Output size per axis: ``(n − 1)·s − p_before − p_after + d·(k − 1) + output_padding + 1``.
+    """
+
+    filters: Dim
+    kernel: tuple[Dim, ...]
+    stride: tuple[Dim, ...]
+    padding: tuple[AxisPadding, ...]
+    output_padding: tuple[Dim, ...]
+    dilation: tuple[Dim, ...]
+    groups: Dim = 1
+    bias: bool = True
     activation: Activation | None = None
 
 
@@ -114,16 +135,91 @@ class Dropout:
     rate: float
 
 
+class Framework(StrEnum):
+    """Whose parameter accounting to follow where frameworks differ (batch norm's statistics)."""
+
+    KERAS = "keras"
+    """Moving mean and variance are non-trainable parameters (``model.summary()``)."""
+    PYTORCH = "pytorch"
+    """Running mean, variance and ``num_batches_tracked`` are buffers, not parameters."""
+
+
 @dataclass(frozen=True, slots=True)
 class BatchNorm:
-    """Batch normalisation over the channel axis, counted as Keras counts it.
+    """Batch normalisation over the channel axis.
 
-    ``scale`` (gamma) and ``center`` (beta) are trainable, one per channel; the
-    moving mean and variance are non-trainable, one each per channel.
+    ``scale`` (gamma) and ``center`` (beta) are trainable, one per channel. The
+    running mean and variance are Keras's non-trainable parameters, or PyTorch's
+    buffers (with one ``num_batches_tracked``), by ``framework``.
     """
 
     center: bool = True
     scale: bool = True
+    framework: Framework = Framework.KERAS
+
+
+@dataclass(frozen=True, slots=True)
+class LayerNorm:
+    """Layer normalisation over the channels (``channels``) or over all of a sample."""
+
+    over: Literal["channels", "all"] = "channels"
+    affine: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class GroupNorm:
+    """Group normalisation: ``groups`` groups of channels, an affine pair per channel."""
+
+    groups: Dim
+    affine: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class AdaptivePool:
+    """Adaptive average (or max) pooling to a fixed output size.
+
+    ``output_size`` None is global pooling to one value per map; ``flatten``
+    gives ``(C,)`` as Keras's ``GlobalAveragePooling2D`` does, else ``(C, 1, 1)``.
+    """
+
+    output_size: tuple[Dim, ...] | None
+    kind: PoolKind = PoolKind.AVG
+    flatten: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ZeroPad:
+    """Zero padding of the spatial axes."""
+
+    padding: tuple[AxisPadding, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Upsample:
+    """Upsampling by an integer ``scale`` per axis (nearest or bilinear)."""
+
+    scale: tuple[Dim, ...]
+    mode: Literal["nearest", "bilinear"] = "nearest"
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """Passes its input on unchanged (a residual shortcut, a placeholder)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Add:
+    """Element-wise sum of inputs of one shape (a residual connection)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Multiply:
+    """Element-wise product, broadcasting from the channel axis (squeeze-and-excitation)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Concat:
+    """Concatenation along the channel axis (Inception, DenseNet, SqueezeNet's Fire)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,19 +229,31 @@ class LRN:
     size: Dim
 
 
-Node: TypeAlias = Conv | Pool | Dense | RBF | Flatten | ElementWise | Dropout | BatchNorm | LRN
+Node: TypeAlias = (
+    Conv | ConvTranspose | Pool | Dense | RBF | Flatten | ElementWise | Dropout | BatchNorm
+    | LayerNorm | GroupNorm | LRN | AdaptivePool | ZeroPad | Upsample | Identity
+    | Add | Multiply | Concat
+)  # fmt: skip
 """Every IR node type; each has one rule registered in :mod:`cnncalc.rules`."""
+
+MERGES = (Add, Multiply, Concat)
+"""Node types that take several inputs."""
+
+NETWORK_INPUT = "input"
+"""The name by which a layer takes the network's input."""
 
 
 @dataclass(frozen=True, slots=True)
 class Layer:
-    """A node in its network: its name, the spec type it came from, and where."""
+    """A node in its network: its name, the spec type it came from, its inputs, and where."""
 
     name: str
     type: str
     op: Node
     index: int
-    """Position in the spec's ``layers`` list, for locating errors."""
+    """Position in the (expanded) ``layers`` list, for locating errors."""
+    inputs: tuple[str, ...] = ()
+    """Names of the layers it reads (``input`` for the network's input)."""
 
 
 @dataclass(frozen=True, slots=True)

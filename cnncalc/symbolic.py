@@ -91,6 +91,16 @@ def piecewise(condition: object, if_true: Dim, if_false: Dim) -> Dim:
     return sympy.Piecewise((if_true, condition), (if_false, True))
 
 
+def window_total_symbolic(n: Dim, outputs: Dim) -> Dim:
+    """The adaptive windows' total as an (unevaluated) sum; ``n`` when ``o`` divides ``n``."""
+    if isinstance(outputs, int) and outputs == 1:
+        return n
+    i = sympy.Dummy("i", integer=True, nonnegative=True)
+    total = sympy.Sum(sympy.ceiling((i + 1) * n / outputs) - sympy.floor(i * n / outputs),
+                      (i, 0, outputs - 1))  # fmt: skip
+    return total.doit() if isinstance(outputs, int) and isinstance(n, int) else total
+
+
 def equal_symbolic(a: Dim, b: Dim) -> object:
     """``Eq(a, b)``, which sympy may decide to True or False."""
     return sympy.Eq(a, b)
@@ -246,6 +256,6 @@ def substitute(value: Dim, values: Mapping[sympy.Symbol, int]) -> Dim:
     result = value.xreplace(values)
     if isinstance(result, int):  # the whole expression was one symbol
         return result
-    if result.has(sympy.Piecewise):
+    if result.has(sympy.Piecewise, sympy.Sum):
         result = result.doit()
     return int(result) if result.is_Integer else result

@@ -17,14 +17,14 @@ def render(report: Report) -> str:
     """
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["name", "type", "output_shape", *METRICS, "convention"])
+    writer.writerow(["name", "type", "output_shape", *COLUMNS, "convention"])
     for layer in report.layers:
         writer.writerow(
             [
                 layer.name,
                 layer.type,
                 shape(layer.output_shape, "ascii").replace("×", "x"),
-                *(_value(layer.metric(m)) for m in METRICS),
+                *(_value(layer.metric(m)) for m in COLUMNS),
                 report.convention.value,
             ]
         )
@@ -33,11 +33,15 @@ def render(report: Report) -> str:
             "total",
             "",
             shape(report.output_shape, "ascii").replace("×", "x"),
-            *(_value(report.totals.metric(m)) for m in METRICS),
+            *(_value(report.totals.metric(m)) for m in COLUMNS),
             report.convention.value,
         ]
     )
     return out.getvalue()
+
+
+COLUMNS = (*(m for m in METRICS if m != "buffers"), "buffers")
+"""Metrics in column order: columns added later go last, so scripts' indices stay valid."""
 
 
 def _value(value: Dim) -> int | str:

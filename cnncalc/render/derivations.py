@@ -28,7 +28,7 @@ FORMATS = ("table", "json", "csv", "markdown")
 
 def layer_derivation(report: Report, layer: LayerReport) -> LayerDerivation:
     """The derivation of ``layer``'s metrics, under the report's convention."""
-    return derive(layer.node, layer.input_shape, report.convention)
+    return derive(layer.node, layer.input_shapes, report.convention)
 
 
 def _shown(derivation: LayerDerivation) -> Iterator[tuple[str, Derivation]]:
@@ -83,7 +83,8 @@ def explain(report: Report, name: str, fmt: str = "table") -> str:
 
 
 def _heading(layer: LayerReport) -> str:
-    return f"{layer.name} ({layer.type}): {shape(layer.input_shape)} → {shape(layer.output_shape)}"
+    inputs = " + ".join(shape(s) for s in layer.input_shapes)
+    return f"{layer.name} ({layer.type}): {inputs} → {shape(layer.output_shape)}"
 
 
 def _where(derivation: LayerDerivation, style: str = "unicode") -> str:
@@ -162,6 +163,7 @@ def _explain_data(
         "layer": layer.name,
         "type": layer.type,
         "input_shape": _plain(layer.input_shape),
+        "input_shapes": [_plain(s) for s in layer.input_shapes],
         "output_shape": _plain(layer.output_shape),
         "convention": report.convention.value,
         "values": {str(k): _plain(v) for k, v in derivation.values.items()},

@@ -2,7 +2,8 @@
 
 ``{"name", "convention", "layers": [{"name", "type", "output_shape", <metrics>}],
 "totals": {<metrics>}}``, every count a JSON integer. Extensions beyond that
-contract: ``input_shape``, ``output_shape``, ``params`` and ``flops_by_convention``.
+contract: ``input_shape``, ``output_shape``, per layer ``inputs``, ``params``,
+``buffers`` and ``flops_by_convention``.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ def to_dict(report: Report) -> dict[str, Any]:
             {
                 "name": layer.name,
                 "type": layer.type,
+                "inputs": list(layer.inputs),
                 "output_shape": [_number(d) for d in layer.output_shape],
                 **_metrics(layer, layer.flops_by_convention),
             }

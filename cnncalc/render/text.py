@@ -25,9 +25,14 @@ def columns(report: Report) -> list[tuple[str, str]]:
     One "Params" column when every parameter is trainable (as in most networks);
     "Trainable" and "Non-trainable" when some are not (LeNet-5's RBF, batch norm).
     """
-    if report.totals.non_trainable_params == 0:
-        return [("trainable_params", "Params"), *_COUNTS]
-    return [("trainable_params", "Trainable"), ("non_trainable_params", "Non-trainable"), *_COUNTS]
+    params = (
+        [("trainable_params", "Params")]
+        if report.totals.non_trainable_params == 0
+        else [("trainable_params", "Trainable"), ("non_trainable_params", "Non-trainable")]
+    )
+    if report.totals.buffers != 0:
+        params.append(("buffers", "Buffers"))
+    return [*params, *_COUNTS]
 
 
 def count(value: Dim, style: Style = "unicode") -> str:

@@ -3,16 +3,27 @@
 Importing this package registers every rule; :func:`rule_for` finds a node's.
 """
 
-from cnncalc.rules import activation, conv, dense, normalization, passthrough, pooling
-from cnncalc.rules.base import NO_FLOPS, Flops, LayerCounts, registered_node_types, rule_for
+from cnncalc.rules import activation, conv, dense, merge, normalization, passthrough, pooling
+from cnncalc.rules.base import (
+    NO_FLOPS,
+    Flops,
+    LayerCounts,
+    apply_rule,
+    merge_rule_for,
+    registered_node_types,
+    rule_for,
+)
 
 __all__ = [
     "NO_FLOPS",
     "Flops",
     "LayerCounts",
     "activation",
+    "apply_rule",
     "conv",
     "dense",
+    "merge",
+    "merge_rule_for",
     "normalization",
     "passthrough",
     "pooling",

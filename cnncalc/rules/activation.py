@@ -23,6 +23,10 @@ PTFLOPS_PER_ELEMENT: dict[Activation, int] = {
     Activation.SIGMOID: 0,
     # The patched F.softmax alone (nn.Softmax has no hook).
     Activation.SOFTMAX: 1,
+    # nn.GELU: a hook and the patched F.gelu; nn.SiLU: F.silu only; nn.Hardswish: neither.
+    Activation.GELU: 2,
+    Activation.SILU: 1,
+    Activation.HARDSWISH: 0,
 }
 """Operations per element ptflops charges (``ptflops/pytorch_ops.py``, ``pytorch_engine.py``)."""
 

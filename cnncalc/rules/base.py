@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 from cnncalc.arith import Dim, Shape
 from cnncalc.conventions import Convention
+from cnncalc.errors import RuleError
 from cnncalc.ir import Node
 
 
@@ -60,6 +61,8 @@ class LayerCounts:
     output_shape: Shape
     trainable_params: Dim = 0
     non_trainable_params: Dim = 0
+    buffers: Dim = 0
+    """Non-parameter state, PyTorch's buffers (batch norm's running statistics)."""
     neurons: Dim = 0
     connections: Dim = 0
     flops: Flops = NO_FLOPS
@@ -72,30 +75,65 @@ class LayerCounts:
 
 N = TypeVar("N", bound=Node)
 Rule = Callable[[N, Shape], LayerCounts]
+MergeRule = Callable[[N, tuple[Shape, ...]], LayerCounts]
 
 _RULES: dict[type[Any], Callable[[Any, Shape], LayerCounts]] = {}
+_MERGE_RULES: dict[type[Any], Callable[[Any, tuple[Shape, ...]], LayerCounts]] = {}
 
 
 def rule(node_type: type[N]) -> Callable[[Rule[N]], Rule[N]]:
-    """Register the decorated function as the one rule for ``node_type``."""
+    """Register the decorated function as the one rule for ``node_type`` (one input)."""
 
     def register(function: Rule[N]) -> Rule[N]:
-        if node_type in _RULES:
-            raise RuntimeError(f"two rules registered for {node_type.__name__}")
+        _check_unregistered(node_type)
         _RULES[node_type] = function
         return function
 
     return register
 
 
+def merge_rule(node_type: type[N]) -> Callable[[MergeRule[N]], MergeRule[N]]:
+    """Register the decorated function as the rule for ``node_type``, which takes many inputs."""
+
+    def register(function: MergeRule[N]) -> MergeRule[N]:
+        _check_unregistered(node_type)
+        _MERGE_RULES[node_type] = function
+        return function
+
+    return register
+
+
+def _check_unregistered(node_type: type[Any]) -> None:
+    if node_type in _RULES or node_type in _MERGE_RULES:
+        raise RuntimeError(f"two rules registered for {node_type.__name__}")
+
+
 def rule_for(node: Node) -> Callable[[Any, Shape], LayerCounts]:
-    """The rule registered for ``node``'s type."""
+    """The rule registered for ``node``'s type (a one-input layer)."""
     try:
         return _RULES[type(node)]
     except KeyError:
         raise NotImplementedError(f"no rule registered for {type(node).__name__}") from None
 
 
+def merge_rule_for(node: Node) -> Callable[[Any, tuple[Shape, ...]], LayerCounts] | None:
+    """The rule for a layer with several inputs, or None for a one-input layer."""
+    return _MERGE_RULES.get(type(node))
+
+
+def apply_rule(node: Node, inputs: tuple[Shape, ...]) -> LayerCounts:
+    """``node``'s rule on its input shapes (one, or several for a merge)."""
+    merge = _MERGE_RULES.get(type(node))
+    if merge is not None:
+        return merge(node, inputs)
+    if len(inputs) != 1:
+        raise RuleError(
+            "inputs",
+            f"this layer takes one input, not {len(inputs)}: merge them with add or concat",
+        )
+    return rule_for(node)(node, inputs[0])
+
+
 def registered_node_types() -> frozenset[type[Any]]:
     """The IR node types that have a rule (for the completeness test)."""
-    return frozenset(_RULES)
+    return frozenset(_RULES) | frozenset(_MERGE_RULES)

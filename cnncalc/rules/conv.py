@@ -7,7 +7,7 @@ from functools import cache, partial
 
 from cnncalc.arith import Dim, Shape, divides, equals, exact_div, grouped_sum, prod, require
 from cnncalc.errors import show_value
-from cnncalc.ir import ConnectionTable, Conv
+from cnncalc.ir import ConnectionTable, Conv, ConvTranspose
 from cnncalc.rules.activation import activation_flops
 from cnncalc.rules.base import Flops, LayerCounts, rule
 from cnncalc.rules.window import output_sizes, split_input
@@ -116,3 +116,70 @@ def _check_table(table: ConnectionTable, filters: Dim, in_channels: Dim) -> None
                     index, in_channels, in_channels - 1,
                 ),
             )  # fmt: skip
+
+
+@rule(ConvTranspose)
+def transposed_convolution(node: ConvTranspose, input_shape: Shape) -> LayerCounts:
+    """Counts of a transposed convolution (PyTorch ``ConvTranspose2d``).
+
+    - output size per axis: ``(n − 1)·s − p_before − p_after + d·(k − 1) + output_padding + 1``
+    - trainable params: ``c_in·(c_out/g)·k_h·k_w + c_out``
+    - MACs: every input value meets ``(c_out/g)·k_h·k_w`` weights,
+      ``c_in·h_in·w_in·(c_out/g)·k_h·k_w``
+      (fvcore and FlopCounterMode count so; thop 0.1.1 and torchinfo count the
+      forward-conv formula on the output grid, 4× more at stride 2)
+    - connections: weight uses plus one bias per output
+    """
+    rank = len(node.kernel)
+    in_channels, spatial = split_input(input_shape, rank, f"conv_transpose{rank}d")
+    require(
+        divides(node.groups, in_channels),
+        "groups",
+        lambda: (
+            f"groups={show_value(node.groups)} must divide the "
+            f"{show_value(in_channels)} input channels"
+        ),
+    )
+    require(
+        divides(node.groups, node.filters),
+        "groups",
+        lambda: (
+            f"groups={show_value(node.groups)} must divide the {show_value(node.filters)} filters"
+        ),
+    )
+    out_spatial: list[Dim] = []
+    for n, k, s, (before, after), extra, d in zip(
+        spatial, node.kernel, node.stride, node.padding, node.output_padding, node.dilation,
+        strict=True,
+    ):  # fmt: skip
+        size = (n - 1) * s - before - after + d * (k - 1) + extra + 1
+        require(size >= 1, "padding", partial(_padding_eats_output, before + after, size))
+        out_spatial.append(size)
+    kernel_size = prod(node.kernel)
+    per_input = exact_div(node.filters, node.groups) * kernel_size
+    weights = in_channels * per_input
+    biases: Dim = node.filters if node.bias else 0
+    outputs = node.filters * prod(out_spatial)
+    macs = prod(input_shape) * per_input
+    bias_uses = biases * prod(out_spatial)
+    connections = macs + bias_uses
+    return LayerCounts(
+        output_shape=(node.filters, *out_spatial),
+        trainable_params=weights + biases,
+        neurons=outputs,
+        connections=connections,
+        flops=Flops(
+            connections=connections,
+            macs=macs,
+            flops=2 * macs,
+            # torchinfo: (weights + biases) × output positions, as for a forward conv.
+            torchinfo=(weights + biases) * prod(out_spatial),
+            ptflops=macs + bias_uses,
+            fvcore=macs,
+        )
+        + activation_flops(node.activation, outputs),
+    )
+
+
+def _padding_eats_output(padding: Dim, size: Dim) -> str:
+    return f"padding {show_value(padding)} leaves an output of size {show_value(size)}"

@@ -1,10 +1,11 @@
-"""Layers that reshape or pass values through: flatten and dropout."""
+"""Layers that reshape, pad or pass values through: flatten, dropout, identity, zero padding."""
 
 from __future__ import annotations
 
 from cnncalc.arith import Shape, prod
-from cnncalc.ir import Dropout, Flatten
+from cnncalc.ir import Dropout, Flatten, Identity, ZeroPad
 from cnncalc.rules.base import LayerCounts, rule
+from cnncalc.rules.window import split_input
 
 
 @rule(Flatten)
@@ -17,3 +18,19 @@ def flatten(node: Flatten, input_shape: Shape) -> LayerCounts:
 def dropout(node: Dropout, input_shape: Shape) -> LayerCounts:
     """The identity at inference: shape unchanged, nothing counted."""
     return LayerCounts(output_shape=input_shape)
+
+
+@rule(Identity)
+def identity(node: Identity, input_shape: Shape) -> LayerCounts:
+    """Passes its input on unchanged: nothing counted."""
+    return LayerCounts(output_shape=input_shape)
+
+
+@rule(ZeroPad)
+def zero_pad(node: ZeroPad, input_shape: Shape) -> LayerCounts:
+    """Each spatial axis grows by its padding, ``n + p_before + p_after``; nothing is computed."""
+    channels, spatial = split_input(input_shape, len(node.padding), "zeropad")
+    grown = tuple(
+        n + before + after for n, (before, after) in zip(spatial, node.padding, strict=True)
+    )
+    return LayerCounts(output_shape=(channels, *grown))

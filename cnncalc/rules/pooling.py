@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from functools import partial
 
-from cnncalc.arith import Dim, Shape, prod, require
-from cnncalc.errors import show_value
-from cnncalc.ir import Pool, PoolKind
+from cnncalc.arith import Dim, Shape, prod, require, window_total
+from cnncalc.errors import RuleError, show_value
+from cnncalc.ir import AdaptivePool, Pool, PoolKind, Upsample
 from cnncalc.rules.activation import activation_flops
 from cnncalc.rules.base import Flops, LayerCounts, rule
 from cnncalc.rules.window import output_sizes, split_input
@@ -72,4 +72,64 @@ def pooling(node: Pool, input_shape: Shape) -> LayerCounts:
         neurons=outputs,
         connections=connections,
         flops=flops + activation_flops(node.activation, outputs),
+    )
+
+
+@rule(AdaptivePool)
+def adaptive_pooling(node: AdaptivePool, input_shape: Shape) -> LayerCounts:
+    """Adaptive pooling to a fixed output size (global pooling for ``output_size`` None).
+
+    Output ``i`` of an axis of ``n`` pools inputs ``⌊i·n/o⌋`` to ``⌈(i+1)·n/o⌉ − 1``
+    (PyTorch's ``adaptive_avg_pool2d``), so windows may overlap; connections
+    count every window element. The documents' operation count is a window's
+    size plus one per output; fvcore charges one per input element (average
+    only), ptflops two (a hook and a patched functional).
+    """
+    rank = len(input_shape) - 1
+    channels, spatial = split_input(input_shape, rank, "adaptive pooling")
+    targets = node.output_size if node.output_size is not None else (1,) * rank
+    if len(targets) != rank:
+        raise RuleError("output_size", f"{len(targets)} output sizes for {rank} spatial axes")
+    window_sum = prod(window_total(n, o) for n, o in zip(spatial, targets, strict=True))
+    outputs = channels * prod(targets)
+    connections = channels * window_sum
+    inputs = prod(input_shape)
+    return LayerCounts(
+        output_shape=(channels,) if node.flatten else (channels, *targets),
+        neurons=outputs,
+        connections=connections,
+        flops=Flops(
+            connections=connections + outputs,
+            macs=0,
+            flops=0,
+            torchinfo=0,
+            ptflops=2 * inputs,
+            fvcore=inputs if node.kind is PoolKind.AVG else 0,
+        ),
+    )
+
+
+@rule(Upsample)
+def upsample(node: Upsample, input_shape: Shape) -> LayerCounts:
+    """Upsampling by ``scale`` per axis; each output reads 1 input (nearest) or 4 (bilinear).
+
+    fvcore charges 1 (nearest) or 4 (bilinear) per output, ptflops 2 per output
+    (a hook and the patched ``F.interpolate``).
+    """
+    channels, spatial = split_input(input_shape, len(node.scale), "upsample")
+    out_spatial = tuple(n * s for n, s in zip(spatial, node.scale, strict=True))
+    outputs = channels * prod(out_spatial)
+    reads = 1 if node.mode == "nearest" else 4
+    return LayerCounts(
+        output_shape=(channels, *out_spatial),
+        neurons=outputs,
+        connections=reads * outputs,
+        flops=Flops(
+            connections=reads * outputs,
+            macs=0,
+            flops=0,
+            torchinfo=0,
+            ptflops=2 * outputs,
+            fvcore=reads * outputs,
+        ),
     )

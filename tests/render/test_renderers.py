@@ -38,8 +38,8 @@ def test_json_contract() -> None:
     assert data["totals"]["trainable_params"] == 60_000
     assert data["totals"]["connections"] == 340_908
     assert data["layers"][2] | {"flops_by_convention": None} == {
-        "name": "C3", "type": "conv2d", "output_shape": [16, 10, 10],
-        "trainable_params": 1516, "non_trainable_params": 0, "params": 1516,
+        "name": "C3", "type": "conv2d", "inputs": ["S2"], "output_shape": [16, 10, 10],
+        "trainable_params": 1516, "non_trainable_params": 0, "params": 1516, "buffers": 0,
         "macs": 150_000, "flops": 151_600, "neurons": 1600, "connections": 151_600,
         "flops_by_convention": None,
     }  # fmt: skip

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from cnncalc import ir
 from cnncalc.errors import RuleError
 from cnncalc.formulas import _symbolize_node, _symbolize_shape
-from cnncalc.rules import LayerCounts, registered_node_types, rule_for
+from cnncalc.rules import LayerCounts, apply_rule, registered_node_types
 from cnncalc.spec.tables import LENET5_C3
 from cnncalc.symbolic import collecting_conditions, substitute
 
@@ -70,10 +70,63 @@ def pools(draw: st.DrawFn) -> tuple[ir.Node, tuple[int, ...]]:
     return node, draw(maps)
 
 
+@st.composite
+def transposed(draw: st.DrawFn) -> tuple[ir.Node, tuple[int, ...]]:
+    groups = draw(st.integers(1, 3))
+    stride, dilation = draw(pair), draw(pair)
+    node = ir.ConvTranspose(
+        filters=groups * draw(small), kernel=draw(pair), stride=stride,
+        padding=tuple(draw(st.tuples(st.integers(0, 2), st.integers(0, 2))) for _ in range(2)),
+        output_padding=tuple(
+            draw(st.integers(0, max(s, d) - 1)) for s, d in zip(stride, dilation, strict=True)
+        ),
+        dilation=dilation, groups=groups, bias=draw(st.booleans()),
+    )  # fmt: skip
+    c, h, w = draw(maps)
+    return node, (groups * c, h, w)
+
+
+@st.composite
+def merges(draw: st.DrawFn) -> tuple[ir.Add | ir.Multiply | ir.Concat, tuple[tuple[int, ...], ...]]:
+    shape = draw(maps)
+    count = draw(st.integers(2, 3))
+    kinds: list[type[ir.Add | ir.Multiply | ir.Concat]] = [ir.Add, ir.Multiply, ir.Concat]
+    kind = draw(st.sampled_from(kinds))
+    if kind is ir.Concat:
+        shapes = tuple((draw(small), *shape[1:]) for _ in range(count))
+    elif kind is ir.Multiply:
+        shapes = (shape, *((shape[0], 1, 1) for _ in range(count - 1)))
+    else:
+        shapes = (shape,) * count
+    if draw(st.integers(0, 5)) == 0:  # now and then a mismatch the rule must catch
+        shapes = (*shapes[:-1], (shape[0] + 1, shape[1] + 1, shape[2]))
+    return kind(), shapes
+
+
 flat = st.tuples(st.integers(1, 300))
+padding_pair = st.tuples(st.integers(0, 3), st.integers(0, 3))
 STRATEGIES: dict[type, st.SearchStrategy[tuple[ir.Node, tuple[int, ...]]]] = {
     ir.Conv: convs(),
+    ir.ConvTranspose: transposed(),
     ir.Pool: pools(),
+    ir.AdaptivePool: st.tuples(
+        st.builds(
+            ir.AdaptivePool,
+            output_size=st.none() | st.tuples(st.integers(1, 9), st.integers(1, 9)),
+            kind=st.sampled_from([ir.PoolKind.AVG, ir.PoolKind.MAX]),
+            flatten=st.booleans(),
+        ),
+        maps,
+    ),
+    ir.ZeroPad: st.tuples(st.builds(ir.ZeroPad, st.tuples(padding_pair, padding_pair)), maps),
+    ir.Upsample: st.tuples(
+        st.builds(ir.Upsample, pair, st.sampled_from(["nearest", "bilinear"])), maps
+    ),
+    ir.Identity: st.tuples(st.just(ir.Identity()), maps),
+    ir.LayerNorm: st.tuples(
+        st.builds(ir.LayerNorm, st.sampled_from(["channels", "all"]), st.booleans()), maps
+    ),
+    ir.GroupNorm: st.tuples(st.builds(ir.GroupNorm, st.integers(1, 4), st.booleans()), maps),
     ir.Dense: st.tuples(
         st.builds(ir.Dense, units=st.integers(1, 50), bias=st.booleans(), activation=activation),
         flat,
@@ -82,13 +135,18 @@ STRATEGIES: dict[type, st.SearchStrategy[tuple[ir.Node, tuple[int, ...]]]] = {
     ir.Flatten: st.tuples(st.just(ir.Flatten()), maps),
     ir.ElementWise: st.tuples(st.builds(ir.ElementWise, st.sampled_from(ir.Activation)), maps),
     ir.Dropout: st.tuples(st.builds(ir.Dropout, st.floats(0, 0.9)), maps),
-    ir.BatchNorm: st.tuples(st.builds(ir.BatchNorm, st.booleans(), st.booleans()), maps),
+    ir.BatchNorm: st.tuples(
+        st.builds(ir.BatchNorm, st.booleans(), st.booleans(), st.sampled_from(ir.Framework)),
+        maps,
+    ),
     ir.LRN: st.tuples(st.builds(ir.LRN, small), maps),
 }
+MERGES = merges()
 
 
 def test_every_rule_has_a_strategy() -> None:
-    assert set(STRATEGIES) == registered_node_types() == set(typing.get_args(ir.Node))
+    covered = set(STRATEGIES) | set(ir.MERGES)
+    assert covered == registered_node_types() == set(typing.get_args(ir.Node))
 
 
 def _numbers(counts: LayerCounts, values: dict[sympy.Symbol, int]) -> dict[str, object]:
@@ -105,21 +163,30 @@ def _numbers(counts: LayerCounts, values: dict[sympy.Symbol, int]) -> dict[str, 
 
 
 @settings(max_examples=400, deadline=None)
-@given(st.one_of(*STRATEGIES.values()))
+@given(st.one_of(*(s.map(lambda c: (c[0], (c[1],))) for s in STRATEGIES.values()), MERGES))
 def test_rule_on_symbols_then_values_equals_rule_on_ints(
-    case: tuple[ir.Node, tuple[int, ...]],
+    case: tuple[ir.Node, tuple[tuple[int, ...], ...]],
 ) -> None:
-    node, shape = case
+    node, shapes = case
     values: dict[sympy.Symbol, int] = {}
-    symbolic_shape = _symbolize_shape(shape, values)
+    symbolic_shapes = tuple(
+        _symbolize_shape(shape, values, str(i)) for i, shape in enumerate(shapes)
+    )
+    if isinstance(node, ir.Multiply):
+        # Broadcasting is decided by a literal 1 (a gate from global pooling), which
+        # a symbol cannot be: sizes of 1 stay numbers.
+        symbolic_shapes = tuple(
+            tuple(1 if d == 1 else s for d, s in zip(shape, sym, strict=True))
+            for shape, sym in zip(shapes, symbolic_shapes, strict=True)
+        )
     symbolic_node = _symbolize_node(node, values)
     try:
-        numeric = rule_for(node)(node, shape)
+        numeric = apply_rule(node, shapes)
     except RuleError:
         numeric = None
     try:
         with collecting_conditions() as conditions:
-            symbolic = rule_for(node)(symbolic_node, symbolic_shape)
+            symbolic = apply_rule(symbolic_node, symbolic_shapes)
     except RuleError:
         # Provably impossible whatever the sizes: then impossible for these too.
         assert numeric is None

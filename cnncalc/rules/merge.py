@@ -1,0 +1,100 @@
+"""Layers that combine several inputs: add, multiply, concat."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from cnncalc.arith import Dim, Shape, equals, prod, require
+from cnncalc.errors import RuleError
+from cnncalc.ir import Add, Concat, Multiply
+from cnncalc.rules.base import Flops, LayerCounts, merge_rule
+from cnncalc.rules.window import format_shape
+
+
+def _at_least_two(inputs: tuple[Shape, ...], layer: str) -> None:
+    if len(inputs) < 2:
+        raise RuleError("inputs", f"{layer} needs at least two inputs, got {len(inputs)}")
+
+
+def _mismatch(what: str, axis: int, first: Shape, other: Shape) -> str:
+    return f"{what}: axis {axis} of {format_shape(other)} does not match {format_shape(first)}"
+
+
+def _elementwise(output_shape: Shape, inputs: int) -> LayerCounts:
+    """An element-wise combination: each output reads one value from each input.
+
+    No peer counts it: FlopCounterMode has no entry for ``add``/``mul``,
+    fvcore reports them unsupported, torchinfo counts modules with parameters
+    only, and ptflops sees ``x + y`` (it patches ``torch.add``, not the operator).
+    """
+    outputs = prod(output_shape)
+    connections = inputs * outputs
+    return LayerCounts(
+        output_shape=output_shape,
+        neurons=outputs,
+        connections=connections,
+        flops=Flops(connections=connections, macs=0, flops=0, torchinfo=0, ptflops=0, fvcore=0),
+    )
+
+
+@merge_rule(Add)
+def add(node: Add, inputs: tuple[Shape, ...]) -> LayerCounts:
+    """Element-wise sum of ``k`` inputs of one shape: ``k`` connections per output."""
+    _at_least_two(inputs, "add")
+    first = inputs[0]
+    for other in inputs[1:]:
+        if len(other) != len(first):
+            raise RuleError(
+                "inputs", f"add needs inputs of one shape, got {format_shape(first)} and "
+                f"{format_shape(other)}",
+            )  # fmt: skip
+        for axis, (a, b) in enumerate(zip(first, other, strict=True)):
+            require(equals(a, b), "inputs", partial(_mismatch, "add", axis, first, other))
+    return _elementwise(first, len(inputs))
+
+
+@merge_rule(Multiply)
+def multiply(node: Multiply, inputs: tuple[Shape, ...]) -> LayerCounts:
+    """Element-wise product; an axis of size 1 (or a missing trailing one) broadcasts.
+
+    Shapes are aligned from the channel axis: ``(C, 1, 1)`` and ``(C,)`` scale
+    each map of a ``(C, H, W)`` input, as squeeze-and-excitation does. Only a
+    literal 1 broadcasts (a symbol is taken to be a full axis), so the rule
+    reads the same on numbers and on symbols.
+    """
+    _at_least_two(inputs, "multiply")
+    rank = max(len(shape) for shape in inputs)
+    output: list[Dim] = [1] * rank
+    for shape in inputs:
+        for axis, size in enumerate(shape):
+            current = output[axis]
+            if isinstance(current, int) and current == 1:
+                output[axis] = size
+                continue
+            require(
+                equals(size, current) if not (isinstance(size, int) and size == 1) else True,
+                "inputs",
+                partial(_mismatch, "multiply", axis, tuple(output), shape),
+            )
+    return _elementwise(tuple(output), len(inputs))
+
+
+@merge_rule(Concat)
+def concat(node: Concat, inputs: tuple[Shape, ...]) -> LayerCounts:
+    """Maps stacked along the channel axis; the other axes must agree. Nothing is computed."""
+    _at_least_two(inputs, "concat")
+    first = inputs[0]
+    for other in inputs[1:]:
+        if len(other) != len(first):
+            raise RuleError(
+                "inputs", f"concat needs inputs of one rank, got {format_shape(first)} and "
+                f"{format_shape(other)}",
+            )  # fmt: skip
+        for axis in range(1, len(first)):
+            require(
+                equals(first[axis], other[axis]),
+                "inputs",
+                partial(_mismatch, "concat", axis, first, other),
+            )
+    channels = sum((shape[0] for shape in inputs[1:]), inputs[0][0])
+    return LayerCounts(output_shape=(channels, *first[1:]))
