@@ -47,4 +47,4 @@ def analyze(
         return analyze_network(spec.to_ir(), chosen)
     except SpecError as error:
         # The analysis names the layer; the source map (if any) gives the line.
-        raise locate(error, None, spec._source_map) from None
+        raise locate(error, None, spec._source_map, spec._origins) from None

@@ -41,6 +41,7 @@ commands:
                                 "pool3.output_shape[1] == 6" --for n
   cnncalc check SPEC [SPEC...]  check the numbers in each spec's 'expect' block
   cnncalc conventions           list the FLOP conventions and their sources
+  cnncalc types                 list the layer types a spec may use
 
 exit codes: 0 ok, 1 a check failed or no solution, 2 bad input, 70 internal error,
 130 interrupted
@@ -253,11 +254,27 @@ def run_conventions(argv: Sequence[str]) -> int:
     return EXIT_OK
 
 
+def run_types(argv: Sequence[str]) -> int:
+    argparse.ArgumentParser(prog="cnncalc types", description="List the layer types.").parse_args(
+        argv
+    )
+    from cnncalc.spec.layers import ALIASES, LAYER_MODELS, LAYER_TYPES
+
+    for model in LAYER_MODELS:
+        names = [name for name, m in LAYER_TYPES.items() if m is model and name not in ALIASES]
+        aliases = [name for name, m in LAYER_TYPES.items() if m is model and name in ALIASES]
+        summary = (model.__doc__ or "").strip().splitlines()[0].replace("``", "")
+        also = f" (also: {', '.join(aliases)})" if aliases else ""
+        print(f"{', '.join(names)}{also}\n  {summary}")
+    return EXIT_OK
+
+
 COMMANDS: dict[str, Callable[[Sequence[str]], int]] = {
     "check": run_check,
     "conventions": run_conventions,
     "explain": run_explain,
     "solve": run_solve,
+    "types": run_types,
 }
 
 

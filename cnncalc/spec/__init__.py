@@ -9,6 +9,7 @@ from pydantic import ValidationError
 
 from cnncalc.errors import SpecError
 from cnncalc.spec import layers
+from cnncalc.spec.blocks import expand_blocks
 from cnncalc.spec.diagnostics import from_validation_error, locate
 from cnncalc.spec.network import Expectation, NetworkSpec
 from cnncalc.spec.source import SourceMap, decode, load_yaml, max_bytes
@@ -33,12 +34,18 @@ def parse_spec(data: object, source_map: SourceMap | None = None) -> NetworkSpec
         error = SpecError(f"the spec must be {_TOP_LEVEL_HINT}; this one is {what}")
         raise locate(error, data, source_map)
     try:
-        spec = NetworkSpec.model_validate(data)
-    except ValidationError as validation_error:
-        raise locate(from_validation_error(validation_error, data), data, source_map) from None
+        expanded, origins = expand_blocks(data)
     except SpecError as error:
         raise locate(error, data, source_map) from None
+    try:
+        spec = NetworkSpec.model_validate(expanded)
+    except ValidationError as validation_error:
+        located = from_validation_error(validation_error, expanded)
+        raise locate(located, expanded, source_map, origins) from None
+    except SpecError as error:
+        raise locate(error, expanded, source_map, origins) from None
     spec._source_map = source_map
+    spec._origins = origins
     return spec
 
 

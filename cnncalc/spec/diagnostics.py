@@ -7,15 +7,16 @@ its file, line, layer and field, and a suggestion where a name was mistyped.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from cnncalc.errors import Loc, SpecError, show_value
+from cnncalc.spec.blocks import Origin
 from cnncalc.spec.fields import suggest
-from cnncalc.spec.layers import LAYER_TYPES
+from cnncalc.spec.layers import ALIASES, LAYER_TYPES
 from cnncalc.spec.network import Expectation, NetworkSpec
 from cnncalc.spec.source import SourceMap
 
@@ -30,14 +31,32 @@ def from_validation_error(error: ValidationError, data: object) -> SpecError:
     return SpecError(_message(detail, loc, data), loc=loc)
 
 
-def locate(error: SpecError, data: object, source_map: SourceMap | None) -> SpecError:
-    """Fill in the file, line, layer and field of ``error`` from its ``loc``."""
+def locate(
+    error: SpecError,
+    data: object,
+    source_map: SourceMap | None,
+    origins: Sequence[Origin] | None = None,
+) -> SpecError:
+    """Fill in the file, line, layer and field of ``error`` from its ``loc``.
+
+    With ``origins`` (a spec that used blocks), ``loc`` indexes the expanded
+    layers; the line is that of the layer as written, in its block.
+    """
+    written = error.loc
+    in_layer = len(error.loc) >= 2 and error.loc[0] == "layers" and isinstance(error.loc[1], int)
+    block = None
+    if origins is not None and in_layer and 0 <= int(error.loc[1]) < len(origins):
+        origin = origins[int(error.loc[1])]
+        written = (*origin.loc, *error.loc[2:])
+        block = origin.block
     if source_map is not None:
         error.source = source_map.source
         if error.line is None:
-            error.line = source_map.line_of(error.loc)
-    if error.layer is None and len(error.loc) >= 2 and error.loc[0] == "layers":
+            error.line = source_map.line_of(written)
+    if error.layer is None and in_layer:
         error.layer = describe_layer(error.loc[1], data)
+    if block is not None and error.layer is not None:
+        error.layer += f", block '{block}'"
     if error.field is None:
         error.field = _field_name(error.loc)
     return error
@@ -128,9 +147,10 @@ def _message(detail: ErrorDetails, loc: Loc, data: object) -> str:
     got = show_value(detail.get("input"))
     if kind == "union_tag_invalid":
         tag = str(ctx.get("tag", ""))
-        return f"unknown layer type '{tag}'{suggest(tag, list(LAYER_TYPES))}; " + _known_types()
+        canonical = [name for name in LAYER_TYPES if name not in ALIASES]
+        return f"unknown layer type '{tag}'{suggest(tag, canonical)}: " + _known_types()
     if kind == "union_tag_not_found":
-        return "missing 'type': " + _known_types()
+        return "missing 'type' (or 'block'): " + _known_types()
     if kind == "extra_forbidden":
         name = str(loc[-1])
         where = "metric" if loc[:1] == ("expect",) else "field"
@@ -149,4 +169,4 @@ def _message(detail: ErrorDetails, loc: Loc, data: object) -> str:
 
 
 def _known_types() -> str:
-    return "expected one of " + ", ".join(LAYER_TYPES)
+    return "'cnncalc types' lists the layer types"

@@ -110,22 +110,42 @@ def per_axis(rank: int, minimum: int = 1) -> Callable[[object], tuple[Size, ...]
     return parse
 
 
+_AXES_INPUT = int | str | list[int | str]
+
+Axes1d: TypeAlias = Annotated[
+    tuple[Size, ...], BeforeValidator(per_axis(1), json_schema_input_type=_AXES_INPUT)
+]
+"""A positive size for the one spatial axis: ``k`` or ``[k]``."""
 Axes2d: TypeAlias = Annotated[
-    tuple[Size, ...],
-    BeforeValidator(per_axis(2), json_schema_input_type=int | str | list[int | str]),
+    tuple[Size, ...], BeforeValidator(per_axis(2), json_schema_input_type=_AXES_INPUT)
 ]
 """A positive size per spatial axis, ``k`` or ``[k_h, k_w]`` (kernel, stride, dilation)."""
+Axes3d: TypeAlias = Annotated[
+    tuple[Size, ...], BeforeValidator(per_axis(3), json_schema_input_type=_AXES_INPUT)
+]
+"""A positive size per spatial axis, ``k`` or ``[k_d, k_h, k_w]``."""
+Extra2d: TypeAlias = Annotated[
+    tuple[Size, ...],
+    BeforeValidator(per_axis(2, minimum=0), json_schema_input_type=_AXES_INPUT),
+]
+"""A non-negative size per spatial axis (a transposed conv's output padding)."""
 
 
-def padding_parser(rank: int) -> Callable[[object], tuple[AxisPadding, ...] | Literal["same"]]:
-    """A validator for ``valid``, ``same``, ``p``, ``[p_h, p_w]`` or ``[[t, b], [l, r]]``."""
+def padding_parser(
+    rank: int, *, same: bool = True
+) -> Callable[[object], tuple[AxisPadding, ...] | Literal["same"]]:
+    """A validator for ``valid``, ``same``, ``p``, ``[p_h, p_w]`` or ``[[t, b], [l, r]]``.
+
+    Without ``same`` (a transposed conv, zero padding) only explicit padding is taken.
+    """
     names = AXIS_NAMES[rank]
     single = per_axis(rank, minimum=0)
     pairs = ", ".join(f"[{n}_before, {n}_after]" for n in names)
-    expected = f"'valid', 'same', a non-negative integer, [{', '.join(names)}] or [{pairs}]"
+    keywords = "'valid', 'same', " if same else "'valid', "
+    expected = f"{keywords}a non-negative integer, [{', '.join(names)}] or [{pairs}]"
 
     def parse(value: object) -> tuple[AxisPadding, ...] | Literal["same"]:
-        if value == "same":
+        if value == "same" and same:
             return "same"
         if value == "valid":
             return ((0, 0),) * rank
@@ -155,17 +175,26 @@ def padding_parser(rank: int) -> Callable[[object], tuple[AxisPadding, ...] | Li
     return parse
 
 
+_PADDING_INPUT = Literal["valid", "same"] | int | str | list[int | str] | list[list[int | str]]
+
+Padding1d: TypeAlias = Annotated[
+    tuple[tuple[Size, Size], ...] | Literal["same"],
+    BeforeValidator(padding_parser(1), json_schema_input_type=_PADDING_INPUT),
+]
 Padding2d: TypeAlias = Annotated[
     tuple[tuple[Size, Size], ...] | Literal["same"],
-    BeforeValidator(
-        padding_parser(2),
-        json_schema_input_type=Literal["valid", "same"]
-        | int
-        | str
-        | list[int | str]
-        | list[list[int | str]],
-    ),
+    BeforeValidator(padding_parser(2), json_schema_input_type=_PADDING_INPUT),
 ]
+"""Zero padding: ``valid``, ``same`` (Keras: output ``ceil(n/s)``), ``p``, ``[p_h, p_w]``, …"""
+Padding3d: TypeAlias = Annotated[
+    tuple[tuple[Size, Size], ...] | Literal["same"],
+    BeforeValidator(padding_parser(3), json_schema_input_type=_PADDING_INPUT),
+]
+ExplicitPadding2d: TypeAlias = Annotated[
+    tuple[tuple[Size, Size], ...],
+    BeforeValidator(padding_parser(2, same=False), json_schema_input_type=_PADDING_INPUT),
+]
+"""Padding given as numbers only (no ``same``)."""
 
 
 def suggest(word: str, choices: list[str]) -> str:

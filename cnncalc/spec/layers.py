@@ -2,23 +2,69 @@
 
 Each model accepts what users write, normalises it through the field types of
 :mod:`cnncalc.spec.fields`, and converts itself to an IR node with ``to_ir``.
-They can be built in Python too: ``Conv2d(filters=6, kernel=5)``.
+They can be built in Python too: ``Conv2d(filters=6, kernel=5)``. A new layer
+type is a model here, listed in :data:`LAYER_MODELS`, and a rule for its IR node.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal, TypeAlias
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal, TypeAlias, Union
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, model_validator
+from pydantic_core import PydanticCustomError
 
 from cnncalc import ir
-from cnncalc.spec.fields import ActivationName, Axes2d, Connections, Count, Padding2d, Rate
+from cnncalc.spec.fields import (
+    ActivationName,
+    Axes1d,
+    Axes2d,
+    Axes3d,
+    Connections,
+    Count,
+    ExplicitPadding2d,
+    Extra2d,
+    Padding1d,
+    Padding2d,
+    Padding3d,
+    Rate,
+)
 
+_NO_PADDING_1D: tuple[tuple[int, int], ...] = ((0, 0),)
 _NO_PADDING: tuple[tuple[int, int], ...] = ((0, 0), (0, 0))
+_NO_PADDING_3D: tuple[tuple[int, int], ...] = ((0, 0), (0, 0), (0, 0))
+
+
+ALIASES = {
+    "conv": "conv2d",
+    "maxpool": "maxpool2d",
+    "max_pooling2d": "maxpool2d",
+    "avgpool": "avgpool2d",
+    "average_pooling2d": "avgpool2d",
+    "linear": "dense",
+    "fc": "dense",
+    "batchnorm2d": "batchnorm",
+    "batch_normalization": "batchnorm",
+    "zero_padding2d": "zeropad2d",
+    "upsampling2d": "upsample",
+    "global_average_pooling2d": "global_avgpool",
+    "global_max_pooling2d": "global_maxpool",
+}
+"""Other names a spec may use for a type (PyTorch's and Keras's), and the canonical one."""
+
+
+@dataclass(frozen=True, slots=True)
+class Defaults:
+    """Network-wide settings a layer's lowering may need."""
+
+    framework: ir.Framework = ir.Framework.KERAS
+
+
+DEFAULTS = Defaults()
 
 
 class LayerSpec(BaseModel):
-    """Fields every layer has."""
+    """Fields every layer has: a name, and where its input comes from."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
 
@@ -26,31 +72,44 @@ class LayerSpec(BaseModel):
         default=None,
         description="Unique layer name; generated as '<type>_<n>' when omitted.",
     )
+    input: Annotated[str, Field(min_length=1)] | None = Field(
+        default=None,
+        description="The layer it reads ('input' for the network's input); default: the "
+        "layer above.",
+    )
+    inputs: list[Annotated[str, Field(min_length=1)]] | None = Field(
+        default=None, description="The layers a merge (add, concat, multiply) reads."
+    )
+
+    @model_validator(mode="after")
+    def _one_way_in(self) -> LayerSpec:
+        if self.input is not None and self.inputs is not None:
+            raise PydanticCustomError("cnncalc_value", "give 'input' or 'inputs', not both")
+        return self
 
     @property
     def kind(self) -> str:
-        """The layer's type name, as the spec writes it."""
+        """The layer's type name; an alias (``linear``, ``conv``) reads as its canonical name."""
         value: str = getattr(self, "type")  # noqa: B009 - every concrete layer declares it
-        return value
+        return ALIASES.get(value, value)
 
-    def to_ir(self) -> ir.Node:
+    @property
+    def sources(self) -> tuple[str, ...]:
+        """The names of the layers it reads, as written (empty: the layer above)."""
+        if self.inputs is not None:
+            return tuple(self.inputs)
+        return (self.input,) if self.input is not None else ()
+
+    def to_ir(self, defaults: Defaults = DEFAULTS) -> ir.Node:
         """The normalised IR node for this layer."""
         raise NotImplementedError
 
 
-class Conv2d(LayerSpec):
-    """A 2-D convolution (PyTorch ``nn.Conv2d``, Keras ``Conv2D``)."""
+# -- convolutions ---------------------------------------------------------------------------
 
-    type: Literal["conv2d"] = "conv2d"
+
+class _Conv(LayerSpec):
     filters: Count = Field(description="Number of output maps (kernels).")
-    kernel: Axes2d = Field(description="Kernel size: k or [k_h, k_w].")
-    stride: Axes2d = Field(default=(1, 1), description="Stride: s or [s_h, s_w].")
-    padding: Padding2d = Field(
-        default=_NO_PADDING,
-        description="Zero padding: 'valid', 'same' (Keras: output ceil(n/s)), p, [p_h, p_w] "
-        "or [[top, bottom], [left, right]].",
-    )
-    dilation: Axes2d = Field(default=(1, 1), description="Dilation: d or [d_h, d_w].")
     groups: Count = Field(default=1, description="Groups; must divide input and output maps.")
     bias: StrictBool = Field(default=True, description="Whether each output map has a bias.")
     connections: Connections = Field(
@@ -60,18 +119,83 @@ class Conv2d(LayerSpec):
     )
     activation: ActivationName = Field(default=None, description="Activation applied, Keras style.")
 
-    def to_ir(self) -> ir.Conv:
+    def to_ir(self, defaults: Defaults = DEFAULTS) -> ir.Conv:
         return ir.Conv(
             filters=self.filters,
-            kernel=self.kernel,
-            stride=self.stride,
-            padding=self.padding,
-            dilation=self.dilation,
+            kernel=getattr(self, "kernel"),  # noqa: B009 - declared per rank below
+            stride=getattr(self, "stride"),  # noqa: B009
+            padding=getattr(self, "padding"),  # noqa: B009
+            dilation=getattr(self, "dilation"),  # noqa: B009
             groups=self.groups,
             bias=self.bias,
             connection_table=self.connections,
             activation=self.activation,
         )
+
+
+class Conv1d(_Conv):
+    """A 1-D convolution over ``[channels, length]`` (PyTorch ``nn.Conv1d``)."""
+
+    type: Literal["conv1d"] = "conv1d"
+    kernel: Axes1d = Field(description="Kernel size.")
+    stride: Axes1d = Field(default=(1,), description="Stride.")
+    padding: Padding1d = Field(default=_NO_PADDING_1D, description="Zero padding.")
+    dilation: Axes1d = Field(default=(1,), description="Dilation.")
+
+
+class Conv2d(_Conv):
+    """A 2-D convolution (PyTorch ``nn.Conv2d``, Keras ``Conv2D``)."""
+
+    type: Literal["conv2d", "conv"] = "conv2d"
+    kernel: Axes2d = Field(description="Kernel size: k or [k_h, k_w].")
+    stride: Axes2d = Field(default=(1, 1), description="Stride: s or [s_h, s_w].")
+    padding: Padding2d = Field(
+        default=_NO_PADDING,
+        description="Zero padding: 'valid', 'same' (Keras: output ceil(n/s)), p, [p_h, p_w] "
+        "or [[top, bottom], [left, right]].",
+    )
+    dilation: Axes2d = Field(default=(1, 1), description="Dilation: d or [d_h, d_w].")
+
+
+class Conv3d(_Conv):
+    """A 3-D convolution over ``[channels, depth, height, width]`` (PyTorch ``nn.Conv3d``)."""
+
+    type: Literal["conv3d"] = "conv3d"
+    kernel: Axes3d = Field(description="Kernel size: k or [k_d, k_h, k_w].")
+    stride: Axes3d = Field(default=(1, 1, 1), description="Stride.")
+    padding: Padding3d = Field(default=_NO_PADDING_3D, description="Zero padding.")
+    dilation: Axes3d = Field(default=(1, 1, 1), description="Dilation.")
+
+
+class ConvTranspose2d(LayerSpec):
+    """A 2-D transposed convolution (PyTorch ``nn.ConvTranspose2d``)."""
+
+    type: Literal["conv_transpose2d"] = "conv_transpose2d"
+    filters: Count = Field(description="Number of output maps.")
+    kernel: Axes2d = Field(description="Kernel size: k or [k_h, k_w].")
+    stride: Axes2d = Field(default=(1, 1), description="Stride.")
+    padding: ExplicitPadding2d = Field(default=_NO_PADDING, description="Padding removed.")
+    output_padding: Extra2d = Field(default=(0, 0), description="Extra size on one side.")
+    dilation: Axes2d = Field(default=(1, 1), description="Dilation.")
+    groups: Count = Field(default=1, description="Groups.")
+    bias: StrictBool = Field(default=True, description="Whether each output map has a bias.")
+    activation: ActivationName = Field(default=None, description="Activation applied.")
+
+    def to_ir(self, defaults: Defaults = DEFAULTS) -> ir.ConvTranspose:
+        return ir.ConvTranspose(
+            filters=self.filters,
+            kernel=self.kernel,
+            stride=self.stride,
+            padding=self.padding,
+            output_padding=self.output_padding,
+            dilation=self.dilation,
+            groups=self.groups,
+            bias=self.bias,
+            activation=self.activation,
+        )
+
+
+# -- pooling ----------------------------------------------------------------------------
 
 
 class _Pool2d(LayerSpec):
@@ -85,7 +209,7 @@ class _Pool2d(LayerSpec):
 
     pool_kind: ClassVar[ir.PoolKind]
 
-    def to_ir(self) -> ir.Pool:
+    def to_ir(self, defaults: Defaults = DEFAULTS) -> ir.Pool:
         return ir.Pool(
             kind=self.pool_kind,
             kernel=self.kernel,
@@ -106,26 +230,55 @@ class Subsampling(_Pool2d):
 class MaxPool2d(_Pool2d):
     """Max pooling (PyTorch ``nn.MaxPool2d``, Keras ``MaxPooling2D``)."""
 
-    type: Literal["maxpool2d"] = "maxpool2d"
+    type: Literal["maxpool2d", "maxpool", "max_pooling2d"] = "maxpool2d"
     pool_kind = ir.PoolKind.MAX
 
 
 class AvgPool2d(_Pool2d):
     """Average pooling (PyTorch ``nn.AvgPool2d``, Keras ``AveragePooling2D``)."""
 
-    type: Literal["avgpool2d"] = "avgpool2d"
+    type: Literal["avgpool2d", "avgpool", "average_pooling2d"] = "avgpool2d"
     pool_kind = ir.PoolKind.AVG
+
+
+class AdaptiveAvgPool2d(LayerSpec):
+    """Adaptive average pooling to a fixed size (PyTorch ``nn.AdaptiveAvgPool2d``)."""
+
+    type: Literal["adaptive_avgpool2d", "adaptive_maxpool2d"] = "adaptive_avgpool2d"
+    output_size: Axes2d = Field(description="Output size: o or [o_h, o_w].")
+
+    def to_ir(self, defaults: Defaults = DEFAULTS) -> ir.AdaptivePool:
+        kind = ir.PoolKind.MAX if self.type == "adaptive_maxpool2d" else ir.PoolKind.AVG
+        return ir.AdaptivePool(output_size=self.output_size, kind=kind)
+
+
+class GlobalPool(LayerSpec):
+    """Global pooling to one value per map (Keras ``GlobalAveragePooling2D``)."""
+
+    type: Literal[
+        "global_avgpool", "global_maxpool", "global_average_pooling2d", "global_max_pooling2d"
+    ] = "global_avgpool"
+    keepdims: StrictBool = Field(
+        default=False, description="Keep [C, 1, 1] instead of Keras's flat [C]."
+    )
+
+    def to_ir(self, defaults: Defaults = DEFAULTS) -> ir.AdaptivePool:
+        kind = ir.PoolKind.MAX if self.kind == "global_maxpool" else ir.PoolKind.AVG
+        return ir.AdaptivePool(output_size=None, kind=kind, flatten=not self.keepdims)
+
+
+# -- dense, rbf ------------------------------------------------------------------------
 
 
 class Dense(LayerSpec):
     """A fully connected layer (PyTorch ``nn.Linear``, Keras ``Dense``) on a flat input."""
 
-    type: Literal["dense"] = "dense"
+    type: Literal["dense", "linear", "fc"] = "dense"
     units: Count = Field(description="Number of output units.")
     bias: StrictBool = Field(default=True, description="Whether each unit has a bias.")
     activation: ActivationName = Field(default=None, description="Activation applied, Keras style.")
 
-    def to_ir(self) -> ir.Dense:
+    def to_ir(self, defaults: Defaults = DEFAULTS) -> ir.Dense:
         return ir.Dense(units=self.units, bias=self.bias, activation=self.activation)
 
 
@@ -139,8 +292,11 @@ class RBF(LayerSpec):
         description="The paper fixes the RBF parameter vectors by hand: non-trainable by default.",
     )
 
-    def to_ir(self) -> ir.RBF:
+    def to_ir(self, defaults: Defaults = DEFAULTS) -> ir.RBF:
         return ir.RBF(units=self.units, trainable=self.trainable)
+
+
+# -- shape and pass-through layers ------------------------------------------------------
 
 
 class Flatten(LayerSpec):
@@ -148,16 +304,16 @@ class Flatten(LayerSpec):
 
     type: Literal["flatten"] = "flatten"
 
-    def to_ir(self) -> ir.Flatten:
+    def to_ir(self, defaults: Defaults = DEFAULTS) -> ir.Flatten:
         return ir.Flatten()
 
 
 class ActivationLayer(LayerSpec):
     """An activation function as a layer of its own (PyTorch ``nn.ReLU`` style)."""
 
-    type: Literal["relu", "relu6", "tanh", "sigmoid", "softmax"]
+    type: Literal["relu", "relu6", "tanh", "sigmoid", "softmax", "hardswish", "gelu", "silu"]
 
-    def to_ir(self) -> ir.ElementWise:
+    def to_ir(self, defaults: Defaults = DEFAULTS) -> ir.ElementWise:
         return ir.ElementWise(ir.Activation(self.type))
 
 
@@ -167,19 +323,81 @@ class Dropout(LayerSpec):
     type: Literal["dropout"] = "dropout"
     rate: Rate = Field(default=0.5, description="Fraction of units dropped in training.")
 
-    def to_ir(self) -> ir.Dropout:
+    def to_ir(self, defaults: Defaults = DEFAULTS) -> ir.Dropout:
         return ir.Dropout(rate=self.rate)
 
 
-class BatchNorm(LayerSpec):
-    """Batch normalisation over channels, counted as Keras's ``BatchNormalization``."""
+class Identity(LayerSpec):
+    """Passes its input on unchanged: a residual shortcut, a placeholder."""
 
-    type: Literal["batchnorm"] = "batchnorm"
+    type: Literal["identity"] = "identity"
+
+    def to_ir(self, defaults: Defaults = DEFAULTS) -> ir.Identity:
+        return ir.Identity()
+
+
+class ZeroPad2d(LayerSpec):
+    """Zero padding (PyTorch ``nn.ZeroPad2d``, Keras ``ZeroPadding2D``)."""
+
+    type: Literal["zeropad2d", "zero_padding2d"] = "zeropad2d"
+    padding: ExplicitPadding2d = Field(description="p, [p_h, p_w] or [[top, bottom], [l, r]].")
+
+    def to_ir(self, defaults: Defaults = DEFAULTS) -> ir.ZeroPad:
+        return ir.ZeroPad(padding=self.padding)
+
+
+class Upsample(LayerSpec):
+    """Upsampling by an integer factor (PyTorch ``nn.Upsample``, Keras ``UpSampling2D``)."""
+
+    type: Literal["upsample", "upsampling2d"] = "upsample"
+    scale: Axes2d = Field(default=(2, 2), description="Factor: s or [s_h, s_w].")
+    mode: Literal["nearest", "bilinear"] = Field(default="nearest", description="Interpolation.")
+
+    def to_ir(self, defaults: Defaults = DEFAULTS) -> ir.Upsample:
+        return ir.Upsample(scale=self.scale, mode=self.mode)
+
+
+# -- normalisation ----------------------------------------------------------------------
+
+
+class BatchNorm(LayerSpec):
+    """Batch normalisation over channels (Keras ``BatchNormalization``, PyTorch ``BatchNorm2d``)."""
+
+    type: Literal["batchnorm", "batchnorm2d", "batch_normalization"] = "batchnorm"
     center: StrictBool = Field(default=True, description="Learn a shift beta per channel.")
     scale: StrictBool = Field(default=True, description="Learn a scale gamma per channel.")
+    framework: ir.Framework | None = Field(
+        default=None,
+        description="keras: running mean and variance are non-trainable parameters; pytorch: "
+        "they are buffers. Default: the spec's framework.",
+    )
 
-    def to_ir(self) -> ir.BatchNorm:
-        return ir.BatchNorm(center=self.center, scale=self.scale)
+    def to_ir(self, defaults: Defaults = DEFAULTS) -> ir.BatchNorm:
+        return ir.BatchNorm(
+            center=self.center, scale=self.scale, framework=self.framework or defaults.framework
+        )
+
+
+class LayerNorm(LayerSpec):
+    """Layer normalisation over each position's channels, or over the whole sample."""
+
+    type: Literal["layernorm"] = "layernorm"
+    over: Literal["channels", "all"] = Field(default="channels", description="What is normalised.")
+    affine: StrictBool = Field(default=True, description="Learn a scale and shift per value.")
+
+    def to_ir(self, defaults: Defaults = DEFAULTS) -> ir.LayerNorm:
+        return ir.LayerNorm(over=self.over, affine=self.affine)
+
+
+class GroupNorm(LayerSpec):
+    """Group normalisation (PyTorch ``nn.GroupNorm``)."""
+
+    type: Literal["groupnorm"] = "groupnorm"
+    groups: Count = Field(description="Number of channel groups; must divide the channels.")
+    affine: StrictBool = Field(default=True, description="Learn a scale and shift per channel.")
+
+    def to_ir(self, defaults: Defaults = DEFAULTS) -> ir.GroupNorm:
+        return ir.GroupNorm(groups=self.groups, affine=self.affine)
 
 
 class LRN(LayerSpec):
@@ -191,32 +409,41 @@ class LRN(LayerSpec):
     beta: StrictFloat = Field(default=0.75, description="Does not change any count.")
     k: StrictFloat | int = Field(default=2.0, description="Does not change any count.")
 
-    def to_ir(self) -> ir.LRN:
+    def to_ir(self, defaults: Defaults = DEFAULTS) -> ir.LRN:
         return ir.LRN(size=self.size)
 
 
-AnyLayer: TypeAlias = Annotated[
-    Conv2d
-    | Subsampling
-    | MaxPool2d
-    | AvgPool2d
-    | Dense
-    | RBF
-    | Flatten
-    | ActivationLayer
-    | Dropout
-    | BatchNorm
-    | LRN,
-    Field(discriminator="type"),
-]
-"""Any layer, chosen by its ``type`` field."""
+# -- merges -----------------------------------------------------------------------------
+
+
+class Merge(LayerSpec):
+    """A layer that combines the layers named in ``inputs``."""
+
+    type: Literal["add", "concat", "multiply"]
+
+    def to_ir(self, defaults: Defaults = DEFAULTS) -> ir.Add | ir.Concat | ir.Multiply:
+        if self.type == "add":
+            return ir.Add()
+        return ir.Concat() if self.type == "concat" else ir.Multiply()
+
+
+LAYER_MODELS: tuple[type[LayerSpec], ...] = (
+    Conv1d, Conv2d, Conv3d, ConvTranspose2d,
+    Subsampling, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, GlobalPool,
+    Dense, RBF, Flatten, ActivationLayer, Dropout, Identity, ZeroPad2d, Upsample,
+    BatchNorm, LayerNorm, GroupNorm, LRN, Merge,
+)  # fmt: skip
+"""Every layer model; the ``type`` values of each are the names a spec may use."""
 
 LAYER_TYPES: dict[str, type[LayerSpec]] = {
     name: model
-    for model in (
-        Conv2d, Subsampling, MaxPool2d, AvgPool2d, Dense, RBF, Flatten,
-        ActivationLayer, Dropout, BatchNorm, LRN,
-    )
+    for model in LAYER_MODELS
     for name in model.model_fields["type"].annotation.__args__  # type: ignore[union-attr]
-}  # fmt: skip
+}
 """Every ``type`` name a spec may use, and its model."""
+
+if TYPE_CHECKING:
+    AnyLayer: TypeAlias = LayerSpec
+else:
+    AnyLayer = Annotated[Union[LAYER_MODELS], Field(discriminator="type")]  # noqa: UP007
+"""Any layer, chosen by its ``type`` field."""

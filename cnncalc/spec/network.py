@@ -11,10 +11,11 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 from cnncalc import ir
 from cnncalc.arith import Shape
 from cnncalc.conventions import DEFAULT_CONVENTION, Convention
-from cnncalc.errors import SpecError
+from cnncalc.errors import Loc, SpecError
 from cnncalc.expressions import Formula
+from cnncalc.spec.blocks import BlockSpec, Origin
 from cnncalc.spec.fields import InputShape, suggest
-from cnncalc.spec.layers import AnyLayer, LayerSpec
+from cnncalc.spec.layers import AnyLayer, Defaults, LayerSpec
 
 if TYPE_CHECKING:
     from cnncalc.spec.source import SourceMap
@@ -59,6 +60,15 @@ class NetworkSpec(BaseModel):
         default=DEFAULT_CONVENTION,
         description="FLOP convention of the report's flops column and of expect's flops.",
     )
+    framework: ir.Framework = Field(
+        default=ir.Framework.KERAS,
+        description="Whose parameter accounting to follow: keras counts batch norm's running "
+        "mean and variance as non-trainable parameters, pytorch as buffers.",
+    )
+    blocks: dict[str, BlockSpec] = Field(
+        default_factory=dict,
+        description="Reusable blocks of layers, instantiated in 'layers' with 'block: NAME'.",
+    )
     layers: list[AnyLayer] = Field(min_length=1, description="The layers, input to output.")
     expect: dict[str, Expectation] = Field(
         default_factory=dict,
@@ -72,10 +82,13 @@ class NetworkSpec(BaseModel):
     )
 
     _source_map: SourceMap | None = PrivateAttr(default=None)
+    _origins: tuple[Origin, ...] | None = PrivateAttr(default=None)
+    _inputs: tuple[tuple[str, ...], ...] = PrivateAttr(default=())
 
     @model_validator(mode="after")
     def _check_names(self) -> Self:
         names = layer_names(self.layers)
+        self._inputs = resolve_inputs(self.layers, names)
         for key in self.expect:
             if key != TOTAL and key not in names:
                 raise SpecError(
@@ -96,7 +109,8 @@ class NetworkSpec(BaseModel):
         a spec without one never imports sympy.
         """
         input_shape: Shape = self.input
-        ops = [layer.to_ir() for layer in self.layers]
+        defaults = Defaults(framework=self.framework)
+        ops = [layer.to_ir(defaults) for layer in self.layers]
         symbolic = _has_formula(
             [input_shape, *(value for layer in self.layers for value in layer.__dict__.values())]
         )
@@ -109,9 +123,9 @@ class NetworkSpec(BaseModel):
             name=self.name,
             input_shape=input_shape,
             layers=tuple(
-                ir.Layer(name=name, type=layer.kind, op=op, index=index)
-                for index, (name, layer, op) in enumerate(
-                    zip(self.layer_names, self.layers, ops, strict=True)
+                ir.Layer(name=name, type=layer.kind, op=op, index=index, inputs=inputs)
+                for index, (name, layer, op, inputs) in enumerate(
+                    zip(self.layer_names, self.layers, ops, self._inputs, strict=True)
                 )
             ),
             symbolic=symbolic,
@@ -135,6 +149,38 @@ def _has_formula(values: list[object]) -> bool:
     return False
 
 
+def resolve_inputs(layers: Sequence[LayerSpec], names: list[str]) -> tuple[tuple[str, ...], ...]:
+    """Each layer's inputs by name: the layer above unless it names others.
+
+    A layer reads only layers above it (or ``input``), so the graph has no
+    cycle; a name below it, or no such name, is a located error naming both.
+    """
+    above = {ir.NETWORK_INPUT}
+    resolved: list[tuple[str, ...]] = []
+    previous = ir.NETWORK_INPUT
+    known = set(names)
+    for index, (layer, name) in enumerate(zip(layers, names, strict=True)):
+        sources = layer.sources
+        field = "inputs" if layer.inputs is not None else "input"
+        for position, source in enumerate(sources):
+            loc: Loc = ("layers", index, field) + ((position,) if field == "inputs" else ())
+            if source not in known and source != ir.NETWORK_INPUT:
+                hint = suggest(source, [*above, *names])
+                raise SpecError(f"layer '{name}' reads '{source}', but no layer is named so{hint}",
+                                loc=loc)  # fmt: skip
+            if source not in above:
+                raise SpecError(
+                    f"layer '{name}' reads '{source}', which comes after it (layer "
+                    f"{names.index(source) + 1}): a layer reads only layers above it, so this "
+                    "would be a cycle",
+                    loc=loc,
+                )
+        resolved.append(sources or (previous,))
+        above.add(name)
+        previous = name
+    return tuple(resolved)
+
+
 def layer_names(layers: Sequence[LayerSpec]) -> list[str]:
     """Given names kept, missing ones generated Keras style (``conv2d_1``, ``conv2d_2``).
 
@@ -144,9 +190,10 @@ def layer_names(layers: Sequence[LayerSpec]) -> list[str]:
     for index, layer in enumerate(layers):
         if layer.name is None:
             continue
-        if layer.name == TOTAL:
+        if layer.name in (TOTAL, ir.NETWORK_INPUT):
+            meaning = "the totals in 'expect'" if layer.name == TOTAL else "the network's input"
             raise SpecError(
-                f"'{TOTAL}' is reserved for the totals in 'expect'; choose another name",
+                f"'{layer.name}' is reserved for {meaning}; choose another name",
                 loc=("layers", index, "name"),
             )
         if layer.name in given:
@@ -155,15 +202,21 @@ def layer_names(layers: Sequence[LayerSpec]) -> list[str]:
                 loc=("layers", index, "name"),
             )
         given[layer.name] = index
+    return generate_names([(layer.name, layer.kind) for layer in layers])
+
+
+def generate_names(layers: Sequence[tuple[str | None, str]]) -> list[str]:
+    """``(given name or None, type)`` pairs → names, ``<type>_<n>`` for the missing ones."""
+    given = {name for name, _ in layers if name is not None}
     counters: Counter[str] = Counter()
     names: list[str] = []
-    for layer in layers:
-        if layer.name is not None:
-            names.append(layer.name)
+    for name, kind in layers:
+        if name is not None:
+            names.append(name)
             continue
         while True:
-            counters[layer.kind] += 1
-            candidate = f"{layer.kind}_{counters[layer.kind]}"
+            counters[kind] += 1
+            candidate = f"{kind}_{counters[kind]}"
             if candidate not in given:
                 break
         names.append(candidate)

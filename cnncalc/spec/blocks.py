@@ -1,0 +1,311 @@
+"""Reusable blocks: defined once with parameters, instantiated as many times as needed.
+
+```yaml
+blocks:
+  basic:                                   # ResNet's basic block
+    params: {filters: 64, stride: 1, downsample: false}
+    layers:
+      - {name: conv1, type: conv2d, filters: filters, kernel: 3, stride: stride, padding: 1}
+      - {name: add, type: add, inputs: [conv2, in], when: not downsample}
+      ...
+layers:
+  - {name: layer2, block: basic, repeat: 2, filters: 128, first: {stride: 2, downsample: true}}
+```
+
+Expansion happens on the plain data, before validation: every instance
+becomes ordinary layers named ``<instance>.<repetition>.<layer>`` (``layer2.0.conv1``,
+the way torchvision names modules), parameters are substituted into size
+formulas through the checked syntax tree (``filters: 4*filters``), ``when:``
+keeps or drops a layer, and ``in`` names the block's input. Each expanded layer
+keeps its :class:`Origin`, so an error in it points at the block definition.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError
+
+from cnncalc import ir
+from cnncalc.errors import Loc, SpecError, show_value
+from cnncalc.expressions import Formula, FormulaError, constant_value
+from cnncalc.spec.fields import suggest
+
+BLOCK_INPUT = "in"
+"""The name by which a block's layers read the block's input."""
+INSTANCE_KEYS = ("block", "name", "repeat", "first", "input")
+"""The keys of an instance that are not block parameters."""
+MAX_NESTING = 8
+"""How deep blocks may use blocks."""
+MAX_LAYERS = 200_000
+"""Most layers an expansion may produce (a 10,000-layer chain is far below)."""
+_STRUCTURE = ("type", "name", "input", "inputs", "when", "block", "repeat", "first")
+"""Layer keys whose values are never parameter formulas."""
+
+
+class BlockSpec(BaseModel):
+    """A block: its parameters with their defaults, and its layers."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
+
+    params: dict[str, StrictBool | StrictInt | str] = Field(
+        default_factory=dict,
+        description="Parameters and their defaults; layers use them as sizes ('4*filters'), "
+        "values ('activation: act') or conditions ('when: not downsample').",
+    )
+    layers: list[dict[str, Any]] = Field(
+        min_length=1, description="The block's layers; 'in' is the block's input."
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where an expanded layer was written: its location, and the block it came from."""
+
+    loc: Loc
+    block: str | None = None
+
+
+def expand_blocks(data: Mapping[str, Any]) -> tuple[dict[str, Any], tuple[Origin, ...] | None]:
+    """``data`` with every block instance replaced by its layers, and each layer's origin.
+
+    Without instances the data is returned as it is, with no origins.
+    """
+    layers = data.get("layers")
+    if not isinstance(layers, list) or not any(_is_instance(entry) for entry in layers):
+        if data.get("blocks"):
+            _blocks(data)  # still check the definitions
+        return dict(data), None
+    expander = _Expander(_blocks(data))
+    expander.top_level(layers)
+    return {**data, "layers": expander.layers}, tuple(expander.origins)
+
+
+def _is_instance(entry: object) -> bool:
+    return isinstance(entry, Mapping) and "block" in entry
+
+
+def _blocks(data: Mapping[str, Any]) -> dict[str, BlockSpec]:
+    raw = data.get("blocks") or {}
+    if not isinstance(raw, Mapping):
+        raise SpecError(f"expected a mapping of block names to blocks, got {show_value(raw)}",
+                        loc=("blocks",))  # fmt: skip
+    blocks = {}
+    for name, body in raw.items():
+        try:
+            blocks[str(name)] = BlockSpec.model_validate(body)
+        except ValidationError as error:
+            from cnncalc.spec.diagnostics import from_validation_error
+
+            located = from_validation_error(error, body)
+            located.loc = ("blocks", name, *located.loc)
+            raise located from None
+    return blocks
+
+
+class _Expander:
+    def __init__(self, blocks: dict[str, BlockSpec]) -> None:
+        self.blocks = blocks
+        self.layers: list[dict[str, Any]] = []
+        self.origins: list[Origin] = []
+        self.instances = 0
+
+    @property
+    def last(self) -> str:
+        return str(self.layers[-1]["name"]) if self.layers else ir.NETWORK_INPUT
+
+    def emit(self, layer: dict[str, Any], origin: Origin) -> None:
+        if len(self.layers) >= MAX_LAYERS:
+            raise SpecError(f"blocks expand to more than {MAX_LAYERS:,} layers", loc=origin.loc)
+        self.layers.append(layer)
+        self.origins.append(origin)
+
+    def top_level(self, entries: list[Any]) -> None:
+        # Layers outside blocks are named now, so that blocks can read them as 'in'.
+        from cnncalc.spec.network import generate_names
+
+        plain = [e for e in entries if not _is_instance(e)]
+        names = iter(generate_names([(_given_name(e), _type_of(e)) for e in plain]))
+        for index, entry in enumerate(entries):
+            loc: Loc = ("layers", index)
+            if _is_instance(entry):
+                self.instance(entry, loc, depth=0, prefix="")
+            elif isinstance(entry, Mapping):
+                self.emit({**entry, "name": next(names)}, Origin(loc))
+            else:
+                next(names)
+                self.emit(entry, Origin(loc))  # not a layer: validation says so
+
+    def instance(self, entry: Mapping[str, Any], loc: Loc, depth: int, prefix: str) -> None:
+        if depth > MAX_NESTING:
+            raise SpecError(f"blocks nested deeper than {MAX_NESTING} levels", loc=loc)
+        block_name = entry["block"]
+        block = self.blocks.get(block_name) if isinstance(block_name, str) else None
+        if block is None:
+            hint = suggest(str(block_name), list(self.blocks))
+            raise SpecError(f"no block is named {show_value(block_name)}{hint}",
+                            loc=(*loc, "block"))  # fmt: skip
+        self.instances += 1
+        name = entry.get("name") or f"{block_name}_{self.instances}"
+        repeat = entry.get("repeat", 1)
+        if isinstance(repeat, bool) or not isinstance(repeat, int) or not 1 <= repeat <= MAX_LAYERS:
+            raise SpecError(f"expected a positive integer, got {show_value(repeat)}",
+                            loc=(*loc, "repeat"))  # fmt: skip
+        given = {k: v for k, v in entry.items() if k not in INSTANCE_KEYS}
+        first = entry.get("first") or {}
+        if not isinstance(first, Mapping):
+            raise SpecError(f"expected a mapping of parameters, got {show_value(first)}",
+                            loc=(*loc, "first"))  # fmt: skip
+        for key, where in [*((k, loc) for k in given), *((k, (*loc, "first")) for k in first)]:
+            if key not in block.params:
+                hint = suggest(str(key), [*block.params, *INSTANCE_KEYS])
+                raise SpecError(f"block '{block_name}' has no parameter '{key}'{hint}",
+                                loc=(*where, key))  # fmt: skip
+        source = entry.get("input")
+        for repetition in range(repeat):
+            params = {**block.params, **given, **(first if repetition == 0 else {})}
+            path = f"{prefix}{name}.{repetition}" if "repeat" in entry else f"{prefix}{name}"
+            block_input = source if (repetition == 0 and source) else self.last
+            self.body(
+                block_name=block_name, block=block, params=params, path=path,
+                block_input=block_input, instance_loc=loc, depth=depth,
+            )  # fmt: skip
+
+    def body(
+        self,
+        *,
+        block_name: str,
+        block: BlockSpec,
+        params: dict[str, Any],
+        path: str,
+        block_input: str,
+        instance_loc: Loc,
+        depth: int,
+    ) -> None:
+        local: dict[str, str] = {BLOCK_INPUT: block_input}
+        from cnncalc.spec.network import generate_names
+
+        generated = generate_names([(_given_name(e), _type_of(e)) for e in block.layers])
+        first = True
+        for index, (layer, local_name) in enumerate(zip(block.layers, generated, strict=True)):
+            loc: Loc = ("blocks", block_name, "layers", index)
+            if not _included(layer.get("when", True), params, loc):
+                continue
+            if _is_instance(layer):
+                nested = {k: _substitute(v, params, (*loc, k)) if k not in _STRUCTURE else v
+                          for k, v in layer.items() if k != "when"}  # fmt: skip
+                if first and "input" not in nested:
+                    nested["input"] = block_input
+                elif "input" in nested:
+                    nested["input"] = _read(nested["input"], local, block_name, (*loc, "input"))
+                self.instance(nested, loc, depth + 1, prefix=f"{path}.")
+                local[str(layer.get("name", local_name))] = self.last
+                first = False
+                continue
+            full = f"{path}.{local_name}"
+            expanded: dict[str, Any] = {}
+            for key, value in layer.items():
+                if key == "when":
+                    continue
+                if key == "input":
+                    expanded[key] = _read(value, local, block_name, (*loc, key))
+                elif key == "inputs" and isinstance(value, list):
+                    expanded[key] = [
+                        _read(v, local, block_name, (*loc, key, i)) for i, v in enumerate(value)
+                    ]
+                elif key in _STRUCTURE:
+                    expanded[key] = value
+                else:
+                    expanded[key] = _substitute(value, params, (*loc, key))
+            expanded["name"] = full
+            if first and "input" not in expanded and "inputs" not in expanded:
+                expanded["input"] = block_input
+            self.emit(expanded, Origin(loc, block_name))
+            local[local_name] = full
+            first = False
+        if first:
+            raise SpecError(f"every layer of block '{block_name}' is left out here",
+                            loc=instance_loc)  # fmt: skip
+
+
+def _given_name(entry: object) -> str | None:
+    name = entry.get("name") if isinstance(entry, Mapping) else None
+    return name if isinstance(name, str) and name else None
+
+
+def _type_of(entry: object) -> str:
+    if isinstance(entry, Mapping):
+        kind = entry.get("block") or entry.get("type")
+        if isinstance(kind, str):
+            return kind
+    return "layer"
+
+
+def _read(value: object, local: dict[str, str], block: str, loc: Loc) -> object:
+    """A block layer's input name, as the expanded layer's name."""
+    if not isinstance(value, str):
+        return value  # validation reports it
+    if value in local:
+        return local[value]
+    if value == ir.NETWORK_INPUT:
+        return value
+    hint = suggest(value, list(local))
+    raise SpecError(
+        f"'{value}' is not a layer above this one in block '{block}'{hint}; a block's "
+        f"layers read '{BLOCK_INPUT}' (the block's input) or layers above them in the block",
+        loc=loc,
+    )
+
+
+def _included(condition: object, params: Mapping[str, Any], loc: Loc) -> bool:
+    """``when: downsample`` / ``when: not downsample`` (a boolean parameter), or a literal."""
+    if isinstance(condition, bool):
+        return condition
+    if isinstance(condition, str):
+        negate = condition.startswith("not ")
+        name = condition[4:].strip() if negate else condition.strip()
+        value = params.get(name)
+        if isinstance(value, bool):
+            return value is not negate
+    raise SpecError(
+        f"expected a boolean parameter, 'not' one, true or false, got {show_value(condition)}",
+        loc=(*loc, "when"),
+    )
+
+
+def _substitute(value: object, params: Mapping[str, Any], loc: Loc) -> object:
+    """A field's value with block parameters put in: ``4*filters`` → ``256``."""
+    if isinstance(value, list):
+        return [_substitute(item, params, (*loc, i)) for i, item in enumerate(value)]
+    if not isinstance(value, str):
+        return value
+    if value.strip() in params:  # the whole value is a parameter: any type
+        return params[value.strip()]
+    try:
+        formula = Formula(value)
+    except FormulaError:
+        return value  # not a formula ('same', 'relu'): validation judges it
+    used = formula.names & params.keys()
+    if not used:
+        return value
+    tree = ast.parse(str(formula), mode="eval")
+    for node in ast.walk(tree):
+        for field, child in ast.iter_fields(node):
+            if isinstance(child, ast.Name) and child.id in used:
+                setattr(node, field, _as_node(params[child.id], child.id, loc))
+    if isinstance(tree.body, ast.Name) and tree.body.id in used:
+        tree.body = _as_node(params[tree.body.id], tree.body.id, loc)
+    text = ast.unparse(tree)
+    result = Formula(text)
+    return constant_value(result) if not result.names else str(result)
+
+
+def _as_node(value: object, name: str, loc: Loc) -> ast.expr:
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise SpecError(f"parameter '{name}' is {show_value(value)}, not a size", loc=loc)
+    if isinstance(value, int):
+        return ast.Constant(value)
+    return ast.parse(str(Formula(value)), mode="eval").body
