@@ -194,41 +194,39 @@ class _Expander:
             loc: Loc = ("blocks", block_name, "layers", index)
             if not _included(layer.get("when", True), params, loc):
                 continue
-            if _is_instance(layer):
-                nested = {k: _substitute(v, params, (*loc, k)) if k not in _STRUCTURE else v
-                          for k, v in layer.items() if k != "when"}  # fmt: skip
-                if first and "input" not in nested:
-                    nested["input"] = block_input
-                elif "input" in nested:
-                    nested["input"] = _read(nested["input"], local, block_name, (*loc, "input"))
-                self.instance(nested, loc, depth + 1, prefix=f"{path}.")
-                local[str(layer.get("name", local_name))] = self.last
-                first = False
-                continue
-            full = f"{path}.{local_name}"
-            expanded: dict[str, Any] = {}
-            for key, value in layer.items():
-                if key == "when":
-                    continue
-                if key == "input":
-                    expanded[key] = _read(value, local, block_name, (*loc, key))
-                elif key == "inputs" and isinstance(value, list):
-                    expanded[key] = [
-                        _read(v, local, block_name, (*loc, key, i)) for i, v in enumerate(value)
-                    ]
-                elif key in _STRUCTURE:
-                    expanded[key] = value
-                else:
-                    expanded[key] = _substitute(value, params, (*loc, key))
-            expanded["name"] = full
+            expanded = _expand_layer(layer, local, params, block_name, loc)
             if first and "input" not in expanded and "inputs" not in expanded:
-                expanded["input"] = block_input
-            self.emit(expanded, Origin(loc, block_name))
-            local[local_name] = full
+                expanded["input"] = block_input  # also when the instance names its input
+            if _is_instance(layer):
+                self.instance({**expanded, "name": local_name}, loc, depth + 1, f"{path}.")
+                local[local_name] = self.last
+            else:
+                expanded["name"] = local[local_name] = f"{path}.{local_name}"
+                self.emit(expanded, Origin(loc, block_name))
             first = False
         if first:
             raise SpecError(f"every layer of block '{block_name}' is left out here",
                             loc=instance_loc)  # fmt: skip
+
+
+def _expand_layer(
+    layer: Mapping[str, Any], local: dict[str, str], params: Mapping[str, Any], block: str,
+    loc: Loc,
+) -> dict[str, Any]:  # fmt: skip
+    """A block layer's fields with parameters put in and input names made global."""
+    expanded: dict[str, Any] = {}
+    for key, value in layer.items():
+        if key == "when":
+            continue
+        if key == "input":
+            expanded[key] = _read(value, local, block, (*loc, key))
+        elif key == "inputs" and isinstance(value, list):
+            expanded[key] = [_read(v, local, block, (*loc, key, i)) for i, v in enumerate(value)]
+        elif key in _STRUCTURE:
+            expanded[key] = value
+        else:
+            expanded[key] = _substitute(value, params, (*loc, key))
+    return expanded
 
 
 def _given_name(entry: object) -> str | None:
