@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from cnncalc import ir
@@ -69,9 +69,13 @@ class LayerReport(Counts):
     inputs: tuple[str, ...] = field(repr=False)
     """The layers it reads (``input`` is the network's input)."""
     input_shapes: tuple[Shape, ...] = field(repr=False)
-    node: ir.Node = field(repr=False)
-    """The IR node the counts come from (for its formulas)."""
+    node: ir.Node | None = field(repr=False)
+    """The IR node the counts come from (for its formulas); None for a folded block."""
     convention: Convention = field(repr=False)
+    block: str | None = field(default=None, repr=False)
+    """The block the layer was written in, if any."""
+    members: int = field(default=1, repr=False)
+    """How many layers the row stands for (more than 1 once folded by ``--depth``)."""
 
     @property
     def input_shape(self) -> Shape:
@@ -86,6 +90,8 @@ class LayerReport(Counts):
         """
         from cnncalc.formulas import derive
 
+        if self.node is None:
+            raise ValueError(f"'{self.name}' stands for {self.members} layers: no single formula")
         return derive(self.node, self.input_shapes, self.convention)[metric].formula
 
 
@@ -123,6 +129,24 @@ class Report:
                 names |= {str(s) for s in getattr(layer.metric(metric), "free_symbols", ())}
         return frozenset(names)
 
+    def folded(self, depth: int) -> Report:
+        """Layers named ``a.b.c`` grouped by their first ``depth`` name parts, summed.
+
+        ``depth=1`` shows ResNet's ``layer1``…``layer4``; totals are unchanged,
+        and every row is the sum of the layers it stands for.
+        """
+        groups: list[list[LayerReport]] = []
+        keys: list[str] = []
+        for layer in self.layers:
+            key = ".".join(layer.name.split(".")[:depth])
+            if keys and keys[-1] == key and key != layer.name:
+                groups[-1].append(layer)
+            else:
+                groups.append([layer])
+                keys.append(key)
+        rows = tuple(_fold(key, group, depth) for key, group in zip(keys, groups, strict=True))
+        return replace(self, layers=rows)
+
     def subs(self, values: Mapping[str, int]) -> Report:
         """The report with size symbols replaced by ``values`` (see :mod:`cnncalc.substitution`)."""
         from cnncalc.substitution import substitute_report
@@ -143,6 +167,34 @@ class Report:
 
     def __iter__(self) -> Iterator[LayerReport]:
         return iter(self.layers)
+
+
+def _fold(name: str, group: list[LayerReport], depth: int) -> LayerReport:
+    if len(group) == 1:
+        return group[0]
+    blocks = {layer.block for layer in group}
+    block = blocks.pop() if len(blocks) == 1 else None
+    repeats = len({".".join(layer.name.split(".")[: depth + 1]) for layer in group})
+    first, last = group[0], group[-1]
+    return LayerReport(
+        name=name,
+        type=(f"{block} ×{repeats}" if repeats > 1 else block) if block else "block",
+        output_shape=last.output_shape,
+        trainable_params=sum(layer.trainable_params for layer in group),
+        non_trainable_params=sum(layer.non_trainable_params for layer in group),
+        buffers=sum(layer.buffers for layer in group),
+        macs=sum(layer.macs for layer in group),
+        flops=sum(layer.flops for layer in group),
+        neurons=sum(layer.neurons for layer in group),
+        connections=sum(layer.connections for layer in group),
+        flops_by_convention=sum((layer.flops_by_convention for layer in group), NO_FLOPS),
+        inputs=first.inputs,
+        input_shapes=first.input_shapes,
+        node=None,
+        convention=first.convention,
+        block=first.block,
+        members=sum(layer.members for layer in group),
+    )
 
 
 def analyze_network(network: ir.Network, convention: Convention) -> Report:
@@ -189,6 +241,7 @@ def analyze_network(network: ir.Network, convention: Convention) -> Report:
                 input_shapes=input_shapes,
                 node=layer.op,
                 convention=convention,
+                block=layer.block,
             )
         )
         shapes[layer.name] = counts.output_shape

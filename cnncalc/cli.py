@@ -74,6 +74,12 @@ def _analyze_parser() -> argparse.ArgumentParser:
         metavar="NAME=VALUE,...",
         help="put values in for a symbolic spec's size symbols, e.g. n=32,k=5",
     )
+    parser.add_argument(
+        "--depth",
+        type=int,
+        metavar="N",
+        help="fold layers named a.b.c by their first N name parts (blocks: --depth 1)",
+    )
     parser.add_argument("-o", "--output", help="write the report to this file")
     parser.add_argument("-V", "--version", action="version", version=f"cnncalc {__version__}")
     return parser
@@ -123,6 +129,12 @@ def _report(spec: str, convention: str | None, subs: str | None) -> Report:
 def run_analyze(argv: Sequence[str]) -> int:
     args = _analyze_parser().parse_args(argv)
     report = _report(args.spec, args.convention, args.subs)
+    if args.depth is not None:
+        if args.depth < 1 or args.formulas:
+            from cnncalc.errors import CnncalcError
+
+            raise CnncalcError("--depth takes a positive number and does not go with --formulas")
+        report = report.folded(args.depth)
     if args.formulas:
         from cnncalc.render.derivations import formulas
 

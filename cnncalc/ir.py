@@ -254,6 +254,8 @@ class Layer:
     """Position in the (expanded) ``layers`` list, for locating errors."""
     inputs: tuple[str, ...] = ()
     """Names of the layers it reads (``input`` for the network's input)."""
+    block: str | None = None
+    """The block the layer was written in, if it came from one."""
 
 
 @dataclass(frozen=True, slots=True)

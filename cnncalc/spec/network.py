@@ -123,11 +123,18 @@ class NetworkSpec(BaseModel):
             name=self.name,
             input_shape=input_shape,
             layers=tuple(
-                ir.Layer(name=name, type=layer.kind, op=op, index=index, inputs=inputs)
+                ir.Layer(
+                    name=name,
+                    type=layer.kind,
+                    op=op,
+                    index=index,
+                    inputs=inputs,
+                    block=self._origins[index].block if self._origins else None,
+                )
                 for index, (name, layer, op, inputs) in enumerate(
                     zip(self.layer_names, self.layers, ops, self._inputs, strict=True)
                 )
-            ),
+            ),  # fmt: skip
             symbolic=symbolic,
         )
 

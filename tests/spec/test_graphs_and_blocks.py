@@ -1,0 +1,119 @@
+"""Graphs (named inputs, merges) and reusable blocks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+import cnncalc
+from cnncalc.errors import SpecError
+from tests.conftest import SPECS
+
+
+def spec(layers: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
+    return {"input": [8, 16, 16], "layers": layers, **extra}
+
+
+def test_residual_add_and_concat() -> None:
+    report = cnncalc.analyze(spec([
+        {"name": "a", "type": "conv2d", "filters": 8, "kernel": 3, "padding": 1},
+        {"name": "b", "type": "conv2d", "filters": 8, "kernel": 3, "padding": 1},
+        {"name": "sum", "type": "add", "inputs": ["a", "b"]},
+        {"name": "cat", "type": "concat", "inputs": ["input", "sum", "a"]},
+        {"name": "gate", "type": "global_avgpool", "keepdims": True, "input": "cat"},
+        {"name": "scaled", "type": "multiply", "inputs": ["cat", "gate"]},
+    ]))  # fmt: skip
+    assert report.layer("sum").output_shape == (8, 16, 16)
+    assert report.layer("sum").connections == 2 * 8 * 16 * 16
+    assert report.layer("cat").output_shape == (8 + 8 + 8, 16, 16)
+    assert report.layer("gate").output_shape == (24, 1, 1)
+    assert report.layer("scaled").output_shape == (24, 16, 16)
+    assert report.layer("b").inputs == ("a",)
+    assert report.layer("cat").inputs == ("input", "sum", "a")
+
+
+@pytest.mark.parametrize(
+    ("layers", "message"),
+    [
+        (
+            [{"name": "a", "type": "relu", "input": "b"}, {"name": "b", "type": "relu"}],
+            "layer 'a' reads 'b', which comes after it (layer 2): a layer reads only layers "
+            "above it, so this would be a cycle",
+        ),
+        (
+            [{"name": "a", "type": "relu", "input": "inptu"}],
+            "layer 'a' reads 'inptu', but no layer is named so (did you mean 'input'?)",
+        ),
+        (
+            [{"name": "a", "type": "conv2d", "filters": 4, "kernel": 1},
+             {"name": "s", "type": "add", "inputs": ["input", "a"]}],
+            "add: axis 0 of (4, 16, 16) does not match (8, 16, 16)",
+        ),
+        (
+            [{"name": "a", "type": "relu", "inputs": ["input", "input"]}],
+            "this layer takes one input, not 2: merge them with add or concat",
+        ),
+        ([{"name": "s", "type": "add"}], "add needs at least two inputs, got 1"),
+    ],
+)  # fmt: skip
+def test_graph_errors_name_both_ends(layers: list[dict[str, Any]], message: str) -> None:
+    with pytest.raises(SpecError) as error:
+        cnncalc.analyze(spec(layers))
+    assert error.value.message == message
+
+
+BLOCKS = {
+    "unit": {
+        "params": {"filters": 8, "wide": False},
+        "layers": [
+            {"name": "conv", "type": "conv2d", "filters": "filters", "kernel": 3, "padding": 1},
+            {"name": "more", "type": "conv2d", "filters": "2*filters", "kernel": 1, "when": "wide"},
+            {"name": "out", "type": "concat", "inputs": ["in", "conv"], "when": "not wide"},
+        ],
+    }
+}  # fmt: skip
+
+
+def test_blocks_expand_with_parameters_repeats_and_conditions() -> None:
+    report = cnncalc.analyze(spec(
+        [{"name": "stage", "block": "unit", "repeat": 2, "filters": 4, "first": {"wide": True}}],
+        blocks=BLOCKS,
+    ))  # fmt: skip
+    assert [layer.name for layer in report] == [
+        "stage.0.conv", "stage.0.more", "stage.1.conv", "stage.1.out",
+    ]  # fmt: skip
+    assert report.layer("stage.0.more").output_shape == (8, 16, 16)  # 2*filters
+    assert report.layer("stage.1.out").inputs == ("stage.0.more", "stage.1.conv")
+    assert report.layer("stage.1.out").output_shape == (8 + 4, 16, 16)
+    folded = report.folded(1)
+    assert [(row.name, row.type, row.members) for row in folded] == [("stage", "unit ×2", 4)]
+    assert folded.layers[0].trainable_params == report.totals.trainable_params
+
+
+@pytest.mark.parametrize(
+    ("instance", "message", "line"),
+    [
+        ({"block": "unt"}, "no block is named 'unt' (did you mean 'unit'?)", 3),
+        ({"block": "unit", "filter": 3}, "block 'unit' has no parameter 'filter' (did you "
+         "mean 'filters'?)", 3),
+        ({"block": "unit", "filters": -2}, "expected a positive integer or a size formula "
+         "such as 'n' or '2*k + 1', got -2", 8),
+    ],
+)  # fmt: skip
+def test_block_errors_are_located(instance: dict[str, Any], message: str, line: int) -> None:
+    import yaml
+
+    text = yaml.safe_dump(spec([instance], blocks=BLOCKS), sort_keys=False, default_flow_style=None)
+    with pytest.raises(SpecError) as error:
+        cnncalc.analyze(cnncalc.loads(text, "net.yaml"))
+    assert error.value.message == message
+    assert error.value.line == line, text
+
+
+def test_resnet18_stages_fold() -> None:
+    report = cnncalc.analyze(SPECS / "resnet18.yaml")
+    folded = report.folded(1)
+    assert [row.name for row in folded][4:8] == ["layer1", "layer2", "layer3", "layer4"]
+    assert folded.totals == report.totals
+    assert sum(row.trainable_params for row in folded) == 11_689_512
