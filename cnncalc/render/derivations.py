@@ -17,6 +17,7 @@ from typing import Any
 import sympy
 
 from cnncalc.analysis import LayerReport, Report
+from cnncalc.errors import CnncalcError
 from cnncalc.formulas import Derivation, LayerDerivation, derive
 from cnncalc.render.math import formula_text
 from cnncalc.render.text import convention_note, count, shape
@@ -28,6 +29,8 @@ FORMATS = ("table", "json", "csv", "markdown")
 
 def layer_derivation(report: Report, layer: LayerReport) -> LayerDerivation:
     """The derivation of ``layer``'s metrics, under the report's convention."""
+    if layer.node is None:
+        raise CnncalcError(f"'{layer.name}' is a folded block: derive its layers one by one")
     return derive(layer.node, layer.input_shapes, report.convention)
 
 

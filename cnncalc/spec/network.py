@@ -134,7 +134,7 @@ class NetworkSpec(BaseModel):
                 for index, (name, layer, op, inputs) in enumerate(
                     zip(self.layer_names, self.layers, ops, self._inputs, strict=True)
                 )
-            ),  # fmt: skip
+            ),
             symbolic=symbolic,
         )
 
