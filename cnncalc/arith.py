@@ -102,6 +102,17 @@ def window_total(n: Dim, outputs: Dim) -> Dim:
     return window_total_symbolic(n, outputs)
 
 
+def either(first: object, second: object) -> object:
+    """``first or second`` for conditions that may be symbolic (sympy's ``Or``)."""
+    if first is True or second is True:
+        return True
+    if first is False and second is False:
+        return False
+    from cnncalc.symbolic import either_symbolic
+
+    return either_symbolic(first, second)
+
+
 def equals(a: Dim, b: Dim) -> object:
     """``a == b``: a ``bool`` for ints, ``Eq(a, b)`` for symbols (sympy's ``==`` is structural)."""
     if type(a) is int and type(b) is int:

@@ -101,6 +101,11 @@ def window_total_symbolic(n: Dim, outputs: Dim) -> Dim:
     return total.doit() if isinstance(outputs, int) and isinstance(n, int) else total
 
 
+def either_symbolic(first: object, second: object) -> object:
+    """``Or(first, second)``, which sympy may decide."""
+    return sympy.Or(first, second)
+
+
 def equal_symbolic(a: Dim, b: Dim) -> object:
     """``Eq(a, b)``, which sympy may decide to True or False."""
     return sympy.Eq(a, b)

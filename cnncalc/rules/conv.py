@@ -5,7 +5,17 @@ from __future__ import annotations
 from collections import Counter
 from functools import cache, partial
 
-from cnncalc.arith import Dim, Shape, divides, equals, exact_div, grouped_sum, prod, require
+from cnncalc.arith import (
+    Dim,
+    Shape,
+    divides,
+    either,
+    equals,
+    exact_div,
+    grouped_sum,
+    prod,
+    require,
+)
 from cnncalc.errors import show_value
 from cnncalc.ir import ConnectionTable, Conv, ConvTranspose
 from cnncalc.rules.activation import activation_flops
@@ -152,6 +162,11 @@ def transposed_convolution(node: ConvTranspose, input_shape: Shape) -> LayerCoun
         spatial, node.kernel, node.stride, node.padding, node.output_padding, node.dilation,
         strict=True,
     ):  # fmt: skip
+        require(
+            either(extra < s, extra < d),
+            "output_padding",
+            partial(_output_padding_too_large, extra, s, d),
+        )
         size = (n - 1) * s - before - after + d * (k - 1) + extra + 1
         require(size >= 1, "padding", partial(_padding_eats_output, before + after, size))
         out_spatial.append(size)
@@ -178,6 +193,13 @@ def transposed_convolution(node: ConvTranspose, input_shape: Shape) -> LayerCoun
             fvcore=macs,
         )
         + activation_flops(node.activation, outputs),
+    )
+
+
+def _output_padding_too_large(extra: Dim, stride: Dim, dilation: Dim) -> str:
+    return (
+        f"output_padding {show_value(extra)} must be smaller than the stride "
+        f"{show_value(stride)} or the dilation {show_value(dilation)} (PyTorch)"
     )
 
 
