@@ -10,6 +10,7 @@ this module fails rather than being skipped.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from torch.utils.flop_counter import FlopCounterMode
 import cnncalc
 from cnncalc import ir
 from cnncalc.analysis import Report
+from cnncalc.arith import Shape
 from cnncalc.errors import SpecError
 from tests.conftest import NUMERIC_SPECS
 from tests.torch_builder import Untranslatable, module_for
@@ -107,74 +109,89 @@ def divisors(n: int) -> list[int]:
     return [d for d in range(1, n + 1) if n % d == 0]
 
 
-@st.composite
-def layer_2d(
-    draw: st.DrawFn, shape: tuple[int, ...], earlier: dict[str, tuple[int, ...]]
-) -> dict[str, Any]:
-    c, h, w = shape
-    small = st.integers(1, 4)
-    kind = draw(st.sampled_from([
-        "conv2d", "conv2d", "conv2d", "conv_transpose2d", "maxpool2d", "avgpool2d",
-        "adaptive_avgpool2d", "batchnorm", "layernorm", "groupnorm", "activation", "dropout",
-        "zeropad2d", "upsample", "lrn", "identity", "add", "concat", "multiply",
-    ]))  # fmt: skip
-    if kind == "conv2d":
-        groups = draw(st.sampled_from(divisors(c)))
-        padding = draw(st.one_of(
-            st.integers(0, 2), st.just("same"),
-            st.tuples(st.tuples(st.integers(0, 2), st.integers(0, 2)),
-                      st.tuples(st.integers(0, 2), st.integers(0, 2))).map(lambda p: [list(a) for a in p]),
-        ))  # fmt: skip
-        return {
-            "type": "conv2d", "filters": groups * draw(small), "kernel": [draw(small), draw(small)],
-            "stride": [draw(st.integers(1, 3)), draw(st.integers(1, 3))], "padding": padding,
-            "dilation": draw(st.integers(1, 2)), "groups": groups, "bias": draw(st.booleans()),
-            "activation": draw(st.sampled_from([None, *ACTIVATIONS])),
-        }  # fmt: skip
-    if kind == "conv_transpose2d":
-        groups = draw(st.sampled_from(divisors(c)))
-        stride, dilation = draw(st.integers(1, 3)), draw(st.integers(1, 2))
-        return {
-            "type": "conv_transpose2d", "filters": groups * draw(small), "kernel": draw(small),
-            "stride": stride, "padding": draw(st.integers(0, 1)), "dilation": dilation,
-            "output_padding": draw(st.integers(0, max(stride, dilation) - 1)), "groups": groups,
-            "bias": draw(st.booleans()),
-        }  # fmt: skip
-    if kind in ("maxpool2d", "avgpool2d"):
-        kernel = draw(st.integers(1, 4))
-        return {
-            "type": kind, "kernel": kernel, "stride": draw(st.integers(1, 3)),
-            "padding": draw(st.integers(0, kernel // 2)), "ceil_mode": draw(st.booleans()),
-        }  # fmt: skip
-    if kind == "adaptive_avgpool2d":
-        return {"type": draw(st.sampled_from(["adaptive_avgpool2d", "adaptive_maxpool2d"])),
-                "output_size": [draw(st.integers(1, 5)), draw(st.integers(1, 5))]}  # fmt: skip
-    if kind == "groupnorm" and h * w > 1:  # torch refuses one value per group
-        return {"type": "groupnorm", "groups": draw(st.sampled_from(divisors(c))),
-                "affine": draw(st.booleans())}  # fmt: skip
-    if kind == "layernorm":
-        return {"type": "layernorm", "over": draw(st.sampled_from(["channels", "all"])),
-                "affine": draw(st.booleans())}  # fmt: skip
-    if kind == "batchnorm":
-        affine = draw(st.booleans())
-        return {"type": "batchnorm", "center": affine, "scale": affine}
-    if kind == "activation":
-        return {"type": draw(st.sampled_from(ACTIVATIONS))}
-    if kind == "zeropad2d":
-        return {"type": "zeropad2d", "padding": [[draw(st.integers(0, 2)), draw(st.integers(0, 2))],
-                                                 [draw(st.integers(0, 2)), draw(st.integers(0, 2))]]}  # fmt: skip
-    if kind == "upsample":
-        return {"type": "upsample", "scale": [draw(st.integers(1, 2)), draw(st.integers(1, 2))],
-                "mode": draw(st.sampled_from(["nearest", "bilinear"]))}  # fmt: skip
-    if kind == "lrn":
-        return {"type": "lrn", "size": draw(st.integers(1, 5))}
-    if kind in ("add", "multiply"):
-        same = [name for name, s in earlier.items() if s == shape]
-        return {"type": kind, "inputs": [draw(st.sampled_from(same)), "_current"]}
+small = st.integers(1, 4)
+pad = st.integers(0, 2)
+
+
+def _conv(draw: st.DrawFn, c: int) -> dict[str, Any]:
+    groups = draw(st.sampled_from(divisors(c)))
+    padding = draw(st.one_of(
+        st.integers(0, 2), st.just("same"),
+        st.tuples(st.tuples(pad, pad), st.tuples(pad, pad)).map(lambda p: [list(a) for a in p]),
+    ))  # fmt: skip
+    return {
+        "type": "conv2d", "filters": groups * draw(small), "kernel": [draw(small), draw(small)],
+        "stride": [draw(st.integers(1, 3)), draw(st.integers(1, 3))], "padding": padding,
+        "dilation": draw(st.integers(1, 2)), "groups": groups, "bias": draw(st.booleans()),
+        "activation": draw(st.sampled_from([None, *ACTIVATIONS])),
+    }  # fmt: skip
+
+
+def _conv_transpose(draw: st.DrawFn, c: int) -> dict[str, Any]:
+    groups = draw(st.sampled_from(divisors(c)))
+    stride, dilation = draw(st.integers(1, 3)), draw(st.integers(1, 2))
+    return {
+        "type": "conv_transpose2d", "filters": groups * draw(small), "kernel": draw(small),
+        "stride": stride, "padding": draw(st.integers(0, 1)), "dilation": dilation,
+        "output_padding": draw(st.integers(0, max(stride, dilation) - 1)), "groups": groups,
+        "bias": draw(st.booleans()),
+    }  # fmt: skip
+
+
+def _pool(draw: st.DrawFn, kind: str) -> dict[str, Any]:
+    kernel = draw(st.integers(1, 4))
+    return {
+        "type": kind, "kernel": kernel, "stride": draw(st.integers(1, 3)),
+        "padding": draw(st.integers(0, kernel // 2)), "ceil_mode": draw(st.booleans()),
+    }  # fmt: skip
+
+
+def _merge(draw: st.DrawFn, kind: str, shape: Shape, earlier: dict[str, Shape]) -> dict[str, Any]:
     if kind == "concat":
         same = [name for name, s in earlier.items() if len(s) == 3 and s[1:] == shape[1:]]
-        return {"type": "concat", "inputs": ["_current", draw(st.sampled_from(same))]}
-    return {"type": kind}
+    else:
+        same = [name for name, s in earlier.items() if s == shape]
+    return {"type": kind, "inputs": ["_current", draw(st.sampled_from(same))]}
+
+
+@st.composite
+def layer_2d(draw: st.DrawFn, shape: Shape, earlier: dict[str, Shape]) -> dict[str, Any]:
+    """One random layer that reads a (C, H, W) tensor."""
+    c, h, w = (int(d) for d in shape)
+    affine = draw(st.booleans())
+    choices: dict[str, Callable[[], dict[str, Any]]] = {
+        "conv2d": lambda: _conv(draw, c),
+        "conv_transpose2d": lambda: _conv_transpose(draw, c),
+        "maxpool2d": lambda: _pool(draw, "maxpool2d"),
+        "avgpool2d": lambda: _pool(draw, "avgpool2d"),
+        "adaptive": lambda: {
+            "type": draw(st.sampled_from(["adaptive_avgpool2d", "adaptive_maxpool2d"])),
+            "output_size": [draw(st.integers(1, 5)), draw(st.integers(1, 5))],
+        },
+        "batchnorm": lambda: {"type": "batchnorm", "center": affine, "scale": affine},
+        "layernorm": lambda: {
+            "type": "layernorm", "over": draw(st.sampled_from(["channels", "all"])),
+            "affine": affine,
+        },
+        # torch refuses a group norm over one value per group
+        "groupnorm": lambda: {"type": "groupnorm", "groups": draw(st.sampled_from(divisors(c))),
+                              "affine": affine} if h * w > 1 else {"type": "identity"},
+        "activation": lambda: {"type": draw(st.sampled_from(ACTIVATIONS))},
+        "dropout": lambda: {"type": "dropout"},
+        "zeropad2d": lambda: {"type": "zeropad2d", "padding": [[draw(pad), draw(pad)],
+                                                               [draw(pad), draw(pad)]]},
+        "upsample": lambda: {
+            "type": "upsample", "scale": [draw(small) % 2 + 1, draw(small) % 2 + 1],
+            "mode": draw(st.sampled_from(["nearest", "bilinear"])),
+        },
+        "lrn": lambda: {"type": "lrn", "size": draw(st.integers(1, 5))},
+        "identity": lambda: {"type": "identity"},
+        "add": lambda: _merge(draw, "add", shape, earlier),
+        "concat": lambda: _merge(draw, "concat", shape, earlier),
+        "multiply": lambda: _merge(draw, "multiply", shape, earlier),
+    }  # fmt: skip
+    weights = ["conv2d"] * 3 + list(choices)
+    return choices[draw(st.sampled_from(weights))]()
 
 
 @st.composite
@@ -185,7 +202,7 @@ def networks(draw: st.DrawFn) -> dict[str, Any]:
         "framework": "pytorch",
         "layers": [],
     }
-    shapes: dict[str, tuple[int, ...]] = {"input": tuple(spec["input"])}
+    shapes: dict[str, Shape] = {"input": tuple(spec["input"])}
     current = "input"
     for index in range(draw(st.integers(1, 7))):
         for _ in range(5):
@@ -200,7 +217,7 @@ def networks(draw: st.DrawFn) -> dict[str, Any]:
             except SpecError:
                 continue
             spec["layers"].append(layer)
-            shapes[layer["name"]] = report.layers[-1].output_shape  # type: ignore[assignment]
+            shapes[layer["name"]] = report.layers[-1].output_shape
             current = layer["name"]
             break
     if draw(st.booleans()) and len(shapes[current]) == 3:

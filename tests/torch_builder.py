@@ -1,14 +1,14 @@
 """A test-only translation of cnncalc's IR into ``torch.nn`` modules, for differential tests.
 
-Each IR node becomes the module PyTorch would use for it; a network becomes a
-module that runs its layers in order, each on the outputs of the layers it
-names. Layers with no PyTorch counterpart (LeNet-5's trainable subsampling,
-its RBF units, sparse connection tables) raise :class:`Untranslatable`.
+One small translator per IR node type, in :data:`TRANSLATORS` (as cnncalc has
+one rule per node type): each returns the module PyTorch would use. Layers
+with no PyTorch counterpart (LeNet-5's trainable subsampling, its RBF units,
+sparse connection tables) raise :class:`Untranslatable`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import torch
@@ -22,75 +22,80 @@ class Untranslatable(Exception):
     """An IR node with no PyTorch module to compare with."""
 
 
-ACTIVATIONS: dict[ir.Activation, type[nn.Module]] = {
-    ir.Activation.RELU: nn.ReLU,
-    ir.Activation.RELU6: nn.ReLU6,
-    ir.Activation.TANH: nn.Tanh,
-    ir.Activation.SIGMOID: nn.Sigmoid,
-    ir.Activation.HARDSWISH: nn.Hardswish,
-    ir.Activation.GELU: nn.GELU,
-    ir.Activation.SILU: nn.SiLU,
-}
+Translator = Callable[[Any, Shape], nn.Module]
+TRANSLATORS: dict[type[Any], Translator] = {}
+
+
+def translates(node_type: type[Any]) -> Callable[[Translator], Translator]:
+    def register(function: Translator) -> Translator:
+        TRANSLATORS[node_type] = function
+        return function
+
+    return register
+
+
+def module_for(node: ir.Node, inputs: tuple[Shape, ...]) -> nn.Module:
+    """The PyTorch module that computes ``node`` on inputs of these shapes."""
+    translator = TRANSLATORS.get(type(node))
+    if translator is None:
+        raise Untranslatable(type(node).__name__)
+    return translator(node, inputs[0])
+
+
+# -- helpers ----------------------------------------------------------------------------
 
 
 def activation(function: ir.Activation) -> nn.Module:
-    if function is ir.Activation.SOFTMAX:
-        return nn.Softmax(dim=1)
-    return ACTIVATIONS[function]()
+    modules: dict[ir.Activation, Callable[[], nn.Module]] = {
+        ir.Activation.RELU: nn.ReLU, ir.Activation.RELU6: nn.ReLU6, ir.Activation.TANH: nn.Tanh,
+        ir.Activation.SIGMOID: nn.Sigmoid, ir.Activation.HARDSWISH: nn.Hardswish,
+        ir.Activation.GELU: nn.GELU, ir.Activation.SILU: nn.SiLU,
+        ir.Activation.SOFTMAX: lambda: nn.Softmax(dim=1),
+    }  # fmt: skip
+    return modules[function]()
 
 
-def _with_activation(module: nn.Module, function: ir.Activation | None) -> nn.Module:
+def _then(module: nn.Module, function: ir.Activation | None) -> nn.Module:
     return module if function is None else nn.Sequential(module, activation(function))
 
 
-def _ints(values: Sequence[object]) -> tuple[int, ...]:
+def _ints(values: Sequence[object]) -> Any:
+    """Sizes as a tuple of ints (typed Any: torch's stubs want 2-tuples for 2-D modules)."""
     return tuple(int(v) for v in values)  # type: ignore[call-overload]
 
 
-def _same_padding(spatial: Shape, kernel: Sequence[int], stride: Sequence[int],
-                  dilation: Sequence[int]) -> tuple[tuple[int, int], ...]:  # fmt: skip
+def _same_padding(
+    spatial: Shape, kernel: Sequence[int], stride: Sequence[int], dilation: Sequence[int]
+) -> tuple[tuple[int, int], ...]:
     """TensorFlow's ``same``: output ``ceil(n/s)``, the odd pixel of padding after."""
     pads = []
-    for n, k, s, d in zip(spatial, kernel, stride, dilation, strict=True):
-        n = int(n)
+    for size, k, s, d in zip(spatial, kernel, stride, dilation, strict=True):
+        n = int(size)
         total = max((-(-n // s) - 1) * s + (k - 1) * d + 1 - n, 0)
         pads.append((total // 2, total - total // 2))
     return tuple(pads)
 
 
 def _padded(module: nn.Module, pads: tuple[tuple[int, int], ...]) -> nn.Module:
-    """``module`` after explicit zero padding when the padding is not symmetric."""
+    """``module`` after explicit zero padding (torch pads the last axis first)."""
     flat: list[int] = []
-    for before, after in reversed(pads):  # torch pads the last axis first
+    for before, after in reversed(pads):
         flat += [before, after]
-    pad = {1: nn.ZeroPad1d, 2: nn.ZeroPad2d, 3: nn.ZeroPad3d}[len(pads)](tuple(flat))
+    padding: Any = tuple(flat)
+    pad: nn.Module = {1: nn.ZeroPad1d, 2: nn.ZeroPad2d, 3: nn.ZeroPad3d}[len(pads)](padding)
     return nn.Sequential(pad, module)
 
 
 def _padding(spatial: Shape, node: ir.Conv | ir.Pool, dilation: Sequence[int]) -> Any:
-    """(symmetric padding for the module, or None and the explicit pads to put before it)."""
-    kernel, stride = _ints(node.kernel), _ints(node.stride)
+    """(padding for the module, explicit pads to put before it or None)."""
     pads = (
-        _same_padding(spatial, kernel, stride, dilation)
+        _same_padding(spatial, _ints(node.kernel), _ints(node.stride), dilation)
         if node.padding == "same"
         else tuple((int(a), int(b)) for a, b in node.padding)
     )
     if all(a == b for a, b in pads):
         return tuple(a for a, _ in pads), None
     return (0,) * len(pads), pads
-
-
-class Subsampling(nn.Module):
-    """Not in PyTorch: LeNet-5's window sum × coefficient + bias, per map (for parameters)."""
-
-    def __init__(self, channels: int, kernel: tuple[int, ...], stride: tuple[int, ...]) -> None:
-        super().__init__()
-        self.pool = nn.AvgPool2d(kernel, stride)
-        self.weight = nn.Parameter(torch.ones(channels))
-        self.bias = nn.Parameter(torch.zeros(channels))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.pool(x) * self.weight[:, None, None] + self.bias[:, None, None]
 
 
 class LayerNorm2d(nn.Module):
@@ -101,11 +106,14 @@ class LayerNorm2d(nn.Module):
         self.norm = nn.LayerNorm(channels, elementwise_affine=affine)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.norm(x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)
+        normed: torch.Tensor = self.norm(x.permute(0, 2, 3, 1))
+        return normed.permute(0, 3, 1, 2)
 
 
 class Merge(nn.Module):
-    def __init__(self, kind: type[ir.Node]) -> None:
+    """``+``, ``*`` (broadcasting from the channel axis, as cnncalc) or ``cat`` on channels."""
+
+    def __init__(self, kind: type[Any]) -> None:
         super().__init__()
         self.kind = kind
 
@@ -113,106 +121,111 @@ class Merge(nn.Module):
         if self.kind is ir.Concat:
             return torch.cat(inputs, dim=1)
         result = inputs[0]
-        for other in inputs[1:]:
+        for tensor in inputs[1:]:
+            other = tensor
             if self.kind is ir.Add:
                 result = result + other
-            else:  # cnncalc broadcasts from the channel axis: (N, C) scales (N, C, H, W)
-                while other.dim() < result.dim():
-                    other = other[..., None]
-                while result.dim() < other.dim():
-                    result = result[..., None]
-                result = result * other
+                continue
+            while other.dim() < result.dim():
+                other = other[..., None]
+            while result.dim() < other.dim():
+                result = result[..., None]
+            result = result * other
         return result
 
 
-def module_for(node: ir.Node, inputs: tuple[Shape, ...]) -> nn.Module:
-    """The PyTorch module that computes ``node`` on inputs of these shapes."""
-    shape = inputs[0]
+# -- one translator per node type ---------------------------------------------------------
+
+
+@translates(ir.Conv)
+def _conv(node: ir.Conv, shape: Shape) -> nn.Module:
+    if node.connection_table is not None:
+        raise Untranslatable("a sparse connection table")
+    dilation = _ints(node.dilation)
+    padding, pads = _padding(shape[1:], node, dilation)
+    conv: nn.Module = getattr(nn, f"Conv{len(node.kernel)}d")(
+        int(shape[0]), int(node.filters), _ints(node.kernel), _ints(node.stride), padding,
+        dilation, int(node.groups), node.bias,
+    )  # fmt: skip
+    return _then(conv if pads is None else _padded(conv, pads), node.activation)
+
+
+@translates(ir.ConvTranspose)
+def _conv_transpose(node: ir.ConvTranspose, shape: Shape) -> nn.Module:
+    pads = [(int(a), int(b)) for a, b in node.padding]
+    if any(a != b for a, b in pads):
+        raise Untranslatable("asymmetric transposed-convolution padding")
+    conv = nn.ConvTranspose2d(
+        int(shape[0]), int(node.filters), _ints(node.kernel), _ints(node.stride),
+        _ints([a for a, _ in pads]), _ints(node.output_padding), int(node.groups), node.bias,
+        _ints(node.dilation),
+    )  # fmt: skip
+    return _then(conv, node.activation)
+
+
+@translates(ir.Pool)
+def _pool(node: ir.Pool, shape: Shape) -> nn.Module:
+    if node.kind is ir.PoolKind.SUBSAMPLING:
+        raise Untranslatable("LeNet-5's trainable subsampling")
+    padding, pads = _padding(shape[1:], node, (1,) * len(node.kernel))
+    kind = nn.MaxPool2d if node.kind is ir.PoolKind.MAX else nn.AvgPool2d
+    pool = kind(_ints(node.kernel), _ints(node.stride), padding, ceil_mode=node.ceil_mode)
+    return _then(pool if pads is None else _padded(pool, pads), node.activation)
+
+
+@translates(ir.AdaptivePool)
+def _adaptive(node: ir.AdaptivePool, shape: Shape) -> nn.Module:
     rank = len(shape) - 1
-    if isinstance(node, ir.Conv):
-        if node.connection_table is not None:
-            raise Untranslatable("a sparse connection table")
-        dilation = _ints(node.dilation)
-        padding, pads = _padding(shape[1:], node, dilation)
-        conv = getattr(nn, f"Conv{len(node.kernel)}d")(
-            int(shape[0]), int(node.filters), _ints(node.kernel), _ints(node.stride),
-            padding, dilation, int(node.groups), node.bias,
-        )  # fmt: skip
-        return _with_activation(conv if pads is None else _padded(conv, pads), node.activation)
-    if isinstance(node, ir.ConvTranspose):
-        pads = [(int(a), int(b)) for a, b in node.padding]
-        if any(a != b for a, b in pads):
-            raise Untranslatable("asymmetric transposed-convolution padding")
-        conv = nn.ConvTranspose2d(
-            int(shape[0]), int(node.filters), _ints(node.kernel), _ints(node.stride),
-            tuple(a for a, _ in pads), _ints(node.output_padding), int(node.groups), node.bias,
-            _ints(node.dilation),
-        )  # fmt: skip
-        return _with_activation(conv, node.activation)
-    if isinstance(node, ir.Pool):
-        kernel, stride = _ints(node.kernel), _ints(node.stride)
-        if node.kind is ir.PoolKind.SUBSAMPLING:
-            if node.padding != "same" and any(a or b for a, b in node.padding):
-                raise Untranslatable("padded subsampling")
-            pool: nn.Module = Subsampling(int(shape[0]), kernel, stride)
-            return _with_activation(pool, node.activation)
-        padding, pads = _padding(shape[1:], node, (1,) * len(kernel))
-        kind = nn.MaxPool2d if node.kind is ir.PoolKind.MAX else nn.AvgPool2d
-        pool = kind(kernel, stride, padding, ceil_mode=node.ceil_mode)
-        return _with_activation(pool if pads is None else _padded(pool, pads), node.activation)
-    if isinstance(node, ir.AdaptivePool):
-        size = _ints(node.output_size) if node.output_size is not None else (1,) * rank
-        kind = "Max" if node.kind is ir.PoolKind.MAX else "Avg"
-        pooled = getattr(nn, f"Adaptive{kind}Pool{rank}d")(size)
-        return nn.Sequential(pooled, nn.Flatten()) if node.flatten else pooled
-    if isinstance(node, ir.Dense):
-        return _with_activation(nn.Linear(int(shape[0]), int(node.units), node.bias),
-                                node.activation)  # fmt: skip
-    if isinstance(node, ir.RBF):
-        raise Untranslatable("LeNet-5's RBF units")
-    if isinstance(node, ir.Flatten):
-        return nn.Flatten()
-    if isinstance(node, ir.ElementWise):
-        return activation(node.function)
-    if isinstance(node, ir.Dropout):
-        return nn.Dropout(node.rate)
-    if isinstance(node, ir.Identity):
-        return nn.Identity()
-    if isinstance(node, ir.BatchNorm):
-        if node.center != node.scale:
-            raise Untranslatable("batch norm with only one of scale and shift")
-        return getattr(nn, f"BatchNorm{max(rank, 1)}d")(int(shape[0]), affine=node.scale)
-    if isinstance(node, ir.LayerNorm):
-        if node.over == "channels":
-            return LayerNorm2d(int(shape[0]), node.affine)
-        return nn.LayerNorm(list(_ints(shape)), elementwise_affine=node.affine)
-    if isinstance(node, ir.GroupNorm):
-        return nn.GroupNorm(int(node.groups), int(shape[0]), affine=node.affine)
-    if isinstance(node, ir.LRN):
-        return nn.LocalResponseNorm(int(node.size))
-    if isinstance(node, ir.ZeroPad):
-        return _padded(nn.Identity(), tuple((int(a), int(b)) for a, b in node.padding))
-    if isinstance(node, ir.Upsample):
-        return nn.Upsample(scale_factor=tuple(float(s) for s in node.scale), mode=node.mode)
-    if isinstance(node, ir.Add | ir.Concat | ir.Multiply):
-        return Merge(type(node))
-    raise Untranslatable(type(node).__name__)
+    size = _ints(node.output_size) if node.output_size is not None else (1,) * rank
+    kind = "Max" if node.kind is ir.PoolKind.MAX else "Avg"
+    pooled: nn.Module = getattr(nn, f"Adaptive{kind}Pool{rank}d")(size)
+    return nn.Sequential(pooled, nn.Flatten()) if node.flatten else pooled
 
 
-class Network(nn.Module):
-    """A cnncalc network as one module: layers run in order on the outputs they name."""
+@translates(ir.Dense)
+def _dense(node: ir.Dense, shape: Shape) -> nn.Module:
+    return _then(nn.Linear(int(shape[0]), int(node.units), node.bias), node.activation)
 
-    def __init__(self, network: ir.Network, input_shapes: Sequence[tuple[Shape, ...]]) -> None:
-        super().__init__()
-        self.names = [layer.name for layer in network.layers]
-        self.sources = [layer.inputs for layer in network.layers]
-        self.blocks = nn.ModuleList(
-            module_for(layer.op, shapes)
-            for layer, shapes in zip(network.layers, input_shapes, strict=True)
-        )
 
-    def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
-        values = {ir.NETWORK_INPUT: x}
-        for name, sources, block in zip(self.names, self.sources, self.blocks, strict=True):
-            values[name] = block(*(values[s] for s in sources))
-        return values
+@translates(ir.BatchNorm)
+def _batch_norm(node: ir.BatchNorm, shape: Shape) -> nn.Module:
+    if node.center != node.scale:
+        raise Untranslatable("batch norm with only one of scale and shift")
+    norm: nn.Module = getattr(nn, f"BatchNorm{max(len(shape) - 1, 1)}d")(
+        int(shape[0]), affine=node.scale
+    )
+    return norm
+
+
+@translates(ir.LayerNorm)
+def _layer_norm(node: ir.LayerNorm, shape: Shape) -> nn.Module:
+    if node.over == "channels":
+        return LayerNorm2d(int(shape[0]), node.affine)
+    return nn.LayerNorm(list(_ints(shape)), elementwise_affine=node.affine)
+
+
+@translates(ir.GroupNorm)
+def _group_norm(node: ir.GroupNorm, shape: Shape) -> nn.Module:
+    return nn.GroupNorm(int(node.groups), int(shape[0]), affine=node.affine)
+
+
+@translates(ir.ZeroPad)
+def _zero_pad(node: ir.ZeroPad, shape: Shape) -> nn.Module:
+    return _padded(nn.Identity(), tuple((int(a), int(b)) for a, b in node.padding))
+
+
+@translates(ir.Upsample)
+def _upsample(node: ir.Upsample, shape: Shape) -> nn.Module:
+    return nn.Upsample(scale_factor=tuple(float(s) for s in node.scale), mode=node.mode)
+
+
+TRANSLATORS.update({
+    ir.Flatten: lambda node, shape: nn.Flatten(),
+    ir.ElementWise: lambda node, shape: activation(node.function),
+    ir.Dropout: lambda node, shape: nn.Dropout(node.rate),
+    ir.Identity: lambda node, shape: nn.Identity(),
+    ir.LRN: lambda node, shape: nn.LocalResponseNorm(int(node.size)),
+    ir.Add: lambda node, shape: Merge(ir.Add),
+    ir.Concat: lambda node, shape: Merge(ir.Concat),
+    ir.Multiply: lambda node, shape: Merge(ir.Multiply),
+})  # fmt: skip
