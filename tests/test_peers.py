@@ -1,0 +1,90 @@
+"""cnncalc's peer conventions against the peers themselves, run live.
+
+torchinfo 1.8.0, fvcore 0.1.5 and ptflops 0.7.5 (default backend) are test
+dependencies (``pyproject.toml``). Each network is translated into ``torch.nn``
+by the differential test's builder and handed to each peer; the peer's
+whole-network total must equal cnncalc's count under the convention named
+after it. Imported unconditionally: without the peers this module fails.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+from pathlib import Path
+from typing import Any
+
+import pytest
+import torch
+from fvcore.nn import FlopCountAnalysis
+from hypothesis import HealthCheck, given, settings
+from ptflops import get_model_complexity_info
+from torch import nn
+from torchinfo import summary
+
+import cnncalc
+from cnncalc import ir
+from cnncalc.analysis import Report
+from tests.conftest import NUMERIC_SPECS
+from tests.test_torch_differential import NOT_IN_PYTORCH, networks
+from tests.torch_builder import module_for
+
+
+class Whole(nn.Module):
+    """A cnncalc network as one module returning its last layer's output, as peers expect."""
+
+    def __init__(self, spec: cnncalc.NetworkSpec, report: Report) -> None:
+        super().__init__()
+        network = spec.to_ir()
+        self.sources = [layer.inputs for layer in network.layers]
+        self.names = [layer.name for layer in network.layers]
+        self.blocks = nn.ModuleList(
+            module_for(layer.op, row.input_shapes)
+            for layer, row in zip(network.layers, report.layers, strict=True)
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        values = {ir.NETWORK_INPUT: x}
+        for name, sources, block in zip(self.names, self.sources, self.blocks, strict=True):
+            values[name] = block(*(values[s] for s in sources))
+        return values[self.names[-1]]
+
+
+def peer_totals(spec: cnncalc.NetworkSpec) -> tuple[dict[str, int], dict[str, int]]:
+    """(cnncalc's counts, the peers' counts) under the torchinfo, fvcore and ptflops conventions."""
+    report = cnncalc.analyze(spec)
+    model = Whole(spec, report).eval()
+    x = torch.zeros(1, *(int(d) for d in spec.input))
+    quiet = io.StringIO()
+    logging.getLogger("fvcore").setLevel(logging.ERROR)
+    with torch.no_grad(), contextlib.redirect_stdout(quiet), contextlib.redirect_stderr(quiet):
+        torchinfo_total = summary(model, input_data=x, verbose=0).total_mult_adds
+        analysis = FlopCountAnalysis(model, x)
+        analysis.unsupported_ops_warnings(False).uncalled_modules_warnings(False)
+        fvcore_total = analysis.total()
+        ptflops_total, _ = get_model_complexity_info(
+            model, tuple(x.shape[1:]), as_strings=False, print_per_layer_stat=False,
+            backend="pytorch",
+        )  # fmt: skip
+    ours = report.flops_by_convention
+    return (
+        {"torchinfo": ours.torchinfo, "fvcore": ours.fvcore, "ptflops": ours.ptflops},
+        {"torchinfo": int(torchinfo_total), "fvcore": int(fvcore_total),
+         "ptflops": int(ptflops_total or 0)},
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "path", [p for p in NUMERIC_SPECS if p.name not in NOT_IN_PYTORCH], ids=lambda p: p.name
+)
+def test_shipped_spec_against_the_peers(path: Path) -> None:
+    ours, theirs = peer_totals(cnncalc.load(path))
+    assert ours == theirs
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(networks())
+def test_generated_networks_against_the_peers(spec: dict[str, Any]) -> None:
+    ours, theirs = peer_totals(cnncalc.spec.parse_spec(spec))
+    assert ours == theirs, spec
