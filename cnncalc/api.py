@@ -16,7 +16,6 @@ from cnncalc.analysis import Report, analyze_network
 from cnncalc.conventions import Convention
 from cnncalc.errors import SpecError
 from cnncalc.spec import NetworkSpec, parse_spec, read_spec, read_spec_text
-from cnncalc.spec.diagnostics import locate
 
 
 def load(path: str | Path) -> NetworkSpec:
@@ -46,5 +45,7 @@ def analyze(
     try:
         return analyze_network(spec.to_ir(), chosen)
     except SpecError as error:
+        from cnncalc.spec.diagnostics import locate
+
         # The analysis names the layer; the source map (if any) gives the line.
         raise locate(error, None, spec._source_map, spec._origins) from None

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
 from cnncalc.errors import SpecError
 from cnncalc.spec import layers
-from cnncalc.spec.blocks import expand_blocks
-from cnncalc.spec.diagnostics import from_validation_error, locate
 from cnncalc.spec.network import Expectation, NetworkSpec
 from cnncalc.spec.source import SourceMap, decode, load_yaml, max_bytes
+
+if TYPE_CHECKING:
+    from cnncalc.spec.blocks import Origin
 
 __all__ = [
     "Expectation",
@@ -28,25 +30,48 @@ _TOP_LEVEL_HINT = "a mapping with 'input' and 'layers'"
 
 
 def parse_spec(data: object, source_map: SourceMap | None = None) -> NetworkSpec:
-    """Validate plain data (a loaded YAML document or a dict) into a :class:`NetworkSpec`."""
+    """Validate plain data (a loaded YAML document or a dict) into a :class:`NetworkSpec`.
+
+    Blocks are expanded first (their module is imported only when a spec has
+    blocks); error reporting is imported only when there is an error.
+    """
     if not isinstance(data, Mapping):
         what = "empty" if data is None else f"a {type(data).__name__}"
-        error = SpecError(f"the spec must be {_TOP_LEVEL_HINT}; this one is {what}")
-        raise locate(error, data, source_map)
-    try:
-        expanded, origins = expand_blocks(data)
-    except SpecError as error:
-        raise locate(error, data, source_map) from None
+        raise _located(SpecError(f"the spec must be {_TOP_LEVEL_HINT}; this one is {what}"),
+                       data, source_map)  # fmt: skip
+    expanded, origins = data, None
+    if data.get("blocks") or any(
+        isinstance(entry, Mapping) and "block" in entry for entry in data.get("layers") or ()
+    ):
+        from cnncalc.spec.blocks import expand_blocks
+
+        try:
+            expanded, origins = expand_blocks(data)
+        except SpecError as error:
+            raise _located(error, data, source_map) from None
     try:
         spec = NetworkSpec.model_validate(expanded)
     except ValidationError as validation_error:
-        located = from_validation_error(validation_error, expanded)
-        raise locate(located, expanded, source_map, origins) from None
+        from cnncalc.spec.diagnostics import from_validation_error
+
+        error = from_validation_error(validation_error, expanded)
+        raise _located(error, expanded, source_map, origins) from None
     except SpecError as error:
-        raise locate(error, expanded, source_map, origins) from None
+        raise _located(error, expanded, source_map, origins) from None
     spec._source_map = source_map
     spec._origins = origins
     return spec
+
+
+def _located(
+    error: SpecError,
+    data: object,
+    source_map: SourceMap | None,
+    origins: tuple[Origin, ...] | None = None,
+) -> SpecError:
+    from cnncalc.spec.diagnostics import locate
+
+    return locate(error, data, source_map, origins)
 
 
 def read_spec_text(text: str, source: str = "<string>") -> NetworkSpec:

@@ -100,7 +100,7 @@ def _blocks(data: Mapping[str, Any]) -> dict[str, BlockSpec]:
         except ValidationError as error:
             from cnncalc.spec.diagnostics import from_validation_error
 
-            located = from_validation_error(error, body)
+            located = from_validation_error(error, body, BlockSpec)
             located.loc = ("blocks", name, *located.loc)
             raise located from None
     return blocks

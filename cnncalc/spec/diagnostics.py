@@ -8,27 +8,33 @@ its file, line, layer and field, and a suggestion where a name was mistyped.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from cnncalc.errors import Loc, SpecError, show_value
-from cnncalc.spec.blocks import Origin
 from cnncalc.spec.fields import suggest
-from cnncalc.spec.layers import ALIASES, LAYER_TYPES
-from cnncalc.spec.network import Expectation, NetworkSpec
-from cnncalc.spec.source import SourceMap
+
+if TYPE_CHECKING:
+    from cnncalc.spec.blocks import Origin
+    from cnncalc.spec.source import SourceMap
 
 
-def from_validation_error(error: ValidationError, data: object) -> SpecError:
-    """The first error of ``error`` as a :class:`SpecError` (not yet given a line)."""
+def from_validation_error(
+    error: ValidationError, data: object, model: type[BaseModel] | None = None
+) -> SpecError:
+    """The first error of ``error`` as a :class:`SpecError` (not yet given a line).
+
+    ``model`` is the model that was validated (the network by default): its
+    fields are the suggestions for a mistyped name.
+    """
     details = error.errors(include_url=False, include_context=True)
     # A mistyped field name ("filers") also makes the real one missing; the typo
     # is the error to show.
     detail = next((d for d in details if d["type"] == "extra_forbidden"), details[0])
-    loc = _user_loc(tuple(detail["loc"]), data)
-    return SpecError(_message(detail, loc, data), loc=loc)
+    loc = tuple(detail["loc"])
+    return SpecError(_message(detail, loc, model), loc=loc)
 
 
 def locate(
@@ -89,15 +95,6 @@ def _field_name(loc: Loc) -> str | None:
     return text
 
 
-def _user_loc(loc: Loc, data: object) -> Loc:
-    """pydantic's loc without the discriminator tag it inserts after a layer's index."""
-    if len(loc) >= 3 and loc[0] == "layers" and isinstance(loc[1], int):
-        layer = _get(data, loc[:2])
-        if isinstance(layer, Mapping) and layer.get("type") == loc[2]:
-            return loc[:2] + loc[3:]
-    return loc
-
-
 def _get(data: object, loc: Loc) -> object:
     for part in loc:
         if isinstance(data, Mapping) and part in data:
@@ -109,15 +106,12 @@ def _get(data: object, loc: Loc) -> object:
     return data
 
 
-def _model_fields(loc: Loc, data: object) -> list[str]:
+def _model_fields(loc: Loc, model: type[BaseModel] | None) -> list[str]:
     """Field names of the model that owns the last key of ``loc``."""
-    model: type[BaseModel] = NetworkSpec
-    if len(loc) >= 3 and loc[0] == "layers":
-        layer = _get(data, loc[:2])
-        kind = layer.get("type") if isinstance(layer, Mapping) else None
-        model = LAYER_TYPES.get(kind, NetworkSpec) if isinstance(kind, str) else NetworkSpec
-    elif len(loc) >= 3 and loc[0] == "expect":
-        model = Expectation
+    from cnncalc.spec.network import Expectation, NetworkSpec
+
+    if model is None:
+        model = Expectation if len(loc) >= 3 and loc[0] == "expect" else NetworkSpec
     return list(model.model_fields)
 
 
@@ -141,22 +135,14 @@ _TEMPLATES = {
 """Messages for pydantic's error types, by type; ``{got}`` is the bounded input."""
 
 
-def _message(detail: ErrorDetails, loc: Loc, data: object) -> str:
+def _message(detail: ErrorDetails, loc: Loc, model: type[BaseModel] | None) -> str:
     kind = detail["type"]
     ctx: dict[str, Any] = dict(detail.get("ctx") or {})
     got = show_value(detail.get("input"))
-    if kind == "union_tag_invalid":
-        tag = str(ctx.get("tag", ""))
-        canonical = [name for name in LAYER_TYPES if name not in ALIASES]
-        return f"unknown layer type '{tag}'{suggest(tag, canonical)}: " + _known_types()
-    if kind == "union_tag_not_found":
-        return "missing 'type' (or 'block'): " + _known_types()
     if kind == "extra_forbidden":
         name = str(loc[-1])
         where = "metric" if loc[:1] == ("expect",) else "field"
-        return f"unknown {where}{suggest(name, _model_fields(loc, data))}"
-    if loc[:1] == ("layers",) and len(loc) == 2 and kind.startswith(("model_", "dict_")):
-        return f"expected a layer (a mapping with 'type'), got {got}"
+        return f"unknown {where}{suggest(name, _model_fields(loc, model))}"
     if loc == ("layers",):
         return f"expected a non-empty list of layers, got {got}"
     if kind.startswith("cnncalc"):
@@ -166,7 +152,3 @@ def _message(detail: ErrorDetails, loc: Loc, data: object) -> str:
         return template.format(got=got, **ctx)
     text = detail["msg"]
     return f"{text[:1].lower()}{text[1:]}, got {got}"
-
-
-def _known_types() -> str:
-    return "'cnncalc types' lists the layer types"

@@ -8,13 +8,23 @@ type is a model here, listed in :data:`LAYER_MODELS`, and a rule for its IR node
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, ClassVar, Literal, TypeAlias, Union
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    ValidationError,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from cnncalc import ir
+from cnncalc.errors import SpecError, show_value
 from cnncalc.spec.fields import (
     ActivationName,
     Axes1d,
@@ -28,6 +38,7 @@ from cnncalc.spec.fields import (
     Padding2d,
     Padding3d,
     Rate,
+    suggest,
 )
 
 _NO_PADDING_1D: tuple[tuple[int, int], ...] = ((0, 0),)
@@ -66,7 +77,11 @@ DEFAULTS = Defaults()
 class LayerSpec(BaseModel):
     """Fields every layer has: a name, and where its input comes from."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
+    # defer_build: a model's validator is built the first time a spec uses the
+    # type, so start-up pays for the few types a network has, not for all.
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, hide_input_in_errors=True, defer_build=True
+    )
 
     name: Annotated[str, Field(min_length=1)] | None = Field(
         default=None,
@@ -446,4 +461,39 @@ if TYPE_CHECKING:
     AnyLayer: TypeAlias = LayerSpec
 else:
     AnyLayer = Annotated[Union[LAYER_MODELS], Field(discriminator="type")]  # noqa: UP007
-"""Any layer, chosen by its ``type`` field."""
+"""Any layer, chosen by its ``type`` field (for the JSON Schema; validation uses
+:func:`layer_from`, which builds only the models a spec uses)."""
+
+
+def layer_from(index: int, item: object) -> LayerSpec:
+    """The model of layer ``index`` of a spec: the one its ``type`` names, validated.
+
+    Raises :class:`SpecError` located at ``("layers", index, …)``.
+    """
+    if isinstance(item, LayerSpec):
+        return item
+    if not isinstance(item, Mapping):
+        raise SpecError(
+            f"expected a layer (a mapping with 'type'), got {show_value(item)}",
+            loc=("layers", index),
+        )
+    kind = item.get("type")
+    if kind is None:
+        raise SpecError(f"missing 'type' (or 'block'): {_TYPES_HINT}", loc=("layers", index))
+    model = LAYER_TYPES.get(kind) if isinstance(kind, str) else None
+    if model is None:
+        canonical = [name for name in LAYER_TYPES if name not in ALIASES]
+        hint = suggest(str(kind), canonical)
+        raise SpecError(f"unknown layer type {show_value(kind)}{hint}: {_TYPES_HINT}",
+                        loc=("layers", index, "type"))  # fmt: skip
+    try:
+        return model.model_validate(item)
+    except ValidationError as error:
+        from cnncalc.spec.diagnostics import from_validation_error
+
+        located = from_validation_error(error, item, model)
+        located.loc = ("layers", index, *located.loc)
+        raise located from None
+
+
+_TYPES_HINT = "'cnncalc types' lists the layer types"

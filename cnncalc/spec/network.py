@@ -4,20 +4,28 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Annotated, Self
+from typing import TYPE_CHECKING, Annotated, Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SerializeAsAny,
+    field_validator,
+    model_validator,
+)
 
 from cnncalc import ir
 from cnncalc.arith import Shape
 from cnncalc.conventions import DEFAULT_CONVENTION, Convention
 from cnncalc.errors import Loc, SpecError
 from cnncalc.expressions import Formula
-from cnncalc.spec.blocks import BlockSpec, Origin
 from cnncalc.spec.fields import InputShape, suggest
-from cnncalc.spec.layers import AnyLayer, Defaults, LayerSpec
+from cnncalc.spec.layers import Defaults, LayerSpec, layer_from
 
 if TYPE_CHECKING:
+    from cnncalc.spec.blocks import Origin
     from cnncalc.spec.source import SourceMap
 
 TOTAL = "total"
@@ -65,11 +73,14 @@ class NetworkSpec(BaseModel):
         description="Whose parameter accounting to follow: keras counts batch norm's running "
         "mean and variance as non-trainable parameters, pytorch as buffers.",
     )
-    blocks: dict[str, BlockSpec] = Field(
+    blocks: dict[str, dict[str, Any]] = Field(
         default_factory=dict,
-        description="Reusable blocks of layers, instantiated in 'layers' with 'block: NAME'.",
+        description="Reusable blocks of layers, instantiated in 'layers' with 'block: NAME': "
+        "each has 'params' (names and defaults) and 'layers' (see cnncalc.spec.blocks).",
     )
-    layers: list[AnyLayer] = Field(min_length=1, description="The layers, input to output.")
+    layers: list[SerializeAsAny[LayerSpec]] = Field(
+        min_length=1, description="The layers, input to output."
+    )
     expect: dict[str, Expectation] = Field(
         default_factory=dict,
         description="Numbers from the source, per layer name or 'total'; checked by "
@@ -84,6 +95,14 @@ class NetworkSpec(BaseModel):
     _source_map: SourceMap | None = PrivateAttr(default=None)
     _origins: tuple[Origin, ...] | None = PrivateAttr(default=None)
     _inputs: tuple[tuple[str, ...], ...] = PrivateAttr(default=())
+
+    @field_validator("layers", mode="before")
+    @classmethod
+    def _layer_models(cls, value: object) -> object:
+        # Each layer through the model its type names: only those get built.
+        if not isinstance(value, list):
+            return value
+        return [layer_from(index, item) for index, item in enumerate(value)]
 
     @model_validator(mode="after")
     def _check_names(self) -> Self:
