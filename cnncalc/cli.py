@@ -14,12 +14,12 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
 
-from cnncalc import __version__
+from cnncalc import TYPE_CHECKING, __version__
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
     from cnncalc.analysis import Report
 
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130

@@ -1,59 +1,160 @@
-"""The terminal table, drawn with rich."""
+"""The report as a table: drawn by rich on a terminal, as plain text elsewhere.
+
+:func:`grid` lays the table out once (title, columns, rows, totals, caption).
+On a terminal rich draws it, in colour, at the terminal's width. For pipes,
+files and golden tests :func:`render` draws the same grid in rich's style
+without importing rich, which costs more start-up than the rest of a numeric
+run; a test keeps the two drawings identical. A grid wider than the page
+(long formulas) is left to rich, which wraps cells.
+"""
 
 from __future__ import annotations
 
 import io
 import sys
-
-from rich.console import Console, RenderableType
-from rich.table import Table
+import unicodedata
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from cnncalc.analysis import Report
 from cnncalc.render.text import columns, convention_note, count, requirements_note, shape
 
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+    from rich.table import Table
 
-def build_table(report: Report) -> Table:
-    """A rich table: a row per layer, a totals row, the convention in the caption."""
+PAGE_WIDTH = 160
+"""Columns of plain-text output (pipes and files)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Grid:
+    """A table laid out: everything but the drawing."""
+
+    title: str
+    headers: list[str]
+    right: list[bool]
+    """Right-justify the column (numbers)."""
+    rows: list[list[str]]
+    footer: list[str]
+    caption: str
+
+
+def grid(report: Report) -> Grid:
+    """Layers as rows, totals as the footer, the convention (and requirements) below."""
     count_columns = columns(report)
-    table = Table(
+    return Grid(
         title=f"{report.name}  (input {shape(report.input_shape)})",
+        headers=["Layer", "Type", "Output shape", *(title for _, title in count_columns)],
+        right=[False, False, True, *(True for _ in count_columns)],
+        rows=[
+            [
+                layer.name,
+                layer.type,
+                shape(layer.output_shape),
+                *(count(layer.metric(metric)) for metric, _ in count_columns),
+            ]
+            for layer in report.layers
+        ],
+        footer=[
+            "Total",
+            "",
+            shape(report.output_shape),
+            *(count(report.totals.metric(metric)) for metric, _ in count_columns),
+        ],
         caption=" ".join(
             filter(None, [requirements_note(report), convention_note(report.convention)])
         ),
-        caption_justify="left",
-        show_footer=True,
     )
-    table.add_column("Layer", footer="Total")
-    table.add_column("Type")
-    table.add_column("Output shape", footer=shape(report.output_shape), justify="right")
-    for metric, title in count_columns:
-        table.add_column(title, footer=count(report.totals.metric(metric)), justify="right")
-    for layer in report.layers:
-        table.add_row(
-            layer.name,
-            layer.type,
-            shape(layer.output_shape),
-            *(count(layer.metric(metric)) for metric, _ in count_columns),
-        )
+
+
+def build_table(report: Report) -> Table:
+    """The grid as a rich table, for a terminal."""
+    from rich.table import Table
+    from rich.text import Text
+
+    layout = grid(report)
+    table = Table(
+        title=layout.title, caption=layout.caption, caption_justify="left", show_footer=True
+    )
+    for header, right, footer in zip(layout.headers, layout.right, layout.footer, strict=True):
+        table.add_column(header, footer=footer, justify="right" if right else "left")
+    for row in layout.rows:
+        table.add_row(*(Text(cell) for cell in row))  # Text: no markup to parse
     return table
 
 
 def render(report: Report) -> str:
-    """The table as plain text (no colour), for pipes, files and golden tests."""
-    return to_text(build_table(report))
+    """The table as plain text (no colour, no rich), for pipes, files and golden tests."""
+    layout = grid(report)
+    drawn = draw(layout)
+    return drawn if drawn is not None else to_text(build_table(report))
 
 
-def to_text(renderable: RenderableType, width: int = 160) -> str:
-    """A rich renderable as plain text, ``width`` columns at most, no trailing blanks."""
+def draw(layout: Grid, page: int = PAGE_WIDTH) -> str | None:
+    """The grid in rich's heavy-head box style, or None if it is wider than ``page``."""
+    table = [layout.headers, *layout.rows, layout.footer]
+    widths = [max(width(row[i]) for row in table) for i in range(len(layout.headers))]
+    total = sum(widths) + 3 * len(widths) + 1
+    if total > page or width(layout.title) > total:
+        return None
+
+    def line(left: str, fill: str, joint: str, right: str) -> str:
+        return left + joint.join(fill * (w + 2) for w in widths) + right
+
+    def cells(row: list[str], bar: str) -> str:
+        padded = [
+            " " * (w - width(cell)) + cell if right else cell + " " * (w - width(cell))
+            for cell, w, right in zip(row, widths, layout.right, strict=True)
+        ]
+        return bar + bar.join(f" {cell} " for cell in padded) + bar
+
+    lines = [" " * ((total - width(layout.title)) // 2) + layout.title]
+    lines += [line("┏", "━", "┳", "┓"), cells(layout.headers, "┃"), line("┡", "━", "╇", "┩")]
+    lines += [cells(row, "│") for row in layout.rows]
+    lines += [line("├", "─", "┼", "┤"), cells(layout.footer, "│"), line("└", "─", "┴", "┘")]
+    lines += wrap(layout.caption, total)
+    return "\n".join(line.rstrip() for line in lines) + "\n"
+
+
+def width(text: str) -> int:
+    """Terminal columns ``text`` takes: 2 for East Asian wide characters, 0 for combining."""
+    if text.isascii():
+        return len(text)
+    return sum(
+        0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+        for ch in text
+    )
+
+
+def wrap(text: str, page: int) -> list[str]:
+    """Words filled greedily into lines of at most ``page`` columns."""
+    lines: list[str] = []
+    current = ""
+    for word in text.split(" "):
+        candidate = f"{current} {word}" if current else word
+        if current and width(candidate) > page:
+            lines.append(current)
+            current = word
+        else:
+            current = candidate
+    return [*lines, current] if current else lines
+
+
+def to_text(renderable: RenderableType, page: int = PAGE_WIDTH) -> str:
+    """A rich renderable as plain text, ``page`` columns at most, no trailing blanks."""
+    from rich.console import Console
+
     out = io.StringIO()
-    Console(file=out, width=width, color_system=None, legacy_windows=False).print(renderable)
+    Console(file=out, width=page, color_system=None, legacy_windows=False).print(renderable)
     return "\n".join(line.rstrip() for line in out.getvalue().splitlines()) + "\n"
 
 
 def print_table(report: Report) -> None:
-    """Print the table: in colour at the terminal's width, or as plain text to a pipe."""
-    console = Console()
-    if console.is_terminal:
-        console.print(build_table(report))
-    else:
+    """Print the table: rich in colour on a terminal, plain text to a pipe or file."""
+    if not sys.stdout.isatty():
         sys.stdout.write(render(report))
+        return
+    from rich.console import Console
+
+    Console().print(build_table(report))

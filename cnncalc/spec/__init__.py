@@ -54,8 +54,8 @@ def parse_spec(data: object, source_map: SourceMap | None = None) -> NetworkSpec
     except ValidationError as validation_error:
         from cnncalc.spec.diagnostics import from_validation_error
 
-        error = from_validation_error(validation_error, expanded)
-        raise _located(error, expanded, source_map, origins) from None
+        translated = from_validation_error(validation_error, expanded)
+        raise _located(translated, expanded, source_map, origins) from None
     except SpecError as error:
         raise _located(error, expanded, source_map, origins) from None
     spec._source_map = source_map

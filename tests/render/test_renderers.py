@@ -71,3 +71,22 @@ def test_human_formats_state_the_convention(fmt: str) -> None:
     text = render(cnncalc.analyze(SPECS / "lenet5.yaml", "ptflops"), fmt)
     assert "'ptflops' convention" in text
     assert "ptflops 0.7.5" in text
+
+
+@pytest.mark.parametrize("path", NUMERIC_SPECS, ids=lambda p: p.name)
+def test_plain_table_is_what_rich_draws(path: object) -> None:
+    from cnncalc.render.table_format import build_table, draw, grid, to_text
+
+    report = cnncalc.analyze(path)  # type: ignore[arg-type]
+    for shown in (report, report.folded(1)):
+        plain = draw(grid(shown))
+        assert plain is not None
+        assert plain == to_text(build_table(shown))
+
+
+def test_a_table_wider_than_the_page_is_left_to_rich() -> None:
+    from cnncalc.render.table_format import draw, grid
+
+    report = cnncalc.analyze(SPECS / "alexnet-symbolic.yaml")
+    assert draw(grid(report)) is None
+    assert "⌊(n − 35)/32⌋" in render(report, "table")
