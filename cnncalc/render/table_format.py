@@ -68,12 +68,12 @@ def grid(report: Report) -> Grid:
     )
 
 
-def build_table(report: Report) -> Table:
+def build_table(report: Report, layout: Grid | None = None) -> Table:
     """The grid as a rich table, for a terminal."""
     from rich.table import Table
     from rich.text import Text
 
-    layout = grid(report)
+    layout = layout or grid(report)
     table = Table(
         title=layout.title, caption=layout.caption, caption_justify="left", show_footer=True
     )
@@ -88,7 +88,7 @@ def render(report: Report) -> str:
     """The table as plain text (no colour, no rich), for pipes, files and golden tests."""
     layout = grid(report)
     drawn = draw(layout)
-    return drawn if drawn is not None else to_text(build_table(report))
+    return drawn if drawn is not None else to_text(build_table(report, layout))
 
 
 def draw(layout: Grid, page: int = PAGE_WIDTH) -> str | None:
