@@ -115,7 +115,15 @@ class _Expander:
 
     @property
     def last(self) -> str:
-        return str(self.layers[-1]["name"]) if self.layers else ir.NETWORK_INPUT
+        if not self.layers:
+            return ir.NETWORK_INPUT
+        previous = self.layers[-1]
+        if not isinstance(previous, Mapping):  # validation would say so later; a block needs it now
+            raise SpecError(
+                f"expected a layer (a mapping with 'type'), got {show_value(previous)}",
+                loc=self.origins[-1].loc,
+            )
+        return str(previous["name"])
 
     def emit(self, layer: dict[str, Any], origin: Origin) -> None:
         if len(self.layers) >= MAX_LAYERS:

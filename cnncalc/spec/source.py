@@ -234,8 +234,12 @@ def load_yaml(text: str, source: str) -> Any:
         raise SpecError(
             _yaml_message(error, text), source=source, line=mark.line + 1 if mark else None
         ) from None
-    except yaml.YAMLError as error:  # a reader error: a character YAML forbids
-        raise SpecError(f"invalid YAML: {error}", source=source) from None
+    except yaml.reader.ReaderError as error:  # a character YAML forbids
+        code = error.character if isinstance(error.character, int) else ord(error.character)
+        raise SpecError(
+            f"invalid YAML: the character U+{code:04X} is not allowed in YAML text",
+            source=source, line=text.count("\n", 0, error.position) + 1,
+        ) from None  # fmt: skip
     except SpecError as error:
         error.source = source
         raise
