@@ -148,6 +148,10 @@ def case(rng: random.Random) -> tuple[bytes, list[str]]:
     return raw, command
 
 
+SLOW = 2.0
+"""Seconds after which a case counts as slow (the long run saves it)."""
+
+
 @dataclass(frozen=True)
 class Outcome:
     status: int
@@ -188,6 +192,7 @@ def main_long() -> None:
     parser = argparse.ArgumentParser(description="Long fuzz run of the CLI on mutated specs.")
     parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--save", type=Path, help="write failing cases to this directory")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     slowest: list[tuple[float, bytes, list[str]]] = []
@@ -204,6 +209,11 @@ def main_long() -> None:
             if issues:
                 failures += 1
                 print(f"case {index}: {issues}\n  argv {command}\n  spec {raw[:300]!r}")
+            if args.save and (issues or outcome.seconds > SLOW):
+                args.save.mkdir(parents=True, exist_ok=True)
+                kind = "case" if issues else "slow"
+                (args.save / f"{kind}-{index}.yaml").write_bytes(raw)
+                (args.save / f"{kind}-{index}.argv").write_text(" ".join(command))
             slowest = sorted([*slowest, (outcome.seconds, raw, command)], key=lambda s: -s[0])[:5]
     elapsed = time.perf_counter() - started
     print(f"{args.cases:,} cases in {elapsed:,.0f} s; exit codes {counts}; {failures} failures")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -125,3 +126,24 @@ def test_closed_pipe_ends_quietly() -> None:
         reader.wait()
         assert writer.returncode == 0, writer.stderr
         assert writer.stderr == ""
+
+
+def test_ctrl_c_during_a_long_run_ends_with_one_line(tmp_path: Path) -> None:
+    # A 2,000-layer chain with a symbolic input size keeps sympy busy for half a minute: long enough
+    # to be interrupted mid-analysis on any machine.
+    layers = "\n".join("  - {type: conv2d, filters: 2, kernel: 3, padding: 1}" for _ in range(2000))
+    spec = tmp_path / "long.yaml"
+    spec.write_text(f"input: [2, n, n]\nlayers:\n{layers}\n", encoding="utf-8")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "cnncalc", str(spec), "--formulas"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+    )  # fmt: skip
+    try:
+        process.wait(timeout=3)
+        pytest.fail("the long run ended before it could be interrupted")
+    except subprocess.TimeoutExpired:
+        process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=30)
+    assert process.returncode == 130
+    assert err == "cnncalc: interrupted\n"
+    assert out == ""

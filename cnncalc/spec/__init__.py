@@ -40,8 +40,10 @@ def parse_spec(data: object, source_map: SourceMap | None = None) -> NetworkSpec
         raise _located(SpecError(f"the spec must be {_TOP_LEVEL_HINT}; this one is {what}"),
                        data, source_map)  # fmt: skip
     expanded, origins = data, None
-    if data.get("blocks") or any(
-        isinstance(entry, Mapping) and "block" in entry for entry in data.get("layers") or ()
+    layers = data.get("layers")
+    if data.get("blocks") or (
+        isinstance(layers, list)
+        and any(isinstance(entry, Mapping) and "block" in entry for entry in layers)
     ):
         from cnncalc.spec.blocks import expand_blocks
 

@@ -314,4 +314,8 @@ def _as_node(value: object, name: str, loc: Loc) -> ast.expr:
         raise SpecError(f"parameter '{name}' is {show_value(value)}, not a size", loc=loc)
     if isinstance(value, int):
         return ast.Constant(value)
-    return ast.parse(str(Formula(value)), mode="eval").body
+    try:
+        return ast.parse(str(Formula(value)), mode="eval").body
+    except FormulaError as error:
+        raise SpecError(f"parameter '{name}' is {show_value(value)}, not a size: {error}",
+                        loc=loc) from None  # fmt: skip
