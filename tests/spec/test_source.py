@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 
@@ -38,7 +39,26 @@ def test_merge_keys_work_and_explicit_keys_win() -> None:
         "a: !!python/object/new:os.system ['touch /tmp/cnncalc-pwned']\n",
         "a: !!python/name:os.system\n",
         "a: !!python/module:os\n",
+        "a: !!python/object:os.system {}\n",
+        "a: !!python/object/apply:subprocess.Popen {args: [[touch, /tmp/cnncalc-pwned]]}\n",
+        "a: !!python/object/new:type {args: [x, [], {}]}\n",
         "a: !!python/tuple [1, 2]\n",
+        "a: !!python/list [1]\n",
+        "a: !!python/dict {b: 1}\n",
+        "a: !!python/str x\n",
+        "a: !!python/unicode x\n",
+        "a: !!python/bytes aGVsbG8=\n",
+        "a: !!python/int 1\n",
+        "a: !!python/long 1\n",
+        "a: !!python/float 1.0\n",
+        "a: !!python/complex 1+2j\n",
+        "a: !!python/bool true\n",
+        "a: !!python/none ''\n",
+        "? !!python/name:os.system\n: 1\n",
+        "a: !<tag:yaml.org,2002:python/object/apply:os.system> ['touch /tmp/cnncalc-pwned']\n",
+        "%TAG !p! tag:yaml.org,2002:python/object/apply:\n---\na: !p!os.system [x]\n",
+        "a: !!set {b}\n",
+        "a: !!pairs [{b: 1}]\n",
         "a: !!binary aGVsbG8=\n",
         "a: !!timestamp 2001-12-14\n",
         "a: !!omap [{a: 1}]\n",
@@ -46,8 +66,11 @@ def test_merge_keys_work_and_explicit_keys_win() -> None:
     ],
 )
 def test_no_tag_constructs_objects(text: str) -> None:
+    # Every constructor PyYAML's full and unsafe loaders know, in each tag syntax
+    # (shorthand, verbatim, %TAG-defined, on a key); cnncalc does not use ruamel.
     with pytest.raises(SpecError, match="is not allowed: a spec holds plain data only"):
         load(text)
+    assert not Path("/tmp/cnncalc-pwned").exists()
 
 
 def test_alias_bomb_fails_fast() -> None:
