@@ -50,6 +50,30 @@ def test_alexnet_formulas_at_any_size_equal_the_numeric_path(n: int) -> None:
     assert rows(symbolic.subs({"n": n})) == rows(cnncalc.analyze(spec))
 
 
+@pytest.fixture(scope="module")
+def squeezenet_at_any_width() -> Report:
+    spec = cnncalc.load(SPECS / "squeezenet1_0.yaml").model_dump()
+    spec["input"] = [3, 224, "n"]
+    spec["expect"] = {}
+    return cnncalc.analyze(spec)
+
+
+@settings(max_examples=10, deadline=None)
+@given(n=st.integers(30, 400))
+def test_ceil_mode_pooling_needs_no_cases_where_no_window_can_start_in_padding(
+    squeezenet_at_any_width: Report, n: int
+) -> None:
+    # SqueezeNet pools with kernel 3, stride 2, no padding, ceil_mode: a last window
+    # can never start past the input, so its widths are plain ceilings (a Piecewise
+    # per pool made this network take sympy 30 s), and still PyTorch's numbers.
+    pooled = squeezenet_at_any_width.layer("classifier.3")  # the global average pool
+    widths = [dim for dim in pooled.input_shapes[0][1:] if not isinstance(dim, int)]
+    assert widths and not any(dim.has(sympy.Piecewise) for dim in widths)
+    spec = cnncalc.load(SPECS / "squeezenet1_0.yaml").model_dump()
+    spec["input"], spec["expect"] = [3, 224, n], {}
+    assert rows(squeezenet_at_any_width.subs({"n": n})) == rows(cnncalc.analyze(spec))
+
+
 def test_formulas_read_as_the_documents_write_them() -> None:
     report = cnncalc.analyze(SPECS / "lenet5-symbolic.yaml")
     n, k = symbol("n"), symbol("k")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from cnncalc.arith import Dim, Shape
@@ -39,6 +40,12 @@ def count(value: Dim, style: Style = "unicode") -> str:
     """``122,304``: thousands separators for an int, the formula otherwise."""
     if isinstance(value, int):
         return f"{value:,}"
+    return _formula_cell(value, style)
+
+
+# A table repeats formulas (neurons and connections, a block's layers): tidy each once.
+@lru_cache(maxsize=4096)
+def _formula_cell(value: Dim, style: Style) -> str:
     import sympy
 
     from cnncalc.render.math import formula_text

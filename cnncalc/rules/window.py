@@ -63,7 +63,11 @@ def output_sizes(
         if ceil_mode:
             size = ceil_div(padded - extent, s) + 1
             # PyTorch: the last window must start inside the input or the left padding.
-            size = where((size - 1) * s >= n + before, size - 1, size)
+            # It cannot start further unless after + s > extent, since (size - 1)·s <
+            # padded - extent + s; skipping the test then keeps formulas free of cases.
+            overhang = after + s - extent
+            if not (type(overhang) is int and overhang <= 0):
+                size = where((size - 1) * s >= n + before, size - 1, size)
         else:
             size = (padded - extent) // s + 1
         require(size >= 1, "kernel", partial(_too_large, k, d, extent, padded))
