@@ -26,7 +26,7 @@ EXIT_OK, EXIT_CHECK_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 EXIT_INTERNAL_ERROR = 70  # EX_SOFTWARE
 
 CONVENTION_NAMES = ("connections", "macs", "flops", "torchinfo", "ptflops", "fvcore")
-FORMAT_NAMES = ("table", "json", "csv", "markdown")
+FORMAT_NAMES = ("table", "json", "csv", "markdown", "html")
 
 DESCRIPTION = """\
 Static analysis of a convolutional network described in YAML: for every layer
@@ -40,6 +40,13 @@ commands:
                                 the sizes for which COND holds, e.g.
                                 "pool3.output_shape[1] == 6" --for n
   cnncalc check SPEC [SPEC...]  check the numbers in each spec's 'expect' block
+  cnncalc draw SPEC -o net.svg  draw the network as the LeNet-5 figure does
+  cnncalc plot SPEC -o costs.svg
+                                bar chart of each layer's parameters and FLOPs
+  cnncalc import torch MODULE:FACTORY --input 3,224,224
+  cnncalc import keras model.json|model.keras
+                                write a spec for a PyTorch or Keras model
+  cnncalc schema                the spec format's JSON Schema, for editors
   cnncalc conventions           list the FLOP conventions and their sources
   cnncalc types                 list the layer types a spec may use
 
@@ -113,6 +120,112 @@ def _conventions_parser() -> argparse.ArgumentParser:
     return argparse.ArgumentParser(
         prog="cnncalc conventions", description="List the FLOP conventions."
     )
+
+
+def _draw_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cnncalc draw",
+        description="Draw the network the way the LeNet-5 figure does: feature-map stacks "
+        "to scale, each labelled with its layer's name and shape; graphs with their branches.",
+    )
+    parser.add_argument("spec", help="the network spec")
+    parser.add_argument("-o", "--output", required=True, help="the SVG file to write")
+    parser.add_argument("--subs", metavar="NAME=VALUE,...", help="values for size symbols")
+    return parser
+
+
+def run_draw(argv: Sequence[str]) -> int:
+    args = _draw_parser().parse_args(argv)
+    report = _report(args.spec, None, args.subs)
+    from cnncalc.render.draw_svg import draw
+
+    _write(draw(report), args.output)
+    return EXIT_OK
+
+
+def _plot_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cnncalc plot",
+        description="Plot each layer's parameters and FLOPs as bars, to see where they "
+        "concentrate. Needs matplotlib: pip install 'cnncalc[plot]'.",
+    )
+    parser.add_argument("spec", help="the network spec")
+    parser.add_argument("-o", "--output", required=True, help="the .svg or .png file to write")
+    parser.add_argument("-c", "--convention", choices=CONVENTION_NAMES)
+    parser.add_argument("--subs", metavar="NAME=VALUE,...", help="values for size symbols")
+    return parser
+
+
+def run_plot(argv: Sequence[str]) -> int:
+    args = _plot_parser().parse_args(argv)
+    report = _report(args.spec, args.convention, args.subs)
+    from cnncalc.render.plot import plot
+
+    plot(report, args.output)
+    return EXIT_OK
+
+
+def _import_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cnncalc import",
+        description="Write a cnncalc spec for a PyTorch module (traced with torch.fx; needs "
+        "torch) or a Keras model (its JSON config or .keras file; needs no TensorFlow). "
+        "What cannot be translated is listed on stderr and in the file's header.",
+    )
+    parser.add_argument("framework", choices=("torch", "keras"))
+    parser.add_argument(
+        "model",
+        help="torch: MODULE:FACTORY (a function or class that builds the model, e.g. "
+        "torchvision.models:resnet18 or my_net.py:Net); keras: model.json or model.keras",
+    )
+    parser.add_argument(
+        "--input", metavar="C,H,W", help="torch: the input shape without the batch axis"
+    )
+    parser.add_argument("-o", "--output", help="write the spec to this file (default: stdout)")
+    return parser
+
+
+def run_import(argv: Sequence[str]) -> int:
+    args = _import_parser().parse_args(argv)
+    from cnncalc.errors import CnncalcError
+
+    if args.framework == "torch":
+        if not args.input:
+            raise CnncalcError("cnncalc import torch needs --input, e.g. --input 3,224,224")
+        try:
+            input_shape = tuple(int(part) for part in args.input.split(","))
+        except ValueError:
+            raise CnncalcError(
+                f"--input expects sizes separated by commas, e.g. 3,224,224; got '{args.input}'"
+            ) from None
+        from cnncalc.importers.torch_fx import import_torch
+
+        imported = import_torch(args.model, input_shape)
+    else:
+        if args.input:
+            raise CnncalcError("a Keras model states its own input shape: drop --input")
+        from cnncalc.importers.keras_config import import_keras
+
+        imported = import_keras(args.model)
+    for line in imported.skipped:
+        print(f"warning: skipped {line}", file=sys.stderr)
+    _write(imported.to_yaml(), args.output)
+    return EXIT_OK
+
+
+def run_schema(argv: Sequence[str]) -> int:
+    argparse.ArgumentParser(
+        prog="cnncalc schema",
+        description="Print the JSON Schema of the spec format. Editors with the YAML "
+        "language server complete and check specs that start with "
+        "'# yaml-language-server: $schema=cnncalc.schema.json'.",
+    ).parse_args(argv)
+    import json
+
+    from cnncalc.schema import spec_schema
+
+    _write(json.dumps(spec_schema(), indent=2, ensure_ascii=False) + "\n", None)
+    return EXIT_OK
 
 
 def _report(spec: str, convention: str | None, subs: str | None) -> Report:
@@ -284,7 +397,11 @@ def run_types(argv: Sequence[str]) -> int:
 COMMANDS: dict[str, Callable[[Sequence[str]], int]] = {
     "check": run_check,
     "conventions": run_conventions,
+    "draw": run_draw,
     "explain": run_explain,
+    "import": run_import,
+    "plot": run_plot,
+    "schema": run_schema,
     "solve": run_solve,
     "types": run_types,
 }

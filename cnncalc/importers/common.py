@@ -1,0 +1,81 @@
+"""What every importer returns, and the spec file it writes."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+# Keys in the order a person writes them in a layer (the shipped specs' order).
+_LAYER_KEY_ORDER = ("name", "type", "block", "input", "inputs")
+_SPEC_KEY_ORDER = ("name", "source", "framework", "convention", "input", "values", "blocks",
+                   "layers", "expect")  # fmt: skip
+
+
+@dataclass
+class Imported:
+    """A translated model: the spec as plain data, and what could not be translated.
+
+    ``skipped`` holds one readable line per module or layer left out (its name,
+    its type, and why); a spec with skipped layers still validates, and its
+    report undercounts exactly those layers, which ``cnncalc import`` says.
+    """
+
+    spec: dict[str, Any]
+    skipped: list[str] = field(default_factory=list)
+    comments: list[str] = field(default_factory=list)
+    """Lines for the header of the written file (where the model came from)."""
+
+    def to_yaml(self) -> str:
+        """The spec as YAML in the shipped specs' style: one flow mapping per layer."""
+        lines = [f"# {line}" if line else "#" for line in self.comments]
+        lines += [f"# skipped: {line}" for line in self.skipped]
+        spec = {key: self.spec[key] for key in _SPEC_KEY_ORDER if key in self.spec}
+        spec |= {key: value for key, value in self.spec.items() if key not in spec}
+        for key, value in spec.items():
+            if key == "layers":
+                lines.append("layers:")
+                lines += [f"  - {_flow(_ordered(layer))}" for layer in value]
+            elif isinstance(value, dict) and value:
+                lines.append(f"{key}:")
+                lines += [f"  {_scalar(k)}: {_flow(v)}" for k, v in value.items()]
+            else:
+                lines.append(f"{key}: {_flow(value)}")
+        return "\n".join(lines) + "\n"
+
+
+def _ordered(layer: dict[str, Any]) -> dict[str, Any]:
+    first = {key: layer[key] for key in _LAYER_KEY_ORDER if key in layer}
+    return first | {key: value for key, value in layer.items() if key not in first}
+
+
+def _flow(value: Any) -> str:
+    """A YAML flow value: ``{a: 1, b: [2, 3]}``."""
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_scalar(k)}: {_flow(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_flow(item) for item in value) + "]"
+    return _scalar(value)
+
+
+def _scalar(value: Any) -> str:
+    """A plain scalar where YAML reads it back as the same value, else a quoted one."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, int | float):
+        return repr(value)
+    text = str(value)
+    if _plain_safe(text):
+        return text
+    return json.dumps(text, ensure_ascii=False)  # a JSON string is a YAML double-quoted scalar
+
+
+def _plain_safe(text: str) -> bool:
+    # Plain only for names and words that YAML 1.2 reads back as the same string.
+    if not text or text.lower() in {"true", "false", "null", "yes", "no", "on", "off", "~"}:
+        return False
+    if text[0].isdigit() or text[0] in "-+.":
+        return False
+    return all(ch.isalnum() or ch in "_.-/" for ch in text)
