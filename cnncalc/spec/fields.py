@@ -228,7 +228,10 @@ def _activation(value: object) -> Activation | None:
 
 ActivationName: TypeAlias = Annotated[
     Activation | None,
-    BeforeValidator(_activation, json_schema_input_type=str | None),
+    BeforeValidator(
+        _activation,
+        json_schema_input_type=Activation | Literal["linear", "none", "identity"] | None,
+    ),
 ]
 """An activation applied to the layer's outputs, Keras style; ``linear`` means none."""
 

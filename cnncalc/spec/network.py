@@ -44,14 +44,30 @@ class Expectation(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
 
-    output_shape: InputShape | None = None
-    trainable_params: Expected | None = None
-    non_trainable_params: Expected | None = None
-    params: Expected | None = None
-    macs: Expected | None = None
-    flops: Expected | None = None
-    neurons: Expected | None = None
-    connections: Expected | None = None
+    output_shape: InputShape | None = Field(
+        default=None, description="The output shape, channels first: [maps, height, width]."
+    )
+    trainable_params: Expected | None = Field(
+        default=None, description="Trainable parameters (weights and biases)."
+    )
+    non_trainable_params: Expected | None = Field(
+        default=None,
+        description="Non-trainable parameters (Keras batch norm's moving statistics, "
+        "LeNet-5's fixed RBF centres).",
+    )
+    params: Expected | None = Field(
+        default=None, description="All parameters, trainable and not (Keras's 'Param #')."
+    )
+    macs: Expected | None = Field(default=None, description="Multiply-accumulates.")
+    flops: Expected | None = Field(default=None, description="FLOPs under the spec's convention.")
+    neurons: Expected | None = Field(
+        default=None, description="Output activations (units or map pixels)."
+    )
+    connections: Expected | None = Field(
+        default=None,
+        description="Connections as the LeNet-5 paper counts them: for each output value, "
+        "its inputs plus its bias.",
+    )
 
 
 class NetworkSpec(BaseModel):
