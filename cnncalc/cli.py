@@ -150,15 +150,23 @@ def _plot_parser() -> argparse.ArgumentParser:
         "concentrate. Needs matplotlib: pip install 'cnncalc[plot]'.",
     )
     parser.add_argument("spec", help="the network spec")
-    parser.add_argument("-o", "--output", required=True, help="the .svg or .png file to write")
+    parser.add_argument(
+        "-o", "--output", required=True, help="the .svg, .png or .pdf file to write"
+    )
     parser.add_argument("-c", "--convention", choices=CONVENTION_NAMES)
     parser.add_argument("--subs", metavar="NAME=VALUE,...", help="values for size symbols")
+    parser.add_argument(
+        "--depth", type=int, metavar="N", help="one bar per group of layers named a.b.c by "
+        "their first N name parts (ResNet's layer1…layer4: --depth 1)",
+    )  # fmt: skip
     return parser
 
 
 def run_plot(argv: Sequence[str]) -> int:
     args = _plot_parser().parse_args(argv)
     report = _report(args.spec, args.convention, args.subs)
+    if args.depth is not None:
+        report = report.folded(_positive(args.depth, "--depth"))
     from cnncalc.render.plot import plot
 
     plot(report, args.output)
@@ -228,6 +236,14 @@ def run_schema(argv: Sequence[str]) -> int:
     return EXIT_OK
 
 
+def _positive(value: int, option: str) -> int:
+    if value < 1:
+        from cnncalc.errors import CnncalcError
+
+        raise CnncalcError(f"{option} takes a positive number, got {value}")
+    return value
+
+
 def _report(spec: str, convention: str | None, subs: str | None) -> Report:
     from cnncalc.api import analyze
 
@@ -243,11 +259,11 @@ def run_analyze(argv: Sequence[str]) -> int:
     args = _analyze_parser().parse_args(argv)
     report = _report(args.spec, args.convention, args.subs)
     if args.depth is not None:
-        if args.depth < 1 or args.formulas:
+        if args.formulas:
             from cnncalc.errors import CnncalcError
 
-            raise CnncalcError("--depth takes a positive number and does not go with --formulas")
-        report = report.folded(args.depth)
+            raise CnncalcError("--depth does not go with --formulas")
+        report = report.folded(_positive(args.depth, "--depth"))
     if args.formulas:
         from cnncalc.render.derivations import formulas
 

@@ -1,0 +1,62 @@
+"""`cnncalc plot`: per-layer parameters and FLOPs as bars (matplotlib)."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+import cnncalc
+from cnncalc.cli import main
+from cnncalc.errors import CnncalcError
+from cnncalc.render.plot import plot
+from tests.conftest import SPECS
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def svg_texts(path: Path) -> list[str]:
+    return [
+        "".join(element.itertext()).strip()
+        for element in ET.parse(path).iter(f"{SVG}text")
+        if "".join(element.itertext()).strip()
+    ]
+
+
+def test_alexnet_bars_show_where_parameters_and_flops_concentrate(tmp_path: Path) -> None:
+    path = tmp_path / "alexnet.svg"
+    plot(cnncalc.analyze(SPECS / "alexnet.yaml"), path)
+    texts = svg_texts(path)
+    # Seed 003: 62,378,344 parameters, 37,752,832 of them in fc1 (6·6·256·4096 + 4096): 61%.
+    assert "total 62,378,344" in " ".join(texts)
+    assert "61%" in texts
+    names = [t for t in texts if t in {"conv1", "pool1", "fc1", "fc3", "relu1", "flatten"}]
+    assert names == ["conv1", "pool1", "fc1", "fc3"]  # layers with neither cost are left out
+
+
+def test_identical_runs_write_identical_files(tmp_path: Path) -> None:
+    report = cnncalc.analyze(SPECS / "lenet5.yaml")
+    first, second = tmp_path / "a.svg", tmp_path / "b.svg"
+    plot(report, first)
+    plot(report, second)
+    assert first.read_bytes() == second.read_bytes()
+
+
+def test_png_through_the_cli_with_folded_blocks(tmp_path: Path) -> None:
+    path = tmp_path / "resnet18.png"
+    assert main(["plot", str(SPECS / "resnet18.yaml"), "-o", str(path), "--depth", "1"]) == 0
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_symbolic_sizes_need_values(tmp_path: Path) -> None:
+    report = cnncalc.analyze(SPECS / "lenet5-symbolic.yaml")
+    with pytest.raises(CnncalcError, match="--subs"):
+        plot(report, tmp_path / "x.svg")
+    plot(report.subs({"n": 32, "k": 5}), tmp_path / "x.svg")
+    assert "total 60,840 (60,000 trainable)" in " ".join(svg_texts(tmp_path / "x.svg"))
+
+
+def test_unknown_file_type(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["plot", str(SPECS / "lenet5.yaml"), "-o", str(tmp_path / "x.gif")]) == 2
+    assert capsys.readouterr().err == "error: plot writes .svg, .png, .pdf files, not 'x.gif'\n"
