@@ -7,10 +7,10 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from cnncalc import ir
-from cnncalc.arith import Dim, Shape
+from cnncalc.arith import Dim, Shape, total
 from cnncalc.conventions import Convention
 from cnncalc.errors import RuleError, SpecError
-from cnncalc.rules import NO_FLOPS, Flops, LayerCounts, apply_rule
+from cnncalc.rules import Flops, LayerCounts, apply_rule
 
 METRICS = (
     "trainable_params",
@@ -180,14 +180,14 @@ def _fold(name: str, group: list[LayerReport], depth: int) -> LayerReport:
         name=name,
         type=(f"{block} ×{repeats}" if repeats > 1 else block) if block else "block",
         output_shape=last.output_shape,
-        trainable_params=sum(layer.trainable_params for layer in group),
-        non_trainable_params=sum(layer.non_trainable_params for layer in group),
-        buffers=sum(layer.buffers for layer in group),
-        macs=sum(layer.macs for layer in group),
-        flops=sum(layer.flops for layer in group),
-        neurons=sum(layer.neurons for layer in group),
-        connections=sum(layer.connections for layer in group),
-        flops_by_convention=sum((layer.flops_by_convention for layer in group), NO_FLOPS),
+        trainable_params=total(layer.trainable_params for layer in group),
+        non_trainable_params=total(layer.non_trainable_params for layer in group),
+        buffers=total(layer.buffers for layer in group),
+        macs=total(layer.macs for layer in group),
+        flops=total(layer.flops for layer in group),
+        neurons=total(layer.neurons for layer in group),
+        connections=total(layer.connections for layer in group),
+        flops_by_convention=Flops.total(layer.flops_by_convention for layer in group),
         inputs=first.inputs,
         input_shapes=first.input_shapes,
         node=None,
@@ -246,20 +246,20 @@ def analyze_network(network: ir.Network, convention: Convention) -> Report:
         )
         shapes[layer.name] = counts.output_shape
         previous = layer.name
-    all_flops = sum((layer.flops_by_convention for layer in layers), NO_FLOPS)
+    all_flops = Flops.total(layer.flops_by_convention for layer in layers)
     return Report(
         name=network.name,
         input_shape=network.input_shape,
         convention=convention,
         layers=tuple(layers),
         totals=Counts(
-            trainable_params=sum(layer.trainable_params for layer in layers),
-            non_trainable_params=sum(layer.non_trainable_params for layer in layers),
-            buffers=sum(layer.buffers for layer in layers),
+            trainable_params=total(layer.trainable_params for layer in layers),
+            non_trainable_params=total(layer.non_trainable_params for layer in layers),
+            buffers=total(layer.buffers for layer in layers),
             macs=all_flops.macs,
             flops=all_flops[convention],
-            neurons=sum(layer.neurons for layer in layers),
-            connections=sum(layer.connections for layer in layers),
+            neurons=total(layer.neurons for layer in layers),
+            connections=total(layer.connections for layer in layers),
         ),
         flops_by_convention=all_flops,
         requirements=tuple(requirements),

@@ -47,6 +47,17 @@ def exact_div(a: Dim, b: Dim) -> Dim:
     return a / b
 
 
+def total(values: Iterable[Dim]) -> Dim:
+    """``Σ values``. On symbols one sympy ``Add`` of every term: adding them one at a
+    time re-sorts the growing sum at each step, quadratic in the number of layers."""
+    items = list(values)
+    if all(type(value) is int for value in items):
+        return sum(items)
+    from cnncalc.symbolic import add_all
+
+    return add_all(items)
+
+
 def grouped_sum(groups: Iterable[tuple[int, Dim]]) -> Dim:
     """``Σ count·term``; on symbols the groups stay visible (``6·(3·25+1) + 6·(4·25+1)``)."""
     pairs = list(groups)

@@ -78,6 +78,11 @@ def ceiling(a: Dim, b: Dim) -> Dim:
     return sympy.ceiling(sympy.sympify(a) / b)
 
 
+def add_all(values: Iterable[Dim]) -> Dim:
+    """The sum of many counts, as one ``Add`` (see :func:`cnncalc.arith.total`)."""
+    return sympy.Add(*values)
+
+
 def unevaluated_sum(pairs: Iterable[tuple[int, Dim]]) -> Dim:
     """``count·term + …`` kept as written, for derivations (sympy would expand it)."""
     terms = [

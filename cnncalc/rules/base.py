@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, fields
 from typing import Any, TypeVar
 
-from cnncalc.arith import Dim, Shape
+from cnncalc.arith import Dim, Shape, total
 from cnncalc.conventions import Convention
 from cnncalc.errors import RuleError
 from cnncalc.ir import Node
@@ -31,6 +31,12 @@ class Flops:
         value: Dim = getattr(self, convention.value)
         return value
 
+    @classmethod
+    def total(cls, items: Iterable[Flops]) -> Flops:
+        """The sum of many layers' counts, convention by convention."""
+        items = list(items)
+        return cls(**{name: total(getattr(item, name) for item in items) for name in _FIELDS})
+
     def __add__(self, other: Flops) -> Flops:
         if other is NO_FLOPS:  # most layers add a no-op activation
             return self
@@ -45,6 +51,7 @@ class Flops:
 
 
 NO_FLOPS = Flops(connections=0, macs=0, flops=0, torchinfo=0, ptflops=0, fvcore=0)
+_FIELDS = tuple(field.name for field in fields(Flops))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
