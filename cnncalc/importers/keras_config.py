@@ -75,6 +75,10 @@ def _read_document(path: str) -> _Document:
             raw = file.read(MAX_CONFIG_BYTES + 1)
     except OSError as error:
         raise CnncalcError(f"{path}: cannot read the file: {error.strerror or error}") from None
+    if raw.startswith(b"PK\x03\x04"):
+        # zipfile found no central directory: a .keras file cut short or damaged.
+        raise CnncalcError(f"{path}: a damaged zip file (its directory is missing): not a "
+                           "readable .keras file")  # fmt: skip
     if raw.startswith(b"\x89HDF"):
         raise CnncalcError(
             f"{path}: an HDF5 (.h5) model file; cnncalc reads a Keras model's JSON config: "
@@ -830,6 +834,17 @@ def _prelu(call: _Call) -> list[Layer]:
     raise _Skip(f"cnncalc has no PReLU: its {count} trainable parameters are not counted")
 
 
+def _normalization(call: _Call) -> list[Layer]:
+    """Keras ``Normalization`` (preprocessing): ``(x − mean)/√variance`` with a mean,
+    a variance and a count, non-trainable, for the channels by default (2·c + 1)."""
+    if call.channel_axes("axis"):
+        count = f"its {2 * call.channels() + 1} non-trainable parameters"
+    else:
+        count = "its non-trainable parameters"
+    raise _Skip(f"cnncalc has no preprocessing Normalization: {count} (mean, variance and "
+                "count) are not counted")  # fmt: skip
+
+
 def _batchnorm(call: _Call) -> list[Layer]:
     """Keras ``BatchNormalization``: gamma (``scale``) and beta (``center``) trainable,
     moving mean and variance non-trainable, one each per channel (``summary()``:
@@ -1049,9 +1064,7 @@ TRANSLATORS: dict[str, Translator] = {
     "GroupNormalization": _groupnorm,
     "UnitNormalization": _parameter_free("an L2 normalisation"),
     "Rescaling": _parameter_free("a fixed scale and offset"),
-    "Normalization": _not_expressible(
-        "preprocessing Normalization (its mean, variance and count are non-trainable parameters)"
-    ),
+    "Normalization": _normalization,
     "ZeroPadding2D": _zeropad,
     "ZeroPadding1D": _not_expressible("1-D zero padding"),
     "ZeroPadding3D": _not_expressible("3-D zero padding"),
