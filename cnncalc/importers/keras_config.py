@@ -947,18 +947,36 @@ def _upsample(call: _Call) -> list[Layer]:
 
 
 def _reshape(call: _Call) -> list[Layer]:
-    """Keras ``Reshape``: only as a flatten (one target axis) or a no-op; cnncalc has
-    no general reshape."""
-    target = call.value("target_shape")
+    """Keras ``Reshape(target_shape)`` (no batch axis; one size may be -1).
+
+    cnncalc has no general reshape: a one-axis target is a flatten, an unchanged
+    shape is nothing, and a reshape of the network input alone (Keras examples'
+    ``Reshape((28, 28, 1), input_shape=(784,))``) makes its output the spec's input.
+    """
     shape = call.shape()
-    if isinstance(target, list) and len(target) == 1 and target[0] in (-1, _product(shape)):
+    target = _reshape_target(call, shape)
+    if len(target) == 1:
         return [{"type": "flatten"}]
-    if isinstance(target, list) and len(target) > 1 and not call.channels_first:
-        target = [target[-1], *target[:-1]]
     if target == list(shape):
         return [{"type": "identity"}]
+    if call.importer.reshape_input(call, target):
+        return []
     raise _Skip(f"cnncalc has no reshape to {_show_shape([None, *call.value('target_shape')])}",
                 keeps_shape=False)  # fmt: skip
+
+
+def _reshape_target(call: _Call, shape: tuple[Any, ...]) -> list[Any]:
+    """The target shape channels first, with its -1 worked out where the sizes are numbers."""
+    target = call.value("target_shape")
+    if not (isinstance(target, list) and target and all(isinstance(t, int) for t in target)):
+        raise _BadField(f"field 'target_shape': expected sizes, got {_show_shape(target)}")
+    known = _product(tuple(t for t in target if t != -1))
+    total = _product(shape)
+    if -1 in target and isinstance(total, int) and known and total % known == 0:
+        target = [total // known if t == -1 else t for t in target]
+    if len(target) > 1 and not call.channels_first:
+        target = [target[-1], *target[:-1]]
+    return target
 
 
 def _product(shape: tuple[Any, ...]) -> Any:
@@ -1121,6 +1139,21 @@ class _Importer:
         shape: tuple[Any, ...] = self._report[1].layer(source).output_shape
         return shape
 
+    def reshape_input(self, call: _Call, target: list[Any]) -> bool:
+        """Take a reshape of the network input, read by nothing else, as the spec's input."""
+        alone = self.readers[NETWORK_INPUT] == 1 and self.readers[call.node.inputs[0]] == 1
+        if self.layers or call.sources != [NETWORK_INPUT] or not alone:
+            return False
+        if not all(isinstance(size, int) and size >= 1 for size in target):
+            return False
+        self.comments.append(
+            f"{call.name} (Reshape) reshapes the network input: its output, "
+            f"[{', '.join(map(str, target))}], is the spec's input."
+        )
+        self.input = target
+        self.ranks[NETWORK_INPUT] = len(target)
+        return True
+
     def run(self) -> None:
         for node in self.nodes:
             self._translate(node)
@@ -1154,6 +1187,9 @@ class _Importer:
         self.comments += call.comments
 
     def _emit(self, node: _Node, sources: list[str], layers: list[Layer]) -> None:
+        if not layers:  # folded into the spec's input
+            self.produced[node.name] = sources[0]
+            return
         if len(layers) == 1:
             layers = [{"name": node.name, **layers[0]}]
         first = layers[0]

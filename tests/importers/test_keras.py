@@ -558,3 +558,39 @@ def test_the_core_does_not_import_the_importer_nor_it_anything_heavy() -> None:
     assert _modules_after("import cnncalc.importers.keras_config") == (
         "cnncalc.importers.keras_config"
     )
+
+
+def test_reshape_of_the_input_becomes_the_input(tmp_path: Path) -> None:
+    """``Reshape((28, 28, 1), input_shape=(784,))``, then seed 002's layers."""
+    document = load(KERAS2_MNIST)
+    layers = document["config"]["layers"]
+    del layers[0]["config"]["batch_input_shape"]
+    reshape = {"name": "reshape", "batch_input_shape": [None, 784], "target_shape": [28, 28, 1]}
+    layers.insert(0, {"class_name": "Reshape", "config": reshape})
+    imported = import_keras(str(write(tmp_path, document)))
+    assert imported.spec["input"] == [1, 28, 28]
+    assert summary(cnncalc.analyze(imported.spec)) == SEED_002_SUMMARY
+    assert "reshape (Reshape) reshapes the network input" in imported.to_yaml()
+
+
+@pytest.mark.parametrize(
+    ("target", "translated"), [([-1], "flatten"), ([576], "flatten"), ([3, 3, 64], "identity")]
+)
+def test_reshape_as_flatten_or_nothing(tmp_path: Path, target: list[int], translated: str) -> None:
+    entry = {"class_name": "Reshape", "config": {"name": "reshape", "target_shape": target}}
+    document = insert_after(load(KERAS2_MNIST), "conv2d_7", entry)
+    imported = import_keras(str(write(tmp_path, document)))
+    assert imported.spec["layers"][5] == {"name": "reshape", "type": translated}
+    assert cnncalc.analyze(imported.spec).totals.params == 93_322
+
+
+def test_a_reshape_cnncalc_cannot_express_is_an_error(tmp_path: Path) -> None:
+    """Squeeze-and-excitation's ``Reshape((1, 1, c))`` after global pooling."""
+    pool = {"class_name": "GlobalAveragePooling2D", "config": {"name": "squeeze"}}
+    entry = {"class_name": "Reshape", "config": {"name": "reshape", "target_shape": [1, 1, 64]}}
+    document = insert_after(insert_after(load(KERAS2_MNIST), "conv2d_7", pool), "squeeze", entry)
+    path = write(tmp_path, document)
+    with pytest.raises(
+        CnncalcError, match=r"'reshape' \(Reshape\): cnncalc has no reshape to \(None, 1, 1, 64\)"
+    ):
+        import_keras(str(path))
