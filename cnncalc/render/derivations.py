@@ -74,6 +74,10 @@ def _same_size_axes(derivation: LayerDerivation) -> dict[str, str]:
 def explain(report: Report, name: str, fmt: str = "table") -> str:
     """The derivation of every metric of layer ``name``, as the documents write it."""
     layer = report.layer(name)
+    if fmt == "html":
+        from cnncalc.render.html_format import explain as explain_html
+
+        return explain_html(report, layer)
     derivation = layer_derivation(report, layer)
     if fmt == "json":
         return (
@@ -197,6 +201,10 @@ def _plain(value: Any) -> Any:
 
 def formulas(report: Report, fmt: str = "table") -> str:
     """Every layer's quantities beside their general formulas."""
+    if fmt == "html":  # the page always carries every layer's formulas
+        from cnncalc.render.html_format import render
+
+        return render(report)
     rows = [
         (layer, key, quantity)
         for layer in report.layers

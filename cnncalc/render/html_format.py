@@ -1,0 +1,243 @@
+"""The report as one self-contained HTML page: the table, the formulas and the drawing.
+
+The page follows the terminal table (the same columns, :func:`text.columns`,
+and totals), states the FLOP convention in force with its definition, lists a
+symbolic network's requirements, and inlines the LeNet-5-style drawing of
+:mod:`cnncalc.render.draw_svg`. Clicking a layer's name opens the derivation
+of its counts (:mod:`cnncalc.render.derivations`: the general formula, the
+values put in, the result); clicking a column heading sorts the rows, numbers
+by their exact integer (kept in ``data-value``; JavaScript's ``BigInt``
+compares them without rounding).
+
+Everything is inline: CSS, a few lines of plain JavaScript, the SVG. No URL is
+fetched, so the page works offline, and formulas are Unicode text (no MathJax).
+Every string from the spec (names, types) is escaped. :func:`fragment` is the
+page's body alone, for Jupyter (``Report._repr_html_``), where the table, the
+drawing and the formulas work without the script; only sorting needs it.
+"""
+
+from __future__ import annotations
+
+import math
+from html import escape
+
+from cnncalc.analysis import LayerReport, Report
+from cnncalc.arith import Dim, Shape
+from cnncalc.conventions import CONVENTIONS, Convention
+from cnncalc.errors import CnncalcError
+from cnncalc.render.derivations import _heading, _same_size_axes, _shown, _where, layer_derivation
+from cnncalc.render.text import columns, count, requirements, shape
+
+STYLE = """
+.cnncalc-report { font-family: system-ui, "Segoe UI", "DejaVu Sans", sans-serif; color: #222;
+  line-height: 1.4; }
+.cnncalc-report h1 { font-size: 1.5em; margin: 0.4em 0 0.2em; }
+.cnncalc-report .cnncalc-scroll { overflow-x: auto; margin: 1em 0; }
+.cnncalc-report table { border-collapse: collapse; font-variant-numeric: tabular-nums; }
+.cnncalc-report th, .cnncalc-report td { padding: 0.25em 0.6em; text-align: left;
+  vertical-align: top; border-bottom: 1px solid #ddd; }
+.cnncalc-report .num { text-align: right; white-space: nowrap; }
+.cnncalc-report thead th { background: #f3f3f3; border-bottom: 2px solid #999;
+  cursor: pointer; }
+.cnncalc-report thead button { font: inherit; font-weight: bold; color: inherit;
+  background: none; border: none; padding: 0; cursor: pointer; }
+.cnncalc-report th[aria-sort="ascending"] button::after { content: " \\25B2"; }
+.cnncalc-report th[aria-sort="descending"] button::after { content: " \\25BC"; }
+.cnncalc-report tfoot th, .cnncalc-report tfoot td { font-weight: bold;
+  border-top: 2px solid #999; }
+.cnncalc-report tbody th { font-weight: normal; }
+.cnncalc-report summary { cursor: pointer; }
+.cnncalc-report tr.cnncalc-formulas > td { background: #f8f8f8; padding: 0.5em 1.5em; }
+/* A layer's formulas show while its name is open; where :has() is unknown they always show. */
+.cnncalc-report tbody:not(:has(details[open])) > tr.cnncalc-formulas { display: none; }
+.cnncalc-report .cnncalc-derivation td { border: none; padding: 0.1em 0.6em; }
+.cnncalc-report .cnncalc-where, .cnncalc-report .cnncalc-source { color: #555; }
+.cnncalc-report figure { margin: 1em 0; }
+"""
+
+SCRIPT = """
+(function () {
+  function compare(a, b) {
+    var x = a.getAttribute("data-value"), y = b.getAttribute("data-value");
+    if (x !== null && y !== null) {
+      var p = BigInt(x), q = BigInt(y);
+      return p < q ? -1 : p > q ? 1 : 0;
+    }
+    if (x !== null || y !== null) return x !== null ? -1 : 1;
+    return a.textContent.localeCompare(b.textContent, undefined, {numeric: true});
+  }
+  document.querySelectorAll("table.cnncalc-layers:not([data-sortable])").forEach(function (table) {
+    table.setAttribute("data-sortable", "");
+    var heads = Array.prototype.slice.call(table.tHead.rows[0].cells);
+    heads.forEach(function (th, column) {
+      th.addEventListener("click", function () {  // the whole cell, its button included
+        var state = th.getAttribute("aria-sort");
+        var first = th.classList.contains("num") ? "descending" : "ascending";
+        var order = state === "none" ? first : state === "ascending" ? "descending" : "ascending";
+        heads.forEach(function (h) { h.setAttribute("aria-sort", "none"); });
+        th.setAttribute("aria-sort", order);
+        var sign = order === "ascending" ? 1 : -1;
+        var bodies = Array.prototype.slice.call(table.tBodies);
+        bodies.sort(function (a, b) {
+          return sign * compare(a.rows[0].cells[column], b.rows[0].cells[column]) ||
+            a.getAttribute("data-index") - b.getAttribute("data-index");
+        });
+        bodies.forEach(function (body) { table.insertBefore(body, table.tFoot); });
+      });
+    });
+  });
+})();
+"""
+
+
+def render(report: Report) -> str:
+    """The whole page: ``<!DOCTYPE html>``, head (title, inline style) and :func:`fragment`."""
+    return page(f"{report.name} — cnncalc", fragment(report))
+
+
+def page(title: str, body: str) -> str:
+    """A standalone HTML5 document around ``body``."""
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{escape(title)}</title>\n</head>\n<body>\n{body}</body>\n</html>\n"
+    )
+
+
+def fragment(report: Report) -> str:
+    """The report's body part: style, heading, convention, drawing, table, script."""
+    from cnncalc.render.draw_svg import draw
+
+    parts = [
+        '<div class="cnncalc-report">',
+        f"<style>{STYLE}</style>",
+        f"<h1>{escape(report.name)}</h1>",
+        f"<p>Input {_shape(report.input_shape)}, output {_shape(report.output_shape)}; "
+        f"{len(report.layers)} layers.</p>",
+        _convention(report.convention),
+        *_requirements(report),
+        f'<figure class="cnncalc-diagram cnncalc-scroll">\n{draw(report)}</figure>',
+        '<div class="cnncalc-scroll">',
+        _table(report),
+        "</div>",
+        f"<script>{SCRIPT}</script>",
+        "</div>",
+    ]
+    return "\n".join(parts) + "\n"
+
+
+def _shape(value: Shape) -> str:
+    return escape(shape(value))
+
+
+def _convention(convention: Convention) -> str:
+    """The convention in force, its one-sentence definition and its source."""
+    info = CONVENTIONS[convention]
+    return (
+        f'<p class="cnncalc-convention"><strong>FLOPs: the {escape(repr(str(convention)))} '
+        f"convention</strong>: {escape(info.definition)} "
+        f'<span class="cnncalc-source">({escape(info.source)})</span>.</p>'
+    )
+
+
+def _requirements(report: Report) -> list[str]:
+    needed = requirements(report)
+    if not needed:
+        return []
+    items = ", ".join(escape(text) for text in needed)
+    return [f'<p class="cnncalc-requirements">Requires {items}.</p>']
+
+
+def _cell(value: Dim, tag: str = "td") -> str:
+    """A count: the exact integer in ``data-value`` for sorting; a formula as text."""
+    exact = f' data-value="{value}"' if isinstance(value, int) else ""
+    return f'<{tag} class="num"{exact}>{escape(count(value))}</{tag}>'
+
+
+def _shape_cell(value: Shape) -> str:
+    """An output shape, sorted by its number of values."""
+    sizes = [d for d in value if isinstance(d, int)]
+    exact = f' data-value="{math.prod(sizes)}"' if len(sizes) == len(value) else ""
+    return f'<td class="num"{exact}>{_shape(value)}</td>'
+
+
+def _table(report: Report) -> str:
+    """Layers as rows (each with its formulas row), totals in the footer."""
+    metrics = columns(report)
+    width = 3 + len(metrics)
+    heads = [("Layer", ""), ("Type", ""), ("Output shape", "num")]
+    heads += [(title, "num") for _, title in metrics]
+    lines = ['<table class="cnncalc-layers">', "<thead><tr>"]
+    for title, kind in heads:
+        css = f' class="{kind}"' if kind else ""
+        lines.append(
+            f'<th scope="col"{css} aria-sort="none"><button type="button">{title}</button></th>'
+        )
+    lines.append("</tr></thead>")
+    for index, layer in enumerate(report.layers):
+        cells = "".join(_cell(layer.metric(metric)) for metric, _ in metrics)
+        lines += [
+            f'<tbody data-index="{index}">',
+            f'<tr class="cnncalc-layer"><th scope="row"><details><summary>{escape(layer.name)}'
+            f"</summary></details></th><td>{escape(layer.type)}</td>"
+            f"{_shape_cell(layer.output_shape)}{cells}</tr>",
+            f'<tr class="cnncalc-formulas"><td colspan="{width}">{derivation(report, layer)}</td>'
+            "</tr>",
+            "</tbody>",
+        ]
+    totals = "".join(_cell(report.totals.metric(metric)) for metric, _ in metrics)
+    lines += [
+        f'<tfoot><tr><th scope="row">Total</th><td></td>{_shape_cell(report.output_shape)}'
+        f"{totals}</tr></tfoot>",
+        "</table>",
+    ]
+    return "\n".join(lines)
+
+
+def derivation(report: Report, layer: LayerReport) -> str:
+    """The layer's counts derived: general formula, values put in, result (as ``explain``)."""
+    try:
+        derived = layer_derivation(report, layer)
+    except CnncalcError:
+        return (
+            f"<p>{escape(layer.name)} stands for {layer.members} layers: their formulas are "
+            "in the unfolded report.</p>"
+        )
+    where = _where(derived)
+    lines = [f"<p>{escape(_heading(layer))}"]
+    if where:
+        lines.append(f'<br><span class="cnncalc-where">where {escape(where)}</span>')
+    lines.append('</p>\n<table class="cnncalc-derivation">')
+    merged = _same_size_axes(derived)
+    for key, quantity in _shown(derived):
+        title = merged.get(key, key) if key.endswith("_out") else quantity.name
+        if not title:
+            continue
+        general, substituted, result = (
+            quantity.general(), quantity.substituted(), count(quantity.result)
+        )  # fmt: skip
+        steps = [general]
+        if substituted not in (general, result.replace(",", "")):
+            steps.append(substituted)
+        if result.replace(",", "") != general:
+            steps.append(result)
+        formula = " = ".join(escape(step) for step in steps)
+        lines.append(f"<tr><td>{escape(title)}</td><td>= {formula}</td></tr>")
+    zeros = [q.name for q in derived.quantities.values() if q.formula == 0]
+    if zeros:
+        lines.append(f"<tr><td>{escape(', '.join(zeros))}</td><td>= 0</td></tr>")
+    lines.append("</table>")
+    return "\n".join(lines)
+
+
+def explain(report: Report, layer: LayerReport) -> str:
+    """``cnncalc explain SPEC LAYER -f html``: one layer's derivation as a page."""
+    body = "\n".join([
+        '<div class="cnncalc-report">',
+        f"<style>{STYLE}</style>",
+        f"<h1>{escape(layer.name)} <small>({escape(report.name)})</small></h1>",
+        derivation(report, layer),
+        _convention(report.convention),
+        "</div>",
+    ])  # fmt: skip
+    return page(f"{layer.name} — {report.name} — cnncalc", body + "\n")
