@@ -168,6 +168,18 @@ class Report:
     def __iter__(self) -> Iterator[LayerReport]:
         return iter(self.layers)
 
+    def _repr_html_(self) -> str:
+        """Jupyter: the HTML page's body (table, formulas, drawing); renderers load only here."""
+        from cnncalc.render.html_format import fragment
+
+        return fragment(self)
+
+    def _repr_markdown_(self) -> str:
+        """Jupyter, where HTML is not shown: the Markdown table."""
+        from cnncalc.render.markdown_format import render
+
+        return render(self)
+
 
 def _fold(name: str, group: list[LayerReport], depth: int) -> LayerReport:
     if len(group) == 1:
