@@ -358,13 +358,31 @@ def _batch_shape(config: dict[str, Any]) -> Any:
 
 def _refs(value: Any) -> list[tuple[str, int]]:
     """``(layer, tensor index)`` of each ``[layer, node index, tensor index]`` in ``value``."""
+    return [(item[0], item[2] if isinstance(item[2], int) else 0) for item in _ref_items(value)]
+
+
+def _ref_items(value: Any) -> list[list[Any]]:
     if isinstance(value, list) and len(value) >= 3 and isinstance(value[0], str):
-        return [(value[0], value[2] if isinstance(value[2], int) else 0)]
+        return [value]
     if isinstance(value, list):
-        return [ref for item in value for ref in _refs(item)]
+        return [ref for item in value for ref in _ref_items(item)]
     if isinstance(value, dict):
-        return [ref for item in value.values() for ref in _refs(item)]
+        return [ref for item in value.values() for ref in _ref_items(item)]
     return []
+
+
+def _keras2_calls(node: Any) -> list[tuple[str, int, Any]]:
+    """The tensors a Keras 2 call reads: ``[layer, node, tensor, kwargs]`` per first-argument
+    tensor, then tensors among the kwargs (tf.keras 2 ``Node.serialize``: a ``TFOpLambda``
+    for ``x + y`` reads ``x`` and ``{"y": [layer, node, tensor]}``)."""
+    items = _ref_items(node)
+    # A constant first argument is ["_CONSTANT_VALUE", -1, value, kwargs].
+    calls = [(name, index, None) for name, index in _refs(items) if name != "_CONSTANT_VALUE"]
+    kwargs = items[0][3] if items and len(items[0]) > 3 and isinstance(items[0][3], dict) else {}
+    for value in kwargs.values():
+        if isinstance(value, list) and len(value) == 3 and isinstance(value[0], str):
+            calls.append((value[0], value[2] if isinstance(value[2], int) else 0, None))
+    return calls
 
 
 def _inbound_calls(entry: _Entry, path: str) -> list[tuple[str, int, Any]]:
@@ -384,7 +402,7 @@ def _inbound_calls(entry: _Entry, path: str) -> list[tuple[str, int, Any]]:
     if isinstance(node, dict):  # Keras 3: {"args": [...], "kwargs": {...}}
         tensors = [*_keras_tensors(node.get("args")), *_keras_tensors(node.get("kwargs"))]
         return [(history[0], history[2], shape) for history, shape in tensors]
-    return [(name, index, None) for name, index in _refs(node)]
+    return _keras2_calls(node)
 
 
 def _keras_tensors(value: Any) -> Iterator[tuple[list[Any], Any]]:
@@ -1016,6 +1034,34 @@ def _elementwise_as_add(call: _Call) -> list[Layer]:
     return [{"type": "add"}]
 
 
+_TF_MERGES = {"__operators__.add": "add", "math.add": "add", "math.multiply": "multiply"}
+_TF_ACTIVATIONS = {"nn.relu": "relu", "nn.relu6": "relu6", "math.sigmoid": "sigmoid",
+                   "nn.sigmoid": "sigmoid", "math.tanh": "tanh", "nn.tanh": "tanh",
+                   "nn.softmax": "softmax", "nn.silu": "silu", "nn.swish": "silu",
+                   "nn.gelu": "gelu"}  # fmt: skip
+_TF_ELEMENTWISE = frozenset({
+    "__operators__.add", "math.add", "math.multiply", "math.subtract", "math.truediv",
+    "math.divide", "math.scalar_mul", "math.maximum", "math.minimum", "math.exp", "math.log",
+    "math.sqrt", "math.square", "math.abs", "math.negative", "nn.leaky_relu", "nn.elu",
+    "nn.selu", "math.softplus", "clip_by_value", "cast",
+})  # fmt: skip
+"""TensorFlow functions whose output has their (one tensor) input's shape."""
+
+
+def _tf_op(call: _Call) -> list[Layer]:
+    """tf.keras 2's ``TFOpLambda``: a TensorFlow function called on Keras tensors in a
+    Functional model (``x + y``, ``tf.nn.relu(x)``), named by its ``function`` field
+    (tf.keras 2 ``layers/core/tf_op_layer.py``)."""
+    function = call.text("function", "")
+    tensors = len(call.sources)
+    if tensors > 1 and function in _TF_MERGES:
+        return [{"type": _TF_MERGES[function]}]
+    if tensors == 1 and function in _TF_ACTIVATIONS:
+        return [{"type": _TF_ACTIVATIONS[function]}]
+    keeps_shape = True if tensors == 1 and function in _TF_ELEMENTWISE else None
+    raise _Skip(f"cnncalc has no layer for tf.{function} (on {tensors} tensors)", keeps_shape)
+
+
 def _not_expressible(what: str) -> Translator:
     def translate(call: _Call) -> list[Layer]:
         raise _Skip(f"cnncalc has no {what}", keeps_shape=False)
@@ -1099,6 +1145,7 @@ TRANSLATORS: dict[str, Translator] = {
     "Average": _elementwise_as_add,
     "Maximum": _elementwise_as_add,
     "Minimum": _elementwise_as_add,
+    "TFOpLambda": _tf_op,
 }
 """Keras class name → translator to spec layers. A class not here is skipped when
 the config shows it keeps its input's shape (Keras 3 states tensor shapes), and is
@@ -1169,7 +1216,7 @@ class _Importer:
             if translator is None:
                 raise _Skip(f"cnncalc has no {node.keras_class} layer", keeps_shape=None)
             layers = translator(call)
-            if len(sources) != 1 and layers[0]["type"] not in _MERGES:
+            if len(sources) != 1 and not (layers and layers[0]["type"] in _MERGES):
                 raise _Skip(f"it reads {len(sources)} tensors", keeps_shape=False)
         except _Skip as skip:
             self._skip(node, sources, skip, where)

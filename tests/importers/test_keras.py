@@ -594,3 +594,39 @@ def test_a_reshape_cnncalc_cannot_express_is_an_error(tmp_path: Path) -> None:
         CnncalcError, match=r"'reshape' \(Reshape\): cnncalc has no reshape to \(None, 1, 1, 64\)"
     ):
         import_keras(str(path))
+
+
+def test_tf_keras_operator_layers(tmp_path: Path) -> None:
+    """tf.keras 2 writes ``x + y`` as a TFOpLambda reading ``x`` and ``{"y": [layer, 0, 0]}``."""
+    text = (FIXTURES / "residual_keras2.json").read_text()
+    document = json.loads(text.replace('"add",\n', '"tf.__operators__.add",\n'))
+    layers = document["config"]["layers"]
+    add = next(layer for layer in layers if layer["class_name"] == "Add")
+    add |= {
+        "class_name": "TFOpLambda",
+        "name": "tf.__operators__.add",
+        "config": {"name": "tf.__operators__.add", "trainable": True, "dtype": "float32",
+                   "function": "__operators__.add"},
+        "inbound_nodes": [["re_lu", 0, 0, {"y": ["conv2d_1", 0, 0], "name": None}]],
+    }  # fmt: skip
+    scale = {
+        "class_name": "TFOpLambda",
+        "name": "tf.math.multiply",
+        "config": {"name": "tf.math.multiply", "function": "math.multiply"},
+        "inbound_nodes": [["conv2d", 0, 0, {"y": 0.5, "name": None}]],
+    }
+    layers.insert(2, scale)
+    next(layer for layer in layers if layer["name"] == "batch_normalization")["inbound_nodes"] = [
+        [["tf.math.multiply", 0, 0, {}]]
+    ]
+    imported = import_keras(str(write(tmp_path, document)))
+    merged = next(layer for layer in imported.spec["layers"] if layer["type"] == "add")
+    assert merged == {
+        "name": "tf.__operators__.add",
+        "type": "add",
+        "inputs": ["re_lu", "conv2d_1"],
+    }
+    assert imported.skipped == [
+        "tf.math.multiply (TFOpLambda): cnncalc has no layer for tf.math.multiply (on 1 tensors)"
+    ]
+    assert cnncalc.analyze(imported.spec).totals.params == 864 + 128 + 9_248 + 528 + 4_624 + 330
