@@ -144,9 +144,12 @@ def _model_config(data: Any, path: str) -> tuple[str, dict[str, Any]]:
     """``(kind, config)``: "Sequential" or "Functional", and the config with its ``layers``.
 
     Accepts ``{"class_name", "config"}`` (``to_json()``, ``config.json``), the
-    config dict itself (``get_config()``), and Keras ≤ 2.1's Sequential whose
-    config is the list of layers.
+    config dict itself (``get_config()``), Keras ≤ 2.1's Sequential whose config
+    is the list of layers, and TensorFlow.js's ``model.json``.
     """
+    if isinstance(data, dict) and isinstance(data.get("modelTopology"), dict):
+        # TensorFlow.js's model.json wraps the Keras config (tfjs-converter keras_h5_conversion).
+        data = data["modelTopology"].get("model_config", data["modelTopology"])
     if isinstance(data, dict) and "class_name" in data and "config" in data:
         class_name, config = data["class_name"], data["config"]
         if isinstance(config, list):
@@ -1030,7 +1033,8 @@ def _concat(call: _Call) -> list[Layer]:
 def _elementwise_as_add(call: _Call) -> list[Layer]:
     """Keras ``Subtract``, ``Average``, ``Maximum``, ``Minimum``: as ``add``, which has
     their output shape and reads each input once per output."""
-    call.note(f"as a {call.node.keras_class}: translated as add (same shape and connections)")
+    call.note(f"cnncalc has no {call.node.keras_class.lower()}: translated as add, which has "
+              "the same output shape and connections")  # fmt: skip
     return [{"type": "add"}]
 
 

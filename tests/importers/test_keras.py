@@ -630,3 +630,113 @@ def test_tf_keras_operator_layers(tmp_path: Path) -> None:
         "tf.math.multiply (TFOpLambda): cnncalc has no layer for tf.math.multiply (on 1 tensors)"
     ]
     assert cnncalc.analyze(imported.spec).totals.params == 864 + 128 + 9_248 + 528 + 4_624 + 330
+
+
+@pytest.mark.parametrize(
+    "wrap",
+    [
+        pytest.param(lambda document: document["config"], id="get_config"),
+        pytest.param(
+            lambda document: document | {"config": document["config"]["layers"]}, id="keras-2.1"
+        ),
+        pytest.param(
+            lambda document: {
+                "format": "layers-model",
+                "modelTopology": {"model_config": document},
+            },
+            id="tfjs-model.json",
+        ),
+    ],
+)
+def test_other_documents_holding_a_config(tmp_path: Path, wrap: Any) -> None:
+    """``model.get_config()`` dumped, Keras ≤ 2.1's layer list, TensorFlow.js's model.json."""
+    report = analyze(write(tmp_path, wrap(load(KERAS2_MNIST))))
+    assert summary(report) == SEED_002_SUMMARY
+
+
+def one_layer(tmp_path: Path, cls: str, config: dict[str, Any]) -> Any:
+    """A Keras 3 Sequential of one layer (and a Flatten) on ``(None, 8, 8, 4)``, imported."""
+    layers = [{"class_name": cls, "config": config}, {"class_name": "Flatten", "config": {}}]
+    return import_keras(str(write(tmp_path, sequential(layers, [None, 8, 8, 4]))))
+
+
+@pytest.mark.parametrize(
+    ("cls", "config", "translated", "params"),
+    [
+        ("ZeroPadding2D", {"padding": 2}, {"type": "zeropad2d", "padding": 2}, 0),
+        ("ZeroPadding2D", {"padding": [1, 2]}, {"type": "zeropad2d", "padding": [1, 2]}, 0),
+        ("ZeroPadding2D", {"padding": [[0, 1], [2, 3]]},
+         {"type": "zeropad2d", "padding": [[0, 1], [2, 3]]}, 0),
+        ("MaxPooling2D", {"pool_size": [3, 3], "strides": [2, 2], "padding": "same"},
+         {"type": "maxpool2d", "kernel": 3, "stride": 2, "padding": "same"}, 0),
+        ("Conv2D", {"filters": 8, "kernel_size": [3, 1], "dilation_rate": [2, 2], "groups": 2,
+                    "use_bias": False},
+         {"type": "conv2d", "filters": 8, "kernel": [3, 1], "dilation": 2, "groups": 2,
+          "bias": False}, 3 * 1 * (4 // 2) * 8),
+        ("DepthwiseConv2D", {"kernel_size": [3, 3], "depth_multiplier": 2},
+         {"type": "conv2d", "filters": 8, "kernel": 3, "groups": 4}, 3 * 3 * 4 * 2 + 4 * 2),
+        ("GlobalAveragePooling2D", {"keepdims": True},
+         {"type": "global_avgpool", "keepdims": True}, 0),
+        ("LayerNormalization", {"axis": -1}, {"type": "layernorm"}, 2 * 4),
+        ("LayerNormalization", {"axis": [1, 2, 3]}, {"type": "layernorm", "over": "all"},
+         2 * 8 * 8 * 4),
+        ("GroupNormalization", {"groups": -1}, {"type": "groupnorm", "groups": 4}, 2 * 4),
+        ("GroupNormalization", {"groups": 2, "center": False, "scale": False},
+         {"type": "groupnorm", "groups": 2, "affine": False}, 0),
+        ("BatchNormalization", {"axis": 3, "center": False},
+         {"type": "batchnorm", "center": False}, 3 * 4),
+        ("SpatialDropout2D", {"rate": 0.2}, {"type": "dropout", "rate": 0.2}, 0),
+        ("GaussianNoise", {"stddev": 0.1}, {"type": "identity"}, 0),
+        ("RandomFlip", {"mode": "horizontal"}, {"type": "identity"}, 0),
+        ("Permute", {"dims": [1, 2, 3]}, {"type": "identity"}, 0),
+        ("UpSampling2D", {"size": [2, 3]}, {"type": "upsample", "scale": [2, 3]}, 0),
+        ("Activation", {"activation": "relu6"}, {"type": "relu6"}, 0),
+        ("ReLU", {}, {"type": "relu"}, 0),
+    ],
+)  # fmt: skip
+def test_layer_translations(
+    tmp_path: Path, cls: str, config: dict[str, Any], translated: dict[str, Any], params: int
+) -> None:
+    imported = one_layer(tmp_path, cls, config)
+    assert imported.spec["layers"][0] == {"name": "layer_0", **translated}
+    assert imported.skipped == []
+    assert cnncalc.analyze(imported.spec).layer("layer_0").params == params
+
+
+@pytest.mark.parametrize(
+    ("cls", "config", "reason"),
+    [
+        ("Normalization", {"axis": -1}, "cnncalc has no preprocessing Normalization: its 9 "
+         "non-trainable parameters (mean, variance and count) are not counted"),  # 2·4 + 1
+        ("Rescaling", {"scale": 0.00392}, "a fixed scale and offset; no cnncalc type (it has no "
+         "parameters)"),
+        ("ReLU", {"negative_slope": 0.1}, "a ReLU with max_value=None, negative_slope=0.1, "
+         "threshold=0: cnncalc has relu and relu6 (it has no parameters)"),
+        ("BatchNormalization", {"axis": 1}, "normalises axis 1, not the channels: its "
+         "parameters (4 per normalised value) are not counted"),
+        ("LayerNormalization", {"center": False}, "a scale without a shift (or the reverse): "
+         "cnncalc's layernorm has both or neither, so its parameters are not counted"),
+        ("UpSampling2D", {"interpolation": "bicubic"}, "interpolation 'bicubic' counted as "
+         "nearest: cnncalc has nearest and bilinear"),
+        ("Conv2D", {"filters": 2, "kernel_size": 1, "activation": "mish"}, "activation 'mish' "
+         "left out: cnncalc has no such activation (it has no parameters; the layer's other "
+         "counts are whole)"),
+    ],
+)  # fmt: skip
+def test_what_is_left_out_is_said(
+    tmp_path: Path, cls: str, config: dict[str, Any], reason: str
+) -> None:
+    imported = one_layer(tmp_path, cls, config)
+    assert imported.skipped == [f"layer_0 ({cls}): {reason}"]
+
+
+@pytest.mark.parametrize("cls", ["Subtract", "Average", "Maximum", "Minimum"])
+def test_other_element_wise_merges_count_as_add(tmp_path: Path, cls: str) -> None:
+    model = load(FIXTURES / "residual_keras2.json")
+    next(layer for layer in model["config"]["layers"] if layer["name"] == "add")["class_name"] = cls
+    imported = import_keras(str(write(tmp_path, model)))
+    assert imported.skipped == [
+        f"add ({cls}): cnncalc has no {cls.lower()}: translated as add, which has the same "
+        "output shape and connections"
+    ]
+    assert summary(cnncalc.analyze(imported.spec)) == RESIDUAL_SUMMARY
