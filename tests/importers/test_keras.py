@@ -740,3 +740,90 @@ def test_other_element_wise_merges_count_as_add(tmp_path: Path, cls: str) -> Non
         "output shape and connections"
     ]
     assert summary(cnncalc.analyze(imported.spec)) == RESIDUAL_SUMMARY
+
+
+def functional2(name: str, calls: list[tuple[str, str, dict[str, Any], list[str]]]) -> Any:
+    """A tf.keras 2 Functional config from ``(name, class, config, inputs)`` calls."""
+    layers: list[dict[str, Any]] = [
+        {"class_name": cls, "name": layer, "config": {"name": layer} | config,
+         "inbound_nodes": [[[source, 0, 0, {}] for source in inputs]] if inputs else []}
+        for layer, cls, config, inputs in calls
+    ]  # fmt: skip
+    return {
+        "class_name": "Functional",
+        "config": {"name": name, "layers": layers, "input_layers": [[calls[0][0], 0, 0]],
+                   "output_layers": [[calls[-1][0], 0, 0]]},
+        "keras_version": "2.12.0",
+    }  # fmt: skip
+
+
+def mobilenet_v2() -> Any:
+    """``keras.applications.MobileNetV2()`` (alpha 1, 224×224, 1000 classes) as its config.
+
+    After keras/src/applications/mobilenet_v2.py: ``_inverted_res_block`` and
+    ``correct_pad`` (a stride-2 depthwise conv pads ((0, 1), (0, 1)), then is valid).
+    """
+    calls: list[tuple[str, str, dict[str, Any], list[str]]] = []
+    last = "input_1"
+
+    def call(name: str, cls: str, config: dict[str, Any], inputs: list[str] | None = None) -> str:
+        nonlocal last
+        calls.append((name, cls, config, [last] if inputs is None else inputs))
+        last = name
+        return name
+
+    def conv_bn_relu(prefix: str, filters: int, relu: bool = True) -> None:
+        call(prefix, "Conv2D", {"filters": filters, "kernel_size": [1, 1], "use_bias": False})
+        call(f"{prefix}_BN", "BatchNormalization", {"axis": [3]})
+        if relu:
+            call(f"{prefix}_relu", "ReLU", {"max_value": 6.0})
+
+    call("input_1", "InputLayer", {"batch_input_shape": [None, 224, 224, 3]}, [])
+    call("Conv1", "Conv2D", {"filters": 32, "kernel_size": [3, 3], "strides": [2, 2],
+                             "padding": "same", "use_bias": False})  # fmt: skip
+    call("bn_Conv1", "BatchNormalization", {"axis": [3]})
+    call("Conv1_relu", "ReLU", {"max_value": 6.0})
+    channels = 32
+    blocks = [(16, 1, 1), (24, 2, 6), (24, 1, 6), (32, 2, 6), (32, 1, 6), (32, 1, 6),
+              (64, 2, 6), (64, 1, 6), (64, 1, 6), (64, 1, 6), (96, 1, 6), (96, 1, 6),
+              (96, 1, 6), (160, 2, 6), (160, 1, 6), (160, 1, 6), (320, 1, 6)]  # fmt: skip
+    for block_id, (filters, stride, expansion) in enumerate(blocks):
+        block_input = last
+        prefix = f"block_{block_id}_" if block_id else "expanded_conv_"
+        if block_id:
+            expand = {"filters": expansion * channels, "kernel_size": [1, 1], "use_bias": False}
+            call(f"{prefix}expand", "Conv2D", expand)
+            call(f"{prefix}expand_BN", "BatchNormalization", {"axis": [3]})
+            call(f"{prefix}expand_relu", "ReLU", {"max_value": 6.0})
+        if stride == 2:
+            call(f"{prefix}pad", "ZeroPadding2D", {"padding": [[0, 1], [0, 1]]})
+        call(f"{prefix}depthwise", "DepthwiseConv2D", {
+            "kernel_size": [3, 3], "strides": [stride, stride], "use_bias": False,
+            "padding": "same" if stride == 1 else "valid"})  # fmt: skip
+        call(f"{prefix}depthwise_BN", "BatchNormalization", {"axis": [3]})
+        call(f"{prefix}depthwise_relu", "ReLU", {"max_value": 6.0})
+        conv_bn_relu(f"{prefix}project", filters, relu=False)
+        if channels == filters and stride == 1:
+            call(f"{prefix}add", "Add", {}, [block_input, last])
+        channels = filters
+    conv_bn_relu("Conv_1", 1280, relu=False)
+    call("out_relu", "ReLU", {"max_value": 6.0})
+    call("global_average_pooling2d", "GlobalAveragePooling2D", {})
+    call("predictions", "Dense", {"units": 1000, "activation": "softmax"})
+    return functional2("mobilenetv2_1.00_224", calls)
+
+
+def test_keras_applications_mobilenet_v2(tmp_path: Path) -> None:
+    """``summary()``: Total params 3,538,984; Trainable 3,504,872; Non-trainable 34,112."""
+    imported = import_keras(str(write(tmp_path, mobilenet_v2())))
+    assert imported.skipped == []
+    report = cnncalc.analyze(imported.spec)
+    assert report.totals.params == 3_538_984
+    assert report.totals.trainable_params == 3_504_872  # torchvision's count too
+    assert report.totals.non_trainable_params == 34_112  # 2 per batch-norm channel
+    assert summary(report)[10:13] == [
+        ("block_1_expand_relu", (None, 112, 112, 96), 0),
+        ("block_1_pad", (None, 113, 113, 96), 0),
+        ("block_1_depthwise", (None, 56, 56, 96), 3 * 3 * 96),
+    ]
+    assert report.output_shape == (1000,)
