@@ -221,6 +221,11 @@ class _Graph:
                 f"{self.path}: the model has more than one input ({where} is another); "
                 "a cnncalc spec has one input"
             )
+        if batch_shape is None:
+            raise CnncalcError(
+                f"{self.path}: {where} states no input shape: the model was never built "
+                "(give it an Input, or input_shape= on its first layer)"
+            )
         if not isinstance(batch_shape, list) or len(batch_shape) < 2:
             raise CnncalcError(
                 f"{self.path}: {where}: input shape {_show_shape(batch_shape)} is not "
@@ -624,7 +629,7 @@ def _activation(call: _Call) -> Layer:
         return {"activation": _ACTIVATIONS[name]}
     call.note(
         f"activation '{name}' left out: cnncalc has no such activation (it has no "
-        "parameters; the layer's other counts are whole)"
+        "parameters; of the conventions only ptflops would count it)"
     )
     return {}
 

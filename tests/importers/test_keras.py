@@ -337,7 +337,7 @@ def test_skipped_layers_are_listed_with_their_reasons() -> None:
     imported = import_keras(str(FIXTURES / "skips_keras3.json"))
     assert imported.skipped == [
         "conv2d (Conv2D): activation 'elu' left out: cnncalc has no such activation (it has no "
-        "parameters; the layer's other counts are whole)",
+        "parameters; of the conventions only ptflops would count it)",
         "leaky_re_lu (LeakyReLU): cnncalc has no LeakyReLU (it has no parameters)",
         # An unknown class, kept out because Keras 3 states it keeps its input's shape.
         "scale (Scale): cnncalc has no Scale layer",
@@ -472,7 +472,7 @@ MALFORMED: dict[str, tuple[Any, str]] = {
     "no_input_shape": (
         b'{"class_name": "Sequential", "config": {"layers": '
         b'[{"class_name": "Dense", "config": {"units": 3}}]}}',
-        "layer 'dense_1': input shape none is not (batch, ..., channels)",
+        "layer 'dense_1' states no input shape: the model was never built",
     ),
     "no_layers": (
         b'{"class_name": "Sequential", "config": {"name": "s", "layers": []}}',
@@ -719,8 +719,8 @@ def test_layer_translations(
         ("UpSampling2D", {"interpolation": "bicubic"}, "interpolation 'bicubic' counted as "
          "nearest: cnncalc has nearest and bilinear"),
         ("Conv2D", {"filters": 2, "kernel_size": 1, "activation": "mish"}, "activation 'mish' "
-         "left out: cnncalc has no such activation (it has no parameters; the layer's other "
-         "counts are whole)"),
+         "left out: cnncalc has no such activation (it has no parameters; of the conventions "
+         "only ptflops would count it)"),
     ],
 )  # fmt: skip
 def test_what_is_left_out_is_said(
