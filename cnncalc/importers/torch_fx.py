@@ -51,10 +51,15 @@ if TYPE_CHECKING:
 
 Shape = tuple[int, ...]
 Layer = dict[str, Any]
+Layout = tuple[int, ...] | None
+"""Torch axis ``i`` (batch left out) is cnncalc's axis ``layout[i]``; None: the same order."""
 
 _NEEDS_TORCH = "cnncalc import torch needs PyTorch: pip install torch"
 _BUG = "this is a bug in cnncalc's PyTorch importer: please report it with the model"
 _MERGES = ("add", "multiply", "concat")
+_AXIS_FREE = ("relu", "relu6", "tanh", "sigmoid", "softmax", "hardswish", "gelu", "silu",
+              "dropout", "identity", "add", "multiply")  # fmt: skip
+"""Types that treat every value alike, so they read permuted tensors as they are."""
 
 
 class _Untranslatable(Exception):
@@ -102,8 +107,13 @@ class _Op:
 
     call: _Call
     inputs: tuple[Shape, ...]
+    """Channels first (cnncalc's order), whatever ``layout`` says of the torch tensors."""
     output: Shape
     notes: list[str]
+    layout: Layout = None
+    """How the torch tensors' axes are permuted from cnncalc's, if they are (ConvNeXt)."""
+    params: dict[str, torch.Tensor] = field(default_factory=dict)
+    """The parameters and buffers the call reads by name (``F.linear(x, self.weight)``)."""
 
     @property
     def input(self) -> Shape:
@@ -657,17 +667,28 @@ class _Translation:
     module_calls: dict[str, int] = field(default_factory=dict)
     translated: set[str] = field(default_factory=set)
     left_out: set[str] = field(default_factory=set)
+    scopes: set[str] = field(default_factory=set)
+    """The modules whose forward made a call (traced through, or their leaves called)."""
+    layouts: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    """Calls whose tensor is a layer's output with its axes permuted (ConvNeXt's channels last)."""
+    read: set[str] = field(default_factory=set)
+    """Parameters and buffers that functional layers (``F.linear``) count."""
     modules: dict[str, nn.Module] = field(init=False)
+    parameters: dict[str, torch.Tensor] = field(init=False)
+    tensors: dict[str, torch.Tensor] = field(init=False)
 
     def __post_init__(self) -> None:
         self.shapes["input"] = self.input_shape
         self.modules = dict(self.root.named_modules())
+        self.parameters = dict(self.root.named_parameters())
+        self.tensors = self.parameters | dict(self.root.named_buffers())
 
     def add(self, call: _Call) -> None:
         """Translate one call: a layer, an alias (no-op), or a skipped line."""
+        self.scopes.add(call.scope)
         if not call.tensor:
             return  # x.size(0): shape arithmetic feeding a view, no layer
-        sources = self._sources(call)
+        read = self._sources(call)
         if call.shape is None:
             why = "it returns several tensors (or one without the batch axis)"
             self.values[call.key] = _Opaque(
@@ -676,27 +697,33 @@ class _Translation:
             if call.kind == "module":
                 self._leave_out(call, why)
             return
-        if not sources and call.kind != "module":
+        if not read and call.kind != "module":
             self.values[call.key] = _Opaque(None)
             return
-        if not sources:
-            sources = [self.previous]
+        if not read:
+            read = [(self.previous, self.layouts.get(self.previous))]
             self.notes.append(
                 f"{call.target}: its input is not computed from the network's input as far as "
                 "the tracer saw; it reads the layer above."
             )
-        op = _Op(call, tuple(self.shapes[s] for s in sources), call.shape, self.notes)
+        sources = [name for name, _ in read]
+        layout = self._layout(call, read)
+        if _is_permutation(call):
+            self._permute(call, sources[0], layout)
+            return
+        op = _Op(call, tuple(self.shapes[s] for s in sources), _unpermuted(call.shape, layout),
+                 self.notes, layout, self._params(call))  # fmt: skip
         try:
             layer = self._translate(op, len(sources))
         except _Untranslatable as why:
-            self._skip(call, sources, str(why))
+            self._skip(op, sources, str(why))
             return
-        if layer is None:
-            self.values[call.key] = sources[0]  # a no-op: x.contiguous(), a view to the same shape
+        if layer is None:  # a no-op: x.contiguous(), a view to the same shape
+            self._alias(call, sources[0], layout)
             return
-        self._emit(call, layer, sources)
+        self._emit(op, layer, sources)
 
-    def _sources(self, call: _Call) -> list[str]:
+    def _sources(self, call: _Call) -> list[tuple[str, Layout]]:
         """The layers a call reads (tensor arguments made by layers), in argument order."""
         sources = []
         for ref in _flat((call.args, call.kwargs)):
@@ -707,28 +734,72 @@ class _Translation:
                     f"({self._what(call)}) reads its result"
                 )
             if isinstance(value, str):
-                sources.append(value)
+                assert isinstance(ref, _Ref)
+                sources.append((value, self.layouts.get(ref.key)))
         return sources
 
+    def _layout(self, call: _Call, read: list[tuple[str, Layout]]) -> Layout:
+        layouts = {layout for _, layout in read}
+        if len(layouts) > 1:
+            raise CnncalcError(
+                f"cannot translate {self._display(call)} ({self._what(call)}): it combines "
+                "tensors whose axes are permuted differently"
+            )
+        return layouts.pop()
+
+    def _params(self, call: _Call) -> dict[str, torch.Tensor]:
+        names = [a.name for a in _flat((call.args, call.kwargs)) if isinstance(a, _Attr)]
+        return {name: self.tensors[name] for name in names if name in self.tensors}
+
+    def _permute(self, call: _Call, source: str, layout: Layout) -> None:
+        """``x.permute(0, 2, 3, 1)``: the same values, the axes in another order; no layer."""
+        assert call.shape is not None
+        order = _permutation(call, len(call.shape) + 1)
+        if order is None or order[0] != 0:
+            raise CnncalcError(
+                f"cannot translate {self._display(call)} ({self._what(call)}): it moves the "
+                "batch axis"
+            )
+        current = layout or tuple(range(len(call.shape)))
+        self._alias(call, source, tuple(current[axis - 1] for axis in order[1:]))
+
+    def _alias(self, call: _Call, source: str, layout: Layout) -> None:
+        """The call's tensor is ``source``'s output (its axes in ``layout``'s order)."""
+        self.values[call.key] = source
+        if layout is not None and layout != tuple(range(len(layout))):
+            self.layouts[call.key] = layout
+
     def _translate(self, op: _Op, sources: int) -> Layer | None:
-        call = op.call
-        if call.kind == "module":
-            module = self.modules[call.target]
-            translator = _module_translator(type(module))
-            if translator is None:
-                raise _Untranslatable("cnncalc has no layer type for it")
-            layer = translator(module, op)
-        else:
-            table = _function_translators() if call.kind == "function" else _method_translators()
-            found = table.get(call.target)
-            if found is None:
-                raise _Untranslatable("cnncalc has no layer type for it")
-            layer = found(op)
-        if layer is not None and layer["type"] not in _MERGES and sources != 1:
+        translator, translate = self._translator(op.call)
+        layer = translate(op)
+        if layer is None:
+            return None
+        if layer["type"] not in _MERGES and sources != 1:
             raise _Untranslatable(f"it reads {sources} layers")
+        permuted = op.layout is not None and layer["type"] not in _AXIS_FREE
+        if permuted and translator not in _LAYOUT_AWARE:
+            raise _Untranslatable(
+                f"it reads a tensor whose axes are permuted (cnncalc's axes "
+                f"{_shape_text(op.layout or (), ', ')}), which cnncalc's layer would read in order"
+            )
         return layer
 
-    def _emit(self, call: _Call, layer: Layer, sources: list[str]) -> None:
+    def _translator(self, call: _Call) -> tuple[object, Callable[[_Op], Layer | None]]:
+        """(the registered translator, the translation of this call)."""
+        if call.kind == "module":
+            module = self.modules[call.target]
+            found = _module_translator(type(module))
+            if found is not None:
+                return found, functools.partial(found, module)
+        else:
+            table = _function_translators() if call.kind == "function" else _method_translators()
+            function = table.get(call.target)
+            if function is not None:
+                return function, function
+        raise _Untranslatable("cnncalc has no layer type for it")
+
+    def _emit(self, op: _Op, layer: Layer, sources: list[str]) -> None:
+        call = op.call
         name = self._name(call, layer["type"])
         entry: Layer = {"name": name, **layer}
         if layer["type"] in _MERGES:
@@ -736,29 +807,32 @@ class _Translation:
         elif sources[0] != self.previous:
             entry["input"] = sources[0]
         self.layers.append(entry)
-        params, buffers = 0, 0
         if call.kind == "module":
             module = self.modules[call.target]
             params, buffers = _numel(module.parameters()), _numel(module.buffers())
             self.translated.add(call.target)
             self.module_calls[call.target] = self.module_calls.get(call.target, 0) + 1
-        assert call.shape is not None  # checked by add()
-        self.checks.append(_Check(name, self._what(call), call.shape, params, buffers))
-        self.values[call.key] = name
-        self.shapes[name] = call.shape
+        else:  # F.linear(x, self.weight): the parameters it reads are this layer's
+            params = sum(t.numel() for n, t in op.params.items() if n in self.parameters)
+            buffers = sum(t.numel() for n, t in op.params.items() if n not in self.parameters)
+            self.read |= set(op.params)
+        self.checks.append(_Check(name, self._what(call), op.output, params, buffers))
+        self._alias(call, name, op.layout)
+        self.shapes[name] = op.output
         self.previous = name
 
-    def _skip(self, call: _Call, sources: list[str], why: str) -> None:
+    def _skip(self, op: _Op, sources: list[str], why: str) -> None:
+        call = op.call
         display, what = self._display(call), self._what(call)
         before = self.shapes[sources[0]]
-        if call.shape != before:
+        if op.output != before:
             raise CnncalcError(
                 f"cannot translate {display} ({what}): {why}; it changes the shape "
-                f"{_shape_text(before)} → {_shape_text(call.shape or ())}, so the layers after "
-                "it would be wrong"
+                f"{_shape_text(before)} → {_shape_text(op.output)}, so the layers after it "
+                "would be wrong"
             )
         # Same shape in and out: the layers after it are right without it.
-        self.values[call.key] = sources[0]
+        self._alias(call, sources[0], op.layout)
         if call.kind == "module":
             self._leave_out(call, why)
         else:
@@ -813,7 +887,9 @@ class _Translation:
                     f"{target} is called {count} times (shared weights): each call is a layer, "
                     f"so its {params:,} parameters are counted {count} times."
                 )
-        self.skipped += _uncounted(self.root, self.translated | self.left_out)
+        accounted = self.translated | self.left_out
+        called = _with_ancestors(accounted | self.scopes)
+        self.skipped += _uncounted(self.root, accounted, called, self.read)
         return self.layers
 
 
@@ -830,21 +906,45 @@ def _class_name(cls: type[Any]) -> str:
     return f"{cls.__module__}.{cls.__qualname__}"
 
 
-def _uncounted(root: nn.Module, accounted: set[str]) -> list[str]:
-    """One line per module whose own parameters no layer counts (used directly, or unused)."""
-    lines = []
+def _uncounted(root: nn.Module, accounted: set[str], called: set[str], read: set[str]) -> list[str]:
+    """One line per module whose parameters no layer counts: never called, or read directly.
+
+    ``accounted``: modules translated or skipped whole; ``called``: every
+    module whose ``forward`` ran (its ancestors included); ``read``: the
+    parameters functional layers count.
+    """
+    lines: list[str] = []
+    unused: list[str] = []
     for qualified, module in root.named_modules():
-        if any(qualified == a or qualified.startswith(a + ".") for a in accounted if a):
+        if _within(qualified, accounted) or _within(qualified, set(unused)):
             continue
-        own = dict(module.named_parameters(recurse=False))
+        what = f"{qualified or '(the model itself)'} ({_class_name(type(module))})"
+        if qualified not in called:
+            unused.append(qualified)
+            params = _numel(module.parameters())
+            if params:
+                lines.append(f"{what}: never called on this input (in eval mode); its "
+                             f"{params:,} parameters are not counted")  # fmt: skip
+            continue
+        prefix = f"{qualified}." if qualified else ""
+        own = {n: p for n, p in module.named_parameters(recurse=False) if prefix + n not in read}
         if own:
-            names = ", ".join(own)
             lines.append(
-                f"{qualified or '(the model itself)'} ({_class_name(type(module))}): parameters "
-                f"{names} ({_numel(iter(own.values())):,} values) are used directly in forward "
-                "or not at all: not counted"
+                f"{what}: parameters {', '.join(own)} ({_numel(iter(own.values())):,} values) "
+                "are read directly in forward, by operations with no layer: not counted"
             )
     return lines
+
+
+def _within(qualified: str, modules: set[str]) -> bool:
+    """Whether ``qualified`` is one of ``modules`` or inside one (the root '' holds all)."""
+    return any(qualified == m or qualified.startswith(m + ".") for m in modules if m)
+
+
+def _with_ancestors(names: set[str]) -> set[str]:
+    """``{'a.b.c'}`` → ``{'', 'a', 'a.b', 'a.b.c'}``."""
+    parts = [name.split(".") for name in names if name]
+    return {""} | {".".join(p[:i]) for p in parts for i in range(1, len(p) + 1)}
 
 
 # -- checking the spec against PyTorch ---------------------------------------------------
@@ -963,15 +1063,32 @@ def _conv_transpose(module: Any, op: _Op) -> Layer:
 def _linear(module: Any, op: _Op) -> Layer:
     """``nn.Linear`` → ``dense`` (https://pytorch.org/docs/stable/generated/torch.nn.Linear.html).
 
-    PyTorch applies it to the last axis of any input; cnncalc's ``dense`` reads a flat one.
+    PyTorch applies it to the last axis of any input. On a flat input it is
+    ``dense``; on a channels-last tensor (ConvNeXt's ``permute(0, 2, 3, 1)``)
+    it is a 1×1 convolution, the same weights, MACs and FLOPs.
     """
-    if len(op.input) != 1:
+    return _linear_layer(op, module.out_features, module.bias is not None)
+
+
+def _linear_function(op: _Op) -> Layer:
+    """``F.linear(x, self.weight, self.bias)``: as ``nn.Linear``, sized by the weight."""
+    weight = op.arg(1, "weight")
+    if not isinstance(weight, _Attr) or weight.name not in op.params:
+        raise _Untranslatable("a weight that is not a parameter of the model")
+    return _linear_layer(op, int(op.params[weight.name].shape[0]), op.arg(2, "bias") is not None)
+
+
+def _linear_layer(op: _Op, units: int, bias: bool) -> Layer:
+    if op.layout is not None and op.layout[-1] == 0:
+        layer: Layer = {"type": f"conv{len(op.input) - 1}d", "filters": units, "kernel": 1}
+    elif len(op.input) == 1:
+        layer = {"type": "dense", "units": units}
+    else:
         raise _Untranslatable(
             f"a Linear on the last axis of a {_shape_text(op.input)} input: cnncalc's dense "
             "reads a flat input"
         )
-    layer: Layer = {"type": "dense", "units": module.out_features}
-    _put(layer, "bias", module.bias is not None, True)
+    _put(layer, "bias", bias, True)
     return layer
 
 
@@ -1055,22 +1172,37 @@ def _batch_norm(module: Any, op: _Op) -> Layer:
 
 
 def _layer_norm(module: Any, op: _Op) -> Layer:
-    """``nn.LayerNorm`` over the whole sample → ``layernorm`` with ``over: all``.
+    """``nn.LayerNorm`` → ``layernorm`` (https://pytorch.org/docs/stable/generated/torch.nn.LayerNorm.html).
 
-    https://pytorch.org/docs/stable/generated/torch.nn.LayerNorm.html: it
-    normalises the last ``len(normalized_shape)`` axes, with a weight and a
-    bias of that shape.
+    It normalises the last ``len(normalized_shape)`` axes, with a weight and a
+    bias of that shape: over the whole sample (``over: all``), or, on a
+    channels-last tensor, over each position's channels (ConvNeXt).
     """
-    normalized = tuple(module.normalized_shape)
-    if normalized != op.input:
+    affine = bool(module.elementwise_affine)
+    return _layer_norm_layer(op, module.normalized_shape, affine, module.bias is not None)
+
+
+def _layer_norm_function(op: _Op) -> Layer:
+    """``F.layer_norm(x, shape, self.weight, self.bias)`` (torchvision's ``LayerNorm2d``)."""
+    weight, bias = op.arg(2, "weight"), op.arg(3, "bias")
+    return _layer_norm_layer(op, op.arg(1, "normalized_shape"), weight is not None,
+                             bias is not None)  # fmt: skip
+
+
+def _layer_norm_layer(op: _Op, normalized: Sequence[int], affine: bool, bias: bool) -> Layer:
+    if affine and not bias:
+        raise _Untranslatable("a scale without a shift (bias=False)")
+    normalized = tuple(normalized)
+    if op.layout is not None and op.layout[-1] == 0 and normalized == op.input[:1]:
+        layer: Layer = {"type": "layernorm"}
+    elif op.layout is None and normalized == op.input:
+        layer = {"type": "layernorm", "over": "all"}
+    else:
         raise _Untranslatable(
             f"normalises the last axes {_shape_text(normalized)} of a {_shape_text(op.input)} "
             "input; cnncalc's layernorm normalises the whole sample or each position's channels"
         )
-    if module.elementwise_affine and module.bias is None:
-        raise _Untranslatable("a scale without a shift (bias=False)")
-    layer: Layer = {"type": "layernorm", "over": "all"}
-    _put(layer, "affine", bool(module.elementwise_affine), True)
+    _put(layer, "affine", affine, True)
     return layer
 
 
@@ -1351,6 +1483,7 @@ def _function_translators() -> dict[Any, FunctionTranslator]:
         F.adaptive_max_pool2d: _adaptive_function("adaptive_maxpool2d"),
         torch.mean: _mean("global_avgpool"), torch.amax: _mean("global_maxpool"),
         F.interpolate: _interpolate, F.pad: _pad,
+        F.linear: _linear_function, F.layer_norm: _layer_norm_function,
         operator.add: _merge("add", _binary), operator.iadd: _merge("add", _binary),
         torch.add: _merge("add", _binary),
         operator.mul: _merge("multiply", _binary), operator.imul: _merge("multiply", _binary),
@@ -1379,3 +1512,49 @@ def _method_translators() -> dict[str, FunctionTranslator]:
         "mean": _mean("global_avgpool"), "amax": _mean("global_maxpool"),
     }  # fmt: skip
     return table
+
+
+_LAYOUT_AWARE: tuple[object, ...] = (_linear, _linear_function, _layer_norm, _layer_norm_function)
+"""Translators that read ``_Op.layout``: the others get channels-first tensors only."""
+
+
+# -- permuted axes ----------------------------------------------------------------------
+
+
+def _is_permutation(call: _Call) -> bool:
+    import torch
+
+    if call.kind == "method":
+        return call.target in ("permute", "transpose")
+    return call.kind == "function" and call.target in (torch.permute, torch.transpose)
+
+
+def _permutation(call: _Call, rank: int) -> tuple[int, ...] | None:
+    """The new order of the (batched) axes of ``permute``/``transpose``, or None if unclear."""
+    args = call.args[1:]
+    if _target_name(call) == "permute":
+        dims = call.kwargs.get("dims", args[0] if len(args) == 1 else args)
+        order = tuple(int(d) % rank for d in dims) if isinstance(dims, list | tuple) else None
+        return order if order is not None and sorted(order) == list(range(rank)) else None
+    first = call.kwargs.get("dim0", args[0] if args else None)
+    second = call.kwargs.get("dim1", args[1] if len(args) > 1 else None)
+    if not isinstance(first, int) or not isinstance(second, int):
+        return None
+    order_list = list(range(rank))
+    a, b = first % rank, second % rank
+    order_list[a], order_list[b] = order_list[b], order_list[a]
+    return tuple(order_list)
+
+
+def _target_name(call: _Call) -> str:
+    return str(call.target if call.kind == "method" else getattr(call.target, "__name__", ""))
+
+
+def _unpermuted(shape: Shape, layout: Layout) -> Shape:
+    """A torch shape in cnncalc's axis order: cnncalc's axis ``layout[i]`` is torch's ``i``."""
+    if layout is None:
+        return shape
+    ordered = [0] * len(shape)
+    for torch_axis, axis in enumerate(layout):
+        ordered[axis] = shape[torch_axis]
+    return tuple(ordered)

@@ -278,8 +278,8 @@ def test_custom_module_with_parameters_is_skipped_and_said() -> None:
     assert imported.skipped == [
         "1.mul (operator.mul): a multiply with a constant or a parameter",
         "2 (nn.LeakyReLU): cnncalc has no layer type for it",
-        "1 (tests.importers.test_torch_import.Scale): parameters gamma (4 values) are used "
-        "directly in forward or not at all: not counted",
+        "1 (tests.importers.test_torch_import.Scale): parameters gamma (4 values) are read "
+        "directly in forward, by operations with no layer: not counted",
     ]
     assert "# skipped: 2 (nn.LeakyReLU): cnncalc has no layer type for it" in imported.to_yaml()
 
@@ -304,6 +304,82 @@ def test_an_untranslatable_op_that_changes_the_shape_is_a_clear_error() -> None:
     with pytest.raises(CnncalcError, match=r"cannot translate 1 \(nn.MaxPool1d\): cnncalc's max "
                        r"and average pooling are 2-D; it changes the shape 4×8 → 4×4"):  # fmt: skip
         from_module(model, (2, 10))
+
+
+class LayerNorm2d(nn.LayerNorm):
+    """torchvision's: a LayerNorm subclass that permutes and calls F.layer_norm itself."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = x.permute(0, 2, 3, 1)
+        x = F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+        return x.permute(0, 3, 1, 2)
+
+
+class ConvNeXtBlock(nn.Module):
+    """torchvision's CNBlock: depthwise conv, then channels last for LayerNorm and Linear."""
+
+    def __init__(self, dim: int) -> None:
+        super().__init__()
+        self.block = nn.Sequential(
+            nn.Conv2d(dim, dim, 7, padding=3, groups=dim), Permute(0, 2, 3, 1), nn.LayerNorm(dim),
+            nn.Linear(dim, 4 * dim), nn.GELU(), nn.Linear(4 * dim, dim), Permute(0, 3, 1, 2),
+        )  # fmt: skip
+        self.layer_scale = nn.Parameter(torch.ones(dim, 1, 1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        result: torch.Tensor = x + self.layer_scale * self.block(x)
+        return result
+
+
+class Permute(nn.Module):
+    def __init__(self, *dims: int) -> None:
+        super().__init__()
+        self.dims = dims
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.permute(x, self.dims)
+
+
+def test_convnext_channels_last_layer_norm_and_linear() -> None:
+    model = nn.Sequential(nn.Conv2d(3, 8, 4, stride=4), LayerNorm2d(8), ConvNeXtBlock(8))
+    imported = from_module(model, (3, 16, 16))
+    assert [(layer["name"], layer["type"]) for layer in imported.spec["layers"]] == [
+        ("0", "conv2d"), ("1.layernorm", "layernorm"), ("2.block.0", "conv2d"),
+        ("2.block.2", "layernorm"), ("2.block.3", "conv2d"), ("2.block.4", "gelu"),
+        ("2.block.5", "conv2d"), ("2.add", "add"),
+    ]  # fmt: skip
+    layers = layers_of(imported)
+    assert layers["2.block.3"] == {"name": "2.block.3", "type": "conv2d", "filters": 32,
+                                   "kernel": 1}  # fmt: skip
+    assert layers["2.add"]["inputs"] == ["1.layernorm", "2.block.5"]
+    assert imported.skipped == [
+        "2.mul (operator.mul): a multiply with a constant or a parameter",
+        "2 (tests.importers.test_torch_import.ConvNeXtBlock): parameters layer_scale (8 values) "
+        "are read directly in forward, by operations with no layer: not counted",
+    ]
+    # LayerNorm2d's weight and bias, read through F.layer_norm, are its layer's.
+    report = cnncalc.analyze(imported.spec)
+    assert report.layer("1.layernorm").params == 2 * 8
+    assert report.totals.params == sum(p.numel() for p in model.parameters()) - 8
+
+
+def test_a_module_never_called_is_said() -> None:
+    class WithAux(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.conv = nn.Conv2d(3, 4, 3)
+            self.aux = nn.Sequential(nn.Flatten(), nn.Linear(4 * 6 * 6, 10))
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            y: torch.Tensor = self.conv(x)
+            return self.aux(y) if self.training else y
+
+    imported = from_module(WithAux(), (3, 8, 8))
+    assert [layer["name"] for layer in imported.spec["layers"]] == ["conv"]
+    assert imported.skipped == [
+        f"aux (nn.Sequential): never called on this input (in eval mode); its "
+        f"{4 * 6 * 6 * 10 + 10:,} parameters are not counted"
+    ]
 
 
 class Zoo(nn.Module):
