@@ -542,7 +542,6 @@ class _Recorder:
 
     def mode(self) -> Any:
         """A TorchFunctionMode that records the functions called outside leaf modules."""
-        import torch
         from torch.overrides import TorchFunctionMode
 
         recorder = self
@@ -553,14 +552,15 @@ class _Recorder:
             ) -> Any:
                 result = func(*args, **(kwargs or {}))
                 if recorder.depth == 0:
-                    recorder.function(torch, func, args, kwargs or {}, result)
+                    recorder.function(func, args, kwargs or {}, result)
                 return result
 
         return Mode()
 
-    def function(
-        self, torch: Any, func: Any, args: Any, kwargs: dict[str, Any], result: Any
-    ) -> None:
+    def function(self, func: Any, args: Any, kwargs: dict[str, Any], result: Any) -> None:
+        """Record a torch function or tensor method (``x.add(y)`` is how ``x + y`` arrives)."""
+        import torch
+
         if not any(isinstance(r, _Ref) for r in map(self.argument, _flat((args, kwargs)))):
             return  # a constant (made from parameters or literals), not from the input
         name = getattr(func, "__name__", "")
@@ -614,18 +614,18 @@ class _Recorder:
 
 
 def _hook_targets(root: nn.Module) -> Iterator[tuple[str, nn.Module]]:
-    """Every module down to the leaves (a leaf's insides are its one layer), each once."""
-    seen: set[int] = set()
-    pending = [("", root)]
-    while pending:
-        qualified, module = pending.pop(0)
-        if id(module) in seen:  # a module registered twice is hooked once, by its first name
+    """Every module down to the leaves (a leaf's insides are its one layer), each once.
+
+    Named as ``named_modules()`` names them (a shared module by its first name),
+    which is how the translation looks them up.
+    """
+    leaves: list[str] = []
+    for qualified, module in root.named_modules():
+        if any(qualified.startswith(leaf + ".") for leaf in leaves):
             continue
-        seen.add(id(module))
         yield qualified, module
-        if module is root or not _is_leaf(module):
-            pending += [(f"{qualified}.{n}" if qualified else n, child)
-                        for n, child in module.named_children()]  # fmt: skip
+        if qualified and _is_leaf(module):
+            leaves.append(qualified)
 
 
 # -- from calls to layers ---------------------------------------------------------------
@@ -688,7 +688,7 @@ class _Translation:
         self.scopes.add(call.scope)
         if not call.tensor:
             return  # x.size(0): shape arithmetic feeding a view, no layer
-        read = self._sources(call)
+        inputs = self._sources(call)
         if call.shape is None:
             why = "it returns several tensors (or one without the batch axis)"
             self.values[call.key] = _Opaque(
@@ -697,17 +697,17 @@ class _Translation:
             if call.kind == "module":
                 self._leave_out(call, why)
             return
-        if not read and call.kind != "module":
+        if not inputs and call.kind != "module":
             self.values[call.key] = _Opaque(None)
             return
-        if not read:
-            read = [(self.previous, self.layouts.get(self.previous))]
+        if not inputs:
+            inputs = [(self.previous, self.layouts.get(self.previous))]
             self.notes.append(
                 f"{call.target}: its input is not computed from the network's input as far as "
                 "the tracer saw; it reads the layer above."
             )
-        sources = [name for name, _ in read]
-        layout = self._layout(call, read)
+        sources = [name for name, _ in inputs]
+        layout = self._layout(call, inputs)
         if _is_permutation(call):
             self._permute(call, sources[0], layout)
             return
@@ -1279,7 +1279,11 @@ def _upsample(module: Any, op: _Op) -> Layer:
 
 
 def _named(kind: str) -> ModuleTranslator:
-    """A module that is one cnncalc type with no fields (``nn.ReLU`` → ``relu``)."""
+    """A module that is one cnncalc type with no fields (``nn.ReLU`` → ``relu``).
+
+    The activations (https://pytorch.org/docs/stable/nn.html#non-linear-activations-weighted-sum-nonlinearity)
+    change no shape and have no parameters; ``nn.Softmax``'s ``dim`` changes no count.
+    """
     return lambda module, op: {"type": kind}
 
 

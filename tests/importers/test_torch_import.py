@@ -15,16 +15,17 @@ from typing import Any
 import pytest
 import torch
 import torch.nn.functional as F
+from hypothesis import HealthCheck, given, settings
 from torch import nn
 
 import cnncalc
 from cnncalc.analysis import LayerReport, Report
 from cnncalc.cli import main
-from cnncalc.errors import CnncalcError
+from cnncalc.errors import CnncalcError, SpecError
 from cnncalc.importers.torch_fx import from_module, import_torch
 from cnncalc.rules import Flops
 from tests.conftest import NUMERIC_SPECS
-from tests.test_torch_differential import NOT_IN_PYTORCH
+from tests.test_torch_differential import NOT_IN_PYTORCH, networks, networks_1d_3d
 from tests.torch_builder import module_for
 
 # -- the round trip of the shipped specs ----------------------------------------------------
@@ -97,17 +98,38 @@ ROUND_TRIP = [p for p in NUMERIC_SPECS if p.name not in NOT_IN_PYTORCH]
 
 @pytest.mark.parametrize("path", ROUND_TRIP, ids=lambda p: p.name)
 def test_shipped_spec_round_trips_through_torch(path: Path) -> None:
-    spec = cnncalc.load(path)
-    network = SpecNetwork(spec)
-    imported = from_module(network, tuple(int(n) for n in spec.to_ir().input_shape))
-    assert imported.skipped == []
-    assert_same_report(cnncalc.analyze(spec, "flops"), cnncalc.analyze(imported.spec))
+    round_trip(cnncalc.load(path))
 
 
 def test_the_round_trip_covers_every_spec_torch_can_build() -> None:
     # Symbolic specs have numeric twins (alexnet, lenet5); LeNet-5's own layers have no module.
     assert len(ROUND_TRIP) >= 12
     assert {p.name for p in NUMERIC_SPECS} - {p.name for p in ROUND_TRIP} == set(NOT_IN_PYTORCH)
+
+
+def round_trip(spec: cnncalc.NetworkSpec) -> None:
+    imported = from_module(SpecNetwork(spec), tuple(int(n) for n in spec.to_ir().input_shape))
+    assert imported.skipped == []
+    assert_same_report(cnncalc.analyze(spec, "flops"), cnncalc.analyze(imported.spec))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(networks())
+def test_generated_networks_round_trip(spec: dict[str, Any]) -> None:
+    # Every 2-D layer type, merges, layer norm over the channels (permuted) and, where the
+    # builder's multiply cannot be traced, the recorder.
+    round_trip(cnncalc.spec.parse_spec(spec))
+
+
+@settings(max_examples=15, deadline=None)
+@given(networks_1d_3d())
+def test_generated_1d_and_3d_networks_round_trip(spec: dict[str, Any]) -> None:
+    try:
+        parsed = cnncalc.spec.parse_spec(spec)
+        cnncalc.analyze(parsed)
+    except SpecError:
+        return  # sizes too small for the kernels drawn
+    round_trip(parsed)
 
 
 # -- models written here --------------------------------------------------------------------
