@@ -30,6 +30,7 @@ import contextlib
 import functools
 import importlib
 import importlib.util
+import inspect
 import io
 import math
 import operator
@@ -99,6 +100,8 @@ class _Call:
     """The output's shape without the batch axis; None unless it is one batched tensor."""
     tensor: bool
     """Whether the result holds a tensor (``x.size(0)`` does not: shape arithmetic)."""
+    single: bool = True
+    """Whether the result is one tensor (not a tuple, as ``x.chunk(2)`` or ``nn.LSTM`` give)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,6 +267,7 @@ def from_module(
         raise CnncalcError(f"expected a torch.nn.Module, got a {type(module).__name__}")
     if not input_shape or not all(isinstance(n, int) and n > 0 for n in input_shape):
         raise CnncalcError(f"the input shape must be positive sizes, got {list(input_shape)}")
+    _one_input(module)
     cls = type(module)
     title = name or cls.__name__
     root = _wrapped(module)
@@ -296,6 +300,21 @@ def from_module(
     if translation.skipped:
         comments.append("The skipped operations below are not counted: the totals leave them out.")
     return Imported(spec=spec, skipped=translation.skipped, comments=comments)
+
+
+def _one_input(module: nn.Module) -> None:
+    """A model whose forward needs more than the one input tensor cannot be run here."""
+    try:
+        parameters = inspect.signature(module.forward).parameters.values()
+    except (TypeError, ValueError):  # a forward without a signature: let the run tell
+        return
+    positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    required = [p.name for p in parameters if p.kind in positional and p.default is p.empty]
+    if len(required) > 1:
+        raise CnncalcError(
+            f"the model's forward takes {len(required)} inputs ({', '.join(required)}); cnncalc "
+            "imports models of one input tensor"
+        )
 
 
 def _wrapped(module: nn.Module) -> nn.Module:
@@ -403,12 +422,12 @@ def _calls_from_graph(
             outputs = [r for r in _flat(map_arg(node.args, convert)) if isinstance(r, _Ref)]
         else:
             refs[node.name] = _Ref(node.name)
-            shape, tensor = _meta_shape(node.meta.get("tensor_meta"))
-            kind = _KINDS[node.op]
+            meta = node.meta.get("tensor_meta")
             calls.append(_Call(
-                key=node.name, kind=kind, target=node.target,
+                key=node.name, kind=_KINDS[node.op], target=node.target,
                 args=tuple(map_arg(node.args, convert)), kwargs=dict(map_arg(node.kwargs, convert)),
-                scope=scopes.get(node.name, ""), shape=shape, tensor=tensor,
+                scope=scopes.get(node.name, ""), shape=_meta_shape(meta), tensor=meta is not None,
+                single=_is_tensor_meta(meta),
             ))  # fmt: skip
     return calls, outputs
 
@@ -418,13 +437,15 @@ _KINDS: dict[str, Literal["module", "function", "method"]] = {
 }  # fmt: skip
 
 
-def _meta_shape(meta: Any) -> tuple[Shape | None, bool]:
-    """(shape without the batch axis, holds a tensor) from ShapeProp's ``tensor_meta``."""
+def _meta_shape(meta: Any) -> Shape | None:
+    """The shape without the batch axis from ShapeProp's ``tensor_meta`` (None: not one tensor)."""
+    return _batched(tuple(meta.shape)) if _is_tensor_meta(meta) else None
+
+
+def _is_tensor_meta(meta: Any) -> bool:
     from torch.fx.passes.shape_prop import TensorMetadata
 
-    if isinstance(meta, TensorMetadata):
-        return _batched(tuple(meta.shape)), True
-    return None, meta is not None
+    return isinstance(meta, TensorMetadata)
 
 
 def _batched(full: Sequence[int]) -> Shape | None:
@@ -588,6 +609,7 @@ class _Recorder:
             key=key, kind=kind, target=target, args=self._convert(args),
             kwargs=dict(self._convert(kwargs)), scope=self.scopes[-1],
             shape=_batched(tuple(result.shape)) if single else None, tensor=True,
+            single=isinstance(result, torch.Tensor),
         ))  # fmt: skip
         for tensor in tensors:
             # An in-place op returns its input: that object now holds the op's result.
@@ -690,7 +712,11 @@ class _Translation:
             return  # x.size(0): shape arithmetic feeding a view, no layer
         inputs = self._sources(call)
         if call.shape is None:
-            why = "it returns several tensors (or one without the batch axis)"
+            why = (
+                "its result has no batch axis (the batch reduced, or merged by a reshape)"
+                if call.single
+                else "it returns several tensors"
+            )
             self.values[call.key] = _Opaque(
                 f"cannot translate {self._display(call)} ({self._what(call)}): {why}"
             )

@@ -404,6 +404,15 @@ def test_a_module_never_called_is_said() -> None:
     ]
 
 
+def test_a_forward_of_two_inputs_is_a_clear_error() -> None:
+    class Pair(nn.Module):
+        def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+            return x + y
+
+    with pytest.raises(CnncalcError, match=r"^the model's forward takes 2 inputs \(x, y\)"):
+        from_module(Pair(), (3, 4, 4))
+
+
 class Zoo(nn.Module):
     """One of every translated module, each checked against torch by the importer."""
 
