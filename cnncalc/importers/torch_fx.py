@@ -141,7 +141,8 @@ def import_torch(target: str, input_shape: tuple[int, ...]) -> Imported:
     """
     _require_torch()
     module = _build(target)
-    return from_module(module, input_shape, name=target)
+    source = f"PyTorch {target} ({type(module).__qualname__})"
+    return _import(module, input_shape, target, source)
 
 
 def _require_torch() -> None:
@@ -260,16 +261,22 @@ def from_module(
     buffers). Raises :class:`CnncalcError` for what cannot be translated.
     """
     _require_torch()
-    import torch
     from torch import nn
 
     if not isinstance(module, nn.Module):
         raise CnncalcError(f"expected a torch.nn.Module, got a {type(module).__name__}")
+    cls = type(module)
+    return _import(module, input_shape, name or cls.__name__,
+                   f"PyTorch {cls.__module__}.{cls.__qualname__}")  # fmt: skip
+
+
+def _import(module: nn.Module, input_shape: tuple[int, ...], title: str, source: str) -> Imported:
+    """Trace (or record), translate, check against torch; ``title`` and ``source`` name it."""
+    import torch
+
     if not input_shape or not all(isinstance(n, int) and n > 0 for n in input_shape):
         raise CnncalcError(f"the input shape must be positive sizes, got {list(input_shape)}")
     _one_input(module)
-    cls = type(module)
-    title = name or cls.__name__
     root = _wrapped(module)
     training = module.training
     module.eval()  # batch norm on one sample, dropout: inference behaviour
@@ -283,7 +290,7 @@ def from_module(
         translation.add(call)
     spec = {
         "name": title,
-        "source": f"PyTorch {cls.__module__}.{cls.__qualname__}",
+        "source": source,
         "framework": "pytorch",
         "convention": "flops",
         "input": list(input_shape),
@@ -684,7 +691,8 @@ class _Translation:
     notes: list[str] = field(default_factory=list)
     values: dict[str, str | _Opaque] = field(default_factory=lambda: {"input": "input"})
     shapes: dict[str, Shape] = field(default_factory=dict)
-    names: set[str] = field(default_factory=lambda: {"input"})
+    names: set[str] = field(default_factory=lambda: {"input", "total"})
+    """Names taken: a spec reserves ``input`` (the network's) and ``total`` (for ``expect``)."""
     previous: str = "input"
     module_calls: dict[str, int] = field(default_factory=dict)
     translated: set[str] = field(default_factory=set)
