@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import copy
 import io
 import random
 import sys
@@ -50,6 +51,8 @@ TEXT_INJECTIONS = [
     "deep: " + "{a: " * 200 + "1" + "}" * 200 + "\n",
     "input: [1, 2, 3]\n",
     "layers: *undefined\n",
+    "loop: &loop [1, *loop]\n",
+    "loop: &loop {a: *loop}\n",
     "{unclosed: [1, 2\n",
     "key: 'unterminated\n",
 ]
@@ -78,17 +81,18 @@ def mutate_data(data: Any, rng: random.Random) -> Any:
     """One structural change: delete, retype, duplicate, swap, misspell or add a key."""
     candidates = [p for p in paths(data) if p]
     if not candidates:
-        return rng.choice(NASTY_VALUES)
+        return copy.deepcopy(rng.choice(NASTY_VALUES))
     path = rng.choice(candidates)
     parent = _parent(data, path)
     key = path[-1]
     operation = rng.randrange(6)
+    # Copies throughout: shared objects, mutated later, would make the data cyclic.
     if operation == 0:  # delete
         del parent[key]
     elif operation == 1:  # retype
-        parent[key] = rng.choice(NASTY_VALUES)
+        parent[key] = copy.deepcopy(rng.choice(NASTY_VALUES))
     elif operation == 2 and isinstance(parent, list):  # duplicate an item
-        parent.insert(key, parent[key])
+        parent.insert(key, copy.deepcopy(parent[key]))
     elif operation == 3 and isinstance(parent, list) and len(parent) > 1:  # swap items
         other = rng.randrange(len(parent))
         parent[key], parent[other] = parent[other], parent[key]
@@ -97,7 +101,7 @@ def mutate_data(data: Any, rng: random.Random) -> Any:
         parent[rng.choice(KEYS) if rng.random() < 0.5 else f"{key}x"] = value
     else:  # put a small subtree where a scalar was
         subtrees = [[rng.choice(NASTY_VALUES)], {rng.choice(KEYS): rng.choice(NASTY_VALUES)}]
-        parent[key] = rng.choice(subtrees)
+        parent[key] = copy.deepcopy(rng.choice(subtrees))
     return data
 
 

@@ -173,22 +173,40 @@ def compose(text: str) -> Node | None:
 
 
 def _expanded_size(root: Node) -> int:
-    """How many nodes the document holds with every alias expanded, visiting each node once."""
+    """How many nodes the document holds with every alias expanded, visiting each node once.
+
+    Iterative, since chains of aliases nest deeper than the composer's depth
+    bound; an alias inside the node it names (``&a [*a]``) is an error here,
+    before anything is constructed from a document that never ends.
+    """
     sizes: dict[int, int] = {}
+    unfinished: set[int] = set()  # the nodes on the path to the current one
+    stack: list[tuple[Node, bool]] = [(root, False)]
+    while stack:
+        node, children_counted = stack.pop()
+        if children_counted:
+            sizes[id(node)] = 1 + sum(sizes[id(child)] for child in _children(node))
+            unfinished.discard(id(node))
+            continue
+        if id(node) in sizes:
+            continue
+        if id(node) in unfinished:
+            raise SpecError(
+                "an alias refers to a node that contains it: the document never ends",
+                line=node.start_mark.line + 1,
+            )
+        unfinished.add(id(node))
+        stack.append((node, True))
+        stack.extend((child, False) for child in _children(node))
+    return sizes[id(root)]
 
-    def size(node: Node) -> int:
-        known = sizes.get(id(node))
-        if known is not None:
-            return known
-        total = 1
-        if isinstance(node, SequenceNode):
-            total += sum(size(item) for item in node.value)
-        elif isinstance(node, MappingNode):
-            total += sum(size(key) + size(value) for key, value in node.value)
-        sizes[id(node)] = total
-        return total
 
-    return size(root)
+def _children(node: Node) -> list[Node]:
+    if isinstance(node, SequenceNode):
+        return list(node.value)
+    if isinstance(node, MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
 
 
 def max_bytes() -> int:

@@ -13,7 +13,7 @@ from cnncalc.render import FORMATS, render
 from cnncalc.render.json_format import to_dict
 from tests.conftest import NUMERIC_SPECS, SPECS, Golden
 
-SUFFIX = {"table": "txt", "json": "json", "csv": "csv", "markdown": "md"}
+SUFFIX = {"table": "txt", "json": "json", "csv": "csv", "markdown": "md", "html": "html"}
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
