@@ -10,6 +10,7 @@ from cnncalc import ir
 from cnncalc.arith import Dim, Shape, total
 from cnncalc.conventions import Convention
 from cnncalc.errors import RuleError, SpecError
+from cnncalc.progress import tracked
 from cnncalc.rules import Flops, LayerCounts, apply_rule
 
 METRICS = (
@@ -209,6 +210,10 @@ def _fold(name: str, group: list[LayerReport], depth: int) -> LayerReport:
     )
 
 
+_SYMBOLIC_BAR, _NUMERIC_BAR = 20, 50_000
+"""Layers from which an analysis may take a second or more: worth a progress bar."""
+
+
 def analyze_network(network: ir.Network, convention: Convention) -> Report:
     """Apply each layer's rule in order, feeding each output shape to the next layer.
 
@@ -220,7 +225,8 @@ def analyze_network(network: ir.Network, convention: Convention) -> Report:
     previous = ir.NETWORK_INPUT
     layers: list[LayerReport] = []
     requirements: list[Requirement] = []
-    for layer in network.layers:
+    worth_a_bar = len(network.layers) >= (_SYMBOLIC_BAR if network.symbolic else _NUMERIC_BAR)
+    for layer in tracked(network.layers, f"analysing {network.name}", worth_a_bar=worth_a_bar):
         sources = layer.inputs or (previous,)
         input_shapes = tuple(shapes[source] for source in sources)
         try:

@@ -245,7 +245,10 @@ def _positive(value: int, option: str) -> int:
 
 
 def _report(spec: str, convention: str | None, subs: str | None) -> Report:
+    from cnncalc import progress
     from cnncalc.api import analyze
+
+    progress.enable()
 
     report = analyze(spec, convention)
     if subs:
@@ -306,7 +309,10 @@ def _solve_parser() -> argparse.ArgumentParser:
 
 def run_solve(argv: Sequence[str]) -> int:
     args = _solve_parser().parse_args(argv)
+    from cnncalc import progress
     from cnncalc.api import analyze, load
+
+    progress.enable()
     from cnncalc.errors import CnncalcError
     from cnncalc.solve import solve
     from cnncalc.substitution import parse_assignments

@@ -19,6 +19,7 @@ import sympy
 
 from cnncalc.analysis import METRICS, Report
 from cnncalc.errors import CnncalcError
+from cnncalc.progress import tracked
 from cnncalc.spec.network import TOTAL
 from cnncalc.symbolic import simplify_condition, substitute, symbol
 
@@ -186,7 +187,8 @@ def _search(
     if last - first > 1_000_000:
         raise CnncalcError("search at most 1,000,001 values at once (--range LO:HI)")
     runs: list[tuple[int, int | None]] = []
-    for value in range(first, last + 1):
+    values = range(first, last + 1)
+    for value in tracked(values, f"trying {x} = {first}…{last}", worth_a_bar=len(values) > 2000):
         if all(_holds(c, x, value) for c in constraints):
             if runs and runs[-1][1] == value - 1:
                 runs[-1] = (runs[-1][0], value)
