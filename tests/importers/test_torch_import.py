@@ -102,7 +102,8 @@ def test_shipped_spec_round_trips_through_torch(path: Path) -> None:
 
 
 def test_the_round_trip_covers_every_spec_torch_can_build() -> None:
-    # Symbolic specs have numeric twins (alexnet, lenet5); LeNet-5's own layers have no module.
+    # As in the differential test: symbolic specs are left out (their numeric twins are in),
+    # and LeNet-5's own layers (subsampling, RBF, a sparse table) have no torch module.
     assert len(ROUND_TRIP) >= 12
     assert {p.name for p in NUMERIC_SPECS} - {p.name for p in ROUND_TRIP} == set(NOT_IN_PYTORCH)
 
