@@ -26,7 +26,9 @@ def run_with_stderr(stderr_terminal: bool, spec: Path) -> tuple[str, str]:
     command = [sys.executable, "-m", "cnncalc", str(spec), "-f", "json"]
     env = {**os.environ, "TERM": "xterm", "COLUMNS": "100"}
     if not stderr_terminal:
-        done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, env=env)
+        done = subprocess.run(
+            command, capture_output=True, text=True, cwd=ROOT, env=env, check=True
+        )
         return done.stdout, done.stderr
     report = spec.with_suffix(".json")
     controller, terminal = os.openpty()
