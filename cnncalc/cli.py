@@ -19,8 +19,14 @@ from cnncalc import TYPE_CHECKING, __version__
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
+    from typing import TypeAlias
 
     from cnncalc.analysis import Report
+
+    Command: TypeAlias = tuple[
+        Callable[[], argparse.ArgumentParser], Callable[[argparse.Namespace], int]
+    ]
+    """A command's argument parser, and what runs it on the parsed arguments."""
 
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 EXIT_INTERNAL_ERROR = 70  # EX_SOFTWARE
@@ -49,6 +55,7 @@ commands:
   cnncalc schema                the spec format's JSON Schema, for editors
   cnncalc conventions           list the FLOP conventions and their sources
   cnncalc types                 list the layer types a spec may use
+  cnncalc completion bash|zsh   a shell completion script
 
 exit codes: 0 ok, 1 a check failed or no solution, 2 bad input, 70 internal error,
 130 interrupted
@@ -134,8 +141,7 @@ def _draw_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def run_draw(argv: Sequence[str]) -> int:
-    args = _draw_parser().parse_args(argv)
+def run_draw(args: argparse.Namespace) -> int:
     report = _report(args.spec, None, args.subs)
     from cnncalc.render.draw_svg import draw
 
@@ -162,8 +168,7 @@ def _plot_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def run_plot(argv: Sequence[str]) -> int:
-    args = _plot_parser().parse_args(argv)
+def run_plot(args: argparse.Namespace) -> int:
     report = _report(args.spec, args.convention, args.subs)
     if args.depth is not None:
         report = report.folded(_positive(args.depth, "--depth"))
@@ -193,8 +198,7 @@ def _import_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def run_import(argv: Sequence[str]) -> int:
-    args = _import_parser().parse_args(argv)
+def run_import(args: argparse.Namespace) -> int:
     from cnncalc.errors import CnncalcError
 
     if args.framework == "torch":
@@ -221,13 +225,16 @@ def run_import(argv: Sequence[str]) -> int:
     return EXIT_OK
 
 
-def run_schema(argv: Sequence[str]) -> int:
-    argparse.ArgumentParser(
+def _schema_parser() -> argparse.ArgumentParser:
+    return argparse.ArgumentParser(
         prog="cnncalc schema",
         description="Print the JSON Schema of the spec format. Editors with the YAML "
         "language server complete and check specs that start with "
         "'# yaml-language-server: $schema=cnncalc.schema.json'.",
-    ).parse_args(argv)
+    )
+
+
+def run_schema(args: argparse.Namespace) -> int:
     import json
 
     from cnncalc.schema import spec_schema
@@ -258,8 +265,7 @@ def _report(spec: str, convention: str | None, subs: str | None) -> Report:
     return report
 
 
-def run_analyze(argv: Sequence[str]) -> int:
-    args = _analyze_parser().parse_args(argv)
+def run_analyze(args: argparse.Namespace) -> int:
     report = _report(args.spec, args.convention, args.subs)
     if args.depth is not None:
         if args.formulas:
@@ -307,8 +313,7 @@ def _solve_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def run_solve(argv: Sequence[str]) -> int:
-    args = _solve_parser().parse_args(argv)
+def run_solve(args: argparse.Namespace) -> int:
     from cnncalc import progress
     from cnncalc.api import analyze, load
 
@@ -330,8 +335,7 @@ def run_solve(argv: Sequence[str]) -> int:
     return EXIT_OK if solution.runs else EXIT_CHECK_FAILED
 
 
-def run_explain(argv: Sequence[str]) -> int:
-    args = _explain_parser().parse_args(argv)
+def run_explain(args: argparse.Namespace) -> int:
     report = _report(args.spec, args.convention, args.subs)
     names = [layer.name for layer in report.layers]
     if args.layer not in names:
@@ -356,8 +360,7 @@ def _write(text: str, output: str | None) -> None:
             file.write(text)
 
 
-def run_check(argv: Sequence[str]) -> int:
-    args = _check_parser().parse_args(argv)
+def run_check(args: argparse.Namespace) -> int:
     from cnncalc.api import analyze, load
     from cnncalc.errors import SpecError
     from cnncalc.expect import check
@@ -391,8 +394,7 @@ def _show(value: object) -> str:
     return str(value)
 
 
-def run_conventions(argv: Sequence[str]) -> int:
-    _conventions_parser().parse_args(argv)
+def run_conventions(args: argparse.Namespace) -> int:
     from cnncalc.conventions import CONVENTIONS, DEFAULT_CONVENTION
 
     for convention, info in CONVENTIONS.items():
@@ -401,10 +403,11 @@ def run_conventions(argv: Sequence[str]) -> int:
     return EXIT_OK
 
 
-def run_types(argv: Sequence[str]) -> int:
-    argparse.ArgumentParser(prog="cnncalc types", description="List the layer types.").parse_args(
-        argv
-    )
+def _types_parser() -> argparse.ArgumentParser:
+    return argparse.ArgumentParser(prog="cnncalc types", description="List the layer types.")
+
+
+def run_types(args: argparse.Namespace) -> int:
     from cnncalc.spec.layers import ALIASES, LAYER_MODELS, LAYER_TYPES
 
     for model in LAYER_MODELS:
@@ -416,27 +419,50 @@ def run_types(argv: Sequence[str]) -> int:
     return EXIT_OK
 
 
-COMMANDS: dict[str, Callable[[Sequence[str]], int]] = {
-    "check": run_check,
-    "conventions": run_conventions,
-    "draw": run_draw,
-    "explain": run_explain,
-    "import": run_import,
-    "plot": run_plot,
-    "schema": run_schema,
-    "solve": run_solve,
-    "types": run_types,
+def _completion_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cnncalc completion",
+        description="Print a shell completion script for cnncalc's commands, options and "
+        "spec files. bash: cnncalc completion bash > "
+        "~/.local/share/bash-completion/completions/cnncalc; zsh: cnncalc completion zsh > "
+        "~/.zfunc/_cnncalc (with ~/.zfunc in fpath).",
+    )
+    parser.add_argument("shell", choices=("bash", "zsh", "tcsh"))
+    return parser
+
+
+def run_completion(args: argparse.Namespace) -> int:
+    from cnncalc.completion import completion_script
+
+    _write(completion_script(args.shell), None)
+    return EXIT_OK
+
+
+COMMANDS: dict[str, Command] = {
+    "check": (_check_parser, run_check),
+    "completion": (_completion_parser, run_completion),
+    "conventions": (_conventions_parser, run_conventions),
+    "draw": (_draw_parser, run_draw),
+    "explain": (_explain_parser, run_explain),
+    "import": (_import_parser, run_import),
+    "plot": (_plot_parser, run_plot),
+    "schema": (_schema_parser, run_schema),
+    "solve": (_solve_parser, run_solve),
+    "types": (_types_parser, run_types),
 }
+"""Each command's argument parser and what runs it; anything else is a spec to analyse."""
+ANALYZE: Command = (_analyze_parser, run_analyze)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
-    args = list(sys.argv[1:] if argv is None else argv)
-    command = COMMANDS.get(args[0], run_analyze) if args else run_analyze
-    if command is not run_analyze:
-        args = args[1:]
+    words = list(sys.argv[1:] if argv is None else argv)
+    if words and words[0] in COMMANDS:
+        (parser, run), words = COMMANDS[words[0]], words[1:]
+    else:
+        parser, run = ANALYZE
     try:
-        return command(args)
+        return run(parser().parse_args(words))
     except SystemExit as exit_:  # argparse: --help, --version, usage errors
         code = exit_.code
         return code if isinstance(code, int) else EXIT_BAD_INPUT
