@@ -1,0 +1,143 @@
+"""A PyTorch model as a cnncalc spec: trace it with torch.fx, translate each operation.
+
+``cnncalc import torch MODULE:FACTORY --input C,H,W`` builds the model
+(:mod:`.loading`) and traces its ``forward`` with :mod:`torch.fx` (symbolic
+tracing records the module calls and functions of the whole graph, branches
+included; https://pytorch.org/docs/stable/fx.html; :mod:`.tracing`). Every
+node becomes a spec layer (:mod:`.translation`): ``call_module`` nodes by the
+module's class (:func:`.modules.module_translators`, one small function per
+class, reading the constructor arguments documented at
+https://pytorch.org/docs/stable/nn.html), ``call_function`` and
+``call_method`` nodes by the function (:func:`.functions.function_translators`,
+:func:`.functions.method_translators`). Graph edges become ``input:``/``inputs:``.
+
+Where fx cannot trace a model (control flow on tensor values), the model is
+run once and recorded instead (:func:`.recorder.record`): forward hooks on the
+leaf modules, and a ``TorchFunctionMode`` for the torch functions and tensor
+methods between them. That graph holds only the path the input took.
+
+Every translation is checked against PyTorch itself (:mod:`.checking`): one
+forward pass (``ShapeProp``) gives each node's output shape, and the spec's
+analysis must give the same output shape, parameter count and buffer count for
+every layer, or the import fails naming the layer (a bug here, never a silently
+wrong spec). What has no cnncalc layer type is listed in ``skipped``; if
+leaving it out would change a later shape, the import fails with an error
+naming it. torch is imported inside the functions, so this package imports
+without it.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections import OrderedDict
+from typing import TYPE_CHECKING
+
+from cnncalc.errors import CnncalcError
+from cnncalc.importers.common import Imported
+from cnncalc.importers.torch_fx.calls import live
+from cnncalc.importers.torch_fx.checking import verify
+from cnncalc.importers.torch_fx.loading import build, require_torch
+from cnncalc.importers.torch_fx.messages import shape_text
+from cnncalc.importers.torch_fx.modules import is_leaf
+from cnncalc.importers.torch_fx.tracing import trace_or_record
+from cnncalc.importers.torch_fx.translation import Translation
+
+if TYPE_CHECKING:
+    from torch import nn
+
+__all__ = ["from_module", "import_torch"]
+
+
+def import_torch(target: str, input_shape: tuple[int, ...]) -> Imported:
+    """The spec of the model ``MODULE:FACTORY`` builds, traced on an input of ``input_shape``.
+
+    ``MODULE`` is an importable module (``torchvision.models``) or a file
+    (``path/to/net.py``); ``FACTORY`` a class or function called with no
+    arguments, or a module instance. Every failure is a :class:`CnncalcError`.
+    """
+    require_torch()
+    module = build(target)
+    source = f"PyTorch {target} ({type(module).__qualname__})"
+    return _import(module, input_shape, target, source)
+
+
+def from_module(
+    module: nn.Module, input_shape: tuple[int, ...], name: str | None = None
+) -> Imported:
+    """The spec of ``module`` on inputs of ``input_shape`` (without the batch axis).
+
+    Traced with torch.fx, or recorded during one forward pass where fx cannot
+    trace; checked layer by layer against PyTorch (shapes, parameters,
+    buffers). Raises :class:`CnncalcError` for what cannot be translated.
+    """
+    require_torch()
+    from torch import nn
+
+    if not isinstance(module, nn.Module):
+        raise CnncalcError(f"expected a torch.nn.Module, got a {type(module).__name__}")
+    cls = type(module)
+    return _import(module, input_shape, name or cls.__name__,
+                   f"PyTorch {cls.__module__}.{cls.__qualname__}")  # fmt: skip
+
+
+def _import(module: nn.Module, input_shape: tuple[int, ...], title: str, source: str) -> Imported:
+    """Trace (or record), translate, check against torch; ``title`` and ``source`` name it."""
+    import torch
+
+    if not input_shape or not all(isinstance(n, int) and n > 0 for n in input_shape):
+        raise CnncalcError(f"the input shape must be positive sizes, got {list(input_shape)}")
+    _one_input(module)
+    root = _wrapped(module)
+    training = module.training
+    module.eval()  # batch norm on one sample, dropout: inference behaviour
+    try:
+        with torch.no_grad():
+            calls, outputs, method = trace_or_record(root, input_shape)
+    finally:
+        module.train(training)
+    translation = Translation(root, input_shape)
+    for call in live(calls, outputs):
+        translation.add(call)
+    spec = {
+        "name": title,
+        "source": source,
+        "framework": "pytorch",
+        "convention": "flops",
+        "input": list(input_shape),
+        "layers": translation.finished(),
+    }
+    verify(spec, translation.checks)
+    comments = [
+        f"{title}: written by `cnncalc import torch` (torch {torch.__version__}).",
+        method,
+        f"Checked on an input of {shape_text((1, *input_shape))}: every layer's output shape, "
+        "parameters and buffers equal PyTorch's.",
+        *translation.notes,
+    ]
+    if translation.skipped:
+        comments.append("The skipped operations below are not counted: the totals leave them out.")
+    return Imported(spec=spec, skipped=translation.skipped, comments=comments)
+
+
+def _one_input(module: nn.Module) -> None:
+    """A model whose forward needs more than the one input tensor cannot be run here."""
+    try:
+        parameters = inspect.signature(module.forward).parameters.values()
+    except (TypeError, ValueError):  # a forward without a signature: let the run tell
+        return
+    positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    required = [p.name for p in parameters if p.kind in positional and p.default is p.empty]
+    if len(required) > 1:
+        raise CnncalcError(
+            f"the model's forward takes {len(required)} inputs ({', '.join(required)}); cnncalc "
+            "imports models of one input tensor"
+        )
+
+
+def _wrapped(module: nn.Module) -> nn.Module:
+    """A model that is itself one layer (``nn.Conv2d(...)``), inside a container to trace."""
+    from torch import nn
+
+    if not is_leaf(module):
+        return module
+    return nn.Sequential(OrderedDict([(type(module).__name__.lower(), module)]))

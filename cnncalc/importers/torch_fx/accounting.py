@@ -1,0 +1,58 @@
+"""Which parameters the layers count, and which modules' parameters none counts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from cnncalc.importers.torch_fx.naming import class_name
+
+if TYPE_CHECKING:
+    import torch
+    from torch import nn
+
+
+def numel(tensors: Iterator[torch.Tensor]) -> int:
+    """The number of values in all of ``tensors``."""
+    return sum(t.numel() for t in tensors)
+
+
+def uncounted(root: nn.Module, accounted: set[str], called: set[str], read: set[str]) -> list[str]:
+    """One line per module whose parameters no layer counts: never called, or read directly.
+
+    ``accounted``: modules translated or skipped whole; ``called``: every
+    module whose ``forward`` ran (its ancestors included); ``read``: the
+    parameters functional layers count.
+    """
+    lines: list[str] = []
+    unused: list[str] = []
+    for qualified, module in root.named_modules():
+        if _within(qualified, accounted) or _within(qualified, set(unused)):
+            continue
+        what = f"{qualified or '(the model itself)'} ({class_name(type(module))})"
+        if qualified not in called:
+            unused.append(qualified)
+            params = numel(module.parameters())
+            if params:
+                lines.append(f"{what}: never called on this input (in eval mode); its "
+                             f"{params:,} parameters are not counted")  # fmt: skip
+            continue
+        prefix = f"{qualified}." if qualified else ""
+        own = {n: p for n, p in module.named_parameters(recurse=False) if prefix + n not in read}
+        if own:
+            lines.append(
+                f"{what}: parameters {', '.join(own)} ({numel(iter(own.values())):,} values) "
+                "are read directly in forward, by operations with no layer: not counted"
+            )
+    return lines
+
+
+def _within(qualified: str, modules: set[str]) -> bool:
+    """Whether ``qualified`` is one of ``modules`` or inside one (the root '' holds all)."""
+    return any(qualified == m or qualified.startswith(m + ".") for m in modules if m)
+
+
+def with_ancestors(names: set[str]) -> set[str]:
+    """``{'a.b.c'}`` → ``{'', 'a', 'a.b', 'a.b.c'}``."""
+    parts = [name.split(".") for name in names if name]
+    return {""} | {".".join(p[:i]) for p in parts for i in range(1, len(p) + 1)}

@@ -1,0 +1,44 @@
+"""Checking the spec against PyTorch: every layer's shape, parameters and buffers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from cnncalc.errors import CnncalcError
+from cnncalc.importers.torch_fx.calls import Shape
+from cnncalc.importers.torch_fx.messages import shape_text
+
+_BUG = "this is a bug in cnncalc's PyTorch importer: please report it with the model"
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """What PyTorch says of a layer: its output shape, parameters and buffers."""
+
+    name: str
+    what: str
+    shape: Shape
+    params: int
+    buffers: int
+
+
+def verify(spec: dict[str, Any], checks: list[Check]) -> None:
+    """Analyse the spec; every layer's shape, parameters and buffers must equal PyTorch's."""
+    from cnncalc.api import analyze
+
+    try:
+        report = analyze(spec)
+    except CnncalcError as error:
+        raise CnncalcError(f"the imported spec does not analyse ({error}); {_BUG}") from None
+    rows = {row.name: row for row in report.layers}
+    for check in checks:
+        row = rows[check.name]
+        ours = (tuple(int(n) for n in row.output_shape), int(row.params), int(row.buffers))
+        theirs = (check.shape, check.params, check.buffers)
+        if ours != theirs:
+            raise CnncalcError(
+                f"layer '{check.name}' ({check.what}): cnncalc gives output "
+                f"{shape_text(ours[0])}, {ours[1]:,} parameters, {ours[2]:,} buffers, PyTorch "
+                f"{shape_text(theirs[0])}, {theirs[1]:,}, {theirs[2]:,}; {_BUG}"
+            )

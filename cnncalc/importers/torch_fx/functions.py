@@ -1,0 +1,213 @@
+"""The registries of function and tensor-method translators (``F.relu``, ``x.flatten(1)``).
+
+fx's ``call_function`` and ``call_method`` nodes, and the recorder's torch
+functions, are translated by the function itself, reading its arguments as
+https://pytorch.org/docs/stable/nn.functional.html documents them.
+"""
+
+from __future__ import annotations
+
+import functools
+import operator
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from cnncalc.importers.torch_fx.calls import Attr, Ref
+from cnncalc.importers.torch_fx.op import FunctionTranslator, Layer, Op, Untranslatable
+from cnncalc.importers.torch_fx.spec_layers import (
+    adaptive_layer,
+    dropout_layer,
+    flatten_layer,
+    layer_norm_layer,
+    linear_layer,
+    pool_layer,
+    put,
+    upsample_layer,
+    zero_pad_layer,
+)
+
+
+def _activation(kind: str) -> FunctionTranslator:
+    """``F.relu(x)``, ``torch.sigmoid(x)``, ``x.relu()`` → the activation layer."""
+    return lambda op: {"type": kind}
+
+
+def _reshape(op: Op) -> Layer | None:
+    """``torch.flatten(x, 1)``, ``x.view(x.size(0), -1)``, ``x.reshape``, ``x.squeeze``.
+
+    To one axis: ``flatten``; to the same shape: nothing. Other reshapes have no layer type.
+    """
+    if op.output == op.input:
+        return None
+    return flatten_layer(op)
+
+
+def _same(op: Op) -> Layer | None:
+    """``x.contiguous()``, ``x.clone()``, ``x.float()``: no layer, when the shape is kept."""
+    if op.output != op.input:
+        raise Untranslatable("it changes the shape")
+    return None
+
+
+def _merge(kind: str, operands: Callable[[Op], Sequence[Any]]) -> FunctionTranslator:
+    """``x + y``, ``torch.mul(x, y)``, ``torch.cat([a, b], 1)`` → ``add``/``multiply``/``concat``.
+
+    Every operand must be a layer's output: ``x + 1`` or ``x * self.scale``
+    have no cnncalc layer.
+    """
+
+    def translate(op: Op) -> Layer | None:
+        given = operands(op)
+        if kind == "concat" and len(given) == 1 and len(op.inputs) == 1:
+            return None  # torch.cat([x]) is x
+        if len(given) != len(op.inputs) or not all(isinstance(g, Ref) for g in given):
+            raise Untranslatable(f"a {kind} with a constant or a parameter")
+        if kind == "concat":
+            dim = op.arg(1, "dim", 0)
+            if dim % (len(op.output) + 1) != 1:
+                raise Untranslatable(f"concatenation on axis {dim}: cnncalc's is on the channels")
+        return {"type": kind}
+
+    return translate
+
+
+def _binary(op: Op) -> Sequence[Any]:
+    return [op.arg(0, "input"), op.arg(1, "other")]
+
+
+def _listed(op: Op) -> Sequence[Any]:
+    tensors = op.arg(0, "tensors")
+    return list(tensors) if isinstance(tensors, list | tuple) else [tensors]
+
+
+_add = _merge("add", _binary)
+_multiply = _merge("multiply", _binary)
+_concat = _merge("concat", _listed)
+
+
+def _dropout(op: Op) -> Layer:
+    """``F.dropout(x, p)`` (and ``dropout1d/2d/3d``) → ``dropout`` of rate ``p``."""
+    return dropout_layer(op.arg(1, "p", 0.5))
+
+
+def _pool(kind: str) -> FunctionTranslator:
+    """``F.max_pool2d``/``F.avg_pool2d`` (https://pytorch.org/docs/stable/nn.functional.html)."""
+
+    def translate(op: Op) -> Layer:
+        if kind == "maxpool2d":
+            dilation, ceil_mode = op.arg(4, "dilation", 1), op.arg(5, "ceil_mode", False)
+            if op.arg(6, "return_indices", False):
+                raise Untranslatable("return_indices=True")
+        else:
+            dilation, ceil_mode = 1, op.arg(4, "ceil_mode", False)
+        return pool_layer(kind, op, kernel=op.arg(1, "kernel_size"), stride=op.arg(2, "stride"),
+                          padding=op.arg(3, "padding", 0), dilation=dilation,
+                          ceil_mode=ceil_mode)  # fmt: skip
+
+    return translate
+
+
+def _adaptive(kind: str) -> FunctionTranslator:
+    """``F.adaptive_avg_pool2d(x, size)`` → ``adaptive_avgpool2d`` (the size PyTorch produced)."""
+    return lambda op: adaptive_layer(kind, op)
+
+
+def _mean(kind: str) -> FunctionTranslator:
+    """``x.mean((2, 3))``, ``torch.amax(x, (-2, -1), keepdim=True)`` → global pooling."""
+
+    def translate(op: Op) -> Layer:
+        rank = len(op.input) + 1
+        dims = op.arg(1, "dim")
+        dims = (dims,) if isinstance(dims, int) else tuple(dims or ())
+        if rank < 3 or sorted(d % rank for d in dims) != list(range(2, rank)):
+            raise Untranslatable(f"a reduction over axes {dims}: cnncalc pools all spatial axes")
+        layer: Layer = {"type": kind}
+        put(layer, "keepdims", bool(op.arg(2, "keepdim", False)), False)
+        return layer
+
+    return translate
+
+
+_global_avgpool = _mean("global_avgpool")
+_global_maxpool = _mean("global_maxpool")
+
+
+def _interpolate(op: Op) -> Layer:
+    """``F.interpolate(x, scale_factor=2)`` → ``upsample``."""
+    return upsample_layer(op, op.arg(3, "mode", "nearest"))
+
+
+def _pad(op: Op) -> Layer:
+    """``F.pad(x, (l, r, t, b))`` with zeros → ``zeropad2d``."""
+    pad, mode, value = op.arg(1, "pad"), op.arg(2, "mode", "constant"), op.arg(3, "value", None)
+    if mode != "constant" or value not in (None, 0, 0.0):
+        raise Untranslatable(f"{mode} padding with {value}: cnncalc pads with zeros")
+    pads = [*pad, 0, 0, 0, 0][:4]
+    if len(pad) > 4:
+        raise Untranslatable("padding of more than the two spatial axes")
+    return zero_pad_layer(op, *pads)
+
+
+def _linear(op: Op) -> Layer:
+    """``F.linear(x, self.weight, self.bias)``: as ``nn.Linear``, sized by the weight."""
+    weight = op.arg(1, "weight")
+    if not isinstance(weight, Attr) or weight.name not in op.params:
+        raise Untranslatable("a weight that is not a parameter of the model")
+    return linear_layer(op, int(op.params[weight.name].shape[0]), op.arg(2, "bias") is not None)
+
+
+def _layer_norm(op: Op) -> Layer:
+    """``F.layer_norm(x, shape, self.weight, self.bias)`` (torchvision's ``LayerNorm2d``)."""
+    weight, bias = op.arg(2, "weight"), op.arg(3, "bias")
+    return layer_norm_layer(op, op.arg(1, "normalized_shape"), weight is not None,
+                            bias is not None)  # fmt: skip
+
+
+@functools.cache
+def function_translators() -> dict[Any, FunctionTranslator]:
+    """The registry of functions (``call_function`` targets) and their translators."""
+    import torch
+    import torch.nn.functional as F
+
+    activations = {
+        F.relu: "relu", torch.relu: "relu", F.relu_: "relu", torch.relu_: "relu",
+        F.relu6: "relu6", torch.sigmoid: "sigmoid", F.sigmoid: "sigmoid", torch.tanh: "tanh",
+        F.tanh: "tanh", F.gelu: "gelu", F.silu: "silu", F.hardswish: "hardswish",
+        F.softmax: "softmax", torch.softmax: "softmax",
+    }  # fmt: skip
+    table: dict[Any, FunctionTranslator] = {f: _activation(k) for f, k in activations.items()}
+    table |= {
+        torch.flatten: _reshape, torch.reshape: _reshape, torch.squeeze: _reshape,
+        torch.clone: _same,
+        F.dropout: _dropout, F.dropout1d: _dropout, F.dropout2d: _dropout, F.dropout3d: _dropout,
+        F.max_pool2d: _pool("maxpool2d"), F.avg_pool2d: _pool("avgpool2d"),
+        F.adaptive_avg_pool2d: _adaptive("adaptive_avgpool2d"),
+        F.adaptive_max_pool2d: _adaptive("adaptive_maxpool2d"),
+        torch.mean: _global_avgpool, torch.amax: _global_maxpool,
+        F.interpolate: _interpolate, F.pad: _pad,
+        F.linear: _linear, F.layer_norm: _layer_norm,
+        operator.add: _add, operator.iadd: _add, torch.add: _add,
+        operator.mul: _multiply, operator.imul: _multiply, torch.mul: _multiply,
+        torch.cat: _concat, torch.concat: _concat, torch.concatenate: _concat,
+    }  # fmt: skip
+    return table
+
+
+@functools.cache
+def method_translators() -> dict[str, FunctionTranslator]:
+    """The registry of tensor methods (``call_method`` targets: ``x.flatten(1)``)."""
+    table: dict[str, FunctionTranslator] = {
+        name: _activation(kind)
+        for kind in ("relu", "sigmoid", "tanh", "softmax")
+        for name in (kind, f"{kind}_")
+    }
+    table |= dict.fromkeys(("flatten", "view", "reshape", "squeeze"), _reshape)
+    table |= dict.fromkeys(("contiguous", "clone", "detach", "float", "to", "type_as"), _same)
+    table |= dict.fromkeys(("add", "add_", "__add__", "__iadd__"), _add)
+    table |= dict.fromkeys(("mul", "mul_", "__mul__", "__imul__"), _multiply)
+    table |= {"mean": _global_avgpool, "amax": _global_maxpool}
+    return table
+
+
+FUNCTIONS_READING_LAYOUT: tuple[object, ...] = (_linear, _layer_norm)
+"""Function translators that read :attr:`Op.layout`; the others get channels-first tensors only."""

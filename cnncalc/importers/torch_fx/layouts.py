@@ -1,0 +1,49 @@
+"""Permuted axes: torch tensors whose axes are in another order than cnncalc's.
+
+ConvNeXt permutes its tensors to channels last (``x.permute(0, 2, 3, 1)``)
+and back; a permutation is no layer, only a note of each axis's place, which
+the translators that read :attr:`Op.layout` use.
+"""
+
+from __future__ import annotations
+
+from cnncalc.importers.torch_fx.calls import Call, Shape
+from cnncalc.importers.torch_fx.naming import target_name
+
+Layout = tuple[int, ...] | None
+"""Torch axis ``i`` (batch left out) is cnncalc's axis ``layout[i]``; None: the same order."""
+
+
+def is_permutation(call: Call) -> bool:
+    import torch
+
+    if call.kind == "method":
+        return call.target in ("permute", "transpose")
+    return call.kind == "function" and call.target in (torch.permute, torch.transpose)
+
+
+def permutation(call: Call, rank: int) -> tuple[int, ...] | None:
+    """The new order of the (batched) axes of ``permute``/``transpose``, or None if unclear."""
+    args = call.args[1:]
+    if target_name(call) == "permute":
+        dims = call.kwargs.get("dims", args[0] if len(args) == 1 else args)
+        order = tuple(int(d) % rank for d in dims) if isinstance(dims, list | tuple) else None
+        return order if order is not None and sorted(order) == list(range(rank)) else None
+    first = call.kwargs.get("dim0", args[0] if args else None)
+    second = call.kwargs.get("dim1", args[1] if len(args) > 1 else None)
+    if not isinstance(first, int) or not isinstance(second, int):
+        return None
+    order_list = list(range(rank))
+    a, b = first % rank, second % rank
+    order_list[a], order_list[b] = order_list[b], order_list[a]
+    return tuple(order_list)
+
+
+def unpermuted(shape: Shape, layout: Layout) -> Shape:
+    """A torch shape in cnncalc's axis order: cnncalc's axis ``layout[i]`` is torch's ``i``."""
+    if layout is None:
+        return shape
+    ordered = [0] * len(shape)
+    for torch_axis, axis in enumerate(layout):
+        ordered[axis] = shape[torch_axis]
+    return tuple(ordered)

@@ -1,0 +1,118 @@
+"""Loading the model: ``MODULE:FACTORY`` resolved (a module name or a file) and called."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import importlib.util
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cnncalc.errors import CnncalcError
+from cnncalc.importers.torch_fx.messages import one_line
+
+if TYPE_CHECKING:
+    from torch import nn
+
+_NEEDS_TORCH = "cnncalc import torch needs PyTorch: pip install torch"
+
+
+def require_torch() -> None:
+    """Raise the install hint if PyTorch is missing."""
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        raise CnncalcError(_NEEDS_TORCH) from None
+
+
+def build(target: str) -> nn.Module:
+    """The model ``MODULE:FACTORY`` names: the factory called with no arguments, or the instance."""
+    from torch import nn
+
+    where, colon, attribute = target.rpartition(":")
+    if not colon or not where or not attribute:
+        raise CnncalcError(
+            f"expected MODULE:FACTORY (e.g. torchvision.models:resnet18 or path/to/net.py:Net), "
+            f"got '{target}'"
+        )
+    found = _attribute(_python_module(where), where, attribute)
+    if isinstance(found, nn.Module):
+        return found
+    if not callable(found):
+        raise CnncalcError(f"{target} is a {type(found).__name__}, not a torch.nn.Module")
+    try:
+        built = found()
+    except Exception as error:  # the user's code: any failure is theirs to see in one line
+        raise CnncalcError(f"calling {target}() failed: {one_line(error)}") from None
+    if not isinstance(built, nn.Module):
+        raise CnncalcError(f"{target}() returned a {type(built).__name__}, not a torch.nn.Module")
+    return built
+
+
+def _python_module(where: str) -> Any:
+    """The module ``where`` names: a file path (``net.py``) or a dotted module name."""
+    if where.endswith(".py") or os.sep in where or "/" in where:
+        return _module_from_file(Path(where))
+    # The console script's sys.path holds its own directory, not the working one,
+    # which `python -m` would have: add it, so `my_net:Net` works as it does there.
+    with _on_path(os.getcwd()):
+        try:
+            return importlib.import_module(where)
+        except ModuleNotFoundError as error:
+            if error.name and (where == error.name or where.startswith(error.name + ".")):
+                raise CnncalcError(
+                    f"no module named '{error.name}' (is it installed, or on PYTHONPATH?)"
+                ) from None
+            raise CnncalcError(f"importing {where} failed: {one_line(error)}") from None
+        except Exception as error:
+            raise CnncalcError(f"importing {where} failed: {one_line(error)}") from None
+
+
+def _module_from_file(path: Path) -> Any:
+    if not path.is_file():
+        raise CnncalcError(f"{path}: no such file")
+    name = f"cnncalc_import_{path.stem}"
+    loader_spec = importlib.util.spec_from_file_location(name, path)
+    if loader_spec is None or loader_spec.loader is None:
+        raise CnncalcError(f"{path}: not a Python file")
+    module = importlib.util.module_from_spec(loader_spec)
+    sys.modules[name] = module  # dataclasses and pickling look the module up by name
+    # The file may import its neighbours, as it would when run as a script.
+    with _on_path(str(path.resolve().parent)):
+        try:
+            loader_spec.loader.exec_module(module)
+        except Exception as error:
+            del sys.modules[name]
+            raise CnncalcError(f"{path}: running the file failed: {one_line(error)}") from None
+    return module
+
+
+@contextlib.contextmanager
+def _on_path(directory: str) -> Iterator[None]:
+    """Puts a directory first on ``sys.path`` for the duration, if it is not there."""
+    added = directory not in sys.path
+    if added:
+        sys.path.insert(0, directory)
+    try:
+        yield
+    finally:
+        if added and directory in sys.path:
+            sys.path.remove(directory)
+
+
+def _attribute(module: Any, where: str, attribute: str) -> Any:
+    found = module
+    for part in attribute.split("."):
+        try:
+            found = getattr(found, part)
+        except AttributeError:
+            from cnncalc.spec.fields import suggest
+
+            names = [name for name in dir(module) if not name.startswith("_")]
+            raise CnncalcError(
+                f"{where} has no attribute '{attribute}'{suggest(attribute, names)}"
+            ) from None
+    return found

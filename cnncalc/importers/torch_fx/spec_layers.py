@@ -1,0 +1,144 @@
+"""Spec layers from torch's arguments, shared by the module and the function translators.
+
+``nn.Linear`` and ``F.linear``, ``nn.MaxPool2d`` and ``F.max_pool2d``, …
+read their arguments from different places and build the same layer here.
+Fields equal to the spec's default are left out, as the shipped specs do.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from cnncalc.importers.torch_fx.messages import shape_text
+from cnncalc.importers.torch_fx.op import Layer, Op, Untranslatable
+
+
+def _sizes(value: Any, rank: int) -> tuple[int, ...]:
+    """A torch size argument (``3`` or ``(3, 3)``) as one int per spatial axis."""
+    if isinstance(value, int):
+        return (value,) * rank
+    sizes = tuple(int(v) for v in value)
+    return sizes * rank if len(sizes) == 1 else sizes
+
+
+def compact(values: Sequence[int]) -> int | list[int]:
+    """``3`` for ``(3, 3)``, as the shipped specs write sizes."""
+    return values[0] if len(set(values)) == 1 else list(values)
+
+
+def padding_field(pads: Sequence[tuple[int, int]]) -> int | list[Any]:
+    """``p``, ``[p_h, p_w]`` or ``[[top, bottom], [left, right]]``: the shortest that says it."""
+    if all(a == b for a, b in pads):
+        return compact([a for a, _ in pads])
+    return [[a, b] for a, b in pads]
+
+
+def put(layer: Layer, key: str, value: Any, default: Any) -> None:
+    """Set a field only where it differs from the spec's default (readable specs)."""
+    if value != default:
+        layer[key] = value
+
+
+def _spatial(op: Op, rank: int, what: str) -> None:
+    if len(op.input) != rank + 1:
+        raise Untranslatable(f"{what} on a {shape_text(op.input)} input")
+
+
+def linear_layer(op: Op, units: int, bias: bool) -> Layer:
+    """``dense`` on a flat input; a 1×1 ``conv`` on a channels-last one (see ``nn.Linear``)."""
+    if op.layout is not None and op.layout[-1] == 0:
+        layer: Layer = {"type": f"conv{len(op.input) - 1}d", "filters": units, "kernel": 1}
+    elif len(op.input) == 1:
+        layer = {"type": "dense", "units": units}
+    else:
+        raise Untranslatable(
+            f"a Linear on the last axis of a {shape_text(op.input)} input: cnncalc's dense "
+            "reads a flat input"
+        )
+    put(layer, "bias", bias, True)
+    return layer
+
+
+def pool_layer(
+    kind: str, op: Op, *, kernel: Any, stride: Any, padding: Any, dilation: Any, ceil_mode: bool
+) -> Layer:
+    """``maxpool2d``/``avgpool2d``; torch's stride defaults to the kernel, as cnncalc's does."""
+    _spatial(op, 2, "2-D pooling")
+    if _sizes(dilation, 2) != (1, 1):
+        raise Untranslatable("dilated pooling: cnncalc's pooling has no dilation")
+    kernels = _sizes(kernel, 2)
+    strides = _sizes(stride, 2) if stride not in (None, ()) else kernels
+    layer: Layer = {"type": kind, "kernel": compact(kernels)}
+    put(layer, "stride", compact(strides), compact(kernels))
+    put(layer, "padding", compact(_sizes(padding, 2)), 0)
+    put(layer, "ceil_mode", bool(ceil_mode), False)
+    return layer
+
+
+def adaptive_layer(kind: str, op: Op) -> Layer:
+    """``adaptive_avgpool2d``/``adaptive_maxpool2d`` of the size PyTorch produced.
+
+    https://pytorch.org/docs/stable/generated/torch.nn.AdaptiveAvgPool2d.html:
+    ``output_size`` may hold None (keep that axis), so the output's size is used.
+    """
+    _spatial(op, 2, kind)
+    return {"type": kind, "output_size": compact(op.output[1:])}
+
+
+def layer_norm_layer(op: Op, normalized: Sequence[int], affine: bool, bias: bool) -> Layer:
+    """``layernorm`` over the whole sample, or over each position's channels (channels last)."""
+    if affine and not bias:
+        raise Untranslatable("a scale without a shift (bias=False)")
+    normalized = tuple(normalized)
+    if op.layout is not None and op.layout[-1] == 0 and normalized == op.input[:1]:
+        layer: Layer = {"type": "layernorm"}
+    elif op.layout is None and normalized == op.input:
+        layer = {"type": "layernorm", "over": "all"}
+    else:
+        raise Untranslatable(
+            f"normalises the last axes {shape_text(normalized)} of a {shape_text(op.input)} "
+            "input; cnncalc's layernorm normalises the whole sample or each position's channels"
+        )
+    put(layer, "affine", affine, True)
+    return layer
+
+
+def dropout_layer(rate: Any) -> Layer:
+    """``dropout`` of rate ``p``; cnncalc's rate is below 1."""
+    if not 0 <= float(rate) < 1:
+        raise Untranslatable(f"a dropout rate of {rate}: cnncalc's is below 1")
+    return {"type": "dropout", "rate": float(rate)}
+
+
+def flatten_layer(op: Op) -> Layer:
+    """``flatten``, if the output is the input as one axis; no other reshape has a layer."""
+    if op.output != (math.prod(op.input),):
+        raise Untranslatable(
+            f"reshapes {shape_text(op.input)} to {shape_text(op.output)}: cnncalc has only flatten"
+        )
+    return {"type": "flatten"}
+
+
+def zero_pad_layer(op: Op, left: int, right: int, top: int, bottom: int) -> Layer:
+    """``zeropad2d``: torch lists the last axis first, ``(left, right, top, bottom)``."""
+    _spatial(op, 2, "2-D padding")
+    if min(left, right, top, bottom) < 0:
+        raise Untranslatable("negative padding (cropping)")
+    return {"type": "zeropad2d", "padding": padding_field([(top, bottom), (left, right)])}
+
+
+def upsample_layer(op: Op, mode: Any) -> Layer:
+    """``upsample``: the integer factor is the ratio of PyTorch's output to its input."""
+    _spatial(op, 2, "2-D upsampling")
+    if mode not in ("nearest", "bilinear", "nearest-exact"):
+        raise Untranslatable(f"mode '{mode}': cnncalc upsamples nearest or bilinear")
+    scale = [o // i for o, i in zip(op.output[1:], op.input[1:], strict=True)]
+    if [s * i for s, i in zip(scale, op.input[1:], strict=True)] != list(op.output[1:]):
+        raise Untranslatable(
+            f"{shape_text(op.input)} → {shape_text(op.output)} is not an integer factor"
+        )
+    layer: Layer = {"type": "upsample", "scale": compact(scale)}
+    put(layer, "mode", "bilinear" if mode == "bilinear" else "nearest", "nearest")
+    return layer

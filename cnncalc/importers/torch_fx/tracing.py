@@ -1,0 +1,126 @@
+"""The model's calls: traced with torch.fx, else recorded while it runs.
+
+Symbolic tracing records the module calls and functions of the whole graph,
+branches included (https://pytorch.org/docs/stable/fx.html); one forward pass
+of the graph (``ShapeProp``) gives each node's output shape.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+from typing import TYPE_CHECKING, Any, Literal
+
+from cnncalc.importers.torch_fx.calls import Attr, Call, Ref, Shape, batched, refs
+from cnncalc.importers.torch_fx.messages import one_line, shape_text
+from cnncalc.importers.torch_fx.modules import is_leaf
+from cnncalc.importers.torch_fx.recorder import record
+
+if TYPE_CHECKING:
+    import torch
+    import torch.fx
+    from torch import nn
+
+_TRACED = (
+    "Traced with torch.fx (symbolic_trace): the layers and their inputs are the forward's graph."
+)
+_KINDS: dict[str, Literal["module", "function", "method"]] = {
+    "call_module": "module", "call_function": "function", "call_method": "method",
+}  # fmt: skip
+
+
+def trace_or_record(root: nn.Module, input_shape: Shape) -> tuple[list[Call], list[Ref], str]:
+    """The model's calls and its outputs: traced with fx, else recorded while it runs.
+
+    The third item says which it was, for the written spec's header.
+    """
+    import torch
+
+    example = torch.zeros(1, *input_shape)
+    try:
+        graph_module, scopes = _trace(root)
+    except Exception as error:  # fx raises TraceError, TypeError, …: any means "cannot trace"
+        reason = f"torch.fx could not trace the forward ({one_line(error, 120)})"
+    else:
+        try:
+            from torch.fx.passes.shape_prop import ShapeProp
+
+            # ShapeProp prints the traceback of a failing node before raising: keep it quiet.
+            with contextlib.redirect_stderr(io.StringIO()):
+                ShapeProp(graph_module).propagate(example)
+        except Exception as error:
+            # The model itself may run where its traced graph does not: try it.
+            reason = f"the traced graph did not run ({one_line(error, 120)})"
+        else:
+            calls, outputs = _calls_from_graph(graph_module, scopes)
+            return calls, outputs, _TRACED
+    calls, outputs = record(root, example)
+    recorded = (
+        f"Recorded by running the model once on torch.zeros"
+        f"{shape_text((1, *input_shape), ', ', '()')}, as {reason}: forward hooks on the leaf "
+        "modules and the torch functions between them, in call order. Only the path this input "
+        "took is recorded, and branches may need their input: fields checked."
+    )
+    return calls, outputs, recorded
+
+
+def _trace(root: nn.Module) -> tuple[torch.fx.GraphModule, dict[str, str]]:
+    """The fx graph of ``root``, and the module each node was called from."""
+    import torch.fx
+
+    class Tracer(torch.fx.Tracer):
+        # fx's own rule makes every torch.nn module a leaf; a subclass of one
+        # (a user's nn.Conv2d with extra attributes) is a leaf too when it has
+        # our translator, so it is one layer rather than its functional insides.
+        def is_leaf_module(self, m: nn.Module, module_qualified_name: str) -> bool:
+            return is_leaf(m)
+
+    tracer = Tracer()
+    graph = tracer.trace(root)
+    scopes = {node: scope for node, (scope, _) in tracer.node_name_to_scope.items()}
+    return torch.fx.GraphModule(tracer.root, graph), scopes
+
+
+def _calls_from_graph(
+    graph_module: torch.fx.GraphModule, scopes: dict[str, str]
+) -> tuple[list[Call], list[Ref]]:
+    """The graph's nodes as calls (arguments as :class:`Ref`/:class:`Attr`), and its outputs."""
+    from torch.fx.node import map_arg
+
+    values: dict[str, Ref | Attr] = {}
+    calls: list[Call] = []
+    outputs: list[Ref] = []
+
+    def convert(node: torch.fx.Node) -> Any:
+        return values[node.name]
+
+    for node in graph_module.graph.nodes:
+        if node.op == "placeholder":
+            # The first argument is the network's input; later ones keep their defaults.
+            first = not any(isinstance(value, Ref) for value in values.values())
+            values[node.name] = Ref("input") if first else Attr(str(node.target))
+        elif node.op == "get_attr":
+            values[node.name] = Attr(str(node.target))
+        elif node.op == "output":
+            outputs = refs(map_arg(node.args, convert))
+        else:
+            values[node.name] = Ref(node.name)
+            meta = node.meta.get("tensor_meta")
+            calls.append(Call(
+                key=node.name, kind=_KINDS[node.op], target=node.target,
+                args=tuple(map_arg(node.args, convert)), kwargs=dict(map_arg(node.kwargs, convert)),
+                scope=scopes.get(node.name, ""), shape=_meta_shape(meta), tensor=meta is not None,
+                single=_is_tensor_meta(meta),
+            ))  # fmt: skip
+    return calls, outputs
+
+
+def _meta_shape(meta: Any) -> Shape | None:
+    """The shape without the batch axis from ShapeProp's ``tensor_meta`` (None: not one tensor)."""
+    return batched(tuple(meta.shape)) if _is_tensor_meta(meta) else None
+
+
+def _is_tensor_meta(meta: Any) -> bool:
+    from torch.fx.passes.shape_prop import TensorMetadata
+
+    return isinstance(meta, TensorMetadata)
