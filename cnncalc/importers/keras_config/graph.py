@@ -1,0 +1,229 @@
+"""A model's layer calls in an order where each reads only earlier ones.
+
+A Sequential config lists its layers in order; a Functional one gives each
+layer its ``inbound_nodes`` (read by :mod:`.inbound`). The input shape is an
+``InputLayer``'s ``batch_input_shape`` (Keras 2) or ``batch_shape`` (Keras 3),
+or the first layer's ``batch_input_shape``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from cnncalc.errors import CnncalcError
+from cnncalc.importers.keras_config.inbound import InboundTensor, inbound_calls, refs
+from cnncalc.importers.keras_config.messages import show_shape
+from cnncalc.ir import NETWORK_INPUT
+
+MODEL_CLASSES = frozenset({"Sequential", "Functional", "Model"})
+
+
+@dataclass
+class Node:
+    """One call of a Keras layer: what it is and which nodes it reads."""
+
+    name: str
+    keras_class: str
+    config: dict[str, Any]
+    inputs: list[str]
+    input_shapes: list[Any] = field(default_factory=list)
+    """Keras's own (batch-first) shapes of the inputs, where the config states them (Keras 3)."""
+    output_shape: Any = None
+
+
+@dataclass
+class _Entry:
+    """A layer as a config lists it."""
+
+    name: str
+    keras_class: str
+    config: dict[str, Any]
+    raw: dict[str, Any]
+
+
+class Graph:
+    """The layer calls of a model in an order where each reads only earlier ones.
+
+    Nested models (a Sequential or Functional used as a layer) are inlined,
+    their layers named ``<model>.<layer>``, so ``cnncalc --depth 1`` folds them
+    back into the one row ``summary()`` shows.
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.nodes: list[Node] = []
+        self.input_batch_shape: Any = None
+        self._tensors: dict[tuple[str, int], str] = {}
+        self._names: set[str] = set()
+
+    # The network input.
+
+    def set_input(self, batch_shape: Any, where: str) -> None:
+        if self.input_batch_shape is not None:
+            raise CnncalcError(
+                f"{self.path}: the model has more than one input ({where} is another); "
+                "a cnncalc spec has one input"
+            )
+        if batch_shape is None:
+            raise CnncalcError(
+                f"{self.path}: {where} states no input shape: the model was never built "
+                "(give it an Input, or input_shape= on its first layer)"
+            )
+        if not isinstance(batch_shape, list) or len(batch_shape) < 2:
+            raise CnncalcError(
+                f"{self.path}: {where}: input shape {show_shape(batch_shape)} is not "
+                "(batch, ..., channels)"
+            )
+        self.input_batch_shape = batch_shape
+
+    # Sequential models.
+
+    def sequential(self, config: dict[str, Any], scope: str, source: str | None) -> str:
+        """Add a Sequential model's layers reading ``source`` (None: the network input)."""
+        previous = source
+        for index, item in enumerate(config["layers"]):
+            entry = self._entry(item, f"layer {index + 1}")
+            if entry.keras_class == "InputLayer":
+                if source is None:
+                    self.set_input(_batch_shape(entry.config), f"InputLayer '{entry.name}'")
+                previous = previous or NETWORK_INPUT
+                continue
+            if previous is None:
+                # Keras 2 keeps input_shape=… as the first layer's batch_input_shape.
+                shape = _batch_shape(entry.config) or config.get("build_input_shape")
+                self.set_input(shape, f"layer '{entry.name}'")
+                previous = NETWORK_INPUT
+            build = entry.raw.get("build_config")
+            shape = build.get("input_shape") if isinstance(build, dict) else None
+            previous = self._add(entry, scope, [previous], [shape])[0]
+        if previous is None:
+            raise CnncalcError(f"{self.path}: the Sequential model has no layers")
+        return previous
+
+    # Functional models.
+
+    def functional(
+        self, config: dict[str, Any], scope: str, sources: list[str] | None
+    ) -> list[str]:
+        """Add a Functional model's layers; ``sources`` feed its inputs (None: the network's)."""
+        input_refs = refs(config.get("input_layers"))
+        entries = [self._entry(item, f"layer {i + 1}") for i, item in enumerate(config["layers"])]
+        pending = []
+        for entry in entries:
+            if entry.keras_class != "InputLayer":
+                pending.append(entry)
+                continue
+            if sources is None:
+                self.set_input(_batch_shape(entry.config), f"InputLayer '{entry.name}'")
+                self._tensors[(scope + entry.name, 0)] = NETWORK_INPUT
+            else:
+                names = [name for name, _ in input_refs]
+                position = names.index(entry.name) if entry.name in names else 0
+                self._tensors[(scope + entry.name, 0)] = sources[min(position, len(sources) - 1)]
+        self._resolve_in_order(pending, scope)
+        outputs = refs(config.get("output_layers"))
+        return [self._tensor(scope + name, index, "output_layers") for name, index in outputs]
+
+    def _resolve_in_order(self, pending: list[_Entry], scope: str) -> None:
+        # Keras lists layers in call order; a layer whose inputs come later waits.
+        while pending:
+            waiting = []
+            for entry in pending:
+                calls = self._inbound(entry)
+                if all((scope + name, index) in self._tensors for name, index, _ in calls):
+                    self._call(entry, scope, calls)
+                else:
+                    waiting.append(entry)
+            if len(waiting) == len(pending):
+                entry = waiting[0]
+                missing = next(name for name, index, _ in self._inbound(entry)
+                               if (scope + name, index) not in self._tensors)  # fmt: skip
+                raise CnncalcError(
+                    f"{self.path}: layer '{entry.name}' ({entry.keras_class}) reads "
+                    f"'{missing}', which no layer of the model makes"
+                )
+            pending = waiting
+
+    def _inbound(self, entry: _Entry) -> list[InboundTensor]:
+        where = f"{self.path}: layer '{entry.name}' ({entry.keras_class})"
+        return inbound_calls(entry.raw.get("inbound_nodes"), where)
+
+    def _call(self, entry: _Entry, scope: str, calls: list[InboundTensor]) -> None:
+        inputs = [self._tensors[(scope + name, index)] for name, index, _ in calls]
+        outputs = self._add(entry, scope, inputs, [shape for _, _, shape in calls])
+        for index, output in enumerate(outputs):
+            self._tensors[(scope + entry.name, index)] = output
+
+    def _tensor(self, name: str, index: int, where: str) -> str:
+        try:
+            return self._tensors[(name, index)]
+        except KeyError:
+            raise CnncalcError(f"{self.path}: {where} names '{name}', not a layer") from None
+
+    # Both.
+
+    def _add(self, entry: _Entry, scope: str, inputs: list[str], shapes: list[Any]) -> list[str]:
+        """Add a layer call (or inline a nested model); returns the names of its outputs."""
+        if entry.keras_class in MODEL_CLASSES and isinstance(entry.config.get("layers"), list):
+            inner = f"{scope}{entry.name}."
+            if "input_layers" in entry.config:
+                return self.functional(entry.config, inner, inputs)
+            return [self.sequential(entry.config, inner, inputs[0])]
+        name = _spec_name(scope + entry.name, self._names)
+        self._names.add(name)
+        self.nodes.append(Node(name, entry.keras_class, entry.config, inputs, shapes))
+        return [name]
+
+    def _entry(self, item: Any, where: str) -> _Entry:
+        if not isinstance(item, dict) or not isinstance(item.get("class_name"), str):
+            raise CnncalcError(f"{self.path}: {where} is not a Keras layer config")
+        config = item.get("config")
+        if isinstance(config, list):  # a nested Keras ≤ 2.1 Sequential
+            config = {"layers": config}
+        if not isinstance(config, dict):
+            config = {}
+        name = item.get("name") or config.get("name")
+        if not isinstance(name, str) or not name:
+            name = f"{item['class_name'].lower()}_{len(self.nodes) + 1}"
+        return _Entry(name, item["class_name"], config, item)
+
+    def link_shapes(self) -> None:
+        """Give each node the output shape its readers' configs state (Keras 3 only)."""
+        by_name = {node.name: node for node in self.nodes}
+        for node in self.nodes:
+            for source, shape in zip(node.inputs, node.input_shapes, strict=False):
+                if source in by_name and shape is not None:
+                    by_name[source].output_shape = shape
+
+
+def model_graph(path: str, kind: str, config: dict[str, Any], data: Any) -> Graph:
+    """The graph of a file's model (``data`` the whole document), its input shape stated."""
+    graph = Graph(path)
+    if kind == "Functional":
+        graph.functional(config, "", None)
+    else:
+        # Keras 3 writes a built Sequential's input shape beside its config.
+        build = data.get("build_config") if isinstance(data, dict) else None
+        if config.get("build_input_shape") is None and isinstance(build, dict):
+            config = config | {"build_input_shape": build.get("input_shape")}
+        graph.sequential(config, "", None)
+    if graph.input_batch_shape is None:
+        raise CnncalcError(f"{path}: the model states no input shape (it was never built)")
+    graph.link_shapes()
+    return graph
+
+
+def _spec_name(name: str, taken: set[str]) -> str:
+    # "input" and "total" mean the network's input and the totals in a spec.
+    while name in taken or name in (NETWORK_INPUT, "total"):
+        name += "_"
+    return name
+
+
+def _batch_shape(config: dict[str, Any]) -> Any:
+    """The input shape with its batch axis: ``batch_shape`` (Keras 3), ``batch_input_shape`` (2)."""
+    for key in ("batch_shape", "batch_input_shape"):
+        if config.get(key) is not None:
+            return config[key]
+    return None

@@ -1,0 +1,139 @@
+"""The walk that translates a graph's layer calls, in order, into spec layers.
+
+Each call goes to its class's translator (:data:`.layers.TRANSLATORS`). A layer
+cnncalc cannot express is listed as skipped with the reason when the layers
+after it can do without it (it keeps its input's shape), and is an error naming
+the file, the layer and its class otherwise: a report is never silently short.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import TYPE_CHECKING, Any
+
+from cnncalc.errors import CnncalcError
+from cnncalc.importers.keras_config.graph import Graph, Node
+from cnncalc.importers.keras_config.layers import TRANSLATORS
+from cnncalc.importers.keras_config.layers.base import BadField, Call, Layer, Skip
+from cnncalc.importers.keras_config.shapes import analysed, keeps_keras_shape, rank_after
+from cnncalc.ir import NETWORK_INPUT
+
+if TYPE_CHECKING:
+    from cnncalc.analysis import Report
+
+_MERGES = frozenset({"add", "concat", "multiply"})
+
+
+class Importer:
+    """Translates a graph's nodes in order into spec layers, keeping track of shapes."""
+
+    def __init__(self, path: str, graph: Graph, input_shape: list[int | str], layout: str) -> None:
+        self.path = path
+        self.nodes = graph.nodes
+        self.input = input_shape
+        self.channels_first = layout == "channels_first"
+        self.layers: list[Layer] = []
+        self.skipped: list[str] = []
+        self.comments: list[str] = []
+        self.produced: dict[str, str] = {NETWORK_INPUT: NETWORK_INPUT}
+        self.ranks: dict[str, int] = {NETWORK_INPUT: len(input_shape)}
+        self.readers = Counter(source for node in graph.nodes for source in node.inputs)
+        self._previous = NETWORK_INPUT
+        self._report: tuple[int, Report] | None = None
+
+    def spec(self, name: str = "partial") -> dict[str, Any]:
+        return {"name": name, "framework": "keras", "input": self.input, "layers": self.layers}
+
+    def shape(self, source: str) -> tuple[Any, ...]:
+        """A spec layer's output shape, from cnncalc's analysis of the layers so far."""
+        if source == NETWORK_INPUT:
+            return tuple(self.input)
+        # Analyse again only when a layer was added since.
+        if self._report is None or self._report[0] != len(self.layers):
+            report = analysed(self.spec(), f"{self.path}: the translated layers fail")
+            self._report = (len(self.layers), report)
+        shape: tuple[Any, ...] = self._report[1].layer(source).output_shape
+        return shape
+
+    def reshape_input(self, call: Call, target: list[Any]) -> bool:
+        """Take a reshape of the network input, read by nothing else, as the spec's input."""
+        alone = self.readers[NETWORK_INPUT] == 1 and self.readers[call.node.inputs[0]] == 1
+        if self.layers or call.sources != [NETWORK_INPUT] or not alone:
+            return False
+        if not all(isinstance(size, int) and size >= 1 for size in target):
+            return False
+        self.comments.append(
+            f"{call.name} (Reshape) reshapes the network input: its output, "
+            f"[{', '.join(map(str, target))}], is the spec's input."
+        )
+        self.input = target
+        self.ranks[NETWORK_INPUT] = len(target)
+        return True
+
+    def run(self) -> None:
+        for node in self.nodes:
+            self._translate(node)
+        if not self.layers:
+            raise CnncalcError(f"{self.path}: no layer of the model could be translated")
+
+    def _translate(self, node: Node) -> None:
+        sources = [self.produced[source] for source in node.inputs]
+        call = Call(node, sources, self)
+        where = f"{self.path}: layer '{node.name}' ({node.keras_class})"
+        translator = TRANSLATORS.get(node.keras_class)
+        try:
+            if translator is None:
+                raise Skip(f"cnncalc has no {node.keras_class} layer", keeps_shape=None)
+            layers = translator(call)
+            if len(sources) != 1 and not (layers and layers[0]["type"] in _MERGES):
+                raise Skip(f"it reads {len(sources)} tensors", keeps_shape=False)
+        except Skip as skip:
+            self._skip(node, sources, skip, where)
+            return
+        except BadField as problem:
+            raise CnncalcError(f"{where}: {problem}") from None
+        except (TypeError, ValueError, KeyError, AttributeError) as error:
+            # A hand-edited or foreign config: say where, never a traceback.
+            raise CnncalcError(
+                f"{where}: a config field this importer cannot read "
+                f"({type(error).__name__}: {error})"
+            ) from None
+        self._emit(node, sources, layers)
+        self.skipped += [f"{node.name} ({node.keras_class}): {note}" for note in call.notes]
+        self.comments += call.comments
+
+    def _emit(self, node: Node, sources: list[str], layers: list[Layer]) -> None:
+        if not layers:  # folded into the spec's input
+            self.produced[node.name] = sources[0]
+            return
+        if len(layers) == 1:
+            layers = [{"name": node.name, **layers[0]}]
+        first = layers[0]
+        if first["type"] in _MERGES:
+            first["inputs"] = sources
+        elif sources[0] != self._previous:
+            first["input"] = sources[0]
+        rank = self.ranks[sources[0]]
+        for layer in layers:
+            rank = rank_after(layer, rank)
+            self.ranks[layer["name"]] = rank
+            self.layers.append(layer)
+        self._previous = layers[-1]["name"]
+        self.produced[node.name] = self._previous
+
+    def _skip(self, node: Node, sources: list[str], skip: Skip, where: str) -> None:
+        keeps_shape = skip.keeps_shape
+        if keeps_shape is None:
+            keeps_shape = keeps_keras_shape(node)
+        if self.readers[node.name] and not (keeps_shape and len(sources) == 1):
+            unknown = skip.keeps_shape is None and keeps_shape is None
+            after = (
+                "and the config does not say whether it keeps its input's shape, which the "
+                "layers after it need"
+                if unknown
+                else "and skipping it would change the shapes of the layers after it"
+            )
+            raise CnncalcError(f"{where}: {skip.reason}, {after}")
+        self.skipped.append(f"{node.name} ({node.keras_class}): {skip.reason}")
+        if sources:
+            self.produced[node.name] = sources[0]

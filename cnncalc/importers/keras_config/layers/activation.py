@@ -1,0 +1,115 @@
+"""Activations: Keras's names for them, and the activation layers.
+
+Keras API reference, "Activation layers" (``ReLU``, ``Softmax``, ``LeakyReLU``,
+``PReLU``, ``ELU``) and "Core layers" (``Activation``); the ``activation``
+field of convolution and dense layers names a function of ``keras.activations``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cnncalc.importers.keras_config.layers.base import Call, Layer, Skip, Translator
+
+ACTIVATIONS = {
+    "relu": "relu",
+    "relu6": "relu6",
+    "tanh": "tanh",
+    "sigmoid": "sigmoid",
+    "softmax": "softmax",
+    "gelu": "gelu",
+    "silu": "silu",
+    "swish": "silu",
+    "hard_silu": "hardswish",
+    "hard_swish": "hardswish",
+}
+"""Keras activation names (``keras.activations``) and cnncalc's. Keras 3 writes a
+built-in activation as its name and ``swish``/``hard_swish`` as aliases of
+``silu``/``hard_silu`` (``keras/src/activations/__init__.py``)."""
+
+
+def activation_name(value: Any) -> str | None:
+    """The activation's name; Keras 3 writes a registered custom one as a dict."""
+    if isinstance(value, dict):
+        value = value.get("config") if isinstance(value.get("config"), str) else None
+        value = value or "custom"
+    if value is None or value == "linear":
+        return None
+    # A registered custom activation is named "package>name".
+    return str(value).split(">")[-1].lower()
+
+
+def activation(call: Call) -> Layer:
+    """The ``activation`` field of a convolution or dense layer, where cnncalc has it.
+
+    An activation has no parameters; only the conventions that charge for it
+    (ptflops) would count it, so one cnncalc lacks is dropped with a note.
+    """
+    name = activation_name(call.node.config.get("activation"))
+    if name is None:
+        return {}
+    if name in ACTIVATIONS:
+        return {"activation": ACTIVATIONS[name]}
+    call.note(
+        f"activation '{name}' left out: cnncalc has no such activation (it has no "
+        "parameters; of the conventions only ptflops would count it)"
+    )
+    return {}
+
+
+def _activation_layer(call: Call) -> list[Layer]:
+    """Keras ``Activation``: its function as a layer; ``linear`` is the identity."""
+    name = activation_name(call.node.config.get("activation"))
+    if name is None:
+        return [{"type": "identity"}]
+    if name not in ACTIVATIONS:
+        raise Skip(f"cnncalc has no '{name}' activation (it has no parameters)")
+    return [{"type": ACTIVATIONS[name]}]
+
+
+def _relu(call: Call) -> list[Layer]:
+    """Keras ``ReLU(max_value, negative_slope, threshold)``: relu, or relu6 at ``max_value=6``."""
+    max_value = call.node.config.get("max_value")
+    slope = call.node.config.get("negative_slope") or 0
+    threshold = call.node.config.get("threshold") or 0
+    if slope == 0 and threshold == 0 and max_value is None:
+        return [{"type": "relu"}]
+    if slope == 0 and threshold == 0 and max_value == 6:
+        return [{"type": "relu6"}]
+    raise Skip(
+        f"a ReLU with max_value={max_value}, negative_slope={slope}, threshold={threshold}: "
+        "cnncalc has relu and relu6 (it has no parameters)"
+    )
+
+
+def _softmax(call: Call) -> list[Layer]:
+    """Keras ``Softmax``."""
+    return [{"type": "softmax"}]
+
+
+def _parameter_free_activation(call: Call) -> list[Layer]:
+    """``LeakyReLU``, ``ELU``, ``ThresholdedReLU``: no cnncalc type, no parameters."""
+    raise Skip(f"cnncalc has no {call.node.keras_class} (it has no parameters)")
+
+
+def _prelu(call: Call) -> list[Layer]:
+    """Keras ``PReLU``: a trainable slope per input value, shared along ``shared_axes``."""
+    shape = call.shape()
+    keras_shape = shape if call.channels_first or len(shape) == 1 else (*shape[1:], shape[0])
+    shared = call.node.config.get("shared_axes") or []
+    shared = shared if isinstance(shared, list) else [shared]
+    count = 1
+    for axis, size in enumerate(keras_shape, start=1):
+        count = count if axis in shared else count * size
+    raise Skip(f"cnncalc has no PReLU: its {count} trainable parameters are not counted")
+
+
+TRANSLATORS: dict[str, Translator] = {
+    "Activation": _activation_layer,
+    "ReLU": _relu,
+    "Softmax": _softmax,
+    "LeakyReLU": _parameter_free_activation,
+    "ELU": _parameter_free_activation,
+    "ThresholdedReLU": _parameter_free_activation,
+    "PReLU": _prelu,
+}

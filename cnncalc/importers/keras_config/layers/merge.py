@@ -1,0 +1,42 @@
+"""Merging layers (Keras API reference, "Merging layers"): several inputs, one output.
+
+Each becomes a spec layer with ``inputs:``; cnncalc has ``add``, ``multiply``
+and ``concat``.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from cnncalc.importers.keras_config.layers.base import Call, Layer, Skip, Translator
+
+
+def _merge(call: Call, kind: str) -> list[Layer]:
+    """Keras ``Add``, ``Multiply``: element-wise over their inputs (cnncalc's ``inputs:``)."""
+    return [{"type": kind}]
+
+
+def _concat(call: Call) -> list[Layer]:
+    """Keras ``Concatenate(axis=-1)``: maps stacked on the channel axis."""
+    if not call.channel_axes("axis"):
+        raise Skip(
+            f"concatenates on axis {call.value('axis', -1)}: cnncalc's concat stacks channels",
+            keeps_shape=False,
+        )
+    return [{"type": "concat"}]
+
+
+def _elementwise_as_add(call: Call) -> list[Layer]:
+    """Keras ``Subtract``, ``Average``, ``Maximum``, ``Minimum``: as ``add``, which has
+    their output shape and reads each input once per output."""
+    call.note(f"cnncalc has no {call.node.keras_class.lower()}: translated as add, which has "
+              "the same output shape and connections")  # fmt: skip
+    return [{"type": "add"}]
+
+
+TRANSLATORS: dict[str, Translator] = {
+    "Add": partial(_merge, kind="add"),
+    "Multiply": partial(_merge, kind="multiply"),
+    "Concatenate": _concat,
+    **dict.fromkeys(("Subtract", "Average", "Maximum", "Minimum"), _elementwise_as_add),
+}
