@@ -426,6 +426,19 @@ def test_a_malformed_field_names_the_layer_and_field(tmp_path: Path) -> None:
     )
 
 
+def test_a_call_that_reads_no_tensor_names_the_layer(tmp_path: Path) -> None:
+    document = load(FIXTURES / "residual_keras3.json")
+    config = document.get("config", document)
+    conv = next(layer for layer in config["layers"] if layer["name"] == "conv2d")
+    conv["inbound_nodes"][0]["args"] = []
+    path = write(tmp_path, document)
+    with pytest.raises(CnncalcError) as raised:
+        import_keras(str(path))
+    assert str(raised.value) == (
+        f"{path}: layer 'conv2d' (Conv2D): its call reads no tensor (inbound_nodes names none)"
+    )
+
+
 # -- the written spec, and the command line -------------------------------------------------------
 
 

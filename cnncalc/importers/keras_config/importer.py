@@ -80,6 +80,8 @@ class Importer:
         sources = [self.produced[source] for source in node.inputs]
         call = Call(node, sources, self)
         where = f"{self.path}: layer '{node.name}' ({node.keras_class})"
+        if not sources:  # a hand-edited config: a call of the layer that names no tensor
+            raise CnncalcError(f"{where}: its call reads no tensor (inbound_nodes names none)")
         translator = TRANSLATORS.get(node.keras_class)
         try:
             if translator is None:
