@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -21,10 +22,13 @@ def long_symbolic_spec(tmp_path: Path) -> Path:
     return path
 
 
-def run_with_stderr(stderr_terminal: bool, spec: Path) -> tuple[str, str]:
+def run_with_stderr(
+    stderr_terminal: bool, spec: Path, environment: dict[str, str] | None = None
+) -> tuple[str, str]:
     """stdout and stderr of ``cnncalc SPEC -f json``, stderr on a terminal or a pipe."""
     command = [sys.executable, "-m", "cnncalc", str(spec), "-f", "json"]
-    env = {**os.environ, "TERM": "xterm", "COLUMNS": "100"}
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
+    env |= {"TERM": "xterm-256color", "COLUMNS": "100", **(environment or {})}
     if not stderr_terminal:
         done = subprocess.run(
             command, capture_output=True, text=True, cwd=ROOT, env=env, check=True
@@ -63,3 +67,16 @@ def test_a_pipe_gets_no_bar(tmp_path: Path) -> None:
     out, err = run_with_stderr(False, long_symbolic_spec(tmp_path))
     assert err == ""
     assert out.startswith("{")
+
+
+COLOUR = re.compile(r"\x1b\[(?:[0-9;]*;)?(?:3[0-9]|4[0-9]|9[0-7]|38|48)[0-9;]*m")
+"""An SGR sequence that sets a foreground or background colour."""
+
+
+def test_no_color_turns_the_bars_colours_off(tmp_path: Path) -> None:
+    spec = long_symbolic_spec(tmp_path)
+    _, coloured = run_with_stderr(True, spec)
+    _, plain = run_with_stderr(True, spec, {"NO_COLOR": "1"})
+    assert COLOUR.search(coloured)
+    assert "analysing network" in plain
+    assert not COLOUR.search(plain)
