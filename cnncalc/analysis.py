@@ -210,7 +210,7 @@ def _fold(name: str, group: list[LayerReport], depth: int) -> LayerReport:
     )
 
 
-_SYMBOLIC_BAR, _NUMERIC_BAR = 20, 50_000
+_SYMBOLIC_BAR, _NUMERIC_BAR = 20, 5_000
 """Layers from which an analysis may take a second or more: worth a progress bar."""
 
 

@@ -199,8 +199,10 @@ def _import_parser() -> argparse.ArgumentParser:
 
 
 def run_import(args: argparse.Namespace) -> int:
+    from cnncalc import progress
     from cnncalc.errors import CnncalcError
 
+    progress.enable()
     if args.framework == "torch":
         if not args.input:
             raise CnncalcError("cnncalc import torch needs --input, e.g. --input 3,224,224")

@@ -12,6 +12,10 @@ _SPEC_KEY_ORDER = ("name", "source", "framework", "convention", "input", "values
                    "layers", "expect")  # fmt: skip
 
 
+LONG_IMPORT = 300
+"""Layers from which translating a model is worth a progress bar (on a terminal)."""
+
+
 @dataclass
 class Imported:
     """A translated model: the spec as plain data, and what could not be translated.

@@ -12,11 +12,13 @@ from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from cnncalc.errors import CnncalcError
+from cnncalc.importers.common import LONG_IMPORT
 from cnncalc.importers.keras_config.graph import Graph, Node
 from cnncalc.importers.keras_config.layers import TRANSLATORS
 from cnncalc.importers.keras_config.layers.base import BadField, Call, Layer, Skip
 from cnncalc.importers.keras_config.shapes import analysed, keeps_keras_shape, rank_after
 from cnncalc.ir import NETWORK_INPUT
+from cnncalc.progress import tracked
 
 if TYPE_CHECKING:
     from cnncalc.analysis import Report
@@ -71,7 +73,8 @@ class Importer:
         return True
 
     def run(self) -> None:
-        for node in self.nodes:
+        worth_a_bar = len(self.nodes) >= LONG_IMPORT
+        for node in tracked(self.nodes, "translating", worth_a_bar=worth_a_bar):
             self._translate(node)
         if not self.layers:
             raise CnncalcError(f"{self.path}: no layer of the model could be translated")

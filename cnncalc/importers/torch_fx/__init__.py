@@ -33,7 +33,7 @@ from collections import OrderedDict
 from typing import TYPE_CHECKING
 
 from cnncalc.errors import CnncalcError
-from cnncalc.importers.common import Imported
+from cnncalc.importers.common import LONG_IMPORT, Imported
 from cnncalc.importers.torch_fx.calls import live
 from cnncalc.importers.torch_fx.checking import verify
 from cnncalc.importers.torch_fx.loading import build, require_torch
@@ -41,6 +41,7 @@ from cnncalc.importers.torch_fx.messages import shape_text
 from cnncalc.importers.torch_fx.modules import is_leaf
 from cnncalc.importers.torch_fx.tracing import trace_or_record
 from cnncalc.importers.torch_fx.translation import Translation
+from cnncalc.progress import tracked
 
 if TYPE_CHECKING:
     from torch import nn
@@ -96,7 +97,8 @@ def _import(module: nn.Module, input_shape: tuple[int, ...], title: str, source:
     finally:
         module.train(training)
     translation = Translation(root, input_shape)
-    for call in live(calls, outputs):
+    needed = live(calls, outputs)
+    for call in tracked(needed, "translating", worth_a_bar=len(needed) >= LONG_IMPORT):
         translation.add(call)
     spec = {
         "name": title,
