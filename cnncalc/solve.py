@@ -72,7 +72,9 @@ def solve(
             f"give values for {', '.join(missing)} (--subs {missing[0]}=…) to solve for {unknown}"
         )
     relations = _parse(condition, report)
-    constraints = [*relations, *(r.relation for r in report.requirements)]
+    # The requirements first: where they fail the network is undefined, and a size
+    # may divide by zero (a stride of n//2 at n = 1).
+    constraints = [*(r.relation for r in report.requirements), *relations]
     x = symbol(unknown)
     closed = _closed_form(constraints, x)
     if closed is not None:
@@ -202,7 +204,13 @@ def _holds(constraint: Any, x: sympy.Symbol, value: int) -> bool:
         return bool(constraint)
     left = substitute(constraint.lhs, {x: value})
     right = substitute(constraint.rhs, {x: value})
+    if not (_defined(left) and _defined(right)):
+        return False  # a division by zero: no network has this size
     return bool(_COMPARE[type(constraint)](left, right))
+
+
+def _defined(value: Any) -> bool:
+    return isinstance(value, int) or bool(value.is_finite)
 
 
 _COMPARE = {

@@ -47,6 +47,18 @@ def test_closed_forms_agree_with_the_search(
     assert runs == exhaustive(LENET, condition, unknown, **values)
 
 
+def test_sizes_where_a_stride_is_zero_are_no_solution() -> None:
+    # stride n//4 is 0 below n = 4: the network does not exist there (found by the fuzz run,
+    # where the search divided by zero). Out of 1..40 the output is 2 wide exactly where
+    # ⌊(n − 3)/⌊n/4⌋⌋ + 1 = 2 (and the requirement n ≥ 3 holds), a brute-force count below.
+    spec = {"input": [1, "n", "n"],
+            "layers": [{"name": "c", "type": "conv2d", "filters": 1, "kernel": 3,
+                        "stride": "n//4"}]}  # fmt: skip
+    solution = solve(cnncalc.analyze(spec), "c.output_shape[1] == 2", "n", {}, (1, 40))
+    expected = [n for n in range(4, 41) if (n - 3) // (n // 4) + 1 == 2]
+    assert [n for first, last in solution.runs for n in range(first, (last or 40) + 1)] == expected
+
+
 def test_errors() -> None:
     with pytest.raises(CnncalcError, match="'m' is not a size symbol"):
         solve(LENET, "C1.params == 1", "m")
