@@ -307,6 +307,24 @@ def test_custom_module_with_parameters_is_skipped_and_said() -> None:
     assert "# skipped: 2 (nn.LeakyReLU): cnncalc has no layer type for it" in imported.to_yaml()
 
 
+def test_a_last_step_no_layer_stands_for_is_listed() -> None:
+    class Transposed(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.fc = nn.Linear(8, 4)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            out: torch.Tensor = self.fc(x)
+            return out.transpose(0, 1)  # moves the batch axis: no spec layer
+
+    imported = from_module(Transposed(), (8,))
+    assert [layer["name"] for layer in imported.spec["layers"]] == ["fc"]
+    assert imported.skipped == [
+        "the network's output: cannot translate transpose (Tensor.transpose): its result has "
+        "no batch axis (the batch reduced, or merged by a reshape)"
+    ]
+
+
 def test_a_module_that_returns_a_tuple_is_a_clear_error() -> None:
     class Recurrent(nn.Module):
         def __init__(self) -> None:

@@ -106,7 +106,7 @@ def _import(module: nn.Module, input_shape: tuple[int, ...], title: str, source:
         "framework": "pytorch",
         "convention": "flops",
         "input": list(input_shape),
-        "layers": translation.finished(),
+        "layers": translation.finished(outputs),
     }
     verify(spec, translation.checks)
     comments = [

@@ -44,6 +44,8 @@ class _Opaque:
 
     reason: str | None
     """Why it cannot be followed (None: a constant, which is simply not a layer's input)."""
+    listed: bool = False
+    """Whether the skipped lines already say so (a module left out)."""
 
 
 @dataclass
@@ -92,7 +94,8 @@ class Translation:
                 if call.single
                 else "it returns several tensors"
             )
-            self.values[call.key] = _Opaque(f"cannot translate {self._described(call)}: {why}")
+            reason = f"cannot translate {self._described(call)}: {why}"
+            self.values[call.key] = _Opaque(reason, listed=call.kind == "module")
             if call.kind == "module":
                 self._leave_out(call, why)
             return
@@ -244,8 +247,16 @@ class Translation:
     def _cannot(self, call: Call, why: str) -> CnncalcError:
         return CnncalcError(f"cannot translate {self._described(call)}: {why}")
 
-    def finished(self) -> list[Layer]:
-        """The layers, once every call is in; notes on shared weights and uncounted parameters."""
+    def finished(self, outputs: list[Ref]) -> list[Layer]:
+        """The layers, once every call is in; notes on shared weights and uncounted parameters.
+
+        An output that no layer stands for (``y.transpose(0, 1)`` as the last step)
+        loses nothing after it, so it is listed as skipped rather than refused.
+        """
+        for ref in outputs:
+            value = self.values.get(ref.key)
+            if isinstance(value, _Opaque) and value.reason is not None and not value.listed:
+                self.skipped.append(f"the network's output: {value.reason}")
         if not self.layers:
             raise CnncalcError(
                 "no operation of the model has a cnncalc layer type"
