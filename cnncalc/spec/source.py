@@ -8,49 +8,63 @@ constructor that builds plain data only:
 - YAML 1.2 core scalars: ``yes``/``on``/``no`` stay strings, ``017`` is 17,
   ``1:30`` is a string, ``1e3`` is a float;
 - duplicate keys are an error, not last-wins;
-- the file size, the nesting depth and the size of the alias-expanded tree
-  are bounded before anything walks the data. libyaml's own composer is C
-  recursion that segfaults on ~25,000 nested brackets; the Python composer
-  here counts depth instead. An alias bomb loads cheaply as shared
-  references but would hang anything that walks it, so its expanded size is
-  computed over shared nodes first.
+- the file size, the nesting depth, the number of values and the size of the
+  alias-expanded tree are bounded before anything walks the data. libyaml's
+  composer is C recursion that segfaults on ~25,000 nested brackets, so the
+  event stream is measured first (depth and values, about 1.5 µs an event)
+  and only a document within the bounds is composed. An alias bomb composes
+  cheaply as shared references but would hang anything that walks it, so its
+  expanded size is computed over shared nodes first.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, ClassVar
 
 import yaml
-from yaml.composer import Composer
 from yaml.constructor import ConstructorError, SafeConstructor
+from yaml.events import (
+    AliasEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+    StreamEndEvent,
+)
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.resolver import BaseResolver
 
 from cnncalc.errors import Loc, SpecError
 
 try:
-    from yaml._yaml import CParser as _Parser
+    from yaml._yaml import CParser as _Parser  # libyaml's parser and composer
 except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    from yaml.composer import Composer
     from yaml.parser import Parser
     from yaml.reader import Reader
     from yaml.scanner import Scanner
 
-    class _Parser(Reader, Scanner, Parser):  # type: ignore[no-redef]
+    class _Parser(Reader, Scanner, Parser, Composer):  # type: ignore[no-redef]
         def __init__(self, stream: str) -> None:
             Reader.__init__(self, stream)
             Scanner.__init__(self)
             Parser.__init__(self)
+            Composer.__init__(self)
 
 
 DEFAULT_MAX_BYTES = 16 * 1024 * 1024
 """Largest spec file read by default (16 MiB; a 10,000-layer chain is about 0.7 MB)."""
 MAX_DEPTH = 64
 """Deepest nesting of mappings and sequences (a spec needs about 5)."""
-MAX_NODES = 2_000_000
-"""Most values the document may hold once aliases are expanded."""
+MAX_NODES = 1_000_000
+"""Most values the document may hold, as written and once aliases are expanded.
+
+Bounds the load of a hostile file: composing a value costs about 10 µs, so a
+file of tiny values stops within seconds, not after all of its 16 MiB."""
 
 
 class _Resolver(BaseResolver):
@@ -138,32 +152,70 @@ def _short_tag(tag: str) -> str:
     return "!!" + tag[len(prefix) :] if tag.startswith(prefix) else tag
 
 
-class _Loader(Composer, _Parser, _Constructor, _Resolver):
-    """libyaml's parser, a depth-bounded Python composer, a plain-data constructor."""
+class _Loader(_Parser, _Constructor, _Resolver):
+    """libyaml's parser and composer, a plain-data constructor."""
 
     def __init__(self, text: str) -> None:
         _Parser.__init__(self, text)
-        Composer.__init__(self)
         _Constructor.__init__(self)
         _Resolver.__init__(self)
-        self.depth = 0
 
-    def compose_node(self, parent: Node | None, index: int) -> Node | None:
-        self.depth += 1
-        try:
-            if self.depth > MAX_DEPTH:
-                event = self.peek_event()
+
+_STEP: dict[type, tuple[int, int]] = {
+    ScalarEvent: (0, 1),
+    SequenceStartEvent: (1, 1),
+    MappingStartEvent: (1, 1),
+    SequenceEndEvent: (-1, 0),
+    MappingEndEvent: (-1, 0),
+}
+
+
+def measure(text: str) -> tuple[int, bool]:
+    """``(values, has aliases)`` of the YAML in ``text``, from its events alone.
+
+    Stops at the first event past the depth or value bound, so a hostile file
+    costs at most ``MAX_NODES`` events, and nothing recursive has run yet.
+    """
+    parser = _Parser(text)
+    depth = values = 0
+    anchors: set[str] = set()
+    aliases = False
+    next_event: Callable[[], Any] = parser.get_event  # libyaml's events are untyped
+    try:
+        while (event := next_event()) is not None and type(event) is not StreamEndEvent:
+            kind = type(event)
+            step = _STEP.get(kind)
+            if step is None:
+                if kind is AliasEvent:
+                    aliases = True
+                    if event.anchor not in anchors:  # libyaml's composer would not name it
+                        raise SpecError(
+                            f"invalid YAML: found undefined alias '{event.anchor}'",
+                            line=event.start_mark.line + 1,
+                        )
+                continue
+            if step[1] and event.anchor is not None:
+                anchors.add(event.anchor)
+            depth += step[0]
+            values += step[1]
+            if depth > MAX_DEPTH:
                 raise SpecError(
                     f"nesting deeper than {MAX_DEPTH} levels: a spec needs only a few",
-                    line=event.start_mark.line + 1 if event and event.start_mark else None,
+                    line=event.start_mark.line + 1,
                 )
-            return super().compose_node(parent, index)
-        finally:
-            self.depth -= 1
+            if values > MAX_NODES:
+                raise SpecError(
+                    f"the document holds more than {MAX_NODES:,} values: "
+                    "a spec needs far fewer (repeat a block instead)",
+                    line=event.start_mark.line + 1,
+                )
+    finally:
+        parser.dispose()
+    return values, aliases
 
 
 def compose(text: str) -> Node | None:
-    """Parse ``text`` into YAML nodes (no objects constructed), bounded in depth."""
+    """Parse ``text`` into YAML nodes (no objects constructed); ``measure`` it first."""
     loader = _Loader(text)
     try:
         node: Node | None = loader.get_single_node()
@@ -238,10 +290,11 @@ def load_yaml(text: str, source: str) -> Any:
     """The plain data of a YAML document, loaded under the limits above."""
     loader = _Loader(text)
     try:
+        _, aliases = measure(text)
         node = loader.get_single_node()
         if node is None:
             return None
-        if _expanded_size(node) > MAX_NODES:
+        if aliases and _expanded_size(node) > MAX_NODES:
             raise SpecError(
                 f"aliases expand the document to more than {MAX_NODES:,} values (an alias bomb?)",
                 line=node.start_mark.line + 1,

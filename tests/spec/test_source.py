@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from cnncalc.errors import SpecError
+from cnncalc.spec import source
 from cnncalc.spec.source import MAX_DEPTH, SourceMap, decode, load_yaml
 
 
@@ -81,6 +82,20 @@ def test_alias_bomb_fails_fast() -> None:
     with pytest.raises(SpecError, match="alias bomb"):
         load("\n".join(lines))
     assert time.perf_counter() - started < 1
+
+
+def test_a_document_of_too_many_values_stops_while_composing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The real bound is 1,000,000; the rule is the same at 100.
+    monkeypatch.setattr(source, "MAX_NODES", 100)
+    text = "layers:\n" + "  - {type: relu}\n" * 60
+    with pytest.raises(
+        SpecError, match="holds more than 100 values: a spec needs far fewer"
+    ) as error:
+        load(text)
+    assert error.value.line == 34  # the 101st value (layer 33's key), not the end of the file
+    assert load("layers:\n" + "  - {type: relu}\n" * 30) == {"layers": [{"type": "relu"}] * 30}
 
 
 def test_shared_aliases_within_the_bound_load() -> None:
