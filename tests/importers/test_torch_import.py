@@ -347,6 +347,14 @@ def test_an_untranslatable_op_that_changes_the_shape_is_a_clear_error() -> None:
         from_module(model, (2, 10))
 
 
+def test_a_3d_pooling_given_a_4d_tensor_is_a_clear_error() -> None:
+    # nn.AdaptiveAvgPool3d reads (N, C, H, W) as one unbatched (C, D, H, W) sample.
+    model = nn.Sequential(nn.Conv2d(3, 4, 3), nn.AdaptiveAvgPool3d(1))
+    with pytest.raises(CnncalcError, match=r"cannot translate 1 \(nn.AdaptiveAvgPool3d\): a 3-D "
+                       r"pooling given a 4-D tensor pools it as one unbatched sample"):  # fmt: skip
+        from_module(model, (3, 8, 8))
+
+
 class LayerNorm2d(nn.LayerNorm):
     """torchvision's: a LayerNorm subclass that permutes and calls F.layer_norm itself."""
 

@@ -120,6 +120,14 @@ def _global(kind: str) -> ModuleTranslator:
     """``nn.AdaptiveAvgPool1d/3d`` (and max) to size 1 → ``global_avgpool`` with ``keepdims``."""
 
     def translate(module: Any, op: Op) -> Layer:
+        dims = 1 if type(module).__name__.endswith("1d") else 3
+        if len(op.input) != dims + 1:
+            # PyTorch reads a tensor one axis short as an unbatched sample:
+            # its first axis, cnncalc's batch, becomes the channels.
+            raise Untranslatable(
+                f"a {dims}-D pooling given a {len(op.input) + 1}-D tensor pools it as one "
+                "unbatched sample, the batch axis as channels; cnncalc's layers keep the batch"
+            )
         if any(n != 1 for n in op.output[1:]):
             raise Untranslatable(
                 "cnncalc's adaptive pooling is 2-D; in 1-D and 3-D only global pooling (size 1)"
