@@ -200,6 +200,7 @@ def main_long() -> None:
     args = parser.parse_args()
     rng = random.Random(args.seed)
     slowest: list[tuple[float, bytes, list[str]]] = []
+    slowest_by_status: dict[int, tuple[float, bytes, list[str]]] = {}
     counts = {0: 0, 1: 0, 2: 0}
     failures = 0
     started = time.perf_counter()
@@ -218,11 +219,18 @@ def main_long() -> None:
                 kind = "case" if issues else "slow"
                 (args.save / f"{kind}-{index}.yaml").write_bytes(raw)
                 (args.save / f"{kind}-{index}.argv").write_text(" ".join(command))
-            slowest = sorted([*slowest, (outcome.seconds, raw, command)], key=lambda s: -s[0])[:5]
+            timed = (outcome.seconds, raw, command)
+            slowest = sorted([*slowest, timed], key=lambda s: -s[0])[:5]
+            if outcome.seconds > slowest_by_status.get(outcome.status, (0.0,))[0]:
+                slowest_by_status[outcome.status] = timed
     elapsed = time.perf_counter() - started
     print(f"{args.cases:,} cases in {elapsed:,.0f} s; exit codes {counts}; {failures} failures")
+    print("slowest:")
     for seconds, raw, command in slowest:
         print(f"  {seconds * 1e3:,.0f} ms  {command}  {raw[:120]!r}")
+    print("slowest of each exit code (2: bad input, 1: a failed check):")
+    for status, (seconds, raw, command) in sorted(slowest_by_status.items()):
+        print(f"  exit {status}: {seconds * 1e3:,.0f} ms  {command}  {raw[:120]!r}")
     sys.exit(1 if failures else 0)
 
 
