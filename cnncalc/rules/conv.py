@@ -23,6 +23,22 @@ from cnncalc.rules.base import Flops, LayerCounts, rule
 from cnncalc.rules.window import output_sizes, split_input
 
 
+def _require_groups_divide(groups: Dim, in_channels: Dim, filters: Dim) -> None:
+    """``g`` must divide ``c_in`` and ``c_out`` (PyTorch's Conv and ConvTranspose rule)."""
+    require(
+        divides(groups, in_channels),
+        "groups",
+        lambda: (
+            f"groups={show_value(groups)} must divide the {show_value(in_channels)} input channels"
+        ),
+    )
+    require(
+        divides(groups, filters),
+        "groups",
+        lambda: f"groups={show_value(groups)} must divide the {show_value(filters)} filters",
+    )
+
+
 @rule(Conv)
 def convolution(node: Conv, input_shape: Shape) -> LayerCounts:
     """Counts of a convolution with ``c_in`` input maps and ``c_out = filters``.
@@ -40,22 +56,7 @@ def convolution(node: Conv, input_shape: Shape) -> LayerCounts:
     out_spatial = output_sizes(spatial, node.kernel, node.stride, node.padding, node.dilation)
     kernel_size = prod(node.kernel)
     if node.connection_table is None:
-        require(
-            divides(node.groups, in_channels),
-            "groups",
-            lambda: (
-                f"groups={show_value(node.groups)} must divide the "
-                f"{show_value(in_channels)} input channels"
-            ),
-        )
-        require(
-            divides(node.groups, node.filters),
-            "groups",
-            lambda: (
-                f"groups={show_value(node.groups)} must divide the "
-                f"{show_value(node.filters)} filters"
-            ),
-        )
+        _require_groups_divide(node.groups, in_channels, node.filters)
         weights = exact_div(in_channels, node.groups) * kernel_size * node.filters
         params = weights + (node.filters if node.bias else 0)
     else:
@@ -142,21 +143,7 @@ def transposed_convolution(node: ConvTranspose, input_shape: Shape) -> LayerCoun
     """
     rank = len(node.kernel)
     in_channels, spatial = split_input(input_shape, rank, f"conv_transpose{rank}d")
-    require(
-        divides(node.groups, in_channels),
-        "groups",
-        lambda: (
-            f"groups={show_value(node.groups)} must divide the "
-            f"{show_value(in_channels)} input channels"
-        ),
-    )
-    require(
-        divides(node.groups, node.filters),
-        "groups",
-        lambda: (
-            f"groups={show_value(node.groups)} must divide the {show_value(node.filters)} filters"
-        ),
-    )
+    _require_groups_divide(node.groups, in_channels, node.filters)
     out_spatial: list[Dim] = []
     for n, k, s, (before, after), extra, d in zip(
         spatial, node.kernel, node.stride, node.padding, node.output_padding, node.dilation,
