@@ -2,12 +2,12 @@
 
 Each ``NAME.yaml`` has the exact expected stderr in ``NAME.err`` (regenerate
 with ``pytest --update-goldens`` and read the diff). The exit code is 2, and
-no traceback is printed.
+no traceback is printed. How long each takes is measured in ``bench/`` (a time
+bound here would fail on a busy machine, not on a slow cnncalc).
 """
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -28,13 +28,10 @@ def test_bad_input_gets_one_located_line(
     path: Path, golden: Golden, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(ROOT)
-    started = time.perf_counter()
     status = main([str(path.relative_to(ROOT))])
-    elapsed = time.perf_counter() - started
     out, err = capsys.readouterr()
     assert status == 2
     assert out == ""
     assert err.count("\n") == 1 and "Traceback" not in err
     assert err.startswith(f"error: tests/bad/{path.name}")
     golden.check(path.with_suffix(".err"), err)
-    assert elapsed < 5, f"{path.name} took {elapsed:.1f} s"

@@ -2,7 +2,8 @@
 
 Every case ends with exit code 0 (valid), 1 (a check failed, or no solution)
 or 2 (bad input, with one located ``error:`` line); never a traceback or an
-internal error, and never slowly. The long run: ``python -m tests.fuzz``.
+internal error. Time is measured by the long run and ``bench/``, never
+asserted here. The long run: ``python -m tests.fuzz``.
 """
 
 from __future__ import annotations
@@ -24,4 +25,3 @@ def test_mutated_specs_get_a_clear_answer(seed: int, tmp_path: Path) -> None:
     raw, command = case(random.Random(seed))
     outcome = run(raw, command, tmp_path / "spec.yaml")
     assert problems(outcome) == [], (command, raw[:400])
-    assert outcome.seconds < 5, (command, raw[:400])

@@ -60,6 +60,7 @@ DEFAULT_MAX_BYTES = 16 * 1024 * 1024
 """Largest spec file read by default (16 MiB; a 10,000-layer chain is about 0.7 MB)."""
 MAX_DEPTH = 64
 """Deepest nesting of mappings and sequences (a spec needs about 5)."""
+NESTING_MESSAGE = f"nesting deeper than {MAX_DEPTH} levels: a spec needs only a few"
 MAX_NODES = 1_000_000
 """Most values the document may hold, as written and once aliases are expanded.
 
@@ -200,10 +201,7 @@ def measure(text: str) -> tuple[int, bool]:
             depth += step[0]
             values += step[1]
             if depth > MAX_DEPTH:
-                raise SpecError(
-                    f"nesting deeper than {MAX_DEPTH} levels: a spec needs only a few",
-                    line=event.start_mark.line + 1,
-                )
+                raise SpecError(NESTING_MESSAGE, line=event.start_mark.line + 1)
             if values > MAX_NODES:
                 raise SpecError(
                     f"the document holds more than {MAX_NODES:,} values: "
@@ -321,6 +319,11 @@ def load_yaml(text: str, source: str) -> Any:
 
 def _yaml_message(error: yaml.MarkedYAMLError, text: str) -> str:
     problem = (error.problem or "").strip()
+    if "nesting depth" in problem:
+        # libyaml 0.2.6 (PyYAML 6.0.4) refuses 1,000 open brackets itself while
+        # its scanner reads ahead, before the event count below sees a level:
+        # the same input gets the same message whichever libyaml parses it.
+        return NESTING_MESSAGE
     mark = error.problem_mark
     if mark is not None and text[mark.index : mark.index + 1] == "\t":
         return "a tab character: YAML indents with spaces only"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -78,10 +77,10 @@ def test_alias_bomb_fails_fast() -> None:
     lines = ['a0: &a0 ["x","x","x","x","x","x","x","x","x","x"]']
     for level in range(1, 12):
         lines.append(f"a{level}: &a{level} [" + ",".join([f"*a{level - 1}"] * 10) + "]")
-    started = time.perf_counter()
+    # 10**12 values once expanded: refused from the shared nodes, never walked
+    # (bench/run.py times it beside the other bad inputs).
     with pytest.raises(SpecError, match="alias bomb"):
         load("\n".join(lines))
-    assert time.perf_counter() - started < 1
 
 
 def test_a_document_of_too_many_values_stops_while_composing(
