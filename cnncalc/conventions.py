@@ -35,7 +35,7 @@ CONVENTIONS: dict[Convention, ConventionInfo] = {
     Convention.CONNECTIONS: ConventionInfo(
         "one per weight use and one per bias, (c_in·k·k + 1) per conv output; "
         "a pooling output costs k·k+1",
-        "LeCun et al. 1998; seed 000, where 计算量 = 连接数",
+        "LeCun et al. 1998; 《卷积神经网络CNN与LeNet5详解》, where 计算量 = 连接数",
     ),
     Convention.MACS: ConventionInfo(
         "one per multiply-accumulate of a weight; biases, activations, pooling and "

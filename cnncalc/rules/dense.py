@@ -24,7 +24,7 @@ def _flat_size(input_shape: Shape, layer: str) -> Dim:
 def dense(node: Dense, input_shape: Shape) -> LayerCounts:
     """Counts of a dense layer of ``m`` units on ``n`` inputs.
 
-    - trainable params: ``(n + 1)·m`` (seed 000's F6: ``(120+1)·84 = 10,164``)
+    - trainable params: ``(n + 1)·m`` (《卷积神经网络CNN与LeNet5详解》, F6: ``(120+1)·84 = 10,164``)
     - MACs: ``n·m``; connections: ``(n + 1)·m``, one per weight and bias
     - neurons: ``m``
     """

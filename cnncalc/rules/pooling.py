@@ -26,7 +26,7 @@ def pooling(node: Pool, input_shape: Shape) -> LayerCounts:
       (S2: ``(2·2+1)·6·14·14 = 5,880``)
     - max and average pooling: no parameters, ``k·k`` connections per output
     - the documents' operation count is ``(k·k+1)`` per output for every pooling
-      (seed 000: ``k·k−1`` comparisons, a multiply and a bias)
+      (《卷积神经网络CNN与LeNet5详解》: ``k·k−1`` comparisons, a multiply and a bias)
     """
     rank = len(node.kernel)
     channels, spatial = split_input(input_shape, rank, f"{node.kind.value} pooling")
