@@ -44,7 +44,8 @@ def convolution(node: Conv, input_shape: Shape) -> LayerCounts:
     """Counts of a convolution with ``c_in`` input maps and ``c_out = filters``.
 
     - output size per axis: ``floor((n + 2p - d(k-1) - 1)/s) + 1``
-    - trainable params: ``(c_in·k_h·k_w/g + 1)·c_out`` (《卷积神经网络CNN与LeNet5详解》: ``(a·k·k+1)·b``);
+    - trainable params: ``(c_in·k_h·k_w/g + 1)·c_out``
+      (《卷积神经网络CNN与LeNet5详解》: ``(a·k·k+1)·b``);
       with a connection table, ``Σ_j (|inputs_j|·k_h·k_w + 1)`` (LeNet-5 C3: 1,516)
     - MACs: weights × output positions (bias not counted)
     - connections: ``(c_in·k_h·k_w/g + 1)·c_out·h_out·w_out``, one per weight use

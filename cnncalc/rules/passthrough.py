@@ -10,7 +10,10 @@ from cnncalc.rules.window import split_input
 
 @rule(Flatten)
 def flatten(node: Flatten, input_shape: Shape) -> LayerCounts:
-    """``(c, h, w) → (c·h·w,)`` (《第五章 深度学习用于计算机视觉(一)》: ``3·3·64 = 576``); nothing else."""
+    """``(c, h, w) → (c·h·w,)``; nothing else.
+
+    《第五章 深度学习用于计算机视觉(一)》: ``3·3·64 = 576``.
+    """
     return LayerCounts(output_shape=(prod(input_shape),))
 
 
