@@ -221,8 +221,10 @@ def run_import(args: argparse.Namespace) -> int:
         from cnncalc.importers.keras_config import import_keras
 
         imported = import_keras(args.model)
+    from cnncalc.safe_text import one_line
+
     for line in imported.skipped:
-        print(f"warning: skipped {line}", file=sys.stderr)
+        print(f"warning: {one_line(f'skipped {line}')}", file=sys.stderr)
     _write(imported.to_yaml(), args.output)
     return EXIT_OK
 
@@ -342,16 +344,29 @@ def run_explain(args: argparse.Namespace) -> int:
     names = [layer.name for layer in report.layers]
     if args.layer not in names:
         from cnncalc.errors import CnncalcError
-        from cnncalc.spec.fields import suggest
 
-        raise CnncalcError(
-            f"{args.spec}: no layer named '{args.layer}'{suggest(args.layer, names)}; "
-            f"layers: {', '.join(names)}"
-        )
+        listed = _layer_list(args.layer, names)
+        raise CnncalcError(f"{args.spec}: no layer named '{args.layer}'{listed}")
     from cnncalc.render.derivations import explain
 
     _write(explain(report, args.layer, args.format), None)
     return EXIT_OK
+
+
+EXPLAIN_NAMES_SHOWN = 5
+"""Layer names an unknown ``explain`` layer lists at most: a 50,000-layer spec gets five."""
+
+
+def _layer_list(wanted: str, names: list[str]) -> str:
+    """`` (did you mean 'S4'?); layers: C1, S2, C3, S4, C5, … and 3 more``, bounded."""
+    from cnncalc.safe_text import show_name
+    from cnncalc.spec.fields import suggest
+
+    shown = ", ".join(show_name(name) for name in names[:EXPLAIN_NAMES_SHOWN])
+    more = len(names) - EXPLAIN_NAMES_SHOWN
+    if more > 0:
+        shown += f", … and {more:,} more"
+    return f"{suggest(wanted, names)}; layers: {shown}"
 
 
 def _write(text: str, output: str | None) -> None:
@@ -366,6 +381,7 @@ def run_check(args: argparse.Namespace) -> int:
     from cnncalc.api import analyze, load
     from cnncalc.errors import SpecError
     from cnncalc.expect import check
+    from cnncalc.safe_text import show_name, visible
 
     status = EXIT_OK
     for path in args.specs:
@@ -373,18 +389,20 @@ def run_check(args: argparse.Namespace) -> int:
             spec = load(path)
             checked, mismatches = check(spec, analyze(spec))
         except SpecError as error:
-            print(f"error: {error}", file=sys.stderr)
+            print(f"error: {error}", file=sys.stderr)  # str(): one line, names shown safely
             status = max(status, EXIT_BAD_INPUT)
             continue
+        shown = visible(path)  # a file name is the user's text too
         if not spec.expect:
-            print(f"{path}: no 'expect' block: nothing to check")
+            print(f"{shown}: no 'expect' block: nothing to check")
         elif mismatches:
             status = max(status, EXIT_CHECK_FAILED)
-            print(f"{path}: {len(mismatches)} of {checked} expected numbers differ")
+            print(f"{shown}: {len(mismatches)} of {checked} expected numbers differ")
             for m in mismatches:
-                print(f"  {m.target} {m.metric}: expected {_show(m.expected)}, got {_show(m.got)}")
+                expected, got = visible(_show(m.expected)), visible(_show(m.got))
+                print(f"  {show_name(m.target)} {m.metric}: expected {expected}, got {got}")
         else:
-            print(f"{path}: all {checked} expected numbers match")
+            print(f"{shown}: all {checked} expected numbers match")
     return status
 
 
@@ -478,16 +496,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     except Exception as error:
         from cnncalc.errors import CnncalcError
+        from cnncalc.safe_text import one_line
 
         if isinstance(error, CnncalcError):
-            print(f"error: {error}", file=sys.stderr)
+            print(f"error: {one_line(str(error))}", file=sys.stderr)
             return EXIT_BAD_INPUT
         if os.environ.get("CNNCALC_DEBUG"):
             raise
         # A bug in cnncalc, not in the spec: one line, and the way to the traceback.
         print(
-            f"cnncalc: internal error ({type(error).__name__}: {error}); please report it "
-            "with the spec. Set CNNCALC_DEBUG=1 to see the traceback.",
+            f"cnncalc: internal error ({one_line(f'{type(error).__name__}: {error}')}); please "
+            "report it with the spec. Set CNNCALC_DEBUG=1 to see the traceback.",
             file=sys.stderr,
         )
         return EXIT_INTERNAL_ERROR
