@@ -19,7 +19,7 @@ from cnncalc import TYPE_CHECKING, __version__
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
-    from typing import TypeAlias
+    from typing import NoReturn, TypeAlias
 
     from cnncalc.analysis import Report
 
@@ -62,8 +62,21 @@ exit codes: 0 ok, 1 a check failed or no solution, 2 bad input, 70 internal erro
 """
 
 
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse's parser, whose usage errors quote the user's words safely.
+
+    argparse writes ``unrecognized arguments: …`` with the words as typed; a file
+    name holding an escape sequence would reach the terminal raw.
+    """
+
+    def error(self, message: str) -> NoReturn:
+        from cnncalc.safe_text import one_line
+
+        super().error(one_line(message))
+
+
 def _analyze_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="cnncalc",
         description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -100,7 +113,7 @@ def _analyze_parser() -> argparse.ArgumentParser:
 
 
 def _explain_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="cnncalc explain",
         description="Derive every count of one layer the way the documents write it: "
         "the general formula, the values put in, the result.",
@@ -114,7 +127,7 @@ def _explain_parser() -> argparse.ArgumentParser:
 
 
 def _check_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="cnncalc check",
         description="Check every number in the specs' 'expect' blocks (flops under "
         "each spec's convention). Exit 1 if any differs.",
@@ -124,13 +137,13 @@ def _check_parser() -> argparse.ArgumentParser:
 
 
 def _conventions_parser() -> argparse.ArgumentParser:
-    return argparse.ArgumentParser(
+    return ArgumentParser(
         prog="cnncalc conventions", description="List the FLOP conventions."
     )
 
 
 def _draw_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="cnncalc draw",
         description="Draw the network the way the LeNet-5 figure does: feature-map stacks "
         "to scale, each labelled with its layer's name and shape; graphs with their branches.",
@@ -150,7 +163,7 @@ def run_draw(args: argparse.Namespace) -> int:
 
 
 def _plot_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="cnncalc plot",
         description="Plot each layer's parameters and FLOPs as bars, to see where they "
         "concentrate. Needs matplotlib: pip install 'cnncalc[plot]'.",
@@ -179,7 +192,7 @@ def run_plot(args: argparse.Namespace) -> int:
 
 
 def _import_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="cnncalc import",
         description="Write a cnncalc spec for a PyTorch module (traced with torch.fx; needs "
         "torch) or a Keras model (its JSON config or .keras file; needs no TensorFlow). "
@@ -230,7 +243,7 @@ def run_import(args: argparse.Namespace) -> int:
 
 
 def _schema_parser() -> argparse.ArgumentParser:
-    return argparse.ArgumentParser(
+    return ArgumentParser(
         prog="cnncalc schema",
         description="Print the JSON Schema of the spec format. Editors with the YAML "
         "language server complete and check specs that start with "
@@ -295,7 +308,7 @@ def run_analyze(args: argparse.Namespace) -> int:
 
 
 def _solve_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="cnncalc solve",
         description="Find the values of a size symbol for which a condition on a symbolic "
         "spec holds: in closed form where the formulas allow, else by trying every "
@@ -424,7 +437,7 @@ def run_conventions(args: argparse.Namespace) -> int:
 
 
 def _types_parser() -> argparse.ArgumentParser:
-    return argparse.ArgumentParser(prog="cnncalc types", description="List the layer types.")
+    return ArgumentParser(prog="cnncalc types", description="List the layer types.")
 
 
 def run_types(args: argparse.Namespace) -> int:
@@ -440,7 +453,7 @@ def run_types(args: argparse.Namespace) -> int:
 
 
 def _completion_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="cnncalc completion",
         description="Print a shell completion script for cnncalc's commands, options and "
         "spec files. bash: cnncalc completion bash > "
