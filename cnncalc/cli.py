@@ -137,9 +137,7 @@ def _check_parser() -> argparse.ArgumentParser:
 
 
 def _conventions_parser() -> argparse.ArgumentParser:
-    return ArgumentParser(
-        prog="cnncalc conventions", description="List the FLOP conventions."
-    )
+    return ArgumentParser(prog="cnncalc conventions", description="List the FLOP conventions.")
 
 
 def _draw_parser() -> argparse.ArgumentParser:

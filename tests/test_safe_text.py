@@ -153,9 +153,7 @@ def test_mathtext_escapes_dollars() -> None:
 def test_json_safe_escapes_hidden_characters_and_keeps_the_exact_name() -> None:
     name = "卷积层\x1b\x7f\x9b\u2028\u202e\ud800\U000e0001é"
     dumped = json_safe(json.dumps({"name": name}, ensure_ascii=False))
-    assert dumped == (
-        '{"name": "卷积层\\u001b\\u007f\\u009b\\u2028\\u202e\\ud800\\udb40\\udc01é"}'
-    )
+    assert dumped == ('{"name": "卷积层\\u001b\\u007f\\u009b\\u2028\\u202e\\ud800\\udb40\\udc01é"}')
     assert json.loads(dumped) == {"name": name}
     dumped.encode("utf-8")  # a lone surrogate written raw would raise here
     plain = json.dumps({"name": "C1"})

@@ -95,7 +95,9 @@ def spec_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def assert_no_raw_control(text: str) -> None:
     found = RAW_CONTROL.search(text)
-    assert found is None, f"raw {found.group(0)!r} at {found.start()}: {text[found.start() - 40 :][:80]!r}"
+    if found is not None:
+        context = text[max(0, found.start() - 40) :][:80]
+        pytest.fail(f"raw {found.group(0)!r} at {found.start()}: {context!r}")
 
 
 # -- terminal table --------------------------------------------------------------------
@@ -253,7 +255,7 @@ def test_explain_markdown_and_text(report: Report, name: str) -> None:
 class Tags(HTMLParser):
     """The elements of a page, checked to nest properly."""
 
-    VOID = {"meta", "br", "rect", "path", "polygon", "line"}
+    VOID = frozenset({"meta", "br", "rect", "path", "polygon", "line"})
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
