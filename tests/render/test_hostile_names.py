@@ -508,3 +508,17 @@ def test_ordinary_names_render_as_before() -> None:
     assert "\n卷积层1,dense," in render(report, "csv")
     assert "│ 卷积层1        │ dense │" in render(report, "table")
     assert "| conv2d_1 | dense |" in render(report, "markdown")
+
+
+def test_the_progress_bar_shows_the_network_name_visibly(monkeypatch: pytest.MonkeyPatch) -> None:
+    from cnncalc import progress
+
+    drawn = io.StringIO()
+    monkeypatch.setenv("FORCE_COLOR", "1")  # rich draws as on a terminal
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setattr("sys.stderr", drawn)
+    monkeypatch.setattr(progress, "_enabled", True)
+    assert list(progress.tracked([1, 2], f"analysing {NETWORK}", worth_a_bar=True)) == [1, 2]
+    text = drawn.getvalue()
+    assert "analysing net \\x1b[31m[link=http://x]$x$|</title>" in text
+    assert "\x1b]" not in text and "\x1b[31m" not in text  # no hyperlink, no red
