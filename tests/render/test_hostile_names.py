@@ -522,3 +522,35 @@ def test_the_progress_bar_shows_the_network_name_visibly(monkeypatch: pytest.Mon
     text = drawn.getvalue()
     assert "analysing net \\x1b[31m[link=http://x]$x$|</title>" in text
     assert "\x1b]" not in text and "\x1b[31m" not in text  # no hyperlink, no red
+
+
+def test_a_name_that_is_bad_mathtext_plots(tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    from cnncalc.render.plot import plot
+
+    report = cnncalc.analyze(hostile_spec(["$\\foo{$"]))
+    plot(report, tmp_path / "plot.png")  # mathtext would raise "Unknown symbol: \foo"
+    plot(report, tmp_path / "plot.svg")
+    texts = {
+        "".join(t.itertext())
+        for t in ET.parse(tmp_path / "plot.svg").iter("{http://www.w3.org/2000/svg}text")
+    }
+    assert "$\\foo{$" in texts
+
+
+def test_an_internal_error_is_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from cnncalc import cli
+
+    def fail(args: object) -> int:
+        raise ValueError("Unknown symbol:\n\\foo\x1b[2J")
+
+    parser, _ = cli.COMMANDS["conventions"]
+    monkeypatch.setitem(cli.COMMANDS, "conventions", (parser, fail))
+    monkeypatch.delenv("CNNCALC_DEBUG", raising=False)
+    assert main(["conventions"]) == 70
+    assert capsys.readouterr().err == (
+        "cnncalc: internal error (ValueError: Unknown symbol:\\n\\foo\\x1b[2J); please report it "
+        "with the spec. Set CNNCALC_DEBUG=1 to see the traceback.\n"
+    )
