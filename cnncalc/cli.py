@@ -19,7 +19,7 @@ from cnncalc import TYPE_CHECKING, __version__
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
-    from typing import TypeAlias
+    from typing import NoReturn, TypeAlias
 
     from cnncalc.analysis import Report
 
@@ -62,8 +62,21 @@ exit codes: 0 ok, 1 a check failed or no solution, 2 bad input, 70 internal erro
 """
 
 
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse's parser, whose usage errors quote the user's words safely.
+
+    argparse writes ``unrecognized arguments: …`` with the words as typed; a file
+    name holding an escape sequence would reach the terminal raw.
+    """
+
+    def error(self, message: str) -> NoReturn:
+        from cnncalc.safe_text import one_line
+
+        super().error(one_line(message))
+
+
 def _analyze_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="cnncalc",
         description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -100,7 +113,7 @@ def _analyze_parser() -> argparse.ArgumentParser:
 
 
 def _explain_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="cnncalc explain",
         description="Derive every count of one layer the way the documents write it: "
         "the general formula, the values put in, the result.",
@@ -114,7 +127,7 @@ def _explain_parser() -> argparse.ArgumentParser:
 
 
 def _check_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="cnncalc check",
         description="Check every number in the specs' 'expect' blocks (flops under "
         "each spec's convention). Exit 1 if any differs.",
@@ -124,13 +137,11 @@ def _check_parser() -> argparse.ArgumentParser:
 
 
 def _conventions_parser() -> argparse.ArgumentParser:
-    return argparse.ArgumentParser(
-        prog="cnncalc conventions", description="List the FLOP conventions."
-    )
+    return ArgumentParser(prog="cnncalc conventions", description="List the FLOP conventions.")
 
 
 def _draw_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="cnncalc draw",
         description="Draw the network the way the LeNet-5 figure does: feature-map stacks "
         "to scale, each labelled with its layer's name and shape; graphs with their branches.",
@@ -150,7 +161,7 @@ def run_draw(args: argparse.Namespace) -> int:
 
 
 def _plot_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="cnncalc plot",
         description="Plot each layer's parameters and FLOPs as bars, to see where they "
         "concentrate. Needs matplotlib: pip install 'cnncalc[plot]'.",
@@ -179,7 +190,7 @@ def run_plot(args: argparse.Namespace) -> int:
 
 
 def _import_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="cnncalc import",
         description="Write a cnncalc spec for a PyTorch module (traced with torch.fx; needs "
         "torch) or a Keras model (its JSON config or .keras file; needs no TensorFlow). "
@@ -221,14 +232,16 @@ def run_import(args: argparse.Namespace) -> int:
         from cnncalc.importers.keras_config import import_keras
 
         imported = import_keras(args.model)
+    from cnncalc.safe_text import one_line
+
     for line in imported.skipped:
-        print(f"warning: skipped {line}", file=sys.stderr)
+        print(f"warning: {one_line(f'skipped {line}')}", file=sys.stderr)
     _write(imported.to_yaml(), args.output)
     return EXIT_OK
 
 
 def _schema_parser() -> argparse.ArgumentParser:
-    return argparse.ArgumentParser(
+    return ArgumentParser(
         prog="cnncalc schema",
         description="Print the JSON Schema of the spec format. Editors with the YAML "
         "language server complete and check specs that start with "
@@ -293,7 +306,7 @@ def run_analyze(args: argparse.Namespace) -> int:
 
 
 def _solve_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="cnncalc solve",
         description="Find the values of a size symbol for which a condition on a symbolic "
         "spec holds: in closed form where the formulas allow, else by trying every "
@@ -342,16 +355,29 @@ def run_explain(args: argparse.Namespace) -> int:
     names = [layer.name for layer in report.layers]
     if args.layer not in names:
         from cnncalc.errors import CnncalcError
-        from cnncalc.spec.fields import suggest
 
-        raise CnncalcError(
-            f"{args.spec}: no layer named '{args.layer}'{suggest(args.layer, names)}; "
-            f"layers: {', '.join(names)}"
-        )
+        listed = _layer_list(args.layer, names)
+        raise CnncalcError(f"{args.spec}: no layer named '{args.layer}'{listed}")
     from cnncalc.render.derivations import explain
 
     _write(explain(report, args.layer, args.format), None)
     return EXIT_OK
+
+
+EXPLAIN_NAMES_SHOWN = 5
+"""Layer names an unknown ``explain`` layer lists at most: a 50,000-layer spec gets five."""
+
+
+def _layer_list(wanted: str, names: list[str]) -> str:
+    """`` (did you mean 'S4'?); layers: C1, S2, C3, S4, C5, … and 3 more``, bounded."""
+    from cnncalc.safe_text import show_name
+    from cnncalc.spec.fields import suggest
+
+    shown = ", ".join(show_name(name) for name in names[:EXPLAIN_NAMES_SHOWN])
+    more = len(names) - EXPLAIN_NAMES_SHOWN
+    if more > 0:
+        shown += f", … and {more:,} more"
+    return f"{suggest(wanted, names)}; layers: {shown}"
 
 
 def _write(text: str, output: str | None) -> None:
@@ -366,6 +392,7 @@ def run_check(args: argparse.Namespace) -> int:
     from cnncalc.api import analyze, load
     from cnncalc.errors import SpecError
     from cnncalc.expect import check
+    from cnncalc.safe_text import show_name, visible
 
     status = EXIT_OK
     for path in args.specs:
@@ -373,18 +400,20 @@ def run_check(args: argparse.Namespace) -> int:
             spec = load(path)
             checked, mismatches = check(spec, analyze(spec))
         except SpecError as error:
-            print(f"error: {error}", file=sys.stderr)
+            print(f"error: {error}", file=sys.stderr)  # str(): one line, names shown safely
             status = max(status, EXIT_BAD_INPUT)
             continue
+        shown = visible(path)  # a file name is the user's text too
         if not spec.expect:
-            print(f"{path}: no 'expect' block: nothing to check")
+            print(f"{shown}: no 'expect' block: nothing to check")
         elif mismatches:
             status = max(status, EXIT_CHECK_FAILED)
-            print(f"{path}: {len(mismatches)} of {checked} expected numbers differ")
+            print(f"{shown}: {len(mismatches)} of {checked} expected numbers differ")
             for m in mismatches:
-                print(f"  {m.target} {m.metric}: expected {_show(m.expected)}, got {_show(m.got)}")
+                expected, got = visible(_show(m.expected)), visible(_show(m.got))
+                print(f"  {show_name(m.target)} {m.metric}: expected {expected}, got {got}")
         else:
-            print(f"{path}: all {checked} expected numbers match")
+            print(f"{shown}: all {checked} expected numbers match")
     return status
 
 
@@ -406,7 +435,7 @@ def run_conventions(args: argparse.Namespace) -> int:
 
 
 def _types_parser() -> argparse.ArgumentParser:
-    return argparse.ArgumentParser(prog="cnncalc types", description="List the layer types.")
+    return ArgumentParser(prog="cnncalc types", description="List the layer types.")
 
 
 def run_types(args: argparse.Namespace) -> int:
@@ -422,7 +451,7 @@ def run_types(args: argparse.Namespace) -> int:
 
 
 def _completion_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="cnncalc completion",
         description="Print a shell completion script for cnncalc's commands, options and "
         "spec files. bash: cnncalc completion bash > "
@@ -478,16 +507,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     except Exception as error:
         from cnncalc.errors import CnncalcError
+        from cnncalc.safe_text import one_line
 
         if isinstance(error, CnncalcError):
-            print(f"error: {error}", file=sys.stderr)
+            print(f"error: {one_line(str(error))}", file=sys.stderr)
             return EXIT_BAD_INPUT
         if os.environ.get("CNNCALC_DEBUG"):
             raise
         # A bug in cnncalc, not in the spec: one line, and the way to the traceback.
         print(
-            f"cnncalc: internal error ({type(error).__name__}: {error}); please report it "
-            "with the spec. Set CNNCALC_DEBUG=1 to see the traceback.",
+            f"cnncalc: internal error ({one_line(f'{type(error).__name__}: {error}')}); please "
+            "report it with the spec. Set CNNCALC_DEBUG=1 to see the traceback.",
             file=sys.stderr,
         )
         return EXIT_INTERNAL_ERROR

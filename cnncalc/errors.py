@@ -3,18 +3,30 @@
 Every problem with a spec becomes one :class:`SpecError` carrying a location
 (``loc``, the path of keys into the spec, as pydantic reports it) and, once the
 loader has resolved it, the file, line, layer and field. ``str(error)`` is the
-one line the CLI prints; nothing here ever renders the offending input whole.
+one line the CLI prints; nothing here ever renders the offending input whole,
+and the user's text in it (names, fields, paths) is shown by
+:func:`cnncalc.safe_text.one_line`: control characters as visible escapes, so
+the message stays one line, and long names cut to 60 characters.
 """
 
 from __future__ import annotations
 
 import math
 
+from cnncalc.safe_text import one_line
+
 Loc = tuple[str | int, ...]
 
 
 class CnncalcError(Exception):
-    """Base class of every error cnncalc raises on purpose."""
+    """Base class of every error cnncalc raises on purpose.
+
+    Its ``str()`` is one bounded line (:func:`~cnncalc.safe_text.one_line`),
+    whatever user text the message quotes.
+    """
+
+    def __str__(self) -> str:
+        return one_line(super().__str__())
 
 
 class SpecError(CnncalcError):
@@ -47,7 +59,7 @@ class SpecError(CnncalcError):
             parts.append(f"layer {self.layer}")
         if self.field is not None:
             parts.append(f"field '{self.field}'")
-        return ": ".join(parts) + ": " + self.message
+        return one_line(": ".join(parts) + ": " + self.message)
 
 
 class RuleError(CnncalcError):

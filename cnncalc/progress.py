@@ -31,8 +31,14 @@ def tracked(items: Sequence[T], description: str, *, worth_a_bar: bool) -> Itera
         yield from items
         return
     from rich.console import Console
+    from rich.markup import escape
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
+    from cnncalc.safe_text import show_name
+
+    # The description names the network: shown (controls as escapes, cut), never
+    # read as rich markup ("[link=…]" in a spec's name).
+    description = escape(show_name(description))
     columns = (
         "[progress.description]{task.description}",
         BarColumn(),

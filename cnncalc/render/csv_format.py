@@ -6,14 +6,19 @@ import csv
 import io
 
 from cnncalc.analysis import METRICS, Report
-from cnncalc.arith import Dim
+from cnncalc.arith import Dim, Shape
 from cnncalc.render.text import shape
+from cnncalc.safe_text import csv_cell, csv_formula
 
 
 def render(report: Report) -> str:
     """Columns: name, type, output_shape (``6x28x28``), every metric, convention.
 
     Formulas of a symbolic report are written as sympy parses them back.
+    Names and types are the user's text: a cell that a spreadsheet would run as
+    a formula (``=cmd|…``, ``+1``, ``-1``, ``@SUM(1)``) starts with ``'``, and
+    control characters are shown as escapes (:func:`cnncalc.safe_text.csv_cell`);
+    the JSON report holds the exact names.
     """
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
@@ -21,9 +26,9 @@ def render(report: Report) -> str:
     for layer in report.layers:
         writer.writerow(
             [
-                layer.name,
-                layer.type,
-                shape(layer.output_shape, "ascii").replace("×", "x"),
+                csv_cell(layer.name),
+                csv_cell(layer.type),  # a folded block's type is its block's name
+                _shape(layer.output_shape),
                 *(_value(layer.metric(m)) for m in COLUMNS),
                 report.convention.value,
             ]
@@ -32,7 +37,7 @@ def render(report: Report) -> str:
         [
             "total",
             "",
-            shape(report.output_shape, "ascii").replace("×", "x"),
+            _shape(report.output_shape),
             *(_value(report.totals.metric(m)) for m in COLUMNS),
             report.convention.value,
         ]
@@ -45,4 +50,8 @@ COLUMNS = (*(m for m in METRICS if m != "buffers"), "buffers")
 
 
 def _value(value: Dim) -> int | str:
-    return value if isinstance(value, int) else str(value)
+    return value if isinstance(value, int) else csv_formula(str(value))
+
+
+def _shape(value: Shape) -> str:
+    return csv_formula(shape(value, "ascii").replace("×", "x"))

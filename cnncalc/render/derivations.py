@@ -3,7 +3,8 @@
 Every formula comes from :func:`cnncalc.formulas.derive`, i.e. from the layer's
 own rule run on symbols; this module only lays it out: Unicode for the
 terminal, LaTeX in Markdown and JSON (``latex`` fields), ASCII that sympy parses
-back in JSON's ``formula`` fields.
+back in JSON's ``formula`` fields. Layer and network names are the user's text,
+escaped for each format by :mod:`cnncalc.safe_text`.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import sympy
@@ -21,6 +22,7 @@ from cnncalc.errors import CnncalcError
 from cnncalc.formulas import Derivation, LayerDerivation, derive
 from cnncalc.render.math import formula_text
 from cnncalc.render.text import convention_note, count, shape
+from cnncalc.safe_text import csv_cell, csv_formula, json_safe, markdown_text, visible
 from cnncalc.solve import Solution
 from cnncalc.symbolic import symbol
 
@@ -80,18 +82,17 @@ def explain(report: Report, name: str, fmt: str = "table") -> str:
         return explain_html(report, layer)
     derivation = layer_derivation(report, layer)
     if fmt == "json":
-        return (
-            json.dumps(_explain_data(report, layer, derivation), indent=2, ensure_ascii=False)
-            + "\n"
-        )
+        data = _explain_data(report, layer, derivation)
+        return json_safe(json.dumps(data, indent=2, ensure_ascii=False)) + "\n"
     if fmt == "markdown":
         return _explain_markdown(report, layer, derivation)
     return _explain_text(report, layer, derivation)
 
 
-def _heading(layer: LayerReport) -> str:
+def _heading(layer: LayerReport, text: Callable[[str], str] = visible) -> str:
+    """``C1 (conv2d): 1×32×32 → 6×28×28``, the name and type passed through ``text``."""
     inputs = " + ".join(shape(s) for s in layer.input_shapes)
-    return f"{layer.name} ({layer.type}): {inputs} → {shape(layer.output_shape)}"
+    return f"{text(layer.name)} ({text(layer.type)}): {inputs} → {shape(layer.output_shape)}"
 
 
 def _where(derivation: LayerDerivation, style: str = "unicode") -> str:
@@ -153,7 +154,8 @@ def _explain_text(report: Report, layer: LayerReport, derivation: LayerDerivatio
 
 def _explain_markdown(report: Report, layer: LayerReport, derivation: LayerDerivation) -> str:
     where = _where(derivation, "latex")
-    lines = [f"### {_heading(layer)}", "", *([f"where ${where}$", ""] if where else [])]
+    heading = _heading(layer, markdown_text)
+    lines = [f"### {heading}", "", *([f"where ${where}$", ""] if where else [])]
     lines += ["| quantity | formula | value |", "|:--|:--|--:|"]
     for _, quantity in _shown(derivation):
         steps = [quantity.general("latex"), quantity.substituted("latex"), str(quantity.result)]
@@ -223,20 +225,24 @@ def formulas(report: Report, fmt: str = "table") -> str:
             }
             for layer in report.layers
         ]
-        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+        return json_safe(json.dumps(data, indent=2, ensure_ascii=False)) + "\n"
     if fmt == "csv":
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(["layer", "quantity", "formula", "value", "convention"])
         for layer, key, q in rows:
-            writer.writerow([layer.name, key, str(q.formula), _plain(q.result), report.convention])
+            result = q.result if isinstance(q.result, int) else csv_formula(str(q.result))
+            writer.writerow(
+                [csv_cell(layer.name), key, csv_formula(str(q.formula)), result, report.convention]
+            )
         return out.getvalue()
     if fmt == "markdown":
-        lines = [f"### {report.name}", "", "| layer | quantity | formula | value |"]
+        lines = [f"### {markdown_text(report.name)}", "", "| layer | quantity | formula | value |"]
         lines.append("|:--|:--|:--|--:|")
         for layer, _, q in rows:
             lines.append(
-                f"| {layer.name} | {q.name} | ${q.general('latex')}$ | {count(q.result)} |"
+                f"| {markdown_text(layer.name)} | {q.name} | ${q.general('latex')}$ | "
+                f"{count(q.result)} |"
             )
         return "\n".join([*lines, "", convention_note(report.convention), ""])
     return _formulas_text(report)
@@ -244,12 +250,14 @@ def formulas(report: Report, fmt: str = "table") -> str:
 
 def _formulas_text(report: Report) -> str:
     from rich.table import Table
+    from rich.text import Text
 
     from cnncalc.render.table_format import to_text
 
+    # Text, not str, for what holds a name: rich would read "[bold]" in it as markup.
     table = Table(
-        title=f"{report.name}: formulas", caption=convention_note(report.convention),
-        caption_justify="left",
+        title=Text(f"{visible(report.name)}: formulas", style="table.title"),
+        caption=convention_note(report.convention), caption_justify="left",
     )  # fmt: skip
     for heading, justify in (("Layer", "left"), ("Quantity", "left"), ("Formula", "left"),
                              ("Value", "right")):  # fmt: skip
@@ -262,10 +270,11 @@ def _formulas_text(report: Report) -> str:
             title = merged.get(key, key) if key.endswith("_out") else q.name
             if not title:
                 continue
-            table.add_row(layer.name if first else "", title, q.general(), count(q.result))
+            name = Text(visible(layer.name) if first else "")
+            table.add_row(name, title, Text(q.general()), count(q.result))
             first = False
         if first:
-            table.add_row(layer.name, "(passes values through)", "", "")
+            table.add_row(Text(visible(layer.name)), "(passes values through)", "", "")
         table.add_section()
     return to_text(table)
 
@@ -284,16 +293,18 @@ def solution_text(solution: Solution, condition: str, fmt: str = "table") -> str
             "method": solution.method,
         }
         return json.dumps(data, indent=2) + "\n"
+    # The condition and the symbol are typed by the user: shown, never obeyed.
+    unknown, condition = visible(solution.unknown), visible(condition)
     if not solution.runs:
-        return f"No {solution.unknown} satisfies {condition} (found {solution.method}).\n"
+        return f"No {unknown} satisfies {condition} (found {solution.method}).\n"
     parts = []
     for first, last in solution.runs:
         if last is None:
-            parts.append(f"{solution.unknown} ≥ {first}")
+            parts.append(f"{unknown} ≥ {first}")
         elif first == last:
-            parts.append(f"{solution.unknown} = {first}")
+            parts.append(f"{unknown} = {first}")
         else:
-            parts.append(f"{solution.unknown} = {first}…{last}")
+            parts.append(f"{unknown} = {first}…{last}")
     total = f" ({solution.count:,} values)" if solution.count and solution.count > 1 else ""
     lines = [
         f"{condition} holds for {', '.join(parts)}{total}.",

@@ -19,8 +19,10 @@ columns of units (``F6: layer 84``). This drawing follows it:
 - sizes that are formulas (a symbolic spec) are drawn at a nominal size with
   a dashed outline, and labelled with the formula.
 
-The SVG is written with :mod:`xml.etree.ElementTree` (which escapes layer
-names) and presentation attributes only, no ids or CSS, so that it can be
+The SVG is written with :mod:`xml.etree.ElementTree` (which escapes ``<``,
+``&`` and quotes in layer names; their control characters, which XML forbids,
+are shown as escapes by :func:`cnncalc.safe_text.xml_text`, so the file always
+parses) and presentation attributes only, no ids or CSS, so that it can be
 inlined in HTML pages next to other drawings. Text widths are estimated from
 DejaVu Sans's advance widths, the widest of the usual sans-serif fonts, so
 labels do not overlap in narrower fonts either. The output depends only on the
@@ -40,6 +42,7 @@ from cnncalc.arith import Dim, Shape
 from cnncalc.ir import NETWORK_INPUT
 from cnncalc.render.text import count
 from cnncalc.render.text import shape as shape_text
+from cnncalc.safe_text import xml_text
 
 PASS_THROUGH = frozenset({
     "relu", "relu6", "tanh", "sigmoid", "softmax", "hardswish", "gelu", "silu",
@@ -128,11 +131,12 @@ class Node:
     @property
     def type(self) -> str:
         anchor = self.anchor
-        return anchor.type if anchor else "input"
+        return xml_text(anchor.type) if anchor else "input"
 
     @property
     def names(self) -> list[str]:
-        return [m.name for m in self.members] or [NETWORK_INPUT]
+        """The members' names as drawn (XML-safe: controls shown as escapes)."""
+        return [xml_text(m.name) for m in self.members] or [NETWORK_INPUT]
 
 
 @dataclass(frozen=True, slots=True)
@@ -489,7 +493,7 @@ def measure(report: Report, layout: Layout, texts: dict[int, list[str]]) -> Geom
         top += above[lane] + below[lane] + LANE_GAP
     width = max(
         lefts[-1] + widths[-1] + MARGIN,
-        2 * MARGIN + text_width(report.name, TITLE, bold=True),
+        2 * MARGIN + text_width(xml_text(report.name), TITLE, bold=True),
         MIN_WIDTH,
     )
     # A symbolic report's totals are long formulas: the caption wraps to the drawing.
@@ -539,11 +543,12 @@ def draw(report: Report) -> str:
         "viewBox": f"0 0 {width} {height}", "font-family": FONT_FAMILY, "font-size": _n(FONT),
         "fill": INK,
     })  # fmt: skip
-    ET.SubElement(svg, "title").text = f"{report.name}: network diagram"
+    title = xml_text(report.name)
+    ET.SubElement(svg, "title").text = f"{title}: network diagram"
     ET.SubElement(svg, "rect", {"width": "100%", "height": "100%", "fill": "#ffffff"})
     ET.SubElement(svg, "text", {
         "x": _n(MARGIN), "y": _n(MARGIN + TITLE), "font-size": _n(TITLE), "font-weight": "bold",
-    }).text = report.name  # fmt: skip
+    }).text = title  # fmt: skip
     edge_group = ET.SubElement(svg, "g", {"fill": "none", "stroke": EDGE, "stroke-width": "1.2"})
     for k in range(len(edges)):
         _draw_edge(edge_group, layout, k, geometry)
@@ -568,7 +573,7 @@ def _draw_node(parent: ET.Element, node: Node, lines: list[str], geometry: Geome
         "data-shape": shape_label(node.shape),
     })  # fmt: skip
     ET.SubElement(group, "title").text = "\n".join(
-        [f"{m.name} ({m.type}) → {shape_text(m.output_shape)}" for m in node.members]
+        [f"{xml_text(f'{m.name} ({m.type})')} → {shape_text(m.output_shape)}" for m in node.members]
         or [f"{NETWORK_INPUT} {shape_text(node.shape)}"]
     )
     style = {"fill": fill, "stroke": stroke}

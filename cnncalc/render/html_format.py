@@ -11,7 +11,9 @@ compares them without rounding).
 
 Everything is inline: CSS, a few lines of plain JavaScript, the SVG. No URL is
 fetched, so the page works offline, and formulas are Unicode text (no MathJax).
-Every string from the spec (names, types) is escaped. :func:`fragment` is the
+Every string from the spec (names, types) is escaped, and its control
+characters shown as escapes (:func:`cnncalc.safe_text.html_text`, the ``escape``
+used throughout), so the page is well-formed for an XML parser too. :func:`fragment` is the
 page's body alone, for Jupyter (``Report._repr_html_``), where the table, the
 drawing and the formulas work without the script; only sorting needs it.
 """
@@ -19,7 +21,6 @@ drawing and the formulas work without the script; only sorting needs it.
 from __future__ import annotations
 
 import math
-from html import escape
 
 from cnncalc.analysis import LayerReport, Report
 from cnncalc.arith import Dim, Shape
@@ -27,6 +28,7 @@ from cnncalc.conventions import CONVENTIONS, Convention
 from cnncalc.errors import CnncalcError
 from cnncalc.render.derivations import _heading, _same_size_axes, _shown, _where, layer_derivation
 from cnncalc.render.text import columns, count, requirements, shape
+from cnncalc.safe_text import html_text as escape  # html.escape, and controls made visible
 
 STYLE = """
 .cnncalc-report { font-family: system-ui, "Segoe UI", "DejaVu Sans", sans-serif; color: #222;

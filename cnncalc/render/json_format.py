@@ -3,7 +3,9 @@
 ``{"name", "convention", "layers": [{"name", "type", "output_shape", <metrics>}],
 "totals": {<metrics>}}``, every count a JSON integer. Extensions beyond that
 contract: ``input_shape``, ``output_shape``, per layer ``inputs``, ``params``,
-``buffers`` and ``flops_by_convention``.
+``buffers`` and ``flops_by_convention``. Names are exact: ``json.loads`` gives
+back the spec's own strings, with control and invisible characters written as
+``\\uXXXX`` escapes (:func:`cnncalc.safe_text.json_safe`), never raw.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 from cnncalc.analysis import METRICS, Counts, Report
 from cnncalc.arith import Dim
 from cnncalc.rules import Flops
+from cnncalc.safe_text import json_safe
 
 
 def _number(value: Dim) -> int | str:
@@ -73,4 +76,5 @@ def _latex(counts: Counts, output_shape: tuple[Dim, ...]) -> dict[str, str]:
 
 def render(report: Report) -> str:
     """The report as indented JSON."""
-    return json.dumps(to_dict(report), indent=2, ensure_ascii=False) + "\n"
+    # ensure_ascii=False keeps Chinese names readable; json_safe escapes what is hidden.
+    return json_safe(json.dumps(to_dict(report), indent=2, ensure_ascii=False)) + "\n"

@@ -1,7 +1,10 @@
 """A GitHub-flavoured Markdown table, with the convention (and any requirements) below it.
 
 Formulas of a symbolic report are inline LaTeX (``$…$``), which GitHub,
-Jupyter and most slide tools render.
+Jupyter and most slide tools render. Names and types are the user's text, escaped
+(:func:`cnncalc.safe_text.markdown_text`): a ``|`` cannot split a cell, a line
+end cannot end a row, and ``$x$``, ``[link](…)`` or ``<script>`` in a name are
+shown as written.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 from cnncalc.analysis import Report
 from cnncalc.arith import Dim, Shape
 from cnncalc.render.text import columns, convention_note, count, requirements, shape
+from cnncalc.safe_text import markdown_text
 
 
 def render(report: Report) -> str:
@@ -16,7 +20,7 @@ def render(report: Report) -> str:
     count_columns = columns(report)
     head = ["Layer", "Type", "Output shape", *(title for _, title in count_columns)]
     lines = [
-        f"### {report.name}",
+        f"### {markdown_text(report.name)}",
         "",
         f"Input {_shape(report.input_shape)}.",
         "",
@@ -24,7 +28,7 @@ def render(report: Report) -> str:
         "|" + "|".join([":--", ":--", "--:"] + ["--:"] * len(count_columns)) + "|",
     ]
     for layer in report.layers:
-        cells = [layer.name, layer.type, _shape(layer.output_shape)]
+        cells = [markdown_text(layer.name), markdown_text(layer.type), _shape(layer.output_shape)]
         cells += [_count(layer.metric(metric)) for metric, _ in count_columns]
         lines.append("| " + " | ".join(cells) + " |")
     totals = [_count(report.totals.metric(metric), bold=True) for metric, _ in count_columns]

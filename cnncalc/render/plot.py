@@ -5,6 +5,8 @@ and FLOPs under the report's convention, each bar labelled with its share of
 the total (AlexNet's fc6 holds 60% of the parameters and 5% of the FLOPs; its
 convolutions the reverse). Layers with neither are left out. Needs matplotlib
 (``pip install 'cnncalc[plot]'``); the Agg backend, so no display is needed.
+Names are drawn as written: a ``$`` in one is no mathtext and control characters
+are shown as escapes (:func:`cnncalc.safe_text.mathtext`).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cnncalc.errors import CnncalcError
+from cnncalc.safe_text import mathtext
 
 if TYPE_CHECKING:
     from cnncalc.analysis import LayerReport, Report
@@ -67,7 +70,7 @@ def _figure(report: Report, rows: list[LayerReport]) -> Figure:
     from matplotlib.figure import Figure
     from matplotlib.ticker import FuncFormatter
 
-    names = [layer.name for layer in rows]
+    names = [mathtext(layer.name) for layer in rows]
     height = max(2.5, 1.2 + _BAR_HEIGHT_INCHES * len(rows))
     figure = Figure(figsize=(11, height), layout="constrained")
     params_axes, flops_axes = figure.subplots(1, 2, sharey=True)
@@ -92,7 +95,7 @@ def _figure(report: Report, rows: list[LayerReport]) -> Figure:
         axes.set_axisbelow(True)
     params_axes.set_yticks(positions, names, fontsize=8)
     params_axes.invert_yaxis()  # input at the top, as the table reads
-    figure.suptitle(report.name, fontsize=12)
+    figure.suptitle(mathtext(report.name), fontsize=12)
     return figure
 
 

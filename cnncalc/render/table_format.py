@@ -6,6 +6,12 @@ files and golden tests :func:`render` draws the same grid in rich's style
 without importing rich, which costs more start-up than the rest of a numeric
 run; a test keeps the two drawings identical. A grid wider than the page
 (long formulas) is left to rich, which wraps cells.
+
+Names and types are the user's text: control characters in them are shown as
+escapes (:func:`cnncalc.safe_text.visible`), so no name can move the cursor,
+retitle the terminal or split a row, and rich is given :class:`rich.text.Text`
+everywhere, never a string, so ``[bold]`` or ``[link=…]`` in a name is text, not
+markup.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from cnncalc.analysis import Report
 from cnncalc.render.text import columns, convention_note, count, requirements_note, shape
+from cnncalc.safe_text import visible
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -44,13 +51,13 @@ def grid(report: Report) -> Grid:
     """Layers as rows, totals as the footer, the convention (and requirements) below."""
     count_columns = columns(report)
     return Grid(
-        title=f"{report.name}  (input {shape(report.input_shape)})",
+        title=f"{visible(report.name)}  (input {shape(report.input_shape)})",
         headers=["Layer", "Type", "Output shape", *(title for _, title in count_columns)],
         right=[False, False, True, *(True for _ in count_columns)],
         rows=[
             [
-                layer.name,
-                layer.type,
+                visible(layer.name),
+                visible(layer.type),  # a folded block's type is its block's name
                 shape(layer.output_shape),
                 *(count(layer.metric(metric)) for metric, _ in count_columns),
             ]
@@ -74,13 +81,17 @@ def build_table(report: Report, layout: Grid | None = None) -> Table:
     from rich.text import Text
 
     layout = layout or grid(report)
+    # Text, not str, everywhere: rich would read "[bold]" in a name as markup.
     table = Table(
-        title=layout.title, caption=layout.caption, caption_justify="left", show_footer=True
+        title=Text(layout.title, style="table.title"),  # the styles rich gives a str
+        caption=Text(layout.caption, style="table.caption"),
+        caption_justify="left",
+        show_footer=True,
     )
     for header, right, footer in zip(layout.headers, layout.right, layout.footer, strict=True):
-        table.add_column(header, footer=footer, justify="right" if right else "left")
+        table.add_column(Text(header), footer=Text(footer), justify="right" if right else "left")
     for row in layout.rows:
-        table.add_row(*(Text(cell) for cell in row))  # Text: no markup to parse
+        table.add_row(*(Text(cell) for cell in row))
     return table
 
 
