@@ -198,6 +198,56 @@ def require_symbolic(condition: object, field: str | None, message: str) -> None
     found.append(Condition(relation, field, message))
 
 
+_MAY_BE_ZERO = ("padding", "output_padding")
+"""IR fields whose sizes may be 0; every other size is at least 1."""
+
+
+def require_sizes(node: object) -> None:
+    """Require each formula size of ``node`` (an IR node) to be a positive integer.
+
+    A size symbol is a positive integer, but a formula of them need not be
+    (``n - 6``, ``-n``): one that is provably below its minimum (1; 0 for a
+    padding) is an error of its field, an undecided one a stated requirement
+    (``Requires n ≥ 7``), which a substitution must then meet.
+    """
+    if not (is_dataclass(node) and not isinstance(node, type)):
+        return
+    for item in fields(node):
+        minimum = 0 if item.name in _MAY_BE_ZERO else 1
+        for size in _formula_sizes(getattr(node, item.name)):
+            require_symbolic(size >= minimum, item.name, _not_a_size(size, minimum))
+
+
+def input_requirements(shape: tuple[Dim, ...]) -> list[Condition]:
+    """The conditions for the input shape's formulas to be positive; an error if one cannot be."""
+    with collecting_conditions() as found:
+        for index, size in enumerate(shape):
+            if not isinstance(size, sympy.Expr):
+                continue
+            try:
+                require_symbolic(size >= 1, None, _not_a_size(size, 1))
+            except RuleError as error:
+                from cnncalc.errors import SpecError
+
+                raise SpecError(error.message, loc=("input", index)) from None
+    return found
+
+
+def _formula_sizes(value: object) -> Iterator[sympy.Expr]:
+    if isinstance(value, tuple):
+        for item in value:
+            yield from _formula_sizes(item)
+    elif isinstance(value, sympy.Expr):
+        yield value
+
+
+def _not_a_size(size: sympy.Expr, minimum: int) -> str:
+    kind = "a positive integer" if minimum else "a non-negative integer"
+    if size.is_number:
+        return f"expected {kind}, got a formula equal to {size}"
+    return f"expected {kind}, got {size}, which is not one for any value of its symbols"
+
+
 def simplify_condition(relation: sympy.Basic) -> sympy.Basic:
     """``floor(floor(n/2)/2) - 7 >= 1`` → ``n >= 32``, where that is sound.
 
