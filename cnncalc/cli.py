@@ -67,7 +67,7 @@ MAX_CONDITION_LENGTH = 1000
 
 
 def _depth(text: str) -> int:
-    """``--depth N``: a positive whole number (ASCII digits); any N past a name's parts is the same."""
+    """``--depth N``: a positive whole number (ASCII digits); a large N folds nothing."""
     digits = text.strip()
     significant = digits.lstrip("0")
     if not (digits.isascii() and digits.isdigit() and significant):
@@ -148,9 +148,7 @@ def _check_parser() -> argparse.ArgumentParser:
 
 
 def _conventions_parser() -> argparse.ArgumentParser:
-    return _Parser(
-        prog="cnncalc conventions", description="List the FLOP conventions."
-    )
+    return _Parser(prog="cnncalc conventions", description="List the FLOP conventions.")
 
 
 def _draw_parser() -> argparse.ArgumentParser:

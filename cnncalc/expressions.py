@@ -161,7 +161,8 @@ def _bounds(node: ast.expr) -> tuple[int, int]:
     ``a``, of ``a**k`` ``k`` times those of ``a``; a symbol has 63.
     """
     if isinstance(node, ast.Constant):
-        return max(int(node.value).bit_length(), 1), 1
+        value: int = node.value  # type: ignore[assignment]  # check_formula: an integer
+        return max(value.bit_length(), 1), 1
     if isinstance(node, ast.Name):
         return _SYMBOL_BITS, 1
     if isinstance(node, ast.UnaryOp):

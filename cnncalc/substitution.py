@@ -61,7 +61,7 @@ _DIGITS = re.compile(r"[0-9]+", re.ASCII)
 
 
 def _size(digits: str, what: str) -> int:
-    """ASCII ``digits`` as a size from 1 to ``MAX_SIZE``, or a :class:`CnncalcError` naming ``what``."""
+    """ASCII ``digits`` as a size from 1 to ``MAX_SIZE``; else an error naming ``what``."""
     significant = digits.lstrip("0")
     if len(significant) > len(str(MAX_SIZE)) or int(significant or "0") > MAX_SIZE:
         shown = significant if len(significant) <= 40 else f"a {len(significant):,}-digit number"

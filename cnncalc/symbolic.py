@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import contextvars
+import math
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, fields, is_dataclass, replace
@@ -316,6 +317,35 @@ def substitute(value: Dim, values: Mapping[sympy.Symbol, int]) -> Dim:
     result = value.xreplace(values)
     if isinstance(result, int):  # the whole expression was one symbol
         return result
-    if result.has(sympy.Piecewise, sympy.Sum):
-        result = result.doit()
+    if result.has(sympy.Sum):
+        result = result.replace(lambda e: isinstance(e, sympy.Sum), _window_sum_value)
+    if result.has(sympy.Piecewise):
+        result = result.replace(lambda e: isinstance(e, sympy.Piecewise), lambda e: e.doit())
     return int(result) if result.is_Integer else result
+
+
+_TERMS_ADDED_ONE_BY_ONE = 10_000
+"""A sum of numbers with fewer terms than this may simply be added up."""
+
+
+def _window_sum_value(window: sympy.Sum) -> sympy.Expr:
+    """A :func:`window_total_symbolic` sum whose sizes are numbers: ``n + o − gcd(n, o)``.
+
+    ``doit`` would add its ``o`` terms one by one, for ever when ``o`` is near
+    2**63. The sum is ``Σ_{i<o} ⌈(i+1)·n/o⌉ − ⌊i·n/o⌋``: ``o`` is its upper limit
+    plus one, ``n`` the coefficient of ``i`` in the floor times ``o`` (see
+    :func:`cnncalc.arith.window_total`). Anything else is left to ``doit``.
+    """
+    ((i, low, high),) = window.limits
+    if not (low == 0 and high.is_Integer):
+        return window
+    if not (window.function.free_symbols - {i}) and high < _TERMS_ADDED_ONE_BY_ONE:
+        return window.doit()
+    outputs = int(high) + 1
+    floors = [-t for t in sympy.Add.make_args(window.function) if isinstance(-t, sympy.floor)]
+    if len(floors) != 1:
+        return window
+    n = floors[0].args[0].coeff(i) * outputs
+    if not n.is_Integer:
+        return window
+    return sympy.Integer(int(n) + outputs - math.gcd(int(n), outputs))

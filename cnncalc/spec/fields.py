@@ -126,17 +126,20 @@ def _expected(value: object) -> int | Formula:
 
 Expected: TypeAlias = Annotated[
     int | Formula,
-    BeforeValidator(
-        _expected, json_schema_input_type=Annotated[int, Field(ge=0)] | _FORMULA_TEXT
-    ),
+    BeforeValidator(_expected, json_schema_input_type=Annotated[int, Field(ge=0)] | _FORMULA_TEXT),
 ]
 """An expected count: a non-negative integer, or a formula in the spec's symbols."""
 
 
 def _real(value: object) -> float | int:
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        if isinstance(value, int) or math.isfinite(value):
-            return value
+    if (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and (
+            isinstance(value, int) or math.isfinite(value)  # an int of 4,000 digits is no float
+        )
+    ):
+        return value
     raise _fail("a finite number", value)
 
 
@@ -157,7 +160,9 @@ def _shape(value: object) -> tuple[Size, ...]:
 
 InputShape: TypeAlias = Annotated[
     tuple[Size, ...],
-    BeforeValidator(_shape, json_schema_input_type=Annotated[list[_SIZE_INPUT], Field(min_length=1)]),
+    BeforeValidator(
+        _shape, json_schema_input_type=Annotated[list[_SIZE_INPUT], Field(min_length=1)]
+    ),
 ]
 """The input tensor's shape without the batch axis, channels first."""
 

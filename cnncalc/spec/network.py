@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Annotated, Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from pydantic import (
     BaseModel,
@@ -30,7 +30,6 @@ if TYPE_CHECKING:
 
 TOTAL = "total"
 """The ``expect`` key for the network's totals (so no layer may be named so)."""
-
 
 
 class Expectation(BaseModel):
@@ -130,7 +129,9 @@ class NetworkSpec(BaseModel):
                 )
         if self.values:
             symbols = sorted(
-                formula_names([self.input, *(v for layer in self.layers for v in layer.__dict__.values())])
+                formula_names(
+                    [self.input, *(v for layer in self.layers for v in layer.__dict__.values())]
+                )
             )
             for key in self.values:
                 if key not in symbols:

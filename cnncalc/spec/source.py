@@ -22,7 +22,6 @@ from __future__ import annotations
 import math
 import os
 import re
-import stat
 from collections.abc import Callable, Iterator
 from typing import Any, ClassVar
 
