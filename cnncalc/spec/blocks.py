@@ -84,7 +84,7 @@ def expand_blocks(data: Mapping[str, Any]) -> tuple[dict[str, Any], tuple[Origin
             _blocks(data)  # still check the definitions
         return dict(data), None
     expander = _Expander(_blocks(data))
-    _Counter(expander.blocks).check(layers)
+    check_expansion(layers, expander.blocks)
     expander.top_level(layers)
     return {**data, "layers": expander.layers}, tuple(expander.origins)
 
@@ -329,6 +329,22 @@ def _as_node(value: object, name: str, loc: Loc) -> ast.expr:
                         loc=loc) from None  # fmt: skip
 
 
+def check_expansion(entries: list[Any], blocks: dict[str, BlockSpec]) -> tuple[int, int]:
+    """``(layers, values)`` that ``entries`` will expand to, counted without expanding them.
+
+    Raises :class:`SpecError` at the first instance that takes the network past
+    :data:`MAX_LAYERS` or :data:`MAX_VALUES`, naming its block and its repeat.
+    Values are counted on the block's layers as written (the expansion adds a
+    name and an input to a layer, and drops its ``when``).
+    """
+    return _Counter(blocks).check(entries)
+
+
+def block_specs(data: Mapping[str, Any]) -> dict[str, BlockSpec]:
+    """The validated blocks of a spec's plain data (``blocks:``)."""
+    return _blocks(data)
+
+
 class _Counter:
     """How many layers and values blocks expand to, counted before anything is expanded.
 
@@ -343,7 +359,7 @@ class _Counter:
         self.blocks = blocks
         self.memo: dict[tuple[str, int, tuple[tuple[str, bool], ...]], tuple[int, int]] = {}
 
-    def check(self, entries: list[Any]) -> None:
+    def check(self, entries: list[Any]) -> tuple[int, int]:
         """Raise :class:`SpecError` at the instance that takes the network past a bound."""
         layers = values = 0
         for index, entry in enumerate(entries):
@@ -369,6 +385,7 @@ class _Counter:
                     f"limit of {bound} after expanding blocks",
                     loc=("layers", index, "repeat") if times else ("layers", index),
                 )
+        return layers, values
 
     def instance(self, entry: Mapping[str, Any], depth: int) -> tuple[int, int]:
         block = self.blocks.get(entry["block"]) if isinstance(entry["block"], str) else None
