@@ -2,8 +2,10 @@
 
 ``cnncalc SPEC`` prints the analysis; ``cnncalc check SPEC...`` verifies the
 numbers in specs' ``expect`` blocks; ``cnncalc conventions`` lists the FLOP
-conventions. Exit codes: 0 success, 1 a failed check, 2 bad input or usage,
-130 interrupted.
+conventions. Exit codes: 0 success, 1 a failed check, 2 bad input or usage
+(a file that cannot be written included), 70 an internal error (a bug in
+cnncalc), 130 interrupted. ``CNNCALC_TEST_INTERNAL_ERROR=1`` is a test hook:
+it raises inside ``main``'s guard, the one deliberate way to exit 70.
 
 Only argparse is imported at start-up: ``--help`` and ``--version`` load no
 pydantic, rich or yaml; each command imports what it needs.
