@@ -95,16 +95,19 @@ def substitute_report(report: Report, values: Mapping[str, int]) -> Report:
     given = ", ".join(f"{k}={v}" for k, v in values.items())
     requirements = []
     for requirement in report.requirements:
-        relation = sympy.sympify(requirement.relation).xreplace(mapping)
+        field = f", field '{requirement.field}'" if requirement.field else ""
+        where = (
+            "the input shape"
+            if requirement.layer == ir.NETWORK_INPUT
+            else f"layer '{requirement.layer}'{field}"
+        )
+        try:
+            relation = sympy.sympify(requirement.relation).xreplace(mapping)
+        except TypeError:  # sympy refuses to compare an infinity: a division by zero
+            raise CnncalcError(f"{given} makes {where} divide by zero") from None
         if relation is sympy.false:
             from cnncalc.render.math import formula_text
 
-            field = f", field '{requirement.field}'" if requirement.field else ""
-            where = (
-                "the input shape"
-                if requirement.layer == ir.NETWORK_INPUT
-                else f"layer '{requirement.layer}'{field}"
-            )
             raise CnncalcError(
                 f"{given} breaks {where}: it requires {formula_text(requirement.relation)}, "
                 f"and {formula_text(requirement.relation, values=mapping)} is false"
@@ -117,6 +120,8 @@ def substitute_report(report: Report, values: Mapping[str, int]) -> Report:
             raise CnncalcError(
                 f"{given} makes {where} {show_value(size)}, larger than {MAX_SIZE_TEXT}"
             )
+        if isinstance(size, sympy.Expr) and size.is_finite is False:
+            raise CnncalcError(f"{given} makes {where} divide by zero")
     return replace(substituted, requirements=tuple(requirements))
 
 

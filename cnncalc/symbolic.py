@@ -199,6 +199,9 @@ def require_symbolic(condition: object, field: str | None, message: str) -> None
     found.append(Condition(relation, field, message))
 
 
+DIVISION_BY_ZERO = "the formula divides by zero"
+"""The message for a size formula whose value is infinite or undefined (``n // (n - n)``)."""
+
 _MAY_BE_ZERO = ("padding", "output_padding")
 """IR fields whose sizes may be 0; every other size is at least 1."""
 
@@ -216,6 +219,8 @@ def require_sizes(node: object) -> None:
     for item in fields(node):
         minimum = 0 if item.name in _MAY_BE_ZERO else 1
         for size in _formula_sizes(getattr(node, item.name)):
+            if not size.is_finite and size.is_finite is not None:
+                raise RuleError(item.name, DIVISION_BY_ZERO)
             require_symbolic(size >= minimum, item.name, _not_a_size(size, minimum))
 
 
@@ -226,6 +231,8 @@ def input_requirements(shape: tuple[Dim, ...]) -> list[Condition]:
             if not isinstance(size, sympy.Expr):
                 continue
             try:
+                if not size.is_finite and size.is_finite is not None:
+                    raise RuleError(None, DIVISION_BY_ZERO)
                 require_symbolic(size >= 1, None, _not_a_size(size, 1))
             except RuleError as error:
                 from cnncalc.errors import SpecError

@@ -173,6 +173,15 @@ def test_a_substitution_may_not_pass_the_size_bound() -> None:
     assert report.subs({"n": 2**21 - 1}).totals.params == ((2**21 - 1) ** 3) * (9 + 1)
 
 
+def test_a_substitution_that_divides_by_zero_is_an_error() -> None:
+    layer = {"name": "c", "type": "conv2d", "filters": 2, "kernel": 3, "stride": "n // (n - 5)"}
+    report = cnncalc.analyze({"input": [1, "n", "n"], "layers": [layer]})
+    with pytest.raises(CnncalcError) as error:
+        report.subs({"n": 5})
+    assert str(error.value) == "n=5 makes layer 'c', field 'stride' divide by zero"
+    assert report.subs({"n": 7}).layer("c").output_shape == (2, 2, 2)  # stride 7 // 2 = 3
+
+
 def test_adaptive_windows_of_a_huge_output_substitute_in_closed_form() -> None:
     report = cnncalc.analyze(
         {

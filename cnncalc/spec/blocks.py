@@ -164,9 +164,13 @@ class _Expander:
         self.instances += 1
         name = entry.get("name") or f"{block_name}_{self.instances}"
         repeat = entry.get("repeat", 1)
-        if isinstance(repeat, bool) or not isinstance(repeat, int) or not 1 <= repeat <= MAX_LAYERS:
+        if isinstance(repeat, bool) or not isinstance(repeat, int) or repeat < 1:
             raise SpecError(f"expected a positive integer, got {show_value(repeat)}",
                             loc=(*loc, "repeat"))  # fmt: skip
+        if repeat > MAX_LAYERS:
+            shown = f"{repeat:,}" if repeat.bit_length() <= 128 else show_value(repeat)
+            raise SpecError(f"repeat {shown} is over the limit of {MAX_LAYERS:,} layers after "
+                            "expanding blocks", loc=(*loc, "repeat"))  # fmt: skip
         given = {k: v for k, v in entry.items() if k not in INSTANCE_KEYS}
         first = entry.get("first") or {}
         if not isinstance(first, Mapping):
