@@ -138,7 +138,8 @@ def test_a_size_not_provably_positive_is_a_requirement(size: str, requirement: s
         (
             "padding",
             "-n",
-            "expected a non-negative integer, got -n, which is not one for any value of its symbols",
+            "expected a non-negative integer, got -n, which is not one for any value of its "
+            "symbols",
         ),
     ],
 )

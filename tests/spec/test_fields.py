@@ -107,18 +107,19 @@ def test_formula_values_and_terms_are_bounded(formula: str, complaint: str | Non
 
 def test_a_constant_formula_is_a_size_within_the_bound() -> None:
     with pytest.raises(ValidationError, match="≈10\\^154 is larger than 2\\*\\*63 − 1"):
-        Conv2d(filters="((2**8)**8)**8", kernel=3)
+        Conv2d.model_validate({"filters": "((2**8)**8)**8", "kernel": 3})
 
 
 @pytest.mark.parametrize("value", [2**63, "4294967296*4294967296", [3, 2**63]])
 def test_sizes_above_int64_are_refused(value: object) -> None:
     with pytest.raises(ValidationError, match="is larger than 2\\*\\*63 − 1, the largest size"):
-        Conv2d(filters=2, kernel=value)
+        Conv2d.model_validate({"filters": 2, "kernel": value})
 
 
 def test_the_largest_size_is_accepted() -> None:
-    assert Conv2d(filters=2**63 - 1, kernel=3).filters == 2**63 - 1
-    assert Conv2d(filters="3037000499*3037000499", kernel=3).filters == 3037000499**2
+    assert Conv2d.model_validate({"filters": 2**63 - 1, "kernel": 3}).filters == 2**63 - 1
+    product = Conv2d.model_validate({"filters": "3037000499*3037000499", "kernel": 3})
+    assert product.filters == 3037000499**2
 
 
 @pytest.mark.parametrize("value", [float("nan"), float("inf"), -float("inf"), True, "0.1"])
@@ -127,5 +128,5 @@ def test_lrn_constants_are_finite_numbers(value: object) -> None:
 
     for field in ("alpha", "beta", "k"):
         with pytest.raises(ValidationError, match="expected a finite number"):
-            LRN(**{field: value})
+            LRN.model_validate({field: value})
     assert LRN(alpha=1, beta=0.5, k=10**4000).k == 10**4000  # any finite number; counts ignore it
