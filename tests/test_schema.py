@@ -39,6 +39,7 @@ def test_every_shipped_spec_is_valid_and_names_the_schema(
         ({"type": "convolution", "filters": 6, "kernel": 5}, "is not valid under any"),
         ({"type": "dense", "units": 10, "activation": "relu6x"}, "is not valid under any"),
         ({"block": "basic", "repeat": 0}, "is not valid under any"),
+        ({"block": "basic", "repeat": 200_001}, "200001 is greater than the maximum of 200000"),
     ],
 )
 def test_mistakes_an_editor_should_flag(
