@@ -19,7 +19,7 @@ from typing import Any
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
-_INSTANCE = {
+_INSTANCE: dict[str, Any] = {
     "type": "object",
     "title": "Block instance",
     "description": "An instance of a block defined under 'blocks': its layers, with these "
