@@ -301,3 +301,21 @@ def test_the_internal_error_path_is_one_line_and_exit_70(
         "cnncalc: internal error (RuntimeError: CNNCALC_TEST_INTERNAL_ERROR is set); please "
         "report it with the spec. Set CNNCALC_DEBUG=1 to see the traceback.\n",
     )
+
+
+def test_check_locates_values_that_break_a_requirement(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec = tmp_path / "s.yaml"
+    spec.write_text(
+        "input: [1, n, n]\nvalues: {n: 3}\n"
+        "layers:\n  - {name: c, type: conv2d, filters: 2, kernel: 5}\n"
+        "expect:\n  total: {macs: 1}\n"
+    )
+    status, out, err = run(["check", str(spec), str(SPECS / "lenet5.yaml")], capsys)
+    assert (status, err) == (
+        EXIT_BAD_INPUT,
+        f"error: {spec}:2: field 'values': n=3 breaks layer 'c', field 'kernel': it requires "
+        "n ≥ 5, and 3 ≥ 5 is false\n",
+    )
+    assert out.endswith("lenet5.yaml: all 21 expected numbers match\n")  # the next spec is checked

@@ -30,6 +30,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError
 
 from cnncalc import ir
+from cnncalc.arith import MAX_SIZE, MAX_SIZE_TEXT
 from cnncalc.errors import Loc, SpecError, show_value
 from cnncalc.expressions import Formula, FormulaError, constant_value
 from cnncalc.spec.fields import suggest
@@ -325,6 +326,9 @@ def _as_node(value: object, name: str, loc: Loc) -> ast.expr:
     if isinstance(value, bool) or not isinstance(value, int | str):
         raise SpecError(f"parameter '{name}' is {show_value(value)}, not a size", loc=loc)
     if isinstance(value, int):
+        if abs(value) > MAX_SIZE:  # a size, and ast.unparse could not even print it
+            raise SpecError(f"parameter '{name}' is {show_value(value)}, larger than "
+                            f"{MAX_SIZE_TEXT}", loc=loc)  # fmt: skip
         return ast.Constant(value)
     try:
         return ast.parse(str(Formula(value)), mode="eval").body
