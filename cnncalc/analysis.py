@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from cnncalc import ir
-from cnncalc.arith import Dim, Shape, total
+from cnncalc.arith import Dim, Shape, check_shape, total
 from cnncalc.conventions import Convention
 from cnncalc.errors import RuleError, SpecError
 from cnncalc.progress import tracked
@@ -226,6 +226,13 @@ def analyze_network(network: ir.Network, convention: Convention) -> Report:
     layers: list[LayerReport] = []
     requirements: list[Requirement] = []
     worth_a_bar = len(network.layers) >= (_SYMBOLIC_BAR if network.symbolic else _NUMERIC_BAR)
+    if network.symbolic:
+        from cnncalc.symbolic import input_requirements
+
+        for condition in input_requirements(network.input_shape):
+            requirements.append(
+                Requirement(ir.NETWORK_INPUT, None, condition.relation, condition.message)
+            )
     for layer in tracked(network.layers, f"analysing {network.name}", worth_a_bar=worth_a_bar):
         sources = layer.inputs or (previous,)
         input_shapes = tuple(shapes[source] for source in sources)
@@ -234,6 +241,7 @@ def analyze_network(network: ir.Network, convention: Convention) -> Report:
                 counts = _apply_symbolic(layer, input_shapes, requirements)
             else:
                 counts = apply_rule(layer.op, input_shapes)
+                check_shape(counts.output_shape)
         except RuleError as error:
             loc = ("layers", layer.index) + ((error.field,) if error.field else ())
             raise SpecError(
@@ -288,9 +296,10 @@ def _apply_symbolic(
     layer: ir.Layer, input_shapes: tuple[Shape, ...], requirements: list[Requirement]
 ) -> LayerCounts:
     """The layer's rule on sympy sizes: undecided conditions are kept, floors compacted."""
-    from cnncalc.symbolic import collecting_conditions, compact_floors
+    from cnncalc.symbolic import collecting_conditions, compact_floors, require_sizes
 
     with collecting_conditions() as conditions:
+        require_sizes(layer.op)
         counts: LayerCounts = apply_rule(layer.op, input_shapes)
     for condition in conditions:
         # One per distinct relation: a square kernel states the same one per axis.

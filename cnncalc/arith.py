@@ -26,6 +26,30 @@ else:
 Shape: TypeAlias = tuple[Dim, ...]
 """A tensor shape without the batch axis, channels first: ``(C, H, W)`` or ``(N,)``."""
 
+MAX_SIZE = 2**63 - 1
+"""The largest size (of a field, or of an output axis): what PyTorch and ONNX store (int64).
+
+Every count is a product of a few sizes (at most about ten, a 3-D convolution's
+MACs), so with sizes bounded a count stays below about 2**640, and the total of
+200,000 such layers below 2**660: about 200 digits, far from Python's 4,300-digit
+limit on printing an int."""
+MAX_SIZE_TEXT = "2**63 − 1, the largest size PyTorch and ONNX store"
+"""How messages name :data:`MAX_SIZE`."""
+
+
+def check_shape(shape: Shape) -> None:
+    """Raise :class:`RuleError` if an axis of a numeric output ``shape`` passes :data:`MAX_SIZE`.
+
+    Sizes written in a spec are bounded when read; this bounds those a layer
+    makes (an upsampling or transposed convolution multiplies them), so that no
+    count built from them can grow without end along a chain of layers.
+    """
+    if max(shape, default=0) > MAX_SIZE:
+        from cnncalc.errors import show_value
+
+        size = max(shape)
+        raise RuleError(None, f"its output size {show_value(size)} is larger than {MAX_SIZE_TEXT}")
+
 
 def ceil_div(a: Dim, b: Dim) -> Dim:
     """``ceil(a / b)`` for integers, exact for any size: ``-((-a) // b)``."""
@@ -104,10 +128,14 @@ def where(condition: object, if_true: Dim, if_false: Dim) -> Dim:
 def window_total(n: Dim, outputs: Dim) -> Dim:
     """``Σ_i (⌈(i+1)·n/o⌉ − ⌊i·n/o⌋)``: the inputs read by ``o`` adaptive windows over ``n``.
 
-    Equal to ``n`` when ``o`` divides ``n``; larger when windows overlap.
+    Equal to ``n`` when ``o`` divides ``n``; larger when windows overlap. For
+    integers the sum is ``n + o − gcd(n, o)``, computed so (a loop over ``o``
+    windows would take forever for ``o`` near :data:`MAX_SIZE`): of the
+    ``Σ ⌈(i+1)·n/o⌉ − Σ ⌊i·n/o⌋``, the floors cancel except the last term ``n``,
+    and ``⌈x⌉ − ⌊x⌋`` adds 1 for each of the ``o − gcd(n, o)`` non-integer ``x``.
     """
     if type(n) is int and type(outputs) is int:
-        return sum(-((-(i + 1) * n) // outputs) - (i * n) // outputs for i in range(outputs))
+        return n + outputs - math.gcd(n, outputs)
     from cnncalc.symbolic import window_total_symbolic
 
     return window_total_symbolic(n, outputs)

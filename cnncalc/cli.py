@@ -2,8 +2,10 @@
 
 ``cnncalc SPEC`` prints the analysis; ``cnncalc check SPEC...`` verifies the
 numbers in specs' ``expect`` blocks; ``cnncalc conventions`` lists the FLOP
-conventions. Exit codes: 0 success, 1 a failed check, 2 bad input or usage,
-130 interrupted.
+conventions. Exit codes: 0 success, 1 a failed check, 2 bad input or usage
+(a file that cannot be written included), 70 an internal error (a bug in
+cnncalc), 130 interrupted. ``CNNCALC_TEST_INTERNAL_ERROR=1`` is a test hook:
+it raises inside ``main``'s guard, the one deliberate way to exit 70.
 
 Only argparse is imported at start-up: ``--help`` and ``--version`` load no
 pydantic, rich or yaml; each command imports what it needs.
@@ -62,21 +64,37 @@ exit codes: 0 ok, 1 a check failed or no solution, 2 bad input, 70 internal erro
 """
 
 
-class ArgumentParser(argparse.ArgumentParser):
-    """argparse's parser, whose usage errors quote the user's words safely.
+MAX_CONDITION_LENGTH = 1000
+"""Longest ``solve`` condition: each comparison costs a symbolic step."""
 
-    argparse writes ``unrecognized arguments: …`` with the words as typed; a file
-    name holding an escape sequence would reach the terminal raw.
+
+def _depth(text: str) -> int:
+    """``--depth N``: a positive whole number (ASCII digits); a large N folds nothing."""
+    digits = text.strip()
+    significant = digits.lstrip("0")
+    if not (digits.isascii() and digits.isdigit() and significant):
+        shown = digits if len(digits) <= 40 else digits[:39] + "…"
+        raise argparse.ArgumentTypeError(f"takes a positive whole number, got '{shown}'")
+    # No name has more parts than it has characters: a longer number folds nothing more.
+    return int(significant) if len(significant) <= 18 else 10**18
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with usage errors on one safe line: ``error: argument --depth: …``, exit 2.
+
+    argparse quotes the user's words as typed (``unrecognized arguments: …``): a
+    file name holding an escape sequence would reach the terminal raw, and a long
+    one would fill it.
     """
 
     def error(self, message: str) -> NoReturn:
         from cnncalc.safe_text import one_line
 
-        super().error(one_line(message))
+        self.exit(EXIT_BAD_INPUT, f"error: {one_line(message, 300)} (see '{self.prog} --help')\n")
 
 
 def _analyze_parser() -> argparse.ArgumentParser:
-    parser = ArgumentParser(
+    parser = _Parser(
         prog="cnncalc",
         description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -103,7 +121,7 @@ def _analyze_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--depth",
-        type=int,
+        type=_depth,
         metavar="N",
         help="fold layers named a.b.c by their first N name parts (blocks: --depth 1)",
     )
@@ -113,7 +131,7 @@ def _analyze_parser() -> argparse.ArgumentParser:
 
 
 def _explain_parser() -> argparse.ArgumentParser:
-    parser = ArgumentParser(
+    parser = _Parser(
         prog="cnncalc explain",
         description="Derive every count of one layer the way the documents write it: "
         "the general formula, the values put in, the result.",
@@ -127,7 +145,7 @@ def _explain_parser() -> argparse.ArgumentParser:
 
 
 def _check_parser() -> argparse.ArgumentParser:
-    parser = ArgumentParser(
+    parser = _Parser(
         prog="cnncalc check",
         description="Check every number in the specs' 'expect' blocks (flops under "
         "each spec's convention). Exit 1 if any differs.",
@@ -137,11 +155,11 @@ def _check_parser() -> argparse.ArgumentParser:
 
 
 def _conventions_parser() -> argparse.ArgumentParser:
-    return ArgumentParser(prog="cnncalc conventions", description="List the FLOP conventions.")
+    return _Parser(prog="cnncalc conventions", description="List the FLOP conventions.")
 
 
 def _draw_parser() -> argparse.ArgumentParser:
-    parser = ArgumentParser(
+    parser = _Parser(
         prog="cnncalc draw",
         description="Draw the network the way the LeNet-5 figure does: feature-map stacks "
         "to scale, each labelled with its layer's name and shape; graphs with their branches.",
@@ -161,7 +179,7 @@ def run_draw(args: argparse.Namespace) -> int:
 
 
 def _plot_parser() -> argparse.ArgumentParser:
-    parser = ArgumentParser(
+    parser = _Parser(
         prog="cnncalc plot",
         description="Plot each layer's parameters and FLOPs as bars, to see where they "
         "concentrate. Needs matplotlib: pip install 'cnncalc[plot]'.",
@@ -173,7 +191,7 @@ def _plot_parser() -> argparse.ArgumentParser:
     parser.add_argument("-c", "--convention", choices=CONVENTION_NAMES)
     parser.add_argument("--subs", metavar="NAME=VALUE,...", help="values for size symbols")
     parser.add_argument(
-        "--depth", type=int, metavar="N", help="one bar per group of layers named a.b.c by "
+        "--depth", type=_depth, metavar="N", help="one bar per group of layers named a.b.c by "
         "their first N name parts (ResNet's layer1…layer4: --depth 1)",
     )  # fmt: skip
     return parser
@@ -182,15 +200,18 @@ def _plot_parser() -> argparse.ArgumentParser:
 def run_plot(args: argparse.Namespace) -> int:
     report = _report(args.spec, args.convention, args.subs)
     if args.depth is not None:
-        report = report.folded(_positive(args.depth, "--depth"))
+        report = report.folded(args.depth)
     from cnncalc.render.plot import plot
 
-    plot(report, args.output)
+    try:
+        plot(report, args.output)
+    except OSError as error:
+        raise _cannot_write(args.output, error) from None
     return EXIT_OK
 
 
 def _import_parser() -> argparse.ArgumentParser:
-    parser = ArgumentParser(
+    parser = _Parser(
         prog="cnncalc import",
         description="Write a cnncalc spec for a PyTorch module (traced with torch.fx; needs "
         "torch) or a Keras model (its JSON config or .keras file; needs no TensorFlow). "
@@ -241,7 +262,7 @@ def run_import(args: argparse.Namespace) -> int:
 
 
 def _schema_parser() -> argparse.ArgumentParser:
-    return ArgumentParser(
+    return _Parser(
         prog="cnncalc schema",
         description="Print the JSON Schema of the spec format. Editors with the YAML "
         "language server complete and check specs that start with "
@@ -256,14 +277,6 @@ def run_schema(args: argparse.Namespace) -> int:
 
     _write(json.dumps(spec_schema(), indent=2, ensure_ascii=False) + "\n", None)
     return EXIT_OK
-
-
-def _positive(value: int, option: str) -> int:
-    if value < 1:
-        from cnncalc.errors import CnncalcError
-
-        raise CnncalcError(f"{option} takes a positive number, got {value}")
-    return value
 
 
 def _report(spec: str, convention: str | None, subs: str | None) -> Report:
@@ -287,7 +300,7 @@ def run_analyze(args: argparse.Namespace) -> int:
             from cnncalc.errors import CnncalcError
 
             raise CnncalcError("--depth does not go with --formulas")
-        report = report.folded(_positive(args.depth, "--depth"))
+        report = report.folded(args.depth)
     if args.formulas:
         from cnncalc.render.derivations import formulas
 
@@ -306,7 +319,7 @@ def run_analyze(args: argparse.Namespace) -> int:
 
 
 def _solve_parser() -> argparse.ArgumentParser:
-    parser = ArgumentParser(
+    parser = _Parser(
         prog="cnncalc solve",
         description="Find the values of a size symbol for which a condition on a symbolic "
         "spec holds: in closed form where the formulas allow, else by trying every "
@@ -335,15 +348,15 @@ def run_solve(args: argparse.Namespace) -> int:
     progress.enable()
     from cnncalc.errors import CnncalcError
     from cnncalc.solve import solve
-    from cnncalc.substitution import parse_assignments
+    from cnncalc.substitution import parse_assignments, parse_range
 
-    low, sep, high = args.range.partition(":")
-    if not (sep and low.isdigit() and high.isdigit() and 1 <= int(low) <= int(high)):
-        raise CnncalcError(f"--range expects LO:HI with 1 ≤ LO ≤ HI, got '{args.range}'")
+    search = parse_range(args.range)
+    if len(args.condition) > MAX_CONDITION_LENGTH:
+        raise CnncalcError(f"a condition is limited to {MAX_CONDITION_LENGTH:,} characters")
     spec = load(args.spec)
     values = dict(spec.values)
     values.update(parse_assignments(args.subs or ""))
-    solution = solve(analyze(spec), args.condition, args.unknown, values, (int(low), int(high)))
+    solution = solve(analyze(spec), args.condition, args.unknown, values, search)
     from cnncalc.render.derivations import solution_text
 
     _write(solution_text(solution, args.condition, args.format), None)
@@ -381,11 +394,24 @@ def _layer_list(wanted: str, names: list[str]) -> str:
 
 
 def _write(text: str, output: str | None) -> None:
+    """``text`` to stdout, or to the file ``output``; a file that cannot be written is bad input.
+
+    (A missing directory, a directory, a full disk, no permission: one line, exit 2.)
+    """
     if output is None:
         sys.stdout.write(text)
-    else:
+        return
+    try:
         with open(output, "w", encoding="utf-8") as file:
             file.write(text)
+    except OSError as error:
+        raise _cannot_write(output, error) from None
+
+
+def _cannot_write(output: str, error: OSError) -> Exception:
+    from cnncalc.errors import CnncalcError, show_value
+
+    return CnncalcError(f"cannot write {show_value(output, 200)}: {error.strerror or error}")
 
 
 def run_check(args: argparse.Namespace) -> int:
@@ -435,7 +461,7 @@ def run_conventions(args: argparse.Namespace) -> int:
 
 
 def _types_parser() -> argparse.ArgumentParser:
-    return ArgumentParser(prog="cnncalc types", description="List the layer types.")
+    return _Parser(prog="cnncalc types", description="List the layer types.")
 
 
 def run_types(args: argparse.Namespace) -> int:
@@ -451,7 +477,7 @@ def run_types(args: argparse.Namespace) -> int:
 
 
 def _completion_parser() -> argparse.ArgumentParser:
-    parser = ArgumentParser(
+    parser = _Parser(
         prog="cnncalc completion",
         description="Print a shell completion script for cnncalc's commands, options and "
         "spec files. bash: cnncalc completion bash > "
@@ -493,7 +519,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         parser, run = ANALYZE
     try:
-        return run(parser().parse_args(words))
+        if os.environ.get("CNNCALC_TEST_INTERNAL_ERROR"):
+            # A test hook: the one way to reach the internal-error path on purpose.
+            raise RuntimeError("CNNCALC_TEST_INTERNAL_ERROR is set")
+        status = run(parser().parse_args(words))
+        sys.stdout.flush()  # a full disk or a closed pipe shows here, inside the guard
+        return status
     except SystemExit as exit_:  # argparse: --help, --version, usage errors
         code = exit_.code
         return code if isinstance(code, int) else EXIT_BAD_INPUT
@@ -502,9 +533,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader went away (cnncalc spec | head -1): stop quietly.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        _drop_stdout()
         return EXIT_OK
+    except OSError as error:
+        if error.filename is not None:  # a file cnncalc was asked to read, not stdout
+            print(f"error: {error.filename}: {error.strerror or error}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        # Standard output cannot be written (cnncalc spec > /dev/full).
+        _drop_stdout()
+        print(f"error: cannot write the output: {error.strerror or error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except Exception as error:
         from cnncalc.errors import CnncalcError
         from cnncalc.safe_text import one_line
@@ -521,3 +559,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_INTERNAL_ERROR
+
+
+def _drop_stdout() -> None:
+    """Point stdout at the null device, so that the interpreter's last flush cannot fail."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from cnncalc.analysis import Counts, Report
 from cnncalc.arith import Dim, Shape
+from cnncalc.errors import CnncalcError, SpecError
 from cnncalc.expressions import Formula
 from cnncalc.spec import NetworkSpec
 from cnncalc.spec.network import TOTAL
@@ -27,7 +28,15 @@ def check(spec: NetworkSpec, report: Report) -> tuple[int, list[Mismatch]]:
     A formula is compared with the report's formula (sympy must prove them
     equal); a number with the report at the spec's ``values``.
     """
-    at_values = report.subs(spec.values) if spec.values else report
+    # A symbol the analysis lost (its formulas cancelled out) needs no value.
+    values = {name: value for name, value in spec.values.items() if name in report.symbols}
+    try:
+        at_values = report.subs(values) if values else report
+    except CnncalcError as error:  # a value breaks a requirement: the spec's own mistake
+        from cnncalc.spec.diagnostics import locate
+
+        located = SpecError(str(error), loc=("values",))
+        raise locate(located, None, spec._source_map) from None
     checked = 0
     mismatches: list[Mismatch] = []
     for target, expectation in spec.expect.items():

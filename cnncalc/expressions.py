@@ -10,6 +10,7 @@ the symbolic path runs (:func:`cnncalc.symbolic.to_expr`).
 from __future__ import annotations
 
 import ast
+import math
 import re
 from collections.abc import Callable
 from typing import Any
@@ -17,11 +18,32 @@ from typing import Any
 from pydantic import GetCoreSchemaHandler
 from pydantic_core import core_schema
 
+from cnncalc.arith import MAX_SIZE
+
 MAX_FORMULA_LENGTH = 200
 """Longest formula accepted; deep expressions would only slow the parser down."""
 
 MAX_POWER = 8
 """Largest exponent in a formula (``k**2``); larger ones could take unbounded time."""
+
+MAX_FORMULA_BITS = 1024
+"""Bound on every value inside a formula, in bits, with each symbol at :data:`MAX_SIZE`.
+
+The text bound alone lets 200 characters say ``((2**8)**8)**8…``, a number of
+millions of digits, or ``((n**8)**8)**8``, which any value of ``n`` turns into
+one. The bound is checked on the syntax tree before anything is computed
+(``a**k`` has at most ``k`` times the bits of ``a``), and it leaves room for
+every sensible size formula: ``n**8`` is at most 504 bits."""
+
+MAX_FORMULA_TERMS = 100
+"""Most terms a formula may have once multiplied out (``(n + k)**2`` has 3).
+
+sympy multiplies formulas out to decide requirements: a 60-character
+``(a + b + … + z)**4`` has 40,920 terms and took 24 s, its 8th power would
+never end. Counted on the syntax tree: ``t`` terms to the power ``k`` have at
+most ``C(t + k − 1, k)``."""
+
+_SYMBOL_BITS = MAX_SIZE.bit_length()
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,31}$")
 _ALLOWED = (
@@ -60,7 +82,10 @@ class Formula(str):
 
 
 def constant_value(formula: Formula) -> int:
-    """The value of a formula without names (``"2*3"``), computed on the checked tree."""
+    """The value of a formula without names (``"2*3"``), computed on the checked tree.
+
+    :func:`check_formula` has bounded every intermediate value, so this is cheap.
+    """
     return _evaluate(ast.parse(str(formula), mode="eval").body)
 
 
@@ -112,4 +137,44 @@ def check_formula(text: str) -> frozenset[str]:
             raise FormulaError(f"{node.value!r} is not an integer")
         elif not isinstance(node, _ALLOWED):
             raise FormulaError(f"'{ast.unparse(node)}' is not allowed in a size formula")
+    bits, terms = _bounds(tree.body)
+    if bits > MAX_FORMULA_BITS:
+        symbols = " with its symbols at 2**63 − 1" if names else ""
+        raise FormulaError(
+            f"its value could reach 2**{bits:,}{symbols}; a formula's values are bounded "
+            f"by 2**{MAX_FORMULA_BITS}"
+        )
+    if terms > MAX_FORMULA_TERMS:
+        raise FormulaError(
+            f"it multiplies out to as many as {terms:,} terms; a formula may have "
+            f"{MAX_FORMULA_TERMS}"
+        )
     return frozenset(names)
+
+
+def _bounds(node: ast.expr) -> tuple[int, int]:
+    """Upper bounds on the bits of ``node``'s values and on its terms once multiplied out.
+
+    Each bound is computed from its operands' bounds only, so it holds for
+    every intermediate value too: the bits of ``a + b`` are at most one more
+    than the larger operand's, of ``a·b`` their sum, of ``a // b`` those of
+    ``a``, of ``a**k`` ``k`` times those of ``a``; a symbol has 63.
+    """
+    if isinstance(node, ast.Constant):
+        value: int = node.value  # type: ignore[assignment]  # check_formula: an integer
+        return max(value.bit_length(), 1), 1
+    if isinstance(node, ast.Name):
+        return _SYMBOL_BITS, 1
+    if isinstance(node, ast.UnaryOp):
+        return _bounds(node.operand)
+    assert isinstance(node, ast.BinOp)  # check_formula admitted nothing else
+    left_bits, left_terms = _bounds(node.left)
+    if isinstance(node.op, ast.Pow):
+        power = int(getattr(node.right, "value", 0))  # check_formula: a constant 0..8
+        return left_bits * max(power, 1), math.comb(left_terms + power - 1, power)
+    right_bits, right_terms = _bounds(node.right)
+    if isinstance(node.op, ast.Add | ast.Sub):
+        return max(left_bits, right_bits) + 1, left_terms + right_terms
+    if isinstance(node.op, ast.Mult):
+        return left_bits + right_bits, left_terms * right_terms
+    return left_bits, left_terms * right_terms  # floor division

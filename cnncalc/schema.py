@@ -19,7 +19,7 @@ from typing import Any
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
-_INSTANCE = {
+_INSTANCE: dict[str, Any] = {
     "type": "object",
     "title": "Block instance",
     "description": "An instance of a block defined under 'blocks': its layers, with these "
@@ -66,7 +66,7 @@ def spec_schema() -> dict[str, Any]:
         _describe_type(definitions[model.__name__], model.__name__, ALIASES)
     definitions["Layer"] = {"title": "Layer", "description": "A layer, chosen by its 'type'.",
                             **layer_schema}  # fmt: skip
-    definitions["BlockInstance"] = _INSTANCE
+    definitions["BlockInstance"] = _instance()
     definitions["BlockLayer"] = _block_layer(sorted(LAYER_TYPES))
     definitions["Block"] = _block()
     properties = schema["properties"]
@@ -80,6 +80,14 @@ def spec_schema() -> dict[str, Any]:
         "title": "cnncalc network spec",
         **schema,
     }
+
+
+def _instance() -> dict[str, Any]:
+    """A block instance; ``repeat`` bounded as the expansion bounds it."""
+    from cnncalc.spec.blocks import MAX_LAYERS
+
+    repeat = {**_INSTANCE["properties"]["repeat"], "maximum": MAX_LAYERS}
+    return {**_INSTANCE, "properties": {**_INSTANCE["properties"], "repeat": repeat}}
 
 
 def _describe_type(definition: dict[str, Any], model: str, aliases: dict[str, str]) -> None:

@@ -18,7 +18,7 @@ from typing import Any
 import sympy
 
 from cnncalc.analysis import METRICS, Report
-from cnncalc.errors import CnncalcError
+from cnncalc.errors import CnncalcError, show_value
 from cnncalc.progress import tracked
 from cnncalc.spec.network import TOTAL
 from cnncalc.symbolic import simplify_condition, substitute, symbol
@@ -91,8 +91,8 @@ def _parse(condition: str, report: Report) -> list[Any]:
     """``pool3.output_shape[1] == 6 and total.params < 10**8`` → sympy relations."""
     try:
         tree = ast.parse(condition.strip(), mode="eval").body
-    except SyntaxError:
-        raise CnncalcError(f"cannot read the condition {condition!r}") from None
+    except (SyntaxError, ValueError):  # ValueError: an integer of over 4,300 digits
+        raise CnncalcError(f"cannot read the condition {show_value(condition, 80)}") from None
     parts = tree.values if isinstance(tree, ast.BoolOp) and isinstance(tree.op, ast.And) else [tree]
     relations = []
     for part in parts:
@@ -103,6 +103,10 @@ def _parse(condition: str, report: Report) -> list[Any]:
             )
         left = _operand(part.left, report)
         for op, comparator in zip(part.ops, part.comparators, strict=True):
+            if type(op) not in _COMPARISONS:
+                raise CnncalcError(
+                    f"'{ast.unparse(part)}' does not compare with ==, !=, <, <=, > or >="
+                )
             right = _operand(comparator, report)
             relations.append(_COMPARISONS[type(op)](left, right))
             left = right

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import contextvars
+import math
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, fields, is_dataclass, replace
@@ -198,6 +199,63 @@ def require_symbolic(condition: object, field: str | None, message: str) -> None
     found.append(Condition(relation, field, message))
 
 
+DIVISION_BY_ZERO = "the formula divides by zero"
+"""The message for a size formula whose value is infinite or undefined (``n // (n - n)``)."""
+
+_MAY_BE_ZERO = ("padding", "output_padding")
+"""IR fields whose sizes may be 0; every other size is at least 1."""
+
+
+def require_sizes(node: object) -> None:
+    """Require each formula size of ``node`` (an IR node) to be a positive integer.
+
+    A size symbol is a positive integer, but a formula of them need not be
+    (``n - 6``, ``-n``): one that is provably below its minimum (1; 0 for a
+    padding) is an error of its field, an undecided one a stated requirement
+    (``Requires n ≥ 7``), which a substitution must then meet.
+    """
+    if not (is_dataclass(node) and not isinstance(node, type)):
+        return
+    for item in fields(node):
+        minimum = 0 if item.name in _MAY_BE_ZERO else 1
+        for size in _formula_sizes(getattr(node, item.name)):
+            if not size.is_finite and size.is_finite is not None:
+                raise RuleError(item.name, DIVISION_BY_ZERO)
+            require_symbolic(size >= minimum, item.name, _not_a_size(size, minimum))
+
+
+def input_requirements(shape: tuple[Dim, ...]) -> list[Condition]:
+    """The conditions for the input shape's formulas to be positive; an error if one cannot be."""
+    with collecting_conditions() as found:
+        for index, size in enumerate(shape):
+            if not isinstance(size, sympy.Expr):
+                continue
+            try:
+                if not size.is_finite and size.is_finite is not None:
+                    raise RuleError(None, DIVISION_BY_ZERO)
+                require_symbolic(size >= 1, None, _not_a_size(size, 1))
+            except RuleError as error:
+                from cnncalc.errors import SpecError
+
+                raise SpecError(error.message, loc=("input", index)) from None
+    return found
+
+
+def _formula_sizes(value: object) -> Iterator[sympy.Expr]:
+    if isinstance(value, tuple):
+        for item in value:
+            yield from _formula_sizes(item)
+    elif isinstance(value, sympy.Expr):
+        yield value
+
+
+def _not_a_size(size: sympy.Expr, minimum: int) -> str:
+    kind = "a positive integer" if minimum else "a non-negative integer"
+    if size.is_number:
+        return f"expected {kind}, got a formula equal to {size}"
+    return f"expected {kind}, got {size}, which is not one for any value of its symbols"
+
+
 def simplify_condition(relation: sympy.Basic) -> sympy.Basic:
     """``floor(floor(n/2)/2) - 7 >= 1`` → ``n >= 32``, where that is sound.
 
@@ -266,6 +324,35 @@ def substitute(value: Dim, values: Mapping[sympy.Symbol, int]) -> Dim:
     result = value.xreplace(values)
     if isinstance(result, int):  # the whole expression was one symbol
         return result
-    if result.has(sympy.Piecewise, sympy.Sum):
-        result = result.doit()
+    if result.has(sympy.Sum):
+        result = result.replace(lambda e: isinstance(e, sympy.Sum), _window_sum_value)
+    if result.has(sympy.Piecewise):
+        result = result.replace(lambda e: isinstance(e, sympy.Piecewise), lambda e: e.doit())
     return int(result) if result.is_Integer else result
+
+
+_TERMS_ADDED_ONE_BY_ONE = 10_000
+"""A sum of numbers with fewer terms than this may simply be added up."""
+
+
+def _window_sum_value(window: sympy.Sum) -> sympy.Expr:
+    """A :func:`window_total_symbolic` sum whose sizes are numbers: ``n + o − gcd(n, o)``.
+
+    ``doit`` would add its ``o`` terms one by one, for ever when ``o`` is near
+    2**63. The sum is ``Σ_{i<o} ⌈(i+1)·n/o⌉ − ⌊i·n/o⌋``: ``o`` is its upper limit
+    plus one, ``n`` the coefficient of ``i`` in the floor times ``o`` (see
+    :func:`cnncalc.arith.window_total`). Anything else is left to ``doit``.
+    """
+    ((i, low, high),) = window.limits
+    if not (low == 0 and high.is_Integer):
+        return window
+    if not (window.function.free_symbols - {i}) and high < _TERMS_ADDED_ONE_BY_ONE:
+        return window.doit()
+    outputs = int(high) + 1
+    floors = [-t for t in sympy.Add.make_args(window.function) if isinstance(-t, sympy.floor)]
+    if len(floors) != 1:
+        return window
+    n = floors[0].args[0].coeff(i) * outputs
+    if not n.is_Integer:
+        return window
+    return sympy.Integer(int(n) + outputs - math.gcd(int(n), outputs))

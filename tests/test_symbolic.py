@@ -109,6 +109,93 @@ def test_substitution_checks_names_and_values() -> None:
     assert partial.symbols == {"n"}
 
 
+@pytest.mark.parametrize(
+    ("size", "requirement"),
+    [("n - 6", "n >= 7"), ("n - k", "-k + n - 1 >= 0"), ("(n - 1)//4", "n >= 5")],
+)
+def test_a_size_not_provably_positive_is_a_requirement(size: str, requirement: str) -> None:
+    report = cnncalc.analyze(
+        {
+            "input": [1, 8, 8],
+            "layers": [{"name": "c", "type": "conv2d", "filters": size, "kernel": 3}],
+        }
+    )
+    assert [(r.layer, r.field, str(r.relation)) for r in report.requirements] == [
+        ("c", "filters", requirement)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("field", "size", "message"),
+    [
+        (
+            "filters",
+            "-n",
+            "expected a positive integer, got -n, which is not one for any value of its symbols",
+        ),
+        ("filters", "n - n", "expected a positive integer, got a formula equal to 0"),
+        ("stride", "n - n", "expected a positive integer, got a formula equal to 0"),
+        (
+            "padding",
+            "-n",
+            "expected a non-negative integer, got -n, which is not one for any value of its "
+            "symbols",
+        ),
+    ],
+)
+def test_a_size_that_cannot_be_positive_is_an_error(field: str, size: str, message: str) -> None:
+    layer = {"name": "c", "type": "conv2d", "filters": 2, "kernel": 3, field: size}
+    with pytest.raises(SpecError) as error:
+        cnncalc.analyze({"input": [1, "n", "n"], "layers": [layer]})
+    assert str(error.value) == f"<spec>: layer 1 'c' (conv2d): field '{field}': {message}"
+
+
+def test_the_input_shape_must_be_positive() -> None:
+    report = cnncalc.analyze({"input": [1, "n - 4", 8], "layers": [{"type": "relu"}]})
+    assert [(r.layer, str(r.relation)) for r in report.requirements] == [("input", "n >= 5")]
+    with pytest.raises(CnncalcError) as error:
+        report.subs({"n": 4})
+    assert str(error.value) == ("n=4 breaks the input shape: it requires n ≥ 5, and 4 ≥ 5 is false")
+
+
+def test_a_substitution_may_not_pass_the_size_bound() -> None:
+    report = cnncalc.analyze(
+        {
+            "input": [1, 8, 8],
+            "layers": [{"name": "c", "type": "conv2d", "filters": "n**3", "kernel": 3}],
+        }
+    )
+    with pytest.raises(CnncalcError) as error:
+        report.subs({"n": 2**21 + 1})
+    assert str(error.value) == (
+        f"n={2**21 + 1} makes layer 'c', field 'filters', {(2**21 + 1) ** 3}, larger than "
+        "2**63 − 1, the largest size PyTorch and ONNX store"
+    )
+    assert report.subs({"n": 2**21 - 1}).totals.params == ((2**21 - 1) ** 3) * (9 + 1)
+
+
+def test_a_substitution_that_divides_by_zero_is_an_error() -> None:
+    layer = {"name": "c", "type": "conv2d", "filters": 2, "kernel": 3, "stride": "n // (n - 5)"}
+    report = cnncalc.analyze({"input": [1, "n", "n"], "layers": [layer]})
+    with pytest.raises(CnncalcError) as error:
+        report.subs({"n": 5})
+    assert str(error.value) == "n=5 makes layer 'c', field 'stride' divide by zero"
+    assert report.subs({"n": 7}).layer("c").output_shape == (2, 2, 2)  # stride 7 // 2 = 3
+
+
+def test_adaptive_windows_of_a_huge_output_substitute_in_closed_form() -> None:
+    report = cnncalc.analyze(
+        {
+            "input": ["c", "n", "n"],
+            "layers": [{"type": "adaptive_avgpool2d", "output_size": 10**18}],
+        }
+    )
+    partial = report.subs({"c": 3})  # n stays a symbol: the sums stay unevaluated
+    assert partial.symbols == {"n"}
+    windows = 7 + 10**18 - 1  # n + o − gcd(n, o) per axis
+    assert partial.subs({"n": 7}).totals.connections == 3 * windows**2
+
+
 def test_expect_checks_formulas_and_numbers(tmp_path: object) -> None:
     from cnncalc.expect import check
 

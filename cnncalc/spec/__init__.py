@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -83,11 +85,32 @@ def read_spec_text(text: str, source: str = "<string>") -> NetworkSpec:
 
 
 def read_spec(path: str | Path) -> NetworkSpec:
-    """Read and parse a spec file (YAML or JSON)."""
+    """Read and parse a spec file (YAML or JSON).
+
+    A regular file or a pipe (``<(…)``, a FIFO) is read, at most one byte over
+    the size limit; anything else (a directory, a device, a socket) is refused
+    before reading. The file is opened without blocking, so a FIFO that nothing
+    writes to reads as empty instead of hanging.
+    """
     source = str(path)
+    limit = max_bytes()
     try:
-        with open(path, "rb") as file:
-            raw = file.read(max_bytes() + 1)
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(descriptor, "rb") as file:
+            mode = os.fstat(descriptor).st_mode
+            if not (stat.S_ISREG(mode) or stat.S_ISFIFO(mode)):
+                raise SpecError(f"cannot read the spec: {_file_kind(mode)}", source=source)
+            os.set_blocking(descriptor, True)
+            raw = file.read(limit + 1)
     except OSError as error:
         raise SpecError(f"cannot read the spec: {error.strerror or error}", source=source) from None
     return read_spec_text(decode(raw, source), source)
+
+
+def _file_kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "it is a directory"
+    kinds = {stat.S_ISCHR: "a character device", stat.S_ISBLK: "a block device",
+             stat.S_ISSOCK: "a socket"}  # fmt: skip
+    kind = next((name for test, name in kinds.items() if test(mode)), None)
+    return f"it is {kind}, not a regular file" if kind else "it is not a regular file"

@@ -30,6 +30,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError
 
 from cnncalc import ir
+from cnncalc.arith import MAX_SIZE, MAX_SIZE_TEXT
 from cnncalc.errors import Loc, SpecError, show_value
 from cnncalc.expressions import Formula, FormulaError, constant_value
 from cnncalc.spec.fields import suggest
@@ -42,6 +43,10 @@ MAX_NESTING = 8
 """How deep blocks may use blocks."""
 MAX_LAYERS = 200_000
 """Most layers an expansion may produce (a 10,000-layer chain is far below)."""
+MAX_VALUES = 5_000_000
+"""Most values (fields, list items) the expanded layers may hold: 200,000 layers of
+about ten fields is 2,000,000, while a long list in a block's layer, repeated,
+would fill memory long before the layer bound is reached."""
 _STRUCTURE = ("type", "name", "input", "inputs", "when", "block", "repeat", "first")
 """Layer keys whose values are never parameter formulas."""
 
@@ -80,6 +85,7 @@ def expand_blocks(data: Mapping[str, Any]) -> tuple[dict[str, Any], tuple[Origin
             _blocks(data)  # still check the definitions
         return dict(data), None
     expander = _Expander(_blocks(data))
+    check_expansion(layers, expander.blocks)
     expander.top_level(layers)
     return {**data, "layers": expander.layers}, tuple(expander.origins)
 
@@ -159,9 +165,13 @@ class _Expander:
         self.instances += 1
         name = entry.get("name") or f"{block_name}_{self.instances}"
         repeat = entry.get("repeat", 1)
-        if isinstance(repeat, bool) or not isinstance(repeat, int) or not 1 <= repeat <= MAX_LAYERS:
+        if isinstance(repeat, bool) or not isinstance(repeat, int) or repeat < 1:
             raise SpecError(f"expected a positive integer, got {show_value(repeat)}",
                             loc=(*loc, "repeat"))  # fmt: skip
+        if repeat > MAX_LAYERS:
+            shown = f"{repeat:,}" if repeat.bit_length() <= 128 else show_value(repeat)
+            raise SpecError(f"repeat {shown} is over the limit of {MAX_LAYERS:,} layers after "
+                            "expanding blocks", loc=(*loc, "repeat"))  # fmt: skip
         given = {k: v for k, v in entry.items() if k not in INSTANCE_KEYS}
         first = entry.get("first") or {}
         if not isinstance(first, Mapping):
@@ -305,7 +315,10 @@ def _substitute(value: object, params: Mapping[str, Any], loc: Loc) -> object:
     if isinstance(tree.body, ast.Name) and tree.body.id in used:
         tree.body = _as_node(params[tree.body.id], tree.body.id, loc)
     text = ast.unparse(tree)
-    result = Formula(text)
+    try:
+        result = Formula(text)
+    except FormulaError as error:
+        raise SpecError(f"with the block's parameters put in, {error}", loc=loc) from None
     return constant_value(result) if not result.names else str(result)
 
 
@@ -313,9 +326,135 @@ def _as_node(value: object, name: str, loc: Loc) -> ast.expr:
     if isinstance(value, bool) or not isinstance(value, int | str):
         raise SpecError(f"parameter '{name}' is {show_value(value)}, not a size", loc=loc)
     if isinstance(value, int):
+        if abs(value) > MAX_SIZE:  # a size, and ast.unparse could not even print it
+            raise SpecError(f"parameter '{name}' is {show_value(value)}, larger than "
+                            f"{MAX_SIZE_TEXT}", loc=loc)  # fmt: skip
         return ast.Constant(value)
     try:
         return ast.parse(str(Formula(value)), mode="eval").body
     except FormulaError as error:
         raise SpecError(f"parameter '{name}' is {show_value(value)}, not a size: {error}",
                         loc=loc) from None  # fmt: skip
+
+
+def check_expansion(entries: list[Any], blocks: dict[str, BlockSpec]) -> tuple[int, int]:
+    """``(layers, values)`` that ``entries`` will expand to, counted without expanding them.
+
+    Raises :class:`SpecError` at the first instance that takes the network past
+    :data:`MAX_LAYERS` or :data:`MAX_VALUES`, naming its block and its repeat.
+    Values are counted on the block's layers as written (the expansion adds a
+    name and an input to a layer, and drops its ``when``).
+    """
+    return _Counter(blocks).check(entries)
+
+
+def block_specs(data: Mapping[str, Any]) -> dict[str, BlockSpec]:
+    """The validated blocks of a spec's plain data (``blocks:``)."""
+    return _blocks(data)
+
+
+class _Counter:
+    """How many layers and values blocks expand to, counted before anything is expanded.
+
+    A repetition costs what its body costs, so an instance counts its first
+    repetition and one other, times ``repeat``; which layers a body keeps
+    depends only on the boolean parameters (``when:``), which key the memo.
+    Anything malformed counts as nothing here: the expansion that follows
+    reports it, at its place.
+    """
+
+    def __init__(self, blocks: dict[str, BlockSpec]) -> None:
+        self.blocks = blocks
+        self.memo: dict[tuple[str, int, tuple[tuple[str, bool], ...]], tuple[int, int]] = {}
+
+    def check(self, entries: list[Any]) -> tuple[int, int]:
+        """Raise :class:`SpecError` at the instance that takes the network past a bound."""
+        layers = values = 0
+        for index, entry in enumerate(entries):
+            if not _is_instance(entry):
+                layers, values = layers + 1, values + _values(entry)
+                continue
+            more_layers, more_values = self.instance(entry, depth=0)
+            layers, values = layers + more_layers, values + more_values
+            if layers > MAX_LAYERS or values > MAX_VALUES:
+                what = (
+                    f"{more_layers:,} layers" if layers > MAX_LAYERS
+                    else f"{more_values:,} values (fields and list items)"
+                )  # fmt: skip
+                bound = (
+                    f"{MAX_LAYERS:,} layers" if layers > MAX_LAYERS else f"{MAX_VALUES:,} values"
+                )
+                repeat = entry.get("repeat")
+                times = f" repeated {repeat:,} times" if isinstance(repeat, int) else ""
+                above = (layers - more_layers) if layers > MAX_LAYERS else (values - more_values)
+                with_above = f"; with the {above:,} above it, that is" if above else ","
+                raise SpecError(
+                    f"block '{entry['block']}'{times} expands to {what}{with_above} over the "
+                    f"limit of {bound} after expanding blocks",
+                    loc=("layers", index, "repeat") if times else ("layers", index),
+                )
+        return layers, values
+
+    def instance(self, entry: Mapping[str, Any], depth: int) -> tuple[int, int]:
+        block = self.blocks.get(entry["block"]) if isinstance(entry["block"], str) else None
+        repeat = entry.get("repeat", 1)
+        first = entry.get("first") or {}
+        if (
+            block is None
+            or depth > MAX_NESTING
+            or isinstance(repeat, bool)
+            or not isinstance(repeat, int)
+            or not 1 <= repeat <= MAX_LAYERS
+            or not isinstance(first, Mapping)
+        ):
+            return 0, 0
+        given = {k: v for k, v in entry.items() if k not in INSTANCE_KEYS}
+        layers, values = self.body(entry["block"], block, {**block.params, **given, **first},
+                                   depth)  # fmt: skip
+        if repeat > 1:
+            rest = self.body(entry["block"], block, {**block.params, **given}, depth)
+            layers, values = layers + (repeat - 1) * rest[0], values + (repeat - 1) * rest[1]
+        return layers, values
+
+    def body(
+        self, name: str, block: BlockSpec, params: Mapping[str, Any], depth: int
+    ) -> tuple[int, int]:
+        switches = tuple(sorted((k, v) for k, v in params.items() if isinstance(v, bool)))
+        key = (name, depth, switches)
+        if key not in self.memo:
+            layers = values = 0
+            for index, layer in enumerate(block.layers):
+                try:
+                    if not _included(layer.get("when", True), params, ("blocks", name, index)):
+                        continue
+                except SpecError:
+                    pass  # the expansion reports it
+                if _is_instance(layer):
+                    # Parameters passed on by name ('downsample: downsample') decide the
+                    # inner block's 'when:'; nothing else changes what it counts.
+                    passed = {
+                        k: params.get(v.strip(), v) if isinstance(v, str) else v
+                        for k, v in layer.items()
+                        if k not in ("when",)
+                    }
+                    more = self.instance(passed, depth + 1)
+                else:
+                    more = 1, _values(layer)
+                layers, values = layers + more[0], values + more[1]
+            self.memo[key] = layers, values
+        return self.memo[key]
+
+
+def _values(item: object) -> int:
+    """How many values ``item`` holds: itself, and every key, value and item inside it."""
+    count = 0
+    stack = [item]
+    while stack:
+        value = stack.pop()
+        count += 1
+        if isinstance(value, Mapping):
+            stack.extend(value.values())
+            count += len(value)
+        elif isinstance(value, list | tuple):
+            stack.extend(value)
+    return count

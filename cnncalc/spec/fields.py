@@ -8,14 +8,16 @@ gets one clear message ("expected a positive integer or [height, width], got
 from __future__ import annotations
 
 import difflib
+import math
 from collections.abc import Callable
 from typing import Annotated, Literal, TypeAlias
 
-from pydantic import BeforeValidator
+from pydantic import BeforeValidator, Field
 from pydantic_core import PydanticCustomError
 
+from cnncalc.arith import MAX_SIZE, MAX_SIZE_TEXT
 from cnncalc.errors import show_value
-from cnncalc.expressions import Formula, FormulaError, constant_value
+from cnncalc.expressions import MAX_FORMULA_LENGTH, Formula, FormulaError, constant_value
 from cnncalc.ir import Activation, AxisPadding, ConnectionTable
 from cnncalc.spec.tables import CONNECTION_TABLES
 
@@ -46,21 +48,35 @@ Size: TypeAlias = int | Formula
 def _size(value: object, minimum: int) -> Size | None:
     """``value`` as a size of at least ``minimum``, or None when it is not one.
 
-    A formula with symbols is accepted whatever it may evaluate to: the rules
-    reject it only when it is provably out of range.
+    A number above :data:`~cnncalc.arith.MAX_SIZE` is an error of its own. A
+    formula with symbols is accepted whatever it may evaluate to: a formula that
+    is not provably at least ``minimum`` becomes a requirement of the analysis,
+    and an error only where it is provably out of range.
     """
     if _is_int(value):
-        return value if value >= minimum else None  # type: ignore[operator,return-value]
-    if not isinstance(value, str):
+        number: int = value  # type: ignore[assignment]
+    elif isinstance(value, str):
+        try:
+            formula = Formula(value)
+            if formula.names:
+                return formula
+            number = constant_value(formula)  # a number written as text: "5", "2*3"
+        except FormulaError:
+            return None
+    else:
         return None
-    try:
-        formula = Formula(value)
-        if formula.names:
-            return formula
-        number = constant_value(formula)  # a number written as text: "5", "2*3"
-    except FormulaError:
-        return None
+    if number > MAX_SIZE:
+        raise too_large(number)
     return number if number >= minimum else None
+
+
+def too_large(number: int) -> PydanticCustomError:
+    """The error for a size above :data:`~cnncalc.arith.MAX_SIZE`."""
+    return PydanticCustomError(
+        "cnncalc_value",
+        "{got} is larger than {bound}",
+        {"got": show_value(number), "bound": MAX_SIZE_TEXT},
+    )
 
 
 def _count(value: object) -> Size:
@@ -70,8 +86,65 @@ def _count(value: object) -> Size:
     return size
 
 
-Count: TypeAlias = Annotated[Size, BeforeValidator(_count, json_schema_input_type=int | str)]
+_POSITIVE_INT = Annotated[int, Field(ge=1, le=MAX_SIZE)]
+_NON_NEGATIVE_INT = Annotated[int, Field(ge=0, le=MAX_SIZE)]
+_FORMULA_TEXT = Annotated[str, Field(min_length=1, max_length=MAX_FORMULA_LENGTH)]
+_SIZE_INPUT = _POSITIVE_INT | _FORMULA_TEXT
+"""What the JSON Schema says a size is: what the validators below accept, as far as a
+schema can say it (it cannot evaluate a formula)."""
+
+Count: TypeAlias = Annotated[Size, BeforeValidator(_count, json_schema_input_type=_SIZE_INPUT)]
 """A positive integer (a number of filters, units, groups or maps), or a formula."""
+
+
+def _size_value(value: object) -> int:
+    if _is_int(value):
+        number: int = value  # type: ignore[assignment]
+        if number > MAX_SIZE:
+            raise too_large(number)
+        if number >= 1:
+            return number
+    raise _fail("a positive integer", value)
+
+
+SizeValue: TypeAlias = Annotated[
+    int, BeforeValidator(_size_value, json_schema_input_type=_POSITIVE_INT)
+]
+"""A positive integer up to ``MAX_SIZE``, never a formula: a value for a size symbol."""
+
+
+def _expected(value: object) -> int | Formula:
+    if _is_int(value) and value >= 0:  # type: ignore[operator]
+        return value  # type: ignore[return-value]
+    if isinstance(value, str):
+        try:
+            return Formula(value)
+        except FormulaError:
+            pass
+    raise _fail("a non-negative integer or a formula in the spec's size symbols", value)
+
+
+Expected: TypeAlias = Annotated[
+    int | Formula,
+    BeforeValidator(_expected, json_schema_input_type=Annotated[int, Field(ge=0)] | _FORMULA_TEXT),
+]
+"""An expected count: a non-negative integer, or a formula in the spec's symbols."""
+
+
+def _real(value: object) -> float | int:
+    if (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and (
+            isinstance(value, int) or math.isfinite(value)  # an int of 4,000 digits is no float
+        )
+    ):
+        return value
+    raise _fail("a finite number", value)
+
+
+Real: TypeAlias = Annotated[float | int, BeforeValidator(_real, json_schema_input_type=float)]
+"""A real constant (LRN's alpha, beta, k): any finite number; NaN and infinities are refused."""
 
 
 def _shape(value: object) -> tuple[Size, ...]:
@@ -86,7 +159,10 @@ def _shape(value: object) -> tuple[Size, ...]:
 
 
 InputShape: TypeAlias = Annotated[
-    tuple[Size, ...], BeforeValidator(_shape, json_schema_input_type=list[int | str])
+    tuple[Size, ...],
+    BeforeValidator(
+        _shape, json_schema_input_type=Annotated[list[_SIZE_INPUT], Field(min_length=1)]
+    ),
 ]
 """The input tensor's shape without the batch axis, channels first."""
 
@@ -110,7 +186,8 @@ def per_axis(rank: int, minimum: int = 1) -> Callable[[object], tuple[Size, ...]
     return parse
 
 
-_AXES_INPUT = int | str | list[int | str]
+_AXES_INPUT = _SIZE_INPUT | list[_SIZE_INPUT]
+_EXTRA_INPUT = _NON_NEGATIVE_INT | _FORMULA_TEXT | list[_NON_NEGATIVE_INT | _FORMULA_TEXT]
 
 Axes1d: TypeAlias = Annotated[
     tuple[Size, ...], BeforeValidator(per_axis(1), json_schema_input_type=_AXES_INPUT)
@@ -126,7 +203,7 @@ Axes3d: TypeAlias = Annotated[
 """A positive size per spatial axis, ``k`` or ``[k_d, k_h, k_w]``."""
 Extra2d: TypeAlias = Annotated[
     tuple[Size, ...],
-    BeforeValidator(per_axis(2, minimum=0), json_schema_input_type=_AXES_INPUT),
+    BeforeValidator(per_axis(2, minimum=0), json_schema_input_type=_EXTRA_INPUT),
 ]
 """A non-negative size per spatial axis (a transposed conv's output padding)."""
 
@@ -175,7 +252,13 @@ def padding_parser(
     return parse
 
 
-_PADDING_INPUT = Literal["valid", "same"] | int | str | list[int | str] | list[list[int | str]]
+_PADDING_INPUT = (
+    Literal["valid", "same"]
+    | _NON_NEGATIVE_INT
+    | _FORMULA_TEXT
+    | list[_NON_NEGATIVE_INT | _FORMULA_TEXT]
+    | list[list[_NON_NEGATIVE_INT | _FORMULA_TEXT]]
+)
 
 Padding1d: TypeAlias = Annotated[
     tuple[tuple[Size, Size], ...] | Literal["same"],

@@ -17,7 +17,6 @@ from pydantic import (
     ConfigDict,
     Field,
     StrictBool,
-    StrictFloat,
     ValidationError,
     model_validator,
 )
@@ -38,6 +37,7 @@ from cnncalc.spec.fields import (
     Padding2d,
     Padding3d,
     Rate,
+    Real,
     suggest,
 )
 
@@ -420,9 +420,9 @@ class LRN(LayerSpec):
 
     type: Literal["lrn"] = "lrn"
     size: Count = Field(default=5, description="Number of neighbouring maps (AlexNet: n = 5).")
-    alpha: StrictFloat = Field(default=1e-4, description="Does not change any count.")
-    beta: StrictFloat = Field(default=0.75, description="Does not change any count.")
-    k: StrictFloat | int = Field(default=2.0, description="Does not change any count.")
+    alpha: Real = Field(default=1e-4, description="Does not change any count.")
+    beta: Real = Field(default=0.75, description="Does not change any count.")
+    k: Real = Field(default=2.0, description="Does not change any count.")
 
     def to_ir(self, defaults: Defaults = DEFAULTS) -> ir.LRN:
         return ir.LRN(size=self.size)

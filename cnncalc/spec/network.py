@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Annotated, Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from pydantic import (
     BaseModel,
@@ -21,7 +21,7 @@ from cnncalc.arith import Shape
 from cnncalc.conventions import DEFAULT_CONVENTION, Convention
 from cnncalc.errors import Loc, SpecError
 from cnncalc.expressions import Formula
-from cnncalc.spec.fields import InputShape, suggest
+from cnncalc.spec.fields import Expected, InputShape, SizeValue, suggest
 from cnncalc.spec.layers import Defaults, LayerSpec, layer_from
 
 if TYPE_CHECKING:
@@ -30,9 +30,6 @@ if TYPE_CHECKING:
 
 TOTAL = "total"
 """The ``expect`` key for the network's totals (so no layer may be named so)."""
-
-Expected = Annotated[int, Field(ge=0, strict=True)] | Formula
-"""An expected count: a number, or a formula in the spec's symbols."""
 
 
 class Expectation(BaseModel):
@@ -102,7 +99,7 @@ class NetworkSpec(BaseModel):
         description="Numbers from the source, per layer name or 'total'; checked by "
         "'cnncalc check'.",
     )
-    values: dict[str, Annotated[int, Field(ge=1, strict=True)]] = Field(
+    values: dict[str, SizeValue] = Field(
         default_factory=dict,
         description="Values of the size symbols at which expect's numbers are checked "
         "(a symbolic spec only).",
@@ -130,6 +127,20 @@ class NetworkSpec(BaseModel):
                     f"no layer is named '{key}'{suggest(key, [*names, TOTAL])}",
                     loc=("expect", key),
                 )
+        if self.values:
+            symbols = sorted(
+                formula_names(
+                    [self.input, *(v for layer in self.layers for v in layer.__dict__.values())]
+                )
+            )
+            for key in self.values:
+                if key not in symbols:
+                    known = f"symbols: {', '.join(symbols)}" if symbols else "it has none"
+                    raise SpecError(
+                        f"no size symbol of this spec is named '{key}'{suggest(key, symbols)} "
+                        f"({known})",
+                        loc=("values", key),
+                    )
         return self
 
     @property
@@ -189,6 +200,19 @@ def _has_formula(values: list[object]) -> bool:
         if kind is tuple:
             stack.extend(value)  # type: ignore[arg-type]
     return False
+
+
+def formula_names(values: list[object]) -> set[str]:
+    """The size symbols that ``values`` (sizes, or tuples of them) use in formulas."""
+    names: set[str] = set()
+    stack = list(values)
+    while stack:
+        value = stack.pop()
+        if isinstance(value, Formula):
+            names |= value.names
+        elif isinstance(value, tuple):
+            stack.extend(value)
+    return names
 
 
 def resolve_inputs(layers: Sequence[LayerSpec], names: list[str]) -> tuple[tuple[str, ...], ...]:

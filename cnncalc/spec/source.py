@@ -19,6 +19,7 @@ constructor that builds plain data only:
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from collections.abc import Callable, Iterator
@@ -61,6 +62,14 @@ DEFAULT_MAX_BYTES = 16 * 1024 * 1024
 MAX_DEPTH = 64
 """Deepest nesting of mappings and sequences (a spec needs about 5)."""
 NESTING_MESSAGE = f"nesting deeper than {MAX_DEPTH} levels: a spec needs only a few"
+MAX_INT_DIGITS = 4000
+"""Most digits of an integer in a spec (any size is far shorter: see ``MAX_SIZE``)."""
+MAX_MERGE_DEPTH = MAX_DEPTH
+"""Longest chain of merge keys (``<<: *a`` where ``a`` merges another): the
+constructor and the line lookup follow merges one level per chain link."""
+MAX_SPEC_BYTES_CEILING = 1 << 30
+"""The most ``CNNCALC_MAX_SPEC_BYTES`` may allow (1 GiB): the other bounds stop any
+spec long before that."""
 MAX_NODES = 1_000_000
 """Most values the document may hold, as written and once aliases are expanded.
 
@@ -104,8 +113,13 @@ class _Constructor(SafeConstructor):
         text = str(self.construct_scalar(node))
         base = {"0o": 8, "0x": 16}.get(text[:2], 10)
         digits = text[2:] if base != 10 else text
-        if len(digits) > 4000:
-            raise ConstructorError(None, None, "integer too large", node.start_mark)
+        # Python refuses to convert more than 4,300 decimal digits either way, and
+        # a hex or octal integer of as many bits could not be printed.
+        if len(digits.lstrip("+-0")) * math.log10(base) > MAX_INT_DIGITS:
+            raise ConstructorError(
+                None, None, f"integer too large: more than {MAX_INT_DIGITS:,} digits",
+                node.start_mark,
+            )  # fmt: skip
         return int(digits, base)
 
     def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Any, Any]:
@@ -228,15 +242,27 @@ def _expanded_size(root: Node) -> int:
 
     Iterative, since chains of aliases nest deeper than the composer's depth
     bound; an alias inside the node it names (``&a [*a]``) is an error here,
-    before anything is constructed from a document that never ends.
+    before anything is constructed from a document that never ends. Chains of
+    merge keys are measured on the way: PyYAML's constructor follows them by
+    recursion, as the line lookup does.
     """
     sizes: dict[int, int] = {}
+    merges: dict[int, int] = {}  # how many merge links lead down from a node
     unfinished: set[int] = set()  # the nodes on the path to the current one
     stack: list[tuple[Node, bool]] = [(root, False)]
     while stack:
         node, children_counted = stack.pop()
         if children_counted:
             sizes[id(node)] = 1 + sum(sizes[id(child)] for child in _children(node))
+            merges[id(node)] = depth = max(
+                (merges[id(c)] + 1 for c in _merged(node)),
+                default=0,
+            )
+            if depth > MAX_MERGE_DEPTH:
+                raise SpecError(
+                    f"merge keys ('<<') chained deeper than {MAX_MERGE_DEPTH} levels",
+                    line=node.start_mark.line + 1,
+                )
             unfinished.discard(id(node))
             continue
         if id(node) in sizes:
@@ -252,6 +278,18 @@ def _expanded_size(root: Node) -> int:
     return sizes[id(root)]
 
 
+def _merged(node: Node) -> list[Node]:
+    """The mappings that ``node`` (a mapping) merges in with ``<<`` keys."""
+    if not isinstance(node, MappingNode):
+        return []
+    return [
+        merged
+        for key_node, value_node in node.value
+        if key_node.tag == "tag:yaml.org,2002:merge"
+        for merged in _merged_mappings(value_node)
+    ]
+
+
 def _children(node: Node) -> list[Node]:
     if isinstance(node, SequenceNode):
         return list(node.value)
@@ -261,9 +299,27 @@ def _children(node: Node) -> list[Node]:
 
 
 def max_bytes() -> int:
-    """The spec size limit: ``CNNCALC_MAX_SPEC_BYTES`` if set to a number, else 16 MiB."""
-    value = os.environ.get("CNNCALC_MAX_SPEC_BYTES", "")
-    return int(value) if value.isdigit() else DEFAULT_MAX_BYTES
+    """The spec size limit: ``CNNCALC_MAX_SPEC_BYTES`` if set, else 16 MiB.
+
+    The variable must be a whole number of bytes from 1 to 1 GiB (ASCII digits):
+    anything else is an error rather than a silent default.
+    """
+    value = os.environ.get("CNNCALC_MAX_SPEC_BYTES", "").strip()
+    if not value:
+        return DEFAULT_MAX_BYTES
+    if (
+        value.isascii()
+        and value.isdigit()
+        and len(value) <= 10
+        and 1 <= int(value) <= MAX_SPEC_BYTES_CEILING
+    ):
+        return int(value)
+    from cnncalc.errors import CnncalcError, show_value
+
+    raise CnncalcError(
+        f"CNNCALC_MAX_SPEC_BYTES must be a whole number of bytes from 1 to "
+        f"{MAX_SPEC_BYTES_CEILING:,} (1 GiB), got {show_value(value)}"
+    )
 
 
 def decode(raw: bytes, source: str) -> str:
@@ -362,20 +418,26 @@ class SourceMap:
 
 
 def _child(node: Node, part: str | int) -> tuple[Node, Node] | None:
-    """``(key node, value node)`` of ``part`` in a mapping, or ``(item, item)`` in a sequence."""
+    """``(key node, value node)`` of ``part`` in a mapping, or ``(item, item)`` in a sequence.
+
+    Keys merged in with ``<<`` are searched after the mapping's own, in YAML's
+    order, without recursion (a chain of merges may be long) and visiting each
+    mapping once (aliases share them).
+    """
     if isinstance(node, SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
         item: Node = node.value[part]
         return item, item
-    if isinstance(node, MappingNode):
-        for key_node, value_node in reversed(node.value):
+    pending = [node]
+    seen: set[int] = set()
+    while pending:
+        mapping = pending.pop()
+        if not isinstance(mapping, MappingNode) or id(mapping) in seen:
+            continue
+        seen.add(id(mapping))
+        for key_node, value_node in reversed(mapping.value):
             if isinstance(key_node, ScalarNode) and key_node.value == str(part):
                 return key_node, value_node
-        for key_node, value_node in node.value:  # keys merged in with '<<'
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                for merged in _merged_mappings(value_node):
-                    found = _child(merged, part)
-                    if found is not None:
-                        return found
+        pending.extend(reversed(_merged(mapping)))  # the first merged mapping first
     return None
 
 

@@ -481,7 +481,7 @@ def test_usage_errors_quote_arguments_visibly(capsys: pytest.CaptureFixture[str]
 
     assert main([str(SPECS / "lenet5.yaml"), "\x1b]0;title\x07"]) == 2
     err = capsys.readouterr().err
-    assert err.splitlines()[-1] == "cnncalc: error: unrecognized arguments: \\x1b]0;title\\x07"
+    assert err == "error: unrecognized arguments: \\x1b]0;title\\x07 (see 'cnncalc --help')\n"
     assert_no_raw_control(err.replace("\n", ""))
 
 

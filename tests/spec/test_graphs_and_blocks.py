@@ -117,3 +117,60 @@ def test_resnet18_stages_fold() -> None:
     assert [row.name for row in folded][4:8] == ["layer1", "layer2", "layer3", "layer4"]
     assert folded.totals == report.totals
     assert sum(row.trainable_params for row in folded) == 11_689_512
+
+
+def _expansion_count(data: dict[str, Any]) -> tuple[int, int]:
+    from cnncalc.spec.blocks import block_specs, check_expansion
+
+    return check_expansion(data["layers"], block_specs(data))
+
+
+@pytest.mark.parametrize("name", ["resnet18", "resnet50", "densenet121", "mobilenet_v2"])
+def test_the_expansion_is_counted_exactly_before_expanding(name: str) -> None:
+    import yaml
+
+    data = yaml.safe_load((SPECS / f"{name}.yaml").read_text(encoding="utf-8"))
+    layers, _ = _expansion_count(data)
+    assert layers == len(cnncalc.load(SPECS / f"{name}.yaml").layers)
+
+
+def test_the_count_follows_when_first_and_parameters_passed_to_inner_blocks() -> None:
+    data = spec(
+        [
+            {"name": "a", "block": "outer", "repeat": 3, "first": {"down": True}},
+            {"type": "relu"},
+        ],
+        blocks={
+            "inner": {
+                "params": {"down": False},
+                "layers": [{"type": "relu"}, {"type": "relu", "when": "down"}],
+            },
+            "outer": {
+                "params": {"down": False},
+                "layers": [
+                    {"block": "inner", "repeat": 2, "down": "down"},
+                    {"type": "relu", "when": "not down"},
+                ],
+            },
+        },
+    )
+    # First repetition: inner ×2 with 'down' (2 layers each); then 2 × (inner ×2 of 1, + 1).
+    expected = 2 * 2 + 2 * (2 * 1 + 1) + 1
+    assert _expansion_count(data)[0] == expected
+    assert len(cnncalc.analyze(data).layers) == expected
+
+
+def test_an_expansion_past_the_bound_is_refused_before_expanding() -> None:
+    data = spec(
+        [{"name": "deep", "block": "b", "repeat": 200_000}],
+        blocks={
+            "b": {"layers": [{"block": "c", "repeat": 200_000}]},
+            "c": {"layers": [{"type": "relu"}]},
+        },
+    )  # 4·10**10 layers: expanding would never end
+    with pytest.raises(SpecError) as error:
+        cnncalc.analyze(data)
+    assert str(error.value) == (
+        "<spec>: layer 1 'deep': field 'repeat': block 'b' repeated 200,000 times expands to "
+        "40,000,000,000 layers, over the limit of 200,000 layers after expanding blocks"
+    )

@@ -145,3 +145,44 @@ def test_source_map_finds_keys_items_and_merged_keys() -> None:
     assert lines.line_of(("layers", 1, "filters")) == 6
     assert lines.line_of(("layers", 1, "kernel")) == 2  # merged from the anchor
     assert lines.line_of(("layers", 1, "missing")) == 5  # the deepest node found
+
+
+@pytest.mark.parametrize(
+    "digits", ["9" * 4001, "0x" + "f" * 3323, "0o" + "7" * 4430, "-" + "9" * 4001]
+)
+def test_integers_of_more_than_4000_digits_are_refused(digits: str) -> None:
+    # 3,323 hex digits are 4,001 decimal ones; Python cannot print more than 4,300.
+    with pytest.raises(SpecError, match="integer too large: more than 4,000 digits") as error:
+        load(f"a: 1\nk: {digits}\n")
+    assert error.value.line == 2
+
+
+def test_integers_of_4000_digits_load_exactly() -> None:
+    assert load("k: " + "9" * 4000) == {"k": 10**4000 - 1}
+    assert load("k: 0x" + "f" * 3321) == {"k": 16**3321 - 1}
+
+
+def test_merge_key_chains_are_bounded() -> None:
+    chain = "".join(f"a{i}: &a{i}\n  <<: *a{i - 1}\n" for i in range(1, 66))
+    with pytest.raises(SpecError, match=r"merge keys \('<<'\) chained deeper than 64 levels"):
+        load("a0: &a0 {type: relu}\n" + chain)
+    within = "".join(f"a{i}: &a{i}\n  <<: *a{i - 1}\n" for i in range(1, 64))
+    assert load("a0: &a0 {type: relu}\n" + within)["a63"] == {"type": "relu"}  # type: ignore[index]
+
+
+def test_source_map_follows_long_merge_chains_without_recursion() -> None:
+    # The line lookup is iterative: a chain far deeper than Python's recursion limit
+    # (the loader refuses it, but a SourceMap may be given any text).
+    chain = "".join(f"a{i}: &a{i}\n  <<: *a{i - 1}\n" for i in range(1, 3000))
+    text = "a0: &a0 {type: relu}\n" + chain + "layers:\n  - <<: *a2999\n"
+    lines = SourceMap("t.yaml", text)
+    assert lines.line_of(("layers", 0, "type")) == 1  # found at the end of the chain
+    assert lines.line_of(("layers", 0, "missing")) == 6001
+
+
+@pytest.mark.parametrize("value", ["", " "])
+def test_an_empty_size_limit_variable_is_the_default(
+    value: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CNNCALC_MAX_SPEC_BYTES", value)
+    assert source.max_bytes() == 16 * 1024 * 1024
