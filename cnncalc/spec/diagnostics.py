@@ -14,6 +14,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from cnncalc.errors import Loc, SpecError, show_value
+from cnncalc.safe_text import show_name
 from cnncalc.spec.fields import suggest
 
 if TYPE_CHECKING:
@@ -76,12 +77,16 @@ def describe_layer(index: object, data: object) -> str:
     layer = _get(data, ("layers", index))
     if isinstance(layer, Mapping):
         name, kind = layer.get("name"), layer.get("type")
-        if isinstance(name, str):
-            label += f" '{name}'"
-        if isinstance(kind, str):
-            label += f" ({kind})"
     elif isinstance(layer, BaseModel):
-        label += f" '{getattr(layer, 'name', None)}' ({getattr(layer, 'type', '?')})"
+        name, kind = getattr(layer, "name", None), getattr(layer, "type", "?")
+    else:
+        return label
+    # Cut and made visible here, where the name is quoted: a name holding a
+    # quote would make a later pass over the whole line cut in the wrong place.
+    if isinstance(name, str):
+        label += f" '{show_name(name)}'"
+    if isinstance(kind, str):
+        label += f" ({show_name(kind)})"
     return label
 
 
