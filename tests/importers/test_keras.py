@@ -499,7 +499,7 @@ MALFORMED: dict[str, tuple[Any, str]] = {
         b'"output_layers": [["d", 0, 0]]}}',
         "layer 'd' (Dense) reads 'nowhere', which no layer of the model makes",
     ),
-    "deep": (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+    "deep": (b"[" * 100_000 + b"]" * 100_000, "JSON nested deeper than 100 levels"),
 }
 
 
@@ -544,7 +544,7 @@ def test_a_truncated_keras_file_and_a_missing_file(
     for path, message in [
         (truncated, "a damaged zip file (its directory is missing)"),
         (tmp_path / "missing.json", "cannot read the file: No such file or directory"),
-        (tmp_path, "cannot read the file: Is a directory"),
+        (tmp_path, "a directory, not a model file"),
     ]:
         assert main(["import", "keras", str(path)]) == 2
         [line] = capsys.readouterr().err.splitlines()
