@@ -6,6 +6,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from cnncalc.errors import CnncalcError, SpecError
+
 # Keys in the order a person writes them in a layer (the shipped specs' order).
 _LAYER_KEY_ORDER = ("name", "type", "block", "input", "inputs")
 _SPEC_KEY_ORDER = ("name", "source", "framework", "convention", "input", "values", "blocks",
@@ -29,9 +31,15 @@ class Imported:
     skipped: list[str] = field(default_factory=list)
     comments: list[str] = field(default_factory=list)
     """Lines for the header of the written file (where the model came from)."""
+    origin: str = ""
+    """What was imported (the file, ``MODULE:FACTORY``), to lead error messages."""
 
     def to_yaml(self) -> str:
-        """The spec as YAML in the shipped specs' style: one flow mapping per layer."""
+        """The spec as YAML in the shipped specs' style: one flow mapping per layer.
+
+        Raises :class:`CnncalcError` if cnncalc would refuse to read it back
+        (:func:`check_readable`): a spec cnncalc writes is always one it reads.
+        """
         lines = [f"# {line}" if line else "#" for line in self.comments]
         lines += [f"# skipped: {line}" for line in self.skipped]
         spec = {key: self.spec[key] for key in _SPEC_KEY_ORDER if key in self.spec}
@@ -45,7 +53,36 @@ class Imported:
                 lines += [f"  {_scalar(k)}: {_flow(v)}" for k, v in value.items()]
             else:
                 lines.append(f"{key}: {_flow(value)}")
-        return "\n".join(lines) + "\n"
+        text = "\n".join(lines) + "\n"
+        check_readable(text, self.origin)
+        return text
+
+
+def check_readable(text: str, origin: str = "") -> None:
+    """Refuse a written spec that cnncalc's loader would refuse: over its byte limit
+    (``CNNCALC_MAX_SPEC_BYTES``, 16 MiB) or holding more than its 1,000,000 values
+    (``cnncalc.spec.source``). A Keras concatenation of thousands of inputs, each
+    named in ``inputs:``, reaches the value bound long before the layer bound.
+    """
+    from cnncalc.spec.source import MAX_NODES, max_bytes, measure
+
+    lead = f"{origin}: " if origin else ""
+    size, limit = len(text.encode("utf-8")), max_bytes()
+    if size > limit:
+        raise CnncalcError(
+            f"{lead}the spec it translates to is {size:,} bytes, over the {limit:,}-byte limit "
+            "of a spec cnncalc reads (set CNNCALC_MAX_SPEC_BYTES to raise it); nothing written"
+        )
+    try:
+        measure(text)
+    except SpecError as error:
+        what = (
+            f"would hold more than {MAX_NODES:,} values (names, sizes, fields), more than "
+            "cnncalc reads in one spec"
+            if "values" in error.message
+            else f"would not be read back ({error.message})"
+        )
+        raise CnncalcError(f"{lead}the spec it translates to {what}; nothing written") from None
 
 
 def _ordered(layer: dict[str, Any]) -> dict[str, Any]:

@@ -13,9 +13,17 @@ from typing import TYPE_CHECKING, Any
 
 from cnncalc.errors import CnncalcError
 from cnncalc.importers.common import LONG_IMPORT
+from cnncalc.importers.keras_config.failures import in_keras_terms
 from cnncalc.importers.keras_config.graph import Graph, Node
 from cnncalc.importers.keras_config.layers import TRANSLATORS
-from cnncalc.importers.keras_config.layers.base import BadField, Call, Layer, Skip
+from cnncalc.importers.keras_config.layers.base import (
+    BadField,
+    Call,
+    Layer,
+    Skip,
+    Weights,
+    left_out,
+)
 from cnncalc.importers.keras_config.shapes import analysed, keeps_keras_shape, rank_after
 from cnncalc.ir import NETWORK_INPUT
 from cnncalc.progress import tracked
@@ -36,10 +44,14 @@ class Importer:
         self.channels_first = layout == "channels_first"
         self.layers: list[Layer] = []
         self.skipped: list[str] = []
+        self.left_out: list[Weights | None] = []
+        """The weights of each layer (or part of one) left out; None: not known."""
         self.comments: list[str] = []
         self.produced: dict[str, str] = {NETWORK_INPUT: NETWORK_INPUT}
         self.ranks: dict[str, int] = {NETWORK_INPUT: len(input_shape)}
         self.readers = Counter(source for node in graph.nodes for source in node.inputs)
+        self.origins: dict[str, Node] = {}
+        """Each spec layer's Keras layer call, to name it in errors."""
         self._previous = NETWORK_INPUT
         self._report: tuple[int, Report] | None = None
 
@@ -52,10 +64,19 @@ class Importer:
             return tuple(self.input)
         # Analyse again only when a layer was added since.
         if self._report is None or self._report[0] != len(self.layers):
-            report = analysed(self.spec(), f"{self.path}: the translated layers fail")
-            self._report = (len(self.layers), report)
+            self._report = (len(self.layers), self.analyse(self.spec()))
         shape: tuple[Any, ...] = self._report[1].layer(source).output_shape
         return shape
+
+    def analyse(self, spec: dict[str, Any]) -> Report:
+        """cnncalc's report on ``spec``; a failure names the Keras layer it comes from."""
+        try:
+            return analysed(spec)
+        except CnncalcError as error:
+            raise in_keras_terms(
+                error, path=self.path, spec=spec, origins=self.origins,
+                channels_first=self.channels_first, analyse=analysed,
+            ) from None  # fmt: skip
 
     def reshape_input(self, call: Call, target: list[Any]) -> bool:
         """Take a reshape of the network input, read by nothing else, as the spec's input."""
@@ -105,6 +126,7 @@ class Importer:
             ) from None
         self._emit(node, sources, layers)
         self.skipped += [f"{node.name} ({node.keras_class}): {note}" for note in call.notes]
+        self.left_out += call.noted_weights
         self.comments += call.comments
 
     def _emit(self, node: Node, sources: list[str], layers: list[Layer]) -> None:
@@ -122,6 +144,7 @@ class Importer:
         for layer in layers:
             rank = rank_after(layer, rank)
             self.ranks[layer["name"]] = rank
+            self.origins[layer["name"]] = node
             self.layers.append(layer)
         self._previous = layers[-1]["name"]
         self.produced[node.name] = self._previous
@@ -139,6 +162,9 @@ class Importer:
                 else "and skipping it would change the shapes of the layers after it"
             )
             raise CnncalcError(f"{where}: {skip.reason}, {after}")
-        self.skipped.append(f"{node.name} ({node.keras_class}): {skip.reason}")
+        self.skipped.append(
+            f"{node.name} ({node.keras_class}): {skip.reason}{left_out(skip.weights)}"
+        )
+        self.left_out.append(skip.weights)
         if sources:
             self.produced[node.name] = sources[0]

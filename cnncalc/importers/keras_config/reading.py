@@ -158,7 +158,7 @@ def _depth_within(data: Any, limit: int) -> bool:
     return True
 
 
-_STRING_OR_LONG_NUMBER = re.compile(r'"(?:[^"\\]|\\.)*"|(-?\d{%d,})' % (MAX_INT_DIGITS + 1))
+_STRING_OR_LONG_NUMBER = re.compile(rf'"(?:[^"\\]|\\.)*"|(-?\d{{{MAX_INT_DIGITS + 1},}})')
 
 
 def _long_number(text: str) -> str:
