@@ -73,7 +73,7 @@ def in_keras_terms(
         )
         if merged:
             return CnncalcError(f"{where}: {merged}")
-    fields = _POOLING_FIELDS | _KERAS_FIELDS if "Pooling" in node.keras_class else _KERAS_FIELDS
+    fields = _KERAS_FIELDS | _POOLING_FIELDS if "Pooling" in node.keras_class else _KERAS_FIELDS
     named = f"field '{fields[field]}': " if field in fields else ""
     if not channels_first and "(" in message:
         message += " (shapes as cnncalc writes them: channels first, without the batch axis)"

@@ -10,6 +10,7 @@ the file.
 from __future__ import annotations
 
 import json
+import os
 import re
 import zipfile
 import zlib
@@ -51,8 +52,11 @@ def read_document(path: str) -> Document:
         try:
             if zipfile.is_zipfile(file):  # reads the last 64 KiB at most of a regular file
                 return _read_keras_zip(file, path)
+            size = os.fstat(file.fileno()).st_size
+            if size > MAX_CONFIG_BYTES:
+                raise CnncalcError(f"{path}: over the {MAX_CONFIG_BYTES:,}-byte limit for a config")
             file.seek(0)
-            raw = file.read(MAX_CONFIG_BYTES + 1)
+            raw = file.read(MAX_CONFIG_BYTES + 1)  # at most: the file may grow meanwhile
         except OSError as error:
             raise CnncalcError(f"{path}: cannot read the file: {error.strerror or error}") from None
     if raw.startswith(b"PK\x03\x04"):
