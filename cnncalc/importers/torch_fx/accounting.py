@@ -56,3 +56,29 @@ def with_ancestors(names: set[str]) -> set[str]:
     """``{'a.b.c'}`` → ``{'', 'a', 'a.b', 'a.b.c'}``."""
     parts = [name.split(".") for name in names if name]
     return {""} | {".".join(p[:i]) for p in parts for i in range(1, len(p) + 1)}
+
+
+def totals_line(checked: str, ours: tuple[int, int], model: tuple[int, int]) -> str:
+    """The header's claim, led by ``checked`` (``Checked on an input of 1×3×32×32``).
+
+    Every translated layer was checked against PyTorch; the totals equal the
+    model's only when nothing with weights was left out and no module with
+    weights is called twice, so the line says which is true:
+    ``ours``/``model`` are ``(parameters, buffers)``.
+    """
+    layers = "every layer's output shape, parameters and buffers equal PyTorch's"
+    if ours == model:
+        return (
+            f"{checked}: {layers}, and so do the totals ({model[0]:,} parameters, "
+            f"{model[1]:,} buffers)."
+        )
+    differences = [
+        f"{abs(spec - torch):,} {what} {'fewer' if spec < torch else 'more'}"
+        for spec, torch, what in zip(ours, model, ("parameters", "buffers"), strict=True)
+        if spec != torch
+    ]
+    return (
+        f"{checked}: {layers.replace('every layer', 'every translated layer')}; the totals are "
+        f"not the model's: {ours[0]:,} parameters and {ours[1]:,} buffers here, {model[0]:,} and "
+        f"{model[1]:,} in PyTorch ({' and '.join(differences)}; the lines below say why)."
+    )
