@@ -40,6 +40,7 @@ class Imported:
         Raises :class:`CnncalcError` if cnncalc would refuse to read it back
         (:func:`check_readable`): a spec cnncalc writes is always one it reads.
         """
+        _check_values(_count_values(self.spec), self.origin)  # before rendering a million
         lines = [f"# {line}" if line else "#" for line in self.comments]
         lines += [f"# skipped: {line}" for line in self.skipped]
         spec = {key: self.spec[key] for key in _SPEC_KEY_ORDER if key in self.spec}
@@ -76,13 +77,39 @@ def check_readable(text: str, origin: str = "") -> None:
     try:
         measure(text)
     except SpecError as error:
-        what = (
-            f"would hold more than {MAX_NODES:,} values (names, sizes, fields), more than "
-            "cnncalc reads in one spec"
-            if "values" in error.message
-            else f"would not be read back ({error.message})"
+        if "values" in error.message:
+            _check_values(MAX_NODES + 1, origin)
+        raise CnncalcError(
+            f"{lead}the spec it translates to would not be read back ({error.message}); "
+            "nothing written"
+        ) from None
+
+
+def _count_values(data: Any) -> int:
+    """The values YAML holds for ``data``, as the loader counts them (a scalar, a list or a
+    mapping is one each; a mapping's keys are scalars). Iterative: specs are shallow, but
+    a layer's ``inputs`` may list thousands."""
+    count, stack = 0, [data]
+    while stack:
+        value = stack.pop()
+        count += 1
+        if isinstance(value, dict):
+            count += len(value)
+            stack.extend(value.values())
+        elif isinstance(value, list | tuple):
+            stack.extend(value)
+    return count
+
+
+def _check_values(count: int, origin: str) -> None:
+    from cnncalc.spec.source import MAX_NODES
+
+    if count > MAX_NODES:
+        lead = f"{origin}: " if origin else ""
+        raise CnncalcError(
+            f"{lead}the spec it translates to would hold more than {MAX_NODES:,} values (names, "
+            "sizes, fields), more than cnncalc reads in one spec; nothing written"
         )
-        raise CnncalcError(f"{lead}the spec it translates to {what}; nothing written") from None
 
 
 def _ordered(layer: dict[str, Any]) -> dict[str, Any]:

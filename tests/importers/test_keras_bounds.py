@@ -182,6 +182,14 @@ def test_models_nested_25_deep_are_read(tmp_path: Path) -> None:
     assert cnncalc.analyze(import_keras(str(path)).spec).totals.params == (8 + 1) * 4
 
 
+def test_brackets_inside_strings_are_not_nesting(tmp_path: Path) -> None:
+    document = json.loads(KERAS2_MNIST.read_text())
+    document["config"]["layers"][1]["config"]["name"] = '\\"' + "[{" * 200  # \" then brackets
+    path = tmp_path / "model.json"
+    path.write_text(json.dumps(document))
+    assert cnncalc.analyze(import_keras(str(path)).spec).totals.params == 93_322
+
+
 def test_an_integer_of_thousands_of_digits_is_refused_where_it_is(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
