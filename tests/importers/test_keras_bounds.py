@@ -334,3 +334,45 @@ def test_a_layer_cnncalc_refuses_is_named_as_keras_names_it(
     line = error_line(path, capsys)
     assert line == f"error: {path}: {message}"
     assert "<spec>" not in line
+
+
+# -- long models ---------------------------------------------------------------------------------
+
+
+def depthwise_chain(count: int, shape: list[int | None]) -> dict[str, Any]:
+    """``count`` DepthwiseConv2D layers in a chain (tf.keras 2: no shapes stated)."""
+    config = {"name": "in", "batch_input_shape": shape}
+    layers: list[dict[str, Any]] = [
+        {"class_name": "InputLayer", "name": "in", "inbound_nodes": [], "config": config}
+    ]
+    for index in range(count):
+        layers.append({
+            "class_name": "DepthwiseConv2D", "name": f"dw{index}",
+            "config": {"name": f"dw{index}", "kernel_size": [3, 3], "padding": "same"},
+            "inbound_nodes": [[[layers[-1]["name"], 0, 0, {}]]],
+        })  # fmt: skip
+    return {"class_name": "Functional", "config": {
+        "name": "chain", "layers": layers, "input_layers": [["in", 0, 0]],
+        "output_layers": [[layers[-1]["name"], 0, 0]]}}  # fmt: skip
+
+
+def test_a_long_chain_of_layers_that_need_their_input_channels(tmp_path: Path) -> None:
+    """Each depthwise convolution needs its input's channels: once the whole spec so far
+    was analysed for each (quadratic: 1,000 took 9 s); now each layer is analysed once."""
+    path = tmp_path / "model.json"
+    path.write_text(json.dumps(depthwise_chain(3000, [None, 8, 8, 4])))
+    imported = import_keras(str(path))
+    assert imported.spec["layers"][-1] == {
+        "name": "dw2999", "type": "conv2d", "filters": 4, "kernel": 3, "padding": "same",
+        "groups": 4,
+    }  # fmt: skip
+    assert cnncalc.analyze(imported.spec).totals.params == 3000 * (3 * 3 * 4 + 4)
+
+
+def test_open_sizes_take_the_whole_analysis(tmp_path: Path) -> None:
+    """With ``h`` and ``w`` symbols the shapes are analysed as a whole spec."""
+    path = tmp_path / "model.json"
+    path.write_text(json.dumps(depthwise_chain(3, [None, None, None, 6])))
+    imported = import_keras(str(path))
+    assert imported.spec["input"] == [6, "h", "w"]
+    assert [layer["groups"] for layer in imported.spec["layers"]] == [6, 6, 6]

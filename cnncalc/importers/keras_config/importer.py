@@ -25,6 +25,7 @@ from cnncalc.importers.keras_config.layers.base import (
     left_out,
 )
 from cnncalc.importers.keras_config.shapes import analysed, keeps_keras_shape, rank_after
+from cnncalc.importers.keras_config.tracking import ShapeTracker
 from cnncalc.ir import NETWORK_INPUT
 from cnncalc.progress import tracked
 
@@ -54,6 +55,7 @@ class Importer:
         """Each spec layer's Keras layer call, to name it in errors."""
         self._previous = NETWORK_INPUT
         self._report: tuple[int, Report] | None = None
+        self._tracker = ShapeTracker(input_shape, self.layers)
 
     def spec(self, name: str = "partial") -> dict[str, Any]:
         return {"name": name, "framework": "keras", "input": self.input, "layers": self.layers}
@@ -62,7 +64,11 @@ class Importer:
         """A spec layer's output shape, from cnncalc's analysis of the layers so far."""
         if source == NETWORK_INPUT:
             return tuple(self.input)
-        # Analyse again only when a layer was added since.
+        tracked = self._tracker.shape(source)  # each layer once, by its rule
+        if tracked is not None:
+            return tracked
+        # Symbols, or a layer that fails: the whole spec's analysis, again only when a layer
+        # was added since.
         if self._report is None or self._report[0] != len(self.layers):
             self._report = (len(self.layers), self.analyse(self.spec()))
         shape: tuple[Any, ...] = self._report[1].layer(source).output_shape
@@ -90,6 +96,7 @@ class Importer:
             f"[{', '.join(map(str, target))}], is the spec's input."
         )
         self.input = target
+        self._tracker.reset_input(target)
         self.ranks[NETWORK_INPUT] = len(target)
         return True
 

@@ -117,12 +117,19 @@ class Call:
         """The (first) input's shape, channels first, as cnncalc computes it."""
         return self.importer.shape(self.sources[0])
 
-    def keras_shape(self) -> tuple[Any, ...]:
-        """The (first) input's shape as Keras writes it, without the batch axis: as the
-        config states it (Keras 3), else from cnncalc's analysis."""
+    def _stated_shape(self) -> tuple[Any, ...] | None:
+        """The (first) input's shape without the batch axis as a Keras 3 config states it."""
         stated = self.node.input_shapes[0] if self.node.input_shapes else None
         if isinstance(stated, list) and len(stated) == self.rank() + 1:
             return tuple(stated[1:])
+        return None
+
+    def keras_shape(self) -> tuple[Any, ...]:
+        """The (first) input's shape as Keras writes it, without the batch axis: as the
+        config states it (Keras 3), else from cnncalc's analysis."""
+        stated = self._stated_shape()
+        if stated is not None:
+            return stated
         shape = self.shape()
         return shape if self.channels_first or len(shape) == 1 else (*shape[1:], shape[0])
 
@@ -143,7 +150,12 @@ class Call:
         return size
 
     def channels(self) -> int:
-        channels = self.shape()[0]
+        """The (first) input's channels: as the config states them, else as analysed."""
+        stated = self._stated_shape()
+        if stated is not None and isinstance(stated[-1 if len(stated) > 1 else 0], int):
+            channels = stated[0] if self.channels_first or len(stated) == 1 else stated[-1]
+        else:
+            channels = self.shape()[0]
         if not isinstance(channels, int):
             raise Skip("its input's channels are not a number", keeps_shape=False)
         return channels
