@@ -15,15 +15,14 @@ import sys
 from pathlib import Path
 
 import pytest
+import torch
+from torch import nn
 
 import cnncalc
 from cnncalc.cli import main
 from cnncalc.errors import CnncalcError
 from cnncalc.importers.torch_fx import from_module
 from tests.conftest import ROOT
-
-torch = pytest.importorskip("torch")
-nn = torch.nn
 
 MODELS = """
 import sys
@@ -374,4 +373,33 @@ def test_the_header_claims_equal_totals_only_when_they_are(models: Path, tmp_pat
         "# Checked on an input of 1×3×8×8: every translated layer's output shape, parameters "
         "and buffers equal PyTorch's; the totals are not the model's: 168 parameters and 0 "
         "buffers here, 84 and 0 in PyTorch (84 parameters more; the lines below say why)."
+    )
+
+
+class WithAux(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3)
+        self.aux = nn.Sequential(nn.BatchNorm2d(4), nn.Flatten(), nn.Linear(4 * 6 * 6, 10))
+        self.register_buffer("mask", torch.ones(4))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y: torch.Tensor = self.conv(x)
+        return self.aux(y) if self.training else y
+
+
+def test_skipped_modules_state_their_parameters_and_buffers() -> None:
+    imported = from_module(WithAux(), (3, 8, 8))
+    # BatchNorm2d(4): weight and bias (8), running mean and variance (8), num_batches_tracked (1).
+    assert imported.skipped == [
+        "(the model itself) (tests.importers.test_torch_guard.WithAux): buffers mask (4 values) "
+        "are counted by no layer (read directly in forward, or not at all)",
+        f"aux (nn.Sequential): never called on this input (in eval mode); its "
+        f"{8 + 4 * 6 * 6 * 10 + 10:,} parameters and 9 buffers are not counted",
+    ]
+    assert imported.comments[2] == (
+        "Checked on an input of 1×3×8×8: every translated layer's output shape, parameters and "
+        "buffers equal PyTorch's; the totals are not the model's: 112 parameters and 0 buffers "
+        "here, 1,570 and 13 in PyTorch (1,458 parameters fewer and 13 buffers fewer; the lines "
+        "below say why)."
     )

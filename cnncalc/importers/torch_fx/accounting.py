@@ -32,10 +32,8 @@ def uncounted(root: nn.Module, accounted: set[str], called: set[str], read: set[
         what = f"{qualified or '(the model itself)'} ({class_name(type(module))})"
         if qualified not in called:
             unused.append(qualified)
-            params = numel(module.parameters())
-            if params:
-                lines.append(f"{what}: never called on this input (in eval mode); its "
-                             f"{params:,} parameters are not counted")  # fmt: skip
+            if numel(module.parameters()) or numel(module.buffers()):
+                lines.append(f"{what}: never called on this input (in eval mode){held(module)}")
             continue
         prefix = f"{qualified}." if qualified else ""
         own = {n: p for n, p in module.named_parameters(recurse=False) if prefix + n not in read}
@@ -44,7 +42,23 @@ def uncounted(root: nn.Module, accounted: set[str], called: set[str], read: set[
                 f"{what}: parameters {', '.join(own)} ({numel(iter(own.values())):,} values) "
                 "are read directly in forward, by operations with no layer: not counted"
             )
+        buffers = {n: b for n, b in module.named_buffers(recurse=False) if prefix + n not in read}
+        if buffers:
+            lines.append(
+                f"{what}: buffers {', '.join(buffers)} ({numel(iter(buffers.values())):,} values) "
+                "are counted by no layer (read directly in forward, or not at all)"
+            )
     return lines
+
+
+def held(module: nn.Module) -> str:
+    """What leaving ``module`` out leaves uncounted: ``; its 40 parameters and 8 buffers are
+    not counted``, or `` (it has no parameters or buffers)``."""
+    counts = ((numel(module.parameters()), "parameters"), (numel(module.buffers()), "buffers"))
+    parts = [f"{count:,} {kind}" for count, kind in counts if count]
+    if not parts:
+        return " (it has no parameters or buffers)"
+    return f"; its {' and '.join(parts)} are not counted"
 
 
 def _within(qualified: str, modules: set[str]) -> bool:
