@@ -310,6 +310,11 @@ SMALLER = ("smaller", "Conv2D", {"filters": 32, "kernel_size": [3, 3]}, ["in"])
             id="concatenate",
         ),
         pytest.param(
+            [WIDE, ("alone", "Add", {}, ["wide"])],
+            "Keras layer 'alone' (Add): add needs at least two inputs, got 1",
+            id="add-of-one",
+        ),
+        pytest.param(
             [("big", "Conv2D", {"filters": 4, "kernel_size": [9, 9]}, ["in"])],
             "Keras layer 'big' (Conv2D): field 'kernel_size': kernel 9 is larger than its padded "
             "input 8",

@@ -98,6 +98,8 @@ def _merge_message(
         ]
     except (CnncalcError, KeyError):
         return None
+    if len(shapes) < 2:  # the rule's own message says what is wrong ("needs two inputs")
+        return None
     shown = [keras_shape(tuple(shape), channels_first) for shape in shapes]
     listed = " and ".join([", ".join(shown[:-1]), shown[-1]]) if len(shown) > 1 else shown[0]
     if layer["type"] == "concat":
