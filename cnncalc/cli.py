@@ -224,7 +224,11 @@ def _import_parser() -> argparse.ArgumentParser:
         "torchvision.models:resnet18 or my_net.py:Net); keras: model.json or model.keras",
     )
     parser.add_argument(
-        "--input", metavar="C,H,W", help="torch: the input shape without the batch axis"
+        "--input",
+        metavar="C,H,W",
+        help="torch: the input shape without the batch axis (at most 100,000,000 values; "
+        "CNNCALC_IMPORT_MAX_INPUT raises it). The model's code runs for at most "
+        "CNNCALC_IMPORT_TIMEOUT seconds (default 300; 0: no limit)",
     )
     parser.add_argument("-o", "--output", help="write the spec to this file (default: stdout)")
     return parser
@@ -238,15 +242,10 @@ def run_import(args: argparse.Namespace) -> int:
     if args.framework == "torch":
         if not args.input:
             raise CnncalcError("cnncalc import torch needs --input, e.g. --input 3,224,224")
-        try:
-            input_shape = tuple(int(part) for part in args.input.split(","))
-        except ValueError:
-            raise CnncalcError(
-                f"--input expects sizes separated by commas, e.g. 3,224,224; got '{args.input}'"
-            ) from None
         from cnncalc.importers.torch_fx import import_torch
+        from cnncalc.importers.torch_fx.input_shape import parse_input_shape
 
-        imported = import_torch(args.model, input_shape)
+        imported = import_torch(args.model, parse_input_shape(args.input))
     else:
         if args.input:
             raise CnncalcError("a Keras model states its own input shape: drop --input")

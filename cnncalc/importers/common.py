@@ -6,6 +6,9 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from cnncalc.errors import CnncalcError, SpecError
+from cnncalc.safe_text import visible
+
 # Keys in the order a person writes them in a layer (the shipped specs' order).
 _LAYER_KEY_ORDER = ("name", "type", "block", "input", "inputs")
 _SPEC_KEY_ORDER = ("name", "source", "framework", "convention", "input", "values", "blocks",
@@ -29,11 +32,20 @@ class Imported:
     skipped: list[str] = field(default_factory=list)
     comments: list[str] = field(default_factory=list)
     """Lines for the header of the written file (where the model came from)."""
+    origin: str = ""
+    """What was imported (the file, ``MODULE:FACTORY``), to lead error messages."""
 
     def to_yaml(self) -> str:
-        """The spec as YAML in the shipped specs' style: one flow mapping per layer."""
-        lines = [f"# {line}" if line else "#" for line in self.comments]
-        lines += [f"# skipped: {line}" for line in self.skipped]
+        """The spec as YAML in the shipped specs' style: one flow mapping per layer.
+
+        Raises :class:`CnncalcError` if cnncalc would refuse to read it back
+        (:func:`check_readable`): a spec cnncalc writes is always one it reads.
+        """
+        _check_values(_count_values(self.spec), self.origin)  # before rendering a million
+        # Comments hold the model's own names: a line end or a control character in
+        # one would end the comment and write YAML of the model's choosing.
+        lines = [f"# {visible(line)}" if line else "#" for line in self.comments]
+        lines += [f"# skipped: {visible(line)}" for line in self.skipped]
         spec = {key: self.spec[key] for key in _SPEC_KEY_ORDER if key in self.spec}
         spec |= {key: value for key, value in self.spec.items() if key not in spec}
         for key, value in spec.items():
@@ -45,7 +57,62 @@ class Imported:
                 lines += [f"  {_scalar(k)}: {_flow(v)}" for k, v in value.items()]
             else:
                 lines.append(f"{key}: {_flow(value)}")
-        return "\n".join(lines) + "\n"
+        text = "\n".join(lines) + "\n"
+        check_readable(text, self.origin)
+        return text
+
+
+def check_readable(text: str, origin: str = "") -> None:
+    """Refuse a written spec that cnncalc's loader would refuse: over its byte limit
+    (``CNNCALC_MAX_SPEC_BYTES``, 16 MiB) or holding more than its 1,000,000 values
+    (``cnncalc.spec.source``). A Keras concatenation of thousands of inputs, each
+    named in ``inputs:``, reaches the value bound long before the layer bound.
+    """
+    from cnncalc.spec.source import MAX_NODES, max_bytes, measure
+
+    lead = f"{origin}: " if origin else ""
+    size, limit = len(text.encode("utf-8")), max_bytes()
+    if size > limit:
+        raise CnncalcError(
+            f"{lead}the spec it translates to is {size:,} bytes, over the {limit:,}-byte limit "
+            "of a spec cnncalc reads (set CNNCALC_MAX_SPEC_BYTES to raise it); nothing written"
+        )
+    try:
+        measure(text)
+    except SpecError as error:
+        if "values" in error.message:
+            _check_values(MAX_NODES + 1, origin)
+        raise CnncalcError(
+            f"{lead}the spec it translates to would not be read back ({error.message}); "
+            "nothing written"
+        ) from None
+
+
+def _count_values(data: Any) -> int:
+    """The values YAML holds for ``data``, as the loader counts them (a scalar, a list or a
+    mapping is one each; a mapping's keys are scalars). Iterative: specs are shallow, but
+    a layer's ``inputs`` may list thousands."""
+    count, stack = 0, [data]
+    while stack:
+        value = stack.pop()
+        count += 1
+        if isinstance(value, dict):
+            count += len(value)
+            stack.extend(value.values())
+        elif isinstance(value, list | tuple):
+            stack.extend(value)
+    return count
+
+
+def _check_values(count: int, origin: str) -> None:
+    from cnncalc.spec.source import MAX_NODES
+
+    if count > MAX_NODES:
+        lead = f"{origin}: " if origin else ""
+        raise CnncalcError(
+            f"{lead}the spec it translates to would hold more than {MAX_NODES:,} values (names, "
+            "sizes, fields), more than cnncalc reads in one spec; nothing written"
+        )
 
 
 def _ordered(layer: dict[str, Any]) -> dict[str, Any]:
@@ -73,7 +140,18 @@ def _scalar(value: Any) -> str:
     text = str(value)
     if _plain_safe(text):
         return text
-    return json.dumps(text, ensure_ascii=False)  # a JSON string is a YAML double-quoted scalar
+    # A JSON string is a YAML double-quoted scalar; YAML reads no DEL, C1 control
+    # or surrogate even there, so those are written as escapes, which it reads.
+    quoted = json.dumps(text, ensure_ascii=False)
+    return quoted if quoted.isprintable() else "".join(map(_yaml_char, quoted))
+
+
+def _yaml_char(ch: str) -> str:
+    """``ch`` as YAML's printable set allows it in a double-quoted scalar, else escaped."""
+    if ch.isprintable():
+        return ch
+    code = ord(ch)
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
 
 
 def _plain_safe(text: str) -> bool:

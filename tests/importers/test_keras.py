@@ -340,9 +340,10 @@ def test_skipped_layers_are_listed_with_their_reasons() -> None:
         "parameters; of the conventions only ptflops would count it)",
         "leaky_re_lu (LeakyReLU): cnncalc has no LeakyReLU (it has no parameters)",
         # An unknown class, kept out because Keras 3 states it keeps its input's shape.
-        "scale (Scale): cnncalc has no Scale layer",
+        "scale (Scale): cnncalc has no Scale layer; the config does not say what weights it "
+        "has, so any it has are not counted",
         # shared_axes=[1, 2]: one slope per channel.
-        "p_re_lu (PReLU): cnncalc has no PReLU: its 8 trainable parameters are not counted",
+        "p_re_lu (PReLU): cnncalc has no PReLU: its 8 trainable parameters (alpha) are not counted",
         "softmax_out (Activation): cnncalc has no 'log_softmax' activation (it has no parameters)",
     ]
     report = cnncalc.analyze(imported.spec)
@@ -394,7 +395,10 @@ def test_an_unknown_last_layer_is_skipped(tmp_path: Path) -> None:
     imported = import_keras(
         str(write(tmp_path, insert_after(load(KERAS2_MNIST), "dense_2", entry)))
     )
-    assert imported.skipped == ["scale (Lambda): cnncalc has no Lambda layer"]
+    assert imported.skipped == [
+        "scale (Lambda): cnncalc has no Lambda layer; the config does not say what weights it "
+        "has, so any it has are not counted"
+    ]
     assert cnncalc.analyze(imported.spec).totals.params == 93_322
 
 
@@ -499,7 +503,7 @@ MALFORMED: dict[str, tuple[Any, str]] = {
         b'"output_layers": [["d", 0, 0]]}}',
         "layer 'd' (Dense) reads 'nowhere', which no layer of the model makes",
     ),
-    "deep": (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+    "deep": (b"[" * 100_000 + b"]" * 100_000, "JSON nested deeper than 100 levels"),
 }
 
 
@@ -544,7 +548,7 @@ def test_a_truncated_keras_file_and_a_missing_file(
     for path, message in [
         (truncated, "a damaged zip file (its directory is missing)"),
         (tmp_path / "missing.json", "cannot read the file: No such file or directory"),
-        (tmp_path, "cannot read the file: Is a directory"),
+        (tmp_path, "a directory, not a model file"),
     ]:
         assert main(["import", "keras", str(path)]) == 2
         [line] = capsys.readouterr().err.splitlines()
@@ -640,7 +644,8 @@ def test_tf_keras_operator_layers(tmp_path: Path) -> None:
         "inputs": ["re_lu", "conv2d_1"],
     }
     assert imported.skipped == [
-        "tf.math.multiply (TFOpLambda): cnncalc has no layer for tf.math.multiply (on 1 tensors)"
+        "tf.math.multiply (TFOpLambda): cnncalc has no layer for tf.math.multiply (on 1 tensor) "
+        "(it has no parameters)"
     ]
     assert cnncalc.analyze(imported.spec).totals.params == 864 + 128 + 9_248 + 528 + 4_624 + 330
 
@@ -725,10 +730,13 @@ def test_layer_translations(
          "parameters)"),
         ("ReLU", {"negative_slope": 0.1}, "a ReLU with max_value=None, negative_slope=0.1, "
          "threshold=0: cnncalc has relu and relu6 (it has no parameters)"),
-        ("BatchNormalization", {"axis": 1}, "normalises axis 1, not the channels: its "
-         "parameters (4 per normalised value) are not counted"),
+        # Keras 3 on (None, 8, 8, 4), axis 1: gamma, beta, moving mean and variance of 8 each.
+        ("BatchNormalization", {"axis": 1}, "normalises axis 1, not the channels: its 16 "
+         "trainable and 16 non-trainable parameters (gamma, beta, moving_mean and "
+         "moving_variance) are not counted"),
         ("LayerNormalization", {"center": False}, "a scale without a shift (or the reverse): "
-         "cnncalc's layernorm has both or neither, so its parameters are not counted"),
+         "cnncalc's layernorm has both or neither: its 4 trainable parameters (gamma) are not "
+         "counted"),
         ("UpSampling2D", {"interpolation": "bicubic"}, "interpolation 'bicubic' counted as "
          "nearest: cnncalc has nearest and bilinear"),
         ("Conv2D", {"filters": 2, "kernel_size": 1, "activation": "mish"}, "activation 'mish' "

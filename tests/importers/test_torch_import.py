@@ -300,7 +300,7 @@ def test_custom_module_with_parameters_is_skipped_and_said() -> None:
     assert [layer["type"] for layer in imported.spec["layers"]] == ["conv2d", "flatten"]
     assert imported.skipped == [
         "1.mul (operator.mul): a multiply with a constant or a parameter",
-        "2 (nn.LeakyReLU): cnncalc has no layer type for it",
+        "2 (nn.LeakyReLU): cnncalc has no layer type for it (it has no parameters or buffers)",
         "1 (tests.importers.test_torch_import.Scale): parameters gamma (4 values) are read "
         "directly in forward, by operations with no layer: not counted",
     ]

@@ -37,12 +37,14 @@ from __future__ import annotations
 
 import os
 
+from cnncalc.errors import CnncalcError
 from cnncalc.importers.common import Imported
 from cnncalc.importers.keras_config.graph import Graph, model_graph
 from cnncalc.importers.keras_config.importer import Importer
+from cnncalc.importers.keras_config.layers.base import Weights
 from cnncalc.importers.keras_config.messages import show_shape
 from cnncalc.importers.keras_config.reading import Document, model_config, read_document
-from cnncalc.importers.keras_config.shapes import analysed, data_format, spec_input
+from cnncalc.importers.keras_config.shapes import data_format, spec_input
 
 __all__ = ["import_keras"]
 
@@ -57,6 +59,7 @@ def import_keras(path: str) -> Imported:
     document = read_document(path)
     kind, config = model_config(document.data, path)
     graph = model_graph(path, kind, config, document.data)
+    _check_size(graph, path)
     layout = data_format(graph.nodes, path)
     input_shape = spec_input(graph.input_batch_shape, layout == "channels_first", path)
     importer = Importer(path, graph, input_shape, layout)
@@ -64,15 +67,46 @@ def import_keras(path: str) -> Imported:
     name = config.get("name") if isinstance(config.get("name"), str) else None
     spec = importer.spec(name or os.path.splitext(os.path.basename(path))[0])
     spec["source"] = f"Keras {kind} model, {os.path.basename(path)}"
-    analysed(spec, f"{path}: the translated spec does not analyse")
+    importer.analyse(spec)
+    header = _header(
+        path, document=document, kind=kind, graph=graph, layout=layout, input_shape=input_shape
+    )
     return Imported(
         spec=spec,
         skipped=importer.skipped,
-        comments=_header(
-            path, document=document, kind=kind, graph=graph, layout=layout, input_shape=input_shape
-        )
-        + importer.comments,
+        comments=header + importer.comments + _left_out(importer.left_out),
+        origin=path,
     )
+
+
+def _check_size(graph: Graph, path: str) -> None:
+    """Refuse, before translating, a model of more layer calls than a spec may hold."""
+    from cnncalc.spec.blocks import MAX_LAYERS
+
+    if len(graph.nodes) > MAX_LAYERS:
+        raise CnncalcError(
+            f"{path}: the model has {len(graph.nodes):,} layer calls; a cnncalc spec holds at "
+            f"most {MAX_LAYERS:,} layers"
+        )
+
+
+def _left_out(weights: list[Weights | None]) -> list[str]:
+    """The header's account of what the skipped layers hold, which the totals leave out."""
+    if not weights:
+        return []
+    known = [w for w in weights if w is not None]
+    trainable = sum(w.trainable for w in known)
+    non_trainable = sum(w.non_trainable for w in known)
+    unknown = len(weights) - len(known)
+    layers = f"{unknown:,} layer{'s' if unknown > 1 else ''} whose config does not give them"
+    unknown_too = f", and any weights of the {layers}"
+    held = Weights(trainable, non_trainable)
+    if held.total:
+        return [f"The totals leave out what is skipped below: {held.counted()}"
+                f"{unknown_too if unknown else ''}."]  # fmt: skip
+    if unknown:
+        return [f"The totals leave out any weights of the skipped {layers} (see below)."]
+    return ["The layers skipped below hold no parameters: the totals lose nothing."]
 
 
 def _header(

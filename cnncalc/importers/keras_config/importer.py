@@ -13,10 +13,19 @@ from typing import TYPE_CHECKING, Any
 
 from cnncalc.errors import CnncalcError
 from cnncalc.importers.common import LONG_IMPORT
+from cnncalc.importers.keras_config.failures import in_keras_terms
 from cnncalc.importers.keras_config.graph import Graph, Node
 from cnncalc.importers.keras_config.layers import TRANSLATORS
-from cnncalc.importers.keras_config.layers.base import BadField, Call, Layer, Skip
+from cnncalc.importers.keras_config.layers.base import (
+    BadField,
+    Call,
+    Layer,
+    Skip,
+    Weights,
+    left_out,
+)
 from cnncalc.importers.keras_config.shapes import analysed, keeps_keras_shape, rank_after
+from cnncalc.importers.keras_config.tracking import ShapeTracker
 from cnncalc.ir import NETWORK_INPUT
 from cnncalc.progress import tracked
 
@@ -36,12 +45,17 @@ class Importer:
         self.channels_first = layout == "channels_first"
         self.layers: list[Layer] = []
         self.skipped: list[str] = []
+        self.left_out: list[Weights | None] = []
+        """The weights of each layer (or part of one) left out; None: not known."""
         self.comments: list[str] = []
         self.produced: dict[str, str] = {NETWORK_INPUT: NETWORK_INPUT}
         self.ranks: dict[str, int] = {NETWORK_INPUT: len(input_shape)}
         self.readers = Counter(source for node in graph.nodes for source in node.inputs)
+        self.origins: dict[str, Node] = {}
+        """Each spec layer's Keras layer call, to name it in errors."""
         self._previous = NETWORK_INPUT
         self._report: tuple[int, Report] | None = None
+        self._tracker = ShapeTracker(input_shape, self.layers)
 
     def spec(self, name: str = "partial") -> dict[str, Any]:
         return {"name": name, "framework": "keras", "input": self.input, "layers": self.layers}
@@ -50,12 +64,25 @@ class Importer:
         """A spec layer's output shape, from cnncalc's analysis of the layers so far."""
         if source == NETWORK_INPUT:
             return tuple(self.input)
-        # Analyse again only when a layer was added since.
+        tracked = self._tracker.shape(source)  # each layer once, by its rule
+        if tracked is not None:
+            return tracked
+        # Symbols, or a layer that fails: the whole spec's analysis, again only when a layer
+        # was added since.
         if self._report is None or self._report[0] != len(self.layers):
-            report = analysed(self.spec(), f"{self.path}: the translated layers fail")
-            self._report = (len(self.layers), report)
+            self._report = (len(self.layers), self.analyse(self.spec()))
         shape: tuple[Any, ...] = self._report[1].layer(source).output_shape
         return shape
+
+    def analyse(self, spec: dict[str, Any]) -> Report:
+        """cnncalc's report on ``spec``; a failure names the Keras layer it comes from."""
+        try:
+            return analysed(spec)
+        except CnncalcError as error:
+            raise in_keras_terms(
+                error, path=self.path, spec=spec, origins=self.origins,
+                channels_first=self.channels_first, analyse=analysed,
+            ) from None  # fmt: skip
 
     def reshape_input(self, call: Call, target: list[Any]) -> bool:
         """Take a reshape of the network input, read by nothing else, as the spec's input."""
@@ -69,6 +96,7 @@ class Importer:
             f"[{', '.join(map(str, target))}], is the spec's input."
         )
         self.input = target
+        self._tracker.reset_input(target)
         self.ranks[NETWORK_INPUT] = len(target)
         return True
 
@@ -105,6 +133,7 @@ class Importer:
             ) from None
         self._emit(node, sources, layers)
         self.skipped += [f"{node.name} ({node.keras_class}): {note}" for note in call.notes]
+        self.left_out += call.noted_weights
         self.comments += call.comments
 
     def _emit(self, node: Node, sources: list[str], layers: list[Layer]) -> None:
@@ -122,6 +151,7 @@ class Importer:
         for layer in layers:
             rank = rank_after(layer, rank)
             self.ranks[layer["name"]] = rank
+            self.origins[layer["name"]] = node
             self.layers.append(layer)
         self._previous = layers[-1]["name"]
         self.produced[node.name] = self._previous
@@ -139,6 +169,9 @@ class Importer:
                 else "and skipping it would change the shapes of the layers after it"
             )
             raise CnncalcError(f"{where}: {skip.reason}, {after}")
-        self.skipped.append(f"{node.name} ({node.keras_class}): {skip.reason}")
+        self.skipped.append(
+            f"{node.name} ({node.keras_class}): {skip.reason}{left_out(skip.weights)}"
+        )
+        self.left_out.append(skip.weights)
         if sources:
             self.produced[node.name] = sources[0]

@@ -10,16 +10,29 @@ the file.
 from __future__ import annotations
 
 import json
+import os
+import re
 import zipfile
 import zlib
 from dataclasses import dataclass
-from typing import Any
+from itertools import accumulate, repeat
+from operator import sub
+from typing import Any, BinaryIO
 
 from cnncalc.errors import CnncalcError
+from cnncalc.importers.keras_config.files import check_zip_directory, open_regular
 from cnncalc.importers.keras_config.messages import show
 
 MAX_CONFIG_BYTES = 64 * 1024 * 1024
-"""The largest JSON config read (a ResNet-152 config is about 1 MB)."""
+"""The largest JSON config read, as a file or uncompressed from a ``.keras`` zip
+(a ResNet-152 config is about 1 MB)."""
+MAX_JSON_DEPTH = 100
+"""The deepest nesting of JSON lists and objects read. A layer of a Keras 3
+config sits about 13 levels deep and each model nested in another adds 3, so
+this allows some 29 models inside each other; real models nest two or three."""
+MAX_INT_DIGITS = 100
+"""The most digits of an integer in a config (Python's ``int`` of thousands of
+digits is slow and, past 4,300, refused; a Keras size or seed has at most 20)."""
 
 
 @dataclass(frozen=True)
@@ -32,14 +45,22 @@ class Document:
 
 
 def read_document(path: str) -> Document:
-    """The JSON document in ``path``: the file itself, or a ``.keras`` zip's ``config.json``."""
-    try:
-        if zipfile.is_zipfile(path):
-            return _read_keras_zip(path)
-        with open(path, "rb") as file:
-            raw = file.read(MAX_CONFIG_BYTES + 1)
-    except OSError as error:
-        raise CnncalcError(f"{path}: cannot read the file: {error.strerror or error}") from None
+    """The JSON document in ``path``: the file itself, or a ``.keras`` zip's ``config.json``.
+
+    Only a regular file is opened (:func:`.files.open_regular`), and at most
+    ``MAX_CONFIG_BYTES`` of JSON are read from it.
+    """
+    with open_regular(path) as file:
+        try:
+            if zipfile.is_zipfile(file):  # reads the last 64 KiB at most of a regular file
+                return _read_keras_zip(file, path)
+            size = os.fstat(file.fileno()).st_size
+            if size > MAX_CONFIG_BYTES:
+                raise CnncalcError(f"{path}: over the {MAX_CONFIG_BYTES:,}-byte limit for a config")
+            file.seek(0)
+            raw = file.read(MAX_CONFIG_BYTES + 1)  # at most: the file may grow meanwhile
+        except OSError as error:
+            raise CnncalcError(f"{path}: cannot read the file: {error.strerror or error}") from None
     if raw.startswith(b"PK\x03\x04"):
         # zipfile found no central directory: a .keras file cut short or damaged.
         raise CnncalcError(f"{path}: a damaged zip file (its directory is missing): not a "
@@ -53,17 +74,19 @@ def read_document(path: str) -> Document:
     return Document(data, _keras_version(data), "JSON config")
 
 
-def _read_keras_zip(path: str) -> Document:
+def _read_keras_zip(file: BinaryIO, path: str) -> Document:
     """A ``.keras`` file: a zip of ``config.json``, ``metadata.json`` and the weights."""
+    check_zip_directory(file, path)
     try:
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(file) as archive:
             names = set(archive.namelist())
             if "config.json" not in names:
                 raise CnncalcError(f"{path}: a zip file without config.json: not a .keras model")
-            data = _parse_json(_member(archive, "config.json"), f"{path}:config.json")
+            data = _parse_json(_member(archive, "config.json", path), f"{path}:config.json")
             metadata: Any = None
             if "metadata.json" in names:
-                metadata = _parse_json(_member(archive, "metadata.json"), f"{path}:metadata.json")
+                raw = _member(archive, "metadata.json", path)
+                metadata = _parse_json(raw, f"{path}:metadata.json")
     except (zipfile.BadZipFile, zlib.error, OSError, RuntimeError, NotImplementedError,
             EOFError) as error:  # fmt: skip
         raise CnncalcError(f"{path}: not a readable .keras (zip) file: {error}") from None
@@ -76,26 +99,93 @@ def _keras_version(data: Any) -> str | None:
     return version if isinstance(version, str) else None
 
 
-def _member(archive: zipfile.ZipFile, name: str) -> bytes:
-    # Read at most the limit: a member's declared size may lie (a zip bomb).
+def _member(archive: zipfile.ZipFile, name: str, path: str) -> bytes:
+    """A member's bytes, refused before extracting when its stated size is over the limit."""
+    size = archive.getinfo(name).file_size
+    if size > MAX_CONFIG_BYTES:
+        raise CnncalcError(
+            f"{path}:{name}: {size:,} bytes uncompressed, over the {MAX_CONFIG_BYTES:,}-byte "
+            "limit for a config (a zip bomb?)"
+        )
+    # Read at most the limit all the same: the stated size may lie.
     with archive.open(name) as member:
         return member.read(MAX_CONFIG_BYTES + 1)
+
+
+class _LongNumber(ValueError):
+    """An integer of more than ``MAX_INT_DIGITS`` digits, met while parsing."""
+
+
+def _bounded_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_INT_DIGITS:
+        raise _LongNumber(text)
+    return int(text)
 
 
 def _parse_json(raw: bytes, where: str) -> Any:
     if len(raw) > MAX_CONFIG_BYTES:
         raise CnncalcError(f"{where}: over the {MAX_CONFIG_BYTES:,}-byte limit for a config")
     try:
-        return json.loads(raw.decode("utf-8-sig"), object_hook=_plain_lists)
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise CnncalcError(f"{where}: not UTF-8 text, so not a Keras JSON config") from None
+    try:
+        data = json.loads(text, object_hook=_plain_lists, parse_int=_bounded_int)
+    except _LongNumber:
+        raise CnncalcError(f"{where}: {_long_number(text)}") from None
     except json.JSONDecodeError as error:
         raise CnncalcError(
             f"{where}: not JSON (line {error.lineno}, column {error.colno}: {error.msg}); "
             "expected a Keras model config (model.to_json()) or a .keras file"
         ) from None
-    except RecursionError:
-        raise CnncalcError(f"{where}: JSON nested too deeply for a model config") from None
+    except RecursionError:  # json's own bound, below Python's stack limit
+        raise CnncalcError(_too_deep(where)) from None
+    if not _depth_within(text, MAX_JSON_DEPTH):
+        raise CnncalcError(_too_deep(where))
+    return data
+
+
+def _too_deep(where: str) -> str:
+    return (
+        f"{where}: JSON nested deeper than {MAX_JSON_DEPTH} levels; a Keras model config, "
+        "even of models inside models, needs far fewer"
+    )
+
+
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_BRACKET_STEPS = bytes.maketrans(b"[{]}", b"\x02\x02\x00\x00")
+_NOT_BRACKETS = bytes(set(range(128)) - set(b"[{]}"))
+
+
+def _depth_within(text: str, limit: int) -> bool:
+    """Whether no list or object in the JSON ``text`` (already parsed: valid, so ASCII
+    outside its strings) lies more than ``limit`` levels deep.
+
+    Strings removed, the brackets left as steps of +1 and −1, and the deepest level
+    is the largest running sum: all of it in C, so a 64 MiB config of a million
+    lists costs a fraction of a second, not a Python step per list.
+    """
+    brackets = (
+        _STRING.sub("", text).encode("ascii", "ignore").translate(_BRACKET_STEPS, _NOT_BRACKETS)
+    )
+    return max(accumulate(map(sub, brackets, repeat(1))), default=0) <= limit
+
+
+_STRING_OR_LONG_NUMBER = re.compile(rf"{_STRING.pattern}|(-?\d{{{MAX_INT_DIGITS + 1},}})")
+
+
+def _long_number(text: str) -> str:
+    """Where the first over-long integer is, and how long it is (the error path only)."""
+    for match in _STRING_OR_LONG_NUMBER.finditer(text):
+        if match.group(1):
+            line = text.count("\n", 0, match.start()) + 1
+            column = match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
+            digits = len(match.group(1).lstrip("-"))
+            return (
+                f"line {line}, column {column}: an integer of {digits:,} digits; a Keras "
+                f"config's integers have at most {MAX_INT_DIGITS}"
+            )
+    return f"an integer of more than {MAX_INT_DIGITS} digits"  # pragma: no cover - found above
 
 
 def _plain_lists(obj: dict[str, Any]) -> Any:

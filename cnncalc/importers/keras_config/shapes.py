@@ -71,11 +71,8 @@ def keeps_keras_shape(node: Node) -> bool | None:
     return bool(node.input_shapes[0] == node.output_shape)
 
 
-def analysed(spec: dict[str, Any], failure: str) -> Report:
-    """cnncalc's report on ``spec``; if it fails, an error led by ``failure``."""
+def analysed(spec: dict[str, Any]) -> Report:
+    """cnncalc's report on ``spec`` (its errors name the spec's layers: see :mod:`.failures`)."""
     from cnncalc.api import analyze  # the core, only when a size is needed
 
-    try:
-        return analyze(spec)
-    except CnncalcError as error:
-        raise CnncalcError(f"{failure}: {error}") from None
+    return analyze(spec)

@@ -28,14 +28,19 @@ without it.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
+import sys
 from collections import OrderedDict
 from typing import TYPE_CHECKING
 
 from cnncalc.errors import CnncalcError
 from cnncalc.importers.common import LONG_IMPORT, Imported
+from cnncalc.importers.torch_fx.accounting import numel, totals_line
 from cnncalc.importers.torch_fx.calls import live
 from cnncalc.importers.torch_fx.checking import verify
+from cnncalc.importers.torch_fx.guard import time_limit, user_code
+from cnncalc.importers.torch_fx.input_shape import check_input_shape
 from cnncalc.importers.torch_fx.loading import build, require_torch
 from cnncalc.importers.torch_fx.messages import shape_text
 from cnncalc.importers.torch_fx.modules import is_leaf
@@ -54,12 +59,18 @@ def import_torch(target: str, input_shape: tuple[int, ...]) -> Imported:
 
     ``MODULE`` is an importable module (``torchvision.models``) or a file
     (``path/to/net.py``); ``FACTORY`` a class or function called with no
-    arguments, or a module instance. Every failure is a :class:`CnncalcError`.
+    arguments, or a module instance. Every failure is a :class:`CnncalcError`,
+    the model's own ``sys.exit`` included (:func:`.guard.user_code`), and the
+    whole import runs under the time limit (:func:`.guard.time_limit`). What
+    the model prints goes to stderr: stdout is the spec's.
     """
+    check_input_shape(input_shape)
     require_torch()
-    module = build(target)
-    source = f"PyTorch {target} ({type(module).__qualname__})"
-    return _import(module, input_shape, target, source)
+    outer = user_code(f"importing {target}", phase=False)
+    with time_limit(target), contextlib.redirect_stdout(sys.stderr), outer:
+        module = build(target)
+        source = f"PyTorch {target} ({type(module).__qualname__})"
+        return _import(module, input_shape, target, source)
 
 
 def from_module(
@@ -76,17 +87,17 @@ def from_module(
 
     if not isinstance(module, nn.Module):
         raise CnncalcError(f"expected a torch.nn.Module, got a {type(module).__name__}")
+    check_input_shape(input_shape)
     cls = type(module)
-    return _import(module, input_shape, name or cls.__name__,
-                   f"PyTorch {cls.__module__}.{cls.__qualname__}")  # fmt: skip
+    title = name or cls.__name__
+    with time_limit(title), user_code(f"importing {title}", phase=False):
+        return _import(module, input_shape, title, f"PyTorch {cls.__module__}.{cls.__qualname__}")
 
 
 def _import(module: nn.Module, input_shape: tuple[int, ...], title: str, source: str) -> Imported:
     """Trace (or record), translate, check against torch; ``title`` and ``source`` name it."""
     import torch
 
-    if not input_shape or not all(isinstance(n, int) and n > 0 for n in input_shape):
-        raise CnncalcError(f"the input shape must be positive sizes, got {list(input_shape)}")
     _one_input(module)
     root = _wrapped(module)
     training = module.training
@@ -108,17 +119,17 @@ def _import(module: nn.Module, input_shape: tuple[int, ...], title: str, source:
         "input": list(input_shape),
         "layers": translation.finished(outputs),
     }
-    verify(spec, translation.checks)
+    totals = verify(spec, translation.checks)
+    checked = f"Checked on an input of {shape_text((1, *input_shape))}"
     comments = [
         f"{title}: written by `cnncalc import torch` (torch {torch.__version__}).",
         method,
-        f"Checked on an input of {shape_text((1, *input_shape))}: every layer's output shape, "
-        "parameters and buffers equal PyTorch's.",
+        totals_line(checked, totals, (numel(root.parameters()), numel(root.buffers()))),
         *translation.notes,
     ]
     if translation.skipped:
         comments.append("The skipped operations below are not counted: the totals leave them out.")
-    return Imported(spec=spec, skipped=translation.skipped, comments=comments)
+    return Imported(spec=spec, skipped=translation.skipped, comments=comments, origin=title)
 
 
 def _one_input(module: nn.Module) -> None:

@@ -32,10 +32,8 @@ def uncounted(root: nn.Module, accounted: set[str], called: set[str], read: set[
         what = f"{qualified or '(the model itself)'} ({class_name(type(module))})"
         if qualified not in called:
             unused.append(qualified)
-            params = numel(module.parameters())
-            if params:
-                lines.append(f"{what}: never called on this input (in eval mode); its "
-                             f"{params:,} parameters are not counted")  # fmt: skip
+            if numel(module.parameters()) or numel(module.buffers()):
+                lines.append(f"{what}: never called on this input (in eval mode){held(module)}")
             continue
         prefix = f"{qualified}." if qualified else ""
         own = {n: p for n, p in module.named_parameters(recurse=False) if prefix + n not in read}
@@ -44,7 +42,23 @@ def uncounted(root: nn.Module, accounted: set[str], called: set[str], read: set[
                 f"{what}: parameters {', '.join(own)} ({numel(iter(own.values())):,} values) "
                 "are read directly in forward, by operations with no layer: not counted"
             )
+        buffers = {n: b for n, b in module.named_buffers(recurse=False) if prefix + n not in read}
+        if buffers:
+            lines.append(
+                f"{what}: buffers {', '.join(buffers)} ({numel(iter(buffers.values())):,} values) "
+                "are counted by no layer (read directly in forward, or not at all)"
+            )
     return lines
+
+
+def held(module: nn.Module) -> str:
+    """What leaving ``module`` out leaves uncounted: ``; its 40 parameters and 8 buffers are
+    not counted``, or `` (it has no parameters or buffers)``."""
+    counts = ((numel(module.parameters()), "parameters"), (numel(module.buffers()), "buffers"))
+    parts = [f"{count:,} {kind}" for count, kind in counts if count]
+    if not parts:
+        return " (it has no parameters or buffers)"
+    return f"; its {' and '.join(parts)} are not counted"
 
 
 def _within(qualified: str, modules: set[str]) -> bool:
@@ -56,3 +70,29 @@ def with_ancestors(names: set[str]) -> set[str]:
     """``{'a.b.c'}`` → ``{'', 'a', 'a.b', 'a.b.c'}``."""
     parts = [name.split(".") for name in names if name]
     return {""} | {".".join(p[:i]) for p in parts for i in range(1, len(p) + 1)}
+
+
+def totals_line(checked: str, ours: tuple[int, int], model: tuple[int, int]) -> str:
+    """The header's claim, led by ``checked`` (``Checked on an input of 1×3×32×32``).
+
+    Every translated layer was checked against PyTorch; the totals equal the
+    model's only when nothing with weights was left out and no module with
+    weights is called twice, so the line says which is true:
+    ``ours``/``model`` are ``(parameters, buffers)``.
+    """
+    layers = "every layer's output shape, parameters and buffers equal PyTorch's"
+    if ours == model:
+        return (
+            f"{checked}: {layers}, and so do the totals ({model[0]:,} parameters, "
+            f"{model[1]:,} buffers)."
+        )
+    differences = [
+        f"{abs(spec - torch):,} {what} {'fewer' if spec < torch else 'more'}"
+        for spec, torch, what in zip(ours, model, ("parameters", "buffers"), strict=True)
+        if spec != torch
+    ]
+    return (
+        f"{checked}: {layers.replace('every layer', 'every translated layer')}; the totals are "
+        f"not the model's: {ours[0]:,} parameters and {ours[1]:,} buffers here, {model[0]:,} and "
+        f"{model[1]:,} in PyTorch ({' and '.join(differences)}; the lines below say why)."
+    )

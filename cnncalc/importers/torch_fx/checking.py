@@ -23,8 +23,12 @@ class Check:
     buffers: int
 
 
-def verify(spec: dict[str, Any], checks: list[Check]) -> None:
-    """Analyse the spec; every layer's shape, parameters and buffers must equal PyTorch's."""
+def verify(spec: dict[str, Any], checks: list[Check]) -> tuple[int, int]:
+    """Analyse the spec; every layer's shape, parameters and buffers must equal PyTorch's.
+
+    Returns the spec's total parameters and buffers, for the header to compare
+    with the model's (they differ where layers are skipped or weights shared).
+    """
     from cnncalc.api import analyze
 
     try:
@@ -42,3 +46,4 @@ def verify(spec: dict[str, Any], checks: list[Check]) -> None:
                 f"{shape_text(ours[0])}, {ours[1]:,} parameters, {ours[2]:,} buffers, PyTorch "
                 f"{shape_text(theirs[0])}, {theirs[1]:,}, {theirs[2]:,}; {_BUG}"
             )
+    return int(report.totals.params), int(report.totals.buffers)

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cnncalc.errors import CnncalcError
+from cnncalc.importers.torch_fx.guard import user_code
 from cnncalc.importers.torch_fx.messages import one_line
 
 if TYPE_CHECKING:
@@ -44,7 +45,10 @@ def build(target: str) -> nn.Module:
     if not callable(found):
         raise CnncalcError(f"{target} is a {type(found).__name__}, not a torch.nn.Module")
     try:
-        built = found()
+        with user_code(f"calling {target}()"):
+            built = found()
+    except CnncalcError:
+        raise
     except Exception as error:  # the user's code: any failure is theirs to see in one line
         raise CnncalcError(f"calling {target}() failed: {one_line(error)}") from None
     if not isinstance(built, nn.Module):
@@ -60,18 +64,23 @@ def _python_module(where: str) -> Any:
     # which `python -m` would have: add it, so `my_net:Net` works as it does there.
     with _on_path(os.getcwd()):
         try:
-            return importlib.import_module(where)
+            with user_code(f"importing {where}"):
+                return importlib.import_module(where)
         except ModuleNotFoundError as error:
             if error.name and (where == error.name or where.startswith(error.name + ".")):
                 raise CnncalcError(
                     f"no module named '{error.name}' (is it installed, or on PYTHONPATH?)"
                 ) from None
             raise CnncalcError(f"importing {where} failed: {one_line(error)}") from None
+        except CnncalcError:
+            raise
         except Exception as error:
             raise CnncalcError(f"importing {where} failed: {one_line(error)}") from None
 
 
 def _module_from_file(path: Path) -> Any:
+    if path.exists() and not path.is_file():
+        raise CnncalcError(f"{path}: not a regular file, so not a Python file to import")
     if not path.is_file():
         raise CnncalcError(f"{path}: no such file")
     name = f"cnncalc_import_{path.stem}"
@@ -83,9 +92,12 @@ def _module_from_file(path: Path) -> Any:
     # The file may import its neighbours, as it would when run as a script.
     with _on_path(str(path.resolve().parent)):
         try:
-            loader_spec.loader.exec_module(module)
-        except Exception as error:
-            del sys.modules[name]
+            with user_code(f"{path}: running the file"):
+                loader_spec.loader.exec_module(module)
+        except BaseException as error:
+            sys.modules.pop(name, None)
+            if not isinstance(error, Exception) or isinstance(error, CnncalcError):
+                raise
             raise CnncalcError(f"{path}: running the file failed: {one_line(error)}") from None
     return module
 
@@ -107,7 +119,8 @@ def _attribute(module: Any, where: str, attribute: str) -> Any:
     found = module
     for part in attribute.split("."):
         try:
-            found = getattr(found, part)
+            with user_code(f"reading {where}:{attribute}"):  # a module's __getattr__ runs
+                found = getattr(found, part)
         except AttributeError:
             from cnncalc.spec.fields import suggest
 
@@ -115,4 +128,8 @@ def _attribute(module: Any, where: str, attribute: str) -> Any:
             raise CnncalcError(
                 f"{where} has no attribute '{attribute}'{suggest(attribute, names)}"
             ) from None
+        except CnncalcError:
+            raise
+        except Exception as error:  # a property or module __getattr__ of the user's
+            raise CnncalcError(f"reading {where}:{attribute} failed: {one_line(error)}") from None
     return found

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from cnncalc.errors import CnncalcError
 from cnncalc.importers.torch_fx.calls import Attr, Call, Ref, batched, flat, refs
+from cnncalc.importers.torch_fx.guard import user_code
 from cnncalc.importers.torch_fx.messages import one_line, shape_text
 from cnncalc.importers.torch_fx.modules import is_leaf
 
@@ -25,8 +26,10 @@ def record(root: nn.Module, example: torch.Tensor) -> tuple[list[Call], list[Ref
     recorder = _Recorder(root, example)
     handles = recorder.hook()
     try:
-        with recorder.mode():
+        with recorder.mode(), user_code("running the model's forward"):
             result = root(example)
+    except CnncalcError:
+        raise
     except Exception as error:
         raise CnncalcError(_forward_failed(example, error)) from None
     finally:

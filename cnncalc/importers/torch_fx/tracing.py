@@ -11,7 +11,9 @@ import contextlib
 import io
 from typing import TYPE_CHECKING, Any, Literal
 
+from cnncalc.errors import CnncalcError
 from cnncalc.importers.torch_fx.calls import Attr, Call, Ref, Shape, batched, refs
+from cnncalc.importers.torch_fx.guard import user_code
 from cnncalc.importers.torch_fx.messages import one_line, shape_text
 from cnncalc.importers.torch_fx.modules import is_leaf
 from cnncalc.importers.torch_fx.recorder import record
@@ -24,6 +26,7 @@ if TYPE_CHECKING:
 _TRACED = (
     "Traced with torch.fx (symbolic_trace): the layers and their inputs are the forward's graph."
 )
+_RUNNING = "running the model's forward"
 _KINDS: dict[str, Literal["module", "function", "method"]] = {
     "call_module": "module", "call_function": "function", "call_method": "method",
 }  # fmt: skip
@@ -38,7 +41,10 @@ def trace_or_record(root: nn.Module, input_shape: Shape) -> tuple[list[Call], li
 
     example = torch.zeros(1, *input_shape)
     try:
-        graph_module, scopes = _trace(root)
+        with user_code("tracing the model's forward"):
+            graph_module, scopes = _trace(root)
+    except CnncalcError:  # it exited: no fallback
+        raise
     except Exception as error:  # fx raises TraceError, TypeError, …: any means "cannot trace"
         reason = f"torch.fx could not trace the forward ({one_line(error, 120)})"
     else:
@@ -46,8 +52,10 @@ def trace_or_record(root: nn.Module, input_shape: Shape) -> tuple[list[Call], li
             from torch.fx.passes.shape_prop import ShapeProp
 
             # ShapeProp prints the traceback of a failing node before raising: keep it quiet.
-            with contextlib.redirect_stderr(io.StringIO()):
+            with contextlib.redirect_stderr(io.StringIO()), user_code(_RUNNING):
                 ShapeProp(graph_module).propagate(example)
+        except CnncalcError:
+            raise
         except Exception as error:
             # The model itself may run where its traced graph does not: try it.
             reason = f"the traced graph did not run ({one_line(error, 120)})"

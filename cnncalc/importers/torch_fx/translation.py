@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from cnncalc.errors import CnncalcError
-from cnncalc.importers.torch_fx.accounting import numel, uncounted, with_ancestors
+from cnncalc.importers.torch_fx.accounting import held, numel, uncounted, with_ancestors
 from cnncalc.importers.torch_fx.calls import Attr, Call, Ref, Shape, flat
 from cnncalc.importers.torch_fx.checking import Check
 from cnncalc.importers.torch_fx.functions import (
@@ -235,9 +235,7 @@ class Translation:
 
     def _leave_out(self, call: Call, why: str) -> None:
         module = self.modules[call.target]
-        params = numel(module.parameters())
-        counted = f"; its {params:,} parameters are not counted" if params else ""
-        self.skipped.append(f"{self._described(call)}: {why}{counted}")
+        self.skipped.append(f"{self._described(call)}: {why}{held(module)}")
         self.left_out.add(call.target)
 
     def _described(self, call: Call) -> str:

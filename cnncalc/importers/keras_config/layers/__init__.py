@@ -16,6 +16,7 @@ from cnncalc.importers.keras_config.layers import (
     passthrough,
     pooling,
     reshaping,
+    scale,
     tf_ops,
 )
 from cnncalc.importers.keras_config.layers.base import Translator
@@ -39,6 +40,7 @@ TRANSLATORS = _merged(
     activation.TRANSLATORS,
     normalization.TRANSLATORS,
     merge.TRANSLATORS,
+    scale.TRANSLATORS,
     tf_ops.TRANSLATORS,
 )
 """Keras class name → translator to spec layers. A class not here is skipped when

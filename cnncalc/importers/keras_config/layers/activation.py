@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from cnncalc.importers.keras_config.layers.base import Call, Layer, Skip, Translator
+from cnncalc.importers.keras_config.layers.base import (
+    NO_WEIGHTS,
+    Call,
+    Layer,
+    Skip,
+    Translator,
+    Weights,
+)
 
 ACTIVATIONS = {
     "relu": "relu",
@@ -63,7 +70,7 @@ def _activation_layer(call: Call) -> list[Layer]:
     if name is None:
         return [{"type": "identity"}]
     if name not in ACTIVATIONS:
-        raise Skip(f"cnncalc has no '{name}' activation (it has no parameters)")
+        raise Skip(f"cnncalc has no '{name}' activation", weights=NO_WEIGHTS)
     return [{"type": ACTIVATIONS[name]}]
 
 
@@ -78,7 +85,8 @@ def _relu(call: Call) -> list[Layer]:
         return [{"type": "relu6"}]
     raise Skip(
         f"a ReLU with max_value={max_value}, negative_slope={slope}, threshold={threshold}: "
-        "cnncalc has relu and relu6 (it has no parameters)"
+        "cnncalc has relu and relu6",
+        weights=NO_WEIGHTS,
     )
 
 
@@ -89,19 +97,20 @@ def _softmax(call: Call) -> list[Layer]:
 
 def _parameter_free_activation(call: Call) -> list[Layer]:
     """``LeakyReLU``, ``ELU``, ``ThresholdedReLU``: no cnncalc type, no parameters."""
-    raise Skip(f"cnncalc has no {call.node.keras_class} (it has no parameters)")
+    raise Skip(f"cnncalc has no {call.node.keras_class}", weights=NO_WEIGHTS)
 
 
 def _prelu(call: Call) -> list[Layer]:
-    """Keras ``PReLU``: a trainable slope per input value, shared along ``shared_axes``."""
-    shape = call.shape()
-    keras_shape = shape if call.channels_first or len(shape) == 1 else (*shape[1:], shape[0])
+    """Keras ``PReLU``: a trainable slope (``alpha``) per input value, shared along
+    ``shared_axes`` (Keras's ``param_shape``: the input shape, 1 on the shared axes)."""
     shared = call.node.config.get("shared_axes") or []
     shared = shared if isinstance(shared, list) else [shared]
-    count = 1
-    for axis, size in enumerate(keras_shape, start=1):
-        count = count if axis in shared else count * size
-    raise Skip(f"cnncalc has no PReLU: its {count} trainable parameters are not counted")
+    count: int | None = 1
+    for axis, size in enumerate(call.keras_shape(), start=1):
+        if axis not in shared:
+            count = count * size if isinstance(count, int) and isinstance(size, int) else None
+    weights = None if count is None else Weights(trainable=count, names="alpha")
+    raise Skip("cnncalc has no PReLU", weights=weights)
 
 
 TRANSLATORS: dict[str, Translator] = {

@@ -22,16 +22,64 @@ Layer: TypeAlias = dict[str, Any]
 """A spec layer as plain data, ``{"type": "conv2d", "filters": 32, …}``."""
 
 
-class Skip(Exception):
-    """A layer cnncalc cannot express: why, and whether its output has its input's shape.
+@dataclass(frozen=True)
+class Weights:
+    """The weights a layer left out holds, as ``model.summary()`` counts them.
 
-    ``keeps_shape`` None means the config does not say (an unknown class).
+    Keras has no buffers: what PyTorch would keep as a buffer (batch norm's
+    moving mean) is a non-trainable weight, counted in "Total params".
     """
 
-    def __init__(self, reason: str, keeps_shape: bool | None = True) -> None:
+    trainable: int = 0
+    non_trainable: int = 0
+    names: str = ""
+    """Keras's names for them (``gamma``; ``mean, variance and count``)."""
+
+    @property
+    def total(self) -> int:
+        return self.trainable + self.non_trainable
+
+    def counted(self) -> str:
+        """``16 trainable and 7 non-trainable parameters``."""
+        counts = ((self.trainable, "trainable"), (self.non_trainable, "non-trainable"))
+        kinds = [f"{count:,} {kind}" for count, kind in counts if count]
+        return f"{' and '.join(kinds) or '0'} parameter{'s' if self.total != 1 else ''}"
+
+    def left_out(self) -> str:
+        """`` (it has no parameters)``, or ``: its 16 trainable parameters (gamma) are not
+        counted``, to follow the reason a layer is left out."""
+        if not self.total:
+            return " (it has no parameters)"
+        named = f" ({self.names})" if self.names else ""
+        return f": its {self.counted()}{named} are not counted"
+
+
+NO_WEIGHTS = Weights()
+UNKNOWN_WEIGHTS_TEXT = (
+    "; the config does not say what weights it has, so any it has are not counted"
+)
+
+
+def left_out(weights: Weights | None) -> str:
+    """What leaving a layer out leaves uncounted; None: weights the config does not give."""
+    return UNKNOWN_WEIGHTS_TEXT if weights is None else weights.left_out()
+
+
+class Skip(Exception):
+    """A layer cnncalc cannot express: why, whether its output has its input's shape,
+    and the weights left out with it.
+
+    ``keeps_shape`` None means the config does not say (an unknown class);
+    ``weights`` None means the config does not say what weights it has.
+    """
+
+    def __init__(
+        self, reason: str, keeps_shape: bool | None = True, weights: Weights | None = None
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.keeps_shape = keeps_shape
+        self.weights = weights
 
 
 class BadField(Exception):
@@ -50,6 +98,8 @@ class Call:
     importer: Importer
     notes: list[str] = field(default_factory=list)
     comments: list[str] = field(default_factory=list)
+    noted_weights: list[Weights] = field(default_factory=list)
+    """Weights of the layer that its notes say are left out (batch renorm's)."""
 
     @property
     def name(self) -> str:
@@ -67,8 +117,45 @@ class Call:
         """The (first) input's shape, channels first, as cnncalc computes it."""
         return self.importer.shape(self.sources[0])
 
+    def _stated_shape(self) -> tuple[Any, ...] | None:
+        """The (first) input's shape without the batch axis as a Keras 3 config states it."""
+        stated = self.node.input_shapes[0] if self.node.input_shapes else None
+        if isinstance(stated, list) and len(stated) == self.rank() + 1:
+            return tuple(stated[1:])
+        return None
+
+    def keras_shape(self) -> tuple[Any, ...]:
+        """The (first) input's shape as Keras writes it, without the batch axis: as the
+        config states it (Keras 3), else from cnncalc's analysis."""
+        stated = self._stated_shape()
+        if stated is not None:
+            return stated
+        shape = self.shape()
+        return shape if self.channels_first or len(shape) == 1 else (*shape[1:], shape[0])
+
+    def axes_size(self, key: str, default: Any = -1) -> int | None:
+        """The number of values along the axes field ``key`` names (Keras's axes: 0 is
+        the batch); None where a size is open or an axis is out of range."""
+        value = self.node.config.get(key, default)
+        axes = value if isinstance(value, list) else [value]
+        shape = self.keras_shape()
+        size = 1
+        for axis in axes:
+            if not isinstance(axis, int) or isinstance(axis, bool):
+                return None
+            index = axis % (len(shape) + 1) - 1
+            if not 0 <= index < len(shape) or not isinstance(shape[index], int):
+                return None
+            size *= shape[index]
+        return size
+
     def channels(self) -> int:
-        channels = self.shape()[0]
+        """The (first) input's channels: as the config states them, else as analysed."""
+        stated = self._stated_shape()
+        if stated is not None and isinstance(stated[-1 if len(stated) > 1 else 0], int):
+            channels = stated[0] if self.channels_first or len(stated) == 1 else stated[-1]
+        else:
+            channels = self.shape()[0]
         if not isinstance(channels, int):
             raise Skip("its input's channels are not a number", keeps_shape=False)
         return channels
@@ -127,9 +214,12 @@ class Call:
         channel = 1 if self.channels_first else keras_rank - 1
         return [axis % keras_rank for axis in axes] == [channel]
 
-    def note(self, text: str) -> None:
-        """Something of the layer left out (an activation): listed with the skipped layers."""
+    def note(self, text: str, weights: Weights = NO_WEIGHTS) -> None:
+        """Something of the layer left out (an activation): listed with the skipped layers,
+        with the weights it holds."""
         self.notes.append(text)
+        if weights.total:
+            self.noted_weights.append(weights)
 
 
 Translator: TypeAlias = Callable[[Call], list[Layer]]
@@ -145,11 +235,15 @@ def bias(call: Call) -> Layer:
     return {} if call.flag("use_bias", True) else {"bias": False}
 
 
-def not_expressible(what: str) -> Translator:
-    """A translator for a class cnncalc has no layer for, one that changes the shape."""
+def not_expressible(
+    what: str, weights: Weights | Callable[[Call], Weights | None] = NO_WEIGHTS
+) -> Translator:
+    """A translator for a class cnncalc has no layer for, one that changes the shape;
+    ``weights`` are the layer's (or how to count them), said when it is left out last."""
 
     def translate(call: Call) -> list[Layer]:
-        raise Skip(f"cnncalc has no {what}", keeps_shape=False)
+        held = weights(call) if callable(weights) else weights
+        raise Skip(f"cnncalc has no {what}", keeps_shape=False, weights=held)
 
     return translate
 
@@ -158,6 +252,6 @@ def parameter_free(what: str) -> Translator:
     """A translator for a class with no parameters that keeps its input's shape."""
 
     def translate(call: Call) -> list[Layer]:
-        raise Skip(f"{what}; no cnncalc type (it has no parameters)")
+        raise Skip(f"{what}; no cnncalc type", weights=NO_WEIGHTS)
 
     return translate

@@ -6,6 +6,7 @@ and ``Conv2DTranspose``; cnncalc has no 1-D or 3-D transposed convolution.
 
 from __future__ import annotations
 
+import math
 from functools import partial
 
 from cnncalc.importers.keras_config.layers.activation import activation
@@ -13,6 +14,7 @@ from cnncalc.importers.keras_config.layers.base import (
     Call,
     Layer,
     Translator,
+    Weights,
     bias,
     compact,
     not_expressible,
@@ -127,6 +129,19 @@ def _transpose_axis(span: int, stride: int, padding: str, extra: int | None) -> 
     return (span - stride, 0) if span >= stride else (0, stride - span)
 
 
+def _transpose_weights(call: Call, rank: int) -> Weights | None:
+    """A transposed convolution's kernel ``(k…, filters, c_in)`` and ``filters`` biases
+    (Keras ``BaseConvTranspose.build``)."""
+    shape = call.keras_shape()
+    channels = shape[0] if call.channels_first else shape[-1]
+    if not isinstance(channels, int):
+        return None
+    filters = call.count("filters")
+    kernel = math.prod(call.sizes("kernel_size", rank)) * filters * channels
+    biases = filters if call.flag("use_bias", True) else 0
+    return Weights(trainable=kernel + biases, names="kernel and bias" if biases else "kernel")
+
+
 TRANSLATORS: dict[str, Translator] = {
     "Conv1D": partial(_conv, rank=1),
     "Conv2D": partial(_conv, rank=2),
@@ -136,6 +151,10 @@ TRANSLATORS: dict[str, Translator] = {
     "SeparableConv1D": partial(_separable, rank=1),
     "SeparableConv2D": partial(_separable, rank=2),
     "Conv2DTranspose": _conv_transpose,
-    "Conv1DTranspose": not_expressible("1-D transposed convolution"),
-    "Conv3DTranspose": not_expressible("3-D transposed convolution"),
+    "Conv1DTranspose": not_expressible(
+        "1-D transposed convolution", partial(_transpose_weights, rank=1)
+    ),
+    "Conv3DTranspose": not_expressible(
+        "3-D transposed convolution", partial(_transpose_weights, rank=3)
+    ),
 }

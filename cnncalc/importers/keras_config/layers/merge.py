@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from cnncalc.importers.keras_config.layers.base import Call, Layer, Skip, Translator
+from cnncalc.importers.keras_config.layers.base import NO_WEIGHTS, Call, Layer, Skip, Translator
 
 
 def _merge(call: Call, kind: str) -> list[Layer]:
@@ -22,6 +22,7 @@ def _concat(call: Call) -> list[Layer]:
         raise Skip(
             f"concatenates on axis {call.value('axis', -1)}: cnncalc's concat stacks channels",
             keeps_shape=False,
+            weights=NO_WEIGHTS,
         )
     return [{"type": "concat"}]
 

@@ -1,26 +1,57 @@
 """Normalization layers (Keras API reference, "Normalization layers"), and the
-preprocessing ``Normalization``, whose statistics are parameters too."""
+preprocessing ``Normalization``, whose statistics are weights too.
+
+A layer left out says the weights it holds, as Keras's ``build`` makes them
+(Keras 3 ``keras/src/layers/normalization/``, tf.keras 2 agrees): gamma and
+beta trainable, moving statistics non-trainable, one each per normalised value.
+"""
 
 from __future__ import annotations
 
 from cnncalc.importers.keras_config.layers.base import (
+    NO_WEIGHTS,
     Call,
     Layer,
     Skip,
     Translator,
+    Weights,
     parameter_free,
 )
+
+
+def _listed(names: list[str]) -> str:
+    """``gamma, beta and moving_mean``."""
+    return " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
+
+
+def _affine_weights(size: int | None, gamma: bool, beta: bool) -> Weights | None:
+    """gamma and/or beta over ``size`` values (None: a size the config leaves open)."""
+    if size is None:
+        return None
+    names = [name for name, kept in (("gamma", gamma), ("beta", beta)) if kept]
+    return Weights(trainable=size * len(names), names=_listed(names))
+
+
+def _batchnorm_weights(call: Call, size: int | None) -> Weights | None:
+    """Keras ``BatchNormalization.build``: gamma (``scale``) and beta (``center``)
+    trainable, moving mean and variance non-trainable, each of ``size`` values."""
+    if size is None:
+        return None
+    kept = (("gamma", call.flag("scale", True)), ("beta", call.flag("center", True)))
+    names = [name for name, on in kept if on] + ["moving_mean", "moving_variance"]
+    trainable = size * (len(names) - 2)
+    return Weights(trainable=trainable, non_trainable=2 * size, names=_listed(names))
 
 
 def _batchnorm(call: Call) -> list[Layer]:
     """Keras ``BatchNormalization``: gamma (``scale``) and beta (``center``) trainable,
     moving mean and variance non-trainable, one each per channel (``summary()``:
     4·c on c channels, 2·c of them non-trainable). ``renorm`` adds a moving stddev
-    and renorm mean and stddev (tf.keras 2 ``BatchNormalizationBase.build``)."""
+    and renorm mean and stddev (Keras 3 and tf.keras 2 ``BatchNormalization.build``)."""
     if not call.channel_axes("axis"):
         raise Skip(
-            f"normalises axis {call.value('axis', -1)}, not the channels: its parameters "
-            "(4 per normalised value) are not counted"
+            f"normalises axis {call.value('axis', -1)}, not the channels",
+            weights=_batchnorm_weights(call, call.axes_size("axis")),
         )
     layer: Layer = {"type": "batchnorm"}
     if not call.flag("center", True):
@@ -28,27 +59,36 @@ def _batchnorm(call: Call) -> list[Layer]:
     if not call.flag("scale", True):
         layer["scale"] = False
     if call.flag("renorm", False):
-        call.note("renorm's moving stddev, renorm mean and renorm stddev (3·c non-trainable "
-                  "parameters) left out: cnncalc counts batch norm's usual four")  # fmt: skip
+        channels = call.axes_size("axis")
+        count = f"{3 * channels:,}" if channels is not None else "3 per channel"
+        call.note(
+            f"renorm's moving stddev, renorm mean and renorm stddev ({count} non-trainable "
+            "parameters) left out: cnncalc counts batch norm's usual four",
+            Weights(non_trainable=3 * channels) if channels is not None else NO_WEIGHTS,
+        )
     return [layer]
 
 
-def _affine(call: Call, kind: str) -> bool:
+def _affine(call: Call, kind: str, size: int | None) -> bool:
     """Whether the layer has gamma and beta; cnncalc's ``kind`` has both or neither.
 
-    Keras 3's LayerNormalization ``rms_scaling`` keeps gamma only.
+    Keras 3's LayerNormalization ``rms_scaling`` keeps gamma only. ``size``: the
+    values each of gamma and beta holds, for the message when the layer is left out.
     """
     center, scale = call.flag("center", True), call.flag("scale", True)
-    if (kind == "layernorm" and call.flag("rms_scaling", False)) or center != scale:
-        raise Skip(f"a scale without a shift (or the reverse): cnncalc's {kind} has both "
-                   "or neither, so its parameters are not counted")  # fmt: skip
+    rms = kind == "layernorm" and call.flag("rms_scaling", False)
+    if rms or center != scale:
+        raise Skip(
+            f"a scale without a shift (or the reverse): cnncalc's {kind} has both or neither",
+            weights=_affine_weights(size, scale or rms, center and not rms),
+        )
     return center
 
 
 def _layernorm(call: Call) -> list[Layer]:
     """Keras ``LayerNormalization``: gamma and beta over the ``axis`` axes (the channels
     by default: 2·c). Keras 3's ``rms_scaling`` keeps gamma only."""
-    affine = _affine(call, "layernorm")
+    affine = _affine(call, "layernorm", call.axes_size("axis"))
     value = call.value("axis", -1)
     axes = sorted(a % (call.rank() + 1) for a in (value if isinstance(value, list) else [value]))
     if call.channel_axes("axis"):
@@ -56,7 +96,10 @@ def _layernorm(call: Call) -> list[Layer]:
     elif axes == list(range(1, call.rank() + 1)):
         over = "all"
     else:
-        raise Skip(f"normalises axes {value}: cnncalc's layernorm takes the channels or all")
+        raise Skip(
+            f"normalises axes {value}: cnncalc's layernorm takes the channels or all",
+            weights=_affine_weights(call.axes_size("axis"), affine, affine),
+        )
     layer: Layer = {"type": "layernorm"}
     if over != "channels":
         layer["over"] = over
@@ -67,29 +110,52 @@ def _groupnorm(call: Call) -> list[Layer]:
     """Keras ``GroupNormalization``: gamma and beta per channel; ``groups=-1`` is one
     group per channel (instance norm)."""
     if not call.channel_axes("axis"):
-        raise Skip(f"normalises axis {call.value('axis', -1)}, not the channels")
-    affine = _affine(call, "groupnorm")
+        size = call.axes_size("axis")
+        center, scale = call.flag("center", True), call.flag("scale", True)
+        raise Skip(
+            f"normalises axis {call.value('axis', -1)}, not the channels",
+            weights=_affine_weights(size, scale, center),
+        )
+    affine = _affine(call, "groupnorm", call.axes_size("axis"))
     groups = call.value("groups", 32)
     groups = call.channels() if groups == -1 else call.count("groups", 32)
     layer: Layer = {"type": "groupnorm", "groups": groups}
     return [layer if affine else layer | {"affine": False}]
 
 
+def _rms_normalization(call: Call) -> list[Layer]:
+    """Keras 3 ``RMSNormalization``: a trainable ``scale`` over the ``axis`` axes."""
+    size = call.axes_size("axis")
+    weights = None if size is None else Weights(trainable=size, names="scale")
+    raise Skip("cnncalc has no RMS normalisation", weights=weights)
+
+
 def _normalization(call: Call) -> list[Layer]:
-    """Keras ``Normalization`` (preprocessing): ``(x − mean)/√variance`` with a mean,
-    a variance and a count, non-trainable, for the channels by default (2·c + 1)."""
-    if call.channel_axes("axis"):
-        count = f"its {2 * call.channels() + 1} non-trainable parameters"
-    else:
-        count = "its non-trainable parameters"
-    raise Skip(f"cnncalc has no preprocessing Normalization: {count} (mean, variance and "
-               "count) are not counted")  # fmt: skip
+    """Keras ``Normalization`` (preprocessing): ``(x − mean)/√variance``.
+
+    Given ``mean`` and ``variance`` in the config, they are constants and the
+    layer has no weights; otherwise (to be ``adapt()``-ed) it holds a mean and a
+    variance per value along ``axis`` (one of each for ``axis=None``) and a
+    ``count``, all non-trainable: 2·c + 1 for the channels (Keras 3
+    ``Normalization.build``; ``summary()`` of one on 3 channels: 7, and 0 with
+    ``mean`` and ``variance`` given).
+    """
+    config = call.node.config
+    reason = "cnncalc has no preprocessing Normalization"
+    if config.get("mean") is not None and config.get("variance") is not None:
+        raise Skip(f"{reason}; its mean and variance are constants in the config",
+                   weights=NO_WEIGHTS)  # fmt: skip
+    size = 1 if "axis" in config and config["axis"] is None else call.axes_size("axis")
+    weights = None if size is None else Weights(non_trainable=2 * size + 1,
+                                                names="mean, variance and count")  # fmt: skip
+    raise Skip(reason, weights=weights)
 
 
 TRANSLATORS: dict[str, Translator] = {
     "BatchNormalization": _batchnorm,
     "LayerNormalization": _layernorm,
     "GroupNormalization": _groupnorm,
+    "RMSNormalization": _rms_normalization,
     "UnitNormalization": parameter_free("an L2 normalisation"),
     "Normalization": _normalization,
 }

@@ -11,6 +11,7 @@ import math
 from typing import Any
 
 from cnncalc.importers.keras_config.layers.base import (
+    NO_WEIGHTS,
     BadField,
     Call,
     Layer,
@@ -43,7 +44,7 @@ def _reshape(call: Call) -> list[Layer]:
     if call.importer.reshape_input(call, target):
         return []
     raise Skip(f"cnncalc has no reshape to {show_shape([None, *call.value('target_shape')])}",
-               keeps_shape=False)  # fmt: skip
+               keeps_shape=False, weights=NO_WEIGHTS)  # fmt: skip
 
 
 def _reshape_target(call: Call, shape: tuple[Any, ...]) -> list[Any]:
@@ -65,7 +66,7 @@ def _permute(call: Call) -> list[Layer]:
     dims = call.value("dims")
     if dims == list(range(1, call.rank() + 1)):
         return [{"type": "identity"}]
-    raise Skip(f"cnncalc has no permute (dims {dims})", keeps_shape=False)
+    raise Skip(f"cnncalc has no permute (dims {dims})", keeps_shape=False, weights=NO_WEIGHTS)
 
 
 def _zeropad(call: Call) -> list[Layer]:

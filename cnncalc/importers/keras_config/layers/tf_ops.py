@@ -6,7 +6,7 @@ layer named by its ``function`` field (tf.keras 2 ``layers/core/tf_op_layer.py``
 
 from __future__ import annotations
 
-from cnncalc.importers.keras_config.layers.base import Call, Layer, Skip, Translator
+from cnncalc.importers.keras_config.layers.base import NO_WEIGHTS, Call, Layer, Skip, Translator
 
 _TF_MERGES = {"__operators__.add": "add", "math.add": "add", "math.multiply": "multiply"}
 _TF_ACTIVATIONS = {"nn.relu": "relu", "nn.relu6": "relu6", "math.sigmoid": "sigmoid",
@@ -33,7 +33,12 @@ def _tf_op(call: Call) -> list[Layer]:
     if tensors == 1 and function in _TF_ACTIVATIONS:
         return [{"type": _TF_ACTIVATIONS[function]}]
     keeps_shape = True if tensors == 1 and function in _TF_ELEMENTWISE else None
-    raise Skip(f"cnncalc has no layer for tf.{function} (on {tensors} tensors)", keeps_shape)
+    on = f"{tensors} tensor{'s' if tensors != 1 else ''}"
+    raise Skip(
+        f"cnncalc has no layer for tf.{function} (on {on})",
+        keeps_shape,
+        weights=NO_WEIGHTS,
+    )  # a TensorFlow function holds no weights
 
 
 TRANSLATORS: dict[str, Translator] = {"TFOpLambda": _tf_op}
