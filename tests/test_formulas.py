@@ -66,6 +66,21 @@ def test_explain_markdown(capsys: pytest.CaptureFixture[str]) -> None:
     assert r"= \left(5 \cdot 5 + 1\right) \cdot 6 = 156$ | 156 |" in out
 
 
+def test_explain_csv_is_one_row_per_quantity(capsys: pytest.CaptureFixture[str]) -> None:
+    import csv
+
+    assert main(["explain", str(SPECS / "lenet5.yaml"), "C3", "-f", "csv"]) == 0
+    rows = list(csv.DictReader(capsys.readouterr().out.splitlines()))
+    by_quantity = {row["quantity"]: row for row in rows}
+    # The paper's C3: 1,516 trainable parameters and 151,600 connections (§II.B).
+    assert by_quantity["trainable_params"]["value"] == str(
+        6 * (3 * 25 + 1) + 9 * (4 * 25 + 1) + (6 * 25 + 1)
+    )
+    assert by_quantity["connections"]["value"] == "151600"
+    assert by_quantity["macs"]["formula"] == "60*h_out*k_h*k_w*w_out"
+    assert {row["layer"] for row in rows} == {"C3"} and len(rows) == 9
+
+
 def test_explain_unknown_layer(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["explain", str(SPECS / "lenet5.yaml"), "C4"]) == 2
     assert "no layer named 'C4' (did you mean 'S4'?)" in capsys.readouterr().err

@@ -86,7 +86,29 @@ def explain(report: Report, name: str, fmt: str = "table") -> str:
         return json_safe(json.dumps(data, indent=2, ensure_ascii=False)) + "\n"
     if fmt == "markdown":
         return _explain_markdown(report, layer, derivation)
+    if fmt == "csv":
+        return _explain_csv(report, layer, derivation)
     return _explain_text(report, layer, derivation)
+
+
+def _explain_csv(report: Report, layer: LayerReport, derivation: LayerDerivation) -> str:
+    """One row per quantity: ``layer, type, quantity, formula, substituted, value, convention``.
+
+    The formula is sympy's spelling (``sympy.sympify`` reads it back); the layer's
+    name and type are the user's text, neutralised as in the CSV report.
+    """
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["layer", "type", "quantity", "formula", "substituted", "value", "convention"])
+    for key, quantity in derivation.quantities.items():
+        value = quantity.result
+        writer.writerow([
+            csv_cell(layer.name), csv_cell(layer.type), key,
+            csv_formula(str(quantity.formula)), csv_formula(quantity.substituted()),
+            value if isinstance(value, int) else csv_formula(str(value)),
+            report.convention.value,
+        ])  # fmt: skip
+    return out.getvalue()
 
 
 def _heading(layer: LayerReport, text: Callable[[str], str] = visible) -> str:
