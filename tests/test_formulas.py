@@ -78,7 +78,7 @@ def test_explain_csv_is_one_row_per_quantity(capsys: pytest.CaptureFixture[str])
     )
     assert by_quantity["connections"]["value"] == "151600"
     assert by_quantity["macs"]["formula"] == "60*h_out*k_h*k_w*w_out"
-    assert {row["layer"] for row in rows} == {"C3"} and len(rows) == 9
+    assert {row["layer"] for row in rows} == {"C3"} and len(rows) == 8
 
 
 def test_explain_unknown_layer(capsys: pytest.CaptureFixture[str]) -> None:
