@@ -113,7 +113,7 @@ def mutate(document: Any, rng: random.Random) -> tuple[Any, str]:
         first[key] = copy.deepcopy(rng.choice(SHAPES))
         return document, f"{key} → {str(first[key])[:30]}"
     if operation == 4 and layers:  # the model as a layer of itself, nested
-        depth = min(rng.choice(vocabulary.sizes.nesting), 200)  # json.dumps recurses
+        depth = min(rng.choice(vocabulary.sizes.nesting), 60)  # json.dumps recurses
         nested = document
         for _ in range(depth):
             nested = {"class_name": document.get("class_name", "Sequential"),
@@ -135,7 +135,10 @@ def mutate(document: Any, rng: random.Random) -> tuple[Any, str]:
 
 def serialise(document: Any, rng: random.Random) -> str:
     """JSON text with the placeholders expanded to huge integers and deep lists."""
-    text = json.dumps(document, default=str)
+    try:
+        text = json.dumps(document, default=str)
+    except RecursionError:  # nested twice over: past json.dumps's recursion limit
+        text = json.dumps({"class_name": "Sequential", "config": {"layers": [DEEP]}})
     digits = rng.choice(["9" * vocabulary.HUGE_DIGITS, "9" * 4000, "1" + "0" * 400])
     depth = rng.choice(vocabulary.sizes.nesting)
     return text.replace(json.dumps(HUGE), digits).replace(
