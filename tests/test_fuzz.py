@@ -52,8 +52,11 @@ def summary(findings: dict[str, Finding]) -> str:
     for finding in sorted(findings.values(), key=lambda f: -f.count):
         assert finding.case is not None
         spec = shown(finding.case.files[0][1], 400) if finding.case.files else ""
-        lines += [f"- {finding.cause} ({finding.count}×): {finding.detail[:200]}",
-                  f"    $ {finding.case.argv_text()[:300]}", f"    {spec!r}"]  # fmt: skip
+        lines += [
+            f"- {finding.cause} ({finding.count}×): {finding.detail[:200]}",
+            f"    $ {finding.case.argv_text()[:300]}",
+            f"    {spec!r}",
+        ]
     return "\n".join(lines)
 
 
@@ -87,9 +90,16 @@ def test_a_plain_spec_satisfies_every_property_in_every_format(format_: str) -> 
     for case in [
         spec_case(text, "spec.yaml", "-f", format_, stdout=format_),
         spec_case(text, "explain", "spec.yaml", "a", "-f", format_, stdout=format_),
-        spec_case(text, "draw", "spec.yaml", "-o", "net.svg", stdout="text",
-                  output=Output("net.svg", "svg", writable=True)),
-    ]:  # fmt: skip
+        spec_case(
+            text,
+            "draw",
+            "spec.yaml",
+            "-o",
+            "net.svg",
+            stdout="text",
+            output=Output("net.svg", "svg", writable=True),
+        ),
+    ]:
         outcome = run(case)
         assert outcome.status == 0
         assert problems(case, outcome) == []
@@ -173,6 +183,5 @@ def test_html_and_svg_injections_are_found() -> None:
 
 def test_an_unwritable_output_reported_as_written_is_found() -> None:
     output = Output("/dev/full", "json", writable=False)
-    case = spec_case("", "spec.yaml", "-f", "json", "-o", "/dev/full", stdout="text",
-                     output=output)  # fmt: skip
+    case = spec_case("", "spec.yaml", "-f", "json", "-o", "/dev/full", stdout="text", output=output)
     assert problems(case, outcome(0)) == ["exit 0 though the output cannot be written — /dev/full"]

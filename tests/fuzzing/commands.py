@@ -43,8 +43,9 @@ def subs(rng: random.Random, symbols: Sequence[str]) -> str:
     """A ``--subs`` value: the spec's own symbols at good values, or a hostile one."""
     if symbols and rng.random() < 0.5:
         value = rng.choice(["1", "2", "5", "32", "224", "³²", "0", "9" * 40])
-        return ",".join(f"{s}={value if rng.random() < 0.3 else rng.randint(1, 64)}"
-                        for s in symbols)  # fmt: skip
+        return ",".join(
+            f"{s}={value if rng.random() < 0.3 else rng.randint(1, 64)}" for s in symbols
+        )
     return rng.choice(vocabulary.SUBS_VALUES)
 
 
@@ -68,8 +69,11 @@ def analyze(rng: random.Random, layers: Sequence[str], symbols: Sequence[str]) -
 def explain(rng: random.Random, layers: Sequence[str], symbols: Sequence[str]) -> Command:
     """``cnncalc explain SPEC LAYER`` in every format, with -c and --subs."""
     format_ = rng.choice(FORMATS)
-    layer = rng.choice(list(layers)) if layers and rng.random() < 0.85 else (
-        vocabulary.hostile_name(rng))  # fmt: skip
+    layer = (
+        rng.choice(list(layers))
+        if layers and rng.random() < 0.85
+        else (vocabulary.hostile_name(rng))
+    )
     argv = ["explain", SPEC, layer, "-f", format_]
     argv += maybe(rng, 0.3, "-c", rng.choice(CONVENTIONS))
     if symbols or rng.random() < 0.1:
@@ -86,12 +90,16 @@ def solve(rng: random.Random, layers: Sequence[str], symbols: Sequence[str]) -> 
     """``cnncalc solve SPEC CONDITION --for SYMBOL`` with --range, --subs, -f json."""
     if layers and rng.random() < 0.4:
         layer = rng.choice(list(layers))
-        condition = rng.choice([f"{layer}.output_shape[1] >= 2", f"{layer}.params > 0",
-                                f"{layer}.macs <= total.macs"])  # fmt: skip
+        condition = rng.choice(
+            [f"{layer}.output_shape[1] >= 2", f"{layer}.params > 0", f"{layer}.macs <= total.macs"]
+        )
     else:
         condition = rng.choice(vocabulary.CONDITIONS)
-    unknown = rng.choice(list(symbols)) if symbols and rng.random() < 0.85 else (
-        rng.choice(["n", "k", "zz", "³", ""]))  # fmt: skip
+    unknown = (
+        rng.choice(list(symbols))
+        if symbols and rng.random() < 0.85
+        else (rng.choice(["n", "k", "zz", "³", ""]))
+    )
     argv = ["solve", SPEC, condition, "--for", unknown]
     argv += maybe(rng, 0.6, "--range", rng.choice(vocabulary.RANGE_VALUES))
     others = [s for s in symbols if s != unknown]
@@ -128,8 +136,13 @@ def plot(rng: random.Random, layers: Sequence[str], symbols: Sequence[str]) -> C
 SpecCommand = Callable[[random.Random, Sequence[str], Sequence[str]], Command]
 
 SPEC_COMMANDS: list[tuple[SpecCommand, int]] = [
-    (analyze, 10), (explain, 4), (check, 2), (solve, 3), (draw, 2), (plot, 1),
-]  # fmt: skip
+    (analyze, 10),
+    (explain, 4),
+    (check, 2),
+    (solve, 3),
+    (draw, 2),
+    (plot, 1),
+]
 """The commands that read a spec, and how often each is drawn."""
 
 
@@ -139,11 +152,17 @@ def for_spec(rng: random.Random, layers: Sequence[str], symbols: Sequence[str]) 
     Now and then it runs under a hostile ``CNNCALC_MAX_SPEC_BYTES``.
     """
     builders, weights = zip(*SPEC_COMMANDS, strict=True)
-    command = rng.choices(builders, weights)[0](rng, layers, symbols)
+    builder: SpecCommand = rng.choices(builders, weights)[0]
+    command = builder(rng, layers, symbols)
     if rng.random() < 0.05:
         value = rng.choice(vocabulary.MAX_SPEC_BYTES_VALUES)
-        command = Command(command.argv, command.stdout, command.shape, command.output,
-                          (("CNNCALC_MAX_SPEC_BYTES", value),))  # fmt: skip
+        command = Command(
+            command.argv,
+            command.stdout,
+            command.shape,
+            command.output,
+            (("CNNCALC_MAX_SPEC_BYTES", value),),
+        )
     return command
 
 
@@ -169,8 +188,11 @@ def standalone(rng: random.Random) -> Command:
         return Command((rng.choice(["--nope", "-f", "--depth", "-o"]),), "text", "usage")
     if choice == 7:
         value = rng.choice(["", "³,2,2", "1,2,x", "1;2;3", ",", "1,,2", "-", "1." * 3])
-        return Command(("import", "torch", "nonexistent_fuzz_module:f", "--input", value),
-                       "yaml", "import torch")  # fmt: skip
+        return Command(
+            ("import", "torch", "nonexistent_fuzz_module:f", "--input", value),
+            "yaml",
+            "import torch",
+        )
     return Command(("import", "torch", "nonexistent_fuzz_module:f"), "yaml", "import torch")
 
 

@@ -24,8 +24,13 @@ def cause(problem: str, case: Case) -> str:
     return f"{head} [{case.command.shape}]"
 
 
-ANY_COMMAND = ("exit", "error line", "control character in the error line", "stray stderr",
-               "worker crashed")  # fmt: skip
+ANY_COMMAND = (
+    "exit",
+    "error line",
+    "control character in the error line",
+    "stray stderr",
+    "worker crashed",
+)
 """Problems whose cause does not depend on the renderer (the others are keyed by command)."""
 
 

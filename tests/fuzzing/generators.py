@@ -45,8 +45,9 @@ def byte_level(rng: random.Random) -> Case:
 def keras_import(rng: random.Random) -> Case:
     """``cnncalc import keras`` on a mutated Keras config (JSON or .keras)."""
     model = keras.keras_input(rng)
-    return Case("keras", ((model.name, model.raw),), commands.import_keras(rng, model.name),
-                model.note)  # fmt: skip
+    return Case(
+        "keras", ((model.name, model.raw),), commands.import_keras(rng, model.name), model.note
+    )
 
 
 def standalone(rng: random.Random) -> Case:

@@ -115,7 +115,7 @@ def call(argv: list[str], env: dict[str, str]) -> tuple[int, str, str, Crash | N
         warnings.simplefilter("always")
         try:
             status = main(argv)
-        except BaseException as error:  # noqa: BLE001 - every escape is the finding
+        except BaseException as error:
             if isinstance(error, KeyboardInterrupt):
                 raise
             status = INTERNAL_ERROR
@@ -144,4 +144,3 @@ def analyse_text(spec: str) -> tuple[int, str]:
         path.write_text(spec, encoding="utf-8", errors="surrogatepass")
         status, _, err, crash = call([str(path), "-f", "json"], {})
     return status, (f"{crash.type}: {crash.message}" if crash else err)
-

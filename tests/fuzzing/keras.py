@@ -33,28 +33,99 @@ DEEP = "__DEEP_LIST__"
 digit limit (``json.dumps`` refuses it), and a list nested 100,000 deep would overflow
 ``json.dumps``'s recursion."""
 
-EXTRA_CLASSES = ["LSTM", "Lambda", "TFOpLambda", "Custom>Thing", "", "Sequential", "Functional",
-                 "Model", "InputLayer", "Bidirectional", "TimeDistributed"]  # fmt: skip
+EXTRA_CLASSES = [
+    "LSTM",
+    "Lambda",
+    "TFOpLambda",
+    "Custom>Thing",
+    "",
+    "Sequential",
+    "Functional",
+    "Model",
+    "InputLayer",
+    "Bidirectional",
+    "TimeDistributed",
+]
 
-ARGUMENTS = ["filters", "kernel_size", "strides", "pool_size", "units", "padding",
-             "dilation_rate", "groups", "size", "rate", "cropping", "target_shape", "dims",
-             "depth_multiplier", "axis", "epsilon", "momentum", "data_format", "activation",
-             "use_bias", "center", "scale", "keepdims", "output_padding", "interpolation",
-             "batch_shape", "batch_input_shape", "dtype", "name"]  # fmt: skip
+ARGUMENTS = [
+    "filters",
+    "kernel_size",
+    "strides",
+    "pool_size",
+    "units",
+    "padding",
+    "dilation_rate",
+    "groups",
+    "size",
+    "rate",
+    "cropping",
+    "target_shape",
+    "dims",
+    "depth_multiplier",
+    "axis",
+    "epsilon",
+    "momentum",
+    "data_format",
+    "activation",
+    "use_bias",
+    "center",
+    "scale",
+    "keepdims",
+    "output_padding",
+    "interpolation",
+    "batch_shape",
+    "batch_input_shape",
+    "dtype",
+    "name",
+]
 """Layer arguments a mutation may set (existing or new)."""
 
 VALUES: list[Any] = [
-    0, -1, 1, 2, 3, 10**30, 2**63, HUGE, 1.5, None, True, "", "same", "valid", "causal",
-    "channels_first", "nope", "³²", [], [0, 0], [-1, 2], [1, 2, 3], [HUGE, 1], [[1, 2], [3, 4]],
-    [10**30, 10**30], {"class_name": "X", "config": {}}, DEEP, "x" * 10_000,
-]  # fmt: skip
+    0,
+    -1,
+    1,
+    2,
+    3,
+    10**30,
+    2**63,
+    HUGE,
+    1.5,
+    None,
+    True,
+    "",
+    "same",
+    "valid",
+    "causal",
+    "channels_first",
+    "nope",
+    "³²",
+    [],
+    [0, 0],
+    [-1, 2],
+    [1, 2, 3],
+    [HUGE, 1],
+    [[1, 2], [3, 4]],
+    [10**30, 10**30],
+    {"class_name": "X", "config": {}},
+    DEEP,
+    "x" * 10_000,
+]
 """Hostile argument values."""
 
 SHAPES: list[Any] = [
-    [None, 0, 0, 1], [None, -1, 28, 1], [None, HUGE, 28, 1], [None, None, None, 3], [],
-    [None], [None, 28, 28, 1, 1, 1], "x", [None, 10**30, 10**30, 3], [None, 28, 28, 0],
-    [None, 1.5, 28, 1], [None, "28", 28, 1],
-]  # fmt: skip
+    [None, 0, 0, 1],
+    [None, -1, 28, 1],
+    [None, HUGE, 28, 1],
+    [None, None, None, 3],
+    [],
+    [None],
+    [None, 28, 28, 1, 1, 1],
+    "x",
+    [None, 10**30, 10**30, 3],
+    [None, 28, 28, 0],
+    [None, 1.5, 28, 1],
+    [None, "28", 28, 1],
+]
 """Input shapes: zero, negative, huge, unknown sizes, wrong ranks, wrong types."""
 
 
@@ -91,7 +162,7 @@ def mutate(document: Any, rng: random.Random) -> tuple[Any, str]:
     """One change to a Keras document, and what it was."""
     layers = [layer for layer in model_layers(document) if isinstance(layer, dict)]
     layer = rng.choice(layers) if layers else {}
-    config = layer.get("config") if isinstance(layer.get("config"), dict) else {}
+    config: dict[str, Any] = layer["config"] if isinstance(layer.get("config"), dict) else {}
     # Class swaps, arguments and names most; nesting and thousands of copies (slow to
     # write and read) least.
     operation = rng.choices(range(8), weights=[3, 4, 3, 2, 1, 1, 1, 3])[0]
@@ -116,16 +187,28 @@ def mutate(document: Any, rng: random.Random) -> tuple[Any, str]:
         depth = min(rng.choice(vocabulary.sizes.nesting), 60)  # json.dumps recurses
         nested = document
         for _ in range(depth):
-            nested = {"class_name": document.get("class_name", "Sequential"),
-                      "config": {"name": "inner", "layers": [copy.deepcopy(layers[0]), nested]}}  # fmt: skip
+            nested = {
+                "class_name": document.get("class_name", "Sequential"),
+                "config": {"name": "inner", "layers": [copy.deepcopy(layers[0]), nested]},
+            }
         return nested, f"nested {depth} deep"
     if operation == 5 and layers:
         count = rng.choice(vocabulary.sizes.copies)
         model_layers(document).extend(copy.deepcopy(layers[-1]) for _ in range(count))
         return document, f"last layer × {count}"
     if operation == 6 and isinstance(document, dict):
-        key = rng.choice(["config", "class_name", "layers", "inbound_nodes", "input_layers",
-                          "output_layers", "keras_version", "name"])  # fmt: skip
+        key = rng.choice(
+            [
+                "config",
+                "class_name",
+                "layers",
+                "inbound_nodes",
+                "input_layers",
+                "output_layers",
+                "keras_version",
+                "name",
+            ]
+        )
         for holder in (document, document.get("config"), layer):
             if isinstance(holder, dict) and key in holder:
                 del holder[key]

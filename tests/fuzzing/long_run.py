@@ -19,6 +19,7 @@ import resource
 import sys
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
@@ -93,7 +94,9 @@ class Runner:
                     worker.send(*waiting.pop())
             busy = [w for w in self.workers if w.case is not None]
             first_deadline = min(w.started + self.timeout for w in busy)
-            ready = wait([w.connection for w in busy], max(0.0, first_deadline - time.perf_counter()))
+            ready = wait(
+                [w.connection for w in busy], max(0.0, first_deadline - time.perf_counter())
+            )
             for worker in busy:
                 result = self._result(worker, ready)
                 if result is not None and worker.case is not None:
@@ -101,7 +104,7 @@ class Runner:
                     worker.case = None
         return finished
 
-    def _result(self, worker: Worker, ready: list[object]) -> Result | None:
+    def _result(self, worker: Worker, ready: Sequence[object]) -> Result | None:
         seconds = time.perf_counter() - worker.started
         if worker.connection in ready:
             try:
@@ -175,11 +178,16 @@ def main(argv: list[str] | None = None) -> int:
                 for problem in result.problems:
                     key = cause(problem, case)
                     findings.setdefault(key, Finding(key)).add(problem, case)
-                slowest = sorted([*slowest, (result.seconds, case, result.status)],
-                                 key=lambda s: -s[0])[:10]  # fmt: skip
+                slowest = sorted(
+                    [*slowest, (result.seconds, case, result.status)], key=lambda s: -s[0]
+                )[:10]
             if (first // batch) % 20 == 0:
-                print(f"{first + len(cases):,} cases, {len(findings)} findings, "
-                      f"{time.perf_counter() - started:,.0f} s", file=sys.stderr, flush=True)  # fmt: skip
+                print(
+                    f"{first + len(cases):,} cases, {len(findings)} findings, "
+                    f"{time.perf_counter() - started:,.0f} s",
+                    file=sys.stderr,
+                    flush=True,
+                )
         elapsed = time.perf_counter() - started
         for finding in findings.values():
             if finding.case is not None and not finding.cause.startswith(("over the", "worker")):
@@ -193,10 +201,13 @@ def main(argv: list[str] | None = None) -> int:
         f"exit codes: {dict(sorted(statuses.items()))}; cases with a problem: {failing:,}; "
         f"findings: {len(findings)}",
         "\n## Slowest cases\n",
-        *(f"- {s:,.2f} s, exit {st}: `{c.argv_text()[:150]}` ({c.generator}: {c.note[:120]}, "
-          f"{size(c):,} bytes)" for s, c, st in slowest),
+        *(
+            f"- {s:,.2f} s, exit {st}: `{c.argv_text()[:150]}` ({c.generator}: {c.note[:120]}, "
+            f"{size(c):,} bytes)"
+            for s, c, st in slowest
+        ),
         "\n## Findings, most frequent first",
-    ]  # fmt: skip
+    ]
     report(findings, out)
     text = "\n".join(out) + "\n"
     if args.report:

@@ -33,8 +33,22 @@ FORMULA_PREFIXES = ("=", "+", "-", "@")
 INTEGER = re.compile(r"-?\d+")
 
 VOID_ELEMENTS = frozenset(
-    "area base br col embed hr img input link meta source track wbr".split()
-)  # fmt: skip
+    [
+        "area",
+        "base",
+        "br",
+        "col",
+        "embed",
+        "hr",
+        "img",
+        "input",
+        "link",
+        "meta",
+        "source",
+        "track",
+        "wbr",
+    ]
+)
 """HTML elements without an end tag."""
 
 
@@ -74,7 +88,11 @@ def error_line(outcome: Outcome) -> list[str]:
     if outcome.status != 2 or outcome.crash is not None:
         return []
     lines = lines_of(outcome.err)
-    if outcome.err.startswith("usage: ") and lines and re.match(r"cnncalc( \w+)?: error: ", lines[-1]):
+    if (
+        outcome.err.startswith("usage: ")
+        and lines
+        and re.match(r"cnncalc( \w+)?: error: ", lines[-1])
+    ):
         lines = lines[-1:]
     elif len(lines) != 1 or not lines[0].startswith("error: "):
         return [problem("exit 2 without exactly one 'error:' line", repr(outcome.err[:300]))]
@@ -252,8 +270,14 @@ def binary(data: bytes, format_: str) -> list[str]:
 def output_text(text: str, format_: str, where: str, report: bool) -> list[str]:
     """``text`` checked as ``format_``; ``report``: it is the analysis's JSON report."""
     found = text_is_clean(text, where)
-    checks = {"json": json_text, "csv": csv_text, "markdown": markdown_text,
-              "html": html_text, "svg": svg_text, "yaml": yaml_text}  # fmt: skip
+    checks = {
+        "json": json_text,
+        "csv": csv_text,
+        "markdown": markdown_text,
+        "html": html_text,
+        "svg": svg_text,
+        "yaml": yaml_text,
+    }
     if format_ in checks:
         found += checks[format_](text)
     if format_ == "json" and report:

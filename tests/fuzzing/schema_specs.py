@@ -35,12 +35,49 @@ GOOD_FLOATS = [0.5, 0.0001, 0.75, 2.0]
 usually fit, so that a network gets past validation to the arithmetic and the renderers."""
 
 BOUNDARY_VALUES: list[object] = [
-    0, -1, -2, 2**31, 2**63, 10**30, 10**300, 1.5, float("nan"), float("inf"), -float("inf"),
-    True, None, "n - n", "-n", "0*n", "n - 1", "k**8", "((2**8)**8)**8", "(n**8)**8",
-    "2**8**8", "n**9", "n//(n - n)", "n / 2", "n % 2", "same", "full", "lenet5", "nearest",
-    "³²", "٣٢", "", " ", "1e3", "0x10", "__import__('os')", "(" * 50 + "n" + ")" * 50,
-    "9" * 190, [], [0, 0], [1, 2, 3], [[1, 2], [3, 4]],
-]  # fmt: skip
+    0,
+    -1,
+    -2,
+    2**31,
+    2**63,
+    10**30,
+    10**300,
+    1.5,
+    float("nan"),
+    float("inf"),
+    -float("inf"),
+    True,
+    None,
+    "n - n",
+    "-n",
+    "0*n",
+    "n - 1",
+    "k**8",
+    "((2**8)**8)**8",
+    "(n**8)**8",
+    "2**8**8",
+    "n**9",
+    "n//(n - n)",
+    "n / 2",
+    "n % 2",
+    "same",
+    "full",
+    "lenet5",
+    "nearest",
+    "³²",
+    "٣٢",
+    "",
+    " ",
+    "1e3",
+    "0x10",
+    "__import__('os')",
+    "(" * 50 + "n" + ")" * 50,
+    "9" * 190,
+    [],
+    [0, 0],
+    [1, 2, 3],
+    [[1, 2], [3, 4]],
+]
 """Values put at one or two places of a drawn network: where sizes break (zero, negative,
 past 64 bits, hundreds of digits, formulas that explode or vanish), other fields' keywords,
 Unicode digits, code, floats where ints belong and NaN where floats do."""
@@ -74,7 +111,7 @@ def biased_schema() -> dict[str, Any]:
     (:func:`networks` sets those, so that some refer to layers that exist)."""
     from cnncalc.schema import spec_schema
 
-    schema = bias(copy.deepcopy(spec_schema()))
+    schema: dict[str, Any] = bias(copy.deepcopy(spec_schema()))
     for definition in schema["$defs"].values():
         for key in ("name", "input", "inputs"):
             definition.get("properties", {}).pop(key, None)
@@ -100,15 +137,47 @@ def definitions_by_type() -> dict[str, str]:
 
 
 ACTIVATIONS = ["relu", "relu6", "tanh", "sigmoid", "softmax", "hardswish", "gelu", "silu"]
-KEEP_SHAPE = [*ACTIVATIONS, "dropout", "identity", "batchnorm", "batchnorm2d",
-              "batch_normalization", "layernorm"]  # fmt: skip
-MAPS_2D = ["conv2d", "conv", "conv2d", "conv_transpose2d", "subsampling", "maxpool2d",
-           "maxpool", "max_pooling2d", "avgpool2d", "avgpool", "average_pooling2d",
-           "adaptive_avgpool2d", "adaptive_maxpool2d", "zeropad2d", "zero_padding2d",
-           "upsample", "upsampling2d", "groupnorm", "lrn", "add", "concat", "multiply",
-           *KEEP_SHAPE]  # fmt: skip
-TO_FLAT = ["flatten", "global_avgpool", "global_maxpool", "global_average_pooling2d",
-           "global_max_pooling2d"]  # fmt: skip
+KEEP_SHAPE = [
+    *ACTIVATIONS,
+    "dropout",
+    "identity",
+    "batchnorm",
+    "batchnorm2d",
+    "batch_normalization",
+    "layernorm",
+]
+MAPS_2D = [
+    "conv2d",
+    "conv",
+    "conv2d",
+    "conv_transpose2d",
+    "subsampling",
+    "maxpool2d",
+    "maxpool",
+    "max_pooling2d",
+    "avgpool2d",
+    "avgpool",
+    "average_pooling2d",
+    "adaptive_avgpool2d",
+    "adaptive_maxpool2d",
+    "zeropad2d",
+    "zero_padding2d",
+    "upsample",
+    "upsampling2d",
+    "groupnorm",
+    "lrn",
+    "add",
+    "concat",
+    "multiply",
+    *KEEP_SHAPE,
+]
+TO_FLAT = [
+    "flatten",
+    "global_avgpool",
+    "global_maxpool",
+    "global_average_pooling2d",
+    "global_max_pooling2d",
+]
 FLAT = ["dense", "linear", "fc", "rbf", "add", *KEEP_SHAPE]
 
 FAMILIES: list[tuple[list[Any], list[str]]] = [
@@ -158,8 +227,9 @@ def wire(draw: st.DrawFn, layers: list[dict[str, Any]]) -> list[str]:
         fields["name"] = name(draw, index + 1)
         if fields["type"] in ("add", "concat", "multiply"):
             earlier = names[-3:] or ["input"]
-            fields["inputs"] = draw(st.lists(st.sampled_from([*earlier, "input", "nope"]),
-                                             min_size=2, max_size=3))  # fmt: skip
+            fields["inputs"] = draw(
+                st.lists(st.sampled_from([*earlier, "input", "nope"]), min_size=2, max_size=3)
+            )
         elif draw(st.integers(0, 14)) == 0:
             fields["input"] = draw(st.sampled_from([*names, "input", "nope", fields["name"]]))
         names.append(fields["name"])
@@ -189,9 +259,13 @@ def networks(draw: st.DrawFn) -> dict[str, Any]:
         layers.insert(draw(st.integers(0, 1)), instance)
     spec["layers"] = layers
     if draw(st.integers(0, 2)) == 0:
-        spec["values"] = draw(st.dictionaries(st.sampled_from(["n", "k", "c", "zz"]),
-                                              st.sampled_from(GOOD_INTS + [32, 0, -1, 10**30]),
-                                              max_size=3))  # fmt: skip
+        spec["values"] = draw(
+            st.dictionaries(
+                st.sampled_from(["n", "k", "c", "zz"]),
+                st.sampled_from([*GOOD_INTS, 32, 0, -1, 10**30]),
+                max_size=3,
+            )
+        )
     if draw(st.integers(0, 2)) == 0:
         target = st.sampled_from([*names, "total", "nope"])
         spec["expect"] = draw(st.dictionaries(target, definition("Expectation"), max_size=2))
@@ -215,8 +289,11 @@ def leaves(node: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
 
 def put_boundary(draw: st.DrawFn, spec: dict[str, Any]) -> None:
     """One scalar of the input shape or of a layer replaced by a boundary value."""
-    places = [p for p in leaves({"input": spec["input"], "layers": spec["layers"]})
-              if p[-1] not in ("type", "block")]  # fmt: skip
+    places = [
+        p
+        for p in leaves({"input": spec["input"], "layers": spec["layers"]})
+        if p[-1] not in ("type", "block")
+    ]
     if not places:
         return
     path = draw(st.sampled_from(places))
@@ -231,8 +308,13 @@ def draw_networks(count: int, seed: int) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = []
 
     @hypothesis_seed(seed)
-    @settings(max_examples=count, database=None, phases=[Phase.generate], deadline=None,
-              suppress_health_check=list(HealthCheck))  # fmt: skip
+    @settings(
+        max_examples=count,
+        database=None,
+        phases=[Phase.generate],
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+    )
     @given(networks())
     def collect(network: dict[str, Any]) -> None:
         found.append(network)

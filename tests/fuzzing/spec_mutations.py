@@ -157,9 +157,12 @@ def dump(data: Any, rng: random.Random) -> str:
         return json.dumps(data, default=str)
     try:
         return yaml.safe_dump(
-            data, sort_keys=False, allow_unicode=rng.random() < 0.5, width=200,
+            data,
+            sort_keys=False,
+            allow_unicode=rng.random() < 0.5,
+            width=200,
             default_flow_style=rng.choice([False, None]),
-        )  # fmt: skip
+        )
     except (yaml.YAMLError, ValueError):  # a value past the digit limit: JSON writes it
         return json.dumps(data, default=str)
 
@@ -218,8 +221,9 @@ def quoted(text: str) -> str:
     return json.dumps(text)
 
 
-def replace_one(pattern: re.Pattern[str], text: str, rng: random.Random,
-                new: Callable[[re.Match[str]], str]) -> str:  # fmt: skip
+def replace_one(
+    pattern: re.Pattern[str], text: str, rng: random.Random, new: Callable[[re.Match[str]], str]
+) -> str:
     """``text`` with one match of ``pattern`` (drawn at random) replaced by ``new(match)``."""
     matches = list(pattern.finditer(text))
     if not matches:
@@ -295,8 +299,13 @@ def alias(text: str, rng: random.Random, layers: tuple[str, ...]) -> tuple[str, 
     if len(matches) < 2:
         return text, "no sizes to alias"
     first, later = sorted(rng.sample(matches, 2), key=lambda m: m.start())
-    text = (text[: first.start()] + f"{first[1]}&s {first[2]}" + text[first.end() : later.start()]
-            + f"{later[1]}*s" + text[later.end() :])  # fmt: skip
+    text = (
+        text[: first.start()]
+        + f"{first[1]}&s {first[2]}"
+        + text[first.end() : later.start()]
+        + f"{later[1]}*s"
+        + text[later.end() :]
+    )
     return text, "anchor and alias"
 
 
@@ -359,7 +368,8 @@ the renderers and the arithmetic)."""
 def mutate_tokens(text: str, rng: random.Random, layers: tuple[str, ...]) -> tuple[str, str]:
     """One token-level change to a spec's YAML text, and what it was."""
     mutations, weights = zip(*TOKEN_MUTATIONS, strict=True)
-    return rng.choices(mutations, weights)[0](text, rng, layers)
+    mutation: TokenMutation = rng.choices(mutations, weights)[0]
+    return mutation(text, rng, layers)
 
 
 COMMENT_LINE = re.compile(r"^\s*#.*\n", re.M)
@@ -413,7 +423,8 @@ def mutate_bytes(raw: bytes, rng: random.Random) -> tuple[bytes, str]:
         return raw[:at], "truncated"
     if operation == 4:
         return raw.decode("utf-8", errors="replace").encode(rng.choice(["utf-16", "utf-32"])), (
-            "re-encoded")  # fmt: skip
+            "re-encoded"
+        )
     if operation == 5:
         return raw.replace(b"\n", rng.choice([b"\r", b"\r\n", b"\x85"])), "line endings"
     if operation == 6:

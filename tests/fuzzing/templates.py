@@ -20,11 +20,13 @@ blocks:
   unit:
     params: {width: 8, stride: 1, down: false, act: relu}
     layers:
-      - {name: conv1, type: conv2d, filters: width, kernel: 3, stride: stride, padding: 1, bias: false}
+      - {name: conv1, type: conv2d, filters: width, kernel: 3, stride: stride, padding: 1,
+         bias: false}
       - {name: bn1, type: batchnorm}
       - {name: relu1, type: relu}
       - {name: conv2, type: conv2d, filters: 2*width, kernel: 3, padding: 1, activation: act}
-      - {name: proj, type: conv2d, filters: 2*width, kernel: 1, stride: stride, input: in, when: down}
+      - {name: proj, type: conv2d, filters: 2*width, kernel: 1, stride: stride, input: in,
+         when: down}
       - {name: add, type: add, inputs: [conv2, proj], when: down}
   stage:
     params: {width: 8}
@@ -120,8 +122,7 @@ TEMPLATES: dict[str, str] = {
 """The templates by name."""
 
 SHIPPED: dict[str, str] = {
-    path.name: path.read_text(encoding="utf-8")
-    for path in sorted((ROOT / "specs").glob("*.yaml"))
+    path.name: path.read_text(encoding="utf-8") for path in sorted((ROOT / "specs").glob("*.yaml"))
 }
 """The shipped specs by file name."""
 

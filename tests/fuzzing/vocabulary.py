@@ -52,7 +52,6 @@ HOSTILE_NAMES: list[str] = [
 """Layer and network names that test every output format's escaping."""
 
 
-
 @dataclass(frozen=True)
 class Sizes:
     """How large the generators' large inputs get.
