@@ -30,6 +30,7 @@ ANY_COMMAND = (
     "control character in the error line",
     "stray stderr",
     "worker crashed",
+    "fuzzer error",
 )
 """Problems whose cause does not depend on the renderer (the others are keyed by command)."""
 

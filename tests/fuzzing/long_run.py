@@ -54,7 +54,11 @@ def serve(connection: Connection, memory_bytes: int) -> None:
         if case is None:
             return
         outcome = run(case)
-        connection.send(Result(outcome.status, outcome.seconds, problems(case, outcome)))
+        try:
+            found = problems(case, outcome)
+        except Exception as error:  # a bug of the fuzzer's own: reported apart, as one
+            found = [f"fuzzer error: {type(error).__name__} — {error}"]
+        connection.send(Result(outcome.status, outcome.seconds, found))
 
 
 class Worker:

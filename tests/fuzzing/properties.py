@@ -32,6 +32,8 @@ FORMULA_PREFIXES = ("=", "+", "-", "@")
 
 INTEGER = re.compile(r"-?\d+")
 
+csv.field_size_limit(2**31 - 1)  # a cell may hold a million-character name
+
 VOID_ELEMENTS = frozenset(
     [
         "area",
@@ -125,6 +127,14 @@ def text_is_clean(text: str, where: str) -> list[str]:
     return found
 
 
+def long_int(digits: str) -> int:
+    """A JSON integer, also past Python's 4,300-digit ``int(str)`` limit (valid JSON all the
+    same): then one of the same number of digits stands for it."""
+    if len(digits.lstrip("-")) < 4000:
+        return int(digits)
+    return (-1 if digits.startswith("-") else 1) * 10 ** (len(digits.lstrip("-")) - 1)
+
+
 def json_text(text: str) -> list[str]:
     """Strict JSON: ``json.loads``, with NaN and Infinity refused (JSON has neither)."""
 
@@ -132,7 +142,7 @@ def json_text(text: str) -> list[str]:
         raise ValueError(f"{constant} is not JSON")
 
     try:
-        json.loads(text, parse_constant=refuse)
+        json.loads(text, parse_constant=refuse, parse_int=long_int)
     except ValueError as error:
         return [problem("JSON output does not parse", str(error))]
     return []
@@ -142,7 +152,7 @@ def json_report(text: str) -> list[str]:
     """The JSON report states every size and count as an int (a formula only where symbolic),
     counts ≥ 0 and output sizes ≥ 1."""
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_int=long_int)
     except ValueError:
         return []  # json_text reports it
     layers = data.get("layers", []) if isinstance(data, dict) else []
@@ -164,7 +174,10 @@ def json_report(text: str) -> list[str]:
 def csv_text(text: str) -> list[str]:
     """CSV: rows of the header's length, no cell a spreadsheet would run as a formula
     (unless it is a plain number), no negative count."""
-    rows = list(csv.reader(io.StringIO(text)))
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as error:  # a bare CR in an unquoted field, say
+        return [problem("CSV output does not parse", str(error))]
     if not rows:
         return [problem("CSV output is empty")]
     found = []
@@ -253,7 +266,7 @@ def yaml_text(text: str) -> list[str]:
     """An imported spec: YAML that loads, and a spec cnncalc analyses (exit 0)."""
     try:
         yaml.safe_load(text)
-    except yaml.YAMLError as error:
+    except (yaml.YAMLError, ValueError, RecursionError) as error:
         return [problem("imported spec is not YAML", str(error))]
     status, err = analyse_text(text)
     if status != 0:
