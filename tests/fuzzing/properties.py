@@ -132,7 +132,8 @@ def long_int(digits: str) -> int:
     same): then one of the same number of digits stands for it."""
     if len(digits.lstrip("-")) < 4000:
         return int(digits)
-    return (-1 if digits.startswith("-") else 1) * 10 ** (len(digits.lstrip("-")) - 1)
+    magnitude: int = 10 ** (len(digits.lstrip("-")) - 1)
+    return -magnitude if digits.startswith("-") else magnitude
 
 
 def json_text(text: str) -> list[str]:
