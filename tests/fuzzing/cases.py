@@ -9,6 +9,21 @@ FORMATS = ("table", "json", "csv", "markdown", "html", "svg", "yaml", "text", "p
 """What an output may be; each but ``png``/``pdf`` is text, checked by its own parser."""
 
 
+def shell_word(word: str) -> str:
+    """``word`` quoted for bash: ``$'...'`` with escapes where it holds a control character."""
+    if word.isprintable():
+        return shlex.quote(word)
+    escaped = "".join(
+        c
+        if c.isprintable() and c not in "\\'"
+        else f"\\x{ord(c):02x}"
+        if ord(c) < 256
+        else f"\\u{ord(c):04x}"
+        for c in word
+    )
+    return f"$'{escaped}'"
+
+
 @dataclass(frozen=True)
 class Output:
     """A file the command is told to write (``-o``), and whether it can be written."""
@@ -44,8 +59,10 @@ class Case:
     """What the generator did (the seed spec and the mutations), for the report."""
 
     def argv_text(self) -> str:
-        """The command line as a shell would take it (arguments over 200 characters cut)."""
+        """The command line as bash takes it (arguments over 200 characters cut)."""
         words = ["cnncalc", *self.command.argv]
         shown = [w if len(w) <= 200 else w[:60] + f"...({len(w):,} chars)" for w in words]
-        env = " ".join(f"{k}={shlex.quote(v[:60])}" for k, v in self.command.env)
-        return (env + " " if env else "") + shlex.join(shown)
+        env = [
+            f"{k}={shell_word(v if len(v) <= 60 else v[:60] + '...')}" for k, v in self.command.env
+        ]
+        return " ".join([*env, *map(shell_word, shown)])

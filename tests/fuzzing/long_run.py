@@ -213,7 +213,8 @@ def main(argv: list[str] | None = None) -> int:
         "\n## Findings, most frequent first",
     ]
     report(findings, out)
-    text = "\n".join(out) + "\n"
+    # Names and values may hold lone surrogates (a YAML "\ud800" escape): written escaped.
+    text = ("\n".join(out) + "\n").encode("utf-8", "backslashreplace").decode("utf-8")
     if args.report:
         args.report.write_text(text, encoding="utf-8")
     if args.save:
@@ -228,6 +229,7 @@ def save(findings: dict[str, Finding], directory: Path) -> None:
     ordered = sorted(findings.values(), key=lambda f: -f.count)
     for number, finding in enumerate(ordered, 1):
         assert finding.case is not None
-        (directory / f"{number:02}.argv").write_text(finding.case.argv_text() + "\n")
+        argv = finding.case.argv_text().encode("utf-8", "backslashreplace")
+        (directory / f"{number:02}.argv").write_bytes(argv + b"\n")
         for name, data in finding.case.files:
             (directory / f"{number:02}-{name.replace('/', '_')}").write_bytes(data)
