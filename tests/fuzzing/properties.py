@@ -303,9 +303,9 @@ def outputs(case: Case, outcome: Outcome) -> list[str]:
     """On success, stdout and the written file hold their formats; a file that cannot be
     written is never reported as written."""
     command = case.command
-    found = text_is_clean(outcome.err, "stderr")
     if outcome.status not in (0, 1):
-        return found
+        return []  # exit 2's stderr is error_line's
+    found = text_is_clean(outcome.err, "stderr")
     report = command.shape.startswith("analyze -f json") and "--formulas" not in command.shape
     found += output_text(outcome.out, command.stdout, f"stdout ({command.stdout})", report)
     output = command.output
