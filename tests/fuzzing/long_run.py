@@ -42,15 +42,20 @@ class Result:
     problems: list[str]
 
 
-def serve(connection: Connection, memory_bytes: int) -> None:
-    """A worker: runs the cases it is sent, answers with each one's result."""
+def serve(connection: Connection, parent_end: Connection, memory_bytes: int) -> None:
+    """A worker: runs the cases it is sent, answers with each one's result; stops when the
+    run ends (its end of the pipe closes, with the parent process)."""
     from tests.fuzzing.harness import run
     from tests.fuzzing.properties import problems
 
+    parent_end.close()  # else the pipe stays open after the parent dies, and so does this
     if memory_bytes:
         resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     while True:
-        case = connection.recv()
+        try:
+            case = connection.recv()
+        except EOFError:
+            return
         if case is None:
             return
         outcome = run(case)
@@ -67,8 +72,11 @@ class Worker:
     def __init__(self, memory_bytes: int) -> None:
         context = multiprocessing.get_context("fork")
         self.connection, child = context.Pipe()
-        self.process = context.Process(target=serve, args=(child, memory_bytes), daemon=True)
+        self.process = context.Process(
+            target=serve, args=(child, self.connection, memory_bytes), daemon=True
+        )
         self.process.start()
+        child.close()
         self.case: Case | None = None
         self.index = -1
         self.started = 0.0
