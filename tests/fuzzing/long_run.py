@@ -16,6 +16,7 @@ import argparse
 import multiprocessing
 import random
 import resource
+import signal
 import sys
 import time
 from collections import Counter
@@ -42,9 +43,10 @@ class Result:
     problems: list[str]
 
 
-def serve(connection: Connection, parent_end: Connection, memory_bytes: int) -> None:
+def serve(connection: Connection, parent_end: Connection, memory_bytes: int, seconds: int) -> None:
     """A worker: runs the cases it is sent, answers with each one's result; stops when the
-    run ends (its end of the pipe closes, with the parent process)."""
+    run ends (its end of the pipe closes, with the parent process), and ends itself (SIGALRM)
+    when a case runs twice its time limit (the run, if alive, has replaced it by then)."""
     from tests.fuzzing.harness import run
     from tests.fuzzing.properties import problems
 
@@ -58,7 +60,9 @@ def serve(connection: Connection, parent_end: Connection, memory_bytes: int) -> 
             return
         if case is None:
             return
+        signal.alarm(seconds)
         outcome = run(case)
+        signal.alarm(0)
         try:
             found = problems(case, outcome)
         except Exception as error:  # a bug of the fuzzer's own: reported apart, as one
@@ -69,11 +73,13 @@ def serve(connection: Connection, parent_end: Connection, memory_bytes: int) -> 
 class Worker:
     """A worker process, the case it runs and when that case's time is up."""
 
-    def __init__(self, memory_bytes: int) -> None:
+    def __init__(self, memory_bytes: int, timeout: float) -> None:
         context = multiprocessing.get_context("fork")
         self.connection, child = context.Pipe()
         self.process = context.Process(
-            target=serve, args=(child, self.connection, memory_bytes), daemon=True
+            target=serve,
+            args=(child, self.connection, memory_bytes, int(2 * timeout) + 1),
+            daemon=True,
         )
         self.process.start()
         child.close()
@@ -95,7 +101,7 @@ class Runner:
 
     def __init__(self, jobs: int, timeout: float, memory_bytes: int) -> None:
         self.timeout, self.memory_bytes = timeout, memory_bytes
-        self.workers = [Worker(memory_bytes) for _ in range(jobs)]
+        self.workers = [Worker(memory_bytes, timeout) for _ in range(jobs)]
 
     def results(self, cases: list[tuple[int, Case]]) -> list[tuple[int, Case, Result]]:
         """Run ``cases``; each comes back with its result, in the order they finish."""
@@ -133,7 +139,7 @@ class Runner:
 
     def _replace(self, worker: Worker) -> None:
         worker.stop()
-        fresh = Worker(self.memory_bytes)
+        fresh = Worker(self.memory_bytes, self.timeout)
         worker.connection, worker.process = fresh.connection, fresh.process
 
     def causes(self, case: Case) -> set[str]:
