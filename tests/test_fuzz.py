@@ -156,6 +156,8 @@ def test_csv_rows_and_formula_cells() -> None:
     assert csv_text("name,params\n=1+1,1\n") == ["CSV cell starts a formula — '=1+1'"]
     assert csv_text("name,params\n'=1+1,1\n") == []
     assert csv_text("name,params\na\n") == ["CSV rows of different lengths — lengths [1, 2]"]
+    assert csv_text("name,params\n-1,4\n") == []
+    assert csv_text("name,params\na,-4\n") == ["negative number in CSV — -4"]
 
 
 def test_markdown_rows_keep_the_header_cell_count() -> None:

@@ -174,7 +174,7 @@ def json_report(text: str) -> list[str]:
 
 def csv_text(text: str) -> list[str]:
     """CSV: rows of the header's length, no cell a spreadsheet would run as a formula
-    (unless it is a plain number), no negative count."""
+    (unless it is a plain number), no negative number past the first column (a name)."""
     try:
         rows = list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error as error:  # a bare CR in an unquoted field, say
@@ -186,11 +186,11 @@ def csv_text(text: str) -> list[str]:
         lengths = sorted({len(row) for row in rows})
         found.append(problem("CSV rows of different lengths", f"lengths {lengths}"))
     for row in rows:
-        for cell in row:
+        for column, cell in enumerate(row):
             if cell.startswith(FORMULA_PREFIXES) and not INTEGER.fullmatch(cell):
                 found.append(problem("CSV cell starts a formula", repr(cell[:80])))
                 return found
-            if INTEGER.fullmatch(cell) and cell.startswith("-"):
+            if column > 0 and INTEGER.fullmatch(cell) and cell.startswith("-"):
                 found.append(problem("negative number in CSV", cell[:80]))
                 return found
     return found
