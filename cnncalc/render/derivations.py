@@ -9,6 +9,7 @@ back in JSON's ``formula`` fields.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 from collections.abc import Iterator
@@ -20,6 +21,7 @@ from cnncalc.analysis import LayerReport, Report
 from cnncalc.errors import CnncalcError
 from cnncalc.formulas import Derivation, LayerDerivation, derive
 from cnncalc.render.math import formula_text
+from cnncalc.render.table_format import PAGE_WIDTH, width, wrap
 from cnncalc.render.text import convention_note, count, shape
 from cnncalc.solve import Solution
 from cnncalc.symbolic import symbol
@@ -50,22 +52,27 @@ def _same_size_axes(derivation: LayerDerivation) -> dict[str, str]:
     sizes = [k for k in derivation.quantities if k.endswith("_out")]
     if len(sizes) < 2:
         return {}
-    first = sizes[0].split("_")[0]
+    same_result = len({derivation[k].result for k in sizes}) == 1
+    if same_result and _same_formula(tuple((k, derivation[k].formula) for k in sizes)):
+        return {sizes[0]: ", ".join(sizes), **dict.fromkeys(sizes[1:], "")}
+    return {}
 
-    def on_first_axis(key: str) -> object:
+
+@functools.lru_cache(maxsize=1024)
+def _same_formula(sizes: tuple[tuple[str, Any], ...]) -> bool:
+    """Whether the axes' formulas agree once renamed to the first axis (cached: the
+    layers of a network share a few general formulas)."""
+    first = sizes[0][0].split("_")[0]
+
+    def on_first_axis(key: str, formula: Any) -> object:
         axis = key.split("_", maxsplit=1)[0]
-        formula = derivation[key].formula
         renamed = {
             s: symbol("_".join(first if part == axis else part for part in str(s).split("_")))
             for s in getattr(formula, "free_symbols", ())
         }
         return formula.xreplace(renamed) if renamed else formula
 
-    same_formula = len({on_first_axis(k) for k in sizes}) == 1
-    same_result = len({derivation[k].result for k in sizes}) == 1
-    if same_formula and same_result:
-        return {sizes[0]: ", ".join(sizes), **dict.fromkeys(sizes[1:], "")}
-    return {}
+    return len({on_first_axis(key, formula) for key, formula in sizes}) == 1
 
 
 # -- explain ---------------------------------------------------------------------
@@ -181,13 +188,23 @@ def _explain_data(
 def _quantity_data(quantity: Derivation) -> dict[str, Any]:
     return {
         "name": quantity.name,
-        "formula": str(quantity.formula),
+        "formula": sympy_text(quantity.formula),
         "latex": quantity.general("latex"),
         "text": quantity.general(),
         "substituted": quantity.substituted(),
         "substituted_latex": quantity.substituted("latex"),
         "value": _plain(quantity.result),
     }
+
+
+@functools.lru_cache(maxsize=4096)
+def sympy_text(formula: Any) -> str:
+    """sympy's own ASCII form of a formula (which it parses back), cached.
+
+    Printing costs a fraction of a millisecond; the layers of a long network
+    share a handful of general formulas, so each is printed once.
+    """
+    return str(formula)
 
 
 def _plain(value: Any) -> Any:
@@ -229,7 +246,9 @@ def formulas(report: Report, fmt: str = "table") -> str:
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(["layer", "quantity", "formula", "value", "convention"])
         for layer, key, q in rows:
-            writer.writerow([layer.name, key, str(q.formula), _plain(q.result), report.convention])
+            writer.writerow(
+                [layer.name, key, sympy_text(q.formula), _plain(q.result), report.convention]
+            )
         return out.getvalue()
     if fmt == "markdown":
         lines = [f"### {report.name}", "", "| layer | quantity | formula | value |"]
@@ -243,29 +262,80 @@ def formulas(report: Report, fmt: str = "table") -> str:
 
 
 def _formulas_text(report: Report) -> str:
-    from rich.table import Table
+    """The formulas table: plain text in rich's style, or rich's own where it must wrap.
 
-    from cnncalc.render.table_format import to_text
-
-    table = Table(
-        title=f"{report.name}: formulas", caption=convention_note(report.convention),
-        caption_justify="left",
-    )  # fmt: skip
-    for heading, justify in (("Layer", "left"), ("Quantity", "left"), ("Formula", "left"),
-                             ("Value", "right")):  # fmt: skip
-        table.add_column(heading, justify=justify)  # type: ignore[arg-type]
+    rich lays a table out at about half a millisecond a row, which is minutes
+    for the six rows a layer of a 100,000-layer network has; drawn here the
+    cost is that of joining strings. A table wider than the page is left to
+    rich, which wraps cells (a test keeps the two drawings identical).
+    """
+    sections: list[list[list[str]]] = []
     for layer in report.layers:
         derivation = layer_derivation(report, layer)
         merged = _same_size_axes(derivation)
-        first = True
+        rows: list[list[str]] = []
         for key, q in _shown(derivation):
             title = merged.get(key, key) if key.endswith("_out") else q.name
             if not title:
                 continue
-            table.add_row(layer.name if first else "", title, q.general(), count(q.result))
-            first = False
-        if first:
-            table.add_row(layer.name, "(passes values through)", "", "")
+            rows.append([layer.name if not rows else "", title, q.general(), count(q.result)])
+        sections.append(rows or [[layer.name, "(passes values through)", "", ""]])
+    title, caption = f"{report.name}: formulas", convention_note(report.convention)
+    plain = draw_sections(title, FORMULA_HEADINGS, sections, caption)
+    return plain if plain is not None else _formulas_rich(title, sections, caption)
+
+
+FORMULA_HEADINGS = (("Layer", False), ("Quantity", False), ("Formula", False), ("Value", True))
+"""The formulas table's headings, and whether each column is right-justified."""
+
+
+def draw_sections(
+    title: str,
+    headings: tuple[tuple[str, bool], ...],
+    sections: list[list[list[str]]],
+    caption: str,
+    page: int = PAGE_WIDTH,
+) -> str | None:
+    """Rows in sections, drawn as rich draws a table with ``add_section`` (heavy head,
+    a line between sections), or None if wider than ``page`` (rich must wrap)."""
+    everything = [[h for h, _ in headings], *(row for rows in sections for row in rows)]
+    widths = [max(width(row[i]) for row in everything) for i in range(len(headings))]
+    total = sum(widths) + 3 * len(widths) + 1
+    if total > page or width(title) > total:
+        return None
+
+    def line(left: str, fill: str, joint: str, right: str) -> str:
+        return left + joint.join(fill * (w + 2) for w in widths) + right
+
+    def cells(row: list[str], bar: str) -> str:
+        padded = [
+            " " * (w - width(cell)) + cell if right else cell + " " * (w - width(cell))
+            for cell, w, (_, right) in zip(row, widths, headings, strict=True)
+        ]
+        return bar + bar.join(f" {cell} " for cell in padded) + bar
+
+    between = line("├", "─", "┼", "┤")
+    lines = [" " * ((total - width(title)) // 2) + title]
+    lines += [line("┏", "━", "┳", "┓"), cells(everything[0], "┃"), line("┡", "━", "╇", "┩")]
+    for index, rows in enumerate(sections):
+        if index:
+            lines.append(between)
+        lines += [cells(row, "│") for row in rows]
+    lines += [line("└", "─", "┴", "┘"), *wrap(caption, total)]
+    return "\n".join(line.rstrip() for line in lines) + "\n"
+
+
+def _formulas_rich(title: str, sections: list[list[list[str]]], caption: str) -> str:
+    from rich.table import Table
+
+    from cnncalc.render.table_format import to_text
+
+    table = Table(title=title, caption=caption, caption_justify="left")
+    for heading, right in FORMULA_HEADINGS:
+        table.add_column(heading, justify="right" if right else "left")
+    for rows in sections:
+        for row in rows:
+            table.add_row(*row)
         table.add_section()
     return to_text(table)
 
