@@ -104,3 +104,15 @@ def keras_reversed(layers: int) -> dict[str, Any]:
             "output_layers": [[previous, 0, 0]],
         },
     }
+
+
+def fan_out(layers: int) -> dict[str, Any]:
+    """A chain of adds that each read the first layer too: one layer read by all the others.
+
+    Every edge from ``a0`` passes all the columns before its add, so a drawing
+    that routed each edge through a lane of its own would be quadratic.
+    """
+    body: list[dict[str, Any]] = [{"name": "a0", "type": "conv2d", "filters": 4, "kernel": 1}]
+    for index in range(1, layers):
+        body.append({"name": f"a{index}", "type": "add", "inputs": [f"a{index - 1}", "a0"]})
+    return {"name": f"fan-out of {layers}", "input": [4, 8, 8], "layers": body}

@@ -189,6 +189,9 @@ def _fold(name: str, group: list[LayerReport], depth: int) -> LayerReport:
     block = blocks.pop() if len(blocks) == 1 else None
     repeats = len({".".join(layer.name.split(".")[: depth + 1]) for layer in group})
     first, last = group[0], group[-1]
+    # The row reads what its layers read from outside it (a U-Net's skips too), once each.
+    inside = {layer.name for layer in group}
+    inputs = dict.fromkeys(name for layer in group for name in layer.inputs if name not in inside)
     return LayerReport(
         name=name,
         type=(f"{block} ×{repeats}" if repeats > 1 else block) if block else "block",
@@ -201,7 +204,7 @@ def _fold(name: str, group: list[LayerReport], depth: int) -> LayerReport:
         neurons=total(layer.neurons for layer in group),
         connections=total(layer.connections for layer in group),
         flops_by_convention=Flops.total(layer.flops_by_convention for layer in group),
-        inputs=first.inputs,
+        inputs=tuple(inputs),
         input_shapes=first.input_shapes,
         node=None,
         convention=first.convention,

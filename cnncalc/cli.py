@@ -138,11 +138,17 @@ def _draw_parser() -> argparse.ArgumentParser:
     parser.add_argument("spec", help="the network spec")
     parser.add_argument("-o", "--output", required=True, help="the SVG file to write")
     parser.add_argument("--subs", metavar="NAME=VALUE,...", help="values for size symbols")
+    parser.add_argument(
+        "--depth", type=int, metavar="N", help="one stack per group of layers named a.b.c by "
+        "their first N name parts (ResNet's layer1…layer4: --depth 1)",
+    )  # fmt: skip
     return parser
 
 
 def run_draw(args: argparse.Namespace) -> int:
     report = _report(args.spec, None, args.subs)
+    if args.depth is not None:
+        report = report.folded(_positive(args.depth, "--depth"))
     from cnncalc.render.draw_svg import draw
 
     _write(draw(report), args.output)
