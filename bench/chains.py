@@ -77,8 +77,9 @@ def relu_chain(layers: int) -> dict[str, Any]:
 
 def symbolic_chain(layers: int) -> dict[str, Any]:
     """``layers`` 3×3 convolutions (padding 1) on an ``n×n`` input: sizes stay ``n``."""
+    conv = {"type": "conv2d", "filters": 4, "kernel": 3, "padding": 1}
     return {"name": f"symbolic chain of {layers}", "input": [3, "n", "n"],
-            "layers": [{"type": "conv2d", "filters": 4, "kernel": 3, "padding": 1}] * layers}  # fmt: skip
+            "layers": [conv] * layers}  # fmt: skip
 
 
 def keras_reversed(layers: int) -> dict[str, Any]:

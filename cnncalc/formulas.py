@@ -126,7 +126,9 @@ class _General:
 
 
 @functools.lru_cache(maxsize=1024)
-def _general(symbolic_node: ir.Node, symbolic_shapes: tuple[Shape, ...], convention: Convention) -> _General:
+def _general(
+    symbolic_node: ir.Node, symbolic_shapes: tuple[Shape, ...], convention: Convention
+) -> _General:
     """The rule run on symbols, tidied: cached, since it depends on the layer's structure only.
 
     Running a rule on sympy symbols and tidying its formulas costs milliseconds;

@@ -310,44 +310,28 @@ def lay_out(nodes: list[Node], edges: list[Edge]) -> Layout:
     for node in nodes:
         node.column = max((nodes[edges[k].source].column + 1 for k in incoming[node.order]),
                           default=0)  # fmt: skip
-    columns = max(node.column for node in nodes) + 1
-    layout = Layout(nodes, edges, columns, 1)
-    # The main line: every node from which the last one (the network's output) is reached.
-    live = [False] * len(nodes)
-    live[-1] = True
-    for node in reversed(nodes):
-        if live[node.order]:
-            for k in incoming[node.order]:
-                live[edges[k].source] = True
-    in_column: list[list[Node]] = [[] for _ in range(columns)]
+    layout = Layout(nodes, edges, max(node.column for node in nodes) + 1, 1)
+    live = _main_line(nodes, edges, incoming)
+    in_column: list[list[Node]] = [[] for _ in range(layout.columns)]
     for node in nodes:
         in_column[node.column].append(node)
-    passing: list[list[int]] = [[] for _ in range(columns)]
-    bus_ends: dict[int, int] = {}
-    for node in nodes:
-        long = [k for k in outgoing[node.order] if layout.is_long(k)]
-        if long:
-            trunk = max(long, key=lambda k: (nodes[edges[k].target].column, -k))
-            layout.trunks[node.order] = trunk
-            bus_ends[node.order] = nodes[edges[trunk].target].column
-            for column in range(node.column + 1, bus_ends[node.order]):
-                passing[column].append(node.order)
+    passing = _buses(layout, outgoing)
 
     def bus_lane(bus: int, column: int) -> int:
         """The lane bus ``bus`` occupies in ``column`` (its source's, right of the source)."""
         source = nodes[bus]
         return source.lane if column == source.column else layout.bus_lanes[bus, column]
 
-    for column in range(1, columns):
+    for column in range(1, layout.columns):
         wants: list[tuple[int, int, bool, int, int, int]] = []
         # (lane, kind, dead end, order, edge, key): nodes (kind 0) before buses (1).
         for node in in_column[column]:
             lane = min(bus_lane(edges[k].source, column - 1) for k in incoming[node.order])
             wants.append((lane, 0, not live[node.order], node.order, node.order, node.order))
         for bus in passing[column]:
-            trunk = edges[layout.trunks[bus]]
-            wants.append((bus_lane(bus, column - 1), 1, not live[trunk.target], trunk.target,
-                          layout.trunks[bus], bus))  # fmt: skip
+            trunk = layout.trunks[bus]
+            target = edges[trunk].target
+            wants.append((bus_lane(bus, column - 1), 1, not live[target], target, trunk, bus))
         wants.sort()
         # Sorted by the lane wanted, each takes the first free one at or below it:
         # the lanes taken so far end at the last one given.
@@ -358,19 +342,47 @@ def lay_out(nodes: list[Node], edges: list[Edge]) -> Layout:
                 nodes[key].lane = last
             else:
                 layout.bus_lanes[key, column] = last
-    # Close up lanes that ended up empty.
-    used = sorted({node.lane for node in nodes} | set(layout.bus_lanes.values()))
-    rank = {lane: i for i, lane in enumerate(used)}
+    _close_up(layout)
+    layout.arriving = [(0, 1)] * len(edges)
+    for arrows in incoming:
+        for position, k in enumerate(arrows):
+            layout.arriving[k] = (position, len(arrows))
+    return layout
+
+
+def _main_line(nodes: list[Node], edges: list[Edge], incoming: list[list[int]]) -> list[bool]:
+    """For each node, whether the last one (the network's output) is reached from it."""
+    live = [False] * len(nodes)
+    live[-1] = True
+    for node in reversed(nodes):
+        if live[node.order]:
+            for k in incoming[node.order]:
+                live[edges[k].source] = True
+    return live
+
+
+def _buses(layout: Layout, outgoing: list[list[int]]) -> list[list[int]]:
+    """Each node's edges that pass columns, as one bus: its trunk, and the columns it passes."""
+    nodes, edges = layout.nodes, layout.edges
+    passing: list[list[int]] = [[] for _ in range(layout.columns)]
     for node in nodes:
+        long = [k for k in outgoing[node.order] if layout.is_long(k)]
+        if long:
+            trunk = max(long, key=lambda k: (nodes[edges[k].target].column, -k))
+            layout.trunks[node.order] = trunk
+            for column in range(node.column + 1, nodes[edges[trunk].target].column):
+                passing[column].append(node.order)
+    return passing
+
+
+def _close_up(layout: Layout) -> None:
+    """Number the lanes in use from 0, closing up those that ended up empty."""
+    used = sorted({node.lane for node in layout.nodes} | set(layout.bus_lanes.values()))
+    rank = {lane: i for i, lane in enumerate(used)}
+    for node in layout.nodes:
         node.lane = rank[node.lane]
     layout.bus_lanes = {key: rank[lane] for key, lane in layout.bus_lanes.items()}
     layout.lanes = len(used)
-    positions: list[tuple[int, int]] = [(0, 1)] * len(edges)
-    for arrows in incoming:
-        for position, k in enumerate(arrows):
-            positions[k] = (position, len(arrows))
-    layout.arriving = positions
-    return layout
 
 
 # -- glyphs: stacks and bars ---------------------------------------------------------
@@ -538,8 +550,8 @@ def measure(report: Report, layout: Layout, texts: dict[int, list[str]]) -> Geom
         above[node.lane] = max(above[node.lane], g.above + 6 + len(lines) * LINE)
         below[node.lane] = max(below[node.lane], g.height / 2 + 6 + LINE)
     # Running sums (one pass): the sum of widths[:c] for every c would be quadratic.
-    lefts = [MARGIN + before + c * GAP
-             for c, before in enumerate(itertools.accumulate(widths[:-1], initial=0.0))]  # fmt: skip
+    before = itertools.accumulate(widths[:-1], initial=0.0)
+    lefts = [MARGIN + left + c * GAP for c, left in enumerate(before)]
     top = MARGIN + TITLE + 16
     centres, channels = [], []
     for lane in range(layout.lanes):
