@@ -59,12 +59,12 @@ def dead_ends(layers: int, branches: bool = True) -> dict[str, Any]:
     return {"name": "dead ends" if branches else "chain", "input": [4, 8, 8], "layers": body}
 
 
-def repeat_block(repeat: int) -> dict[str, Any]:
-    """A block of one ReLU repeated ``repeat`` times (the issue's 100-byte spec)."""
+def repeat_block(repeat: int, relus: int = 1) -> dict[str, Any]:
+    """A block of ``relus`` ReLUs repeated ``repeat`` times (the issue's 100-byte spec)."""
     return {
         "name": f"relu ×{repeat}",
         "input": [1, 4, 4],
-        "blocks": {"b": {"layers": [{"type": "relu"}]}},
+        "blocks": {"b": {"layers": [{"type": "relu"}] * relus}},
         "layers": [{"name": "r", "block": "b", "repeat": repeat}],
     }
 

@@ -281,12 +281,14 @@ def _formulas_text(report: Report) -> str:
             rows.append([layer.name if not rows else "", title, q.general(), count(q.result)])
         sections.append(rows or [[layer.name, "(passes values through)", "", ""]])
     title, caption = f"{report.name}: formulas", convention_note(report.convention)
-    plain = draw_sections(title, FORMULA_HEADINGS, sections, caption)
+    plain = draw_sections(title, FORMULA_HEADINGS, sections, caption, wraps=FORMULA_COLUMN)
     return plain if plain is not None else _formulas_rich(title, sections, caption)
 
 
 FORMULA_HEADINGS = (("Layer", False), ("Quantity", False), ("Formula", False), ("Value", True))
 """The formulas table's headings, and whether each column is right-justified."""
+FORMULA_COLUMN = 2
+"""The column that wraps when the table is wider than the page."""
 
 
 def draw_sections(
@@ -294,35 +296,60 @@ def draw_sections(
     headings: tuple[tuple[str, bool], ...],
     sections: list[list[list[str]]],
     caption: str,
+    *,
     page: int = PAGE_WIDTH,
+    wraps: int | None = None,
 ) -> str | None:
     """Rows in sections, drawn as rich draws a table with ``add_section`` (heavy head,
-    a line between sections), or None if wider than ``page`` (rich must wrap)."""
+    a line between sections); None where rich's own drawing is needed.
+
+    A table wider than ``page`` narrows column ``wraps`` (the formulas) to fit and
+    breaks its cells between words, as rich does when that column alone is too wide;
+    if a word would not fit, or there is no such column, it is left to rich.
+    """
     everything = [[h for h, _ in headings], *(row for rows in sections for row in rows)]
     widths = [max(width(row[i]) for row in everything) for i in range(len(headings))]
     total = sum(widths) + 3 * len(widths) + 1
+    if total > page and wraps is not None:
+        narrower = widths[wraps] - (total - page)
+        longest_word = max(width(word) for row in everything for word in row[wraps].split(" "))
+        if narrower < max(longest_word, width(headings[wraps][0])):
+            return None
+        widths[wraps], total = narrower, page
     if total > page or width(title) > total:
         return None
 
     def line(left: str, fill: str, joint: str, right: str) -> str:
         return left + joint.join(fill * (w + 2) for w in widths) + right
 
-    def cells(row: list[str], bar: str) -> str:
-        padded = [
-            " " * (w - width(cell)) + cell if right else cell + " " * (w - width(cell))
-            for cell, w, (_, right) in zip(row, widths, headings, strict=True)
+    def cells(row: list[str], bar: str) -> list[str]:
+        parts = [
+            wrap(cell, w) if i == wraps and width(cell) > w else [cell]
+            for i, (cell, w) in enumerate(zip(row, widths, strict=True))
         ]
-        return bar + bar.join(f" {cell} " for cell in padded) + bar
+        lines = []
+        for depth in range(max(len(part) for part in parts)):
+            padded = [
+                _pad(part[depth] if depth < len(part) else "", w, right)
+                for part, w, (_, right) in zip(parts, widths, headings, strict=True)
+            ]
+            lines.append(bar + bar.join(f" {cell} " for cell in padded) + bar)
+        return lines
 
     between = line("├", "─", "┼", "┤")
     lines = [" " * ((total - width(title)) // 2) + title]
-    lines += [line("┏", "━", "┳", "┓"), cells(everything[0], "┃"), line("┡", "━", "╇", "┩")]
+    lines += [line("┏", "━", "┳", "┓"), *cells(everything[0], "┃"), line("┡", "━", "╇", "┩")]
     for index, rows in enumerate(sections):
         if index:
             lines.append(between)
-        lines += [cells(row, "│") for row in rows]
+        lines += [text for row in rows for text in cells(row, "│")]
     lines += [line("└", "─", "┴", "┘"), *wrap(caption, total)]
     return "\n".join(line.rstrip() for line in lines) + "\n"
+
+
+def _pad(cell: str, columns: int, right: bool) -> str:
+    space = " " * (columns - width(cell))
+    return space + cell if right else cell + space
 
 
 def _formulas_rich(title: str, sections: list[list[list[str]]], caption: str) -> str:
