@@ -42,21 +42,20 @@ def add_chain(layers: int) -> dict[str, Any]:
 
 
 def dead_ends(layers: int, branches: bool = True) -> dict[str, Any]:
-    """A chain of 1×1 convolutions with, beside each, a dead-end head nobody reads.
+    """A chain of dense layers with, beside each, a dead-end head nobody reads.
 
     ``main{i}`` reads ``main{i-1}``; ``aux{i}`` (when ``branches``) reads
-    ``main{i-1}`` too and feeds nothing, as an auxiliary classifier does.
+    ``main{i-1}`` too and feeds nothing, as an auxiliary classifier does. Few
+    fields a layer, so that 100,000 layers stay under the spec's value bound.
     """
     body: list[dict[str, Any]] = []
     previous = "input"
     for index in range(layers):
         if branches:
-            body.append({"name": f"aux{index}", "type": "conv2d", "filters": 2, "kernel": 1,
-                         "input": previous})  # fmt: skip
-        body.append({"name": f"main{index}", "type": "conv2d", "filters": 4, "kernel": 1,
-                     "input": previous})  # fmt: skip
-        previous = f"main{index}"
-    return {"name": "dead ends" if branches else "chain", "input": [4, 8, 8], "layers": body}
+            body.append({"name": f"x{index}", "type": "dense", "units": 2, "input": previous})
+        body.append({"name": f"m{index}", "type": "dense", "units": 16})
+        previous = f"m{index}"
+    return {"name": "dead ends" if branches else "chain", "input": [16], "layers": body}
 
 
 def repeat_block(repeat: int, relus: int = 1) -> dict[str, Any]:

@@ -304,11 +304,10 @@ def _apply_symbolic(
 
     with collecting_conditions() as conditions:
         counts: LayerCounts = apply_rule(layer.op, input_shapes)
+    first = len(requirements)  # this layer's: comparing with every earlier one is quadratic
     for condition in conditions:
         # One per distinct relation: a square kernel states the same one per axis.
-        if not any(
-            r.layer == layer.name and r.relation == condition.relation for r in requirements
-        ):
+        if not any(r.relation == condition.relation for r in requirements[first:]):
             requirements.append(
                 Requirement(layer.name, condition.field, condition.relation, condition.message)
             )
