@@ -262,12 +262,12 @@ def formulas(report: Report, fmt: str = "table") -> str:
 
 
 def _formulas_text(report: Report) -> str:
-    """The formulas table: plain text in rich's style, or rich's own where it must wrap.
+    """The formulas table, drawn in rich's style without rich (a test keeps the two alike).
 
     rich lays a table out at about half a millisecond a row, which is minutes
     for the six rows a layer of a 100,000-layer network has; drawn here the
-    cost is that of joining strings. A table wider than the page is left to
-    rich, which wraps cells (a test keeps the two drawings identical).
+    cost is that of joining strings. Only a table whose formula column cannot
+    narrow to the page (a word of a formula too wide) is left to rich.
     """
     sections: list[list[list[str]]] = []
     for layer in report.layers:

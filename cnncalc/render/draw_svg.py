@@ -15,7 +15,10 @@ columns of units (``F6: layer 84``). This drawing follows it:
   layer they follow (``conv1 + bn1 + relu``), or of the one they feed;
 - graphs (residual adds, concatenations) are laid out in columns by their
   longest path from the input, branches in lanes below one another, and every
-  edge is an arrow; an edge that skips columns runs through its own lane;
+  edge is an arrow; the edges that leave one layer for columns further on run
+  in one lane of their own (a bus), and the main line keeps the top lane
+  before dead ends (:func:`lay_out`), so the drawing's height follows the
+  graph's width, and its cost the number of layers, edges and columns passed;
 - sizes that are formulas (a symbolic spec) are drawn at a nominal size with
   a dashed outline, and labelled with the formula.
 
@@ -163,8 +166,8 @@ def _keeps_shape(layer: LayerReport) -> bool:
 def _sources(report: Report) -> list[list[int]]:
     """Each layer's inputs as layer indices (-1 for the network's input).
 
-    A folded report (``Report.folded``) keeps the inputs of each group's first
-    layer, which may name a layer folded into a row: it is read as the latest
+    A folded report (``Report.folded``) keeps what each group's layers read
+    from outside it, which may name a layer folded into a row: it is read as the latest
     row above whose name is a prefix of it (``layer1`` for ``layer1.1.relu``),
     found by looking up the name's prefixes, not by scanning the rows above.
     """
