@@ -140,3 +140,14 @@ def test_plain_formulas_table_is_what_rich_draws(
     assert drawn[0] is not None  # drawn without rich (wide formulas wrapped as rich wraps them)
     monkeypatch.setattr(derivations, "draw_sections", lambda *args, **kwargs: None)
     assert plain == formulas(report, "table")  # what rich draws
+
+
+def test_formulas_json_is_written_layer_by_layer_as_one_document() -> None:
+    # Serialised a layer at a time (a 100,000-layer report as Python data took ten times the
+    # memory of its text), the document is still exactly json.dumps of the whole.
+    report = cnncalc.analyze(SPECS / "resnet18.yaml")
+    text = formulas(report, "json")
+    data = json.loads(text)
+    assert text == json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    assert [layer["name"] for layer in data["layers"]] == [layer.name for layer in report.layers]
+    assert data["layers"][0]["formulas"]["trainable_params"]["value"] == 7 * 7 * 3 * 64
