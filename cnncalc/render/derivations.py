@@ -259,8 +259,8 @@ def _formulas_json(report: Report) -> str:
     """
     head = json.dumps({"name": report.name, "convention": report.convention.value},
                       indent=2, ensure_ascii=False)  # fmt: skip
-    layers = []
-    for layer in report.layers:
+    parts = [f'{head[:-2]},\n  "layers": [\n']  # one join at the end: one copy of the text
+    for index, layer in enumerate(report.layers):
         data = {
             "name": layer.name,
             "type": layer.type,
@@ -270,8 +270,9 @@ def _formulas_json(report: Report) -> str:
             },
         }
         text = json.dumps(data, indent=2, ensure_ascii=False)
-        layers.append("    " + text.replace("\n", "\n    "))
-    return f'{head[:-2]},\n  "layers": [\n' + ",\n".join(layers) + "\n  ]\n}\n"
+        parts.append((",\n    " if index else "    ") + text.replace("\n", "\n    "))
+    parts.append("\n  ]\n}\n")
+    return "".join(parts)
 
 
 def _formulas_text(report: Report) -> str:
