@@ -18,11 +18,12 @@ repeated convolutions for ``plot --depth 1``, one ReLU block repeated for block
 expansion, a Keras Functional config listed last layer first for the Keras
 importer's ordering, and ``solve`` over ranges of as many values.
 
-``--tree DIR`` measures the cnncalc of another checkout (e.g. a worktree of an
-older commit) with the same specs; ``--timeout`` bounds each run (shown as
-``> S s``). The bad-input corpus (``tests/bad/*.yaml``) is timed case by case
-and its slowest case reported. ``--write`` puts the tables in bench/RESULTS.md,
-under the heading this script owns (``bench/run.py --write`` keeps it).
+``--tree DIR`` measures the cnncalc of another checkout with the same specs
+(an older commit: ``git archive COMMIT | tar -x -C DIR``), under a heading of
+its own (``--label``); ``--timeout`` bounds each run (shown as ``> S s``). The
+bad-input corpus (``tests/bad/*.yaml``) is timed case by case and its slowest
+case reported. ``--write`` puts the tables in bench/RESULTS.md under this
+script's headings (``bench/run.py --write`` keeps them).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ import itertools
 import json
 import os
 import platform
+import re
 import statistics
 import subprocess
 import sys
@@ -300,6 +302,7 @@ def main() -> None:
     parser.add_argument("--tree", type=Path, default=ROOT, help="the checkout to measure")
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds per run")
     parser.add_argument("--only", help="measure only the commands whose label holds this")
+    parser.add_argument("--label", help="what --tree is, in the heading (e.g. a commit)")
     parser.add_argument("--write", action="store_true", help="write into bench/RESULTS.md")
     args = parser.parse_args()
     sizes = [int(size) for size in args.sizes.split(",")]
@@ -307,26 +310,34 @@ def main() -> None:
         CASES[:] = [case for case in CASES if args.only in case.label]
         LIMITS.clear()
     command = " ".join(["python bench/large.py", *sys.argv[1:]]).replace(" --write", "")
+    ours = args.tree.resolve() == ROOT
+    heading = HEADING if ours else f"{HEADING}: {args.label or args.tree.name}"
+    where = "this checkout" if ours else args.tree
     header = (
-        f"cnncalc from `{args.tree.name}`, Python {platform.python_version()}, "
+        f"cnncalc from `{where}`, Python {platform.python_version()}, "
         f"{platform.machine()}, {os.cpu_count()} cores, {datetime.date.today()}; median of "
         f"{args.repeat} (`{command}`)"
     )
     with tempfile.TemporaryDirectory() as tmp:
         table = large_graphs(args.tree, sizes, args.repeat, args.timeout, Path(tmp))
     corpus = bad_inputs(args.tree, args.repeat, args.timeout) if not args.only else []
-    text = "\n".join([HEADING, "", header, "", *table, "", "### The bad-input corpus", "",
+    text = "\n".join([heading, "", header, "", *table, "", "### The bad-input corpus", "",
                       *corpus, ""])  # fmt: skip
     print(text)
     if args.write:
-        write_section(BENCH / "RESULTS.md", text)
+        write_section(BENCH / "RESULTS.md", heading, text)
 
 
-def write_section(path: Path, text: str) -> None:
-    """Replace this script's section of ``path`` (its heading to the end) with ``text``."""
+def write_section(path: Path, heading: str, text: str) -> None:
+    """Put ``text`` in place of ``heading``'s section of ``path`` (up to the next ``## ``
+    heading), or at its end."""
     current = path.read_text(encoding="utf-8") if path.exists() else ""
-    kept = current.split(HEADING)[0].rstrip("\n")
-    path.write_text((kept + "\n\n" if kept else "") + text, encoding="utf-8")
+    sections = re.split(r"(?m)^(?=## )", current)
+    replaced = [text if part.startswith(heading + "\n") else part for part in sections]
+    if replaced == sections:
+        replaced.append(text)
+    path.write_text("\n\n".join(part.strip("\n") for part in replaced if part.strip()) + "\n",
+                    encoding="utf-8")  # fmt: skip
 
 
 if __name__ == "__main__":
