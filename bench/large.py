@@ -312,7 +312,7 @@ def main() -> None:
     command = " ".join(["python bench/large.py", *sys.argv[1:]]).replace(" --write", "")
     ours = args.tree.resolve() == ROOT
     heading = HEADING if ours else f"{HEADING}: {args.label or args.tree.name}"
-    where = "this checkout" if ours else args.tree
+    where = "this checkout" if ours else (args.label or args.tree.name)
     header = (
         f"cnncalc from `{where}`, Python {platform.python_version()}, "
         f"{platform.machine()}, {os.cpu_count()} cores, {datetime.date.today()}; median of "
