@@ -39,6 +39,7 @@ BENCH = ROOT / "bench"
 sys.path.insert(0, str(BENCH))
 
 from chains import chain  # noqa: E402
+from large import HEADING as LARGE_HEADING  # noqa: E402
 
 import cnncalc  # noqa: E402
 
@@ -232,7 +233,12 @@ def main() -> None:
     ])  # fmt: skip
     print(text)
     if args.write:
-        (BENCH / "RESULTS.md").write_text(text + EXTRA, encoding="utf-8")
+        results = BENCH / "RESULTS.md"
+        # bench/large.py's sections follow, kept as they are.
+        current = results.read_text(encoding="utf-8") if results.exists() else ""
+        at = current.find(LARGE_HEADING)
+        kept = "\n" + current[at:] if at >= 0 else ""
+        results.write_text(text + EXTRA + kept, encoding="utf-8")
 
 
 EXTRA = """

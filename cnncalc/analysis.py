@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, ClassVar
 
 from cnncalc import ir
 from cnncalc.arith import Dim, Shape, check_shape, total
@@ -106,7 +106,7 @@ class Requirement:
     message: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)  # no slots: room for the name index, an attribute but not a field
 class Report:
     """The analysis of a network: its layers in order, and totals that sum them."""
 
@@ -118,6 +118,9 @@ class Report:
     flops_by_convention: Flops = field(repr=False)
     requirements: tuple[Requirement, ...] = ()
     """What a symbolic network needs of its symbols; empty for numbers."""
+    _positions: ClassVar[dict[str, int] | None] = None
+    """Each layer name's first row, set on an instance by its first :meth:`layer` call
+    (not a field: ``replace`` and ``subs`` make reports without it)."""
 
     @property
     def symbols(self) -> frozenset[str]:
@@ -160,11 +163,17 @@ class Report:
         return self.layers[-1].output_shape if self.layers else self.input_shape
 
     def layer(self, name: str) -> LayerReport:
-        """The layer called ``name``."""
-        for layer in self.layers:
-            if layer.name == name:
-                return layer
-        raise KeyError(f"no layer named {name!r}")
+        """The layer called ``name`` (the first, in a folded report): a lookup, not a scan,
+        so checking every layer of a long network by name stays linear."""
+        positions = self._positions
+        if positions is None:
+            positions = {}
+            for index, layer in enumerate(self.layers):
+                positions.setdefault(layer.name, index)
+            object.__setattr__(self, "_positions", positions)  # frozen: a cache, set once
+        if name not in positions:
+            raise KeyError(f"no layer named {name!r}")
+        return self.layers[positions[name]]
 
     def __iter__(self) -> Iterator[LayerReport]:
         return iter(self.layers)
@@ -189,6 +198,9 @@ def _fold(name: str, group: list[LayerReport], depth: int) -> LayerReport:
     block = blocks.pop() if len(blocks) == 1 else None
     repeats = len({".".join(layer.name.split(".")[: depth + 1]) for layer in group})
     first, last = group[0], group[-1]
+    # The row reads what its layers read from outside it (a U-Net's skips too), once each.
+    inside = {layer.name for layer in group}
+    inputs = dict.fromkeys(name for layer in group for name in layer.inputs if name not in inside)
     return LayerReport(
         name=name,
         type=(f"{block} ×{repeats}" if repeats > 1 else block) if block else "block",
@@ -201,7 +213,7 @@ def _fold(name: str, group: list[LayerReport], depth: int) -> LayerReport:
         neurons=total(layer.neurons for layer in group),
         connections=total(layer.connections for layer in group),
         flops_by_convention=Flops.total(layer.flops_by_convention for layer in group),
-        inputs=first.inputs,
+        inputs=tuple(inputs),
         input_shapes=first.input_shapes,
         node=None,
         convention=first.convention,
@@ -301,11 +313,10 @@ def _apply_symbolic(
     with collecting_conditions() as conditions:
         require_sizes(layer.op)
         counts: LayerCounts = apply_rule(layer.op, input_shapes)
+    first = len(requirements)  # this layer's: comparing with every earlier one is quadratic
     for condition in conditions:
         # One per distinct relation: a square kernel states the same one per axis.
-        if not any(
-            r.layer == layer.name and r.relation == condition.relation for r in requirements
-        ):
+        if not any(r.relation == condition.relation for r in requirements[first:]):
             requirements.append(
                 Requirement(layer.name, condition.field, condition.relation, condition.message)
             )

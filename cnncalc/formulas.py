@@ -11,6 +11,7 @@ printed again with the values put in, then ``rule(ints)``.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Any
@@ -63,11 +64,17 @@ class Derivation:
 
     def general(self, style: Style = "unicode") -> str:
         """The formula in symbols: ``(c_in·k_h·k_w/g + 1)·c_out``."""
-        return formula_text(self.formula, style)
+        return _printed(self.formula, style, ())
 
     def substituted(self, style: Style = "unicode") -> str:
         """The formula with the values put in: ``(5·5 + 1)·6``."""
-        return formula_text(self.formula, style, self.values)
+        return _printed(self.formula, style, tuple(self.values.items()))
+
+
+@functools.lru_cache(maxsize=8192)
+def _printed(formula: Any, style: Style, values: tuple[tuple[sympy.Symbol, Dim], ...]) -> str:
+    """:func:`formula_text`, cached: the layers of a long chain print the same few formulas."""
+    return formula_text(formula, style, dict(values))
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,23 +99,55 @@ def derive(
         for i, shape in enumerate(input_shapes)
     )
     symbolic_node = _symbolize_node(node, values)
+    general = _general(symbolic_node, symbolic_shapes, convention)
+    actual: LayerCounts = apply_rule(node, input_shapes)
+    for index, name in general.outputs:
+        values[name] = actual.output_shape[index]
+    quantities: dict[str, Derivation] = {}
+    for index, name in general.outputs:
+        quantities[name.name] = Derivation(
+            name.name, general.output_shape[index], values, values[name]
+        )
+    for metric, title in METRIC_NAMES.items():
+        quantities[metric] = Derivation(
+            title, general.formulas[metric], values, _metric(actual, metric, convention)
+        )
+    return LayerDerivation(quantities, values)
+
+
+@dataclass(frozen=True, slots=True)
+class _General:
+    """A layer's formulas in its own symbols: the same for every layer of its structure."""
+
+    output_shape: Shape
+    outputs: tuple[tuple[int, sympy.Symbol], ...]
+    """The output axes worth a name (``h_out``): their index in the shape, and the name."""
+    formulas: dict[str, Any]
+
+
+@functools.lru_cache(maxsize=1024)
+def _general(
+    symbolic_node: ir.Node, symbolic_shapes: tuple[Shape, ...], convention: Convention
+) -> _General:
+    """The rule run on symbols, tidied: cached, since it depends on the layer's structure only.
+
+    Running a rule on sympy symbols and tidying its formulas costs milliseconds;
+    a network repeats a few structures (a 3×3 convolution with padding, a ReLU)
+    many times over, so a 5,000-layer report derives a handful of them, not
+    5,000. The key holds symbols, not values: ``c_in``, ``k_h``, ``p_h``.
+    """
     with collecting_conditions():
         general = apply_rule(symbolic_node, symbolic_shapes)
-    actual: LayerCounts = apply_rule(node, input_shapes)
     names = _output_names(general.output_shape)
-    for expr, name in names.items():
-        index = general.output_shape.index(expr)
-        values[name] = actual.output_shape[index]
     renaming = dict(names)
-    quantities: dict[str, Derivation] = {}
-    for expr, name in names.items():
-        quantities[str(name)] = Derivation(str(name), expr, values, values[name])
-    for metric, title in METRIC_NAMES.items():
+    formulas: dict[str, Any] = {}
+    for metric in METRIC_NAMES:
         formula = _metric(general, metric, convention)
         if not isinstance(formula, int):
             formula = _tidy(formula.xreplace(renaming))
-        quantities[metric] = Derivation(title, formula, values, _metric(actual, metric, convention))
-    return LayerDerivation(quantities, values)
+        formulas[metric] = formula
+    outputs = tuple((general.output_shape.index(expr), name) for expr, name in names.items())
+    return _General(general.output_shape, outputs, formulas)
 
 
 def formula(layer_type: str, metric: str, convention: Convention | str = DEFAULT_CONVENTION) -> Any:

@@ -242,6 +242,13 @@ MERGES = (Add, Multiply, Concat)
 NETWORK_INPUT = "input"
 """The name by which a layer takes the network's input."""
 
+MAX_LAYERS = 200_000
+"""Most layers a network may have, as written or once its blocks are expanded.
+
+Every command costs about linear time in the layers (tens of µs each, so
+200,000 take seconds); the bound refuses a larger spec before any layer is
+validated, so a hostile file cannot make a run take minutes."""
+
 
 @dataclass(frozen=True, slots=True)
 class Layer:

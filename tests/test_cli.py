@@ -129,9 +129,14 @@ def test_closed_pipe_ends_quietly() -> None:
 
 
 def test_ctrl_c_during_a_long_run_ends_with_one_line(tmp_path: Path) -> None:
-    # A 2,000-layer chain with a symbolic input size keeps sympy busy for half a minute: long enough
-    # to be interrupted mid-analysis on any machine.
-    layers = "\n".join("  - {type: conv2d, filters: 2, kernel: 3, padding: 1}" for _ in range(2000))
+    # A 5,000-layer chain with a symbolic input size, pooling every fifth layer so that its floors
+    # nest, keeps sympy busy for half a minute (about 3 ms a layer): long enough to be
+    # interrupted mid-analysis on any machine.
+    layers = "\n".join(
+        "  - {type: maxpool2d, kernel: 2}" if i % 5 == 4
+        else "  - {type: conv2d, filters: 2, kernel: 3, padding: 1}"
+        for i in range(5000)
+    )  # fmt: skip
     spec = tmp_path / "long.yaml"
     spec.write_text(f"input: [2, n, n]\nlayers:\n{layers}\n", encoding="utf-8")
     process = subprocess.Popen(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
+from typing import Any
 
 import pytest
 import sympy
@@ -10,6 +12,8 @@ import sympy
 import cnncalc
 from cnncalc.cli import main
 from cnncalc.formulas import formula
+from cnncalc.render import derivations
+from cnncalc.render.derivations import formulas
 from cnncalc.symbolic import symbol
 from tests.conftest import SPECS
 
@@ -108,3 +112,57 @@ def test_explain_a_symbolic_layer(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert "h_out, w_out          ⌊(h_in + 2·p_h − (k_h − 1)·d_h − 1)/s_h⌋ + 1" in out
     assert "                    = n − (k − 1) − 1 + 1\n                    = n − k + 1" in out
+
+
+def test_formulas_of_a_long_chain_derive_each_structure_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Every layer's numbers come from its own rule, but its general formulas depend only
+    # on its structure: 300 layers of two structures run the rule on symbols twice.
+    import cnncalc.formulas as module
+
+    module._general.cache_clear()
+    symbolic: list[bool] = []
+    original = cnncalc.rules.apply_rule
+
+    def counting(node: object, shapes: tuple[tuple[object, ...], ...]) -> object:
+        symbolic.append(any(isinstance(size, sympy.Symbol) for shape in shapes for size in shape))
+        return original(node, shapes)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(module, "apply_rule", counting)
+    conv = {"type": "conv2d", "filters": 4, "kernel": 3, "padding": 1}
+    report = cnncalc.analyze({"input": [4, 8, 8], "layers": [conv, {"type": "relu"}] * 150})
+    text = formulas(report, "csv")
+    assert symbolic.count(True) == 2
+    assert symbolic.count(False) == 300
+    assert text.count("conv2d_150,trainable_params,c_out*(c_in*k_h*k_w/g + 1),148,") == 1
+
+
+@pytest.mark.parametrize("path", sorted(SPECS.glob("*.yaml")), ids=lambda p: p.name)
+def test_plain_formulas_table_is_what_rich_draws(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    report = cnncalc.analyze(path)
+    drawn: list[str | None] = []
+    original = derivations.draw_sections
+
+    def spy(*args: Any, **kwargs: Any) -> str | None:
+        drawn.append(original(*args, **kwargs))
+        return drawn[-1]
+
+    monkeypatch.setattr(derivations, "draw_sections", spy)
+    plain = formulas(report, "table")
+    assert drawn[0] is not None  # drawn without rich (wide formulas wrapped as rich wraps them)
+    monkeypatch.setattr(derivations, "draw_sections", lambda *args, **kwargs: None)
+    assert plain == formulas(report, "table")  # what rich draws
+
+
+def test_formulas_json_is_written_layer_by_layer_as_one_document() -> None:
+    # Serialised a layer at a time (a 100,000-layer report as Python data took ten times the
+    # memory of its text), the document is still exactly json.dumps of the whole.
+    report = cnncalc.analyze(SPECS / "resnet18.yaml")
+    text = formulas(report, "json")
+    data = json.loads(text)
+    assert text == json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    assert [layer["name"] for layer in data["layers"]] == [layer.name for layer in report.layers]
+    assert data["layers"][0]["formulas"]["trainable_params"]["value"] == 7 * 7 * 3 * 64

@@ -79,3 +79,40 @@ def test_solve_command(capsys: pytest.CaptureFixture[str]) -> None:
     impossible = "pool3.output_shape[1] == 6 and conv1.output_shape[1] == 1"
     assert main(["solve", spec, impossible, "--for", "n"]) == 1
     assert capsys.readouterr().out == f"No n satisfies {impossible} (found in closed form).\n"
+
+
+def test_a_long_search_tries_values_without_sympy(monkeypatch: pytest.MonkeyPatch) -> None:
+    # '!=' has no closed form: 100,000 values are tried. The requirements (n ≥ 67) narrow the
+    # range, and the condition is compiled once into integer arithmetic: no value goes
+    # through sympy's substitution (milliseconds each: minutes for a million values).
+    import cnncalc.solve as module
+
+    substituted: list[object] = []
+    monkeypatch.setattr(module, "substitute", lambda *args: substituted.append(args))
+    solution = solve(ALEXNET, "pool3.output_shape[1] != 6", "n", {}, (1, 100_000))
+    assert solution.runs == ((67, 226), (259, 100_000))
+    assert solution.method == "by trying every n from 1 to 100000"
+    assert substituted == []
+
+
+def test_ceilings_and_divisions_by_zero_in_the_compiled_search(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # 'same' padding is ⌈n/s⌉ and the stride n//8 is 0 below 8: both through compiled code.
+    import cnncalc.solve as module
+
+    monkeypatch.setattr(module, "substitute", lambda *args: pytest.fail("sympy was used"))
+    spec = {"input": [1, "n", "n"],
+            "layers": [{"name": "c", "type": "conv2d", "filters": 1, "kernel": 1,
+                        "stride": "n//8", "padding": "same"}]}  # fmt: skip
+    solution = solve(cnncalc.analyze(spec), "c.output_shape[1] != 8", "n", {}, (1, 80))
+    expected = [n for n in range(8, 81) if -(-n // (n // 8)) != 8]
+    assert [n for first, last in solution.runs for n in range(first, (last or 80) + 1)] == expected
+
+
+def test_a_range_over_the_limit_is_refused() -> None:
+    with pytest.raises(CnncalcError) as error:
+        solve(ALEXNET, "pool3.output_shape[1] != 6", "n", {}, (1, 2_000_000))
+    assert str(error.value) == (
+        "search at most 1,000,001 values at once (--range LO:HI); this range has 2,000,000"
+    )

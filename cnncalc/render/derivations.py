@@ -10,6 +10,7 @@ escaped for each format by :mod:`cnncalc.safe_text`.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 from collections.abc import Callable, Iterator
@@ -21,6 +22,7 @@ from cnncalc.analysis import LayerReport, Report
 from cnncalc.errors import CnncalcError
 from cnncalc.formulas import Derivation, LayerDerivation, derive
 from cnncalc.render.math import formula_text
+from cnncalc.render.table_format import PAGE_WIDTH, width, wrap
 from cnncalc.render.text import convention_note, count, shape
 from cnncalc.safe_text import csv_cell, csv_formula, json_safe, markdown_text, visible
 from cnncalc.solve import Solution
@@ -52,22 +54,27 @@ def _same_size_axes(derivation: LayerDerivation) -> dict[str, str]:
     sizes = [k for k in derivation.quantities if k.endswith("_out")]
     if len(sizes) < 2:
         return {}
-    first = sizes[0].split("_")[0]
+    same_result = len({derivation[k].result for k in sizes}) == 1
+    if same_result and _same_formula(tuple((k, derivation[k].formula) for k in sizes)):
+        return {sizes[0]: ", ".join(sizes), **dict.fromkeys(sizes[1:], "")}
+    return {}
 
-    def on_first_axis(key: str) -> object:
+
+@functools.lru_cache(maxsize=1024)
+def _same_formula(sizes: tuple[tuple[str, Any], ...]) -> bool:
+    """Whether the axes' formulas agree once renamed to the first axis (cached: the
+    layers of a network share a few general formulas)."""
+    first = sizes[0][0].split("_")[0]
+
+    def on_first_axis(key: str, formula: Any) -> object:
         axis = key.split("_", maxsplit=1)[0]
-        formula = derivation[key].formula
         renamed = {
             s: symbol("_".join(first if part == axis else part for part in str(s).split("_")))
             for s in getattr(formula, "free_symbols", ())
         }
         return formula.xreplace(renamed) if renamed else formula
 
-    same_formula = len({on_first_axis(k) for k in sizes}) == 1
-    same_result = len({derivation[k].result for k in sizes}) == 1
-    if same_formula and same_result:
-        return {sizes[0]: ", ".join(sizes), **dict.fromkeys(sizes[1:], "")}
-    return {}
+    return len({on_first_axis(key, formula) for key, formula in sizes}) == 1
 
 
 # -- explain ---------------------------------------------------------------------
@@ -205,13 +212,23 @@ def _explain_data(
 def _quantity_data(quantity: Derivation) -> dict[str, Any]:
     return {
         "name": quantity.name,
-        "formula": str(quantity.formula),
+        "formula": sympy_text(quantity.formula),
         "latex": quantity.general("latex"),
         "text": quantity.general(),
         "substituted": quantity.substituted(),
         "substituted_latex": quantity.substituted("latex"),
         "value": _plain(quantity.result),
     }
+
+
+@functools.lru_cache(maxsize=4096)
+def sympy_text(formula: Any) -> str:
+    """sympy's own ASCII form of a formula (which it parses back), cached.
+
+    Printing costs a fraction of a millisecond; the layers of a long network
+    share a handful of general formulas, so each is printed once.
+    """
+    return str(formula)
 
 
 def _plain(value: Any) -> Any:
@@ -229,34 +246,22 @@ def formulas(report: Report, fmt: str = "table") -> str:
         from cnncalc.render.html_format import render
 
         return render(report)
-    rows = [
+    # Lazily, one layer's derivation at a time: a long network's are never all held at once.
+    rows = (
         (layer, key, quantity)
         for layer in report.layers
         for key, quantity in _shown(layer_derivation(report, layer))
-    ]
+    )
     if fmt == "json":
-        data: dict[str, Any] = {"name": report.name, "convention": report.convention.value}
-        data["layers"] = [
-            {
-                "name": layer.name,
-                "type": layer.type,
-                "formulas": {
-                    key: _quantity_data(q)
-                    for key, q in layer_derivation(report, layer).quantities.items()
-                },
-            }
-            for layer in report.layers
-        ]
-        return json_safe(json.dumps(data, indent=2, ensure_ascii=False)) + "\n"
+        return json_safe(_formulas_json(report))
     if fmt == "csv":
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(["layer", "quantity", "formula", "value", "convention"])
         for layer, key, q in rows:
             result = q.result if isinstance(q.result, int) else csv_formula(str(q.result))
-            writer.writerow(
-                [csv_cell(layer.name), key, csv_formula(str(q.formula)), result, report.convention]
-            )
+            formula = csv_formula(sympy_text(q.formula))
+            writer.writerow([csv_cell(layer.name), key, formula, result, report.convention])
         return out.getvalue()
     if fmt == "markdown":
         lines = [f"### {markdown_text(report.name)}", "", "| layer | quantity | formula | value |"]
@@ -270,33 +275,136 @@ def formulas(report: Report, fmt: str = "table") -> str:
     return _formulas_text(report)
 
 
+def _formulas_json(report: Report) -> str:
+    """``{"name", "convention", "layers": [{"name", "type", "formulas"}]}``, indented.
+
+    Each layer is serialised as soon as it is derived, and the text is exactly
+    ``json.dumps`` of the whole (indented by two levels inside ``layers``): the
+    whole as Python data first took ten times the memory of the text.
+    """
+    head = json.dumps({"name": report.name, "convention": report.convention.value},
+                      indent=2, ensure_ascii=False)  # fmt: skip
+    parts = [f'{head[:-2]},\n  "layers": [\n']  # one join at the end: one copy of the text
+    for index, layer in enumerate(report.layers):
+        data = {
+            "name": layer.name,
+            "type": layer.type,
+            "formulas": {
+                key: _quantity_data(q)
+                for key, q in layer_derivation(report, layer).quantities.items()
+            },
+        }
+        text = json.dumps(data, indent=2, ensure_ascii=False)
+        parts.append((",\n    " if index else "    ") + text.replace("\n", "\n    "))
+    parts.append("\n  ]\n}\n")
+    return "".join(parts)
+
+
 def _formulas_text(report: Report) -> str:
+    """The formulas table, drawn in rich's style without rich (a test keeps the two alike).
+
+    rich lays a table out at about half a millisecond a row, which is minutes
+    for the six rows a layer of a 100,000-layer network has; drawn here the
+    cost is that of joining strings. Only a table whose formula column cannot
+    narrow to the page (a word of a formula too wide) is left to rich.
+    """
+    sections: list[list[list[str]]] = []
+    for layer in report.layers:
+        derivation = layer_derivation(report, layer)
+        merged = _same_size_axes(derivation)
+        rows: list[list[str]] = []
+        name = visible(layer.name)
+        for key, q in _shown(derivation):
+            title = merged.get(key, key) if key.endswith("_out") else q.name
+            if not title:
+                continue
+            rows.append([name if not rows else "", title, q.general(), count(q.result)])
+        sections.append(rows or [[name, "(passes values through)", "", ""]])
+    title, caption = f"{visible(report.name)}: formulas", convention_note(report.convention)
+    plain = draw_sections(title, FORMULA_HEADINGS, sections, caption, wraps=FORMULA_COLUMN)
+    return plain if plain is not None else _formulas_rich(title, sections, caption)
+
+
+FORMULA_HEADINGS = (("Layer", False), ("Quantity", False), ("Formula", False), ("Value", True))
+"""The formulas table's headings, and whether each column is right-justified."""
+FORMULA_COLUMN = 2
+"""The column that wraps when the table is wider than the page."""
+
+
+def draw_sections(
+    title: str,
+    headings: tuple[tuple[str, bool], ...],
+    sections: list[list[list[str]]],
+    caption: str,
+    *,
+    page: int = PAGE_WIDTH,
+    wraps: int | None = None,
+) -> str | None:
+    """Rows in sections, drawn as rich draws a table with ``add_section`` (heavy head,
+    a line between sections); None where rich's own drawing is needed.
+
+    A table wider than ``page`` narrows column ``wraps`` (the formulas) to fit and
+    breaks its cells between words, as rich does when that column alone is too wide;
+    if a word would not fit, or there is no such column, it is left to rich.
+    """
+    everything = [[h for h, _ in headings], *(row for rows in sections for row in rows)]
+    widths = [max(width(row[i]) for row in everything) for i in range(len(headings))]
+    total = sum(widths) + 3 * len(widths) + 1
+    if total > page and wraps is not None:
+        narrower = widths[wraps] - (total - page)
+        longest_word = max(width(word) for row in everything for word in row[wraps].split(" "))
+        if narrower < max(longest_word, width(headings[wraps][0])):
+            return None
+        widths[wraps], total = narrower, page
+    if total > page or width(title) > total:
+        return None
+
+    def line(left: str, fill: str, joint: str, right: str) -> str:
+        return left + joint.join(fill * (w + 2) for w in widths) + right
+
+    def cells(row: list[str], bar: str) -> list[str]:
+        parts = [
+            wrap(cell, w) if i == wraps and width(cell) > w else [cell]
+            for i, (cell, w) in enumerate(zip(row, widths, strict=True))
+        ]
+        lines = []
+        for depth in range(max(len(part) for part in parts)):
+            padded = [
+                _pad(part[depth] if depth < len(part) else "", w, right)
+                for part, w, (_, right) in zip(parts, widths, headings, strict=True)
+            ]
+            lines.append(bar + bar.join(f" {cell} " for cell in padded) + bar)
+        return lines
+
+    between = line("├", "─", "┼", "┤")
+    lines = [" " * ((total - width(title)) // 2) + title]
+    lines += [line("┏", "━", "┳", "┓"), *cells(everything[0], "┃"), line("┡", "━", "╇", "┩")]
+    for index, rows in enumerate(sections):
+        if index:
+            lines.append(between)
+        lines += [text for row in rows for text in cells(row, "│")]
+    lines += [line("└", "─", "┴", "┘"), *wrap(caption, total)]
+    return "\n".join(line.rstrip() for line in lines) + "\n"
+
+
+def _pad(cell: str, columns: int, right: bool) -> str:
+    space = " " * (columns - width(cell))
+    return space + cell if right else cell + space
+
+
+def _formulas_rich(title: str, sections: list[list[list[str]]], caption: str) -> str:
     from rich.table import Table
     from rich.text import Text
 
     from cnncalc.render.table_format import to_text
 
     # Text, not str, for what holds a name: rich would read "[bold]" in it as markup.
-    table = Table(
-        title=Text(f"{visible(report.name)}: formulas", style="table.title"),
-        caption=convention_note(report.convention), caption_justify="left",
-    )  # fmt: skip
-    for heading, justify in (("Layer", "left"), ("Quantity", "left"), ("Formula", "left"),
-                             ("Value", "right")):  # fmt: skip
-        table.add_column(heading, justify=justify)  # type: ignore[arg-type]
-    for layer in report.layers:
-        derivation = layer_derivation(report, layer)
-        merged = _same_size_axes(derivation)
-        first = True
-        for key, q in _shown(derivation):
-            title = merged.get(key, key) if key.endswith("_out") else q.name
-            if not title:
-                continue
-            name = Text(visible(layer.name) if first else "")
-            table.add_row(name, title, Text(q.general()), count(q.result))
-            first = False
-        if first:
-            table.add_row(Text(visible(layer.name)), "(passes values through)", "", "")
+    table = Table(title=Text(title, style="table.title"), caption=caption, caption_justify="left")
+    for heading, right in FORMULA_HEADINGS:
+        table.add_column(heading, justify="right" if right else "left")
+    for rows in sections:
+        for row in rows:
+            table.add_row(*map(Text, row))
         table.add_section()
     return to_text(table)
 

@@ -15,7 +15,10 @@ columns of units (``F6: layer 84``). This drawing follows it:
   layer they follow (``conv1 + bn1 + relu``), or of the one they feed;
 - graphs (residual adds, concatenations) are laid out in columns by their
   longest path from the input, branches in lanes below one another, and every
-  edge is an arrow; an edge that skips columns runs through its own lane;
+  edge is an arrow; the edges that leave one layer for columns further on run
+  in one lane of their own (a bus), and the main line keeps the top lane
+  before dead ends (:func:`lay_out`), so the drawing's height follows the
+  graph's width, and its cost the number of layers, edges and columns passed;
 - sizes that are formulas (a symbolic spec) are drawn at a nominal size with
   a dashed outline, and labelled with the formula.
 
@@ -167,26 +170,30 @@ def _keeps_shape(layer: LayerReport) -> bool:
 def _sources(report: Report) -> list[list[int]]:
     """Each layer's inputs as layer indices (-1 for the network's input).
 
-    A folded report (``Report.folded``) keeps the inputs of each group's first
-    layer, which may name a layer folded into a row: it is read as that row.
+    A folded report (``Report.folded``) keeps what each group's layers read
+    from outside it, which may name a layer folded into a row: it is read as the latest
+    row above whose name is a prefix of it (``layer1`` for ``layer1.1.relu``),
+    found by looking up the name's prefixes, not by scanning the rows above.
     """
-    index = {layer.name: i for i, layer in enumerate(report.layers)}
+    latest: dict[str, int] = {}
     result: list[list[int]] = []
     for i, layer in enumerate(report.layers):
         found: list[int] = []
         for name in layer.inputs:
             if name == NETWORK_INPUT:
                 source = -1
-            elif name in index and index[name] < i:
-                source = index[name]
+            elif name in latest:
+                source = latest[name]
             else:
-                rows = [k for k in range(i) if name.startswith(report.layers[k].name + ".")] or [
-                    i - 1
-                ]
-                source = rows[-1]
+                parts = name.split(".")
+                rows = [latest.get(".".join(parts[:end]), -2) for end in range(1, len(parts))]
+                source = max(rows, default=-2)
+                if source == -2:
+                    source = i - 1
             if source not in found:
                 found.append(source)
         result.append(found)
+        latest[layer.name] = i
     return result
 
 
@@ -209,9 +216,12 @@ def _fold(report: Report, sources: list[list[int]]) -> list[list[int]]:
     parent = list(range(len(layers)))
 
     def root(i: int) -> int:
-        while parent[i] != i:
-            i = parent[i]
-        return i
+        top = i
+        while parent[top] != top:
+            top = parent[top]
+        while parent[i] != top:  # path compression: a long chain is walked once
+            parent[i], i = top, parent[i]
+        return top
 
     tail = list(range(len(layers)))
     for i, layer in enumerate(layers):
@@ -264,58 +274,122 @@ class Layout:
     edges: list[Edge]
     columns: int
     lanes: int
-    dummy_lanes: dict[tuple[int, int], int] = field(default_factory=dict)
-    """(edge index, column) → lane, for the columns an edge passes through."""
+    bus_lanes: dict[tuple[int, int], int] = field(default_factory=dict)
+    """(bus, column) → lane, for the columns a bus passes through.
+
+    A bus carries the edges that leave one node for columns beyond the next
+    (its id is that node's order): they share one lane, as wires from one
+    terminal share a trunk, so a layer read by a thousand later ones takes one
+    lane, not a thousand, and each column is visited once per bus, not per edge.
+    """
+    trunks: dict[int, int] = field(default_factory=dict)
+    """bus → the edge drawn along its whole length (to the farthest target); the
+    bus's other edges are drawn from the trunk, where they leave it."""
+    arriving: list[tuple[int, int]] = field(default_factory=list)
+    """For each edge: its position among the edges into its target, and their number."""
+
+    def is_long(self, k: int) -> bool:
+        """Whether edge ``k`` passes a column (and so runs in its source's bus)."""
+        edge = self.edges[k]
+        return self.nodes[edge.target].column > self.nodes[edge.source].column + 1
 
 
 def lay_out(nodes: list[Node], edges: list[Edge]) -> Layout:
     """Columns by longest path from the input; lanes so that each branch runs straight.
 
     Column by column, each node asks for the highest lane among those its
-    edges arrive in, and each edge passing through asks for the lane it was
-    in; nodes are served before passing edges, and whoever finds a lane taken
+    edges arrive in, and each bus passing through asks for the lane it was
+    in; nodes are served before passing buses, and whoever finds a lane taken
     moves down to the next free one. A chain thus stays in lane 0, and a skip
-    connection runs beside it in lane 1.
+    connection runs beside it in lane 1. Among equals, what leads to the
+    network's output goes first: a dead end (an auxiliary head nobody reads)
+    steps aside for the main line, so it never pushes the main line down, and
+    the drawing is as tall as the graph is wide, whatever its length.
+
+    Cost: one visit per node, edge and column a bus passes, and a sort per
+    column; nodes are in report order, so every edge points forward.
     """
-    incoming: dict[int, list[int]] = {}
+    incoming: list[list[int]] = [[] for _ in nodes]
+    outgoing: list[list[int]] = [[] for _ in nodes]
     for k, edge in enumerate(edges):
-        incoming.setdefault(edge.target, []).append(k)
+        incoming[edge.target].append(k)
+        outgoing[edge.source].append(k)
     for node in nodes:
-        node.column = max((nodes[edges[k].source].column + 1 for k in incoming.get(node.order, [])),
+        node.column = max((nodes[edges[k].source].column + 1 for k in incoming[node.order]),
                           default=0)  # fmt: skip
-    columns = max(node.column for node in nodes) + 1
-    layout = Layout(nodes, edges, columns, 1)
-
-    def lane_before(k: int, column: int) -> int:
-        """The lane edge ``k`` occupies in ``column - 1``."""
-        source = nodes[edges[k].source]
-        return source.lane if source.column == column - 1 else layout.dummy_lanes[k, column - 1]
-
-    for column in range(1, columns):
-        wants: list[tuple[int, int, int, int]] = []  # (lane, kind, order, key)
-        for node in nodes:
-            if node.column == column:
-                lane = min(lane_before(k, column) for k in incoming[node.order])
-                wants.append((lane, 0, node.order, node.order))
-        for k, edge in enumerate(edges):
-            if nodes[edge.source].column < column < nodes[edge.target].column:
-                wants.append((lane_before(k, column), 1, edge.target, k))
-        taken: set[int] = set()
-        for wanted, kind, _, key in sorted(wants):
-            lane = min(set(range(wanted, wanted + len(wants) + 1)) - taken)
-            taken.add(lane)
-            if kind == 0:
-                nodes[key].lane = lane
-            else:
-                layout.dummy_lanes[key, column] = lane
-    # Close up lanes that ended up empty.
-    used = sorted({node.lane for node in nodes} | set(layout.dummy_lanes.values()))
-    rank = {lane: i for i, lane in enumerate(used)}
+    layout = Layout(nodes, edges, max(node.column for node in nodes) + 1, 1)
+    live = _main_line(nodes, edges, incoming)
+    in_column: list[list[Node]] = [[] for _ in range(layout.columns)]
     for node in nodes:
-        node.lane = rank[node.lane]
-    layout.dummy_lanes = {key: rank[lane] for key, lane in layout.dummy_lanes.items()}
-    layout.lanes = len(used)
+        in_column[node.column].append(node)
+    passing = _buses(layout, outgoing)
+
+    def bus_lane(bus: int, column: int) -> int:
+        """The lane bus ``bus`` occupies in ``column`` (its source's, right of the source)."""
+        source = nodes[bus]
+        return source.lane if column == source.column else layout.bus_lanes[bus, column]
+
+    for column in range(1, layout.columns):
+        wants: list[tuple[int, int, bool, int, int, int]] = []
+        # (lane, kind, dead end, order, edge, key): nodes (kind 0) before buses (1).
+        for node in in_column[column]:
+            lane = min(bus_lane(edges[k].source, column - 1) for k in incoming[node.order])
+            wants.append((lane, 0, not live[node.order], node.order, node.order, node.order))
+        for bus in passing[column]:
+            trunk = layout.trunks[bus]
+            target = edges[trunk].target
+            wants.append((bus_lane(bus, column - 1), 1, not live[target], target, trunk, bus))
+        wants.sort()
+        # Sorted by the lane wanted, each takes the first free one at or below it:
+        # the lanes taken so far end at the last one given.
+        last = -1
+        for wanted, kind, _, _, _, key in wants:
+            last = max(wanted, last + 1)
+            if kind == 0:
+                nodes[key].lane = last
+            else:
+                layout.bus_lanes[key, column] = last
+    _close_up(layout)
+    layout.arriving = [(0, 1)] * len(edges)
+    for arrows in incoming:
+        for position, k in enumerate(arrows):
+            layout.arriving[k] = (position, len(arrows))
     return layout
+
+
+def _main_line(nodes: list[Node], edges: list[Edge], incoming: list[list[int]]) -> list[bool]:
+    """For each node, whether the last one (the network's output) is reached from it."""
+    live = [False] * len(nodes)
+    live[-1] = True
+    for node in reversed(nodes):
+        if live[node.order]:
+            for k in incoming[node.order]:
+                live[edges[k].source] = True
+    return live
+
+
+def _buses(layout: Layout, outgoing: list[list[int]]) -> list[list[int]]:
+    """Each node's edges that pass columns, as one bus: its trunk, and the columns it passes."""
+    nodes, edges = layout.nodes, layout.edges
+    passing: list[list[int]] = [[] for _ in range(layout.columns)]
+    for node in nodes:
+        long = [k for k in outgoing[node.order] if layout.is_long(k)]
+        if long:
+            trunk = max(long, key=lambda k: (nodes[edges[k].target].column, -k))
+            layout.trunks[node.order] = trunk
+            for column in range(node.column + 1, nodes[edges[trunk].target].column):
+                passing[column].append(node.order)
+    return passing
+
+
+def _close_up(layout: Layout) -> None:
+    """Number the lanes in use from 0, closing up those that ended up empty."""
+    used = sorted({node.lane for node in layout.nodes} | set(layout.bus_lanes.values()))
+    rank = {lane: i for i, lane in enumerate(used)}
+    for node in layout.nodes:
+        node.lane = rank[node.lane]
+    layout.bus_lanes = {key: rank[lane] for key, lane in layout.bus_lanes.items()}
+    layout.lanes = len(used)
 
 
 # -- glyphs: stacks and bars ---------------------------------------------------------
@@ -482,7 +556,9 @@ def measure(report: Report, layout: Layout, texts: dict[int, list[str]]) -> Geom
         widths[node.column] = max(widths[node.column], g.box_width, label, kind)
         above[node.lane] = max(above[node.lane], g.above + 6 + len(lines) * LINE)
         below[node.lane] = max(below[node.lane], g.height / 2 + 6 + LINE)
-    lefts = [MARGIN + sum(widths[:c]) + c * GAP for c in range(layout.columns)]
+    # Running sums (one pass): the sum of widths[:c] for every c would be quadratic.
+    before = itertools.accumulate(widths[:-1], initial=0.0)
+    lefts = [MARGIN + left + c * GAP for c, left in enumerate(before)]
     top = MARGIN + TITLE + 16
     centres, channels = [], []
     for lane in range(layout.lanes):
@@ -622,17 +698,24 @@ def _draw_edge(parent: ET.Element, layout: Layout, k: int, geometry: Geometry) -
     """
     edge = layout.edges[k]
     source, target = layout.nodes[edge.source], layout.nodes[edge.target]
-    x, y = geometry.front(source)
-    points = [(x + geometry.glyphs[source.order].right_at_centre, y)]
-    for column in range(source.column + 1, target.column):
-        level = geometry.channels[layout.dummy_lanes[k, column]]
-        left = geometry.lefts[column]
-        points += [(left, level), (left + geometry.widths[column], level)]
-    arriving = [j for j, e in enumerate(layout.edges) if e.target == edge.target]
+    if layout.is_long(k) and layout.trunks[source.order] != k:
+        # The trunk draws the bus up to here: this edge leaves it after the column
+        # before its target (drawing the shared part again would cost its length).
+        column = target.column - 1
+        level = geometry.channels[layout.bus_lanes[source.order, column]]
+        points = [(geometry.lefts[column] + geometry.widths[column], level)]
+    else:
+        x, y = geometry.front(source)
+        points = [(x + geometry.glyphs[source.order].right_at_centre, y)]
+        for column in range(source.column + 1, target.column):
+            level = geometry.channels[layout.bus_lanes[source.order, column]]
+            left = geometry.lefts[column]
+            points += [(left, level), (left + geometry.widths[column], level)]
+    position, arrows = layout.arriving[k]
     height = geometry.glyphs[target.order].height
-    spread = min(6.0, (height - 4) / (len(arriving) - 1)) if len(arriving) > 1 else 0.0
+    spread = min(6.0, (height - 4) / (arrows - 1)) if arrows > 1 else 0.0
     x, y = geometry.front(target)
-    y += (arriving.index(k) - (len(arriving) - 1) / 2) * spread
+    y += (position - (arrows - 1) / 2) * spread
     points.append((x - ARROW, y))
     path = [f"M{_n(points[0][0])},{_n(points[0][1])}"]
     for (x1, y1), (x2, y2) in itertools.pairwise(points):

@@ -13,6 +13,7 @@ relations) and prints
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
@@ -50,9 +51,11 @@ def _is_sum(expr: sympy.Basic) -> bool:
     return bool(expr.is_Add or (expr.is_Pow and expr.base.is_Add))
 
 
+@functools.lru_cache(maxsize=4096)
 def _stage(expr: sympy.Basic) -> int:
-    """0 for input sizes (``h_in``), 2 for outputs (``h_out``), 1 for the rest."""
-    names = [str(s) for s in expr.free_symbols]
+    """0 for input sizes (``h_in``), 2 for outputs (``h_out``), 1 for the rest (cached: the
+    terms of a network's formulas recur, and sorting asks for each term's stage often)."""
+    names = [s.name for s in expr.free_symbols]
     if any(name.endswith("_in") for name in names):
         return 0
     return 2 if names and all(name.endswith("_out") for name in names) else 1

@@ -22,6 +22,11 @@ if TYPE_CHECKING:
     from cnncalc.analysis import LayerReport, Report
 
 FORMATS = (".svg", ".png", ".pdf")
+MAX_BARS = 500
+"""The most bars a plot draws. matplotlib lays out a bar with its labels in about
+10 ms, growing faster than linearly with their number (1,000 bars: 10 s), and a
+chart of more is too tall to read (0.28 in a bar: 140 in at 500): fold the layers
+by name (``--depth``) instead."""
 _BAR_HEIGHT_INCHES = 0.28
 _COLOURS = {"params": "#4c72b0", "flops": "#dd8452"}
 
@@ -36,6 +41,11 @@ def plot(report: Report, path: str | Path) -> None:
         raise CnncalcError("plot needs numbers: give the size symbols values with --subs")
     if not rows:
         raise CnncalcError(f"{report.name}: no layer has parameters or FLOPs to plot")
+    if len(rows) > MAX_BARS:
+        raise CnncalcError(
+            f"{report.name}: plot draws at most {MAX_BARS} bars, and {len(rows):,} layers have "
+            f"parameters or FLOPs{_folding_hint(report)}"
+        )
     figure = _figure(report, rows)
     import matplotlib
 
@@ -48,6 +58,19 @@ def plot(report: Report, path: str | Path) -> None:
     ):
         warnings.filterwarnings("ignore", message="Glyph .* missing from font")
         figure.savefig(path, metadata=_metadata(path.suffix.lower()), bbox_inches="tight")
+
+
+def _folding_hint(report: Report) -> str:
+    """``: fold them with --depth 2 (340 bars)``: the deepest folding that fits, if any."""
+    deepest = max(layer.name.count(".") for layer in report.layers)
+    for depth in range(deepest, 0, -1):
+        folded = report.folded(depth).layers
+        bars = sum(1 for layer in folded if _params(layer) or layer.flops)
+        if bars <= MAX_BARS:
+            return f": fold them by name with --depth {depth} ({bars:,} bars)"
+    if deepest:
+        return f"; folded by name (--depth 1) they are still over {MAX_BARS}"
+    return " (and their names, without dots, do not fold with --depth)"
 
 
 def _params(layer: LayerReport) -> int:

@@ -77,7 +77,7 @@ def requirements(report: Report, style: Style = "unicode") -> list[str]:
     from cnncalc.render.math import formula_text
 
     bounds: dict[object, int] = {}
-    others: list[object] = []
+    others: dict[object, None] = {}  # each once, in order, without scanning the list
     for requirement in report.requirements:
         relation = requirement.relation
         if (
@@ -86,8 +86,8 @@ def requirements(report: Report, style: Style = "unicode") -> list[str]:
             and relation.rhs.is_Integer
         ):
             bounds[relation.lhs] = max(bounds.get(relation.lhs, 0), int(relation.rhs))
-        elif relation not in others:
-            others.append(relation)
+        else:
+            others[relation] = None
     texts = [formula_text(sympy.GreaterThan(s, b), style) for s, b in bounds.items()]
     return texts + [formula_text(relation, style) for relation in others]
 

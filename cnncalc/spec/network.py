@@ -115,6 +115,11 @@ class NetworkSpec(BaseModel):
         # Each layer through the model its type names: only those get built.
         if not isinstance(value, list):
             return value
+        if len(value) > ir.MAX_LAYERS:  # before any layer is validated
+            raise SpecError(
+                f"the spec has {len(value):,} layers, over the limit of {ir.MAX_LAYERS:,}",
+                loc=("layers",),
+            )
         return [layer_from(index, item) for index, item in enumerate(value)]
 
     @model_validator(mode="after")

@@ -60,3 +60,40 @@ def test_symbolic_sizes_need_values(tmp_path: Path) -> None:
 def test_unknown_file_type(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["plot", str(SPECS / "lenet5.yaml"), "-o", str(tmp_path / "x.gif")]) == 2
     assert capsys.readouterr().err == "error: plot writes .svg, .png, .pdf files, not 'x.gif'\n"
+
+
+def _stages(stages: int, repeat: int) -> dict[str, object]:
+    """``stages`` blocks of one 1×1 convolution, each repeated: layers ``stage3.7.conv``."""
+    conv = {"name": "conv", "type": "conv2d", "filters": 4, "kernel": 1}
+    return {"input": [4, 8, 8], "blocks": {"b": {"layers": [conv]}},
+            "layers": [{"name": f"stage{i}", "block": "b", "repeat": repeat}
+                       for i in range(stages)]}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("spec", "hint"),
+    [
+        (_stages(20, 30), ": fold them by name with --depth 1 (20 bars)"),
+        (_stages(600, 1), "; folded by name (--depth 1) they are still over 500"),
+        ({"input": [4, 8, 8], "layers": [{"type": "conv2d", "filters": 4, "kernel": 1}] * 600},
+         " (and their names, without dots, do not fold with --depth)"),
+    ],
+)  # fmt: skip
+def test_more_bars_than_a_chart_holds_are_refused(
+    spec: dict[str, object], hint: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "bars.png"
+    with pytest.raises(CnncalcError) as error:
+        plot(cnncalc.analyze(spec), path)
+    assert str(error.value) == (
+        f"network: plot draws at most 500 bars, and 600 layers have parameters or FLOPs{hint}"
+    )
+    assert not path.exists()
+
+
+def test_the_folding_that_fits_plots(tmp_path: Path) -> None:
+    path = tmp_path / "stages.svg"
+    plot(cnncalc.analyze(_stages(20, 30)).folded(1), path)
+    assert [text for text in svg_texts(path) if text.startswith("stage")] == [
+        f"stage{i}" for i in range(20)
+    ]

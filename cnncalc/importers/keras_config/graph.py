@@ -8,6 +8,7 @@ or the first layer's ``batch_input_shape``.
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -126,34 +127,55 @@ class Graph:
         return [self._tensor(scope + name, index, "output_layers") for name, index in outputs]
 
     def _resolve_in_order(self, pending: list[_Entry], scope: str) -> None:
-        # Keras lists layers in call order; a layer whose inputs come later waits.
-        while pending:
-            waiting = []
-            for entry in pending:
-                calls = self._inbound(entry)
-                if all((scope + name, index) in self._tensors for name, index, _ in calls):
-                    self._call(entry, scope, calls)
-                else:
-                    waiting.append(entry)
-            if len(waiting) == len(pending):
-                entry = waiting[0]
-                missing = next(name for name, index, _ in self._inbound(entry)
-                               if (scope + name, index) not in self._tensors)  # fmt: skip
-                raise CnncalcError(
-                    f"{self.path}: layer '{entry.name}' ({entry.keras_class}) reads "
-                    f"'{missing}', which no layer of the model makes"
-                )
-            pending = waiting
+        """Call each layer once the tensors it reads exist, the earliest listed first.
+
+        Keras lists layers in call order, and then this is that order; a layer
+        whose inputs come later waits for them. Each layer waits on the tensors
+        it lacks and is woken when the last one is made, so a config listed in
+        reverse costs as little as one in order (no pass over all waiting layers
+        per layer called).
+        """
+        calls = [self._inbound(entry) for entry in pending]
+        lacking = [0] * len(pending)
+        waiters: dict[tuple[str, int], list[int]] = {}
+        ready: list[int] = []
+        for position, entry_calls in enumerate(calls):
+            lacks = {(scope + name, index) for name, index, _ in entry_calls} - self._tensors.keys()
+            lacking[position] = len(lacks)
+            for key in lacks:
+                waiters.setdefault(key, []).append(position)
+            if not lacks:
+                heapq.heappush(ready, position)
+        done = [False] * len(pending)
+        while ready:
+            position = heapq.heappop(ready)
+            done[position] = True
+            for key in self._call(pending[position], scope, calls[position]):
+                for waiter in waiters.pop(key, ()):
+                    lacking[waiter] -= 1
+                    if lacking[waiter] == 0:
+                        heapq.heappush(ready, waiter)
+        if not all(done):
+            position = done.index(False)
+            entry = pending[position]
+            missing = next(name for name, index, _ in calls[position]
+                           if (scope + name, index) not in self._tensors)  # fmt: skip
+            raise CnncalcError(
+                f"{self.path}: layer '{entry.name}' ({entry.keras_class}) reads "
+                f"'{missing}', which no layer of the model makes"
+            )
 
     def _inbound(self, entry: _Entry) -> list[InboundTensor]:
         where = f"{self.path}: layer '{entry.name}' ({entry.keras_class})"
         return inbound_calls(entry.raw.get("inbound_nodes"), where)
 
-    def _call(self, entry: _Entry, scope: str, calls: list[InboundTensor]) -> None:
+    def _call(self, entry: _Entry, scope: str, calls: list[InboundTensor]) -> list[tuple[str, int]]:
+        """Add the layer call; returns the tensors it makes, as ``(scoped name, index)``."""
         inputs = [self._tensors[(scope + name, index)] for name, index, _ in calls]
         outputs = self._add(entry, scope, inputs, [shape for _, _, shape in calls])
-        for index, output in enumerate(outputs):
-            self._tensors[(scope + entry.name, index)] = output
+        made = [(scope + entry.name, index) for index in range(len(outputs))]
+        self._tensors.update(zip(made, outputs, strict=True))
+        return made
 
     def _tensor(self, name: str, index: int, where: str) -> str:
         try:
