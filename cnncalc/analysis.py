@@ -126,7 +126,8 @@ class Report:
     def symbols(self) -> frozenset[str]:
         """The names of the size symbols the report's counts depend on."""
         names: set[str] = set()
-        for value in (*self.input_shape, *(layer.output_shape[0] for layer in self.layers)):
+        shapes = (self.input_shape, *(layer.output_shape for layer in self.layers))
+        for value in (size for shape in shapes for size in shape):
             names |= {str(s) for s in getattr(value, "free_symbols", ())}
         for layer in self.layers:
             for metric in METRICS:

@@ -99,6 +99,15 @@ def test_a_provably_impossible_size_is_an_error() -> None:
             {"type": "conv2d", "filters": 2, "kernel": "n + 1"}]})  # fmt: skip
 
 
+def test_a_symbol_only_in_a_later_axis_of_a_shape_is_a_symbol_of_the_report() -> None:
+    # Zero padding by k: only the height and width depend on k, and no count does
+    # (found by the fuzzer: the JSON report's formulas had no "latex").
+    spec = {"input": [3, 32, 32], "layers": [{"type": "zeropad2d", "padding": ["k", "k"]}]}
+    report = cnncalc.analyze(spec)
+    assert report.output_shape == (3, 2 * symbol("k") + 32, 2 * symbol("k") + 32)
+    assert report.symbols == {"k"}
+
+
 def test_substitution_checks_names_and_values() -> None:
     report = cnncalc.analyze(SPECS / "lenet5-symbolic.yaml")
     with pytest.raises(CnncalcError, match="no size symbol named m"):
