@@ -263,9 +263,10 @@ def run_import(args: argparse.Namespace) -> int:
         imported = import_keras(args.model)
     from cnncalc.safe_text import one_line
 
+    # Written first: a run that ends in an error prints that one line and nothing else.
+    _write(imported.to_yaml(), args.output)
     for line in imported.skipped:
         print(f"warning: {one_line(f'skipped {line}')}", file=sys.stderr)
-    _write(imported.to_yaml(), args.output)
     return EXIT_OK
 
 

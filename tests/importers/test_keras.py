@@ -467,6 +467,17 @@ def test_cli_writes_the_spec_and_warns_of_skipped_layers(
     assert json.loads(capsys.readouterr().out)["totals"]["params"] == 80 + 54_090
 
 
+def test_cli_that_cannot_write_prints_only_its_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The skipped layers' warnings would bury the one line that says the run failed.
+    model = str(FIXTURES / "skips_keras3.json")
+    assert main(["import", "keras", model, "-o", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: cannot write '") and err.endswith("': Is a directory\n")
+    assert err.count("\n") == 1
+
+
 def _zip(tmp_path: Path, members: dict[str, str]) -> Path:
     path = tmp_path / "model.keras"
     with zipfile.ZipFile(path, "w") as archive:
