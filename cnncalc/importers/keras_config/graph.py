@@ -57,6 +57,7 @@ class Graph:
         self.input_batch_shape: Any = None
         self._tensors: dict[tuple[str, int], str] = {}
         self._names: set[str] = set()
+        self._repeats: dict[str, int] = {}
 
     # The network input.
 
@@ -192,7 +193,7 @@ class Graph:
             if "input_layers" in entry.config:
                 return self.functional(entry.config, inner, inputs)
             return [self.sequential(entry.config, inner, inputs[0])]
-        name = _spec_name(scope + entry.name, self._names)
+        name = _spec_name(scope + entry.name, self._names, self._repeats)
         self._names.add(name)
         self.nodes.append(Node(name, entry.keras_class, entry.config, inputs, shapes))
         return [name]
@@ -236,11 +237,20 @@ def model_graph(path: str, kind: str, config: dict[str, Any], data: Any) -> Grap
     return graph
 
 
-def _spec_name(name: str, taken: set[str]) -> str:
-    # "input" and "total" mean the network's input and the totals in a spec.
-    while name in taken or name in (NETWORK_INPUT, "total"):
-        name += "_"
-    return name
+def _spec_name(name: str, taken: set[str], repeats: dict[str, int]) -> str:
+    """``name``, or ``name_2``, ``name_3``, … if a layer already has it.
+
+    "input" and "total" mean the network's input and the totals in a spec.
+    ``repeats`` remembers the last number given to each name, so that N layers of
+    one name cost N steps, not N² (a config of 5,000 copies of a layer took 18 s).
+    """
+    if name not in taken and name not in (NETWORK_INPUT, "total"):
+        return name
+    number = repeats.get(name, 1)
+    while (candidate := f"{name}_{number + 1}") in taken:
+        number += 1
+    repeats[name] = number + 1
+    return candidate
 
 
 def _batch_shape(config: dict[str, Any]) -> Any:
