@@ -239,6 +239,13 @@ def analyze_network(network: ir.Network, convention: Convention) -> Report:
     layers: list[LayerReport] = []
     requirements: list[Requirement] = []
     worth_a_bar = len(network.layers) >= (_SYMBOLIC_BAR if network.symbolic else _NUMERIC_BAR)
+    if network.symbolic and len(network.layers) > ir.MAX_SYMBOLIC_LAYERS:
+        raise SpecError(
+            f"the spec has {len(network.layers):,} layers and size symbols, over the limit of "
+            f"{ir.MAX_SYMBOLIC_LAYERS:,} for a symbolic analysis (a few ms a layer): give its "
+            "sizes as numbers",
+            loc=("layers",),
+        )
     if network.symbolic:
         from cnncalc.symbolic import input_requirements
 

@@ -249,6 +249,14 @@ Every command costs about linear time in the layers (tens of µs each, so
 200,000 take seconds); the bound refuses a larger spec before any layer is
 validated, so a hostile file cannot make a run take minutes."""
 
+MAX_SYMBOLIC_LAYERS = 5_000
+"""Most layers a network with size symbols may have.
+
+Symbolic analysis builds every count as a sympy formula, about 4–7 ms a layer
+(against tens of µs for numbers): linear, but 5,000 layers already take about
+half a minute, and 200,000 would take over twenty. A spec that large has its
+sizes as numbers."""
+
 
 @dataclass(frozen=True, slots=True)
 class Layer:

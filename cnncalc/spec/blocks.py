@@ -41,8 +41,8 @@ INSTANCE_KEYS = ("block", "name", "repeat", "first", "input")
 """The keys of an instance that are not block parameters."""
 MAX_NESTING = 8
 """How deep blocks may use blocks."""
-MAX_LAYERS = 200_000
-"""Most layers an expansion may produce (a 10,000-layer chain is far below)."""
+MAX_LAYERS = ir.MAX_LAYERS
+"""Most layers an expansion may produce: the network's own bound."""
 MAX_VALUES = 5_000_000
 """Most values (fields, list items) the expanded layers may hold: 200,000 layers of
 about ten fields is 2,000,000, while a long list in a block's layer, repeated,

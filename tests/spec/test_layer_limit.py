@@ -55,3 +55,23 @@ def test_the_cli_collects_cycles_less_often_and_restores_the_thresholds(
     before = gc.get_threshold()
     assert cli.main(["conventions"]) == 0
     assert during == [cli.GC_THRESHOLDS] and gc.get_threshold() == before
+
+
+def test_a_symbolic_spec_has_its_own_bound_before_any_formula_is_built(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Symbolic analysis costs a few ms a layer: 200,000 layers would take minutes.
+    built: list[object] = []
+    monkeypatch.setattr("cnncalc.symbolic.input_requirements", built.append)
+    spec = tmp_path / "symbolic.yaml"
+    repeat = ir.MAX_SYMBOLIC_LAYERS + 1
+    spec.write_text(
+        "input: [2, n]\nblocks:\n  b:\n    layers:\n    - {type: conv1d, filters: 4, kernel: 3}\n"
+        f"layers:\n- {{block: b, name: blk, repeat: {repeat}}}\n"
+    )
+    assert cli.main([str(spec), "--subs", "n=10000"]) == 2
+    assert capsys.readouterr().err == (
+        f"error: {spec}:6: field 'layers': the spec has 5,001 layers and size symbols, over the "
+        "limit of 5,000 for a symbolic analysis (a few ms a layer): give its sizes as numbers\n"
+    )
+    assert built == []
