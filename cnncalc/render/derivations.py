@@ -38,14 +38,14 @@ def layer_derivation(report: Report, layer: LayerReport) -> LayerDerivation:
     return derive(layer.node, layer.input_shapes, report.convention)
 
 
-def _shown(derivation: LayerDerivation) -> Iterator[tuple[str, Derivation]]:
+def shown_quantities(derivation: LayerDerivation) -> Iterator[tuple[str, Derivation]]:
     """The quantities worth showing: output sizes, and every count that is not 0."""
     for key, quantity in derivation.quantities.items():
         if quantity.formula != 0:
             yield key, quantity
 
 
-def _same_size_axes(derivation: LayerDerivation) -> dict[str, str]:
+def same_size_axes(derivation: LayerDerivation) -> dict[str, str]:
     """``h_out`` and ``w_out`` shown once as ``h_out, w_out`` when both axes agree.
 
     Agreeing means the same result and the same formula once each symbol's axis
@@ -118,13 +118,13 @@ def _explain_csv(report: Report, layer: LayerReport, derivation: LayerDerivation
     return out.getvalue()
 
 
-def _heading(layer: LayerReport, text: Callable[[str], str] = visible) -> str:
+def layer_heading(layer: LayerReport, text: Callable[[str], str] = visible) -> str:
     """``C1 (conv2d): 1×32×32 → 6×28×28``, the name and type passed through ``text``."""
     inputs = " + ".join(shape(s) for s in layer.input_shapes)
     return f"{text(layer.name)} ({text(layer.type)}): {inputs} → {shape(layer.output_shape)}"
 
 
-def _where(derivation: LayerDerivation, style: str = "unicode") -> str:
+def where_clause(derivation: LayerDerivation, style: str = "unicode") -> str:
     """``c_in = 6, h_in = w_in = 14, k_h = k_w = 5, …`` for the symbols the formulas use."""
     used: set[sympy.Basic] = set()
     for quantity in derivation.quantities.values():
@@ -157,12 +157,12 @@ def _value(value: object, style: str) -> str:
 
 
 def _explain_text(report: Report, layer: LayerReport, derivation: LayerDerivation) -> str:
-    where = _where(derivation)
-    lines = [_heading(layer), *([f"where {where}"] if where else []), ""]
-    merged = _same_size_axes(derivation)
+    where = where_clause(derivation)
+    lines = [layer_heading(layer), *([f"where {where}"] if where else []), ""]
+    merged = same_size_axes(derivation)
     rows = [
         (merged.get(key, key) if key.endswith("_out") else q.name, q)
-        for key, q in _shown(derivation)
+        for key, q in shown_quantities(derivation)
         if merged.get(key, key)
     ]
     width = max((len(title) for title, _ in rows), default=0) + 2
@@ -182,11 +182,11 @@ def _explain_text(report: Report, layer: LayerReport, derivation: LayerDerivatio
 
 
 def _explain_markdown(report: Report, layer: LayerReport, derivation: LayerDerivation) -> str:
-    where = _where(derivation, "latex")
-    heading = _heading(layer, markdown_text)
+    where = where_clause(derivation, "latex")
+    heading = layer_heading(layer, markdown_text)
     lines = [f"### {heading}", "", *([f"where ${where}$", ""] if where else [])]
     lines += ["| quantity | formula | value |", "|:--|:--|--:|"]
-    for _, quantity in _shown(derivation):
+    for _, quantity in shown_quantities(derivation):
         steps = [quantity.general("latex"), quantity.substituted("latex"), str(quantity.result)]
         unique = [s for i, s in enumerate(steps) if s not in steps[:i]]
         lines.append(f"| {quantity.name} | ${' = '.join(unique)}$ | {count(quantity.result)} |")
@@ -250,7 +250,7 @@ def formulas(report: Report, fmt: str = "table") -> str:
     rows = (
         (layer, key, quantity)
         for layer in report.layers
-        for key, quantity in _shown(layer_derivation(report, layer))
+        for key, quantity in shown_quantities(layer_derivation(report, layer))
     )
     if fmt == "json":
         return json_safe(_formulas_json(report))
@@ -311,10 +311,10 @@ def _formulas_text(report: Report) -> str:
     sections: list[list[list[str]]] = []
     for layer in report.layers:
         derivation = layer_derivation(report, layer)
-        merged = _same_size_axes(derivation)
+        merged = same_size_axes(derivation)
         rows: list[list[str]] = []
         name = visible(layer.name)
-        for key, q in _shown(derivation):
+        for key, q in shown_quantities(derivation):
             title = merged.get(key, key) if key.endswith("_out") else q.name
             if not title:
                 continue

@@ -26,7 +26,13 @@ from cnncalc.analysis import LayerReport, Report
 from cnncalc.arith import Dim, Shape
 from cnncalc.conventions import CONVENTIONS, Convention
 from cnncalc.errors import CnncalcError
-from cnncalc.render.derivations import _heading, _same_size_axes, _shown, _where, layer_derivation
+from cnncalc.render.derivations import (
+    layer_derivation,
+    layer_heading,
+    same_size_axes,
+    shown_quantities,
+    where_clause,
+)
 from cnncalc.render.text import columns, count, requirements, shape
 from cnncalc.safe_text import html_text as escape  # html.escape, and controls made visible
 
@@ -205,13 +211,13 @@ def derivation(report: Report, layer: LayerReport) -> str:
             f"<p>{escape(layer.name)} stands for {layer.members} layers: their formulas are "
             "in the unfolded report.</p>"
         )
-    where = _where(derived)
-    lines = [f"<p>{escape(_heading(layer))}"]
+    where = where_clause(derived)
+    lines = [f"<p>{escape(layer_heading(layer))}"]
     if where:
         lines.append(f'<br><span class="cnncalc-where">where {escape(where)}</span>')
     lines.append('</p>\n<table class="cnncalc-derivation">')
-    merged = _same_size_axes(derived)
-    for key, quantity in _shown(derived):
+    merged = same_size_axes(derived)
+    for key, quantity in shown_quantities(derived):
         title = merged.get(key, key) if key.endswith("_out") else quantity.name
         if not title:
             continue
