@@ -16,8 +16,10 @@ import argparse
 import multiprocessing
 import random
 import resource
+import shutil
 import signal
 import sys
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -61,7 +63,12 @@ def serve(connection: Connection, parent_end: Connection, memory_bytes: int, sec
         if case is None:
             return
         signal.alarm(seconds)
-        outcome = run(case)
+        try:
+            outcome = run(case)
+        except MemoryError:  # past the memory bound outside the CLI (capturing its output)
+            signal.alarm(0)
+            connection.send(Result(CRASHED, 0.0, ["MemoryError outside the CLI"]))
+            continue
         signal.alarm(0)
         try:
             found = problems(case, outcome)
@@ -87,9 +94,14 @@ class Worker:
         self.index = -1
         self.started = 0.0
 
-    def send(self, index: int, case: Case) -> None:
+    def send(self, index: int, case: Case) -> bool:
+        """Hand ``case`` to the worker; False when the worker has died meanwhile."""
         self.index, self.case, self.started = index, case, time.perf_counter()
-        self.connection.send(case)
+        try:
+            self.connection.send(case)
+        except OSError:  # BrokenPipeError: it died after its last answer
+            return False
+        return True
 
     def stop(self) -> None:
         self.process.kill()
@@ -109,7 +121,10 @@ class Runner:
         while waiting or any(w.case is not None for w in self.workers):
             for worker in self.workers:
                 if worker.case is None and waiting:
-                    worker.send(*waiting.pop())
+                    index, case = waiting.pop()
+                    if not worker.send(index, case):
+                        self._replace(worker)
+                        worker.send(index, case)
             busy = [w for w in self.workers if w.case is not None]
             first_deadline = min(w.started + self.timeout for w in busy)
             ready = wait(
@@ -178,63 +193,100 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     rng = random.Random(args.seed)
     generate = GENERATORS[args.generator][0] if args.generator else mixed
+    # The workers' case directories go under one directory of the run's, removed at the
+    # end: a worker killed mid-case (over its time) cannot leave them behind in /tmp.
+    scratch = Path(tempfile.mkdtemp(prefix="cnncalc-fuzz-run-"))
+    tempfile.tempdir = str(scratch)
     runner = Runner(args.jobs, args.timeout, args.memory * 2**20)
-    findings: dict[str, Finding] = {}
-    statuses: Counter[str] = Counter()
-    by_generator: Counter[str] = Counter()
-    slowest: list[tuple[float, Case, int | str]] = []
-    failing = 0
+    tally = Tally()
     started = time.perf_counter()
     batch = 50
     try:
         for first in range(0, args.cases, batch):
             cases = [(i, generate(rng)) for i in range(first, min(first + batch, args.cases))]
             for _, case, result in runner.results(cases):
-                statuses[str(result.status)] += 1
-                by_generator[case.generator] += 1
-                failing += bool(result.problems)
-                for problem in result.problems:
-                    key = cause(problem, case)
-                    findings.setdefault(key, Finding(key)).add(problem, case)
-                slowest = sorted(
-                    [*slowest, (result.seconds, case, result.status)], key=lambda s: -s[0]
-                )[:10]
+                tally.add(case, result)
             if (first // batch) % 20 == 0:
+                elapsed = time.perf_counter() - started
                 print(
-                    f"{first + len(cases):,} cases, {len(findings)} findings, "
-                    f"{time.perf_counter() - started:,.0f} s",
+                    f"{tally.cases:,} cases, {len(tally.findings)} findings, {elapsed:,.0f} s",
                     file=sys.stderr,
                     flush=True,
                 )
+                if args.report:  # so far, unreduced: a run stopped early still tells
+                    write(args.report, tally.text(args, elapsed, partial=True))
         elapsed = time.perf_counter() - started
-        for finding in findings.values():
-            if finding.case is not None and not finding.cause.startswith(("over the", "worker")):
+        for finding in tally.findings.values():
+            if finding.case is not None and not finding.cause.startswith(
+                ("over the", "worker", "MemoryError outside")
+            ):
                 finding.case = reduce(finding.case, finding.cause, runner.causes)
     finally:
         runner.close()
-    out = [
-        f"# Fuzz run: {args.cases:,} cases, seed {args.seed}",
-        f"\n{elapsed:,.0f} s ({args.jobs} worker(s), {args.timeout:g} s per case); "
-        f"by generator: {dict(sorted(by_generator.items()))}",
-        f"exit codes: {dict(sorted(statuses.items()))}; cases with a problem: {failing:,}; "
-        f"findings: {len(findings)}",
-        "\n## Slowest cases\n",
-        *(
-            f"- {s:,.2f} s, exit {st}: `{c.argv_text()[:150]}` ({c.generator}: {c.note[:120]}, "
-            f"{size(c):,} bytes)"
-            for s, c, st in slowest
-        ),
-        "\n## Findings, most frequent first",
-    ]
-    report(findings, out)
-    # Names and values may hold lone surrogates (a YAML "\ud800" escape): written escaped.
-    text = ("\n".join(out) + "\n").encode("utf-8", "backslashreplace").decode("utf-8")
+        tempfile.tempdir = None
+        shutil.rmtree(scratch, ignore_errors=True)
+    text = tally.text(args, elapsed)
     if args.report:
-        args.report.write_text(text, encoding="utf-8")
+        write(args.report, text)
     if args.save:
-        save(findings, args.save)
-    print(text)
-    return 1 if findings else 0
+        save(tally.findings, args.save)
+    print(escaped(text))
+    return 1 if tally.findings else 0
+
+
+class Tally:
+    """The run's figures so far: exit codes, generators, findings by cause, slowest cases."""
+
+    def __init__(self) -> None:
+        self.cases = 0
+        self.failing = 0
+        self.findings: dict[str, Finding] = {}
+        self.statuses: Counter[str] = Counter()
+        self.by_generator: Counter[str] = Counter()
+        self.slowest: list[tuple[float, Case, int | str]] = []
+
+    def add(self, case: Case, result: Result) -> None:
+        self.cases += 1
+        self.statuses[str(result.status)] += 1
+        self.by_generator[case.generator] += 1
+        self.failing += bool(result.problems)
+        for problem in result.problems:
+            key = cause(problem, case)
+            self.findings.setdefault(key, Finding(key)).add(problem, case)
+        self.slowest = sorted(
+            [*self.slowest, (result.seconds, case, result.status)], key=lambda s: -s[0]
+        )[:10]
+
+    def text(self, args: argparse.Namespace, elapsed: float, partial: bool = False) -> str:
+        """The report as Markdown."""
+        title = f"# Fuzz run: {args.cases:,} cases, seed {args.seed}"
+        if partial:
+            title += f" (so far: {self.cases:,} cases; reproducers not yet reduced)"
+        out = [
+            title,
+            f"\n{elapsed:,.0f} s ({args.jobs} worker(s), {args.timeout:g} s per case); "
+            f"by generator: {dict(sorted(self.by_generator.items()))}",
+            f"exit codes: {dict(sorted(self.statuses.items()))}; "
+            f"cases with a problem: {self.failing:,}; findings: {len(self.findings)}",
+            "\n## Slowest cases\n",
+            *(
+                f"- {s:,.2f} s, exit {st}: `{c.argv_text()[:150]}` "
+                f"({c.generator}: {c.note[:120]}, {size(c):,} bytes)"
+                for s, c, st in self.slowest
+            ),
+            "\n## Findings, most frequent first",
+        ]
+        report(self.findings, out)
+        return "\n".join(out) + "\n"
+
+
+def escaped(text: str) -> str:
+    """Names and values may hold lone surrogates (a YAML "\\ud800" escape): shown escaped."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def write(path: Path, text: str) -> None:
+    path.write_text(escaped(text), encoding="utf-8")
 
 
 def save(findings: dict[str, Finding], directory: Path) -> None:
