@@ -76,3 +76,22 @@ def test_layers_of_one_name_are_numbered(tmp_path: Path) -> None:
     names = [layer["name"] for layer in import_keras(str(path)).spec["layers"]]
     assert names[:3] == ["fc", "fc_2", "fc_3"] and names[-1] == "fc_2000"
     assert len(set(names)) == 2_000
+
+
+def test_a_nested_model_without_outputs_is_named(tmp_path: Path) -> None:
+    # Found by the long fuzz run: a Sequential holding a Functional model whose
+    # output_layers list is empty ended in an IndexError (exit 70).
+    inner = relu_chain(2, "in call order")
+    inner["config"]["output_layers"] = []
+    inner["name"] = "inner"
+    outer = {"class_name": "Sequential", "config": {"name": "outer", "layers": [
+        {"class_name": "InputLayer", "config": {"name": "in", "batch_input_shape": [None, 8, 8, 4]}},
+        inner,
+    ]}}  # fmt: skip
+    path = tmp_path / "model.json"
+    path.write_text(json.dumps(outer))
+    with pytest.raises(CnncalcError) as error:
+        import_keras(str(path))
+    assert str(error.value) == (
+        f"{path}: the nested model 'inner' names no output_layers, so nothing reads from it"
+    )

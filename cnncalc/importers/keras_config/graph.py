@@ -191,7 +191,13 @@ class Graph:
         if entry.keras_class in MODEL_CLASSES and isinstance(entry.config.get("layers"), list):
             inner = f"{scope}{entry.name}."
             if "input_layers" in entry.config:
-                return self.functional(entry.config, inner, inputs)
+                outputs = self.functional(entry.config, inner, inputs)
+                if not outputs:
+                    raise CnncalcError(
+                        f"{self.path}: the nested model '{entry.name}' names no "
+                        "output_layers, so nothing reads from it"
+                    )
+                return outputs
             return [self.sequential(entry.config, inner, inputs[0])]
         name = _spec_name(scope + entry.name, self._names, self._repeats)
         self._names.add(name)
