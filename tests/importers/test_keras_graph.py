@@ -84,10 +84,9 @@ def test_a_nested_model_without_outputs_is_named(tmp_path: Path) -> None:
     inner = relu_chain(2, "in call order")
     inner["config"]["output_layers"] = []
     inner["name"] = "inner"
-    outer = {"class_name": "Sequential", "config": {"name": "outer", "layers": [
-        {"class_name": "InputLayer", "config": {"name": "in", "batch_input_shape": [None, 8, 8, 4]}},
-        inner,
-    ]}}  # fmt: skip
+    source = {"class_name": "InputLayer",
+              "config": {"name": "in", "batch_input_shape": [None, 8, 8, 4]}}  # fmt: skip
+    outer = {"class_name": "Sequential", "config": {"name": "outer", "layers": [source, inner]}}
     path = tmp_path / "model.json"
     path.write_text(json.dumps(outer))
     with pytest.raises(CnncalcError) as error:
