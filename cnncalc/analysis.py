@@ -77,6 +77,9 @@ class LayerReport(Counts):
     """The block the layer was written in, if any."""
     members: int = field(default=1, repr=False)
     """How many layers the row stands for (more than 1 once folded by ``--depth``)."""
+    output_shapes: tuple[Shape, ...] = field(default=(), repr=False)
+    """Each output's shape, for a layer with several (``split``: read as ``NAME.0``, …);
+    empty for one output, ``output_shape``."""
 
     @property
     def input_shape(self) -> Shape:
@@ -234,7 +237,8 @@ def analyze_network(network: ir.Network, convention: Convention) -> Report:
     contribute 0 to neurons and connections by their rules, so nothing is
     counted twice. Raises :class:`SpecError` located at the failing layer's field.
     """
-    shapes: dict[str, Shape] = {ir.NETWORK_INPUT: network.input_shape}
+    shapes: dict[str, Shape | tuple[Shape, ...]] = {ir.NETWORK_INPUT: network.input_shape}
+    """Each output's shape by name; a layer with several outputs maps to all of them."""
     previous = ir.NETWORK_INPUT
     layers: list[LayerReport] = []
     requirements: list[Requirement] = []
@@ -255,8 +259,9 @@ def analyze_network(network: ir.Network, convention: Convention) -> Report:
             )
     for layer in tracked(network.layers, f"analysing {network.name}", worth_a_bar=worth_a_bar):
         sources = layer.inputs or (previous,)
-        input_shapes = tuple(shapes[source] for source in sources)
         try:
+            field_name = "inputs" if len(sources) > 1 else "input"
+            input_shapes = tuple(_input_shape(shapes, source, field_name) for source in sources)
             if network.symbolic:
                 counts = _apply_symbolic(layer, input_shapes, requirements)
             else:
@@ -288,9 +293,15 @@ def analyze_network(network: ir.Network, convention: Convention) -> Report:
                 node=layer.op,
                 convention=convention,
                 block=layer.block,
+                output_shapes=counts.outputs,
             )
         )
-        shapes[layer.name] = counts.output_shape
+        if counts.outputs:
+            shapes[layer.name] = counts.outputs
+            for index, shape in enumerate(counts.outputs):
+                shapes[f"{layer.name}.{index}"] = shape
+        else:
+            shapes[layer.name] = counts.output_shape
         previous = layer.name
     all_flops = Flops.total(layer.flops_by_convention for layer in layers)
     return Report(
@@ -309,6 +320,31 @@ def analyze_network(network: ir.Network, convention: Convention) -> Report:
         ),
         flops_by_convention=all_flops,
         requirements=tuple(requirements),
+    )
+
+
+def _input_shape(
+    shapes: Mapping[str, Shape | tuple[Shape, ...]], source: str, field_name: str
+) -> Shape:
+    """The shape of the output ``source`` names: a layer, or ``NAME.i`` of a layer with
+    several outputs (which must be read one by one)."""
+    found = shapes.get(source)
+    if found is not None and not (found and isinstance(found[0], tuple)):
+        return found
+    if found is not None:
+        raise RuleError(
+            field_name,
+            f"'{source}' has {len(found)} outputs: read one of them, as '{source}.0' to "
+            f"'{source}.{len(found) - 1}'",
+        )
+    base, _, part = source.rpartition(".")
+    outputs = shapes.get(base, ())
+    count = len(outputs) if outputs and isinstance(outputs[0], tuple) else 1
+    raise RuleError(
+        field_name,
+        f"'{base}' has {count} output{'s' if count != 1 else ''}"
+        + (f", '{base}.0' to '{base}.{count - 1}'" if count > 1 else f": read it as '{base}'")
+        + f"; there is no output {part}",
     )
 
 

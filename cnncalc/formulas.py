@@ -161,17 +161,11 @@ def formula(layer_type: str, metric: str, convention: Convention | str = DEFAULT
     (stride), ``p_h, p_w`` (padding), ``d_h, d_w`` (dilation), ``g`` (groups),
     ``h_out, w_out`` (output size). ``flops`` is counted under ``convention``.
     """
-    from cnncalc.spec.layers import LAYER_TYPES
+    from cnncalc.spec.layers import LAYER_TYPES, example_layer
 
-    model = LAYER_TYPES.get(layer_type)
-    if model is None:
+    if layer_type not in LAYER_TYPES:
         raise CnncalcError(f"unknown layer type '{layer_type}'")
-    required = {
-        name: 1
-        for name, info in model.model_fields.items()
-        if info.is_required() and name != "type"
-    }
-    node = model.model_validate({"type": layer_type, **required}).to_ir()
+    node = example_layer(layer_type).to_ir()
     # Maps first, then a flat input; a merge gets two inputs.
     for shapes in (((1, 1, 1),), ((1,),), ((1, 1, 1), (1, 1, 1))):
         try:

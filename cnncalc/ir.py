@@ -118,7 +118,101 @@ class RBF:
 
 @dataclass(frozen=True, slots=True)
 class Flatten:
-    """Reshape to one axis; no computation."""
+    """Axes ``start`` to ``end`` (sample axes, no batch; negative from the end) made one."""
+
+    start: int = 0
+    end: int = -1
+
+
+@dataclass(frozen=True, slots=True)
+class Reshape:
+    """A new shape of the same values; one size may be ``-1``, inferred (``view``)."""
+
+    shape: tuple[Dim, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Permute:
+    """Axes reordered: output axis ``i`` is input axis ``dims[i]``."""
+
+    dims: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Transpose:
+    """Two axes swapped (``torch.transpose``); negative axes count from the end."""
+
+    dims: tuple[int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class Unflatten:
+    """One axis split into ``sizes`` (one may be ``-1``, inferred)."""
+
+    axis: int
+    sizes: tuple[Dim, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelShuffle:
+    """ShuffleNet's channel shuffle: channels regrouped across ``groups``; shape unchanged."""
+
+    groups: Dim
+
+
+@dataclass(frozen=True, slots=True)
+class Split:
+    """An axis cut into parts, each an output of its own (``name.0``, ``name.1``, …).
+
+    ``sizes`` gives each part's size; ``chunks`` (when ``sizes`` is None) cuts
+    the axis into that many equal parts, which it must divide.
+    """
+
+    axis: int
+    sizes: tuple[Dim, ...] | None = None
+    chunks: Dim | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Select:
+    """One index of an axis, the axis removed (``x[i]``, ``x.select(axis, i)``)."""
+
+    axis: int
+    index: int
+
+
+@dataclass(frozen=True, slots=True)
+class Slice:
+    """``x[start:stop:step]`` along one axis, Python's rules (negative from the end)."""
+
+    axis: int
+    start: int | None = None
+    stop: int | None = None
+    step: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Crop:
+    """Values cut from both ends of each spatial axis (Keras ``Cropping2D``)."""
+
+    cropping: tuple[AxisPadding, ...]
+
+
+class ScalarOp(StrEnum):
+    """Arithmetic with a constant, element by element (``x + 3``, ``x / 6``)."""
+
+    ADD = "add"
+    SUBTRACT = "subtract"
+    MULTIPLY = "multiply"
+    DIVIDE = "divide"
+
+
+@dataclass(frozen=True, slots=True)
+class Scalar:
+    """Each value combined with a constant: shape unchanged."""
+
+    op: ScalarOp
+    value: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,7 +303,7 @@ class Identity:
 
 @dataclass(frozen=True, slots=True)
 class Add:
-    """Element-wise sum of inputs of one shape (a residual connection)."""
+    """Element-wise sum (a residual connection); an axis of size 1 broadcasts."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,7 +313,9 @@ class Multiply:
 
 @dataclass(frozen=True, slots=True)
 class Concat:
-    """Concatenation along the channel axis (Inception, DenseNet, SqueezeNet's Fire)."""
+    """Concatenation along ``axis``, the channels by default (Inception, DenseNet, Fire)."""
+
+    axis: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,7 +328,8 @@ class LRN:
 Node: TypeAlias = (
     Conv | ConvTranspose | Pool | Dense | RBF | Flatten | ElementWise | Dropout | BatchNorm
     | LayerNorm | GroupNorm | LRN | AdaptivePool | ZeroPad | Upsample | Identity
-    | Add | Multiply | Concat
+    | Add | Multiply | Concat | Reshape | Permute | Transpose | Unflatten | ChannelShuffle
+    | Split | Select | Slice | Crop | Scalar
 )  # fmt: skip
 """Every IR node type; each has one rule registered in :mod:`cnncalc.rules`."""
 

@@ -202,7 +202,7 @@ def require_symbolic(condition: object, field: str | None, message: str) -> None
 DIVISION_BY_ZERO = "the formula divides by zero"
 """The message for a size formula whose value is infinite or undefined (``n // (n - n)``)."""
 
-_MAY_BE_ZERO = ("padding", "output_padding")
+_MAY_BE_ZERO = ("padding", "output_padding", "cropping")
 """IR fields whose sizes may be 0; every other size is at least 1."""
 
 

@@ -10,6 +10,7 @@ this module fails rather than being skipped.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +41,8 @@ NOT_IN_PYTORCH = {
 class Measured:
     name: str
     shape: tuple[int, ...]
+    parts: tuple[tuple[int, ...], ...]
+    """Each output's shape, for a layer with several (a split)."""
     trainable: int
     frozen: int
     buffers: int
@@ -58,9 +61,14 @@ def measure(spec: cnncalc.NetworkSpec) -> tuple[Report, list[Measured]]:
             inputs = [values[source] for source in row.inputs]
             with FlopCounterMode(display=False) as counter:
                 output = module(*inputs)
+            parts: tuple[tuple[int, ...], ...] = ()
+            if isinstance(output, tuple):  # a split: its parts are read as NAME.0, NAME.1, …
+                values.update({f"{layer.name}.{i}": part for i, part in enumerate(output)})
+                parts = tuple(tuple(part.shape[1:]) for part in output)
+                output = output[0]
             values[layer.name] = output
             measured.append(Measured(
-                layer.name, tuple(output.shape[1:]),
+                layer.name, tuple(output.shape[1:]), parts,
                 sum(p.numel() for p in module.parameters() if p.requires_grad),
                 sum(p.numel() for p in module.parameters() if not p.requires_grad),
                 sum(b.numel() for b in module.buffers()), counter.get_total_flops(),
@@ -70,9 +78,9 @@ def measure(spec: cnncalc.NetworkSpec) -> tuple[Report, list[Measured]]:
 
 def assert_same(report: Report, measured: list[Measured]) -> None:
     for row, torch_layer in zip(report.layers, measured, strict=True):
-        ours = (row.output_shape, row.trainable_params, row.non_trainable_params, row.buffers,
-                row.flops_by_convention.flops)  # fmt: skip
-        theirs = (torch_layer.shape, torch_layer.trainable, torch_layer.frozen,
+        ours = (row.output_shape, row.output_shapes, row.trainable_params,
+                row.non_trainable_params, row.buffers, row.flops_by_convention.flops)  # fmt: skip
+        theirs = (torch_layer.shape, torch_layer.parts, torch_layer.trainable, torch_layer.frozen,
                   torch_layer.buffers, torch_layer.flops)  # fmt: skip
         assert ours == theirs, f"{row.name} ({row.type}): cnncalc {ours} != torch {theirs}"
 
@@ -252,6 +260,103 @@ def networks_1d_3d(draw: st.DrawFn) -> dict[str, Any]:
     return {"input": [draw(st.integers(1, 4)), *sizes], "framework": "pytorch", "layers": layers}
 
 
+def _factor(draw: st.DrawFn, n: int) -> list[int]:
+    """``n`` as a product of two or three factors, in a random order."""
+    first = draw(st.sampled_from(divisors(n)))
+    rest = n // first
+    second = draw(st.sampled_from(divisors(rest)))
+    factors = [first, second, rest // second]
+    return draw(st.permutations(factors))[: draw(st.integers(1, 3))] or [n]
+
+
+def _fits(earlier: dict[str, Shape], shape: Shape, axis: int | None) -> list[str]:
+    """Earlier tensors that concatenate with ``shape`` along ``axis`` (None: that add to it)."""
+    rank = len(shape)
+    if axis is None:
+        return [
+            n
+            for n, s in earlier.items()
+            if len(s) == rank and all(a in (b, 1) for a, b in zip(s, shape, strict=True))
+        ]
+    axis %= rank
+    return [n for n, s in earlier.items() if len(s) == rank and all(
+        a == b for i, (a, b) in enumerate(zip(s, shape, strict=True)) if i != axis)]  # fmt: skip
+
+
+@st.composite
+def shape_layer(draw: st.DrawFn, shape: Shape, earlier: dict[str, Shape]) -> dict[str, Any]:
+    """One random layer that moves values of a tensor of any rank (no computation)."""
+    rank = len(shape)
+    at = draw(st.integers(-rank, rank - 1))
+    n = int(shape[at])
+    sizes = _factor(draw, math.prod(int(d) for d in shape))
+    if draw(st.booleans()):
+        sizes[draw(st.integers(0, len(sizes) - 1))] = -1
+    cut = draw(st.integers(1, n))
+    bound = st.none() | st.integers(-n, n)
+    chunks, concat, add = divisors(n), _fits(earlier, shape, at), _fits(earlier, shape, None)
+    choices: dict[str, Callable[[], dict[str, Any]]] = {
+        "reshape": lambda: {"type": "reshape", "shape": sizes},
+        "permute": lambda: {"type": "permute", "dims": draw(st.permutations(list(range(rank))))},
+        "transpose": lambda: {"type": "transpose", "dims": [at, draw(st.integers(0, rank - 1))]},
+        "flatten": lambda: {"type": "flatten", "start": at, "end": draw(st.integers(-1, rank - 1))},
+        "unflatten": lambda: {"type": "unflatten", "axis": at, "sizes": _factor(draw, n)},
+        "channel_shuffle": lambda: {"type": "channel_shuffle",
+                                    "groups": draw(st.sampled_from(divisors(int(shape[0]))))},
+        "split": lambda: {"type": "split", "axis": at, "sizes": [cut, n - cut] if cut < n else [n]},
+        "chunk": lambda: {"type": "chunk", "axis": at, "chunks": draw(st.sampled_from(chunks))},
+        "select": lambda: {"type": "select", "axis": at, "index": draw(st.integers(-n, n - 1))},
+        "slice": lambda: {"type": "slice", "axis": at, "start": draw(bound), "stop": draw(bound),
+                          "step": draw(st.integers(1, 3))},
+        "crop2d": lambda: {"type": "crop2d",
+                           "cropping": [[draw(pad), draw(pad)], [draw(pad), draw(pad)]]},
+        "scalar": lambda: {"type": "scalar", "value": 3,
+                           "op": draw(st.sampled_from(["add", "subtract", "multiply", "divide"]))},
+        "concat": lambda: {"type": "concat", "axis": at,
+                           "inputs": ["_current", draw(st.sampled_from(concat))]},
+        "add": lambda: {"type": "add", "inputs": ["_current", draw(st.sampled_from(add))]},
+    }  # fmt: skip
+    return choices[draw(st.sampled_from(sorted(choices)))]()
+
+
+@st.composite
+def shape_networks(draw: st.DrawFn) -> dict[str, Any]:
+    """Tensors of rank 1 to 4 through random shape layers, after a patchifying conv (ViT's
+    start): every layer cnncalc accepts must give torch's shapes, parts of a split too."""
+    channels, size = draw(st.integers(1, 6)), draw(st.integers(2, 12))
+    patch = {"name": "patch", "type": "conv2d", "filters": draw(st.integers(1, 8)), "kernel": 1}
+    spec: dict[str, Any] = {"input": [channels, size, size], "framework": "pytorch",
+                            "layers": [patch]}  # fmt: skip
+    report = cnncalc.analyze(spec)
+    shapes: dict[str, Shape] = {
+        "input": tuple(spec["input"]),
+        "patch": report.layers[0].output_shape,
+    }
+    current = "patch"
+    for index in range(draw(st.integers(1, 8))):
+        for _ in range(5):
+            layer = draw(shape_layer(shapes[current], shapes))
+            layer["name"] = f"l{index}"
+            if "inputs" in layer:
+                layer["inputs"] = [current if i == "_current" else i for i in layer["inputs"]]
+            else:
+                layer["input"] = current
+            try:
+                row = cnncalc.analyze({**spec, "layers": [*spec["layers"], layer]}).layers[-1]
+            except SpecError:
+                continue
+            spec["layers"].append(layer)
+            current = layer["name"]
+            if row.output_shapes:
+                for part, part_shape in enumerate(row.output_shapes):
+                    shapes[f"{current}.{part}"] = part_shape
+                current = f"{current}.{draw(st.integers(0, len(row.output_shapes) - 1))}"
+            else:
+                shapes[current] = row.output_shape
+            break
+    return spec
+
+
 GENERATED = settings(
     max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow],
     derandomize=False,
@@ -261,6 +366,12 @@ GENERATED = settings(
 @GENERATED
 @given(networks())
 def test_generated_networks_against_torch(spec: dict[str, Any]) -> None:
+    assert_same(*measure(cnncalc.spec.parse_spec(spec)))
+
+
+@GENERATED
+@given(shape_networks())
+def test_generated_shape_layers_against_torch(spec: dict[str, Any]) -> None:
     assert_same(*measure(cnncalc.spec.parse_spec(spec)))
 
 

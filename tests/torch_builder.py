@@ -111,15 +111,15 @@ class LayerNorm2d(nn.Module):
 
 
 class Merge(nn.Module):
-    """``+``, ``*`` (broadcasting from the channel axis, as cnncalc) or ``cat`` on channels."""
+    """``+``, ``*`` (broadcasting from the channel axis, as cnncalc) or ``cat`` on an axis."""
 
-    def __init__(self, kind: type[Any]) -> None:
+    def __init__(self, kind: type[Any], axis: int = 0) -> None:
         super().__init__()
-        self.kind = kind
+        self.kind, self.axis = kind, axis
 
     def forward(self, *inputs: torch.Tensor) -> torch.Tensor:
         if self.kind is ir.Concat:
-            return torch.cat(inputs, dim=1)
+            return torch.cat(inputs, dim=_dim(self.axis))
         result = inputs[0]
         for tensor in inputs[1:]:
             other = tensor
@@ -219,13 +219,63 @@ def _upsample(node: ir.Upsample, shape: Shape) -> nn.Module:
     return nn.Upsample(scale_factor=tuple(float(s) for s in node.scale), mode=node.mode)
 
 
+def _dim(axis: int) -> int:
+    """A sample axis (no batch) as a tensor dimension: one more, or the same from the end."""
+    return axis + 1 if axis >= 0 else axis
+
+
+class Function(nn.Module):
+    """A tensor method as a module: ``Function(lambda x: x.permute(0, 2, 1))``."""
+
+    def __init__(self, function: Callable[..., Any]) -> None:
+        super().__init__()
+        self.function = function
+
+    def forward(self, *inputs: torch.Tensor) -> Any:
+        return self.function(*inputs)
+
+
+@translates(ir.Split)
+def _split(node: ir.Split, shape: Shape) -> nn.Module:
+    if node.sizes is not None:
+        sizes = [int(s) for s in node.sizes]
+        return Function(lambda x: torch.split(x, sizes, dim=_dim(node.axis)))
+    return Function(lambda x: torch.chunk(x, int(node.chunks or 1), dim=_dim(node.axis)))
+
+
+def _crop(x: torch.Tensor, cropping: tuple[tuple[int, int], ...]) -> torch.Tensor:
+    (top, bottom), (left, right) = cropping
+    return x[:, :, top : x.shape[2] - bottom, left : x.shape[3] - right]
+
+
+SCALAR_OPS: dict[ir.ScalarOp, Callable[[torch.Tensor, float], torch.Tensor]] = {
+    ir.ScalarOp.ADD: lambda x, v: x + v, ir.ScalarOp.SUBTRACT: lambda x, v: x - v,
+    ir.ScalarOp.MULTIPLY: lambda x, v: x * v, ir.ScalarOp.DIVIDE: lambda x, v: x / v,
+}  # fmt: skip
+
 TRANSLATORS.update({
-    ir.Flatten: lambda node, shape: nn.Flatten(),
+    ir.Flatten: lambda node, shape: nn.Flatten(_dim(node.start), _dim(node.end)),
+    ir.Reshape: lambda node, shape: Function(
+        lambda x: x.reshape(x.shape[0], *(int(s) for s in node.shape))
+    ),
+    ir.Permute: lambda node, shape: Function(
+        lambda x: x.permute(0, *(_dim(a) % x.dim() for a in node.dims))
+    ),
+    ir.Transpose: lambda node, shape: Function(lambda x: x.transpose(*map(_dim, node.dims))),
+    ir.Unflatten: lambda node, shape: nn.Unflatten(_dim(node.axis), [int(s) for s in node.sizes]),
+    ir.ChannelShuffle: lambda node, shape: nn.ChannelShuffle(int(node.groups)),
+    ir.Select: lambda node, shape: Function(lambda x: x.select(_dim(node.axis), node.index)),
+    ir.Slice: lambda node, shape: Function(
+        lambda x: x[(slice(None),) * (_dim(node.axis) % x.dim())
+                    + (slice(node.start, node.stop, node.step),)]
+    ),
+    ir.Crop: lambda node, shape: Function(lambda x: _crop(x, node.cropping)),
+    ir.Scalar: lambda node, shape: Function(lambda x: SCALAR_OPS[node.op](x, node.value)),
     ir.ElementWise: lambda node, shape: activation(node.function),
     ir.Dropout: lambda node, shape: nn.Dropout(node.rate),
     ir.Identity: lambda node, shape: nn.Identity(),
     ir.LRN: lambda node, shape: nn.LocalResponseNorm(int(node.size)),
     ir.Add: lambda node, shape: Merge(ir.Add),
-    ir.Concat: lambda node, shape: Merge(ir.Concat),
+    ir.Concat: lambda node, shape: Merge(ir.Concat, node.axis),
     ir.Multiply: lambda node, shape: Merge(ir.Multiply),
 })  # fmt: skip

@@ -7,7 +7,7 @@ import io
 
 from cnncalc.analysis import METRICS, Report
 from cnncalc.arith import Dim, Shape
-from cnncalc.render.text import shape
+from cnncalc.render.text import layer_shape, shape
 from cnncalc.safe_text import csv_cell, csv_formula
 
 
@@ -28,7 +28,7 @@ def render(report: Report) -> str:
             [
                 csv_cell(layer.name),
                 csv_cell(layer.type),  # a folded block's type is its block's name
-                _shape(layer.output_shape),
+                layer_shape(layer, _shape),
                 *(_value(layer.metric(m)) for m in COLUMNS),
                 report.convention.value,
             ]

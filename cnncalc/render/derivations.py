@@ -23,7 +23,7 @@ from cnncalc.errors import CnncalcError
 from cnncalc.formulas import Derivation, LayerDerivation, derive
 from cnncalc.render.math import formula_text
 from cnncalc.render.table_format import PAGE_WIDTH, width, wrap
-from cnncalc.render.text import convention_note, count, shape
+from cnncalc.render.text import convention_note, count, layer_shape, shape
 from cnncalc.safe_text import csv_cell, csv_formula, json_safe, markdown_text, visible
 from cnncalc.solve import Solution
 from cnncalc.symbolic import symbol
@@ -121,7 +121,7 @@ def _explain_csv(report: Report, layer: LayerReport, derivation: LayerDerivation
 def layer_heading(layer: LayerReport, text: Callable[[str], str] = visible) -> str:
     """``C1 (conv2d): 1×32×32 → 6×28×28``, the name and type passed through ``text``."""
     inputs = " + ".join(shape(s) for s in layer.input_shapes)
-    return f"{text(layer.name)} ({text(layer.type)}): {inputs} → {shape(layer.output_shape)}"
+    return f"{text(layer.name)} ({text(layer.type)}): {inputs} → {layer_shape(layer, shape)}"
 
 
 def where_clause(derivation: LayerDerivation, style: str = "unicode") -> str:

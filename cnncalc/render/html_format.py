@@ -33,7 +33,7 @@ from cnncalc.render.derivations import (
     shown_quantities,
     where_clause,
 )
-from cnncalc.render.text import columns, count, requirements, shape
+from cnncalc.render.text import columns, count, layer_shape, requirements, shape
 from cnncalc.safe_text import html_text as escape  # html.escape, and controls made visible
 
 STYLE = """
@@ -162,11 +162,11 @@ def _cell(value: Dim, tag: str = "td") -> str:
     return f'<{tag} class="num"{exact}>{escape(count(value))}</{tag}>'
 
 
-def _shape_cell(value: Shape) -> str:
-    """An output shape, sorted by its number of values."""
+def _shape_cell(value: Shape, text: str | None = None) -> str:
+    """An output shape, sorted by its number of values; ``text`` shows several outputs."""
     sizes = [d for d in value if isinstance(d, int)]
     exact = f' data-value="{math.prod(sizes)}"' if len(sizes) == len(value) else ""
-    return f'<td class="num"{exact}>{_shape(value)}</td>'
+    return f'<td class="num"{exact}>{text or _shape(value)}</td>'
 
 
 def _table(report: Report) -> str:
@@ -188,7 +188,7 @@ def _table(report: Report) -> str:
             f'<tbody data-index="{index}">',
             f'<tr class="cnncalc-layer"><th scope="row"><details><summary>{escape(layer.name)}'
             f"</summary></details></th><td>{escape(layer.type)}</td>"
-            f"{_shape_cell(layer.output_shape)}{cells}</tr>",
+            f"{_shape_cell(layer.output_shape, layer_shape(layer, _shape))}{cells}</tr>",
             f'<tr class="cnncalc-formulas"><td colspan="{width}">{derivation(report, layer)}</td>'
             "</tr>",
             "</tbody>",

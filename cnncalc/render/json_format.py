@@ -14,7 +14,7 @@ import json
 from dataclasses import fields
 from typing import Any
 
-from cnncalc.analysis import METRICS, Counts, Report
+from cnncalc.analysis import METRICS, Counts, LayerReport, Report
 from cnncalc.arith import Dim
 from cnncalc.rules import Flops
 from cnncalc.safe_text import json_safe
@@ -47,6 +47,7 @@ def to_dict(report: Report) -> dict[str, Any]:
                 "type": layer.type,
                 "inputs": list(layer.inputs),
                 "output_shape": [_number(d) for d in layer.output_shape],
+                **_outputs(layer),
                 **_metrics(layer, layer.flops_by_convention),
             }
             for layer in report.layers
@@ -63,6 +64,14 @@ def to_dict(report: Report) -> dict[str, Any]:
             layer_data["latex"] = _latex(layer, layer.output_shape)
         data["totals"]["latex"] = _latex(report.totals, report.output_shape)
     return data
+
+
+def _outputs(layer: LayerReport) -> dict[str, Any]:
+    """``output_shapes`` of a layer with several outputs (a ``split``; ``output_shape`` is
+    the first), read by later layers as ``NAME.0``, ``NAME.1``, …; nothing for one output."""
+    if not layer.output_shapes:
+        return {}
+    return {"output_shapes": [[_number(d) for d in shape] for shape in layer.output_shapes]}
 
 
 def _latex(counts: Counts, output_shape: tuple[Dim, ...]) -> dict[str, str]:

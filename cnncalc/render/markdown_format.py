@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from cnncalc.analysis import Report
 from cnncalc.arith import Dim, Shape
-from cnncalc.render.text import columns, convention_note, count, requirements, shape
+from cnncalc.render.text import columns, convention_note, count, layer_shape, requirements, shape
 from cnncalc.safe_text import markdown_text
 
 
@@ -28,7 +28,7 @@ def render(report: Report) -> str:
         "|" + "|".join([":--", ":--", "--:"] + ["--:"] * len(count_columns)) + "|",
     ]
     for layer in report.layers:
-        cells = [markdown_text(layer.name), markdown_text(layer.type), _shape(layer.output_shape)]
+        cells = [markdown_text(layer.name), markdown_text(layer.type), layer_shape(layer, _shape)]
         cells += [_count(layer.metric(metric)) for metric, _ in count_columns]
         lines.append("| " + " | ".join(cells) + " |")
     totals = [_count(report.totals.metric(metric), bold=True) for metric, _ in count_columns]

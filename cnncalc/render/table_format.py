@@ -23,7 +23,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from cnncalc.analysis import Report
-from cnncalc.render.text import columns, convention_note, count, requirements_note, shape
+from cnncalc.render.text import (
+    columns,
+    convention_note,
+    count,
+    layer_shape,
+    requirements_note,
+    shape,
+)
 from cnncalc.safe_text import visible
 
 if TYPE_CHECKING:
@@ -58,7 +65,7 @@ def grid(report: Report) -> Grid:
             [
                 visible(layer.name),
                 visible(layer.type),  # a folded block's type is its block's name
-                shape(layer.output_shape),
+                layer_shape(layer),
                 *(count(layer.metric(metric)) for metric, _ in count_columns),
             ]
             for layer in report.layers

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -9,7 +10,7 @@ from cnncalc.arith import Dim, Shape
 from cnncalc.conventions import CONVENTIONS, Convention
 
 if TYPE_CHECKING:
-    from cnncalc.analysis import Report
+    from cnncalc.analysis import LayerReport, Report
     from cnncalc.render.math import Style
 
 _COUNTS = (
@@ -60,6 +61,17 @@ def shape(value: Shape, style: Style = "unicode") -> str:
         text = str(dim) if isinstance(dim, int) else count(dim, style)
         parts.append(text if isinstance(dim, int) or dim.is_Atom else f"({text})")
     return "×".join(parts)
+
+
+def layer_shape(layer: LayerReport, render: Callable[[Shape], str] = shape) -> str:
+    """A layer's output shape by ``render``; a layer with several outputs (a ``split``)
+    shows each, ``16×8, 16×24``, or how many of one: ``3 × 16×16``."""
+    outputs = layer.output_shapes
+    if not outputs:
+        return render(layer.output_shape)
+    if all(output == outputs[0] for output in outputs):
+        return f"{len(outputs)} × {render(outputs[0])}"
+    return ", ".join(render(output) for output in outputs)
 
 
 def convention_note(convention: Convention) -> str:

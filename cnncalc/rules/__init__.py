@@ -3,7 +3,16 @@
 Importing this package registers every rule; :func:`rule_for` finds a node's.
 """
 
-from cnncalc.rules import activation, conv, dense, merge, normalization, passthrough, pooling
+from cnncalc.rules import (
+    activation,
+    conv,
+    dense,
+    merge,
+    normalization,
+    passthrough,
+    pooling,
+    shape,
+)
 from cnncalc.rules.base import (
     NO_FLOPS,
     Flops,
@@ -29,4 +38,5 @@ __all__ = [
     "pooling",
     "registered_node_types",
     "rule_for",
+    "shape",
 ]

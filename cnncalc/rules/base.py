@@ -73,6 +73,9 @@ class LayerCounts:
     neurons: Dim = 0
     connections: Dim = 0
     flops: Flops = NO_FLOPS
+    outputs: tuple[Shape, ...] = ()
+    """A layer with several outputs (``split``): each one's shape, read as ``NAME.0``,
+    ``NAME.1``, …; ``output_shape`` is then the first. Empty for one output."""
 
     @property
     def macs(self) -> Dim:

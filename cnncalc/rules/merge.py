@@ -8,6 +8,7 @@ from cnncalc.arith import Dim, Shape, equals, prod, require
 from cnncalc.errors import RuleError
 from cnncalc.ir import Add, Concat, Multiply
 from cnncalc.rules.base import Flops, LayerCounts, merge_rule
+from cnncalc.rules.shape import axis_index
 from cnncalc.rules.window import format_shape
 
 
@@ -39,7 +40,12 @@ def _elementwise(output_shape: Shape, inputs: int) -> LayerCounts:
 
 @merge_rule(Add)
 def add(node: Add, inputs: tuple[Shape, ...]) -> LayerCounts:
-    """Element-wise sum of ``k`` inputs of one shape: ``k`` connections per output."""
+    """Element-wise sum of ``k`` inputs of one rank: ``k`` connections per output.
+
+    An axis of size 1 broadcasts to the others' size, as in PyTorch (a ``(1, d)``
+    position embedding added to every one of ``(n, d)`` tokens; a ``(c, 1, 1)``
+    bias to every pixel). Only a literal 1 broadcasts: a symbol is a full axis.
+    """
     _at_least_two(inputs, "add")
     first = inputs[0]
     for other in inputs[1:]:
@@ -48,9 +54,25 @@ def add(node: Add, inputs: tuple[Shape, ...]) -> LayerCounts:
                 "inputs", f"add needs inputs of one shape, got {format_shape(first)} and "
                 f"{format_shape(other)}",
             )  # fmt: skip
-        for axis, (a, b) in enumerate(zip(first, other, strict=True)):
-            require(equals(a, b), "inputs", partial(_mismatch, "add", axis, first, other))
-    return _elementwise(first, len(inputs))
+    return _elementwise(_broadcast(inputs, "add"), len(inputs))
+
+
+def _broadcast(inputs: tuple[Shape, ...], layer: str) -> Shape:
+    """The shape of inputs aligned from the first axis, each axis of size 1 broadcasting."""
+    rank = max(len(shape) for shape in inputs)
+    output: list[Dim] = [1] * rank
+    for shape in inputs:
+        for axis, size in enumerate(shape):
+            current = output[axis]
+            if isinstance(current, int) and current == 1:
+                output[axis] = size
+                continue
+            require(
+                equals(size, current) if not (isinstance(size, int) and size == 1) else True,
+                "inputs",
+                partial(_mismatch, layer, axis, tuple(output), shape),
+            )
+    return tuple(output)
 
 
 @merge_rule(Multiply)
@@ -63,25 +85,13 @@ def multiply(node: Multiply, inputs: tuple[Shape, ...]) -> LayerCounts:
     reads the same on numbers and on symbols.
     """
     _at_least_two(inputs, "multiply")
-    rank = max(len(shape) for shape in inputs)
-    output: list[Dim] = [1] * rank
-    for shape in inputs:
-        for axis, size in enumerate(shape):
-            current = output[axis]
-            if isinstance(current, int) and current == 1:
-                output[axis] = size
-                continue
-            require(
-                equals(size, current) if not (isinstance(size, int) and size == 1) else True,
-                "inputs",
-                partial(_mismatch, "multiply", axis, tuple(output), shape),
-            )
-    return _elementwise(tuple(output), len(inputs))
+    return _elementwise(_broadcast(inputs, "multiply"), len(inputs))
 
 
 @merge_rule(Concat)
 def concat(node: Concat, inputs: tuple[Shape, ...]) -> LayerCounts:
-    """Maps stacked along the channel axis; the other axes must agree. Nothing is computed."""
+    """Inputs stacked along ``axis`` (the channels by default; ``-2`` the tokens of
+    ``[tokens, features]``); the other axes must agree. Nothing is computed."""
     _at_least_two(inputs, "concat")
     first = inputs[0]
     for other in inputs[1:]:
@@ -90,11 +100,14 @@ def concat(node: Concat, inputs: tuple[Shape, ...]) -> LayerCounts:
                 "inputs", f"concat needs inputs of one rank, got {format_shape(first)} and "
                 f"{format_shape(other)}",
             )  # fmt: skip
-        for axis in range(1, len(first)):
-            require(
-                equals(first[axis], other[axis]),
-                "inputs",
-                partial(_mismatch, "concat", axis, first, other),
-            )
-    channels = sum((shape[0] for shape in inputs[1:]), inputs[0][0])
-    return LayerCounts(output_shape=(channels, *first[1:]))
+    along = axis_index(node.axis, len(first), "axis")
+    for other in inputs[1:]:
+        for axis in range(len(first)):
+            if axis != along:
+                require(
+                    equals(first[axis], other[axis]),
+                    "inputs",
+                    partial(_mismatch, "concat", axis, first, other),
+                )
+    stacked = sum((shape[along] for shape in inputs[1:]), first[along])
+    return LayerCounts(output_shape=(*first[:along], stacked, *first[along + 1 :]))

@@ -1,20 +1,11 @@
-"""Layers that reshape, pad or pass values through: flatten, dropout, identity, zero padding."""
+"""Layers that pad or pass values through: dropout, identity, zero padding."""
 
 from __future__ import annotations
 
-from cnncalc.arith import Shape, prod
-from cnncalc.ir import Dropout, Flatten, Identity, ZeroPad
+from cnncalc.arith import Shape
+from cnncalc.ir import Dropout, Identity, ZeroPad
 from cnncalc.rules.base import LayerCounts, rule
 from cnncalc.rules.window import split_input
-
-
-@rule(Flatten)
-def flatten(node: Flatten, input_shape: Shape) -> LayerCounts:
-    """``(c, h, w) → (c·h·w,)``; nothing else.
-
-    《第五章 深度学习用于计算机视觉(一)》: ``3·3·64 = 576``.
-    """
-    return LayerCounts(output_shape=(prod(input_shape),))
 
 
 @rule(Dropout)

@@ -12,7 +12,7 @@ import math
 from collections.abc import Callable
 from typing import Annotated, Literal, TypeAlias
 
-from pydantic import BeforeValidator, Field
+from pydantic import BeforeValidator, Field, Strict
 from pydantic_core import PydanticCustomError
 
 from cnncalc.arith import MAX_SIZE, MAX_SIZE_TEXT
@@ -278,6 +278,66 @@ ExplicitPadding2d: TypeAlias = Annotated[
     BeforeValidator(padding_parser(2, same=False), json_schema_input_type=_PADDING_INPUT),
 ]
 """Padding given as numbers only (no ``same``)."""
+
+
+MAX_AXIS = 63
+"""Largest axis index (PyTorch tensors have at most 64 axes)."""
+
+Axis: TypeAlias = Annotated[int, Strict(), Field(ge=-MAX_AXIS - 1, le=MAX_AXIS)]
+"""An axis of the sample (no batch axis): ``0`` the channels or tokens, ``-1`` the last."""
+
+Index: TypeAlias = Annotated[int, Strict(), Field(ge=-MAX_SIZE, le=MAX_SIZE)]
+"""A position along an axis; negative counts from the end."""
+
+Step: TypeAlias = Annotated[int, Strict(), Field(ge=1, le=MAX_SIZE)]
+"""A slice's step: a positive integer."""
+
+
+def _sizes_or_inferred(value: object) -> tuple[Size, ...]:
+    if isinstance(value, list | tuple) and 0 < len(value) <= MAX_AXIS + 1:
+        sizes = [-1 if _is_int(v) and v == -1 else _size(v, 1) for v in value]
+        if None not in sizes:
+            return tuple(sizes)  # type: ignore[arg-type]
+    raise _fail(
+        f"a list of 1 to {MAX_AXIS + 1} positive integers or size formulas, one of them may be -1",
+        value,
+    )
+
+
+Sizes: TypeAlias = Annotated[
+    tuple[Size, ...],
+    BeforeValidator(
+        _sizes_or_inferred,
+        json_schema_input_type=Annotated[
+            list[_SIZE_INPUT | Literal[-1]], Field(min_length=1, max_length=MAX_AXIS + 1)
+        ],
+    ),
+]
+"""A shape to reshape to: sizes (or formulas), one of which may be ``-1``, inferred."""
+
+
+MAX_SIZES = 10_000
+"""Most parts a split may have."""
+
+
+def _positive_sizes(value: object) -> tuple[Size, ...]:
+    if isinstance(value, list | tuple) and value and len(value) <= MAX_SIZES:
+        sizes = [_size(v, 1) for v in value]
+        if None not in sizes:
+            return tuple(sizes)  # type: ignore[arg-type]
+    raise _fail(f"a list of 1 to {MAX_SIZES:,} positive integers or size formulas", value)
+
+
+PartSizes: TypeAlias = Annotated[
+    tuple[Size, ...],
+    BeforeValidator(
+        _positive_sizes,
+        json_schema_input_type=Annotated[
+            list[_SIZE_INPUT], Field(min_length=1, max_length=MAX_SIZES)
+        ],
+    ),
+]
+"""The sizes of a split's parts."""
 
 
 def suggest(word: str, choices: list[str]) -> str:

@@ -16,6 +16,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    Strict,
     StrictBool,
     ValidationError,
     model_validator,
@@ -25,19 +26,26 @@ from pydantic_core import PydanticCustomError
 from cnncalc import ir
 from cnncalc.errors import SpecError, show_value
 from cnncalc.spec.fields import (
+    MAX_AXIS,
+    MAX_SIZES,
     ActivationName,
     Axes1d,
     Axes2d,
     Axes3d,
+    Axis,
     Connections,
     Count,
     ExplicitPadding2d,
     Extra2d,
+    Index,
     Padding1d,
     Padding2d,
     Padding3d,
+    PartSizes,
     Rate,
     Real,
+    Sizes,
+    Step,
     suggest,
 )
 
@@ -60,6 +68,8 @@ ALIASES = {
     "upsampling2d": "upsample",
     "global_average_pooling2d": "global_avgpool",
     "global_max_pooling2d": "global_maxpool",
+    "view": "reshape",
+    "cropping2d": "crop2d",
 }
 """Other names a spec may use for a type (PyTorch's and Keras's), and the canonical one."""
 
@@ -95,6 +105,10 @@ class LayerSpec(BaseModel):
     inputs: list[Annotated[str, Field(min_length=1)]] | None = Field(
         default=None, description="The layers a merge (add, concat, multiply) reads."
     )
+
+    example: ClassVar[Mapping[str, object]] = {}
+    """Values of required fields for a smallest example layer (:func:`example_layer`), where
+    the default ``1`` is not one (a list of axes, an operation's name)."""
 
     @model_validator(mode="after")
     def _one_way_in(self) -> LayerSpec:
@@ -315,12 +329,146 @@ class RBF(LayerSpec):
 
 
 class Flatten(LayerSpec):
-    """Flatten to one axis (the documents' 光栅化, rasterisation)."""
+    """Flatten to one axis (the documents' 光栅化, rasterisation), or axes start to end."""
 
     type: Literal["flatten"] = "flatten"
+    start: Axis = Field(default=0, description="First axis merged (0: the channels; no batch).")
+    end: Axis = Field(default=-1, description="Last axis merged (-1: the last).")
 
     def to_ir(self, defaults: Defaults = DEFAULTS) -> ir.Flatten:
-        return ir.Flatten()
+        return ir.Flatten(start=self.start, end=self.end)
+
+
+class Reshape(LayerSpec):
+    """The same values in a new shape (PyTorch ``view``/``reshape``, Keras ``Reshape``)."""
+
+    type: Literal["reshape", "view"] = "reshape"
+    example: ClassVar[Mapping[str, object]] = {"shape": [-1]}
+    shape: Sizes = Field(description="The new shape without the batch axis; one size may be -1.")
+
+    def to_ir(self, defaults: Defaults = DEFAULTS) -> ir.Reshape:
+        return ir.Reshape(shape=self.shape)
+
+
+class Permute(LayerSpec):
+    """Axes reordered (PyTorch ``permute``; Keras ``Permute`` counts from 1, cnncalc from 0)."""
+
+    type: Literal["permute"] = "permute"
+    example: ClassVar[Mapping[str, object]] = {"dims": [0]}
+    dims: list[Axis] = Field(
+        min_length=1, max_length=MAX_AXIS + 1,
+        description="For each output axis, the input axis it is (no batch axis): [1, 2, 0] "
+        "turns (c, h, w) into (h, w, c).",
+    )  # fmt: skip
+
+    def to_ir(self, defaults: Defaults = DEFAULTS) -> ir.Permute:
+        return ir.Permute(dims=tuple(self.dims))
+
+
+class Transpose(LayerSpec):
+    """Two axes swapped (PyTorch ``transpose``)."""
+
+    type: Literal["transpose"] = "transpose"
+    example: ClassVar[Mapping[str, object]] = {"dims": [0, -1]}
+    dims: tuple[Axis, Axis] = Field(description="The two axes: [-2, -1] swaps the last two.")
+
+    def to_ir(self, defaults: Defaults = DEFAULTS) -> ir.Transpose:
+        return ir.Transpose(dims=self.dims)
+
+
+class Unflatten(LayerSpec):
+    """One axis split into several (PyTorch ``nn.Unflatten``)."""
+
+    type: Literal["unflatten"] = "unflatten"
+    example: ClassVar[Mapping[str, object]] = {"axis": 0, "sizes": [-1]}
+    axis: Axis = Field(description="The axis split (no batch axis).")
+    sizes: Sizes = Field(description="The new axes' sizes; one may be -1.")
+
+    def to_ir(self, defaults: Defaults = DEFAULTS) -> ir.Unflatten:
+        return ir.Unflatten(axis=self.axis, sizes=self.sizes)
+
+
+class ChannelShuffle(LayerSpec):
+    """ShuffleNet's channel shuffle (PyTorch ``nn.ChannelShuffle``)."""
+
+    type: Literal["channel_shuffle"] = "channel_shuffle"
+    groups: Count = Field(description="Groups; must divide the channels.")
+
+    def to_ir(self, defaults: Defaults = DEFAULTS) -> ir.ChannelShuffle:
+        return ir.ChannelShuffle(groups=self.groups)
+
+
+class Split(LayerSpec):
+    """An axis cut into parts of the given sizes; later layers read part i as 'NAME.i'."""
+
+    type: Literal["split"] = "split"
+    example: ClassVar[Mapping[str, object]] = {"sizes": [1]}
+    axis: Axis = Field(default=0, description="The axis cut (0: the channels; no batch axis).")
+    sizes: PartSizes = Field(description="Each part's size; they add up to the axis.")
+
+    def to_ir(self, defaults: Defaults = DEFAULTS) -> ir.Split:
+        return ir.Split(axis=self.axis, sizes=self.sizes)
+
+
+class Chunk(LayerSpec):
+    """An axis cut into equal parts (PyTorch ``chunk``); part i is read as 'NAME.i'."""
+
+    type: Literal["chunk"] = "chunk"
+    axis: Axis = Field(default=0, description="The axis cut (0: the channels; no batch axis).")
+    chunks: Annotated[int, Strict(), Field(ge=1, le=MAX_SIZES)] = Field(
+        description="How many parts; must divide the axis."
+    )
+
+    def to_ir(self, defaults: Defaults = DEFAULTS) -> ir.Split:
+        return ir.Split(axis=self.axis, chunks=self.chunks)
+
+
+class Select(LayerSpec):
+    """One index of an axis, which is removed (``x[i]``, PyTorch ``select``)."""
+
+    type: Literal["select"] = "select"
+    example: ClassVar[Mapping[str, object]] = {"index": 0}
+    axis: Axis = Field(default=0, description="The axis indexed (no batch axis).")
+    index: Index = Field(description="The index; negative counts from the end.")
+
+    def to_ir(self, defaults: Defaults = DEFAULTS) -> ir.Select:
+        return ir.Select(axis=self.axis, index=self.index)
+
+
+class Slice(LayerSpec):
+    """``x[start:stop:step]`` along one axis (ViT's class token is ``x[0:1]`` of the tokens)."""
+
+    type: Literal["slice"] = "slice"
+    axis: Axis = Field(default=0, description="The axis sliced (no batch axis).")
+    start: Index | None = Field(default=None, description="First index kept (default 0).")
+    stop: Index | None = Field(default=None, description="Index to stop before (default: end).")
+    step: Step = Field(default=1, description="Keep every step-th value.")
+
+    def to_ir(self, defaults: Defaults = DEFAULTS) -> ir.Slice:
+        return ir.Slice(axis=self.axis, start=self.start, stop=self.stop, step=self.step)
+
+
+class Crop2d(LayerSpec):
+    """Values cut from the borders of each map (Keras ``Cropping2D``)."""
+
+    type: Literal["crop2d", "cropping2d"] = "crop2d"
+    example: ClassVar[Mapping[str, object]] = {"cropping": 0}
+    cropping: ExplicitPadding2d = Field(description="c, [c_h, c_w] or [[top, bottom], [l, r]].")
+
+    def to_ir(self, defaults: Defaults = DEFAULTS) -> ir.Crop:
+        return ir.Crop(cropping=self.cropping)
+
+
+class Scalar(LayerSpec):
+    """Arithmetic with a constant on each value (``x + 3``, ``x / 6``, Keras op layers)."""
+
+    type: Literal["scalar"] = "scalar"
+    example: ClassVar[Mapping[str, object]] = {"op": "multiply", "value": 1}
+    op: ir.ScalarOp = Field(description="add, subtract, multiply or divide.")
+    value: Real = Field(description="The constant; does not change any count.")
+
+    def to_ir(self, defaults: Defaults = DEFAULTS) -> ir.Scalar:
+        return ir.Scalar(op=self.op, value=float(self.value))
 
 
 class ActivationLayer(LayerSpec):
@@ -432,21 +580,31 @@ class LRN(LayerSpec):
 
 
 class Merge(LayerSpec):
-    """A layer that combines the layers named in ``inputs``."""
+    """A layer that combines the layers named in ``inputs``; an axis of size 1 broadcasts."""
 
-    type: Literal["add", "concat", "multiply"]
+    type: Literal["add", "multiply"]
 
-    def to_ir(self, defaults: Defaults = DEFAULTS) -> ir.Add | ir.Concat | ir.Multiply:
-        if self.type == "add":
-            return ir.Add()
-        return ir.Concat() if self.type == "concat" else ir.Multiply()
+    def to_ir(self, defaults: Defaults = DEFAULTS) -> ir.Add | ir.Multiply:
+        return ir.Add() if self.type == "add" else ir.Multiply()
+
+
+class Concat(LayerSpec):
+    """The layers named in ``inputs`` stacked along an axis."""
+
+    type: Literal["concat"] = "concat"
+    axis: Axis = Field(default=0, description="The axis stacked along (0: the channels).")
+
+    def to_ir(self, defaults: Defaults = DEFAULTS) -> ir.Concat:
+        return ir.Concat(axis=self.axis)
 
 
 LAYER_MODELS: tuple[type[LayerSpec], ...] = (
     Conv1d, Conv2d, Conv3d, ConvTranspose2d,
     Subsampling, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, GlobalPool,
     Dense, RBF, Flatten, ActivationLayer, Dropout, Identity, ZeroPad2d, Upsample,
-    BatchNorm, LayerNorm, GroupNorm, LRN, Merge,
+    BatchNorm, LayerNorm, GroupNorm, LRN, Merge, Concat,
+    Reshape, Permute, Transpose, Unflatten, ChannelShuffle, Split, Chunk, Select, Slice,
+    Crop2d, Scalar,
 )  # fmt: skip
 """Every layer model; the ``type`` values of each are the names a spec may use."""
 
@@ -497,3 +655,14 @@ def layer_from(index: int, item: object) -> LayerSpec:
 
 
 _TYPES_HINT = "'cnncalc types' lists the layer types"
+
+
+def example_layer(type_name: str) -> LayerSpec:
+    """A smallest layer of ``type_name``: each required field ``1`` or the model's example."""
+    model = LAYER_TYPES[type_name]
+    required = {
+        name: 1
+        for name, info in model.model_fields.items()
+        if info.is_required() and name != "type"
+    }
+    return model.model_validate({"type": type_name, **required, **model.example})

@@ -233,11 +233,12 @@ def resolve_inputs(layers: Sequence[LayerSpec], names: list[str]) -> tuple[tuple
     for index, (layer, name) in enumerate(zip(layers, names, strict=True)):
         sources = layer.sources
         field = "inputs" if layer.inputs is not None else "input"
-        for position, source in enumerate(sources):
+        for position, written in enumerate(sources):
             loc: Loc = ("layers", index, field) + ((position,) if field == "inputs" else ())
+            source = output_of(written, known)
             if source not in known and source != ir.NETWORK_INPUT:
-                hint = suggest(source, [*above, *names])
-                raise SpecError(f"layer '{name}' reads '{source}', but no layer is named so{hint}",
+                hint = suggest(written, [*above, *names])
+                raise SpecError(f"layer '{name}' reads '{written}', but no layer is named so{hint}",
                                 loc=loc)  # fmt: skip
             if source not in above:
                 raise SpecError(
@@ -250,6 +251,17 @@ def resolve_inputs(layers: Sequence[LayerSpec], names: list[str]) -> tuple[tuple
         above.add(name)
         previous = name
     return tuple(resolved)
+
+
+def output_of(source: str, names: set[str]) -> str:
+    """The layer whose output ``source`` reads: itself, or ``NAME`` for ``NAME.i``, output
+    ``i`` of a layer with several (a ``split``; the analysis checks that ``i`` exists)."""
+    if source in names:
+        return source
+    base, dot, part = source.rpartition(".")
+    if dot and part.isascii() and part.isdigit() and base in names:
+        return base
+    return source
 
 
 def layer_names(layers: Sequence[LayerSpec]) -> list[str]:

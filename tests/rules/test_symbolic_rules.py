@@ -103,6 +103,31 @@ def merges(draw: st.DrawFn) -> tuple[ir.Add | ir.Multiply | ir.Concat, tuple[tup
     return kind(), shapes
 
 
+@st.composite
+def reshapes(draw: st.DrawFn) -> tuple[ir.Node, tuple[int, ...]]:
+    c, h, w = shape = draw(maps)
+    sizes = draw(st.sampled_from([(c * h, w), (c, h * w), (-1, w), (c, -1), (h, w), (-1,)]))
+    if draw(st.integers(0, 5)) == 0:
+        sizes = (-1, draw(small))  # may not divide
+    return ir.Reshape(shape=sizes), shape
+
+
+@st.composite
+def splits(draw: st.DrawFn) -> tuple[ir.Node, tuple[int, ...]]:
+    shape = draw(maps)
+    axis = draw(st.integers(-3, 2))
+    if draw(st.booleans()):
+        return ir.Split(axis=axis, chunks=draw(st.integers(1, 4))), shape
+    size = shape[axis]
+    cut = draw(st.integers(1, size)) if size > 1 else 1
+    sizes = (cut, size - cut) if cut < size else (size,)
+    if draw(st.integers(0, 5)) == 0:
+        sizes = (*sizes, 1)  # one too many
+    return ir.Split(axis=axis, sizes=sizes), shape
+
+
+bound = st.none() | st.integers(-25, 25)
+axis = st.integers(-4, 3)
 flat = st.tuples(st.integers(1, 300))
 padding_pair = st.tuples(st.integers(0, 3), st.integers(0, 3))
 STRATEGIES: dict[type, st.SearchStrategy[tuple[ir.Node, tuple[int, ...]]]] = {
@@ -132,7 +157,7 @@ STRATEGIES: dict[type, st.SearchStrategy[tuple[ir.Node, tuple[int, ...]]]] = {
         flat,
     ),
     ir.RBF: st.tuples(st.builds(ir.RBF, units=st.integers(1, 50), trainable=st.booleans()), flat),
-    ir.Flatten: st.tuples(st.just(ir.Flatten()), maps),
+    ir.Flatten: st.tuples(st.builds(ir.Flatten, axis, axis) | st.just(ir.Flatten()), maps),
     ir.ElementWise: st.tuples(st.builds(ir.ElementWise, st.sampled_from(ir.Activation)), maps),
     ir.Dropout: st.tuples(st.builds(ir.Dropout, st.floats(0, 0.9)), maps),
     ir.BatchNorm: st.tuples(
@@ -140,6 +165,22 @@ STRATEGIES: dict[type, st.SearchStrategy[tuple[ir.Node, tuple[int, ...]]]] = {
         maps,
     ),
     ir.LRN: st.tuples(st.builds(ir.LRN, small), maps),
+    ir.Reshape: reshapes(),
+    ir.Permute: st.tuples(
+        st.builds(ir.Permute, st.permutations([0, 1, -1]).map(tuple) | st.just((0, 1))), maps
+    ),
+    ir.Transpose: st.tuples(st.builds(ir.Transpose, st.tuples(axis, axis)), maps),
+    ir.Unflatten: st.tuples(
+        st.builds(ir.Unflatten, axis, st.tuples(st.integers(1, 4), st.just(-1))), maps
+    ),
+    ir.ChannelShuffle: st.tuples(st.builds(ir.ChannelShuffle, st.integers(1, 4)), maps),
+    ir.Split: splits(),
+    ir.Select: st.tuples(st.builds(ir.Select, axis, st.integers(-21, 21)), maps),
+    ir.Slice: st.tuples(st.builds(ir.Slice, axis, bound, bound, st.integers(1, 3)), maps),
+    ir.Crop: st.tuples(st.builds(ir.Crop, st.tuples(padding_pair, padding_pair)), maps),
+    ir.Scalar: st.tuples(
+        st.builds(ir.Scalar, st.sampled_from(ir.ScalarOp), st.floats(-9, 9)), maps
+    ),
 }
 MERGES = merges()
 
@@ -153,10 +194,11 @@ def _numbers(counts: LayerCounts, values: dict[sympy.Symbol, int]) -> dict[str, 
     flops = counts.flops
     return {
         "output_shape": tuple(substitute(d, values) for d in counts.output_shape),
+        "outputs": tuple(tuple(substitute(d, values) for d in s) for s in counts.outputs),
         **{
             f.name: substitute(getattr(counts, f.name), values)
             for f in fields(counts)
-            if f.name not in ("output_shape", "flops")
+            if f.name not in ("output_shape", "outputs", "flops")
         },
         **{f"flops.{f.name}": substitute(getattr(flops, f.name), values) for f in fields(flops)},
     }
@@ -172,7 +214,7 @@ def test_rule_on_symbols_then_values_equals_rule_on_ints(
     symbolic_shapes = tuple(
         _symbolize_shape(shape, values, str(i)) for i, shape in enumerate(shapes)
     )
-    if isinstance(node, ir.Multiply):
+    if isinstance(node, ir.Multiply | ir.Add):
         # Broadcasting is decided by a literal 1 (a gate from global pooling), which
         # a symbol cannot be: sizes of 1 stay numbers.
         symbolic_shapes = tuple(
