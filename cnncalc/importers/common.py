@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -154,10 +156,15 @@ def _yaml_char(ch: str) -> str:
     return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
 
 
+_PLAIN = re.compile(r"[\w./-]+")
+"""Names and words: ``\\w`` is what ``str.isalnum`` accepts, and ``_``."""
+
+
+@functools.lru_cache(maxsize=4096)  # keys and types repeat on every layer of a long model
 def _plain_safe(text: str) -> bool:
     # Plain only for names and words that YAML 1.2 reads back as the same string.
     if not text or text.lower() in {"true", "false", "null", "yes", "no", "on", "off", "~"}:
         return False
     if text[0].isdigit() or text[0] in "-+.":
         return False
-    return all(ch.isalnum() or ch in "_.-/" for ch in text)
+    return _PLAIN.fullmatch(text) is not None
