@@ -146,8 +146,15 @@ KEEP_SHAPE = [
     "batch_normalization",
     "layernorm",
 ]
+SHAPE_OPS = [
+    "reshape", "view", "permute", "transpose", "flatten", "unflatten", "split", "chunk",
+    "select", "slice", "channel_shuffle", "scalar",
+]  # fmt: skip
+"""Layers that move values of a tensor of any rank: maps and tokens alike."""
 MAPS_2D = [
     "conv2d",
+    "crop2d",
+    *SHAPE_OPS,
     "conv",
     "conv2d",
     "conv_transpose2d",
@@ -184,9 +191,11 @@ FAMILIES: list[tuple[list[Any], list[str]]] = [
     ([[3, 32, 32], [1, 28, 28], [16, 8, 8], ["c", "n", "n"], [3, "n", "n"]], MAPS_2D),
     ([[4, 100], [2, "n"]], ["conv1d", *KEEP_SHAPE]),
     ([[2, 16, 16, 16]], ["conv3d", *KEEP_SHAPE]),
+    ([[16, 8], [197, 24], ["n", 8]], [*SHAPE_OPS, "add", "concat", "multiply", *KEEP_SHAPE]),
 ]
-"""Inputs, and the layer types that read such maps: 2-D maps (most), 1-D signals, 3-D volumes.
-Each network continues, half the time, with a flattening layer and layers of flat vectors."""
+"""Inputs, and the layer types that read such maps: 2-D maps (most), 1-D signals, 3-D volumes,
+``[tokens, features]``. Each network continues, half the time, with a flattening layer and
+layers of flat vectors."""
 
 
 @st.composite
@@ -225,6 +234,9 @@ def wire(draw: st.DrawFn, layers: list[dict[str, Any]]) -> list[str]:
     names: list[str] = []
     for index, fields in enumerate(layers):
         fields["name"] = name(draw, index + 1)
+        if names and layers[index - 1]["type"] in ("split", "chunk"):
+            # A split's parts are read one at a time: NAME.0, NAME.1 (or one that is not there).
+            fields["input"] = f"{names[-1]}.{draw(st.sampled_from([0, 1, 2, 99]))}"
         if fields["type"] in ("add", "concat", "multiply"):
             earlier = names[-3:] or ["input"]
             fields["inputs"] = draw(
