@@ -21,7 +21,11 @@ from cnncalc.safe_text import json_safe
 
 
 def _number(value: Dim) -> int | str:
-    return value if isinstance(value, int) else str(value)
+    """An int as a JSON number; a formula as text; a formula that is a number (``n**0``
+    makes a stride of 1) as that number (found by the fuzzer)."""
+    if isinstance(value, int):
+        return value
+    return int(value) if value.is_Integer else str(value)
 
 
 def _metrics(counts: Counts, flops: Flops) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cnncalc.errors import CnncalcError
-from cnncalc.safe_text import mathtext
+from cnncalc.safe_text import mathtext, show_name
 
 if TYPE_CHECKING:
     from cnncalc.analysis import LayerReport, Report
@@ -93,7 +93,8 @@ def _figure(report: Report, rows: list[LayerReport]) -> Figure:
     from matplotlib.figure import Figure
     from matplotlib.ticker import FuncFormatter
 
-    names = [mathtext(layer.name) for layer in rows]
+    # Names cut to 60 characters: a long one would leave the bars no room (found by the fuzzer).
+    names = [mathtext(show_name(layer.name)) for layer in rows]
     height = max(2.5, 1.2 + _BAR_HEIGHT_INCHES * len(rows))
     figure = Figure(figsize=(11, height), layout="constrained")
     params_axes, flops_axes = figure.subplots(1, 2, sharey=True)
@@ -118,7 +119,7 @@ def _figure(report: Report, rows: list[LayerReport]) -> Figure:
         axes.set_axisbelow(True)
     params_axes.set_yticks(positions, names, fontsize=8)
     params_axes.invert_yaxis()  # input at the top, as the table reads
-    figure.suptitle(mathtext(report.name), fontsize=12)
+    figure.suptitle(mathtext(show_name(report.name, 120)), fontsize=12)
     return figure
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -97,3 +98,18 @@ def test_the_folding_that_fits_plots(tmp_path: Path) -> None:
     assert [text for text in svg_texts(path) if text.startswith("stage")] == [
         f"stage{i}" for i in range(20)
     ]
+
+
+def test_a_long_name_is_cut_and_leaves_the_bars_their_room(tmp_path: Path) -> None:
+    # Found by the long fuzz run: a name of 1,300 visible characters (escapes of an
+    # OSC sequence, repeated) made matplotlib warn that the layout collapsed.
+    name = "\x1b]0;title\x07" * 100
+    spec = {"input": [3, 8, 8], "layers": [{"name": name, "type": "conv2d", "filters": 4,
+                                             "kernel": 3}]}  # fmt: skip
+    path = tmp_path / "long.svg"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        plot(cnncalc.analyze(spec), path)
+    labels = [t for t in svg_texts(path) if t.startswith("\\x1b]0;title")]
+    assert labels == ["\\x1b]0;title\\x07" * 3 + "\\x1b]0;titl…"]
+    assert len(labels[0]) == 60

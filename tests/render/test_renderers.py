@@ -45,6 +45,18 @@ def test_json_contract() -> None:
     }  # fmt: skip
 
 
+def test_a_formula_that_is_a_number_is_a_json_number() -> None:
+    # Found by the long fuzz run: stride "n**0" is 1 whatever n is; the counts it makes
+    # were written as strings ("3680") in the JSON report.
+    spec = {"input": [2, 100], "layers": [
+        {"name": "c1", "type": "conv1d", "filters": 4, "kernel": 5, "stride": "n**0",
+         "dilation": 2, "padding": "valid"},
+    ]}  # fmt: skip
+    layer = json.loads(render(cnncalc.analyze(spec), "json"))["layers"][0]
+    # (2·5 + 1)·4 weights and biases at each of 100 − 2·4 = 92 positions: 4,048 connections.
+    assert (layer["output_shape"], layer["macs"], layer["connections"]) == ([4, 92], 3680, 4048)
+
+
 def test_totals_are_the_sums_of_the_layers() -> None:
     for path in NUMERIC_SPECS:
         data = to_dict(cnncalc.analyze(path))
