@@ -193,7 +193,11 @@ def mutate(document: Any, rng: random.Random) -> tuple[Any, str]:
             }
         return nested, f"nested {depth} deep"
     if operation == 5 and layers:
-        count = rng.choice(vocabulary.sizes.copies)
+        # Copies up to about 80 MB in all, past the importer's 64 MiB bound: a copied layer
+        # that is itself a nested model made a 1.6 GB file, which crashed the worker.
+        count = min(
+            rng.choice(vocabulary.sizes.copies), 80_000_000 // len(json.dumps(layers[-1])) + 1
+        )
         model_layers(document).extend(copy.deepcopy(layers[-1]) for _ in range(count))
         return document, f"last layer × {count}"
     if operation == 6 and isinstance(document, dict):
