@@ -43,6 +43,8 @@ class Result:
     """The exit code, or ``slow`` / ``crashed`` when the worker did not answer."""
     seconds: float
     problems: list[str]
+    retire: bool = False
+    """The worker grew past half its memory bound and is to be replaced."""
 
 
 def serve(connection: Connection, parent_end: Connection, memory_bytes: int, seconds: int) -> None:
@@ -74,7 +76,15 @@ def serve(connection: Connection, parent_end: Connection, memory_bytes: int, sec
             found = problems(case, outcome)
         except Exception as error:  # a bug of the fuzzer's own: reported apart, as one
             found = [f"fuzzer error: {type(error).__name__} — {error}"]
-        connection.send(Result(outcome.status, outcome.seconds, found))
+        # Past half its bound (a large case), a worker's heap stays large and a later small
+        # case would meet a MemoryError that is not its own: it asks to be replaced.
+        retire = bool(memory_bytes) and _peak_bytes() > memory_bytes // 2
+        connection.send(Result(outcome.status, outcome.seconds, found, retire))
+
+
+def _peak_bytes() -> int:
+    """The process's peak resident memory (Linux reports kibibytes)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
 class Worker:
@@ -142,6 +152,8 @@ class Runner:
         if worker.connection in ready:
             try:
                 result: Result = worker.connection.recv()
+                if result.retire:
+                    self._replace(worker)
                 return result
             except EOFError:  # the worker died: a segfault, or the kernel's OOM killer
                 code = worker.process.exitcode
