@@ -13,6 +13,7 @@ with their reproducers, and the slowest cases.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import multiprocessing
 import random
 import resource
@@ -23,6 +24,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
@@ -30,6 +32,11 @@ from pathlib import Path
 from tests.fuzzing.cases import Case
 from tests.fuzzing.findings import Finding, cause, reduce, shown, size
 from tests.fuzzing.generators import GENERATORS, mixed
+
+# Imported here, not in the worker: a worker is forked while a thread draws cases, and
+# an import in the child could wait forever for an import lock that thread held.
+from tests.fuzzing.harness import run
+from tests.fuzzing.properties import problems
 
 SLOW = "slow"
 CRASHED = "crashed"
@@ -51,8 +58,6 @@ def serve(connection: Connection, parent_end: Connection, memory_bytes: int, sec
     """A worker: runs the cases it is sent, answers with each one's result; stops when the
     run ends (its end of the pipe closes, with the parent process), and ends itself (SIGALRM)
     when a case runs twice its time limit (the run, if alive, has replaced it by then)."""
-    from tests.fuzzing.harness import run
-    from tests.fuzzing.properties import problems
 
     parent_end.close()  # else the pipe stays open after the parent dies, and so does this
     if memory_bytes:
@@ -213,9 +218,20 @@ def main(argv: list[str] | None = None) -> int:
     tally = Tally()
     started = time.perf_counter()
     batch = 50
+    stack = contextlib.ExitStack()
     try:
+        # The next batch is drawn in a thread while the workers run this one: drawing
+        # (hypothesis-jsonschema above all) took as long as running, one after the other.
+        # One thread draws every batch, in order, so a seed still gives the same cases.
+        def draw(first: int) -> list[tuple[int, Case]]:
+            return [(i, generate(rng)) for i in range(first, min(first + batch, args.cases))]
+
+        drawing = stack.enter_context(ThreadPoolExecutor(max_workers=1))
+        upcoming = drawing.submit(draw, 0)
         for first in range(0, args.cases, batch):
-            cases = [(i, generate(rng)) for i in range(first, min(first + batch, args.cases))]
+            cases = upcoming.result()
+            if first + batch < args.cases:
+                upcoming = drawing.submit(draw, first + batch)
             for _, case, result in runner.results(cases):
                 tally.add(case, result)
             if (first // batch) % 20 == 0:
@@ -234,6 +250,7 @@ def main(argv: list[str] | None = None) -> int:
             ):
                 finding.case = reduce(finding.case, finding.cause, runner.causes)
     finally:
+        stack.close()  # waits for a batch being drawn
         runner.close()
         tempfile.tempdir = None
         shutil.rmtree(scratch, ignore_errors=True)
