@@ -11,12 +11,11 @@ back the spec's own strings, with control and invisible characters written as
 from __future__ import annotations
 
 import json
-from dataclasses import fields
 from typing import Any
 
 from cnncalc.analysis import METRICS, Counts, Report
 from cnncalc.arith import Dim
-from cnncalc.rules import Flops
+from cnncalc.conventions import Flops
 from cnncalc.safe_text import json_safe
 
 
@@ -26,7 +25,7 @@ def _number(value: Dim) -> int | str:
 
 def _metrics(counts: Counts, flops: Flops) -> dict[str, Any]:
     data: dict[str, Any] = {name: _number(counts.metric(name)) for name in METRICS}
-    data["flops_by_convention"] = {f.name: _number(getattr(flops, f.name)) for f in fields(flops)}
+    data["flops_by_convention"] = {c.value: _number(value) for c, value in flops.items()}
     return data
 
 

@@ -3,10 +3,9 @@
 Importing this package registers every rule; :func:`rule_for` finds a node's.
 """
 
+from cnncalc.conventions import NO_FLOPS, Flops
 from cnncalc.rules import activation, conv, dense, merge, normalization, passthrough, pooling
 from cnncalc.rules.base import (
-    NO_FLOPS,
-    Flops,
     LayerCounts,
     apply_rule,
     merge_rule_for,

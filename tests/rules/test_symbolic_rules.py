@@ -156,9 +156,9 @@ def _numbers(counts: LayerCounts, values: dict[sympy.Symbol, int]) -> dict[str, 
         **{
             f.name: substitute(getattr(counts, f.name), values)
             for f in fields(counts)
-            if f.name not in ("output_shape", "flops")
+            if f.name not in ("output_shape", "work")
         },
-        **{f"flops.{f.name}": substitute(getattr(flops, f.name), values) for f in fields(flops)},
+        **{f"flops.{c}": substitute(value, values) for c, value in flops.items()},
     }
 
 
