@@ -251,7 +251,10 @@ def count(work: Work, convention: Convention) -> Dim:
     return total(function(fact) for fact in work)
 
 
-_POSITION: dict[str, int] = {convention: index for index, convention in enumerate(Convention)}
+_ORDER = tuple(Convention)  # iterating the enum itself is slow on a 10,000-layer report
+_NAMES = tuple(convention.value for convention in _ORDER)
+_POSITION: dict[str, int] = {name: index for index, name in enumerate(_NAMES)}
+_FUNCTIONS = tuple(CONVENTIONS[convention].count for convention in _ORDER)
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,7 +262,7 @@ class Flops:
     """A count under every convention, in :class:`Convention` order.
 
     ``flops[Convention.MACS]``, or by name, ``flops.macs``; ``items()`` gives
-    ``(convention, count)`` pairs. Made from facts by :meth:`of`; sums of
+    ``(name, count)`` pairs. Made from facts by :meth:`of`; sums of
     several layers by :meth:`total`.
     """
 
@@ -268,13 +271,16 @@ class Flops:
     @classmethod
     def of(cls, work: Work) -> Flops:
         """The cost of ``work`` under every convention."""
-        return cls(tuple(count(work, convention) for convention in Convention))
+        if len(work) == 1:  # most layers: the fast path of a JSON report
+            fact = work[0]
+            return cls(tuple(function(fact) for function in _FUNCTIONS))
+        return cls(tuple(count(work, convention) for convention in _ORDER))
 
     @classmethod
     def total(cls, items: Iterable[Flops]) -> Flops:
         """The sum of many layers' counts, convention by convention."""
         rows = [item.counts for item in items]
-        return cls(tuple(total(row[i] for row in rows) for i in range(len(Convention))))
+        return cls(tuple(total(row[i] for row in rows) for i in range(len(_ORDER))))
 
     def __getitem__(self, convention: Convention) -> Dim:
         return self.counts[_POSITION[convention]]
@@ -285,9 +291,9 @@ class Flops:
             raise AttributeError(f"no convention named {name!r}")
         return self.counts[position]
 
-    def items(self) -> Iterator[tuple[Convention, Dim]]:
-        """``(convention, count)`` pairs, in :class:`Convention` order."""
-        return zip(Convention, self.counts, strict=True)
+    def items(self) -> Iterator[tuple[str, Dim]]:
+        """``(name, count)`` pairs, in :class:`Convention` order."""
+        return zip(_NAMES, self.counts, strict=True)
 
     def __add__(self, other: Flops) -> Flops:
         return Flops(tuple(a + b for a, b in zip(self.counts, other.counts, strict=True)))

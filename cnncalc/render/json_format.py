@@ -25,7 +25,7 @@ def _number(value: Dim) -> int | str:
 
 def _metrics(counts: Counts, flops: Flops) -> dict[str, Any]:
     data: dict[str, Any] = {name: _number(counts.metric(name)) for name in METRICS}
-    data["flops_by_convention"] = {c.value: _number(value) for c, value in flops.items()}
+    data["flops_by_convention"] = {name: _number(value) for name, value in flops.items()}
     return data
 
 
@@ -35,6 +35,7 @@ def to_dict(report: Report) -> dict[str, Any]:
     A symbolic report's counts are formulas as text that sympy parses back
     (``floor(n/4) - 7``); its ``requirements`` say what the symbols must satisfy.
     """
+    by_convention = [layer.flops_by_convention for layer in report.layers]  # counted once
     data: dict[str, Any] = {
         "name": report.name,
         "convention": report.convention.value,
@@ -46,11 +47,11 @@ def to_dict(report: Report) -> dict[str, Any]:
                 "type": layer.type,
                 "inputs": list(layer.inputs),
                 "output_shape": [_number(d) for d in layer.output_shape],
-                **_metrics(layer, layer.flops_by_convention),
+                **_metrics(layer, flops),
             }
-            for layer in report.layers
+            for layer, flops in zip(report.layers, by_convention, strict=True)
         ],
-        "totals": _metrics(report.totals, report.flops_by_convention),
+        "totals": _metrics(report.totals, Flops.total(by_convention)),
     }
     if report.requirements:
         from cnncalc.render.text import requirements
