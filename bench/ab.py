@@ -1,6 +1,6 @@
 """Before and after: the same commands on two checkouts, alternated in one run.
 
-    python bench/ab.py BEFORE_TREE [--sizes 10000] [--repeat 11] [--only LABEL]
+    python bench/ab.py BEFORE_TREE [--after TREE] [--sizes 10000] [--repeat 11] [--only LABEL]
 
 A change that must not slow the numeric path is measured here: each round runs
 every case once on the other checkout (``BEFORE_TREE``, e.g. ``git archive
@@ -26,6 +26,7 @@ DEFAULT = ("table (", "JSON (", "N ReLU layers")
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("before", type=Path, help="the checkout to compare with")
+    parser.add_argument("--after", type=Path, default=large.ROOT, help="default: this checkout")
     parser.add_argument("--sizes", default="10000")
     parser.add_argument("--repeat", type=int, default=11)
     parser.add_argument("--only", help="the cases whose label holds this (default: reports)")
@@ -33,7 +34,7 @@ def main() -> None:
     args = parser.parse_args()
     wanted = args.only or ""
     cases = [c for c in large.CASES if c.label.startswith(DEFAULT) and wanted in c.label]
-    trees = {"before": args.before.resolve(), "after": large.ROOT}
+    trees = {"before": args.before.resolve(), "after": args.after.resolve()}
     print("| case | layers | before (s) | after (s) | after/before |\n|:--|--:|--:|--:|--:|")
     with tempfile.TemporaryDirectory() as tmp:
         for size in (int(s) for s in args.sizes.split(",")):
