@@ -93,10 +93,16 @@ class ScatteredSums:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Activations:
-    """``function`` applied to each of ``elements`` values (an activation layer or field)."""
+    """``function`` applied to each of ``elements`` values (an activation layer or field).
+
+    ``channels`` is the size of the first axis, over which a softmax normalises:
+    at each of ``elements/channels`` positions, ``channels`` exponentials, their
+    sum and as many divisions.
+    """
 
     function: Activation
     elements: Dim
+    channels: Dim
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -185,8 +191,8 @@ Work: TypeAlias = tuple[Fact, ...]
 """Everything a layer does, in order (a convolution's sums, then its fused activation)."""
 
 
-def activations(function: Activation | None, elements: Dim) -> Work:
+def activations(function: Activation | None, elements: Dim, channels: Dim) -> Work:
     """A fused ``activation:`` field: ``function`` on the layer's outputs, or nothing."""
     if function is None:
         return ()
-    return (Activations(function=function, elements=elements),)
+    return (Activations(function=function, elements=elements, channels=channels),)

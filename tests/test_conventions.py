@@ -100,9 +100,9 @@ FACTS: list[tuple[Fact, tuple[int, ...]]] = [
     # torchinfo charges its 216 weights and 8 biases at every output position.
     (ScatteredSums(per_input=72, inputs=75, weights=216, biases=8, positions=121),
      (6_368, 5_400, 10_800, 27_104, 6_368, 5_400)),
-    (Activations(function=Activation.RELU, elements=100), (0, 0, 0, 0, 200, 0)),
-    (Activations(function=Activation.SOFTMAX, elements=100), (0, 0, 0, 0, 100, 0)),
-    (Activations(function=Activation.TANH, elements=100), (0, 0, 0, 0, 0, 0)),
+    (Activations(function=Activation.RELU, elements=100, channels=4), (0, 0, 0, 0, 200, 0)),
+    (Activations(function=Activation.SOFTMAX, elements=100, channels=4), (0, 0, 0, 0, 100, 0)),
+    (Activations(function=Activation.TANH, elements=100, channels=4), (0, 0, 0, 0, 0, 0)),
     # A 2×2 max pool of 6×28×28: k·k+1 per output; ptflops 2 per input.
     (Pooling(kind=PoolKind.MAX, window=4, outputs=1_176, inputs=4_704),
      (5_880, 0, 0, 0, 9_408, 0)),
@@ -137,11 +137,11 @@ def test_a_layer_that_states_no_facts_costs_nothing() -> None:
 
 def test_a_layers_count_is_the_sum_over_its_facts() -> None:
     conv = WeightedSums(weights=150, parameters=156, positions=784)
-    relu = Activations(function=Activation.RELU, elements=4_704)
+    relu = Activations(function=Activation.RELU, elements=4_704, channels=6)
     assert count((conv, relu), Convention.PTFLOPS) == 122_304 + 9_408
     # A folded block of many facts: one sum, on symbols too.
     n = symbol("n")
-    work = (conv, relu, Activations(function=Activation.RELU, elements=n))
+    work = (conv, relu, Activations(function=Activation.RELU, elements=n, channels=1))
     assert count(work, Convention.PTFLOPS) == 122_304 + 9_408 + 2 * n
 
 

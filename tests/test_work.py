@@ -23,7 +23,8 @@ def test_lenet5_c1_states_its_weighted_sums_and_its_activation() -> None:
     )  # fmt: skip
     counts: LayerCounts = rule_for(node)(node, (1, 32, 32))
     sums = WeightedSums(weights=5 * 5 * 6, parameters=(5 * 5 + 1) * 6, positions=28 * 28)
-    assert counts.work == (sums, Activations(function=Activation.TANH, elements=6 * 28 * 28))
+    tanh = Activations(function=Activation.TANH, elements=6 * 28 * 28, channels=6)
+    assert counts.work == (sums, tanh)
     # The paper's C1: 117,600 weight multiply-accumulates, 122,304 connections.
     assert (sums.macs, sums.uses) == (117_600, 122_304)
 
@@ -41,8 +42,9 @@ def test_a_transposed_convolution_scatters_each_input() -> None:
 
 
 def test_a_fused_activation_is_one_fact_or_none() -> None:
-    assert activations(None, 10) == ()
-    assert activations(Activation.RELU, 10) == (Activations(function=Activation.RELU, elements=10),)
+    assert activations(None, 10, 10) == ()
+    relu = Activations(function=Activation.RELU, elements=10, channels=10)
+    assert activations(Activation.RELU, 10, 10) == (relu,)
 
 
 def test_interpolation_reads_one_or_four_inputs_per_output() -> None:

@@ -19,4 +19,7 @@ from cnncalc.work import activations
 @rule(ElementWise)
 def elementwise(node: ElementWise, input_shape: Shape) -> LayerCounts:
     """Shape unchanged; no parameters, neurons or connections; the function on every element."""
-    return LayerCounts(output_shape=input_shape, work=activations(node.function, prod(input_shape)))
+    return LayerCounts(
+        output_shape=input_shape,
+        work=activations(node.function, prod(input_shape), input_shape[0]),
+    )

@@ -80,7 +80,7 @@ def convolution(node: Conv, input_shape: Shape) -> LayerCounts:
         connections=params * positions,
         work=(
             WeightedSums(weights=weights, parameters=params, positions=positions),
-            *activations(node.activation, outputs),
+            *activations(node.activation, outputs, node.filters),
         ),
     )
 
@@ -172,7 +172,7 @@ def transposed_convolution(node: ConvTranspose, input_shape: Shape) -> LayerCoun
         trainable_params=weights + biases,
         neurons=outputs,
         connections=sums.macs + sums.bias_adds,
-        work=(sums, *activations(node.activation, outputs)),
+        work=(sums, *activations(node.activation, outputs, node.filters)),
     )
 
 

@@ -40,7 +40,7 @@ def dense(node: Dense, input_shape: Shape) -> LayerCounts:
         connections=params,
         work=(
             WeightedSums(weights=weights, parameters=params),
-            *activations(node.activation, node.units),
+            *activations(node.activation, node.units, node.units),
         ),
     )
 

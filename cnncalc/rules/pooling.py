@@ -58,7 +58,7 @@ def pooling(node: Pool, input_shape: Shape) -> LayerCounts:
         trainable_params=params,
         neurons=outputs,
         connections=connections,
-        work=work + activations(node.activation, outputs),
+        work=work + activations(node.activation, outputs, channels),
     )
 
 
