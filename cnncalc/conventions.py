@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 
-from cnncalc.arith import Dim, total
+from cnncalc.arith import Dim, exact_div, total
 from cnncalc.ir import Activation, PoolKind
 from cnncalc.work import (
     Activations,
@@ -45,6 +45,7 @@ class Convention(StrEnum):
     TORCHINFO = "torchinfo"
     PTFLOPS = "ptflops"
     FVCORE = "fvcore"
+    THOP = "thop"
 
 
 def _connections(fact: Fact) -> Dim:
@@ -181,6 +182,37 @@ def _fvcore(fact: Fact) -> Dim:
     return 0
 
 
+def _thop(fact: Fact) -> Dim:
+    """thop 0.1.1 ``profile()``: a forward hook per leaf module type; functional ops unseen.
+
+    Conv and linear: MACs, no bias; a transposed conv as a forward conv on its
+    output grid, ``c_out·h_out·w_out·(c_in/g)·k_h·k_w``. Batch and layer norm:
+    2 per element, 4 when affine (group norm has no hook). Softmax over ``c``
+    channels: ``3·c − 1`` per position (exponentials, sums, divisions); other
+    activations nothing. Average pooling: 1 per output; adaptive average
+    pooling: the mean window ``∏ n/o`` plus one per output, ``inputs +
+    outputs`` (thop computes it in floating point and truncates: 1 lower where
+    ``o`` does not divide ``n``, e.g. 389 for 3×11×11 → 3×3×3). Upsampling: 1
+    per output (nearest), 11 (bilinear). Max pooling, LRN and merges nothing.
+    """
+    match fact:
+        case WeightedSums():
+            return fact.macs
+        case ScatteredSums():
+            return fact.weights * fact.positions
+        case Activations(function=Activation.SOFTMAX):
+            return (3 * fact.channels - 1) * exact_div(fact.elements, fact.channels)
+        case Pooling(kind=PoolKind.AVG):
+            return fact.outputs
+        case AdaptivePooling(kind=PoolKind.AVG):
+            return fact.inputs + fact.outputs
+        case Interpolation():
+            return (1 if fact.mode == "nearest" else 11) * fact.outputs
+        case Normalisation(kind=NormKind.BATCH | NormKind.LAYER):
+            return (4 if fact.affine else 2) * fact.elements
+    return 0
+
+
 @dataclass(frozen=True, slots=True)
 class ConventionInfo:
     """One sentence saying what the convention counts, its source, and how it counts a fact."""
@@ -227,6 +259,13 @@ CONVENTIONS: dict[Convention, ConventionInfo] = {
         "in eval mode; activations and pooling cost nothing",
         "fvcore 0.1.5 FlopCountAnalysis",
         _fvcore,
+    ),
+    Convention.THOP: ConventionInfo(
+        "multiply-accumulates of conv and linear (no bias), plus 4 per batch- and layer-norm "
+        "element, 1 per average-pooling output and 3·c−1 per softmax position; ReLU and max "
+        "pooling cost nothing",
+        "thop 0.1.1 profile()",
+        _thop,
     ),
 }
 

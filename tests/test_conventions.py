@@ -91,35 +91,39 @@ def test_macs_do_not_depend_on_the_convention() -> None:
 
 
 # Each fact under each convention: the README's per-layer table, in numbers. Columns:
-# connections, macs, flops, torchinfo, ptflops, fvcore.
+# connections, macs, flops, torchinfo, ptflops, fvcore, thop.
 FACTS: list[tuple[Fact, tuple[int, ...]]] = [
     # A conv: 150 weights and 6 biases at 784 positions (LeNet-5's C1).
     (WeightedSums(weights=150, parameters=156, positions=784),
-     (122_304, 117_600, 235_200, 122_304, 122_304, 117_600)),
+     (122_304, 117_600, 235_200, 122_304, 122_304, 117_600, 117_600)),
     # 3×5×5 → 8 maps of 11×11, 3×3 kernel: 75 inputs × 72 weights, 8 biases × 121 positions;
-    # torchinfo charges its 216 weights and 8 biases at every output position.
+    # torchinfo charges its 216 weights and 8 biases at every output position, thop the weights.
     (ScatteredSums(per_input=72, inputs=75, weights=216, biases=8, positions=121),
-     (6_368, 5_400, 10_800, 27_104, 6_368, 5_400)),
-    (Activations(function=Activation.RELU, elements=100, channels=4), (0, 0, 0, 0, 200, 0)),
-    (Activations(function=Activation.SOFTMAX, elements=100, channels=4), (0, 0, 0, 0, 100, 0)),
-    (Activations(function=Activation.TANH, elements=100, channels=4), (0, 0, 0, 0, 0, 0)),
+     (6_368, 5_400, 10_800, 27_104, 6_368, 5_400, 26_136)),
+    (Activations(function=Activation.RELU, elements=100, channels=4), (0, 0, 0, 0, 200, 0, 0)),
+    # thop: 3·4 − 1 per position, 25 positions.
+    (Activations(function=Activation.SOFTMAX, elements=100, channels=4),
+     (0, 0, 0, 0, 100, 0, 275)),
+    (Activations(function=Activation.TANH, elements=100, channels=4), (0, 0, 0, 0, 0, 0, 0)),
     # A 2×2 max pool of 6×28×28: k·k+1 per output; ptflops 2 per input.
     (Pooling(kind=PoolKind.MAX, window=4, outputs=1_176, inputs=4_704),
-     (5_880, 0, 0, 0, 9_408, 0)),
+     (5_880, 0, 0, 0, 9_408, 0, 0)),
+    (Pooling(kind=PoolKind.AVG, window=4, outputs=1_176, inputs=4_704),
+     (5_880, 0, 0, 0, 9_408, 0, 1_176)),
     (AdaptivePooling(kind=PoolKind.AVG, reads=196, outputs=4, inputs=196),
-     (200, 0, 0, 0, 392, 196)),
+     (200, 0, 0, 0, 392, 196, 200)),
     (AdaptivePooling(kind=PoolKind.MAX, reads=196, outputs=4, inputs=196),
-     (200, 0, 0, 0, 392, 0)),
-    (Interpolation(mode="bilinear", outputs=100), (400, 0, 0, 0, 200, 400)),
+     (200, 0, 0, 0, 392, 0, 0)),
+    (Interpolation(mode="bilinear", outputs=100), (400, 0, 0, 0, 200, 400, 1_100)),
     (Normalisation(kind=NormKind.BATCH, elements=100, affine=True, parameters=6),
-     (0, 0, 0, 6, 200, 200)),
-    (Normalisation(kind=NormKind.BATCH, elements=100, affine=False), (0, 0, 0, 0, 100, 100)),
+     (0, 0, 0, 6, 200, 200, 400)),
+    (Normalisation(kind=NormKind.BATCH, elements=100, affine=False), (0, 0, 0, 0, 100, 100, 200)),
     (Normalisation(kind=NormKind.LAYER, elements=100, affine=True, parameters=8),
-     (0, 0, 0, 8, 100, 500)),
-    (Normalisation(kind=NormKind.GROUP, elements=100, affine=False), (0, 0, 0, 0, 100, 400)),
+     (0, 0, 0, 8, 100, 500, 400)),
+    (Normalisation(kind=NormKind.GROUP, elements=100, affine=False), (0, 0, 0, 0, 100, 400, 0)),
     (Normalisation(kind=NormKind.LOCAL_RESPONSE, elements=100, affine=False, window_inputs=120),
-     (0, 0, 0, 0, 420, 0)),
-    (Combination(kind="add", operands=2, outputs=50), (100, 0, 0, 0, 0, 0)),
+     (0, 0, 0, 0, 420, 0, 0)),
+    (Combination(kind="add", operands=2, outputs=50), (100, 0, 0, 0, 0, 0, 0)),
 ]  # fmt: skip
 
 
@@ -151,9 +155,9 @@ def test_flops_by_name_and_by_convention() -> None:
     assert flops.ptflops == 22
     assert list(flops.items()) == [
         ("connections", 22), ("macs", 20), ("flops", 40), ("torchinfo", 22), ("ptflops", 22),
-        ("fvcore", 20),
+        ("fvcore", 20), ("thop", 20),
     ]  # fmt: skip
-    assert Flops.total([flops, flops]) == flops + flops == Flops((44, 40, 80, 44, 44, 40))
+    assert Flops.total([flops, flops]) == flops + flops == Flops((44, 40, 80, 44, 44, 40, 40))
     with pytest.raises(AttributeError, match="no convention named 'mflops'"):
         flops.mflops  # noqa: B018
 
