@@ -17,6 +17,7 @@ from cnncalc.analysis import METRICS, Counts, Report
 from cnncalc.arith import Dim
 from cnncalc.conventions import Flops
 from cnncalc.safe_text import json_safe
+from cnncalc.work import Work
 
 
 def _number(value: Dim) -> int | str:
@@ -35,7 +36,8 @@ def to_dict(report: Report) -> dict[str, Any]:
     A symbolic report's counts are formulas as text that sympy parses back
     (``floor(n/4) - 7``); its ``requirements`` say what the symbols must satisfy.
     """
-    by_convention = [layer.flops_by_convention for layer in report.layers]  # counted once
+    symbolic = bool(report.symbols)
+    by_convention = _by_convention(report, memo=not symbolic)
     data: dict[str, Any] = {
         "name": report.name,
         "convention": report.convention.value,
@@ -58,11 +60,31 @@ def to_dict(report: Report) -> dict[str, Any]:
 
         data["requirements"] = requirements(report, "ascii")
         data["requirements_latex"] = requirements(report, "latex")
-    if report.symbols:
+    if symbolic:
         for layer, layer_data in zip(report.layers, data["layers"], strict=True):
             layer_data["latex"] = _latex(layer, layer.output_shape)
         data["totals"]["latex"] = _latex(report.totals, report.output_shape)
     return data
+
+
+def _by_convention(report: Report, *, memo: bool) -> list[Flops]:
+    """Each layer's counts under every convention, each counted once.
+
+    A network repeats a few structures (a 3×3 convolution at one size), so with
+    ``memo`` a layer whose work equals an earlier one's takes its counts. Not in
+    a symbolic report: there ``4`` and sympy's ``Integer(4)`` are equal keys that
+    print differently.
+    """
+    if not memo:
+        return [layer.flops_by_convention for layer in report.layers]
+    seen: dict[Work, Flops] = {}
+    counts: list[Flops] = []
+    for layer in report.layers:
+        flops = seen.get(layer.work)
+        if flops is None:
+            flops = seen[layer.work] = layer.flops_by_convention
+        counts.append(flops)
+    return counts
 
 
 def _latex(counts: Counts, output_shape: tuple[Dim, ...]) -> dict[str, str]:
