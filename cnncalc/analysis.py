@@ -8,10 +8,11 @@ from typing import Any, ClassVar
 
 from cnncalc import ir
 from cnncalc.arith import Dim, Shape, check_shape, total
-from cnncalc.conventions import Convention
+from cnncalc.conventions import Convention, Flops, count
 from cnncalc.errors import RuleError, SpecError
 from cnncalc.progress import tracked
-from cnncalc.rules import Flops, LayerCounts, apply_rule
+from cnncalc.rules import LayerCounts, apply_rule
+from cnncalc.work import Work
 
 METRICS = (
     "trainable_params",
@@ -65,8 +66,8 @@ class LayerReport(Counts):
     name: str
     type: str
     output_shape: Shape
-    flops_by_convention: Flops = field(repr=False)
-    """The layer's FLOPs under every convention, not only the report's."""
+    work: Work = field(repr=False)
+    """What the layer computes (a folded row: its layers'), which every convention counts."""
     inputs: tuple[str, ...] = field(repr=False)
     """The layers it reads (``input`` is the network's input)."""
     input_shapes: tuple[Shape, ...] = field(repr=False)
@@ -85,6 +86,11 @@ class LayerReport(Counts):
     def input_shape(self) -> Shape:
         """The shape of the (first) input."""
         return self.input_shapes[0]
+
+    @property
+    def flops_by_convention(self) -> Flops:
+        """The layer's FLOPs under every convention, not only the report's."""
+        return Flops.of(self.work)
 
     def formula(self, metric: str) -> Any:
         """The general formula of ``metric`` for this layer, in its own quantities.
@@ -118,12 +124,16 @@ class Report:
     convention: Convention
     layers: tuple[LayerReport, ...]
     totals: Counts
-    flops_by_convention: Flops = field(repr=False)
     requirements: tuple[Requirement, ...] = ()
     """What a symbolic network needs of its symbols; empty for numbers."""
     _positions: ClassVar[dict[str, int] | None] = None
     """Each layer name's first row, set on an instance by its first :meth:`layer` call
     (not a field: ``replace`` and ``subs`` make reports without it)."""
+
+    @property
+    def flops_by_convention(self) -> Flops:
+        """The total FLOPs under every convention, not only the report's."""
+        return Flops.total(layer.flops_by_convention for layer in self.layers)
 
     @property
     def symbols(self) -> frozenset[str]:
@@ -216,7 +226,7 @@ def _fold(name: str, group: list[LayerReport], depth: int) -> LayerReport:
         flops=total(layer.flops for layer in group),
         neurons=total(layer.neurons for layer in group),
         connections=total(layer.connections for layer in group),
-        flops_by_convention=Flops.total(layer.flops_by_convention for layer in group),
+        work=tuple(fact for layer in group for fact in layer.work),
         inputs=tuple(inputs),
         input_shapes=first.input_shapes,
         node=None,
@@ -275,6 +285,7 @@ def analyze_network(network: ir.Network, convention: Convention) -> Report:
                 layer=f"{layer.index + 1} '{layer.name}' ({layer.type})",
                 field=error.field,
             ) from None
+        work = counts.work
         layers.append(
             LayerReport(
                 name=layer.name,
@@ -283,11 +294,11 @@ def analyze_network(network: ir.Network, convention: Convention) -> Report:
                 trainable_params=counts.trainable_params,
                 non_trainable_params=counts.non_trainable_params,
                 buffers=counts.buffers,
-                macs=counts.macs,
-                flops=counts.flops[convention],
+                macs=count(work, Convention.MACS),
+                flops=count(work, convention),
                 neurons=counts.neurons,
                 connections=counts.connections,
-                flops_by_convention=counts.flops,
+                work=work,
                 inputs=sources,
                 input_shapes=input_shapes,
                 node=layer.op,
@@ -303,7 +314,6 @@ def analyze_network(network: ir.Network, convention: Convention) -> Report:
         else:
             shapes[layer.name] = counts.output_shape
         previous = layer.name
-    all_flops = Flops.total(layer.flops_by_convention for layer in layers)
     return Report(
         name=network.name,
         input_shape=network.input_shape,
@@ -313,12 +323,11 @@ def analyze_network(network: ir.Network, convention: Convention) -> Report:
             trainable_params=total(layer.trainable_params for layer in layers),
             non_trainable_params=total(layer.non_trainable_params for layer in layers),
             buffers=total(layer.buffers for layer in layers),
-            macs=all_flops.macs,
-            flops=all_flops[convention],
+            macs=total(layer.macs for layer in layers),
+            flops=total(layer.flops for layer in layers),
             neurons=total(layer.neurons for layer in layers),
             connections=total(layer.connections for layer in layers),
         ),
-        flops_by_convention=all_flops,
         requirements=tuple(requirements),
     )
 

@@ -36,7 +36,7 @@ EXIT_INTERNAL_ERROR = 70  # EX_SOFTWARE
 GC_THRESHOLDS = (100_000, 50, 1_000)
 """The cycle collector's thresholds while a command runs (Python's are 700, 10, 10)."""
 
-CONVENTION_NAMES = ("connections", "macs", "flops", "torchinfo", "ptflops", "fvcore")
+CONVENTION_NAMES = ("connections", "macs", "flops", "torchinfo", "ptflops", "fvcore", "thop")
 FORMAT_NAMES = ("table", "json", "csv", "markdown", "html")
 
 DESCRIPTION = """\

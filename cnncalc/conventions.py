@@ -1,15 +1,39 @@
-"""Named FLOP conventions: what one "operation" is, and whose count it matches.
+"""Named FLOP conventions: what one "operation" is, whose count it matches, how to count it.
 
 Peers disagree on what a FLOP is, and their users most often cannot tell
 whether a number is MACs or FLOPs. cnncalc computes every convention for every
-layer and prints which one a report's ``flops`` column uses. Each layer rule
-states its count under each convention; the README has the per-layer table.
+layer and prints which one a report's ``flops`` column uses.
+
+Rules state what a layer does (:mod:`cnncalc.work`); each convention is one
+function here over those facts, and a layer's count under it is the sum over
+the layer's facts. A fact a convention does not name costs nothing under it,
+so a new layer type needs nothing here unless a peer counts it specially, and
+a new convention is one :class:`Convention` member and one entry of
+:data:`CONVENTIONS` (its sentence, its source and its function), all in this
+file. The README's per-layer table states each function's cases.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
+
+from cnncalc.arith import Dim, exact_div, total
+from cnncalc.ir import Activation, PoolKind
+from cnncalc.work import (
+    Activations,
+    AdaptivePooling,
+    Combination,
+    Fact,
+    Interpolation,
+    Normalisation,
+    NormKind,
+    Pooling,
+    ScatteredSums,
+    WeightedSums,
+    Work,
+)
 
 
 class Convention(StrEnum):
@@ -21,14 +45,181 @@ class Convention(StrEnum):
     TORCHINFO = "torchinfo"
     PTFLOPS = "ptflops"
     FVCORE = "fvcore"
+    THOP = "thop"
+
+
+def _connections(fact: Fact) -> Dim:
+    """One per weight use and one per bias use; a pooling output ``k·k + 1``.
+
+    《卷积神经网络CNN与LeNet5详解》 counts a layer's operations as its connections
+    (计算量 = 连接数), and a pooling output as ``k·k − 1`` comparisons, then a
+    coefficient and a bias. Element-wise merges read one value per input;
+    upsampling one (nearest) or four (bilinear) per output.
+    """
+    match fact:
+        case WeightedSums():
+            return fact.uses
+        case ScatteredSums():
+            return fact.macs + fact.bias_adds
+        case Pooling():
+            return (fact.window + 1) * fact.outputs
+        case AdaptivePooling():
+            return fact.reads + fact.outputs
+        case Interpolation():
+            return fact.reads * fact.outputs
+        case Combination():
+            return fact.operands * fact.outputs
+    return 0
+
+
+def _macs(fact: Fact) -> Dim:
+    """Multiply-accumulates of weights: conv, linear and their kin; nothing else."""
+    match fact:
+        case WeightedSums() | ScatteredSums():
+            return fact.macs
+    return 0
+
+
+def _flops(fact: Fact) -> Dim:
+    """Two per weight multiply-accumulate (FlopCounterMode's ``2·MACs`` for conv and mm)."""
+    return 2 * _macs(fact)
+
+
+def _torchinfo(fact: Fact) -> Dim:
+    """torchinfo 1.8 "Mult-Adds": a module's parameters times its output positions.
+
+    A conv or linear layer: weights and biases at each output position; a
+    transposed conv the same on its output grid, as if it were a forward conv
+    (4× the true MACs at stride 2); any other module with parameters (the
+    norms) its parameters once; parameter-free modules nothing.
+    """
+    match fact:
+        case WeightedSums():
+            return fact.uses
+        case ScatteredSums():
+            return (fact.weights + fact.biases) * fact.positions
+        case Normalisation():
+            return fact.parameters
+    return 0
+
+
+PTFLOPS_PER_ELEMENT: dict[Activation, int] = {
+    # nn.ReLU: its module hook and the patched F.relu inside it both count.
+    Activation.RELU: 2,
+    # nn.ReLU6 calls F.hardtanh, which ptflops does not patch: the hook alone.
+    Activation.RELU6: 1,
+    # No hook and no patched function.
+    Activation.TANH: 0,
+    Activation.SIGMOID: 0,
+    # The patched F.softmax alone (nn.Softmax has no hook).
+    Activation.SOFTMAX: 1,
+    # nn.GELU: a hook and the patched F.gelu; nn.SiLU: F.silu only; nn.Hardswish: neither.
+    Activation.GELU: 2,
+    Activation.SILU: 1,
+    Activation.HARDSWISH: 0,
+}
+"""Operations per element ptflops charges (``ptflops/pytorch_ops.py``, ``pytorch_engine.py``)."""
+
+_PTFLOPS_NORM: dict[NormKind, tuple[int, int]] = {
+    NormKind.BATCH: (2, 1),
+    NormKind.GROUP: (2, 1),
+    NormKind.LAYER: (1, 1),  # its hook never doubles for LayerNorm
+}
+"""ptflops per normalised element: (affine, not affine)."""
+
+
+def _ptflops(fact: Fact) -> Dim:
+    """ptflops 0.7.5, default pytorch backend: module hooks plus patched functionals.
+
+    Conv and linear: MACs plus one per bias use. Pooling: one per input element
+    from the module hook and again from the patched ``F.max_pool2d`` /
+    ``F.avg_pool2d`` (or adaptive) inside it; upsampling two per output the
+    same way (``F.interpolate``). Activations per :data:`PTFLOPS_PER_ELEMENT`;
+    norms per element; LRN by the patched tensor ops inside
+    ``F.local_response_norm``: two multiplies and an add per element, and an
+    ``avg_pool3d`` over the channel-padded input. Element-wise merges nothing
+    (``x + y`` is not the patched ``torch.add``).
+    """
+    match fact:
+        case WeightedSums():
+            return fact.uses
+        case ScatteredSums():
+            return fact.macs + fact.bias_adds
+        case Activations():
+            return PTFLOPS_PER_ELEMENT[fact.function] * fact.elements
+        case Pooling() | AdaptivePooling():
+            return 2 * fact.inputs
+        case Interpolation():
+            return 2 * fact.outputs
+        case Normalisation(kind=NormKind.LOCAL_RESPONSE):
+            return 3 * fact.elements + fact.window_inputs
+        case Normalisation():
+            affine, plain = _PTFLOPS_NORM[fact.kind]
+            return (affine if fact.affine else plain) * fact.elements
+    return 0
+
+
+def _fvcore(fact: Fact) -> Dim:
+    """fvcore 0.1.5 ``FlopCountAnalysis``: one per fused multiply-add, by its op handles.
+
+    Conv and linear: MACs, no bias. Batch norm in eval mode: 2 per element (1
+    without affine); layer and group norm 5 (4 without affine). Adaptive
+    average pooling: 1 per input element. Upsampling: the inputs each output
+    reads. Max and fixed-window pooling, activations, LRN and merges have no
+    handle: nothing.
+    """
+    match fact:
+        case WeightedSums() | ScatteredSums():
+            return fact.macs
+        case AdaptivePooling(kind=PoolKind.AVG):
+            return fact.inputs
+        case Interpolation():
+            return fact.reads * fact.outputs
+        case Normalisation(kind=NormKind.BATCH):
+            return (2 if fact.affine else 1) * fact.elements
+        case Normalisation(kind=NormKind.LAYER | NormKind.GROUP):
+            return (5 if fact.affine else 4) * fact.elements
+    return 0
+
+
+def _thop(fact: Fact) -> Dim:
+    """thop 0.1.1 ``profile()``: a forward hook per leaf module type; functional ops unseen.
+
+    Conv and linear: MACs, no bias; a transposed conv as a forward conv on its
+    output grid, ``c_out·h_out·w_out·(c_in/g)·k_h·k_w``. Batch and layer norm:
+    2 per element, 4 when affine (group norm has no hook). Softmax over ``c``
+    channels: ``3·c − 1`` per position (exponentials, sums, divisions); other
+    activations nothing. Average pooling: 1 per output; adaptive average
+    pooling: the mean window ``∏ n/o`` plus one per output, ``inputs +
+    outputs`` (thop computes it in floating point and truncates: 1 lower where
+    ``o`` does not divide ``n``, e.g. 389 for 3×11×11 → 3×3×3). Upsampling: 1
+    per output (nearest), 11 (bilinear). Max pooling, LRN and merges nothing.
+    """
+    match fact:
+        case WeightedSums():
+            return fact.macs
+        case ScatteredSums():
+            return fact.weights * fact.positions
+        case Activations(function=Activation.SOFTMAX):
+            return (3 * fact.channels - 1) * exact_div(fact.elements, fact.channels)
+        case Pooling(kind=PoolKind.AVG):
+            return fact.outputs
+        case AdaptivePooling(kind=PoolKind.AVG):
+            return fact.inputs + fact.outputs
+        case Interpolation():
+            return (1 if fact.mode == "nearest" else 11) * fact.outputs
+        case Normalisation(kind=NormKind.BATCH | NormKind.LAYER):
+            return (4 if fact.affine else 2) * fact.elements
+    return 0
 
 
 @dataclass(frozen=True, slots=True)
 class ConventionInfo:
-    """One sentence saying what the convention counts, and its source."""
+    """One sentence saying what the convention counts, its source, and how it counts a fact."""
 
     definition: str
     source: str
+    count: Callable[[Fact], Dim]
 
 
 CONVENTIONS: dict[Convention, ConventionInfo] = {
@@ -36,34 +227,116 @@ CONVENTIONS: dict[Convention, ConventionInfo] = {
         "one per weight use and one per bias, (c_in·k·k + 1) per conv output; "
         "a pooling output costs k·k+1",
         "LeCun et al. 1998; 《卷积神经网络CNN与LeNet5详解》, where 计算量 = 连接数",
+        _connections,
     ),
     Convention.MACS: ConventionInfo(
         "one per multiply-accumulate of a weight; biases, activations, pooling and "
         "normalisation cost nothing",
         "fvcore, thop and torchscan for conv and linear",
+        _macs,
     ),
     Convention.FLOPS: ConventionInfo(
         "two per multiply-accumulate (a multiply and an add); biases, activations, "
         "pooling and normalisation cost nothing",
         "PyTorch FlopCounterMode",
+        _flops,
     ),
     Convention.TORCHINFO: ConventionInfo(
         "multiply-accumulates plus one per bias use; a normalisation layer costs its "
         "parameters; layers without parameters cost nothing",
         "torchinfo 1.8 summary(), Mult-Adds",
+        _torchinfo,
     ),
     Convention.PTFLOPS: ConventionInfo(
         "multiply-accumulates plus one per bias use, plus 2 per pooling input and per ReLU "
         "element (a module hook and a patched functional both count them), 1 per softmax "
         "and ReLU6 element, 2 per batch-norm element",
         "ptflops 0.7.5 get_model_complexity_info, default pytorch backend",
+        _ptflops,
     ),
     Convention.FVCORE: ConventionInfo(
         "multiply-accumulates of conv and linear (no bias), plus 2 per batch-norm element "
         "in eval mode; activations and pooling cost nothing",
         "fvcore 0.1.5 FlopCountAnalysis",
+        _fvcore,
+    ),
+    Convention.THOP: ConventionInfo(
+        "multiply-accumulates of conv and linear (no bias), plus 4 per batch- and layer-norm "
+        "element, 1 per average-pooling output and 3·c−1 per softmax position; ReLU and max "
+        "pooling cost nothing",
+        "thop 0.1.1 profile()",
+        _thop,
     ),
 }
 
 DEFAULT_CONVENTION = Convention.CONNECTIONS
 """The documents' counting: LeNet-5-style exercises are what most users bring."""
+
+
+def count(work: Work, convention: Convention) -> Dim:
+    """What ``work`` costs under ``convention``: its function summed over the facts.
+
+    One or two facts (a layer, maybe with its fused activation) are added
+    directly; more (a folded block) as one sum, which on symbols is one
+    ``Add`` rather than a re-sorted sum per term.
+    """
+    function = CONVENTIONS[convention].count
+    if len(work) == 1:
+        return function(work[0])
+    if not work:
+        return 0
+    if len(work) == 2:
+        return function(work[0]) + function(work[1])
+    return total(function(fact) for fact in work)
+
+
+_ORDER = tuple(Convention)  # iterating the enum itself is slow on a 10,000-layer report
+_NAMES = tuple(convention.value for convention in _ORDER)
+_POSITION: dict[str, int] = {name: index for index, name in enumerate(_NAMES)}
+_FUNCTIONS = tuple(CONVENTIONS[convention].count for convention in _ORDER)
+
+
+@dataclass(frozen=True, slots=True)
+class Flops:
+    """A count under every convention, in :class:`Convention` order.
+
+    ``flops[Convention.MACS]``, or by name, ``flops.macs``; ``items()`` gives
+    ``(name, count)`` pairs. Made from facts by :meth:`of`; sums of
+    several layers by :meth:`total`.
+    """
+
+    counts: tuple[Dim, ...]
+
+    @classmethod
+    def of(cls, work: Work) -> Flops:
+        """The cost of ``work`` under every convention."""
+        if len(work) == 1:  # most layers: the fast path of a JSON report
+            fact = work[0]
+            return cls(tuple(function(fact) for function in _FUNCTIONS))
+        return cls(tuple(count(work, convention) for convention in _ORDER))
+
+    @classmethod
+    def total(cls, items: Iterable[Flops]) -> Flops:
+        """The sum of many layers' counts, convention by convention."""
+        rows = [item.counts for item in items]
+        return cls(tuple(total(row[i] for row in rows) for i in range(len(_ORDER))))
+
+    def __getitem__(self, convention: Convention) -> Dim:
+        return self.counts[_POSITION[convention]]
+
+    def __getattr__(self, name: str) -> Dim:
+        position = _POSITION.get(name)
+        if position is None:
+            raise AttributeError(f"no convention named {name!r}")
+        return self.counts[position]
+
+    def items(self) -> Iterator[tuple[str, Dim]]:
+        """``(name, count)`` pairs, in :class:`Convention` order."""
+        return zip(_NAMES, self.counts, strict=True)
+
+    def __add__(self, other: Flops) -> Flops:
+        return Flops(tuple(a + b for a, b in zip(self.counts, other.counts, strict=True)))
+
+
+NO_FLOPS = Flops((0,) * len(Convention))
+"""Nothing, under every convention: a layer that states no facts."""

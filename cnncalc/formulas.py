@@ -20,7 +20,7 @@ import sympy
 
 from cnncalc import ir
 from cnncalc.arith import Dim, Shape
-from cnncalc.conventions import DEFAULT_CONVENTION, Convention
+from cnncalc.conventions import DEFAULT_CONVENTION, Convention, count
 from cnncalc.errors import CnncalcError, RuleError
 from cnncalc.render.math import Style, formula_text
 from cnncalc.rules import LayerCounts, apply_rule
@@ -178,7 +178,7 @@ def formula(layer_type: str, metric: str, convention: Convention | str = DEFAULT
 
 def _metric(counts: LayerCounts, metric: str, convention: Convention) -> Dim:
     if metric == "flops":
-        return counts.flops[convention]
+        return count(counts.work, convention)
     value: Dim = getattr(counts, metric)
     return value
 

@@ -12,7 +12,22 @@ from __future__ import annotations
 import pytest
 
 import cnncalc
-from cnncalc.conventions import CONVENTIONS, Convention
+from cnncalc.conventions import CONVENTIONS, NO_FLOPS, Convention, Flops, count
+from cnncalc.ir import Activation, PoolKind
+from cnncalc.rules import LayerCounts
+from cnncalc.symbolic import symbol
+from cnncalc.work import (
+    Activations,
+    AdaptivePooling,
+    Combination,
+    Fact,
+    Interpolation,
+    Normalisation,
+    NormKind,
+    Pooling,
+    ScatteredSums,
+    WeightedSums,
+)
 from tests.conftest import SPECS
 
 PEER_TOTALS = {
@@ -73,3 +88,85 @@ def test_macs_do_not_depend_on_the_convention() -> None:
     reports = [cnncalc.analyze(SPECS / "lenet5.yaml", c) for c in Convention]
     assert len({r.totals.macs for r in reports}) == 1
     assert {r.convention for r in reports} == set(Convention)
+
+
+# Each fact under each convention: the README's per-layer table, in numbers. Columns:
+# connections, macs, flops, torchinfo, ptflops, fvcore, thop.
+FACTS: list[tuple[Fact, tuple[int, ...]]] = [
+    # A conv: 150 weights and 6 biases at 784 positions (LeNet-5's C1).
+    (WeightedSums(weights=150, parameters=156, positions=784),
+     (122_304, 117_600, 235_200, 122_304, 122_304, 117_600, 117_600)),
+    # 3×5×5 → 8 maps of 11×11, 3×3 kernel: 75 inputs × 72 weights, 8 biases × 121 positions;
+    # torchinfo charges its 216 weights and 8 biases at every output position, thop the weights.
+    (ScatteredSums(per_input=72, inputs=75, weights=216, biases=8, positions=121),
+     (6_368, 5_400, 10_800, 27_104, 6_368, 5_400, 26_136)),
+    (Activations(function=Activation.RELU, elements=100, channels=4), (0, 0, 0, 0, 200, 0, 0)),
+    # thop: 3·4 − 1 per position, 25 positions.
+    (Activations(function=Activation.SOFTMAX, elements=100, channels=4),
+     (0, 0, 0, 0, 100, 0, 275)),
+    (Activations(function=Activation.TANH, elements=100, channels=4), (0, 0, 0, 0, 0, 0, 0)),
+    # A 2×2 max pool of 6×28×28: k·k+1 per output; ptflops 2 per input.
+    (Pooling(kind=PoolKind.MAX, window=4, outputs=1_176, inputs=4_704),
+     (5_880, 0, 0, 0, 9_408, 0, 0)),
+    (Pooling(kind=PoolKind.AVG, window=4, outputs=1_176, inputs=4_704),
+     (5_880, 0, 0, 0, 9_408, 0, 1_176)),
+    (AdaptivePooling(kind=PoolKind.AVG, reads=196, outputs=4, inputs=196),
+     (200, 0, 0, 0, 392, 196, 200)),
+    (AdaptivePooling(kind=PoolKind.MAX, reads=196, outputs=4, inputs=196),
+     (200, 0, 0, 0, 392, 0, 0)),
+    (Interpolation(mode="bilinear", outputs=100), (400, 0, 0, 0, 200, 400, 1_100)),
+    (Normalisation(kind=NormKind.BATCH, elements=100, affine=True, parameters=6),
+     (0, 0, 0, 6, 200, 200, 400)),
+    (Normalisation(kind=NormKind.BATCH, elements=100, affine=False), (0, 0, 0, 0, 100, 100, 200)),
+    (Normalisation(kind=NormKind.LAYER, elements=100, affine=True, parameters=8),
+     (0, 0, 0, 8, 100, 500, 400)),
+    (Normalisation(kind=NormKind.GROUP, elements=100, affine=False), (0, 0, 0, 0, 100, 400, 0)),
+    (Normalisation(kind=NormKind.LOCAL_RESPONSE, elements=100, affine=False, window_inputs=120),
+     (0, 0, 0, 0, 420, 0, 0)),
+    (Combination(kind="add", operands=2, outputs=50), (100, 0, 0, 0, 0, 0, 0)),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("fact", "expected"), FACTS, ids=lambda f: type(f).__name__)
+def test_each_fact_under_each_convention(fact: Fact, expected: tuple[int, ...]) -> None:
+    assert tuple(count((fact,), convention) for convention in Convention) == expected
+    assert Flops.of((fact,)).counts == expected
+
+
+def test_a_layer_that_states_no_facts_costs_nothing() -> None:
+    counts = LayerCounts(output_shape=(3, 4, 4))
+    assert counts.flops == NO_FLOPS == Flops((0,) * len(Convention))
+    assert counts.macs == 0
+
+
+def test_a_layers_count_is_the_sum_over_its_facts() -> None:
+    conv = WeightedSums(weights=150, parameters=156, positions=784)
+    relu = Activations(function=Activation.RELU, elements=4_704, channels=6)
+    assert count((conv, relu), Convention.PTFLOPS) == 122_304 + 9_408
+    # A folded block of many facts: one sum, on symbols too.
+    n = symbol("n")
+    work = (conv, relu, Activations(function=Activation.RELU, elements=n, channels=1))
+    assert count(work, Convention.PTFLOPS) == 122_304 + 9_408 + 2 * n
+
+
+def test_flops_by_name_and_by_convention() -> None:
+    flops = Flops.of((WeightedSums(weights=10, parameters=11, positions=2),))
+    assert flops.macs == flops[Convention.MACS] == 20
+    assert flops.ptflops == 22
+    assert list(flops.items()) == [
+        ("connections", 22), ("macs", 20), ("flops", 40), ("torchinfo", 22), ("ptflops", 22),
+        ("fvcore", 20), ("thop", 20),
+    ]  # fmt: skip
+    assert Flops.total([flops, flops]) == flops + flops == Flops((44, 40, 80, 44, 44, 40, 40))
+    with pytest.raises(AttributeError, match="no convention named 'mflops'"):
+        flops.mflops  # noqa: B018
+
+
+def test_a_folded_row_counts_what_its_layers_count() -> None:
+    report = cnncalc.analyze(SPECS / "resnet18.yaml")
+    folded = report.folded(1)
+    layer1 = folded.layer("layer1")
+    members = [layer for layer in report if layer.name.startswith("layer1.")]
+    assert layer1.flops_by_convention == Flops.total(m.flops_by_convention for m in members)
+    assert layer1.flops_by_convention.ptflops == sum(m.flops_by_convention.ptflops for m in members)
+    assert folded.flops_by_convention == report.flops_by_convention

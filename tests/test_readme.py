@@ -11,6 +11,7 @@ import pytest
 
 import cnncalc
 from cnncalc.cli import main
+from cnncalc.conventions import Convention
 from cnncalc.render import render
 from tests.conftest import ROOT, SPECS
 
@@ -36,6 +37,15 @@ def test_ci_runs_the_readme_test_command() -> None:
 def test_the_readme_table_is_real_output() -> None:
     table = render(cnncalc.analyze(SPECS / "lenet5.yaml"), "table")
     assert table.strip() in README
+
+
+def test_the_readme_convention_tables_have_every_convention() -> None:
+    # One row per convention, in order, then one column each in the per-layer table.
+    section = README.split("## FLOP conventions")[1].split("Per layer type")[0]
+    named = re.findall(r"^\| `(\w+)` \|", section, re.M)
+    assert named == [c.value for c in Convention]
+    header = "| layer | " + " | ".join(c.value for c in Convention) + " |"
+    assert f"\n{header}\n|" + "---|" * (len(Convention) + 1) + "\n" in README
 
 
 def test_the_readme_python_examples_run(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -11,13 +11,13 @@ back the spec's own strings, with control and invisible characters written as
 from __future__ import annotations
 
 import json
-from dataclasses import fields
 from typing import Any
 
 from cnncalc.analysis import METRICS, Counts, LayerReport, Report
 from cnncalc.arith import Dim
-from cnncalc.rules import Flops
+from cnncalc.conventions import Flops
 from cnncalc.safe_text import json_safe
+from cnncalc.work import Work
 
 
 def _number(value: Dim) -> int | str:
@@ -30,7 +30,7 @@ def _number(value: Dim) -> int | str:
 
 def _metrics(counts: Counts, flops: Flops) -> dict[str, Any]:
     data: dict[str, Any] = {name: _number(counts.metric(name)) for name in METRICS}
-    data["flops_by_convention"] = {f.name: _number(getattr(flops, f.name)) for f in fields(flops)}
+    data["flops_by_convention"] = {name: _number(value) for name, value in flops.items()}
     return data
 
 
@@ -40,6 +40,8 @@ def to_dict(report: Report) -> dict[str, Any]:
     A symbolic report's counts are formulas as text that sympy parses back
     (``floor(n/4) - 7``); its ``requirements`` say what the symbols must satisfy.
     """
+    symbolic = bool(report.symbols)
+    by_convention = _by_convention(report, memo=not symbolic)
     data: dict[str, Any] = {
         "name": report.name,
         "convention": report.convention.value,
@@ -52,18 +54,18 @@ def to_dict(report: Report) -> dict[str, Any]:
                 "inputs": list(layer.inputs),
                 "output_shape": [_number(d) for d in layer.output_shape],
                 **_outputs(layer),
-                **_metrics(layer, layer.flops_by_convention),
+                **_metrics(layer, flops),
             }
-            for layer in report.layers
+            for layer, flops in zip(report.layers, by_convention, strict=True)
         ],
-        "totals": _metrics(report.totals, report.flops_by_convention),
+        "totals": _metrics(report.totals, Flops.total(by_convention)),
     }
     if report.requirements:
         from cnncalc.render.text import requirements
 
         data["requirements"] = requirements(report, "ascii")
         data["requirements_latex"] = requirements(report, "latex")
-    if report.symbols:
+    if symbolic:
         for layer, layer_data in zip(report.layers, data["layers"], strict=True):
             layer_data["latex"] = _latex(layer, layer.output_shape)
         data["totals"]["latex"] = _latex(report.totals, report.output_shape)
@@ -76,6 +78,26 @@ def _outputs(layer: LayerReport) -> dict[str, Any]:
     if not layer.output_shapes:
         return {}
     return {"output_shapes": [[_number(d) for d in shape] for shape in layer.output_shapes]}
+
+
+def _by_convention(report: Report, *, memo: bool) -> list[Flops]:
+    """Each layer's counts under every convention, each counted once.
+
+    A network repeats a few structures (a 3×3 convolution at one size), so with
+    ``memo`` a layer whose work equals an earlier one's takes its counts. Not in
+    a symbolic report: there ``4`` and sympy's ``Integer(4)`` are equal keys that
+    print differently.
+    """
+    if not memo:
+        return [layer.flops_by_convention for layer in report.layers]
+    seen: dict[Work, Flops] = {}
+    counts: list[Flops] = []
+    for layer in report.layers:
+        flops = seen.get(layer.work)
+        if flops is None:
+            flops = seen[layer.work] = layer.flops_by_convention
+        counts.append(flops)
+    return counts
 
 
 def _latex(counts: Counts, output_shape: tuple[Dim, ...]) -> dict[str, str]:

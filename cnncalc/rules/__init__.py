@@ -3,6 +3,7 @@
 Importing this package registers every rule; :func:`rule_for` finds a node's.
 """
 
+from cnncalc.conventions import NO_FLOPS, Flops
 from cnncalc.rules import (
     activation,
     conv,
@@ -14,8 +15,6 @@ from cnncalc.rules import (
     shape,
 )
 from cnncalc.rules.base import (
-    NO_FLOPS,
-    Flops,
     LayerCounts,
     apply_rule,
     merge_rule_for,

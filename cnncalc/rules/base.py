@@ -2,56 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, fields
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from cnncalc.arith import Dim, Shape, total
-from cnncalc.conventions import Convention
+from cnncalc.arith import Dim, Shape
+from cnncalc.conventions import Convention, Flops, count
 from cnncalc.errors import RuleError
 from cnncalc.ir import Node
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Flops:
-    """A layer's operation count under every named :class:`Convention`.
-
-    Every field is required, so a rule cannot forget a convention, and adding a
-    convention makes every rule that does not state it fail to type-check.
-    """
-
-    connections: Dim
-    macs: Dim
-    flops: Dim
-    torchinfo: Dim
-    ptflops: Dim
-    fvcore: Dim
-
-    def __getitem__(self, convention: Convention) -> Dim:
-        value: Dim = getattr(self, convention.value)
-        return value
-
-    @classmethod
-    def total(cls, items: Iterable[Flops]) -> Flops:
-        """The sum of many layers' counts, convention by convention."""
-        items = list(items)
-        return cls(**{name: total(getattr(item, name) for item in items) for name in _FIELDS})
-
-    def __add__(self, other: Flops) -> Flops:
-        if other is NO_FLOPS:  # most layers add a no-op activation
-            return self
-        return Flops(
-            connections=self.connections + other.connections,
-            macs=self.macs + other.macs,
-            flops=self.flops + other.flops,
-            torchinfo=self.torchinfo + other.torchinfo,
-            ptflops=self.ptflops + other.ptflops,
-            fvcore=self.fvcore + other.fvcore,
-        )
-
-
-NO_FLOPS = Flops(connections=0, macs=0, flops=0, torchinfo=0, ptflops=0, fvcore=0)
-_FIELDS = tuple(field.name for field in fields(Flops))
+from cnncalc.work import Work
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -62,7 +21,9 @@ class LayerCounts:
     ``connections`` the paper's count (one per weight use plus one per bias).
     Layers that only pass values through (activations, dropout, flatten,
     normalisation) create no neurons and no connections: the paper folds the
-    squashing function into the unit.
+    squashing function into the unit. ``work`` states what the layer computes
+    (:mod:`cnncalc.work`); its FLOPs under every convention are counted from it
+    (:mod:`cnncalc.conventions`), and a layer that states none costs nothing.
     """
 
     output_shape: Shape
@@ -72,7 +33,7 @@ class LayerCounts:
     """Non-parameter state, PyTorch's buffers (batch norm's running statistics)."""
     neurons: Dim = 0
     connections: Dim = 0
-    flops: Flops = NO_FLOPS
+    work: Work = ()
     outputs: tuple[Shape, ...] = ()
     """A layer with several outputs (``split``): each one's shape, read as ``NAME.0``,
     ``NAME.1``, …; ``output_shape`` is then the first. Empty for one output."""
@@ -80,7 +41,12 @@ class LayerCounts:
     @property
     def macs(self) -> Dim:
         """Multiply-accumulates of weights (bias not counted): the ``macs`` convention."""
-        return self.flops.macs
+        return count(self.work, Convention.MACS)
+
+    @property
+    def flops(self) -> Flops:
+        """The layer's count under every convention."""
+        return Flops.of(self.work)
 
 
 N = TypeVar("N", bound=Node)

@@ -18,9 +18,9 @@ from cnncalc.arith import (
 )
 from cnncalc.errors import show_value
 from cnncalc.ir import ConnectionTable, Conv, ConvTranspose
-from cnncalc.rules.activation import activation_flops
-from cnncalc.rules.base import Flops, LayerCounts, rule
+from cnncalc.rules.base import LayerCounts, rule
 from cnncalc.rules.window import output_sizes, split_input
+from cnncalc.work import ScatteredSums, WeightedSums, activations
 
 
 def _require_groups_divide(groups: Dim, in_channels: Dim, filters: Dim) -> None:
@@ -51,6 +51,8 @@ def convolution(node: Conv, input_shape: Shape) -> LayerCounts:
     - connections: ``(c_in·k_h·k_w/g + 1)·c_out·h_out·w_out``, one per weight use
       and one per bias (LeNet-5 C1: ``(5·5+1)·6·28·28 = 122,304``)
     - neurons: ``c_out·h_out·w_out``
+    - work: weighted sums of those weights and biases at each output position,
+      then the ``activation`` on every output
     """
     rank = len(node.kernel)
     in_channels, spatial = split_input(input_shape, rank, f"conv{rank}d")
@@ -71,22 +73,15 @@ def convolution(node: Conv, input_shape: Shape) -> LayerCounts:
         )
     positions = prod(out_spatial)
     outputs = node.filters * positions
-    macs = weights * positions
-    connections = params * positions
     return LayerCounts(
         output_shape=(node.filters, *out_spatial),
         trainable_params=params,
         neurons=outputs,
-        connections=connections,
-        flops=Flops(
-            connections=connections,
-            macs=macs,
-            flops=2 * macs,
-            torchinfo=connections,
-            ptflops=connections,
-            fvcore=macs,
-        )
-        + activation_flops(node.activation, outputs),
+        connections=params * positions,
+        work=(
+            WeightedSums(weights=weights, parameters=params, positions=positions),
+            *activations(node.activation, outputs, node.filters),
+        ),
     )
 
 
@@ -141,6 +136,7 @@ def transposed_convolution(node: ConvTranspose, input_shape: Shape) -> LayerCoun
       (fvcore and FlopCounterMode count so; thop 0.1.1 and torchinfo count the
       forward-conv formula on the output grid, 4× more at stride 2)
     - connections: weight uses plus one bias per output
+    - work: those scattered sums, then the ``activation`` on every output
     """
     rank = len(node.kernel)
     in_channels, spatial = split_input(input_shape, rank, f"conv_transpose{rank}d")
@@ -162,25 +158,21 @@ def transposed_convolution(node: ConvTranspose, input_shape: Shape) -> LayerCoun
     per_input = exact_div(node.filters, node.groups) * kernel_size
     weights = in_channels * per_input
     biases: Dim = node.filters if node.bias else 0
-    outputs = node.filters * prod(out_spatial)
-    macs = prod(input_shape) * per_input
-    bias_uses = biases * prod(out_spatial)
-    connections = macs + bias_uses
+    positions = prod(out_spatial)
+    outputs = node.filters * positions
+    sums = ScatteredSums(
+        per_input=per_input,
+        inputs=prod(input_shape),
+        weights=weights,
+        biases=biases,
+        positions=positions,
+    )
     return LayerCounts(
         output_shape=(node.filters, *out_spatial),
         trainable_params=weights + biases,
         neurons=outputs,
-        connections=connections,
-        flops=Flops(
-            connections=connections,
-            macs=macs,
-            flops=2 * macs,
-            # torchinfo: (weights + biases) × output positions, as for a forward conv.
-            torchinfo=(weights + biases) * prod(out_spatial),
-            ptflops=macs + bias_uses,
-            fvcore=macs,
-        )
-        + activation_flops(node.activation, outputs),
+        connections=sums.macs + sums.bias_adds,
+        work=(sums, *activations(node.activation, outputs, node.filters)),
     )
 
 

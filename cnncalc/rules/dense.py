@@ -5,9 +5,9 @@ from __future__ import annotations
 from cnncalc.arith import Dim, Shape
 from cnncalc.errors import RuleError
 from cnncalc.ir import RBF, Dense
-from cnncalc.rules.activation import activation_flops
-from cnncalc.rules.base import Flops, LayerCounts, rule
+from cnncalc.rules.base import LayerCounts, rule
 from cnncalc.rules.window import format_shape
+from cnncalc.work import WeightedSums, activations
 
 
 def _flat_size(input_shape: Shape, layer: str) -> Dim:
@@ -27,6 +27,7 @@ def dense(node: Dense, input_shape: Shape) -> LayerCounts:
     - trainable params: ``(n + 1)·m`` (《卷积神经网络CNN与LeNet5详解》, F6: ``(120+1)·84 = 10,164``)
     - MACs: ``n·m``; connections: ``(n + 1)·m``, one per weight and bias
     - neurons: ``m``
+    - work: ``m`` weighted sums of the ``n`` inputs plus a bias, then the ``activation``
     """
     inputs = _flat_size(input_shape, "dense")
     weights = inputs * node.units
@@ -37,15 +38,10 @@ def dense(node: Dense, input_shape: Shape) -> LayerCounts:
         trainable_params=params,
         neurons=node.units,
         connections=params,
-        flops=Flops(
-            connections=params,
-            macs=weights,
-            flops=2 * weights,
-            torchinfo=params,
-            ptflops=params,
-            fvcore=weights,
-        )
-        + activation_flops(node.activation, node.units),
+        work=(
+            WeightedSums(weights=weights, parameters=params),
+            *activations(node.activation, node.units, node.units),
+        ),
     )
 
 
@@ -58,6 +54,9 @@ def rbf(node: RBF, input_shape: Shape) -> LayerCounts:
     - connections and MACs: ``n·m`` (one squared difference accumulated per
       connection; the paper's total of 340,908 connections includes OUTPUT's 840)
     - neurons: ``m``
+    - work: counted as ``m`` weighted sums of ``n`` inputs without a bias, as the
+      peers would count the bias-free linear layer that stands for it (no torch
+      module exists)
     """
     inputs = _flat_size(input_shape, "rbf")
     weights = inputs * node.units
@@ -67,13 +66,5 @@ def rbf(node: RBF, input_shape: Shape) -> LayerCounts:
         non_trainable_params=0 if node.trainable else weights,
         neurons=node.units,
         connections=weights,
-        # No torch module: peers would see a bias-free linear layer.
-        flops=Flops(
-            connections=weights,
-            macs=weights,
-            flops=2 * weights,
-            torchinfo=weights,
-            ptflops=weights,
-            fvcore=weights,
-        ),
+        work=(WeightedSums(weights=weights, parameters=weights),),
     )

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from functools import partial
+from typing import Literal
 
 from cnncalc.arith import Dim, Shape, equals, prod, require
 from cnncalc.errors import RuleError
 from cnncalc.ir import Add, Concat, Multiply
-from cnncalc.rules.base import Flops, LayerCounts, merge_rule
+from cnncalc.rules.base import LayerCounts, merge_rule
 from cnncalc.rules.shape import axis_index
 from cnncalc.rules.window import format_shape
+from cnncalc.work import Combination
 
 
 def _at_least_two(inputs: tuple[Shape, ...], layer: str) -> None:
@@ -21,20 +23,19 @@ def _mismatch(what: str, axis: int, first: Shape, other: Shape) -> str:
     return f"{what}: axis {axis} of {format_shape(other)} does not match {format_shape(first)}"
 
 
-def _elementwise(output_shape: Shape, inputs: int) -> LayerCounts:
+def _elementwise(kind: Literal["add", "multiply"], output_shape: Shape, inputs: int) -> LayerCounts:
     """An element-wise combination: each output reads one value from each input.
 
     No peer counts it: FlopCounterMode has no entry for ``add``/``mul``,
     fvcore reports them unsupported, torchinfo counts modules with parameters
     only, and ptflops sees ``x + y`` (it patches ``torch.add``, not the operator).
     """
-    outputs = prod(output_shape)
-    connections = inputs * outputs
+    combination = Combination(kind=kind, operands=inputs, outputs=prod(output_shape))
     return LayerCounts(
         output_shape=output_shape,
-        neurons=outputs,
-        connections=connections,
-        flops=Flops(connections=connections, macs=0, flops=0, torchinfo=0, ptflops=0, fvcore=0),
+        neurons=combination.outputs,
+        connections=inputs * combination.outputs,
+        work=(combination,),
     )
 
 
@@ -54,7 +55,7 @@ def add(node: Add, inputs: tuple[Shape, ...]) -> LayerCounts:
                 "inputs", f"add needs inputs of one shape, got {format_shape(first)} and "
                 f"{format_shape(other)}",
             )  # fmt: skip
-    return _elementwise(_broadcast(inputs, "add"), len(inputs))
+    return _elementwise("add", _broadcast(inputs, "add"), len(inputs))
 
 
 def _broadcast(inputs: tuple[Shape, ...], layer: str) -> Shape:
@@ -85,7 +86,7 @@ def multiply(node: Multiply, inputs: tuple[Shape, ...]) -> LayerCounts:
     reads the same on numbers and on symbols.
     """
     _at_least_two(inputs, "multiply")
-    return _elementwise(_broadcast(inputs, "multiply"), len(inputs))
+    return _elementwise("multiply", _broadcast(inputs, "multiply"), len(inputs))
 
 
 @merge_rule(Concat)

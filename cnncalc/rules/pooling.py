@@ -7,9 +7,9 @@ from functools import partial
 from cnncalc.arith import Dim, Shape, prod, require, window_total
 from cnncalc.errors import RuleError, show_value
 from cnncalc.ir import AdaptivePool, Pool, PoolKind, Upsample
-from cnncalc.rules.activation import activation_flops
-from cnncalc.rules.base import Flops, LayerCounts, rule
+from cnncalc.rules.base import LayerCounts, rule
 from cnncalc.rules.window import output_sizes, split_input
+from cnncalc.work import AdaptivePooling, Interpolation, Pooling, WeightedSums, Work, activations
 
 
 def _padding_too_large(pad: Dim, kernel: Dim) -> str:
@@ -27,6 +27,9 @@ def pooling(node: Pool, input_shape: Shape) -> LayerCounts:
     - max and average pooling: no parameters, ``k·k`` connections per output
     - the documents' operation count is ``(k·k+1)`` per output for every pooling
       (《卷积神经网络CNN与LeNet5详解》: ``k·k−1`` comparisons, a multiply and a bias)
+    - work: subsampling sums and scales its window, a weighted sum of ``k·k``
+      inputs plus a bias per output; max and average pooling reduce a window of
+      ``k·k`` per output; then the ``activation`` on every output
     """
     rank = len(node.kernel)
     channels, spatial = split_input(input_shape, rank, f"{node.kind.value} pooling")
@@ -39,39 +42,23 @@ def pooling(node: Pool, input_shape: Shape) -> LayerCounts:
     )
     window = prod(node.kernel)
     outputs = channels * prod(out_spatial)
+    work: Work
     if node.kind is PoolKind.SUBSAMPLING:
         params = 2 * channels
-        macs = window * outputs
         connections = (window + 1) * outputs
         # No torch module exists: the peer conventions see a depthwise conv whose
         # k·k weights of a map are one shared coefficient.
-        flops = Flops(
-            connections=connections,
-            macs=macs,
-            flops=2 * macs,
-            torchinfo=connections,
-            ptflops=connections,
-            fvcore=macs,
-        )
+        work = (WeightedSums(weights=window, parameters=window + 1, positions=outputs),)
     else:
         params = 0
         connections = window * outputs
-        flops = Flops(
-            connections=(window + 1) * outputs,
-            macs=0,
-            flops=0,
-            torchinfo=0,
-            # ptflops counts pooling by the module hook and again by the patched
-            # F.max_pool2d / F.avg_pool2d: one per input element each.
-            ptflops=2 * prod(input_shape),
-            fvcore=0,
-        )
+        work = (Pooling(kind=node.kind, window=window, outputs=outputs, inputs=prod(input_shape)),)
     return LayerCounts(
         output_shape=(channels, *out_spatial),
         trainable_params=params,
         neurons=outputs,
         connections=connections,
-        flops=flops + activation_flops(node.activation, outputs),
+        work=work + activations(node.activation, outputs, channels),
     )
 
 
@@ -81,9 +68,8 @@ def adaptive_pooling(node: AdaptivePool, input_shape: Shape) -> LayerCounts:
 
     Output ``i`` of an axis of ``n`` pools inputs ``⌊i·n/o⌋`` to ``⌈(i+1)·n/o⌉ − 1``
     (PyTorch's ``adaptive_avg_pool2d``), so windows may overlap; connections
-    count every window element. The documents' operation count is a window's
-    size plus one per output; fvcore charges one per input element (average
-    only), ptflops two (a hook and a patched functional).
+    count every window element. Its work is that reduction: every window
+    element read, one value out per window.
     """
     rank = len(input_shape) - 1
     channels, spatial = split_input(input_shape, rank, "adaptive pooling")
@@ -93,18 +79,14 @@ def adaptive_pooling(node: AdaptivePool, input_shape: Shape) -> LayerCounts:
     window_sum = prod(window_total(n, o) for n, o in zip(spatial, targets, strict=True))
     outputs = channels * prod(targets)
     connections = channels * window_sum
-    inputs = prod(input_shape)
     return LayerCounts(
         output_shape=(channels,) if node.flatten else (channels, *targets),
         neurons=outputs,
         connections=connections,
-        flops=Flops(
-            connections=connections + outputs,
-            macs=0,
-            flops=0,
-            torchinfo=0,
-            ptflops=2 * inputs,
-            fvcore=inputs if node.kind is PoolKind.AVG else 0,
+        work=(
+            AdaptivePooling(
+                kind=node.kind, reads=connections, outputs=outputs, inputs=prod(input_shape)
+            ),
         ),
     )
 
@@ -113,23 +95,15 @@ def adaptive_pooling(node: AdaptivePool, input_shape: Shape) -> LayerCounts:
 def upsample(node: Upsample, input_shape: Shape) -> LayerCounts:
     """Upsampling by ``scale`` per axis; each output reads 1 input (nearest) or 4 (bilinear).
 
-    fvcore charges 1 (nearest) or 4 (bilinear) per output, ptflops 2 per output
-    (a hook and the patched ``F.interpolate``).
+    Its work is that interpolation, and its connections those reads.
     """
     channels, spatial = split_input(input_shape, len(node.scale), "upsample")
     out_spatial = tuple(n * s for n, s in zip(spatial, node.scale, strict=True))
     outputs = channels * prod(out_spatial)
-    reads = 1 if node.mode == "nearest" else 4
+    interpolation = Interpolation(mode=node.mode, outputs=outputs)
     return LayerCounts(
         output_shape=(channels, *out_spatial),
         neurons=outputs,
-        connections=reads * outputs,
-        flops=Flops(
-            connections=reads * outputs,
-            macs=0,
-            flops=0,
-            torchinfo=0,
-            ptflops=2 * outputs,
-            fvcore=reads * outputs,
-        ),
+        connections=interpolation.reads * outputs,
+        work=(interpolation,),
     )

@@ -19,7 +19,7 @@ SPEC = "spec.yaml"
 """The spec's file name in the case's directory (commands run there)."""
 
 FORMATS = ("table", "json", "csv", "markdown", "html")
-CONVENTIONS = ("connections", "macs", "flops", "torchinfo", "ptflops", "fvcore")
+CONVENTIONS = ("connections", "macs", "flops", "torchinfo", "ptflops", "fvcore", "thop")
 HAS_MATPLOTLIB = importlib.util.find_spec("matplotlib") is not None
 
 UNWRITABLE = ["nodir/out.txt", ".", "/dev/full", f"{SPEC}/out.txt", "/proc/version", ""]

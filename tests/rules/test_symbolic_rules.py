@@ -198,9 +198,9 @@ def _numbers(counts: LayerCounts, values: dict[sympy.Symbol, int]) -> dict[str, 
         **{
             f.name: substitute(getattr(counts, f.name), values)
             for f in fields(counts)
-            if f.name not in ("output_shape", "outputs", "flops")
+            if f.name not in ("output_shape", "outputs", "work")
         },
-        **{f"flops.{f.name}": substitute(getattr(flops, f.name), values) for f in fields(flops)},
+        **{f"flops.{c}": substitute(value, values) for c, value in flops.items()},
     }
 
 
