@@ -27,6 +27,7 @@ from cnncalc.work import (
     Combination,
     Fact,
     Interpolation,
+    MatrixProducts,
     Normalisation,
     NormKind,
     Pooling,
@@ -69,13 +70,16 @@ def _connections(fact: Fact) -> Dim:
             return fact.reads * fact.outputs
         case Combination():
             return fact.operands * fact.outputs
+        case MatrixProducts():
+            return fact.macs  # each output reads ``inner`` pairs
     return 0
 
 
 def _macs(fact: Fact) -> Dim:
-    """Multiply-accumulates of weights: conv, linear and their kin; nothing else."""
+    """Multiply-accumulates: of weights (conv, linear and their kin) and of matrix products
+    (attention's ``q·kᵀ`` and ``·v``, as torchvision's published ``_ops`` count them)."""
     match fact:
-        case WeightedSums() | ScatteredSums():
+        case WeightedSums() | ScatteredSums() | MatrixProducts():
             return fact.macs
     return 0
 
@@ -88,14 +92,16 @@ def _flops(fact: Fact) -> Dim:
 def _torchinfo(fact: Fact) -> Dim:
     """torchinfo 1.8 "Mult-Adds": a module's parameters times its output positions.
 
-    A conv or linear layer: weights and biases at each output position; a
+    A conv or linear layer: weights and biases at each output position, but a
+    linear layer's once whatever rows it is applied to (``nn.Linear`` on ``(b, n,
+    d)`` tokens: its parameters, measured live with ViT-B/16); a
     transposed conv the same on its output grid, as if it were a forward conv
     (4× the true MACs at stride 2); any other module with parameters (the
     norms) its parameters once; parameter-free modules nothing.
     """
     match fact:
         case WeightedSums():
-            return fact.uses
+            return fact.parameters * fact.positions
         case ScatteredSums():
             return (fact.weights + fact.biases) * fact.positions
         case Normalisation():
@@ -145,6 +151,8 @@ def _ptflops(fact: Fact) -> Dim:
             return fact.uses
         case ScatteredSums():
             return fact.macs + fact.bias_adds
+        case MatrixProducts():  # the patched torch.matmul: one per multiply-accumulate
+            return fact.macs
         case Activations():
             return PTFLOPS_PER_ELEMENT[fact.function] * fact.elements
         case Pooling() | AdaptivePooling():
@@ -169,7 +177,7 @@ def _fvcore(fact: Fact) -> Dim:
     handle: nothing.
     """
     match fact:
-        case WeightedSums() | ScatteredSums():
+        case WeightedSums() | ScatteredSums() | MatrixProducts():
             return fact.macs
         case AdaptivePooling(kind=PoolKind.AVG):
             return fact.inputs
@@ -230,8 +238,8 @@ CONVENTIONS: dict[Convention, ConventionInfo] = {
         _connections,
     ),
     Convention.MACS: ConventionInfo(
-        "one per multiply-accumulate of a weight; biases, activations, pooling and "
-        "normalisation cost nothing",
+        "one per multiply-accumulate of a weight or of a matrix product (attention's q·kᵀ and "
+        "·v); biases, activations, pooling and normalisation cost nothing",
         "fvcore, thop and torchscan for conv and linear",
         _macs,
     ),
@@ -248,15 +256,15 @@ CONVENTIONS: dict[Convention, ConventionInfo] = {
         _torchinfo,
     ),
     Convention.PTFLOPS: ConventionInfo(
-        "multiply-accumulates plus one per bias use, plus 2 per pooling input and per ReLU "
-        "element (a module hook and a patched functional both count them), 1 per softmax "
-        "and ReLU6 element, 2 per batch-norm element",
+        "multiply-accumulates (of matmul too) plus one per bias use, plus 2 per pooling input "
+        "and per ReLU element (a module hook and a patched functional both count them), 1 per "
+        "softmax and ReLU6 element, 2 per batch-norm element",
         "ptflops 0.7.5 get_model_complexity_info, default pytorch backend",
         _ptflops,
     ),
     Convention.FVCORE: ConventionInfo(
-        "multiply-accumulates of conv and linear (no bias), plus 2 per batch-norm element "
-        "in eval mode; activations and pooling cost nothing",
+        "multiply-accumulates of conv, linear and matmul (no bias), plus 2 per batch-norm "
+        "element in eval mode; activations and pooling cost nothing",
         "fvcore 0.1.5 FlopCountAnalysis",
         _fvcore,
     ),

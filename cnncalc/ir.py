@@ -97,11 +97,14 @@ class Pool:
 
 @dataclass(frozen=True, slots=True)
 class Dense:
-    """A fully connected layer on a flat input."""
+    """A fully connected layer: on a flat input, on each token of ``[tokens, features]``, or
+    along ``axis`` of any tensor (``nn.Linear`` acts on the last axis)."""
 
     units: Dim
     bias: bool = True
     activation: Activation | None = None
+    axis: int | None = None
+    """The axis it acts on; None: the last of a flat input or of tokens (rank 1 or 2)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,7 +259,9 @@ class BatchNorm:
 class LayerNorm:
     """Layer normalisation over the channels (``channels``) or over all of a sample."""
 
-    over: Literal["channels", "all"] = "channels"
+    over: Literal["channels", "all", "last"] = "channels"
+    """A map's channels at each position, a whole sample, or the last axis (a token's
+    features, ``nn.LayerNorm(d)``)."""
     affine: bool = True
 
 
@@ -325,15 +330,52 @@ class LRN:
     size: Dim
 
 
+@dataclass(frozen=True, slots=True)
+class MatMul:
+    """Batched matrix product of two inputs ``(…, m, k)·(…, k, n)`` (``torch.matmul``);
+    with ``transpose_b`` the second is ``(…, n, k)``, read transposed (``q·kᵀ``)."""
+
+    transpose_b: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Attention:
+    """Multi-head scaled dot-product self-attention over ``[tokens, dim]``, as one layer:
+    query, key and value projections, ``softmax(q·kᵀ/√d)·v`` per head, output projection
+    (``nn.MultiheadAttention``, ViT's self-attention)."""
+
+    heads: Dim
+    bias: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class ClassToken:
+    """A learned token put before the others (ViT's ``class_token``): ``[n, d] → [n + 1, d]``."""
+
+
+@dataclass(frozen=True, slots=True)
+class PositionEmbedding:
+    """A learned ``[n, d]`` tensor added to the tokens (ViT's ``pos_embedding``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class LayerScale:
+    """A learned scale per feature (channel), multiplied in (CaiT, ConvNeXt's ``layer_scale``)."""
+
+    axis: int = 0
+    """The axis whose entries each get a scale: 0 the channels of a map, -1 a token's features."""
+
+
 Node: TypeAlias = (
     Conv | ConvTranspose | Pool | Dense | RBF | Flatten | ElementWise | Dropout | BatchNorm
     | LayerNorm | GroupNorm | LRN | AdaptivePool | ZeroPad | Upsample | Identity
     | Add | Multiply | Concat | Reshape | Permute | Transpose | Unflatten | ChannelShuffle
-    | Split | Select | Slice | Crop | Scalar
+    | Split | Select | Slice | Crop | Scalar | MatMul | Attention | ClassToken
+    | PositionEmbedding | LayerScale
 )  # fmt: skip
 """Every IR node type; each has one rule registered in :mod:`cnncalc.rules`."""
 
-MERGES = (Add, Multiply, Concat)
+MERGES = (Add, Multiply, Concat, MatMul)
 """Node types that take several inputs."""
 
 NETWORK_INPUT = "input"

@@ -50,16 +50,20 @@ class WeightedSums:
     weights: Dim
     parameters: Dim
     positions: Dim = 1
+    rows: Dim = 1
+    """How many rows a linear layer is applied to (the tokens of ``[tokens, features]``):
+    ``nn.Linear`` on a ``(b, n, d)`` tensor, which torchinfo counts once, where it counts
+    a convolution at each of its ``positions``."""
 
     @property
     def macs(self) -> Dim:
-        """Weight multiply-accumulates, ``weights·positions``."""
-        return self.weights * self.positions
+        """Weight multiply-accumulates, ``weights·positions·rows``."""
+        return self.weights * self.positions * self.rows
 
     @property
     def uses(self) -> Dim:
-        """Weight and bias uses, ``parameters·positions``."""
-        return self.parameters * self.positions
+        """Weight and bias uses, ``parameters·positions·rows``."""
+        return self.parameters * self.positions * self.rows
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -181,9 +185,29 @@ class Combination:
     outputs: Dim
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MatrixProducts:
+    """``batch`` products of an ``rows×inner`` and an ``inner×columns`` matrix, no weights:
+    attention's ``q·kᵀ`` and ``(softmax)·v``, ``torch.matmul``.
+
+    - multiply-accumulates: ``batch·rows·columns·inner`` (FlopCounterMode counts
+      ``bmm`` as twice that, fvcore and ptflops once)
+    """
+
+    batch: Dim
+    rows: Dim
+    columns: Dim
+    inner: Dim
+
+    @property
+    def macs(self) -> Dim:
+        """``batch·rows·columns·inner``."""
+        return self.batch * self.rows * self.columns * self.inner
+
+
 Fact: TypeAlias = (
     WeightedSums | ScatteredSums | Activations | Pooling | AdaptivePooling | Interpolation
-    | Normalisation | Combination
+    | Normalisation | Combination | MatrixProducts
 )  # fmt: skip
 """One thing a layer does; a new kind of operation is a new member."""
 

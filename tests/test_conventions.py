@@ -22,6 +22,7 @@ from cnncalc.work import (
     Combination,
     Fact,
     Interpolation,
+    MatrixProducts,
     Normalisation,
     NormKind,
     Pooling,
@@ -124,6 +125,15 @@ FACTS: list[tuple[Fact, tuple[int, ...]]] = [
     (Normalisation(kind=NormKind.LOCAL_RESPONSE, elements=100, affine=False, window_inputs=120),
      (0, 0, 0, 0, 420, 0, 0)),
     (Combination(kind="add", operands=2, outputs=50), (100, 0, 0, 0, 0, 0, 0)),
+    # A linear layer on 197 tokens (ViT-B/16's first MLP layer): torchinfo charges its
+    # parameters once (measured live), every other convention at each of the 197 rows.
+    (WeightedSums(weights=768 * 3072, parameters=769 * 3072, rows=197),
+     (465_386_496, 464_781_312, 929_562_624, 2_362_368, 465_386_496, 464_781_312,
+      464_781_312)),
+    # q·kᵀ of 12 heads over 197 tokens of 64 features: fvcore and ptflops count matmul
+    # once per multiply-accumulate, FlopCounterMode twice; torchinfo and thop see no module.
+    (MatrixProducts(batch=12, rows=197, columns=197, inner=64),
+     (29_805_312, 29_805_312, 59_610_624, 0, 29_805_312, 29_805_312, 0)),
 ]  # fmt: skip
 
 

@@ -129,8 +129,9 @@ def test_thop_truncates_a_pooling_size_it_computes_in_floating_point() -> None:
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(shape_networks())
-def test_shape_layers_cost_nothing_to_the_peers(spec: dict[str, Any]) -> None:
-    # Reshapes, permutes, splits, slices and scalar arithmetic: every peer counts 0 for
-    # them, as cnncalc does; only the patchifying convolution in front costs anything.
+def test_shape_and_token_layers_against_the_peers(spec: dict[str, Any]) -> None:
+    # Reshapes, permutes, splits, slices and scalar arithmetic cost every peer 0, as they
+    # cost cnncalc; dense layers on tokens, matmul and attention (written out) cost each
+    # peer what its convention in cnncalc says.
     ours, theirs = peer_totals(cnncalc.spec.parse_spec(spec))
     assert ours == theirs, spec

@@ -295,6 +295,7 @@ def shape_layer(draw: st.DrawFn, shape: Shape, earlier: dict[str, Shape]) -> dic
     cut = draw(st.integers(1, n))
     bound = st.none() | st.integers(-n, n)
     chunks, concat, add = divisors(n), _fits(earlier, shape, at), _fits(earlier, shape, None)
+    heads = divisors(int(shape[-1]))
     choices: dict[str, Callable[[], dict[str, Any]]] = {
         "reshape": lambda: {"type": "reshape", "shape": sizes},
         "permute": lambda: {"type": "permute", "dims": draw(st.permutations(list(range(rank))))},
@@ -315,6 +316,17 @@ def shape_layer(draw: st.DrawFn, shape: Shape, earlier: dict[str, Shape]) -> dic
         "concat": lambda: {"type": "concat", "axis": at,
                            "inputs": ["_current", draw(st.sampled_from(concat))]},
         "add": lambda: {"type": "add", "inputs": ["_current", draw(st.sampled_from(add))]},
+        # Token layers: a dense layer along any axis, products, attention, learned tokens.
+        "dense": lambda: {"type": "dense", "units": draw(st.integers(1, 6)), "axis": at,
+                          "bias": draw(st.booleans())},
+        "layernorm": lambda: {"type": "layernorm", "over": "last", "affine": draw(st.booleans())},
+        "matmul": lambda: {"type": "matmul", "transpose_b": True,
+                           "inputs": ["_current", "_current"]},
+        "attention": lambda: {"type": "attention", "heads": draw(st.sampled_from(heads)),
+                              "bias": draw(st.booleans())},
+        "class_token": lambda: {"type": "class_token"},
+        "position_embedding": lambda: {"type": "position_embedding"},
+        "layer_scale": lambda: {"type": "layer_scale", "axis": at},
     }  # fmt: skip
     return choices[draw(st.sampled_from(sorted(choices)))]()
 

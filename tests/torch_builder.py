@@ -184,7 +184,10 @@ def _adaptive(node: ir.AdaptivePool, shape: Shape) -> nn.Module:
 
 @translates(ir.Dense)
 def _dense(node: ir.Dense, shape: Shape) -> nn.Module:
-    return _then(nn.Linear(int(shape[0]), int(node.units), node.bias), node.activation)
+    if node.axis is None or node.axis % len(shape) == len(shape) - 1:  # nn.Linear's own axis
+        linear = nn.Linear(int(shape[-1]), int(node.units), node.bias)
+        return _then(linear, node.activation)
+    return _then(Linear(node, shape), node.activation)
 
 
 @translates(ir.BatchNorm)
@@ -201,6 +204,8 @@ def _batch_norm(node: ir.BatchNorm, shape: Shape) -> nn.Module:
 def _layer_norm(node: ir.LayerNorm, shape: Shape) -> nn.Module:
     if node.over == "channels":
         return LayerNorm2d(int(shape[0]), node.affine)
+    if node.over == "last":
+        return nn.LayerNorm(int(shape[-1]), elementwise_affine=node.affine)
     return nn.LayerNorm(list(_ints(shape)), elementwise_affine=node.affine)
 
 
@@ -233,6 +238,71 @@ class Function(nn.Module):
 
     def forward(self, *inputs: torch.Tensor) -> Any:
         return self.function(*inputs)
+
+
+class Linear(nn.Module):
+    """``nn.Linear`` along one axis of the sample (the last: as ``nn.Linear`` is)."""
+
+    def __init__(self, node: ir.Dense, shape: Shape) -> None:
+        super().__init__()
+        self.axis = -1 if node.axis is None else _dim(node.axis)
+        self.linear = nn.Linear(int(shape[node.axis or 0]), int(node.units), bias=node.bias)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y: torch.Tensor = self.linear(x.movedim(self.axis, -1))
+        return y.movedim(-1, self.axis)
+
+
+class SelfAttention(nn.Module):
+    """Multi-head self-attention written out, as ViT's ``nn.MultiheadAttention`` computes it:
+    ``nn.Linear`` projections, ``torch.matmul`` products and an ``nn.Softmax``."""
+
+    def __init__(self, dim: int, heads: int, bias: bool) -> None:
+        super().__init__()
+        self.heads = heads
+        self.qkv = nn.Linear(dim, 3 * dim, bias=bias)
+        self.softmax = nn.Softmax(dim=-1)
+        self.out = nn.Linear(dim, dim, bias=bias)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        batch, tokens, dim = x.shape
+        q, k, v = (
+            t.reshape(batch, tokens, self.heads, -1).transpose(1, 2)
+            for t in self.qkv(x).chunk(3, dim=-1)
+        )
+        weights = self.softmax(torch.matmul(q, k.transpose(-2, -1)) / (dim // self.heads) ** 0.5)
+        mixed = torch.matmul(weights, v).transpose(1, 2).reshape(batch, tokens, dim)
+        result: torch.Tensor = self.out(mixed)
+        return result
+
+
+class ClassToken(nn.Module):
+    def __init__(self, dim: int) -> None:
+        super().__init__()
+        self.class_token = nn.Parameter(torch.zeros(1, 1, dim))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.cat([self.class_token.expand(x.shape[0], -1, -1), x], dim=1)
+
+
+class PositionEmbedding(nn.Module):
+    def __init__(self, shape: Shape) -> None:
+        super().__init__()
+        self.pos_embedding = nn.Parameter(torch.zeros(1, *_ints(shape)))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.pos_embedding
+
+
+class LayerScale(nn.Module):
+    def __init__(self, node: ir.LayerScale, shape: Shape) -> None:
+        super().__init__()
+        axis = node.axis % len(shape)
+        self.gamma = nn.Parameter(torch.ones(int(shape[axis])))
+        self.view = [1 if i != axis else -1 for i in range(len(shape))]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x * self.gamma.view(1, *self.view)
 
 
 @translates(ir.Split)
@@ -271,6 +341,13 @@ TRANSLATORS.update({
     ),
     ir.Crop: lambda node, shape: Function(lambda x: _crop(x, node.cropping)),
     ir.Scalar: lambda node, shape: Function(lambda x: SCALAR_OPS[node.op](x, node.value)),
+    ir.MatMul: lambda node, shape: Function(
+        lambda a, b: torch.matmul(a, b.transpose(-2, -1) if node.transpose_b else b)
+    ),
+    ir.Attention: lambda node, shape: SelfAttention(int(shape[1]), int(node.heads), node.bias),
+    ir.ClassToken: lambda node, shape: ClassToken(int(shape[1])),
+    ir.PositionEmbedding: lambda node, shape: PositionEmbedding(shape),
+    ir.LayerScale: LayerScale,
     ir.ElementWise: lambda node, shape: activation(node.function),
     ir.Dropout: lambda node, shape: nn.Dropout(node.rate),
     ir.Identity: lambda node, shape: nn.Identity(),

@@ -6,6 +6,7 @@ Importing this package registers every rule; :func:`rule_for` finds a node's.
 from cnncalc.conventions import NO_FLOPS, Flops
 from cnncalc.rules import (
     activation,
+    attention,
     conv,
     dense,
     merge,
@@ -28,6 +29,7 @@ __all__ = [
     "LayerCounts",
     "activation",
     "apply_rule",
+    "attention",
     "conv",
     "dense",
     "merge",

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from cnncalc.arith import Dim, Shape
+from cnncalc.arith import Dim, Shape, prod
 from cnncalc.errors import RuleError
 from cnncalc.ir import RBF, Dense
 from cnncalc.rules.base import LayerCounts, rule
+from cnncalc.rules.shape import axis_index
 from cnncalc.rules.window import format_shape
 from cnncalc.work import WeightedSums, activations
 
@@ -22,25 +23,39 @@ def _flat_size(input_shape: Shape, layer: str) -> Dim:
 
 @rule(Dense)
 def dense(node: Dense, input_shape: Shape) -> LayerCounts:
-    """Counts of a dense layer of ``m`` units on ``n`` inputs.
+    """Counts of a dense layer of ``m`` units on ``n`` inputs, at each of ``t`` positions.
 
     - trainable params: ``(n + 1)·m`` (《卷积神经网络CNN与LeNet5详解》, F6: ``(120+1)·84 = 10,164``)
-    - MACs: ``n·m``; connections: ``(n + 1)·m``, one per weight and bias
-    - neurons: ``m``
+    - MACs: ``n·m·t``; connections: ``(n + 1)·m·t``, one per weight and bias use
+    - neurons: ``m·t``
+    - ``t = 1`` on a flat input; on ``[tokens, features]`` (or along ``axis`` of any
+      tensor, as ``nn.Linear`` acts on the last) ``n`` is that axis and ``t`` the
+      positions of the others: ViT's MLP, ``(768 + 1)·3072`` weights at 197 tokens
     - work: ``m`` weighted sums of the ``n`` inputs plus a bias, then the ``activation``
     """
-    inputs = _flat_size(input_shape, "dense")
+    rank = len(input_shape)
+    if node.axis is None and rank > 2:
+        raise RuleError(
+            None,
+            f"dense needs a flat input or [tokens, features], got {format_shape(input_shape)}: "
+            "add a flatten layer before it, or give 'axis' (-1: the last, as nn.Linear; "
+            "0: the channels, as Keras's Dense on a channels-last map)",
+        )
+    axis = axis_index(-1 if node.axis is None else node.axis, rank, "axis")
+    inputs = input_shape[axis]
+    positions = prod(input_shape[:axis]) * prod(input_shape[axis + 1 :])
     weights = inputs * node.units
     biases: Dim = node.units if node.bias else 0
     params = weights + biases
+    outputs = node.units * positions
     return LayerCounts(
-        output_shape=(node.units,),
+        output_shape=(*input_shape[:axis], node.units, *input_shape[axis + 1 :]),
         trainable_params=params,
-        neurons=node.units,
-        connections=params,
+        neurons=outputs,
+        connections=params * positions,
         work=(
-            WeightedSums(weights=weights, parameters=params),
-            *activations(node.activation, node.units, node.units),
+            WeightedSums(weights=weights, parameters=params, rows=positions),
+            *activations(node.activation, outputs, node.units),
         ),
     )
 

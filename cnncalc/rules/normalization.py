@@ -47,12 +47,15 @@ def batch_norm(node: BatchNorm, input_shape: Shape) -> LayerCounts:
 
 @rule(LayerNorm)
 def layer_norm(node: LayerNorm, input_shape: Shape) -> LayerCounts:
-    """Layer norm over each position's channels (``channels``) or a whole sample (``all``).
+    """Layer norm over each position's channels (``channels``), a whole sample (``all``) or
+    the last axis (``last``: a token's features, ``nn.LayerNorm(d)``).
 
-    - trainable: a scale and a shift per normalised value, ``2·c`` or ``2·c·h·w``
+    - trainable: a scale and a shift per normalised value, ``2·c``, ``2·c·h·w`` or ``2·d``
     - work: every element normalised, affine or not
     """
-    normalised = input_shape[0] if node.over == "channels" else prod(input_shape)
+    normalised = {"channels": input_shape[0], "last": input_shape[-1]}.get(
+        node.over, prod(input_shape)
+    )
     params = 2 * normalised if node.affine else 0
     return LayerCounts(
         output_shape=input_shape,

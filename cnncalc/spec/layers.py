@@ -70,6 +70,7 @@ ALIASES = {
     "global_max_pooling2d": "global_maxpool",
     "view": "reshape",
     "cropping2d": "crop2d",
+    "multihead_attention": "attention",
 }
 """Other names a spec may use for a type (PyTorch's and Keras's), and the canonical one."""
 
@@ -300,15 +301,23 @@ class GlobalPool(LayerSpec):
 
 
 class Dense(LayerSpec):
-    """A fully connected layer (PyTorch ``nn.Linear``, Keras ``Dense``) on a flat input."""
+    """A fully connected layer (PyTorch ``nn.Linear``, Keras ``Dense``) on a flat input, on
+    each token of [tokens, features], or along any axis."""
 
     type: Literal["dense", "linear", "fc"] = "dense"
     units: Count = Field(description="Number of output units.")
     bias: StrictBool = Field(default=True, description="Whether each unit has a bias.")
     activation: ActivationName = Field(default=None, description="Activation applied, Keras style.")
+    axis: Axis | None = Field(
+        default=None,
+        description="The axis it acts on (no batch axis): -1 the last, as nn.Linear. Default: "
+        "the last of a flat input or of [tokens, features]; a map needs it (or a flatten).",
+    )
 
     def to_ir(self, defaults: Defaults = DEFAULTS) -> ir.Dense:
-        return ir.Dense(units=self.units, bias=self.bias, activation=self.activation)
+        return ir.Dense(
+            units=self.units, bias=self.bias, activation=self.activation, axis=self.axis
+        )
 
 
 class RBF(LayerSpec):
@@ -545,7 +554,11 @@ class LayerNorm(LayerSpec):
     """Layer normalisation over each position's channels, or over the whole sample."""
 
     type: Literal["layernorm"] = "layernorm"
-    over: Literal["channels", "all"] = Field(default="channels", description="What is normalised.")
+    over: Literal["channels", "all", "last"] = Field(
+        default="channels",
+        description="What is normalised: a map's channels at each position, the whole "
+        "sample, or the last axis (a token's features, nn.LayerNorm(d)).",
+    )
     affine: StrictBool = Field(default=True, description="Learn a scale and shift per value.")
 
     def to_ir(self, defaults: Defaults = DEFAULTS) -> ir.LayerNorm:
@@ -588,6 +601,59 @@ class Merge(LayerSpec):
         return ir.Add() if self.type == "add" else ir.Multiply()
 
 
+class MatMul(LayerSpec):
+    """The matrix product of the two layers named in ``inputs`` (``torch.matmul``)."""
+
+    type: Literal["matmul"] = "matmul"
+    transpose_b: StrictBool = Field(
+        default=False, description="Read the second input transposed (q·kᵀ)."
+    )
+
+    def to_ir(self, defaults: Defaults = DEFAULTS) -> ir.MatMul:
+        return ir.MatMul(transpose_b=self.transpose_b)
+
+
+class Attention(LayerSpec):
+    """Multi-head self-attention over [tokens, dim] (``nn.MultiheadAttention``, ViT)."""
+
+    type: Literal["attention", "multihead_attention"] = "attention"
+    heads: Count = Field(description="Attention heads; must divide the features.")
+    bias: StrictBool = Field(default=True, description="Biases in the four projections.")
+
+    def to_ir(self, defaults: Defaults = DEFAULTS) -> ir.Attention:
+        return ir.Attention(heads=self.heads, bias=self.bias)
+
+
+class ClassToken(LayerSpec):
+    """A learned token before the others (ViT's class token): [n, d] → [n + 1, d]."""
+
+    type: Literal["class_token"] = "class_token"
+
+    def to_ir(self, defaults: Defaults = DEFAULTS) -> ir.ClassToken:
+        return ir.ClassToken()
+
+
+class PositionEmbedding(LayerSpec):
+    """A learned tensor of the input's shape, added (ViT's position embedding)."""
+
+    type: Literal["position_embedding"] = "position_embedding"
+
+    def to_ir(self, defaults: Defaults = DEFAULTS) -> ir.PositionEmbedding:
+        return ir.PositionEmbedding()
+
+
+class LayerScale(LayerSpec):
+    """A learned scale per channel or feature, multiplied in (ConvNeXt, CaiT)."""
+
+    type: Literal["layer_scale"] = "layer_scale"
+    axis: Axis = Field(
+        default=0, description="The axis scaled: 0 a map's channels, -1 a token's features."
+    )
+
+    def to_ir(self, defaults: Defaults = DEFAULTS) -> ir.LayerScale:
+        return ir.LayerScale(axis=self.axis)
+
+
 class Concat(LayerSpec):
     """The layers named in ``inputs`` stacked along an axis."""
 
@@ -604,7 +670,7 @@ LAYER_MODELS: tuple[type[LayerSpec], ...] = (
     Dense, RBF, Flatten, ActivationLayer, Dropout, Identity, ZeroPad2d, Upsample,
     BatchNorm, LayerNorm, GroupNorm, LRN, Merge, Concat,
     Reshape, Permute, Transpose, Unflatten, ChannelShuffle, Split, Chunk, Select, Slice,
-    Crop2d, Scalar,
+    Crop2d, Scalar, MatMul, Attention, ClassToken, PositionEmbedding, LayerScale,
 )  # fmt: skip
 """Every layer model; the ``type`` values of each are the names a spec may use."""
 

@@ -24,7 +24,7 @@ from cnncalc.cli import main
 from cnncalc.errors import CnncalcError, SpecError
 from cnncalc.importers.torch_fx import from_module, import_torch
 from cnncalc.rules import Flops
-from tests.conftest import NUMERIC_SPECS
+from tests.conftest import NUMERIC_SPECS, SPECS
 from tests.test_torch_differential import NOT_IN_PYTORCH, networks, networks_1d_3d
 from tests.torch_builder import module_for
 
@@ -93,7 +93,14 @@ def assert_same_report(original: Report, imported: Report) -> None:
     assert imported.flops_by_convention == original.flops_by_convention
 
 
-ROUND_TRIP = [p for p in NUMERIC_SPECS if p.name not in NOT_IN_PYTORCH]
+NOT_YET_IMPORTED = {
+    "vit_b_16.yaml": "the importer does not yet land on reshapes, token layers and attention",
+}
+"""Shipped specs the PyTorch importer cannot read back yet (the spec language has their
+layers; the importer's translation of them is the next step), each with why."""
+ROUND_TRIP = [
+    p for p in NUMERIC_SPECS if p.name not in NOT_IN_PYTORCH and p.name not in NOT_YET_IMPORTED
+]
 
 
 @pytest.mark.parametrize("path", ROUND_TRIP, ids=lambda p: p.name)
@@ -105,7 +112,15 @@ def test_the_round_trip_covers_every_spec_torch_can_build() -> None:
     # As in the differential test: symbolic specs are left out (their numeric twins are in),
     # and LeNet-5's own layers (subsampling, RBF, a sparse table) have no torch module.
     assert len(ROUND_TRIP) >= 12
-    assert {p.name for p in NUMERIC_SPECS} - {p.name for p in ROUND_TRIP} == set(NOT_IN_PYTORCH)
+    left_out = set(NOT_IN_PYTORCH) | set(NOT_YET_IMPORTED)
+    assert {p.name for p in NUMERIC_SPECS} - {p.name for p in ROUND_TRIP} == left_out
+
+
+def test_vit_is_not_imported_yet_and_says_where() -> None:
+    # Fails once the importer lands on flatten(start=1): then move ViT into ROUND_TRIP.
+    spec = cnncalc.load(SPECS / "vit_b_16.yaml")
+    with pytest.raises(CnncalcError, match=r"cannot translate patches \(nn.Flatten\)"):
+        round_trip(spec)
 
 
 def round_trip(spec: cnncalc.NetworkSpec) -> None:

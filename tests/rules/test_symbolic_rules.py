@@ -87,10 +87,15 @@ def transposed(draw: st.DrawFn) -> tuple[ir.Node, tuple[int, ...]]:
 
 
 @st.composite
-def merges(draw: st.DrawFn) -> tuple[ir.Add | ir.Multiply | ir.Concat, tuple[tuple[int, ...], ...]]:
+def merges(draw: st.DrawFn) -> tuple[ir.Node, tuple[tuple[int, ...], ...]]:
     shape = draw(maps)
     count = draw(st.integers(2, 3))
     kinds: list[type[ir.Add | ir.Multiply | ir.Concat]] = [ir.Add, ir.Multiply, ir.Concat]
+    if draw(st.integers(0, 3)) == 0:  # a product: (c, h, w)·(c, w, h) or with transpose_b
+        c, h, w = shape
+        transpose = draw(st.booleans())
+        other = (c, h, w) if transpose else (c, w + draw(st.integers(0, 1)), h)
+        return ir.MatMul(transpose_b=transpose), (shape, other)
     kind = draw(st.sampled_from(kinds))
     if kind is ir.Concat:
         shapes = tuple((draw(small), *shape[1:]) for _ in range(count))
@@ -126,6 +131,15 @@ def splits(draw: st.DrawFn) -> tuple[ir.Node, tuple[int, ...]]:
     return ir.Split(axis=axis, sizes=sizes), shape
 
 
+tokens = st.tuples(st.integers(1, 12), st.sampled_from([4, 6, 8, 12]))
+
+
+@st.composite
+def attentions(draw: st.DrawFn) -> tuple[ir.Node, tuple[int, ...]]:
+    shape = draw(tokens)
+    return ir.Attention(heads=draw(st.integers(1, 4)), bias=draw(st.booleans())), shape
+
+
 bound = st.none() | st.integers(-25, 25)
 axis = st.integers(-4, 3)
 flat = st.tuples(st.integers(1, 300))
@@ -154,8 +168,9 @@ STRATEGIES: dict[type, st.SearchStrategy[tuple[ir.Node, tuple[int, ...]]]] = {
     ir.GroupNorm: st.tuples(st.builds(ir.GroupNorm, st.integers(1, 4), st.booleans()), maps),
     ir.Dense: st.tuples(
         st.builds(ir.Dense, units=st.integers(1, 50), bias=st.booleans(), activation=activation),
-        flat,
-    ),
+        flat | tokens,
+    )
+    | st.tuples(st.builds(ir.Dense, units=st.integers(1, 9), axis=axis), maps),
     ir.RBF: st.tuples(st.builds(ir.RBF, units=st.integers(1, 50), trainable=st.booleans()), flat),
     ir.Flatten: st.tuples(st.builds(ir.Flatten, axis, axis) | st.just(ir.Flatten()), maps),
     ir.ElementWise: st.tuples(st.builds(ir.ElementWise, st.sampled_from(ir.Activation)), maps),
@@ -166,6 +181,10 @@ STRATEGIES: dict[type, st.SearchStrategy[tuple[ir.Node, tuple[int, ...]]]] = {
     ),
     ir.LRN: st.tuples(st.builds(ir.LRN, small), maps),
     ir.Reshape: reshapes(),
+    ir.Attention: attentions(),
+    ir.ClassToken: st.tuples(st.just(ir.ClassToken()), tokens),
+    ir.PositionEmbedding: st.tuples(st.just(ir.PositionEmbedding()), tokens | maps),
+    ir.LayerScale: st.tuples(st.builds(ir.LayerScale, axis), maps),
     ir.Permute: st.tuples(
         st.builds(ir.Permute, st.permutations([0, 1, -1]).map(tuple) | st.just((0, 1))), maps
     ),

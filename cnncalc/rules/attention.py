@@ -1,0 +1,152 @@
+"""Token layers: matrix products, multi-head self-attention, and ViT's learned tokens.
+
+A token tensor is ``[tokens, features]`` (``[n, d]``, no batch axis). Attention
+is counted as its parts, each as the peers count that part when it is written
+out by hand (``nn.Linear`` projections, ``torch.matmul``, ``nn.Softmax``):
+``nn.MultiheadAttention`` itself is counted differently by every peer, and by
+some not at all (measured with torch 2.13: torchinfo and thop 0; fvcore and
+FlopCounterMode its projections only, and nothing on the fused inference path).
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from cnncalc.arith import Dim, Shape, divides, equals, exact_div, prod, require
+from cnncalc.errors import RuleError, show_value
+from cnncalc.ir import Activation, Attention, ClassToken, LayerScale, MatMul, PositionEmbedding
+from cnncalc.rules.base import LayerCounts, merge_rule, rule
+from cnncalc.rules.shape import axis_index
+from cnncalc.rules.window import format_shape
+from cnncalc.work import Activations, Combination, MatrixProducts, WeightedSums
+
+
+def _tokens(input_shape: Shape, layer: str) -> tuple[Dim, Dim]:
+    if len(input_shape) != 2:
+        raise RuleError(
+            None,
+            f"{layer} needs [tokens, features], got {format_shape(input_shape)}: reshape or "
+            "flatten a map into tokens first (ViT: flatten with start: 1, then transpose)",
+        )
+    return input_shape[0], input_shape[1]
+
+
+def _inner_mismatch(a: Shape, b: Shape, k: Dim, other: Dim) -> str:
+    return (
+        f"matmul of {format_shape(a)} and {format_shape(b)}: {show_value(k)} columns "
+        f"against {show_value(other)} rows"
+    )
+
+
+@merge_rule(MatMul)
+def matmul(node: MatMul, inputs: tuple[Shape, ...]) -> LayerCounts:
+    """``(…, m, k)·(…, k, n) → (…, m, n)``; with ``transpose_b`` the second is ``(…, n, k)``.
+
+    The leading axes must agree (one of size 1 broadcasts). Each of the ``b·m·n``
+    outputs is a sum of ``k`` products: ``b·m·n·k`` multiply-accumulates (FlopCounterMode:
+    ``2·b·m·n·k``); no parameters; ``b·m·n`` neurons, ``k`` connections each.
+    """
+    if len(inputs) != 2:
+        raise RuleError("inputs", f"matmul multiplies two inputs, got {len(inputs)}")
+    a, b = inputs
+    if len(a) < 2 or len(b) < 2 or len(a) != len(b):
+        raise RuleError(
+            "inputs",
+            f"matmul needs two inputs of one rank, 2 or more: got {format_shape(a)} and "
+            f"{format_shape(b)}",
+        )
+    rows, inner = a[-2], a[-1]
+    other, columns = (b[-1], b[-2]) if node.transpose_b else (b[-2], b[-1])
+    require(equals(inner, other), "inputs", partial(_inner_mismatch, a, b, inner, other))
+    batch_axes: list[Dim] = []
+    for size_a, size_b in zip(a[:-2], b[:-2], strict=True):
+        one_a, one_b = size_a == 1 and type(size_a) is int, size_b == 1 and type(size_b) is int
+        if not (one_a or one_b):
+            require(equals(size_a, size_b), "inputs", partial(_batch_mismatch, a, b))
+        batch_axes.append(size_b if one_a else size_a)
+    batch = prod(batch_axes)
+    outputs = batch * rows * columns
+    products = MatrixProducts(batch=batch, rows=rows, columns=columns, inner=inner)
+    return LayerCounts(
+        output_shape=(*batch_axes, rows, columns),
+        neurons=outputs,
+        connections=products.macs,
+        work=(products,),
+    )
+
+
+def _batch_mismatch(a: Shape, b: Shape) -> str:
+    return f"matmul of {format_shape(a)} and {format_shape(b)}: the leading axes do not match"
+
+
+def _heads(heads: Dim, dim: Dim) -> str:
+    return f"heads={show_value(heads)} must divide the {show_value(dim)} features"
+
+
+@rule(Attention)
+def attention(node: Attention, input_shape: Shape) -> LayerCounts:
+    """Multi-head self-attention over ``n`` tokens of ``d`` features, ``h`` heads.
+
+    - trainable params: ``4·d² + 4·d`` with biases (query, key, value and output
+      projections, ``nn.MultiheadAttention``): ViT-B/16, ``d = 768``: 2,362,368
+    - work: the projections, ``4`` weighted sums of ``d`` inputs per token and
+      feature (``4·n·d²`` MACs); per head ``q·kᵀ`` (``n·n·d/h``) and the weights
+      times ``v`` (``n·d/h·n``), ``2·n²·d`` MACs in all; a softmax over each of the
+      ``h·n`` rows of ``n`` scores
+    - neurons: the ``n·d`` outputs; connections: every weight, bias and product use
+    """
+    tokens, dim = _tokens(input_shape, "attention")
+    require(divides(node.heads, dim), "heads", partial(_heads, node.heads, dim))
+    head_dim = exact_div(dim, node.heads)
+    biases: Dim = dim if node.bias else 0
+    qkv = WeightedSums(weights=3 * dim * dim, parameters=3 * (dim * dim + biases), rows=tokens)
+    out = WeightedSums(weights=dim * dim, parameters=dim * dim + biases, rows=tokens)
+    scores = MatrixProducts(batch=node.heads, rows=tokens, columns=tokens, inner=head_dim)
+    mixed = MatrixProducts(batch=node.heads, rows=tokens, columns=head_dim, inner=tokens)
+    softmax = Activations(
+        function=Activation.SOFTMAX, elements=node.heads * tokens * tokens, channels=tokens
+    )
+    return LayerCounts(
+        output_shape=input_shape,
+        trainable_params=qkv.parameters + out.parameters,
+        neurons=tokens * dim,
+        connections=qkv.uses + scores.macs + mixed.macs + out.uses,
+        work=(qkv, scores, softmax, mixed, out),
+    )
+
+
+@rule(ClassToken)
+def class_token(node: ClassToken, input_shape: Shape) -> LayerCounts:
+    """A learned token before the ``n`` others: ``[n, d] → [n + 1, d]``, ``d`` parameters."""
+    tokens, dim = _tokens(input_shape, "class_token")
+    return LayerCounts(output_shape=(tokens + 1, dim), trainable_params=dim)
+
+
+@rule(PositionEmbedding)
+def position_embedding(node: PositionEmbedding, input_shape: Shape) -> LayerCounts:
+    """A learned ``[n, d]`` added to the tokens: ``n·d`` parameters (ViT-B/16: 197·768 =
+    151,296); counted as an ``add`` of two inputs, the tokens and the embedding."""
+    values = prod(input_shape)
+    return LayerCounts(
+        output_shape=input_shape,
+        trainable_params=values,
+        neurons=values,
+        connections=2 * values,
+        work=(Combination(kind="add", operands=2, outputs=values),),
+    )
+
+
+@rule(LayerScale)
+def layer_scale(node: LayerScale, input_shape: Shape) -> LayerCounts:
+    """A learned scale per entry of ``axis`` (a map's channels, a token's features),
+    multiplied into every value: that axis's size in parameters; counted as a
+    ``multiply`` of two inputs, the values and their scales."""
+    axis = axis_index(node.axis, len(input_shape), "axis")
+    values = prod(input_shape)
+    return LayerCounts(
+        output_shape=input_shape,
+        trainable_params=input_shape[axis],
+        neurons=values,
+        connections=2 * values,
+        work=(Combination(kind="multiply", operands=2, outputs=values),),
+    )
