@@ -217,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     runner = Runner(args.jobs, args.timeout, args.memory * 2**20)
     tally = Tally()
     started = time.perf_counter()
-    batch = 50
+    batch = 200  # a batch waits for its slowest case (up to the time limit): not too few
     stack = contextlib.ExitStack()
     try:
         # The next batch is drawn in a thread while the workers run this one: drawing
@@ -234,7 +234,7 @@ def main(argv: list[str] | None = None) -> int:
                 upcoming = drawing.submit(draw, first + batch)
             for _, case, result in runner.results(cases):
                 tally.add(case, result)
-            if (first // batch) % 20 == 0:
+            if (first // batch) % 5 == 0:
                 elapsed = time.perf_counter() - started
                 print(
                     f"{tally.cases:,} cases, {len(tally.findings)} findings, {elapsed:,.0f} s",
