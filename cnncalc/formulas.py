@@ -33,6 +33,7 @@ FIELD_SYMBOLS = {
     "filters": "c_out",
     "units": "n_out",
     "groups": "g",
+    "heads": "h",
     "size": "size",
     "kernel": "k",
     "stride": "s",
@@ -94,8 +95,9 @@ def derive(
     """The derivation of every metric of ``node`` on its input shapes (ints or expressions)."""
     values: dict[sympy.Symbol, Dim] = {}
     # Inputs first in `values`; several inputs are told apart by a number: c_in1, c_in2.
+    tokens = isinstance(node, TOKEN_LAYERS) or (isinstance(node, ir.Dense) and node.axis is None)
     symbolic_shapes = tuple(
-        _symbolize_shape(shape, values, str(i + 1) if len(input_shapes) > 1 else "")
+        _symbolize_shape(shape, values, str(i + 1) if len(input_shapes) > 1 else "", tokens)
         for i, shape in enumerate(input_shapes)
     )
     symbolic_node = _symbolize_node(node, values)
@@ -207,8 +209,17 @@ def _is_kept_group(node: sympy.Basic) -> bool:
     )
 
 
-def _symbolize_shape(shape: Shape, values: dict[sympy.Symbol, Dim], suffix: str = "") -> Shape:
-    if len(shape) == 1:
+TOKEN_LAYERS = (ir.Attention, ir.ClassToken, ir.PositionEmbedding, ir.MatMul)
+"""Layers that read ``[tokens, features]``: a 2-D input is ``(n_in, d_in)``, not a map's
+``(c_in, l_in)``."""
+
+
+def _symbolize_shape(
+    shape: Shape, values: dict[sympy.Symbol, Dim], suffix: str = "", tokens: bool = False
+) -> Shape:
+    if tokens and len(shape) == 2:
+        names = ["n_in", "d_in"]
+    elif len(shape) == 1:
         names = ["n_in"]
     else:
         names = ["c_in", *(f"{axis}_in" for axis in AXES.get(len(shape) - 1, ()))]
