@@ -8,7 +8,7 @@ node becomes a spec layer (:mod:`.translation`): ``call_module`` nodes by the
 module's class (:func:`.modules.module_translators`, one small function per
 class, reading the constructor arguments documented at
 https://pytorch.org/docs/stable/nn.html), ``call_function`` and
-``call_method`` nodes by the function (:func:`.functions.function_translators`,
+``call_method`` nodes by the function (:func:`.functions.function_translator`,
 :func:`.functions.method_translators`). Graph edges become ``input:``/``inputs:``.
 
 Where fx cannot trace a model (control flow on tensor values), the model is

@@ -18,7 +18,7 @@ from cnncalc.importers.torch_fx.calls import Attr, Call, Ref, Shape, flat
 from cnncalc.importers.torch_fx.checking import Check
 from cnncalc.importers.torch_fx.functions import (
     FUNCTIONS_READING_LAYOUT,
-    function_translators,
+    function_translator,
     method_translators,
 )
 from cnncalc.importers.torch_fx.layouts import Layout, is_permutation, permutation, unpermuted
@@ -188,8 +188,11 @@ class Translation:
             if found is not None:
                 return found, functools.partial(found, module)
         else:
-            table = function_translators() if call.kind == "function" else method_translators()
-            function = table.get(call.target)
+            function = (
+                function_translator(call.target)
+                if call.kind == "function"
+                else method_translators().get(call.target)
+            )
             if function is not None:
                 return function, function
         raise Untranslatable("cnncalc has no layer type for it")
