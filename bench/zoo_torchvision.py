@@ -102,6 +102,35 @@ ARCHITECTURE: dict[str, dict[str, Any]] = {
 ViT's ``image_size`` is read from the weights' ``min_size`` (``architecture``)."""
 
 
+VIDEO_FRAMES = 16
+"""The clip length of every video model's ``_ops``: the weights document ``clip_len=16``
+for most, but 128 for S3D and 32 for Swin3D, whose ``_ops`` are 1/8 and 1/2 of
+FlopCounterMode's count at those lengths and equal to it at 16 frames."""
+
+FAMILY_NOTES = {
+    "classification": (
+        "GoogLeNet and Inception v3 are built as their weights are (`aux_logits`); their "
+        "factories also set `transform_input=True` with weights, left out here: it rescales "
+        "the input's channels with `x[:, 0]` indexing (no parameters, no MACs). An aux head "
+        "that eval mode never calls is named in the spec's header with its parameters; such "
+        "an import is exact when the rest is (*yes, aux head named*)."
+    ),
+    "segmentation": (
+        "Built with the aux classifier the weights hold (`aux_loss=True`): `_ops` counts it; "
+        "the forward returns a dict of two outputs (`out`, `aux`)."
+    ),
+    "video": f"Clips of {VIDEO_FRAMES} frames: see `VIDEO_FRAMES` in the script.",
+    "detection": (
+        "Built without weights, the backbones use `nn.BatchNorm2d` (its weight and bias are "
+        "parameters) where the pretrained models use `FrozenBatchNorm2d` (buffers): hence "
+        "torch's parameters above `num_params` (53,120 for a ResNet-50 backbone, 24,400 for "
+        "MobileNetV3). What the heads compute after the region proposals depends on the "
+        "data (boxes kept by NMS), so FlopCounterMode's count is that of one run on zeros."
+    ),
+    "optical_flow": "Two frames of 3×512×512, the size at which FlopCounterMode gives `_ops`.",
+}
+
+
 @dataclass(frozen=True)
 class Model:
     """One torchvision model: how it is built, what it is run on, what torchvision says."""
@@ -138,7 +167,7 @@ def input_shapes(name: str, family: str, weights: Any) -> tuple[tuple[int, ...],
 
     Classification: the transform's crop (224, 299 for Inception v3, up to 600
     for EfficientNet-B7, 518 for ViT-H/14 SWAG); segmentation: the transform's
-    520; video: ``clip_len`` frames (the weights' documentation) of the crop;
+    520; video: ``VIDEO_FRAMES`` frames of the crop;
     detection: the transform's own ``min_size`` (800, 320 for the 320 models,
     300 for SSD300), square; optical flow: two 3×512×512 frames (which give RAFT's
     `_ops`).
@@ -150,9 +179,7 @@ def input_shapes(name: str, family: str, weights: Any) -> tuple[tuple[int, ...],
     if family == "segmentation":
         return ((3, keywords["resize_size"], keywords["resize_size"]),)
     if family == "video":
-        frames = re.search(r"clip_len=(\d+)", weights.meta["_docs"])
-        assert frames, name
-        return ((3, int(frames.group(1)), *keywords["crop_size"]),)
+        return ((3, VIDEO_FRAMES, *keywords["crop_size"]),)
     if family == "detection":
         side = 300 if name.startswith("ssd300") else 320 if "320" in name else 800
         return ((3, side, side),)
@@ -311,28 +338,68 @@ def import_with_cnncalc(model: Model, timeout: float, work: Path) -> Outcome:
 
 # -- the causes of failures --------------------------------------------------------------------
 
-CAUSES: list[tuple[str, str]] = []
-"""``(regex on the error or skipped line, cause)``; the cause may use the regex's groups."""
+_CALL = re.compile(r"^(?:cannot translate )?(?P<where>.+?) \((?P<what>[^()]+)\): (?P<why>.+)$")
+_WHY: list[tuple[str, str]] = [
+    # (regex on what cnncalc says of the call, the cause in a few words)
+    (r"^reshapes .* to .*: cnncalc has only flatten", "a reshape to a shape that is not flat "
+     "(cnncalc's only reshape is `flatten` to one axis)"),
+    (r"^cnncalc has no layer type for it; it changes the shape", "no layer type, and it changes "
+     "the shape"),
+    (r"^cnncalc has no layer type for it", "no layer type; skipped (same shape in and out)"),
+    (r"^it returns several tensors", "returns several values (a tuple), which later operations "
+     "read"),
+    (r"^a Linear on the last axis of a .* input", "a Linear on the last axis of a tensor that is "
+     "not flat (cnncalc's `dense` reads a flat input)"),
+    (r"is not an integer factor", "interpolation to a size that is not an integer multiple of "
+     "the input's"),
+    (r"^cnncalc's max and average pooling are 2-D", "3-D pooling (cnncalc's pooling is 2-D)"),
+    (r"^a multiply with a constant or a parameter", "a multiply by a parameter (ConvNeXt's "
+     "`layer_scale * x`): skipped"),
+    (r"^parameters (\S+) \([\d,]+ values\) are read directly in forward", r"its parameter `\1`, "
+     "read directly in forward, is counted by no layer"),
+    (r"^never called on this input \(in eval mode\)", "an aux head never called in eval mode: "
+     "named in the header with its parameters, which are not counted"),
+]  # fmt: skip
+_NEVER_CALLED = re.compile(r"never called on this input \(in eval mode\); its ([\d,]+) parameters")
 
 
-def causes(outcome: Outcome) -> list[str]:
-    """Why a model does not import exactly: its error's cause, or each skipped kind."""
+@dataclass(frozen=True)
+class Cause:
+    """Why one model does not import exactly, where in it, and what cnncalc said there."""
+
+    cause: str
+    where: str
+    said: str
+
+
+def cause_of(line: str) -> Cause:
+    """The cause of one error or skipped line: the torch op or module, and why, in words."""
+    if line.startswith("the model's forward takes"):
+        return Cause("a forward of two inputs (cnncalc imports models of one input tensor)",
+                     "forward", line)  # fmt: skip
+    if re.match(r"exit -9\b", line):
+        return Cause("the import was killed (SIGKILL): out of memory", "—", line)
+    match = _CALL.match(line)
+    if not match:
+        return Cause(line, "—", line)
+    why = match["why"]
+    for pattern, words in _WHY:
+        found = re.search(pattern, why)
+        if found:
+            why = found.expand(words)
+            break
+    return Cause(f"`{match['what']}`: {why}", match["where"], line)
+
+
+def causes(outcome: Outcome) -> list[Cause]:
+    """Why a model does not import exactly: its error's cause, or each kind it skipped."""
     lines = [outcome.error] if outcome.error else outcome.skipped
-    found: list[str] = []
+    found: dict[str, Cause] = {}
     for line in lines:
         assert line is not None
-        cause = classify(line, skipped=outcome.error is None)
-        if cause not in found:
-            found.append(cause)
-    return found
-
-
-def classify(line: str, *, skipped: bool) -> str:
-    for pattern, cause in CAUSES:
-        match = re.search(pattern, line)
-        if match:
-            return match.expand(cause)
-    return ("skipped: " if skipped else "") + line
+        cause = cause_of(line)
+        found.setdefault(cause.cause, cause)
+    return list(found.values())
 
 
 # -- the report ---------------------------------------------------------------------------------
@@ -351,25 +418,52 @@ def cell(text: str) -> str:
 
 
 def row_status(outcome: Outcome) -> str:
+    """``ok``, ``ok, 9 skipped``, or ``error at WHERE``."""
     if outcome.error:
-        return f"error: {outcome.error}"
+        where = cause_of(outcome.error).where
+        return "error" if where == "—" else f"error at `{where}`"
+    return f"ok, {len(outcome.skipped)} skipped" if outcome.skipped else "ok"
+
+
+def status_cell(outcome: Outcome) -> str:
+    """The status and its causes: ``error at `x`: cause``, ``ok, 9 skipped: `nn.Hardsigmoid```."""
+    found = causes(outcome)
+    if outcome.error:
+        return f"{row_status(outcome)}: {found[0].cause}"
     if outcome.skipped:
-        return f"ok, {len(outcome.skipped)} skipped: {outcome.skipped[0]}"
+        kinds = sorted({c.cause.split(":")[0] for c in found})
+        return f"{row_status(outcome)}: {', '.join(kinds)}"
     return "ok"
 
 
+def uncalled_params(outcome: Outcome) -> int | None:
+    """The parameters of modules never called (aux heads), if that is all an import skipped."""
+    counts = [_NEVER_CALLED.search(line) for line in outcome.skipped]
+    if not counts or not all(counts):
+        return None
+    return sum(int(match[1].replace(",", "")) for match in counts if match)
+
+
 def exactness(outcome: Outcome, ref: dict[str, Any]) -> str:
-    """``yes``, or what differs."""
-    if not outcome.imports or "error" in ref:
+    """``yes``; ``yes, aux head named``; ``counts equal, N skipped``; or what differs."""
+    if not outcome.imports or "error" in ref or outcome.params is None or outcome.macs is None:
         return "—"
+    macs = 2 * outcome.macs == ref["flop_counter"]
+    uncalled = uncalled_params(outcome)
+    if macs and uncalled and outcome.params + uncalled == ref["params"]:
+        return "yes, aux head named"
+    if macs and outcome.params == ref["params"]:
+        return f"counts equal, {len(outcome.skipped)} skipped" if outcome.skipped else "yes"
     wrong = []
-    if outcome.skipped:
-        wrong.append("skipped layers")
     if outcome.params != ref["params"]:
-        wrong.append("params")
-    if outcome.macs is None or 2 * outcome.macs != ref["flop_counter"]:
-        wrong.append("MACs")
-    return "yes" if not wrong else "no: " + ", ".join(wrong)
+        wrong.append(f"params {outcome.params - ref['params']:+,}")
+    if not macs:
+        wrong.append(f"MACs {outcome.macs - ref['flop_counter'] // 2:+,}")
+    return "no: " + ", ".join(wrong)
+
+
+def is_exact(outcome: Outcome, ref: dict[str, Any]) -> bool:
+    return exactness(outcome, ref).startswith("yes")
 
 
 def notes(model: Model, ref: dict[str, Any]) -> list[str]:
@@ -379,7 +473,7 @@ def notes(model: Model, ref: dict[str, Any]) -> list[str]:
         return [f"reference: {ref['error']}"]
     found = []
     if ref["params"] != model.num_params:
-        found.append(f"torch {ref['params']:,} ≠ num_params {model.num_params:,}")
+        found.append(f"torch's params ≠ `num_params` {model.num_params:,}")
     if round(ref["flop_counter"] / 2e9, 3) != model.ops:
         found.append("FlopCounterMode/2 ≠ `_ops`")
     if ref["flop_counter_plain"] != ref["flop_counter"]:
@@ -389,33 +483,38 @@ def notes(model: Model, ref: dict[str, Any]) -> list[str]:
 
 
 def family_totals(rows: list[tuple[Model, Outcome, dict[str, Any]]]) -> list[str]:
-    lines = ["| family | tried | imports | imports, nothing skipped | exact |",
-             "|:--|--:|--:|--:|--:|"]  # fmt: skip
+    lines = ["| family | tried | imports | imports, nothing skipped | exact | MACs = `_ops` |",
+             "|:--|--:|--:|--:|--:|--:|"]  # fmt: skip
     for family in FAMILIES:
         mine = [(m, o, r) for m, o, r in rows if m.family == family]
         if not mine:
             continue
         imports = sum(o.imports for _, o, _ in mine)
         whole_ = sum(o.imports and not o.skipped for _, o, _ in mine)
-        exact = sum(exactness(o, r) == "yes" for _, o, r in mine)
-        lines.append(f"| {family} | {len(mine)} | {imports} | {whole_} | {exact} |")
+        exact = sum(is_exact(o, r) for _, o, r in mine)
+        ops = sum(o.macs is not None and round(o.macs / 1e9, 3) == m.ops for m, o, _ in mine)
+        lines.append(f"| {family} | {len(mine)} | {imports} | {whole_} | {exact} | {ops} |")
     return lines
 
 
 def failure_section(rows: list[tuple[Model, Outcome, dict[str, Any]]]) -> list[str]:
     """Every cause, with the models it blocks (or makes inexact), most models first."""
-    by_cause: dict[str, list[str]] = {}
+    by_cause: dict[str, list[tuple[str, Cause]]] = {}
     for model, outcome, ref in rows:
         if exactness(outcome, ref) == "yes":
             continue
         found = causes(outcome)
         if not found and outcome.imports:
-            found = [f"the counts differ from torch's ({exactness(outcome, ref)})"]
+            found = [Cause(f"the counts differ from torch's ({exactness(outcome, ref)})", "—",
+                           "")]  # fmt: skip
         for cause in found:
-            by_cause.setdefault(cause, []).append(model.name)
-    lines = ["| cause | models | which |", "|:--|--:|:--|"]
-    for cause, names in sorted(by_cause.items(), key=lambda item: (-len(item[1]), item[0])):
-        lines.append(f"| {cell(cause)} | {len(names)} | {', '.join(names)} |")
+            by_cause.setdefault(cause.cause, []).append((model.name, cause))
+    lines = ["| cause | models | which | first seen |", "|:--|--:|:--|:--|"]
+    for text, seen in sorted(by_cause.items(), key=lambda item: (-len(item[1]), item[0])):
+        names = ", ".join(name for name, _ in seen)
+        first_name, first = seen[0]
+        example = f"{first_name}: {first.said}" if first.said else ""
+        lines.append(f"| {cell(text)} | {len(seen)} | {names} | {cell(example)} |")
     return lines
 
 
@@ -423,8 +522,14 @@ def report(rows: list[tuple[Model, Outcome, dict[str, Any]]], versions: str) -> 
     lines = [
         "# torchvision models through `cnncalc import torch`",
         "",
-        f"Generated by `{COMMAND}` ({versions}, {datetime.date.today()}); the command and",
-        "its setup are in `bench/zoo_torchvision.py`. Do not edit by hand.",
+        "Generated, not written by hand: the virtual environment it needs is described at the",
+        "top of `bench/zoo_torchvision.py`; then, from the repository's root,",
+        "",
+        "```sh",
+        COMMAND,
+        "```",
+        "",
+        f"Last run: {versions}, {datetime.date.today()}.",
         "",
         "Each model is built with `weights=None` (and `weights_backbone=None`: nothing is",
         "downloaded), plus the arguments its factory takes from its default weights (the",
@@ -432,8 +537,14 @@ def report(rows: list[tuple[Model, Outcome, dict[str, Any]]], versions: str) -> 
         "its weights document, and compared with torch: parameters with",
         "`sum(p.numel())`, MACs with `FlopCounterMode` / 2 (one forward pass on zeros, under",
         "`no_grad`, with the attention kernels on their math path so that attention is",
-        "counted) and with torchvision's published `_ops` (GMACs, 3 decimals). *exact*:",
-        "imported with nothing skipped, parameters and MACs equal to torch's.",
+        "counted) and with torchvision's published `_ops` (GMACs, 3 decimals).",
+        "",
+        "*exact*: imported with nothing skipped, its parameters and MACs equal to torch's",
+        "(*yes, aux head named*: all but an aux head that eval mode never calls, which the",
+        "header names with its parameters); *counts equal, N skipped*: the totals are right",
+        "but the spec leaves out N operations that have no parameters and no MACs; *MACs =",
+        "`_ops`*: cnncalc's MACs rounded to 3 decimals of GMACs equal the published figure",
+        "(the *notes* column says where FlopCounterMode does not give `_ops` either).",
         "",
         "## Totals",
         "",
@@ -451,7 +562,7 @@ def report(rows: list[tuple[Model, Outcome, dict[str, Any]]], versions: str) -> 
         if not mine:
             continue
         lines += [
-            "", f"## {family.replace('_', ' ').capitalize()}", "",
+            "", f"## {family.replace('_', ' ').capitalize()}", "", FAMILY_NOTES[family], "",
             "| model | input | arguments | status | params torch | params cnncalc | `_ops` G | "
             "FlopCounterMode/2 | cnncalc MACs | exact? | notes |",
             "|:--|:--|:--|:--|--:|--:|--:|--:|--:|:--|:--|",
@@ -463,7 +574,7 @@ def report(rows: list[tuple[Model, Outcome, dict[str, Any]]], versions: str) -> 
             inputs = " + ".join("×".join(map(str, s)) for s in model.inputs)
             fc = ref.get("flop_counter")
             lines.append(
-                f"| {model.name} | {inputs} | {cell(args)} | {cell(row_status(outcome))} | "
+                f"| {model.name} | {inputs} | {cell(args)} | {cell(status_cell(outcome))} | "
                 f"{whole(ref.get('params'))} | {whole(outcome.params)} | {model.ops:.3f} | "
                 f"{whole(None if fc is None else fc // 2)} | {whole(outcome.macs)} | "
                 f"{exactness(outcome, ref)} | {cell('; '.join(notes(model, ref)))} |"
