@@ -125,7 +125,8 @@ FAMILY_NOTES = {
         "parameters) where the pretrained models use `FrozenBatchNorm2d` (buffers): hence "
         "torch's parameters above `num_params` (53,120 for a ResNet-50 backbone, 24,400 for "
         "MobileNetV3). What the heads compute after the region proposals depends on the "
-        "data (boxes kept by NMS), so FlopCounterMode's count is that of one run on zeros."
+        "data (the boxes NMS keeps, from random weights), so FlopCounterMode's count is that "
+        "of one run on zeros with the weights of `torch.manual_seed(0)`."
     ),
     "optical_flow": "Two frames of 3×512×512, the size at which FlopCounterMode gives `_ops`.",
 }
@@ -219,6 +220,7 @@ def measure_reference(name: str, kwargs: dict[str, Any], inputs: list[list[int]]
     from torch.utils.flop_counter import FlopCounterMode
     from torchvision.models import get_model_builder
 
+    torch.manual_seed(0)  # the same random weights every run: detection heads depend on them
     model = get_model_builder(name)(**kwargs).eval()
     tensors = [torch.zeros(1, *shape) for shape in inputs]
     counts = {}
@@ -360,6 +362,15 @@ _WHY: list[tuple[str, str]] = [
     (r"^never called on this input \(in eval mode\)", "an aux head never called in eval mode: "
      "named in the header with its parameters, which are not counted"),
 ]  # fmt: skip
+_KNOWN = {
+    # What torchvision's fx-wrapped helpers do (torchvision 0.29.1's source): fx records
+    # the call, not the torch ops inside, so the error names the helper.
+    "torchvision.models.swin_transformer._patch_merging_pad": "pads H and W to even sizes, "
+    "then `x[..., 0::2, 0::2, :]` and its three neighbours concatenated on the channels "
+    "(a 2×2 space-to-depth on a channels-last tensor)",
+    "torchvision.models.video.mvit._unsqueeze": "returns `(x, rank)`: the tensor with an axis "
+    "added and the rank it had, read back with `[0]` and `[1]`",
+}
 _NEVER_CALLED = re.compile(r"never called on this input \(in eval mode\); its ([\d,]+) parameters")
 
 
@@ -383,12 +394,45 @@ def cause_of(line: str) -> Cause:
     if not match:
         return Cause(line, "—", line)
     why = match["why"]
+    reshaped = re.match(r"reshapes (\S+) to (\S+):", why)
     for pattern, words in _WHY:
         found = re.search(pattern, why)
         if found:
             why = found.expand(words)
             break
+    if reshaped:
+        why = f"{reshape_kind(*(shape(s) for s in reshaped.groups()))}; {why}"
+    if match["what"] in _KNOWN:
+        why = f"{why}: it {_KNOWN[match['what']]}"
     return Cause(f"`{match['what']}`: {why}", match["where"], line)
+
+
+def shape(text: str) -> tuple[int, ...]:
+    """``48×28×28`` → ``(48, 28, 28)``."""
+    return tuple(int(n) for n in text.split("×"))
+
+
+def reshape_kind(before: tuple[int, ...], after: tuple[int, ...]) -> str:
+    """What a reshape does to the axes (batch left out): merges neighbours (a ``flatten``
+    with start and end axes), splits axes (``unflatten``), or neither."""
+    if refines(before, after):
+        return "splits axes into several (unflatten)"
+    if refines(after, before):
+        return "merges neighbouring axes (flatten from a start to an end axis)"
+    return "reorders values across axes (a reshape that is neither a flatten nor an unflatten)"
+
+
+def refines(coarse: tuple[int, ...], fine: tuple[int, ...]) -> bool:
+    """Whether ``fine``'s axes, taken in runs, multiply to ``coarse``'s, in order."""
+    position = 0
+    for size in coarse:
+        product = 1
+        while product < size and position < len(fine):
+            product *= fine[position]
+            position += 1
+        if product != size:
+            return False
+    return position == len(fine) and len(fine) > len(coarse)
 
 
 def causes(outcome: Outcome) -> list[Cause]:
@@ -585,8 +629,9 @@ def report(rows: list[tuple[Model, Outcome, dict[str, Any]]], versions: str) -> 
 def results_section(rows: list[tuple[Model, Outcome, dict[str, Any]]], versions: str) -> str:
     return "\n".join([
         RESULTS_HEADING, "",
-        f"`{COMMAND}` ({versions}, {datetime.date.today()}); every model's row and the",
-        "failures by cause: `docs/zoo-torchvision.md`.", "",
+        f"`{COMMAND}`", "",
+        f"{versions}, {datetime.date.today()}; every model's row and the failures by cause:",
+        "`docs/zoo-torchvision.md`.", "",
         *family_totals(rows),
     ])  # fmt: skip
 
@@ -627,7 +672,7 @@ def main() -> None:
     if args.only:
         wanted = set(args.only.split(","))
         models = [m for m in models if m.name in wanted]
-    references = {} if args.refresh_reference else load_references()
+    references = load_references()  # others' entries are kept under --only
     saved = {}
     if args.report_from:
         saved = json.loads(args.report_from.read_text(encoding="utf-8"))
@@ -636,7 +681,7 @@ def main() -> None:
     with work_directory() as work:
         for number, model in enumerate(models, start=1):
             cached = references.get(model.name)
-            if cached is None or cached.get("key") != model.key:
+            if args.refresh_reference or cached is None or cached.get("key") != model.key:
                 cached = reference(model, args.timeout) | {"key": model.key}
                 references[model.name] = cached
                 save_references(references)
