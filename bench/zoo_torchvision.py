@@ -343,8 +343,10 @@ def import_with_cnncalc(model: Model, timeout: float, work: Path) -> Outcome:
 _CALL = re.compile(r"^(?:cannot translate )?(?P<where>.+?) \((?P<what>[^()]+)\): (?P<why>.+)$")
 _WHY: list[tuple[str, str]] = [
     # (regex on what cnncalc says of the call, the cause in a few words)
-    (r"^reshapes .* to .*: cnncalc has only flatten", "a reshape to a shape that is not flat "
-     "(cnncalc's only reshape is `flatten` to one axis)"),
+    (r"^reshapes .* to .*: cnncalc has only flatten", "cnncalc's only reshape is `flatten` to "
+     "one axis"),
+    (r"^it reshapes a tensor whose axes are permuted", "on a permuted (channels-last) tensor, "
+     "whose reshape cnncalc cannot follow"),
     (r"^cnncalc has no layer type for it; it changes the shape", "no layer type, and it changes "
      "the shape"),
     (r"^cnncalc has no layer type for it", "no layer type; skipped (same shape in and out)"),
@@ -394,14 +396,17 @@ def cause_of(line: str) -> Cause:
     if not match:
         return Cause(line, "—", line)
     why = match["why"]
-    reshaped = re.match(r"reshapes (\S+) to (\S+):", why)
+    reshaped = re.match(r"reshapes (\S+) to (\S+):", why) or re.match(
+        r"it reshapes a tensor whose axes are permuted \((\S+) in torch's order; .*\) to (\S+),",
+        why,
+    )
     for pattern, words in _WHY:
         found = re.search(pattern, why)
         if found:
             why = found.expand(words)
             break
     if reshaped:
-        why = f"{reshape_kind(*(shape(s) for s in reshaped.groups()))}; {why}"
+        why = f"a reshape that {reshape_kind(*(shape(s) for s in reshaped.groups()))}; {why}"
     if match["what"] in _KNOWN:
         why = f"{why}: it {_KNOWN[match['what']]}"
     return Cause(f"`{match['what']}`: {why}", match["where"], line)
@@ -416,10 +421,10 @@ def reshape_kind(before: tuple[int, ...], after: tuple[int, ...]) -> str:
     """What a reshape does to the axes (batch left out): merges neighbours (a ``flatten``
     with start and end axes), splits axes (``unflatten``), or neither."""
     if refines(before, after):
-        return "splits axes into several (unflatten)"
+        return "splits axes into several (an unflatten)"
     if refines(after, before):
-        return "merges neighbouring axes (flatten from a start to an end axis)"
-    return "reorders values across axes (a reshape that is neither a flatten nor an unflatten)"
+        return "merges neighbouring axes (a flatten from a start to an end axis)"
+    return "regroups values across axes (neither a flatten nor an unflatten)"
 
 
 def refines(coarse: tuple[int, ...], fine: tuple[int, ...]) -> bool:

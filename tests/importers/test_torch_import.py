@@ -421,15 +421,16 @@ class Windows(nn.Module):
         return x.view(b, h // 2, 2, w // 2, 2, c)
 
 
-def test_a_reshape_of_a_permuted_tensor_states_torch_s_shape() -> None:
+def test_a_reshape_of_a_permuted_tensor_states_both_shapes_in_torch_s_order() -> None:
     # The output shape was put in cnncalc's order with the input's 3-axis layout:
     # "reshapes 4×8×8 to 4×4×2×0×0".
     model = nn.Sequential(nn.Conv2d(3, 4, 1), Windows())
     with pytest.raises(CnncalcError) as caught:
         from_module(model, (3, 8, 8))
     assert str(caught.value) == (
-        "cannot translate 1.view (Tensor.view): reshapes 4×8×8 to 4×2×4×2×4: cnncalc has only "
-        "flatten; it changes the shape 4×8×8 → 4×2×4×2×4, so the layers after it would be wrong"
+        "cannot translate 1.view (Tensor.view): it reshapes a tensor whose axes are permuted "
+        "(8×8×4 in torch's order; cnncalc's axes 1, 2, 0) to 4×2×4×2×4, which cnncalc's layers "
+        "cannot follow"
     )
 
 
@@ -439,9 +440,8 @@ def test_a_flatten_of_a_permuted_tensor_is_a_clear_error() -> None:
     with pytest.raises(CnncalcError) as caught:
         from_module(model, (3, 6, 6))
     assert str(caught.value) == (
-        "cannot translate 2 (nn.Flatten): it reads a tensor whose axes are permuted (cnncalc's "
-        "axes 1, 2, 0), which cnncalc's layer would read in order; it changes the shape 4×4×4 → "
-        "64, so the layers after it would be wrong"
+        "cannot translate 2 (nn.Flatten): it reshapes a tensor whose axes are permuted (4×4×4 in "
+        "torch's order; cnncalc's axes 1, 2, 0) to 64, which cnncalc's layers cannot follow"
     )
 
 

@@ -113,6 +113,15 @@ class Translation:
         if is_permutation(call):
             self._permute(call, sources[0], layout)
             return
+        if layout is not None and len(call.shape) != len(layout):
+            # A reshape of a channels-last tensor: its output has no axis order of cnncalc's.
+            before = [self.shapes[sources[0]][axis] for axis in layout]
+            raise self._cannot(
+                call,
+                f"it reshapes a tensor whose axes are permuted ({shape_text(before)} in torch's "
+                f"order; cnncalc's axes {shape_text(layout, ', ')}) to {shape_text(call.shape)}, "
+                "which cnncalc's layers cannot follow",
+            )
         op = Op(call, tuple(self.shapes[s] for s in sources), unpermuted(call.shape, layout),
                 self.notes, layout, self._params(call))  # fmt: skip
         try:
