@@ -1,6 +1,7 @@
 """Every torchvision model through ``cnncalc import torch``, against torch's own counts.
 
     python bench/zoo_torchvision.py [--refresh-reference] [--only NAME,...] [--timeout S]
+                                    [--outcomes FILE] [--report-from FILE]
 
 Run it with a Python that has torch 2.14.1 and torchvision 0.29.1, which are
 not test dependencies (torchvision for the tests' torch 2.13 does not import):
@@ -27,7 +28,9 @@ child process of their own (``--reference NAME``) and are cached in
 arguments and input): a rerun after cnncalc changes runs only cnncalc's side;
 ``--refresh-reference`` measures them again. They are
 
-- parameters: ``sum(p.numel() for p in model.parameters())``;
+- parameters: ``sum(p.numel() for p in model.parameters())`` of the model built
+  after ``torch.manual_seed(0)`` (the same weights every run: what detection
+  heads compute after NMS depends on them);
 - FlopCounterMode: ``torch.utils.flop_counter.FlopCounterMode`` over one forward
   pass on ``torch.zeros`` (the input cnncalc runs the model on), under
   ``torch.no_grad()`` with ``nn.MultiheadAttention``'s fast path off
@@ -40,9 +43,15 @@ arguments and input): a rerun after cnncalc changes runs only cnncalc's side;
   3 decimals; no download).
 
 A row is exact when the import succeeded with nothing skipped, its parameters
-equal torch's and its MACs equal FlopCounterMode's count / 2. The report is
-``docs/zoo-torchvision.md`` (one row per model, totals per family, failures
-grouped by cause) and a summary section in ``bench/RESULTS.md``.
+equal torch's and its MACs equal FlopCounterMode's count / 2 (or all that but
+an aux head eval mode never calls, which the spec's header names with its
+parameters). The report is ``docs/zoo-torchvision.md`` (one row per model,
+totals per family, failures grouped by cause: the torch op or module, what
+cnncalc cannot do with it, the models it stops) and a summary section in
+``bench/RESULTS.md``. ``--outcomes FILE`` keeps cnncalc's side of a run, and
+``--report-from FILE`` writes the report from it again without running it (to
+change the report, not the measurement). The models run one at a time: the
+machine is shared.
 """
 
 from __future__ import annotations
