@@ -239,6 +239,12 @@ def _import_parser() -> argparse.ArgumentParser:
         "CNNCALC_IMPORT_MAX_INPUT raises it). The model's code runs for at most "
         "CNNCALC_IMPORT_TIMEOUT seconds (default 300; 0: no limit)",
     )
+    parser.add_argument(
+        "--kwargs",
+        metavar="JSON",
+        help="torch: keyword arguments for the factory, as one JSON object, e.g. "
+        """'{"weights": null, "weights_backbone": null}' (at most 65,536 bytes)""",
+    )
     parser.add_argument("-o", "--output", help="write the spec to this file (default: stdout)")
     return parser
 
@@ -252,12 +258,17 @@ def run_import(args: argparse.Namespace) -> int:
         if not args.input:
             raise CnncalcError("cnncalc import torch needs --input, e.g. --input 3,224,224")
         from cnncalc.importers.torch_fx import import_torch
+        from cnncalc.importers.torch_fx.factory_arguments import parse_kwargs
         from cnncalc.importers.torch_fx.input_shape import parse_input_shape
 
-        imported = import_torch(args.model, parse_input_shape(args.input))
+        shape = parse_input_shape(args.input)
+        kwargs = parse_kwargs(args.kwargs) if args.kwargs is not None else None
+        imported = import_torch(args.model, shape, kwargs)
     else:
         if args.input:
             raise CnncalcError("a Keras model states its own input shape: drop --input")
+        if args.kwargs is not None:
+            raise CnncalcError("a Keras model is read from its file, not built: drop --kwargs")
         from cnncalc.importers.keras_config import import_keras
 
         imported = import_keras(args.model)

@@ -427,6 +427,39 @@ def test_convnext_channels_last_layer_norm_and_linear() -> None:
     assert report.totals.params == sum(p.numel() for p in model.parameters()) - 8
 
 
+class Windows(nn.Module):
+    """Swin's window partition: channels last, then a view into 2×2 windows."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = x.permute(0, 2, 3, 1)
+        b, h, w, c = x.shape
+        return x.view(b, h // 2, 2, w // 2, 2, c)
+
+
+def test_a_reshape_of_a_permuted_tensor_states_both_shapes_in_torch_s_order() -> None:
+    # The output shape was put in cnncalc's order with the input's 3-axis layout:
+    # "reshapes 4×8×8 to 4×4×2×0×0".
+    model = nn.Sequential(nn.Conv2d(3, 4, 1), Windows())
+    with pytest.raises(CnncalcError) as caught:
+        from_module(model, (3, 8, 8))
+    assert str(caught.value) == (
+        "cannot translate 1.view (Tensor.view): it reshapes a tensor whose axes are permuted "
+        "(8×8×4 in torch's order; cnncalc's axes 1, 2, 0) to 4×2×4×2×4, which cnncalc's layers "
+        "cannot follow"
+    )
+
+
+def test_a_flatten_of_a_permuted_tensor_is_a_clear_error() -> None:
+    # Was an internal error (IndexError) putting a 1-axis shape in a 3-axis order.
+    model = nn.Sequential(nn.Conv2d(3, 4, 3), Permute(0, 2, 3, 1), nn.Flatten())
+    with pytest.raises(CnncalcError) as caught:
+        from_module(model, (3, 6, 6))
+    assert str(caught.value) == (
+        "cannot translate 2 (nn.Flatten): it reshapes a tensor whose axes are permuted (4×4×4 in "
+        "torch's order; cnncalc's axes 1, 2, 0) to 64, which cnncalc's layers cannot follow"
+    )
+
+
 def test_a_module_never_called_is_said() -> None:
     class WithAux(nn.Module):
         def __init__(self) -> None:

@@ -8,7 +8,7 @@ node becomes a spec layer (:mod:`.translation`): ``call_module`` nodes by the
 module's class (:func:`.modules.module_translators`, one small function per
 class, reading the constructor arguments documented at
 https://pytorch.org/docs/stable/nn.html), ``call_function`` and
-``call_method`` nodes by the function (:func:`.functions.function_translators`,
+``call_method`` nodes by the function (:func:`.functions.function_translator`,
 :func:`.functions.method_translators`). Graph edges become ``input:``/``inputs:``.
 
 Where fx cannot trace a model (control flow on tensor values), the model is
@@ -32,13 +32,14 @@ import contextlib
 import inspect
 import sys
 from collections import OrderedDict
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from cnncalc.errors import CnncalcError
 from cnncalc.importers.common import LONG_IMPORT, Imported
 from cnncalc.importers.torch_fx.accounting import numel, totals_line
 from cnncalc.importers.torch_fx.calls import live
 from cnncalc.importers.torch_fx.checking import verify
+from cnncalc.importers.torch_fx.factory_arguments import call_text
 from cnncalc.importers.torch_fx.guard import time_limit, user_code
 from cnncalc.importers.torch_fx.input_shape import check_input_shape
 from cnncalc.importers.torch_fx.loading import build, require_torch
@@ -54,23 +55,30 @@ if TYPE_CHECKING:
 __all__ = ["from_module", "import_torch"]
 
 
-def import_torch(target: str, input_shape: tuple[int, ...]) -> Imported:
+def import_torch(
+    target: str, input_shape: tuple[int, ...], kwargs: dict[str, Any] | None = None
+) -> Imported:
     """The spec of the model ``MODULE:FACTORY`` builds, traced on an input of ``input_shape``.
 
     ``MODULE`` is an importable module (``torchvision.models``) or a file
-    (``path/to/net.py``); ``FACTORY`` a class or function called with no
-    arguments, or a module instance. Every failure is a :class:`CnncalcError`,
-    the model's own ``sys.exit`` included (:func:`.guard.user_code`), and the
-    whole import runs under the time limit (:func:`.guard.time_limit`). What
-    the model prints goes to stderr: stdout is the spec's.
+    (``path/to/net.py``); ``FACTORY`` a class or function, called with the
+    keyword arguments ``kwargs`` (none by default; ``--kwargs`` on the command
+    line, :func:`.factory_arguments.parse_kwargs`), or a module instance.
+    Every failure is a :class:`CnncalcError`, the model's own ``sys.exit``
+    included (:func:`.guard.user_code`), and the whole import runs under the
+    time limit (:func:`.guard.time_limit`). What the model prints goes to
+    stderr: stdout is the spec's.
     """
     check_input_shape(input_shape)
     require_torch()
     outer = user_code(f"importing {target}", phase=False)
     with time_limit(target), contextlib.redirect_stdout(sys.stderr), outer:
-        module = build(target)
+        module = build(target, kwargs)
         source = f"PyTorch {target} ({type(module).__qualname__})"
-        return _import(module, input_shape, target, source)
+        imported = _import(module, input_shape, target, source)
+    if kwargs:  # the header says how the model was built, so the file can be made again
+        imported.comments.insert(1, f"Built by calling {call_text(target, kwargs)}.")
+    return imported
 
 
 def from_module(

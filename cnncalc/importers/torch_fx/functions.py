@@ -90,6 +90,34 @@ def _dropout(op: Op) -> Layer:
     return dropout_layer(op.arg(1, "p", 0.5))
 
 
+def _stochastic_depth(op: Op) -> Layer:
+    """torchvision's ``stochastic_depth(input, p, mode, training)`` → ``dropout`` of rate ``p``.
+
+    In training it zeroes a residual branch (a sample's, or the batch's) with
+    probability ``p``; at inference (the importer runs the model in eval mode)
+    it returns its input, as dropout does: no parameters, no operations.
+    torchvision marks it ``torch.fx.wrap``, so fx records the call instead of
+    its body (EfficientNet, ConvNeXt, Swin, MaxViT).
+    """
+    return dropout_layer(op.arg(1, "p"))
+
+
+_BY_NAME: dict[str, FunctionTranslator] = {
+    "torchvision.ops.stochastic_depth.stochastic_depth": _stochastic_depth,
+}
+"""Functions of optional libraries, by ``module.qualname``: cnncalc never imports them."""
+
+
+def function_translator(target: object) -> FunctionTranslator | None:
+    """The translator of a ``call_function`` target: a torch function's, or a function of
+    an optional library (torchvision) known by its qualified name; None if there is none."""
+    found = function_translators().get(target)
+    if found is None:
+        module, name = getattr(target, "__module__", None), getattr(target, "__qualname__", None)
+        found = _BY_NAME.get(f"{module}.{name}")
+    return found
+
+
 def _pool(kind: str) -> FunctionTranslator:
     """``F.max_pool2d``/``F.avg_pool2d`` (https://pytorch.org/docs/stable/nn.functional.html)."""
 

@@ -40,8 +40,12 @@ def permutation(call: Call, rank: int) -> tuple[int, ...] | None:
 
 
 def unpermuted(shape: Shape, layout: Layout) -> Shape:
-    """A torch shape in cnncalc's axis order: cnncalc's axis ``layout[i]`` is torch's ``i``."""
-    if layout is None:
+    """A torch shape in cnncalc's axis order: cnncalc's axis ``layout[i]`` is torch's ``i``.
+
+    A shape of another rank than the layout's (the output of a reshape or a flatten
+    of a permuted tensor) has no cnncalc order: it is torch's, as it is.
+    """
+    if layout is None or len(layout) != len(shape):
         return shape
     ordered = [0] * len(shape)
     for torch_axis, axis in enumerate(layout):

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cnncalc.errors import CnncalcError
+from cnncalc.importers.torch_fx.factory_arguments import call_text
 from cnncalc.importers.torch_fx.guard import user_code
 from cnncalc.importers.torch_fx.messages import one_line
 
@@ -29,8 +30,9 @@ def require_torch() -> None:
         raise CnncalcError(_NEEDS_TORCH) from None
 
 
-def build(target: str) -> nn.Module:
-    """The model ``MODULE:FACTORY`` names: the factory called with no arguments, or the instance."""
+def build(target: str, kwargs: dict[str, Any] | None = None) -> nn.Module:
+    """The model ``MODULE:FACTORY`` names: the factory called with ``kwargs`` (none by
+    default: ``--kwargs``), or the instance (which takes no arguments)."""
     from torch import nn
 
     where, colon, attribute = target.rpartition(":")
@@ -41,18 +43,24 @@ def build(target: str) -> nn.Module:
         )
     found = _attribute(_python_module(where), where, attribute)
     if isinstance(found, nn.Module):
+        if kwargs:
+            raise CnncalcError(
+                f"{target} is a model already built (a {type(found).__name__}), not a factory: "
+                "there is nothing to pass --kwargs to"
+            )
         return found
     if not callable(found):
         raise CnncalcError(f"{target} is a {type(found).__name__}, not a torch.nn.Module")
+    call = call_text(target, kwargs or {})
     try:
-        with user_code(f"calling {target}()"):
-            built = found()
+        with user_code(f"calling {call}"):
+            built = found(**(kwargs or {}))
     except CnncalcError:
         raise
     except Exception as error:  # the user's code: any failure is theirs to see in one line
-        raise CnncalcError(f"calling {target}() failed: {one_line(error)}") from None
+        raise CnncalcError(f"calling {call} failed: {one_line(error)}") from None
     if not isinstance(built, nn.Module):
-        raise CnncalcError(f"{target}() returned a {type(built).__name__}, not a torch.nn.Module")
+        raise CnncalcError(f"{call} returned a {type(built).__name__}, not a torch.nn.Module")
     return built
 
 

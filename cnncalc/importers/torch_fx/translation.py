@@ -18,7 +18,7 @@ from cnncalc.importers.torch_fx.calls import Attr, Call, Ref, Shape, flat
 from cnncalc.importers.torch_fx.checking import Check
 from cnncalc.importers.torch_fx.functions import (
     FUNCTIONS_READING_LAYOUT,
-    function_translators,
+    function_translator,
     method_translators,
 )
 from cnncalc.importers.torch_fx.layouts import Layout, is_permutation, permutation, unpermuted
@@ -113,6 +113,15 @@ class Translation:
         if is_permutation(call):
             self._permute(call, sources[0], layout)
             return
+        if layout is not None and len(call.shape) != len(layout):
+            # A reshape of a channels-last tensor: its output has no axis order of cnncalc's.
+            before = [self.shapes[sources[0]][axis] for axis in layout]
+            raise self._cannot(
+                call,
+                f"it reshapes a tensor whose axes are permuted ({shape_text(before)} in torch's "
+                f"order; cnncalc's axes {shape_text(layout, ', ')}) to {shape_text(call.shape)}, "
+                "which cnncalc's layers cannot follow",
+            )
         op = Op(call, tuple(self.shapes[s] for s in sources), unpermuted(call.shape, layout),
                 self.notes, layout, self._params(call))  # fmt: skip
         try:
@@ -188,8 +197,11 @@ class Translation:
             if found is not None:
                 return found, functools.partial(found, module)
         else:
-            table = function_translators() if call.kind == "function" else method_translators()
-            function = table.get(call.target)
+            function = (
+                function_translator(call.target)
+                if call.kind == "function"
+                else method_translators().get(call.target)
+            )
             if function is not None:
                 return function, function
         raise Untranslatable("cnncalc has no layer type for it")
