@@ -104,7 +104,7 @@ def _torchinfo(fact: Fact) -> Dim:
             return fact.parameters * fact.positions
         case ScatteredSums():
             return (fact.weights + fact.biases) * fact.positions
-        case Normalisation():
+        case Normalisation() | Activations():
             return fact.parameters
     return 0
 
@@ -123,6 +123,13 @@ PTFLOPS_PER_ELEMENT: dict[Activation, int] = {
     Activation.GELU: 2,
     Activation.SILU: 1,
     Activation.HARDSWISH: 0,
+    # Measured live: nn.LeakyReLU its hook only; nn.ELU and nn.PReLU a hook and a patched
+    # F.elu / F.prelu; nn.Hardsigmoid and nn.Mish neither.
+    Activation.LEAKY_RELU: 1,
+    Activation.ELU: 2,
+    Activation.PRELU: 2,
+    Activation.HARDSIGMOID: 0,
+    Activation.MISH: 0,
 }
 """Operations per element ptflops charges (``ptflops/pytorch_ops.py``, ``pytorch_engine.py``)."""
 
@@ -210,6 +217,8 @@ def _thop(fact: Fact) -> Dim:
             return fact.weights * fact.positions
         case Activations(function=Activation.SOFTMAX):
             return (3 * fact.channels - 1) * exact_div(fact.elements, fact.channels)
+        case Activations(function=Activation.PRELU):
+            return fact.elements  # its hook: one per output (measured live)
         case Pooling(kind=PoolKind.AVG):
             return fact.outputs
         case AdaptivePooling(kind=PoolKind.AVG):

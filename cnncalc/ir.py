@@ -35,6 +35,12 @@ class Activation(StrEnum):
     HARDSWISH = "hardswish"
     GELU = "gelu"
     SILU = "silu"
+    HARDSIGMOID = "hardsigmoid"
+    LEAKY_RELU = "leaky_relu"
+    ELU = "elu"
+    MISH = "mish"
+    PRELU = "prelu"
+    """Leaky ReLU with learned slopes: a layer of its own (``prelu``), for its parameters."""
 
 
 class PoolKind(StrEnum):
@@ -226,6 +232,13 @@ class ElementWise:
 
 
 @dataclass(frozen=True, slots=True)
+class PReLU:
+    """``max(0, x) + a·min(0, x)`` with a learned slope ``a``, one in all or one per channel."""
+
+    per_channel: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Dropout:
     """Dropout: the identity at inference."""
 
@@ -371,7 +384,7 @@ Node: TypeAlias = (
     | LayerNorm | GroupNorm | LRN | AdaptivePool | ZeroPad | Upsample | Identity
     | Add | Multiply | Concat | Reshape | Permute | Transpose | Unflatten | ChannelShuffle
     | Split | Select | Slice | Crop | Scalar | MatMul | Attention | ClassToken
-    | PositionEmbedding | LayerScale
+    | PositionEmbedding | LayerScale | PReLU
 )  # fmt: skip
 """Every IR node type; each has one rule registered in :mod:`cnncalc.rules`."""
 

@@ -107,6 +107,8 @@ class Activations:
     function: Activation
     elements: Dim
     channels: Dim
+    parameters: Dim = 0
+    """Learned parameters of the function (PReLU's slopes), which torchinfo charges once."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -110,7 +110,8 @@ def test_no_shipped_spec_is_left_out_silently() -> None:
 
 # -- generated networks --------------------------------------------------------------------
 
-ACTIVATIONS = ["relu", "relu6", "tanh", "sigmoid", "hardswish", "gelu", "silu", "softmax"]
+ACTIVATIONS = ["relu", "relu6", "tanh", "sigmoid", "hardswish", "gelu", "silu", "hardsigmoid",
+               "leaky_relu", "elu", "mish", "softmax"]  # fmt: skip
 
 
 def divisors(n: int) -> list[int]:
@@ -185,6 +186,7 @@ def layer_2d(draw: st.DrawFn, shape: Shape, earlier: dict[str, Shape]) -> dict[s
         "groupnorm": lambda: {"type": "groupnorm", "groups": draw(st.sampled_from(divisors(c))),
                               "affine": affine} if h * w > 1 else {"type": "identity"},
         "activation": lambda: {"type": draw(st.sampled_from(ACTIVATIONS))},
+        "prelu": lambda: {"type": "prelu", "per_channel": draw(st.booleans())},
         "dropout": lambda: {"type": "dropout"},
         "zeropad2d": lambda: {"type": "zeropad2d", "padding": [[draw(pad), draw(pad)],
                                                                [draw(pad), draw(pad)]]},

@@ -51,6 +51,8 @@ def activation(function: ir.Activation) -> nn.Module:
         ir.Activation.SIGMOID: nn.Sigmoid, ir.Activation.HARDSWISH: nn.Hardswish,
         ir.Activation.GELU: nn.GELU, ir.Activation.SILU: nn.SiLU,
         ir.Activation.SOFTMAX: lambda: nn.Softmax(dim=1),
+        ir.Activation.HARDSIGMOID: nn.Hardsigmoid, ir.Activation.LEAKY_RELU: nn.LeakyReLU,
+        ir.Activation.ELU: nn.ELU, ir.Activation.MISH: nn.Mish,
     }  # fmt: skip
     return modules[function]()
 
@@ -348,6 +350,7 @@ TRANSLATORS.update({
     ir.ClassToken: lambda node, shape: ClassToken(int(shape[1])),
     ir.PositionEmbedding: lambda node, shape: PositionEmbedding(shape),
     ir.LayerScale: LayerScale,
+    ir.PReLU: lambda node, shape: nn.PReLU(int(shape[0]) if node.per_channel else 1),
     ir.ElementWise: lambda node, shape: activation(node.function),
     ir.Dropout: lambda node, shape: nn.Dropout(node.rate),
     ir.Identity: lambda node, shape: nn.Identity(),

@@ -11,9 +11,9 @@ same fact after its layer's own (:func:`cnncalc.work.activations`).
 from __future__ import annotations
 
 from cnncalc.arith import Shape, prod
-from cnncalc.ir import ElementWise
+from cnncalc.ir import Activation, ElementWise, PReLU
 from cnncalc.rules.base import LayerCounts, rule
-from cnncalc.work import activations
+from cnncalc.work import Activations, activations
 
 
 @rule(ElementWise)
@@ -22,4 +22,24 @@ def elementwise(node: ElementWise, input_shape: Shape) -> LayerCounts:
     return LayerCounts(
         output_shape=input_shape,
         work=activations(node.function, prod(input_shape), input_shape[0]),
+    )
+
+
+@rule(PReLU)
+def prelu(node: PReLU, input_shape: Shape) -> LayerCounts:
+    """PReLU, ``max(0, x) + a·min(0, x)``: one learned slope ``a`` (``nn.PReLU()``), or one
+    per channel (``nn.PReLU(c)``); shape unchanged, no neurons or connections."""
+    channels = input_shape[0]
+    slopes = channels if node.per_channel else 1
+    return LayerCounts(
+        output_shape=input_shape,
+        trainable_params=slopes,
+        work=(
+            Activations(
+                function=Activation.PRELU,
+                elements=prod(input_shape),
+                channels=channels,
+                parameters=slopes,
+            ),
+        ),
     )

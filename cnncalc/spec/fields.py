@@ -353,10 +353,14 @@ def _activation(value: object) -> Activation | None:
     if value is None or value in _NO_ACTIVATION:
         return None
     if isinstance(value, str):
+        if value.lower() == Activation.PRELU:
+            raise PydanticCustomError(
+                "cnncalc_value", "prelu learns its slopes: write it as a layer of its own", {}
+            )
         try:
             return Activation(value.lower())
         except ValueError:
-            names = [a.value for a in Activation]
+            names = [a.value for a in Activation if a is not Activation.PRELU]
             raise PydanticCustomError(
                 "cnncalc_value",
                 "unknown activation {got}{hint}; expected one of {names}",

@@ -483,10 +483,25 @@ class Scalar(LayerSpec):
 class ActivationLayer(LayerSpec):
     """An activation function as a layer of its own (PyTorch ``nn.ReLU`` style)."""
 
-    type: Literal["relu", "relu6", "tanh", "sigmoid", "softmax", "hardswish", "gelu", "silu"]
+    type: Literal[
+        "relu", "relu6", "tanh", "sigmoid", "softmax", "hardswish", "gelu", "silu",
+        "hardsigmoid", "leaky_relu", "elu", "mish",
+    ]  # fmt: skip
 
     def to_ir(self, defaults: Defaults = DEFAULTS) -> ir.ElementWise:
         return ir.ElementWise(ir.Activation(self.type))
+
+
+class PReLU(LayerSpec):
+    """Leaky ReLU with learned slopes (PyTorch ``nn.PReLU``, Keras ``PReLU``)."""
+
+    type: Literal["prelu"] = "prelu"
+    per_channel: StrictBool = Field(
+        default=False, description="One slope per channel (nn.PReLU(c)), not one in all."
+    )
+
+    def to_ir(self, defaults: Defaults = DEFAULTS) -> ir.PReLU:
+        return ir.PReLU(per_channel=self.per_channel)
 
 
 class Dropout(LayerSpec):
@@ -667,7 +682,7 @@ class Concat(LayerSpec):
 LAYER_MODELS: tuple[type[LayerSpec], ...] = (
     Conv1d, Conv2d, Conv3d, ConvTranspose2d,
     Subsampling, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, GlobalPool,
-    Dense, RBF, Flatten, ActivationLayer, Dropout, Identity, ZeroPad2d, Upsample,
+    Dense, RBF, Flatten, ActivationLayer, PReLU, Dropout, Identity, ZeroPad2d, Upsample,
     BatchNorm, LayerNorm, GroupNorm, LRN, Merge, Concat,
     Reshape, Permute, Transpose, Unflatten, ChannelShuffle, Split, Chunk, Select, Slice,
     Crop2d, Scalar, MatMul, Attention, ClassToken, PositionEmbedding, LayerScale,

@@ -136,7 +136,8 @@ def definitions_by_type() -> dict[str, str]:
     return found
 
 
-ACTIVATIONS = ["relu", "relu6", "tanh", "sigmoid", "softmax", "hardswish", "gelu", "silu"]
+ACTIVATIONS = ["relu", "relu6", "tanh", "sigmoid", "softmax", "hardswish", "gelu", "silu",
+               "hardsigmoid", "leaky_relu", "elu", "mish", "prelu"]  # fmt: skip
 KEEP_SHAPE = [
     *ACTIVATIONS,
     "dropout",

@@ -53,10 +53,11 @@ def test_dense_counts(n: int, m: int, bias: bool, activation: Activation | None)
     assert counts.connections == counts.trainable_params
     assert counts.flops.flops == 2 * n * m
     assert counts.flops.torchinfo == (n + bias) * m
-    # ptflops 0.7.5, measured: ReLU and GELU twice (hook + functional), ReLU6, softmax, SiLU once.
+    # ptflops 0.7.5, measured: ReLU, GELU, ELU and PReLU twice (hook + functional), ReLU6,
+    # softmax, SiLU and leaky ReLU once.
     per_element = {
-        Activation.RELU: 2, Activation.GELU: 2,
-        Activation.RELU6: 1, Activation.SOFTMAX: 1, Activation.SILU: 1,
+        Activation.RELU: 2, Activation.GELU: 2, Activation.ELU: 2, Activation.PRELU: 2,
+        Activation.RELU6: 1, Activation.SOFTMAX: 1, Activation.SILU: 1, Activation.LEAKY_RELU: 1,
     }  # fmt: skip
     assert counts.flops.ptflops == (n + bias) * m + per_element.get(activation, 0) * m  # type: ignore[arg-type]
     assert counts.flops.fvcore == n * m

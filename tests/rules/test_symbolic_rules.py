@@ -181,6 +181,7 @@ STRATEGIES: dict[type, st.SearchStrategy[tuple[ir.Node, tuple[int, ...]]]] = {
     ),
     ir.LRN: st.tuples(st.builds(ir.LRN, small), maps),
     ir.Reshape: reshapes(),
+    ir.PReLU: st.tuples(st.builds(ir.PReLU, st.booleans()), maps),
     ir.Attention: attentions(),
     ir.ClassToken: st.tuples(st.just(ir.ClassToken()), tokens),
     ir.PositionEmbedding: st.tuples(st.just(ir.PositionEmbedding()), tokens | maps),
