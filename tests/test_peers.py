@@ -32,8 +32,15 @@ from torchinfo import summary
 import cnncalc
 from cnncalc import ir
 from cnncalc.analysis import Report
+from cnncalc.errors import SpecError
+from cnncalc.spec import parse_spec
 from tests.conftest import NUMERIC_SPECS
-from tests.test_torch_differential import NOT_IN_PYTORCH, networks, shape_networks
+from tests.test_torch_differential import (
+    NOT_IN_PYTORCH,
+    networks,
+    networks_1d_3d,
+    shape_networks,
+)
 from tests.torch_builder import module_for
 
 
@@ -134,4 +141,17 @@ def test_shape_and_token_layers_against_the_peers(spec: dict[str, Any]) -> None:
     # cost cnncalc; dense layers on tokens, matmul and attention (written out) cost each
     # peer what its convention in cnncalc says.
     ours, theirs = peer_totals(cnncalc.spec.parse_spec(spec))
+    assert ours == theirs, spec
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(networks_1d_3d())
+def test_1d_and_3d_networks_against_the_peers(spec: dict[str, Any]) -> None:
+    # 1-D and 3-D convolutions and pooling (S3D's and the video models' nn.MaxPool3d).
+    try:
+        parsed = parse_spec(spec)
+        cnncalc.analyze(parsed)
+    except SpecError:
+        return  # sizes too small for the kernels drawn: nothing to compare
+    ours, theirs = peer_totals(parsed)
     assert ours == theirs, spec

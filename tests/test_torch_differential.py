@@ -258,6 +258,13 @@ def networks_1d_3d(draw: st.DrawFn) -> dict[str, Any]:
         })  # fmt: skip
         layers.append({"type": "batchnorm"})
         layers.append({"type": draw(st.sampled_from(ACTIVATIONS[:-1]))})
+        if draw(st.booleans()):
+            kernel = draw(st.integers(1, 3))
+            layers.append({
+                "type": draw(st.sampled_from([f"maxpool{rank}d", f"avgpool{rank}d"])),
+                "kernel": kernel, "stride": draw(st.integers(1, 2)),
+                "padding": draw(st.integers(0, kernel // 2)), "ceil_mode": draw(st.booleans()),
+            })  # fmt: skip
         channels = filters
     return {"input": [draw(st.integers(1, 4)), *sizes], "framework": "pytorch", "layers": layers}
 

@@ -170,7 +170,8 @@ def _pool(node: ir.Pool, shape: Shape) -> nn.Module:
     if node.kind is ir.PoolKind.SUBSAMPLING:
         raise Untranslatable("LeNet-5's trainable subsampling")
     padding, pads = _padding(shape[1:], node, (1,) * len(node.kernel))
-    kind = nn.MaxPool2d if node.kind is ir.PoolKind.MAX else nn.AvgPool2d
+    rank = len(node.kernel)
+    kind = getattr(nn, f"{'Max' if node.kind is ir.PoolKind.MAX else 'Avg'}Pool{rank}d")
     pool = kind(_ints(node.kernel), _ints(node.stride), padding, ceil_mode=node.ceil_mode)
     return _then(pool if pads is None else _padded(pool, pads), node.activation)
 

@@ -68,6 +68,10 @@ ALIASES = {
     "upsampling2d": "upsample",
     "global_average_pooling2d": "global_avgpool",
     "global_max_pooling2d": "global_maxpool",
+    "max_pooling1d": "maxpool1d",
+    "average_pooling1d": "avgpool1d",
+    "max_pooling3d": "maxpool3d",
+    "average_pooling3d": "avgpool3d",
     "view": "reshape",
     "cropping2d": "crop2d",
     "multihead_attention": "attention",
@@ -268,6 +272,47 @@ class AvgPool2d(_Pool2d):
     """Average pooling (PyTorch ``nn.AvgPool2d``, Keras ``AveragePooling2D``)."""
 
     type: Literal["avgpool2d", "avgpool", "average_pooling2d"] = "avgpool2d"
+    pool_kind = ir.PoolKind.AVG
+
+
+class _Pool1d(_Pool2d):
+    # The same fields as 2-D pooling, one size each (their types are the same aliases).
+    kernel: Axes1d = Field(description="Window size: k.")
+    stride: Axes1d | None = Field(default=None, description="Stride; defaults to the kernel.")
+    padding: Padding1d = Field(default=_NO_PADDING_1D, description="Padding, as for conv1d.")
+
+
+class _Pool3d(_Pool2d):
+    kernel: Axes3d = Field(description="Window size: k or [k_d, k_h, k_w].")
+    stride: Axes3d | None = Field(default=None, description="Stride; defaults to the kernel.")
+    padding: Padding3d = Field(default=_NO_PADDING_3D, description="Padding, as for conv3d.")
+
+
+class MaxPool1d(_Pool1d):
+    """Max pooling over a signal (PyTorch ``nn.MaxPool1d``, Keras ``MaxPooling1D``)."""
+
+    type: Literal["maxpool1d", "max_pooling1d"] = "maxpool1d"
+    pool_kind = ir.PoolKind.MAX
+
+
+class AvgPool1d(_Pool1d):
+    """Average pooling over a signal (PyTorch ``nn.AvgPool1d``, Keras ``AveragePooling1D``)."""
+
+    type: Literal["avgpool1d", "average_pooling1d"] = "avgpool1d"
+    pool_kind = ir.PoolKind.AVG
+
+
+class MaxPool3d(_Pool3d):
+    """Max pooling over a volume or clip (PyTorch ``nn.MaxPool3d``, Keras ``MaxPooling3D``)."""
+
+    type: Literal["maxpool3d", "max_pooling3d"] = "maxpool3d"
+    pool_kind = ir.PoolKind.MAX
+
+
+class AvgPool3d(_Pool3d):
+    """Average pooling over a volume or clip (PyTorch ``nn.AvgPool3d``)."""
+
+    type: Literal["avgpool3d", "average_pooling3d"] = "avgpool3d"
     pool_kind = ir.PoolKind.AVG
 
 
@@ -681,7 +726,8 @@ class Concat(LayerSpec):
 
 LAYER_MODELS: tuple[type[LayerSpec], ...] = (
     Conv1d, Conv2d, Conv3d, ConvTranspose2d,
-    Subsampling, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, GlobalPool,
+    Subsampling, MaxPool2d, AvgPool2d, MaxPool1d, AvgPool1d, MaxPool3d, AvgPool3d,
+    AdaptiveAvgPool2d, GlobalPool,
     Dense, RBF, Flatten, ActivationLayer, PReLU, Dropout, Identity, ZeroPad2d, Upsample,
     BatchNorm, LayerNorm, GroupNorm, LRN, Merge, Concat,
     Reshape, Permute, Transpose, Unflatten, ChannelShuffle, Split, Chunk, Select, Slice,
