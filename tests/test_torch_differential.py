@@ -204,6 +204,41 @@ def layer_2d(draw: st.DrawFn, shape: Shape, earlier: dict[str, Shape]) -> dict[s
     return choices[draw(st.sampled_from(weights))]()
 
 
+def grow(
+    draw: st.DrawFn,
+    spec: dict[str, Any],
+    shapes: dict[str, Shape],
+    current: str,
+    candidates: Callable[[Shape, dict[str, Shape]], st.SearchStrategy[dict[str, Any]]],
+    count: int,
+) -> str:
+    """Add up to ``count`` layers drawn from ``candidates``, each reading the last output
+    (``_current`` in ``inputs``), each kept only if cnncalc accepts it; a split's part is
+    read on as ``NAME.i``. Returns the output read last."""
+    for index in range(count):
+        for _ in range(5):
+            layer = draw(candidates(shapes[current], shapes))
+            layer["name"] = f"l{index}"
+            if "inputs" in layer:
+                layer["inputs"] = [current if i == "_current" else i for i in layer["inputs"]]
+            else:
+                layer["input"] = current
+            try:
+                row = cnncalc.analyze({**spec, "layers": [*spec["layers"], layer]}).layers[-1]
+            except SpecError:
+                continue
+            spec["layers"].append(layer)
+            current = layer["name"]
+            if row.output_shapes:
+                for part, part_shape in enumerate(row.output_shapes):
+                    shapes[f"{current}.{part}"] = part_shape
+                current = f"{current}.{draw(st.integers(0, len(row.output_shapes) - 1))}"
+            else:
+                shapes[current] = row.output_shape
+            break
+    return current
+
+
 @st.composite
 def networks(draw: st.DrawFn) -> dict[str, Any]:
     """A random valid network: every candidate layer is kept only if cnncalc accepts it."""
@@ -213,23 +248,7 @@ def networks(draw: st.DrawFn) -> dict[str, Any]:
         "layers": [],
     }
     shapes: dict[str, Shape] = {"input": tuple(spec["input"])}
-    current = "input"
-    for index in range(draw(st.integers(1, 7))):
-        for _ in range(5):
-            layer = draw(layer_2d(shapes[current], shapes))
-            layer["name"] = f"l{index}"
-            if "inputs" in layer:
-                layer["inputs"] = [current if i == "_current" else i for i in layer["inputs"]]
-            else:
-                layer["input"] = current
-            try:
-                report = cnncalc.analyze({**spec, "layers": [*spec["layers"], layer]})
-            except SpecError:
-                continue
-            spec["layers"].append(layer)
-            shapes[layer["name"]] = report.layers[-1].output_shape
-            current = layer["name"]
-            break
+    current = grow(draw, spec, shapes, "input", layer_2d, draw(st.integers(1, 7)))
     if draw(st.booleans()) and len(shapes[current]) == 3:
         spec["layers"] += [{"type": "flatten", "name": "flat"},
                            {"type": "dense", "name": "fc", "units": draw(st.integers(1, 9)),
@@ -353,28 +372,7 @@ def shape_networks(draw: st.DrawFn) -> dict[str, Any]:
         "input": tuple(spec["input"]),
         "patch": report.layers[0].output_shape,
     }
-    current = "patch"
-    for index in range(draw(st.integers(1, 8))):
-        for _ in range(5):
-            layer = draw(shape_layer(shapes[current], shapes))
-            layer["name"] = f"l{index}"
-            if "inputs" in layer:
-                layer["inputs"] = [current if i == "_current" else i for i in layer["inputs"]]
-            else:
-                layer["input"] = current
-            try:
-                row = cnncalc.analyze({**spec, "layers": [*spec["layers"], layer]}).layers[-1]
-            except SpecError:
-                continue
-            spec["layers"].append(layer)
-            current = layer["name"]
-            if row.output_shapes:
-                for part, part_shape in enumerate(row.output_shapes):
-                    shapes[f"{current}.{part}"] = part_shape
-                current = f"{current}.{draw(st.integers(0, len(row.output_shapes) - 1))}"
-            else:
-                shapes[current] = row.output_shape
-            break
+    grow(draw, spec, shapes, "patch", shape_layer, draw(st.integers(1, 8)))
     return spec
 
 
