@@ -373,6 +373,10 @@ class _Counter:
         for index, entry in enumerate(entries):
             if not _is_instance(entry):
                 layers, values = layers + 1, values + _values(entry)
+                if layers > MAX_LAYERS:  # instances above, this layer past the bound: say so now
+                    raise SpecError(
+                        f"blocks expand to more than {MAX_LAYERS:,} layers", loc=("layers", index)
+                    )
                 continue
             more_layers, more_values = self.instance(entry, depth=0)
             layers, values = layers + more_layers, values + more_values
