@@ -30,6 +30,7 @@ from torch import nn
 from torchinfo import summary
 
 import cnncalc
+import cnncalc.spec
 from cnncalc import ir
 from cnncalc.analysis import Report
 from cnncalc.errors import SpecError

@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 from torch.utils.flop_counter import FlopCounterMode
 
 import cnncalc
+import cnncalc.spec
 from cnncalc import ir
 from cnncalc.analysis import Report
 from cnncalc.arith import Shape

@@ -16,6 +16,13 @@ def _padding_too_large(pad: Dim, kernel: Dim) -> str:
     return f"padding {show_value(pad)} is more than half the pooling window {show_value(kernel)}"
 
 
+def _smaller_than_kernel(size: Dim, kernel: Dim) -> str:
+    return (
+        f"an axis of {show_value(size)} is smaller than the kernel {show_value(kernel)}: "
+        "3-D average pooling needs the kernel to fit before padding (PyTorch's AvgPool3d)"
+    )
+
+
 @rule(Pool)
 def pooling(node: Pool, input_shape: Shape) -> LayerCounts:
     """Counts of pooling a ``k_h×k_w`` window over each of ``c`` maps.
@@ -37,6 +44,10 @@ def pooling(node: Pool, input_shape: Shape) -> LayerCounts:
         for k, pair in zip(node.kernel, node.padding, strict=True):
             for pad in pair:
                 require(2 * pad <= k, "padding", partial(_padding_too_large, pad, k))
+    if node.kind is PoolKind.AVG and rank == 3:
+        # PyTorch's avg_pool3d alone checks each axis before padding (measured, torch 2.13).
+        for n, k in zip(spatial, node.kernel, strict=True):
+            require(n >= k, "kernel", partial(_smaller_than_kernel, n, k))
     out_spatial = output_sizes(
         spatial, node.kernel, node.stride, node.padding, ceil_mode=node.ceil_mode
     )

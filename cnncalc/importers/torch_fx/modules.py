@@ -98,12 +98,25 @@ def _pool(module: Any, op: Op) -> Layer:
     """
     from torch import nn
 
-    kind = "maxpool2d" if isinstance(module, nn.MaxPool2d) else "avgpool2d"
+    rank = {"1d": 1, "2d": 2, "3d": 3}[type(module).__name__[-2:].lower()]
+    family = (
+        "maxpool" if isinstance(module, nn.MaxPool1d | nn.MaxPool2d | nn.MaxPool3d) else "avgpool"
+    )
     dilation = getattr(module, "dilation", 1)
     return pool_layer(
-        kind, op, kernel=module.kernel_size, stride=module.stride, padding=module.padding,
-        dilation=dilation, ceil_mode=module.ceil_mode,
+        f"{family}{rank}d", op, kernel=module.kernel_size, stride=module.stride,
+        padding=module.padding, dilation=dilation, ceil_mode=module.ceil_mode, rank=rank,
     )  # fmt: skip
+
+
+def _prelu(module: Any, op: Op) -> Layer:
+    """``nn.PReLU(n)`` → ``prelu``: one slope (``n = 1``) or one per channel (``n = c``)."""
+    slopes = module.num_parameters
+    if slopes == 1:
+        return {"type": "prelu"}
+    if slopes == op.input[0]:
+        return {"type": "prelu", "per_channel": True}
+    raise Untranslatable(f"{slopes} slopes for {op.input[0]} channels")
 
 
 def _adaptive(kind: str) -> ModuleTranslator:
@@ -230,7 +243,8 @@ def module_translators() -> dict[type[Any], ModuleTranslator]:
     table: dict[type[Any], ModuleTranslator] = {
         nn.Conv1d: _conv, nn.Conv2d: _conv, nn.Conv3d: _conv,
         nn.ConvTranspose2d: _conv_transpose, nn.Linear: _linear,
-        nn.MaxPool2d: _pool, nn.AvgPool2d: _pool,
+        nn.MaxPool1d: _pool, nn.MaxPool2d: _pool, nn.MaxPool3d: _pool,
+        nn.AvgPool1d: _pool, nn.AvgPool2d: _pool, nn.AvgPool3d: _pool, nn.PReLU: _prelu,
         nn.AdaptiveAvgPool2d: _adaptive("adaptive_avgpool2d"),
         nn.AdaptiveMaxPool2d: _adaptive("adaptive_maxpool2d"),
         nn.AdaptiveAvgPool1d: _global("global_avgpool"),
@@ -248,13 +262,12 @@ def module_translators() -> dict[type[Any], ModuleTranslator]:
     activations = {
         nn.ReLU: "relu", nn.ReLU6: "relu6", nn.Sigmoid: "sigmoid", nn.Tanh: "tanh",
         nn.GELU: "gelu", nn.SiLU: "silu", nn.Hardswish: "hardswish", nn.Softmax: "softmax",
-        nn.Softmax2d: "softmax",
+        nn.Softmax2d: "softmax", nn.Hardsigmoid: "hardsigmoid", nn.LeakyReLU: "leaky_relu",
+        nn.ELU: "elu", nn.Mish: "mish",
     }  # fmt: skip
     table |= {cls: _named(kind) for cls, kind in activations.items()}
     table |= dict.fromkeys((nn.Dropout, nn.Dropout1d, nn.Dropout2d, nn.Dropout3d,
                             nn.AlphaDropout, nn.FeatureAlphaDropout), _dropout)  # fmt: skip
-    table |= dict.fromkeys((nn.MaxPool1d, nn.MaxPool3d, nn.AvgPool1d, nn.AvgPool3d),
-                           _refuse("cnncalc's max and average pooling are 2-D"))  # fmt: skip
     table |= dict.fromkeys((nn.ConvTranspose1d, nn.ConvTranspose3d),
                            _refuse("cnncalc's transposed convolution is 2-D"))  # fmt: skip
     return table

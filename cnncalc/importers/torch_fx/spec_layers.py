@@ -62,17 +62,26 @@ def linear_layer(op: Op, units: int, bias: bool) -> Layer:
 
 
 def pool_layer(
-    kind: str, op: Op, *, kernel: Any, stride: Any, padding: Any, dilation: Any, ceil_mode: bool
+    kind: str,
+    op: Op,
+    *,
+    kernel: Any,
+    stride: Any,
+    padding: Any,
+    dilation: Any,
+    ceil_mode: bool,
+    rank: int = 2,
 ) -> Layer:
-    """``maxpool2d``/``avgpool2d``; torch's stride defaults to the kernel, as cnncalc's does."""
-    _spatial(op, 2, "2-D pooling")
-    if _sizes(dilation, 2) != (1, 1):
+    """``maxpool{rank}d``/``avgpool{rank}d``; torch's stride defaults to the kernel, as
+    cnncalc's does."""
+    _spatial(op, rank, f"{rank}-D pooling")
+    if _sizes(dilation, rank) != (1,) * rank:
         raise Untranslatable("dilated pooling: cnncalc's pooling has no dilation")
-    kernels = _sizes(kernel, 2)
-    strides = _sizes(stride, 2) if stride not in (None, ()) else kernels
+    kernels = _sizes(kernel, rank)
+    strides = _sizes(stride, rank) if stride not in (None, ()) else kernels
     layer: Layer = {"type": kind, "kernel": compact(kernels)}
     put(layer, "stride", compact(strides), compact(kernels))
-    put(layer, "padding", compact(_sizes(padding, 2)), 0)
+    put(layer, "padding", compact(_sizes(padding, rank)), 0)
     put(layer, "ceil_mode", bool(ceil_mode), False)
     return layer
 
