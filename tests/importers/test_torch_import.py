@@ -357,9 +357,10 @@ def test_a_module_that_returns_a_tuple_is_a_clear_error() -> None:
 
 
 def test_an_untranslatable_op_that_changes_the_shape_is_a_clear_error() -> None:
-    model = nn.Sequential(nn.Conv1d(2, 4, 3), nn.MaxPool1d(2))
-    with pytest.raises(CnncalcError, match=r"cannot translate 1 \(nn.MaxPool1d\): cnncalc's max "
-                       r"and average pooling are 2-D; it changes the shape 4×8 → 4×4"):  # fmt: skip
+    model = nn.Sequential(nn.Conv1d(2, 4, 3), nn.ConvTranspose1d(4, 4, 2))
+    message = (r"cannot translate 1 \(nn.ConvTranspose1d\): cnncalc's transposed convolution is "
+               r"2-D; it changes the shape 4×8 → 4×9")  # fmt: skip
+    with pytest.raises(CnncalcError, match=message):
         from_module(model, (2, 10))
 
 
