@@ -78,7 +78,8 @@ def group_norm(node: GroupNorm, input_shape: Shape) -> LayerCounts:
     Its work: every element normalised, affine or not.
     """
     channels = input_shape[0]
-    require(divides(node.groups, channels), "groups", partial(_groups, node.groups, channels))
+    message = partial(groups_must_divide, node.groups, channels)
+    require(divides(node.groups, channels), "groups", message)
     params = 2 * channels if node.affine else 0
     return LayerCounts(
         output_shape=input_shape,
@@ -94,7 +95,8 @@ def group_norm(node: GroupNorm, input_shape: Shape) -> LayerCounts:
     )
 
 
-def _groups(groups: object, channels: object) -> str:
+def groups_must_divide(groups: object, channels: object) -> str:
+    """The message of a channel grouping that does not divide the channels."""
     return f"groups={show_value(groups)} must divide the {show_value(channels)} channels"
 
 

@@ -28,6 +28,7 @@ from cnncalc.ir import (
     Unflatten,
 )
 from cnncalc.rules.base import LayerCounts, rule
+from cnncalc.rules.normalization import groups_must_divide
 from cnncalc.rules.window import format_shape, split_input
 
 
@@ -125,10 +126,6 @@ def unflatten(node: Unflatten, input_shape: Shape) -> LayerCounts:
     return LayerCounts(output_shape=(*input_shape[:axis], *sizes, *input_shape[axis + 1 :]))
 
 
-def _groups(groups: Dim, channels: Dim) -> str:
-    return f"groups={show_value(groups)} must divide the {show_value(channels)} channels"
-
-
 @rule(ChannelShuffle)
 def channel_shuffle(node: ChannelShuffle, input_shape: Shape) -> LayerCounts:
     """Channels regrouped (ShuffleNet): ``groups`` must divide them; the shape is unchanged.
@@ -138,7 +135,8 @@ def channel_shuffle(node: ChannelShuffle, input_shape: Shape) -> LayerCounts:
             None, f"channel_shuffle needs maps (channels, …), got {format_shape(input_shape)}"
         )
     channels = input_shape[0]
-    require(divides(node.groups, channels), "groups", partial(_groups, node.groups, channels))
+    message = partial(groups_must_divide, node.groups, channels)
+    require(divides(node.groups, channels), "groups", message)
     return LayerCounts(output_shape=input_shape)
 
 
