@@ -229,6 +229,8 @@ class ElementWise:
     """An activation applied as a layer of its own (``relu``, ``tanh``, ...)."""
 
     function: Activation
+    axis: int = 0
+    """The axis a softmax normalises (no batch axis; negative counts from the end)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -289,13 +289,14 @@ def networks_1d_3d(draw: st.DrawFn) -> dict[str, Any]:
     return {"input": [draw(st.integers(1, 4)), *sizes], "framework": "pytorch", "layers": layers}
 
 
-def _factor(draw: st.DrawFn, n: int) -> list[int]:
-    """``n`` as a product of two or three factors, in a random order."""
+def _factor(draw: st.DrawFn, n: int, most: int = 3) -> list[int]:
+    """``n`` as a product of one to ``most`` (at most three) factors, in a random order."""
     first = draw(st.sampled_from(divisors(n)))
     rest = n // first
     second = draw(st.sampled_from(divisors(rest)))
-    factors = [first, second, rest // second]
-    return draw(st.permutations(factors))[: draw(st.integers(1, 3))] or [n]
+    factors = draw(st.permutations([first, second, rest // second]))
+    kept = draw(st.integers(1, max(1, min(most, 3))))
+    return [*factors[: kept - 1], math.prod(factors[kept - 1 :])]
 
 
 def _fits(earlier: dict[str, Shape], shape: Shape, axis: int | None) -> list[str]:
@@ -330,7 +331,9 @@ def shape_layer(draw: st.DrawFn, shape: Shape, earlier: dict[str, Shape]) -> dic
         "permute": lambda: {"type": "permute", "dims": draw(st.permutations(list(range(rank))))},
         "transpose": lambda: {"type": "transpose", "dims": [at, draw(st.integers(0, rank - 1))]},
         "flatten": lambda: {"type": "flatten", "start": at, "end": draw(st.integers(-1, rank - 1))},
-        "unflatten": lambda: {"type": "unflatten", "axis": at, "sizes": _factor(draw, n)},
+        # At most 4 axes (5 with the batch): fvcore's layer norm asserts 2 to 5.
+        "unflatten": lambda: {"type": "unflatten", "axis": at,
+                              "sizes": _factor(draw, n, most=5 - rank)},
         "channel_shuffle": lambda: {"type": "channel_shuffle",
                                     "groups": draw(st.sampled_from(divisors(int(shape[0]))))},
         "split": lambda: {"type": "split", "axis": at, "sizes": [cut, n - cut] if cut < n else [n]},

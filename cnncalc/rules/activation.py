@@ -13,15 +13,18 @@ from __future__ import annotations
 from cnncalc.arith import Shape, prod
 from cnncalc.ir import Activation, ElementWise, PReLU
 from cnncalc.rules.base import LayerCounts, rule
+from cnncalc.rules.shape import axis_index
 from cnncalc.work import Activations, activations
 
 
 @rule(ElementWise)
 def elementwise(node: ElementWise, input_shape: Shape) -> LayerCounts:
-    """Shape unchanged; no parameters, neurons or connections; the function on every element."""
+    """Shape unchanged; no parameters, neurons or connections; the function on every element
+    (a softmax normalises along ``axis``: its size is the softmax's width)."""
+    width = input_shape[axis_index(node.axis, len(input_shape), "axis")]
     return LayerCounts(
         output_shape=input_shape,
-        work=activations(node.function, prod(input_shape), input_shape[0]),
+        work=activations(node.function, prod(input_shape), width),
     )
 
 

@@ -529,12 +529,24 @@ class ActivationLayer(LayerSpec):
     """An activation function as a layer of its own (PyTorch ``nn.ReLU`` style)."""
 
     type: Literal[
-        "relu", "relu6", "tanh", "sigmoid", "softmax", "hardswish", "gelu", "silu",
+        "relu", "relu6", "tanh", "sigmoid", "hardswish", "gelu", "silu",
         "hardsigmoid", "leaky_relu", "elu", "mish",
     ]  # fmt: skip
 
     def to_ir(self, defaults: Defaults = DEFAULTS) -> ir.ElementWise:
         return ir.ElementWise(ir.Activation(self.type))
+
+
+class Softmax(LayerSpec):
+    """Softmax along one axis (PyTorch ``nn.Softmax(dim)``): the channels by default."""
+
+    type: Literal["softmax"] = "softmax"
+    axis: Axis = Field(
+        default=0, description="The axis normalised (no batch axis): 0 the channels, -1 the last."
+    )
+
+    def to_ir(self, defaults: Defaults = DEFAULTS) -> ir.ElementWise:
+        return ir.ElementWise(ir.Activation.SOFTMAX, axis=self.axis)
 
 
 class PReLU(LayerSpec):
@@ -728,7 +740,7 @@ LAYER_MODELS: tuple[type[LayerSpec], ...] = (
     Conv1d, Conv2d, Conv3d, ConvTranspose2d,
     Subsampling, MaxPool2d, AvgPool2d, MaxPool1d, AvgPool1d, MaxPool3d, AvgPool3d,
     AdaptiveAvgPool2d, GlobalPool,
-    Dense, RBF, Flatten, ActivationLayer, PReLU, Dropout, Identity, ZeroPad2d, Upsample,
+    Dense, RBF, Flatten, ActivationLayer, Softmax, PReLU, Dropout, Identity, ZeroPad2d, Upsample,
     BatchNorm, LayerNorm, GroupNorm, LRN, Merge, Concat,
     Reshape, Permute, Transpose, Unflatten, ChannelShuffle, Split, Chunk, Select, Slice,
     Crop2d, Scalar, MatMul, Attention, ClassToken, PositionEmbedding, LayerScale,

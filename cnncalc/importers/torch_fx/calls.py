@@ -41,6 +41,8 @@ class Call:
     """Whether the result holds a tensor (``x.size(0)`` does not: shape arithmetic)."""
     single: bool = True
     """Whether the result is one tensor (not a tuple, as ``x.chunk(2)`` or ``nn.LSTM`` give)."""
+    parts: tuple[Shape | None, ...] = ()
+    """A tuple result's items' shapes without the batch axis (None: not a batched tensor)."""
 
 
 def batched(full: Sequence[int]) -> Shape | None:

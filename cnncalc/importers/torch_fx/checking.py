@@ -21,6 +21,8 @@ class Check:
     shape: Shape
     params: int
     buffers: int
+    parts: tuple[Shape, ...] = ()
+    """The shapes of a layer's several outputs (``chunk``); empty for one."""
 
 
 def verify(spec: dict[str, Any], checks: list[Check]) -> tuple[int, int]:
@@ -38,6 +40,13 @@ def verify(spec: dict[str, Any], checks: list[Check]) -> tuple[int, int]:
     rows = {row.name: row for row in report.layers}
     for check in checks:
         row = rows[check.name]
+        parts = tuple(tuple(int(n) for n in shape) for shape in row.output_shapes)
+        if parts != check.parts:
+            raise CnncalcError(
+                f"layer '{check.name}' ({check.what}): cnncalc gives outputs "
+                f"{', '.join(map(shape_text, parts))}, PyTorch "
+                f"{', '.join(map(shape_text, check.parts))}; {_BUG}"
+            )
         ours = (tuple(int(n) for n in row.output_shape), int(row.params), int(row.buffers))
         theirs = (check.shape, check.params, check.buffers)
         if ours != theirs:

@@ -8,11 +8,13 @@ https://pytorch.org/docs/stable/nn.functional.html documents them.
 from __future__ import annotations
 
 import functools
+import math
 import operator
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from cnncalc.importers.torch_fx.calls import Attr, Ref
+from cnncalc.importers.torch_fx.messages import shape_text
 from cnncalc.importers.torch_fx.op import FunctionTranslator, Layer, Op, Untranslatable
 from cnncalc.importers.torch_fx.spec_layers import (
     adaptive_layer,
@@ -22,6 +24,7 @@ from cnncalc.importers.torch_fx.spec_layers import (
     linear_layer,
     pool_layer,
     put,
+    softmax_layer,
     upsample_layer,
     zero_pad_layer,
 )
@@ -32,10 +35,15 @@ def _activation(kind: str) -> FunctionTranslator:
     return lambda op: {"type": kind}
 
 
-def _reshape(op: Op) -> Layer | None:
-    """``torch.flatten(x, 1)``, ``x.view(x.size(0), -1)``, ``x.reshape``, ``x.squeeze``.
+def _softmax(op: Op) -> Layer:
+    """``F.softmax(x, dim)``, ``x.softmax(dim)`` → ``softmax`` along that axis."""
+    return softmax_layer(op, op.arg(1, "dim"))
 
-    To one axis: ``flatten``; to the same shape: nothing. Other reshapes have no layer type.
+
+def _reshape(op: Op) -> Layer | None:
+    """``torch.flatten(x, 1)``, ``x.view(…)``, ``x.reshape``, ``x.unflatten``, ``x.squeeze``.
+
+    To one axis: ``flatten``; to another shape: ``reshape`` (to torch's); to the same: nothing.
     """
     if op.output == op.input:
         return None
@@ -49,24 +57,74 @@ def _same(op: Op) -> Layer | None:
     return None
 
 
+def _axis(op: Op, dim: Any) -> int:
+    """cnncalc's axis (no batch axis) for torch's ``dim`` of the batched input."""
+    rank = len(op.input) + 1
+    if not isinstance(dim, int) or dim % rank == 0:
+        raise Untranslatable(f"an operation along axis {dim}, the batch")
+    return dim % rank - 1
+
+
 def _merge(kind: str, operands: Callable[[Op], Sequence[Any]]) -> FunctionTranslator:
     """``x + y``, ``torch.mul(x, y)``, ``torch.cat([a, b], 1)`` → ``add``/``multiply``/``concat``.
 
-    Every operand must be a layer's output: ``x + 1`` or ``x * self.scale``
-    have no cnncalc layer.
+    With one operand a constant: ``x + 3`` is ``scalar``; ``x + self.pos_embedding``
+    ``position_embedding``, ``self.gamma * x`` ``layer_scale``,
+    ``torch.cat([self.class_token.expand(n, -1, -1), x], 1)`` ``class_token``.
     """
 
     def translate(op: Op) -> Layer | None:
         given = operands(op)
         if kind == "concat" and len(given) == 1 and len(op.inputs) == 1:
             return None  # torch.cat([x]) is x
-        if len(given) != len(op.inputs) or not all(isinstance(g, Ref) for g in given):
-            raise Untranslatable(f"a {kind} with a constant or a parameter")
+        constants = [g for g in given if not isinstance(g, Ref)]
+        if constants:
+            if len(constants) != 1 or len(given) != 2:
+                raise Untranslatable(f"a {kind} of {len(constants)} constants")
+            return _with_constant(kind, op, constants[0], given[0] is constants[0])
+        layer: Layer = {"type": kind}
         if kind == "concat":
-            dim = op.arg(1, "dim", 0)
-            if dim % (len(op.output) + 1) != 1:
-                raise Untranslatable(f"concatenation on axis {dim}: cnncalc's is on the channels")
-        return {"type": kind}
+            put(layer, "axis", _axis(op, op.arg(1, "dim", 0)), 0)
+        return layer
+
+    return translate
+
+
+def _with_constant(kind: str, op: Op, constant: Any, first: bool) -> Layer:
+    """A merge of a layer's output with a number or a parameter (see :func:`_merge`)."""
+    if isinstance(constant, int | float) and not isinstance(constant, bool) and kind != "concat":
+        return _scalar(kind, constant)
+    if not isinstance(constant, Attr) or constant.name not in op.params or not op.input:
+        raise Untranslatable(f"a {kind} with a constant tensor")
+    shape = tuple(int(n) for n in op.params[constant.name].shape)
+    count = math.prod(shape)
+    if kind == "add" and shape in (op.input, (1, *op.input)):
+        return {"type": "position_embedding"}
+    per_channel = (op.input[0],) + (1,) * (len(op.input) - 1)  # ConvNeXt's γ, [c, 1, 1]
+    if kind == "multiply" and count == op.input[0] != 1 and shape[-len(op.input) :] == per_channel:
+        return {"type": "layer_scale"}
+    if kind == "multiply" and count == op.input[-1] == shape[-1]:
+        return {"type": "layer_scale", "axis": -1}
+    tokens = len(op.input) == 2 and shape == (1, 1, op.input[1])
+    if kind == "concat" and first and tokens and _axis(op, op.arg(1, "dim", 0)) == 0:
+        return {"type": "class_token"}
+    raise Untranslatable(f"a {kind} with a parameter of shape {shape_text(shape)}")
+
+
+def _scalar(kind: str, value: float) -> Layer:
+    if not math.isfinite(value):
+        raise Untranslatable(f"arithmetic with {value}")
+    return {"type": "scalar", "op": kind, "value": value}
+
+
+def _arithmetic(kind: str) -> FunctionTranslator:
+    """``x - 0.5``, ``x / 6`` → ``scalar``; ``6 / x`` (a reciprocal) has no layer."""
+
+    def translate(op: Op) -> Layer:
+        left, right = op.arg(0, "input"), op.arg(1, "other")
+        if isinstance(left, Ref) and isinstance(right, int | float) and not isinstance(right, bool):
+            return _scalar(kind, right)
+        raise Untranslatable(f"{kind} of {type(left).__name__} by {type(right).__name__}")
 
     return translate
 
@@ -83,6 +141,85 @@ def _listed(op: Op) -> Sequence[Any]:
 _add = _merge("add", _binary)
 _multiply = _merge("multiply", _binary)
 _concat = _merge("concat", _listed)
+
+
+def _matmul(op: Op) -> Layer:
+    """``a @ b``, ``torch.matmul``, ``torch.bmm`` of two layers' outputs → ``matmul``;
+    ``x @ self.weight`` → ``dense`` without a bias (its units the weight's columns)."""
+    left, right = op.arg(0, "input"), op.arg(1, "other")
+    if isinstance(left, Ref) and isinstance(right, Ref):
+        return {"type": "matmul"}
+    if isinstance(left, Ref) and isinstance(right, Attr) and right.name in op.params:
+        weight = op.params[right.name]
+        if weight.dim() == 2:
+            layer: Layer = {"type": "dense", "units": int(weight.shape[1]), "bias": False}
+            if len(op.input) > 2:
+                layer["axis"] = -1
+            return layer
+    raise Untranslatable("a matrix product with a constant")
+
+
+def _item(op: Op) -> Layer | None:
+    """``x[:, 0]`` → ``select``; ``x[:, 1:]`` → ``slice``; ``x[:]`` → nothing.
+
+    One axis other than the batch may be indexed, by an int or a slice of ints.
+    """
+    index = op.call.args[1]
+    items = list(index) if isinstance(index, tuple) else [index]
+    rank = len(op.input) + 1
+    if any(item is None for item in items):
+        raise Untranslatable("indexing that adds an axis")
+    if Ellipsis in items:
+        at = items.index(Ellipsis)
+        items[at : at + 1] = [slice(None)] * (rank - len(items) + 1)
+    items += [slice(None)] * (rank - len(items))
+    if items[0] != slice(None):
+        raise Untranslatable("indexing the batch axis")
+    cuts = [(axis, item) for axis, item in enumerate(items[1:]) if item != slice(None)]
+    if not cuts:
+        return None
+    if len(cuts) > 1:
+        raise Untranslatable("indexing along more than one axis")
+    axis, item = cuts[0]
+    if isinstance(item, int) and not isinstance(item, bool):
+        return {"type": "select", "axis": axis, "index": item}
+    bounds = (item.start, item.stop, item.step) if isinstance(item, slice) else (Ellipsis,)
+    if not all(b is None or (isinstance(b, int) and not isinstance(b, bool)) for b in bounds):
+        raise Untranslatable("indexing with a tensor or a computed bound")
+    assert isinstance(item, slice)
+    size = op.input[axis]
+    start, stop, step = item.indices(size)  # torch clips bounds past the end, as Python does
+    layer: Layer = {"type": "slice", "axis": axis}
+    put(layer, "start", start, 0)
+    put(layer, "stop", stop, size)
+    put(layer, "step", step, 1)
+    return layer
+
+
+def _select(op: Op) -> Layer:
+    """``x.select(dim, i)``, ``torch.select`` → ``select``."""
+    index = op.arg(2, "index")
+    if not isinstance(index, int) or isinstance(index, bool):
+        raise Untranslatable("an index that is not a number")
+    return {"type": "select", "axis": _axis(op, op.arg(1, "dim")), "index": index}
+
+
+def _parts(kind: str) -> FunctionTranslator:
+    """``x.chunk(n, dim)`` → ``chunk``; ``torch.split(x, sizes, dim)`` → ``split`` (the
+    parts' sizes PyTorch made: ``chunk`` makes fewer than ``n`` where they do not divide)."""
+
+    def translate(op: Op) -> Layer:
+        axis = _axis(op, op.arg(2, "dim", 0))
+        sizes = [part[axis] for part in op.call.parts if part is not None]
+        chunks = op.arg(1, "chunks") if kind == "chunk" else None
+        if chunks == len(sizes) and len(set(sizes)) == 1:
+            layer: Layer = {"type": "chunk", "chunks": chunks}
+        else:
+            layer = {"type": "split", "sizes": sizes}
+        put(layer, "axis", axis, 0)
+        return layer
+
+    return translate
 
 
 def _dropout(op: Op) -> Layer:
@@ -201,11 +338,12 @@ def function_translators() -> dict[Any, FunctionTranslator]:
         F.relu: "relu", torch.relu: "relu", F.relu_: "relu", torch.relu_: "relu",
         F.relu6: "relu6", torch.sigmoid: "sigmoid", F.sigmoid: "sigmoid", torch.tanh: "tanh",
         F.tanh: "tanh", F.gelu: "gelu", F.silu: "silu", F.hardswish: "hardswish",
-        F.softmax: "softmax", torch.softmax: "softmax",
     }  # fmt: skip
     table: dict[Any, FunctionTranslator] = {f: _activation(k) for f, k in activations.items()}
     table |= {
+        F.softmax: _softmax, torch.softmax: _softmax,
         torch.flatten: _reshape, torch.reshape: _reshape, torch.squeeze: _reshape,
+        torch.unsqueeze: _reshape,
         torch.clone: _same,
         F.dropout: _dropout, F.dropout1d: _dropout, F.dropout2d: _dropout, F.dropout3d: _dropout,
         F.max_pool2d: _pool("maxpool2d"), F.avg_pool2d: _pool("avgpool2d"),
@@ -217,6 +355,12 @@ def function_translators() -> dict[Any, FunctionTranslator]:
         operator.add: _add, operator.iadd: _add, torch.add: _add,
         operator.mul: _multiply, operator.imul: _multiply, torch.mul: _multiply,
         torch.cat: _concat, torch.concat: _concat, torch.concatenate: _concat,
+        operator.sub: _arithmetic("subtract"), operator.isub: _arithmetic("subtract"),
+        torch.sub: _arithmetic("subtract"), operator.truediv: _arithmetic("divide"),
+        operator.itruediv: _arithmetic("divide"), torch.div: _arithmetic("divide"),
+        operator.matmul: _matmul, torch.matmul: _matmul, torch.bmm: _matmul,
+        operator.getitem: _item, torch.unflatten: _reshape, torch.select: _select,
+        torch.chunk: _parts("chunk"), torch.split: _parts("split"),
     }  # fmt: skip
     return table
 
@@ -226,10 +370,18 @@ def method_translators() -> dict[str, FunctionTranslator]:
     """The registry of tensor methods (``call_method`` targets: ``x.flatten(1)``)."""
     table: dict[str, FunctionTranslator] = {
         name: _activation(kind)
-        for kind in ("relu", "sigmoid", "tanh", "softmax")
+        for kind in ("relu", "sigmoid", "tanh")
         for name in (kind, f"{kind}_")
     }
-    table |= dict.fromkeys(("flatten", "view", "reshape", "squeeze"), _reshape)
+    table["softmax"] = _softmax
+    table |= dict.fromkeys(
+        ("flatten", "view", "reshape", "squeeze", "unsqueeze", "unflatten"), _reshape
+    )
+    table |= dict.fromkeys(("sub", "sub_", "__sub__", "__isub__"), _arithmetic("subtract"))
+    table |= dict.fromkeys(("div", "div_", "__truediv__", "__itruediv__"), _arithmetic("divide"))
+    table |= dict.fromkeys(("matmul", "__matmul__", "bmm"), _matmul)
+    table |= {"chunk": _parts("chunk"), "split": _parts("split"), "__getitem__": _item,
+              "select": _select}  # fmt: skip
     table |= dict.fromkeys(("contiguous", "clone", "detach", "float", "to", "type_as"), _same)
     table |= dict.fromkeys(("add", "add_", "__add__", "__iadd__"), _add)
     table |= dict.fromkeys(("mul", "mul_", "__mul__", "__imul__"), _multiply)

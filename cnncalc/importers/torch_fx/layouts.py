@@ -22,6 +22,15 @@ def is_permutation(call: Call) -> bool:
     return call.kind == "function" and call.target in (torch.permute, torch.transpose)
 
 
+def is_unbind(call: Call) -> bool:
+    """``torch.unbind(x, dim)`` or ``x.unbind(dim)``: the tensor as its slices along an axis."""
+    import torch
+
+    if call.kind == "method":
+        return bool(call.target == "unbind")
+    return call.kind == "function" and call.target is torch.unbind
+
+
 def permutation(call: Call, rank: int) -> tuple[int, ...] | None:
     """The new order of the (batched) axes of ``permute``/``transpose``, or None if unclear."""
     args = call.args[1:]

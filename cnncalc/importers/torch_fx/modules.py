@@ -21,6 +21,7 @@ from cnncalc.importers.torch_fx.spec_layers import (
     padding_field,
     pool_layer,
     put,
+    softmax_layer,
     upsample_layer,
     zero_pad_layer,
 )
@@ -217,6 +218,36 @@ def _upsample(module: Any, op: Op) -> Layer:
     return upsample_layer(op, module.mode)
 
 
+def _softmax(module: Any, op: Op) -> Layer:
+    """``nn.Softmax(dim)`` → ``softmax`` along that axis (the width each softmax normalises)."""
+    return softmax_layer(op, module.dim)
+
+
+def _unflatten(module: Any, op: Op) -> Layer:
+    """``nn.Unflatten`` → ``reshape`` to the shape PyTorch produced."""
+    return flatten_layer(op)
+
+
+def _attention(module: Any, op: Op) -> Layer:
+    """``nn.MultiheadAttention(d, heads, batch_first=True)`` called as ``attn(x, x, x)`` →
+    ``attention`` (https://pytorch.org/docs/stable/generated/torch.nn.MultiheadAttention.html).
+
+    Its parameters are ``in_proj`` (``3·d·d``, ``3·d`` biases) and ``out_proj``
+    (``d·d + d``): cnncalc's four projections, ``4·d² + 4·d``. Its result is
+    ``(output, weights)``; the translation reads the output.
+    """
+    if not module.batch_first:
+        raise Untranslatable("batch_first=False: the tokens axis comes before the batch")
+    if not module._qkv_same_embed_dim or module.bias_k is not None:
+        raise Untranslatable("kdim, vdim or add_bias_kv: cnncalc's attention is self-attention")
+    bias = module.in_proj_bias is not None
+    if (module.out_proj.bias is not None) != bias:
+        raise Untranslatable("biases in some projections only")
+    layer: Layer = {"type": "attention", "heads": module.num_heads}
+    put(layer, "bias", bias, True)
+    return layer
+
+
 def _named(kind: str) -> ModuleTranslator:
     """A module that is one cnncalc type with no fields (``nn.ReLU`` → ``relu``).
 
@@ -254,14 +285,15 @@ def module_translators() -> dict[type[Any], ModuleTranslator]:
         nn.BatchNorm1d: _batch_norm, nn.BatchNorm2d: _batch_norm, nn.BatchNorm3d: _batch_norm,
         nn.SyncBatchNorm: _batch_norm,
         nn.LayerNorm: _layer_norm, nn.GroupNorm: _group_norm, nn.LocalResponseNorm: _lrn,
-        nn.Identity: _named("identity"), nn.Flatten: _flatten,
+        nn.Identity: _named("identity"), nn.Flatten: _flatten, nn.Unflatten: _unflatten,
+        nn.MultiheadAttention: _attention, nn.Softmax: _softmax,
         nn.ZeroPad2d: _zero_pad, nn.ConstantPad2d: _zero_pad,
         nn.Upsample: _upsample, nn.UpsamplingNearest2d: _upsample,
         nn.UpsamplingBilinear2d: _upsample,
     }  # fmt: skip
     activations = {
         nn.ReLU: "relu", nn.ReLU6: "relu6", nn.Sigmoid: "sigmoid", nn.Tanh: "tanh",
-        nn.GELU: "gelu", nn.SiLU: "silu", nn.Hardswish: "hardswish", nn.Softmax: "softmax",
+        nn.GELU: "gelu", nn.SiLU: "silu", nn.Hardswish: "hardswish",
         nn.Softmax2d: "softmax", nn.Hardsigmoid: "hardsigmoid", nn.LeakyReLU: "leaky_relu",
         nn.ELU: "elu", nn.Mish: "mish",
     }  # fmt: skip
@@ -293,7 +325,9 @@ def is_leaf(module: nn.Module) -> bool:
         return True
     home = type(module).__module__
     containers = (nn.Sequential, nn.ModuleList, nn.ModuleDict)
-    return home.startswith(("torch.nn", "torch.ao.nn")) and not isinstance(module, containers)
+    if isinstance(module, containers) or type(module) is nn.Module:
+        return False  # a container, or a bare nn.Module holding others: no forward of its own
+    return home.startswith(("torch.nn", "torch.ao.nn"))
 
 
 MODULES_READING_LAYOUT: tuple[object, ...] = (_linear, _layer_norm)

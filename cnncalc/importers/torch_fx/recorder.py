@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, Literal
 
 from cnncalc.errors import CnncalcError
-from cnncalc.importers.torch_fx.calls import Attr, Call, Ref, batched, flat, refs
+from cnncalc.importers.torch_fx.calls import Attr, Call, Ref, Shape, batched, flat, refs
 from cnncalc.importers.torch_fx.guard import user_code
 from cnncalc.importers.torch_fx.messages import one_line, shape_text
 from cnncalc.importers.torch_fx.modules import is_leaf
@@ -59,6 +59,7 @@ class _Recorder:
         self.makers: dict[int, str] = {id(example): "input"}
         self.kept: list[Any] = [example]  # keeps ids unique while they are looked up
         self.named = {id(t): n for n, t in (*root.named_parameters(), *root.named_buffers())}
+        self.parameters = {name for name, _ in root.named_parameters()}
         self.scopes = [""]
         self.depth = 0  # > 0 inside a leaf module: its insides are that one layer
 
@@ -121,8 +122,12 @@ class _Recorder:
         """Record a torch function or tensor method (``x.add(y)`` is how ``x + y`` arrives)."""
         import torch
 
-        if not any(isinstance(r, Ref) for r in map(self.argument, flat((args, kwargs)))):
-            return  # a constant (made from parameters or literals), not from the input
+        arguments = [self.argument(value) for value in flat((args, kwargs))]
+        if not any(isinstance(a, Ref) or (isinstance(a, Attr) and a.name in self.parameters)
+                   for a in arguments):  # fmt: skip
+            # A constant (made from literals): not from the input, nor a parameter, as
+            # ViT's class_token.expand(n, -1, -1) is.
+            return
         name = getattr(func, "__name__", "")
         if name and getattr(torch.Tensor, name, None) is func:
             self.add("method", name, args, kwargs, result)
@@ -148,12 +153,32 @@ class _Recorder:
             key=key, kind=kind, target=target, args=self._convert(args),
             kwargs=dict(self._convert(kwargs)), scope=self.scopes[-1],
             shape=batched(tuple(result.shape)) if single else None, tensor=True,
-            single=isinstance(result, torch.Tensor),
+            single=isinstance(result, torch.Tensor), parts=_parts(result),
         ))  # fmt: skip
         for tensor in tensors:
             # An in-place op returns its input: that object now holds the op's result.
             self.makers[id(tensor)] = key
             self.kept.append(tensor)
+        if isinstance(result, tuple | list):
+            self._items(key, result)
+
+    def _items(self, key: str, result: tuple[Any, ...] | list[Any]) -> None:
+        """Each tensor of a tuple result as ``operator.getitem(result, i)``, as fx records it,
+        so that a call reading ``q`` of ``q, k, v = x.chunk(3)`` reads that part only."""
+        import operator
+
+        import torch
+
+        for index, item in enumerate(result):
+            if not isinstance(item, torch.Tensor):
+                continue
+            item_key = f"{key}_{index}"
+            shape = batched(tuple(item.shape)) if item.dim() else None
+            self.calls.append(Call(
+                key=item_key, kind="function", target=operator.getitem, args=(Ref(key), index),
+                kwargs={}, scope=self.scopes[-1], shape=shape, tensor=True,
+            ))  # fmt: skip
+            self.makers[id(item)] = item_key
 
     def _convert(self, value: Any) -> Any:
         if isinstance(value, list | tuple):
@@ -172,6 +197,18 @@ class _Recorder:
         if key is not None:
             return Ref(key)
         return Attr(self.named.get(id(value), "a tensor the recorder did not follow"))
+
+
+def _parts(result: Any) -> tuple[Shape | None, ...]:
+    """The items' shapes of a tuple result (``x.chunk(2)``, ``nn.MultiheadAttention``)."""
+    import torch
+
+    if not isinstance(result, tuple | list):
+        return ()
+    return tuple(
+        batched(tuple(item.shape)) if isinstance(item, torch.Tensor) and item.dim() else None
+        for item in result
+    )
 
 
 def _hook_targets(root: nn.Module) -> Iterator[tuple[str, nn.Module]]:

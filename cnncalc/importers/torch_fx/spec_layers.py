@@ -47,16 +47,16 @@ def _spatial(op: Op, rank: int, what: str) -> None:
 
 
 def linear_layer(op: Op, units: int, bias: bool) -> Layer:
-    """``dense`` on a flat input; a 1×1 ``conv`` on a channels-last one (see ``nn.Linear``)."""
-    if op.layout is not None and op.layout[-1] == 0:
+    """``dense`` on the last axis (``axis: -1`` said where the input has 3 axes or more);
+    a 1×1 ``conv`` on a channels-last map (see ``nn.Linear``)."""
+    if op.layout is not None and op.layout[-1] == 0 and 2 <= len(op.input) <= 4:
         layer: Layer = {"type": f"conv{len(op.input) - 1}d", "filters": units, "kernel": 1}
-    elif len(op.input) == 1:
-        layer = {"type": "dense", "units": units}
+    elif op.layout is not None:
+        raise Untranslatable("a Linear on a permuted tensor")
     else:
-        raise Untranslatable(
-            f"a Linear on the last axis of a {shape_text(op.input)} input: cnncalc's dense "
-            "reads a flat input"
-        )
+        layer = {"type": "dense", "units": units}
+        if len(op.input) > 2:  # cnncalc's dense asks which axis of a map it acts on
+            layer["axis"] = -1
     put(layer, "bias", bias, True)
     return layer
 
@@ -105,6 +105,8 @@ def layer_norm_layer(op: Op, normalized: Sequence[int], affine: bool, bias: bool
         layer: Layer = {"type": "layernorm"}
     elif op.layout is None and normalized == op.input:
         layer = {"type": "layernorm", "over": "all"}
+    elif op.layout is None and normalized == op.input[-1:]:
+        layer = {"type": "layernorm", "over": "last"}  # a token's features (ViT)
     else:
         raise Untranslatable(
             f"normalises the last axes {shape_text(normalized)} of a {shape_text(op.input)} "
@@ -122,12 +124,13 @@ def dropout_layer(rate: Any) -> Layer:
 
 
 def flatten_layer(op: Op) -> Layer:
-    """``flatten``, if the output is the input as one axis; no other reshape has a layer."""
-    if op.output != (math.prod(op.input),):
-        raise Untranslatable(
-            f"reshapes {shape_text(op.input)} to {shape_text(op.output)}: cnncalc has only flatten"
-        )
-    return {"type": "flatten"}
+    """``flatten`` if the output is the input as one axis, else ``reshape`` to torch's shape
+    (``view``, ``unflatten``, ``squeeze``: the same values in another shape)."""
+    if math.prod(op.output) != math.prod(op.input):
+        raise Untranslatable(f"reshapes {shape_text(op.input)} to {shape_text(op.output)}")
+    if op.output == (math.prod(op.input),):
+        return {"type": "flatten"}
+    return {"type": "reshape", "shape": list(op.output)}
 
 
 def zero_pad_layer(op: Op, left: int, right: int, top: int, bottom: int) -> Layer:
@@ -150,4 +153,20 @@ def upsample_layer(op: Op, mode: Any) -> Layer:
         )
     layer: Layer = {"type": "upsample", "scale": compact(scale)}
     put(layer, "mode", "bilinear" if mode == "bilinear" else "nearest", "nearest")
+    return layer
+
+
+def softmax_layer(op: Op, dim: Any) -> Layer:
+    """``softmax`` along torch's ``dim``; without one, torch's legacy rule (``dim=1`` for a
+    batch of maps, the channels; ``0``, the batch, for 3 axes: not a layer)."""
+    rank = len(op.input) + 1
+    if dim is None:
+        if rank in (0, 1, 3):
+            raise Untranslatable("a softmax without dim over the batch axis")
+        dim = 1
+    if not isinstance(dim, int) or dim % rank == 0:
+        raise Untranslatable(f"a softmax along axis {dim}, the batch")
+    layer: Layer = {"type": "softmax"}
+    axis = dim % rank - 1
+    put(layer, "axis", -1 if axis == rank - 2 and axis != 0 else axis, 0)
     return layer

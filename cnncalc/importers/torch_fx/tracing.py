@@ -118,7 +118,7 @@ def _calls_from_graph(
                 key=node.name, kind=_KINDS[node.op], target=node.target,
                 args=tuple(map_arg(node.args, convert)), kwargs=dict(map_arg(node.kwargs, convert)),
                 scope=scopes.get(node.name, ""), shape=_meta_shape(meta), tensor=meta is not None,
-                single=_is_tensor_meta(meta),
+                single=_is_tensor_meta(meta), parts=_meta_parts(meta),
             ))  # fmt: skip
     return calls, outputs
 
@@ -126,6 +126,13 @@ def _calls_from_graph(
 def _meta_shape(meta: Any) -> Shape | None:
     """The shape without the batch axis from ShapeProp's ``tensor_meta`` (None: not one tensor)."""
     return batched(tuple(meta.shape)) if _is_tensor_meta(meta) else None
+
+
+def _meta_parts(meta: Any) -> tuple[Shape | None, ...]:
+    """The items' shapes of a tuple result (``x.chunk(2)``, ``nn.MultiheadAttention``)."""
+    if _is_tensor_meta(meta) or not isinstance(meta, tuple | list):
+        return ()  # TensorMetadata is a NamedTuple: one tensor
+    return tuple(_meta_shape(item) for item in meta)
 
 
 def _is_tensor_meta(meta: Any) -> bool:

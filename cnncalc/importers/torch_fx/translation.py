@@ -8,8 +8,9 @@ skipped line; what PyTorch says of each layer is kept for :func:`verify`.
 from __future__ import annotations
 
 import functools
+import operator
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from cnncalc.errors import CnncalcError
@@ -21,31 +22,37 @@ from cnncalc.importers.torch_fx.functions import (
     function_translator,
     method_translators,
 )
-from cnncalc.importers.torch_fx.layouts import Layout, is_permutation, permutation, unpermuted
+from cnncalc.importers.torch_fx.layouts import (
+    Layout,
+    is_permutation,
+    is_unbind,
+    permutation,
+    unpermuted,
+)
 from cnncalc.importers.torch_fx.messages import shape_text
 from cnncalc.importers.torch_fx.modules import MODULES_READING_LAYOUT, module_translator
 from cnncalc.importers.torch_fx.naming import RESERVED, display, layer_name, what
 from cnncalc.importers.torch_fx.op import Layer, Op, Untranslatable
+from cnncalc.importers.torch_fx.values import Opaque, Parameter, Parts, Unbound, Value
 
 if TYPE_CHECKING:
     import torch
     from torch import nn
 
-_MERGES = ("add", "multiply", "concat")
-_AXIS_FREE = ("relu", "relu6", "tanh", "sigmoid", "softmax", "hardswish", "gelu", "silu",
-              "dropout", "identity", "add", "multiply")  # fmt: skip
+_MERGES = ("add", "multiply", "concat", "matmul")
+"""Types that read several layers (``inputs:``)."""
+_SPLITS = ("split", "chunk")
+"""Types of several outputs, read as ``NAME.0``, ``NAME.1``, …"""
+_AXIS_FREE = (
+    "relu", "relu6", "tanh", "sigmoid", "hardswish", "gelu", "silu", "hardsigmoid", "leaky_relu",
+    "elu", "mish", "scalar", "dropout", "identity", "add", "multiply",
+)  # fmt: skip
 """Types that treat every value alike, so they read permuted tensors as they are."""
 _READING_LAYOUT = MODULES_READING_LAYOUT + FUNCTIONS_READING_LAYOUT
 
 
-@dataclass(frozen=True, slots=True)
-class _Opaque:
-    """A value no layer stands for: an untranslated tuple result, or a constant."""
-
-    reason: str | None
-    """Why it cannot be followed (None: a constant, which is simply not a layer's input)."""
-    listed: bool = False
-    """Whether the skipped lines already say so (a module left out)."""
+class _InTorchOrder(Exception):
+    """The layer must read the tensor with its axes in torch's order: permute it first."""
 
 
 @dataclass
@@ -58,7 +65,7 @@ class Translation:
     checks: list[Check] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    values: dict[str, str | _Opaque] = field(default_factory=lambda: {"input": "input"})
+    values: dict[str, Value] = field(default_factory=lambda: {"input": "input"})
     shapes: dict[str, Shape] = field(default_factory=dict)
     names: set[str] = field(default_factory=lambda: set(RESERVED))
     """Names taken: a spec reserves ``input`` (the network's) and ``total`` (for ``expect``)."""
@@ -72,6 +79,10 @@ class Translation:
     """Calls whose tensor is a layer's output with its axes permuted (ConvNeXt's channels last)."""
     read: set[str] = field(default_factory=set)
     """Parameters and buffers that functional layers (``F.linear``) count."""
+    in_torch_order: dict[tuple[str, tuple[int, ...]], str] = field(default_factory=dict)
+    permutations: dict[tuple[str, tuple[int, ...]], Call] = field(default_factory=dict)
+    """The first call that permuted a layer's output so (the name of its ``permute`` layer)."""
+    """The ``permute`` layers made for layers that read a permuted tensor in torch's order."""
     modules: dict[str, nn.Module] = field(init=False)
     parameters: dict[str, torch.Tensor] = field(init=False)
     tensors: dict[str, torch.Tensor] = field(init=False)
@@ -87,73 +98,215 @@ class Translation:
         self.scopes.add(call.scope)
         if not call.tensor:
             return  # x.size(0): shape arithmetic feeding a view, no layer
+        call = self._parameters_named(call)
+        if self._item(call):
+            return
         inputs = self._sources(call)
-        if call.shape is None:
-            why = (
-                "its result has no batch axis (the batch reduced, or merged by a reshape)"
-                if call.single
-                else "it returns several tensors"
-            )
-            reason = f"cannot translate {self._described(call)}: {why}"
-            self.values[call.key] = _Opaque(reason, listed=call.kind == "module")
-            if call.kind == "module":
-                self._leave_out(call, why)
-            return
         if not inputs and call.kind != "module":
-            self.values[call.key] = _Opaque(None)
-            return
-        if not inputs:
-            inputs = [(self.previous, self.layouts.get(self.previous))]
-            self.notes.append(
-                f"{call.target}: its input is not computed from the network's input as far as "
-                "the tracer saw; it reads the layer above."
-            )
-        sources = [name for name, _ in inputs]
-        layout = self._layout(call, inputs)
+            self.values[call.key] = self._constant(call)
+        elif call.shape is None:
+            self._not_one_tensor(call, inputs)
+        else:
+            self._one_tensor(call, inputs or self._above(call))
+
+    def _above(self, call: Call) -> list[tuple[str, Layout]]:
+        """A module whose input the tracer did not see made from the network's: the layer above."""
+        self.notes.append(
+            f"{call.target}: its input is not computed from the network's input as far as "
+            "the tracer saw; it reads the layer above."
+        )
+        return [(self.previous, self.layouts.get(self.previous))]
+
+    def _not_one_tensor(self, call: Call, inputs: list[tuple[str, Layout]]) -> None:
+        """A tuple result (parts read by ``getitem``), or no batched tensor: no layer."""
+        if call.parts and inputs:
+            why = self._several(call, inputs)
+            if why is not None:
+                self._opaque(call, why)
+        else:
+            self._opaque(call)
+
+    def _one_tensor(self, call: Call, inputs: list[tuple[str, Layout]]) -> None:
+        """A call of one batched tensor: a layer, a permutation, an alias or a skipped line."""
+        assert call.shape is not None
+        sources, layout = self._ordered(call, inputs)
         if is_permutation(call):
             self._permute(call, sources[0], layout)
             return
         if layout is not None and len(call.shape) != len(layout):
-            # A reshape of a channels-last tensor: its output has no axis order of cnncalc's.
-            before = [self.shapes[sources[0]][axis] for axis in layout]
-            raise self._cannot(
-                call,
-                f"it reshapes a tensor whose axes are permuted ({shape_text(before)} in torch's "
-                f"order; cnncalc's axes {shape_text(layout, ', ')}) to {shape_text(call.shape)}, "
-                "which cnncalc's layers cannot follow",
-            )
-        op = Op(call, tuple(self.shapes[s] for s in sources), unpermuted(call.shape, layout),
-                self.notes, layout, self._params(call))  # fmt: skip
+            # A reshape of a permuted tensor: it reshapes torch's order of the values.
+            sources, layout = self._in_torch_order(call, sources, layout)
         try:
-            layer = self._translate(op, len(sources))
-        except Untranslatable as why:
-            self._skip(op, sources, str(why))
-            return
+            op, layer = self._translated(call, sources, layout)
+        except (Untranslatable, _InTorchOrder):
+            if layout is None:
+                raise
+            # A layer that reads the axes in their order: give it torch's.
+            sources, layout = self._in_torch_order(call, sources, layout)
+            op, layer = self._translated(call, sources, layout)
         if layer is None:  # a no-op: x.contiguous(), a view to the same shape
             self._alias(call, sources[0], layout)
             return
         self._emit(op, layer, sources)
 
+    def _translated(
+        self, call: Call, sources: list[str], layout: Layout
+    ) -> tuple[Op, Layer | None]:
+        """The call's op and layer (None: a no-op); a layer it has none for is skipped here."""
+        assert call.shape is not None
+        op = Op(call, tuple(self.shapes[s] for s in sources), unpermuted(call.shape, layout),
+                self.notes, layout, self._params(call))  # fmt: skip
+        try:
+            return op, self._translate(op, sources)
+        except Untranslatable as why:
+            if layout is not None:
+                raise
+            self._skip(op, sources, str(why))
+            return op, None
+
+    def _opaque(self, call: Call, why: str | None = None) -> None:
+        """A result that is not one batched tensor, and no layer: what reads it is refused."""
+        if why is None:
+            why = (
+                "its result has no batch axis (the batch reduced, or merged by a reshape)"
+                if call.single
+                else "it returns several tensors"
+            )
+        reason = f"cannot translate {self._described(call)}: {why}"
+        self.values[call.key] = Opaque(reason, listed=call.kind == "module")
+        if call.kind == "module":
+            self._leave_out(call, why)
+
+    def _constant(self, call: Call) -> Value:
+        """A result no layer's output flows into: made from one parameter, or a constant."""
+        named = {a.name for a in flat((call.args, call.kwargs)) if isinstance(a, Attr)}
+        parameters = sorted(named & self.parameters.keys())
+        return Parameter(parameters[0]) if len(parameters) == 1 else Opaque(None)
+
+    def _parameters_named(self, call: Call) -> Call:
+        """The call with each tensor made from one parameter given as that parameter."""
+
+        def named(value: object) -> object:
+            if isinstance(value, list | tuple):
+                return type(value)(named(item) for item in value)
+            if isinstance(value, dict):
+                return {key: named(item) for key, item in value.items()}
+            if isinstance(value, Ref):
+                made = self.values.get(value.key)
+                if isinstance(made, Parameter):
+                    return Attr(made.name)
+            return value
+
+        return replace(call, args=tuple(named(a) for a in call.args),
+                       kwargs={k: named(v) for k, v in call.kwargs.items()})  # fmt: skip
+
+    def _item(self, call: Call) -> bool:
+        """``parts[i]`` of a tuple result: that part (a ``select`` layer for ``unbind``'s)."""
+        if not (call.kind == "function" and call.target is operator.getitem):
+            return False
+        whole, index = call.args[0], call.args[1]
+        value = self.values.get(whole.key) if isinstance(whole, Ref) else None
+        if not isinstance(value, Parts | Unbound) or not isinstance(index, int):
+            return False
+        if isinstance(value, Parts):
+            item = value.items[index]
+            if item is None:
+                self.values[call.key] = Opaque(None)
+            else:
+                self._alias(call, item, value.layout)
+            return True
+        select: Layer = {"type": "select", "axis": value.axis, "index": index % value.count}
+        assert call.shape is not None
+        op = Op(call, (self.shapes[value.source],), call.shape, self.notes)
+        self._emit(op, select, [value.source])
+        return True
+
+    def _several(self, call: Call, inputs: list[tuple[str, Layout]]) -> str | None:
+        """A call of several results (``chunk``, ``unbind``, attention): a layer, its parts
+        read by ``getitem``; else why it has none."""
+        sources, layout = self._ordered(call, inputs)
+        if layout is not None:
+            sources, layout = self._in_torch_order(call, sources, layout)
+        if is_unbind(call):
+            rank = len(self.shapes[sources[0]]) + 1
+            axis = int(call.kwargs.get("dim", call.args[1] if len(call.args) > 1 else 0)) % rank
+            if axis == 0:
+                return "it unbinds the batch axis"
+            count = self.shapes[sources[0]][axis - 1]
+            self.values[call.key] = Unbound(sources[0], axis - 1, count)
+            return None
+        first = call.parts[0]
+        if first is None or (call.kind != "module" and None in call.parts):
+            return "it returns several tensors, not all of them batched"
+        op = Op(call, tuple(self.shapes[s] for s in sources), first, self.notes,
+                params=self._params(call))  # fmt: skip
+        try:
+            layer = self._translate(op, sources)
+        except Untranslatable as why:
+            return f"it returns several tensors, and {why}"
+        if layer is None:
+            return "it returns several tensors"
+        name = self._emit(op, layer, sources)
+        if layer["type"] in _SPLITS:
+            self.values[call.key] = Parts(tuple(f"{name}.{i}" for i in range(len(call.parts))))
+        else:  # nn.MultiheadAttention: (output, weights or None)
+            self.values[call.key] = Parts((name, *(None for _ in call.parts[1:])))
+        return None
+
     def _sources(self, call: Call) -> list[tuple[str, Layout]]:
-        """The layers a call reads (tensor arguments made by layers), in argument order."""
+        """The layers a call reads (tensor arguments made by layers), in argument order;
+        a tuple of parts passed whole (``torch.cat(x.chunk(2))``) reads each part."""
         sources = []
         for ref in flat((call.args, call.kwargs)):
             value = self.values.get(ref.key) if isinstance(ref, Ref) else None
-            if isinstance(value, _Opaque) and value.reason is not None:
+            if isinstance(value, Opaque) and value.reason is not None:
                 raise CnncalcError(
                     f"{value.reason}, which cnncalc cannot follow, and {self._described(call)} "
                     "reads its result"
                 )
+            if isinstance(value, Unbound):
+                raise self._cannot(call, "it reads the whole of an unbind's result")
+            assert isinstance(ref, Ref) or value is None
             if isinstance(value, str):
-                assert isinstance(ref, Ref)
                 sources.append((value, self.layouts.get(ref.key)))
+            elif isinstance(value, Parts):
+                sources += [(item, value.layout) for item in value.items if item is not None]
         return sources
 
-    def _layout(self, call: Call, read: list[tuple[str, Layout]]) -> Layout:
+    def _ordered(self, call: Call, read: list[tuple[str, Layout]]) -> tuple[list[str], Layout]:
+        """The layers read, and their one layout: tensors permuted differently are each put
+        in torch's order first."""
         layouts = {layout for _, layout in read}
-        if len(layouts) > 1:
-            raise self._cannot(call, "it combines tensors whose axes are permuted differently")
-        return layouts.pop()
+        if len(layouts) == 1:
+            return [name for name, _ in read], layouts.pop()
+        ordered = [self._permuted(call, name, layout)[0] if layout else name
+                   for name, layout in read]  # fmt: skip
+        return ordered, None
+
+    def _in_torch_order(
+        self, call: Call, sources: list[str], layout: Layout
+    ) -> tuple[list[str], Layout]:
+        """``sources`` (all in ``layout``) each permuted to torch's order of the axes."""
+        assert layout is not None
+        return [self._permuted(call, source, layout)[0] for source in sources], None
+
+    def _permuted(self, call: Call, source: str, layout: tuple[int, ...]) -> tuple[str, None]:
+        """A ``permute`` layer giving ``source`` in torch's order (made once per source)."""
+        made = self.in_torch_order.get((source, layout))
+        if made is not None:
+            return made, None
+        # Named after the call that permuted it (ViT's ``x.permute(0, 2, 1)``), if one did.
+        name = layer_name(self.permutations.get((source, layout), call), "permute", self.names)
+        entry: Layer = {"name": name, "type": "permute", "dims": list(layout)}
+        if source != self.previous:
+            entry["input"] = source
+        self.layers.append(entry)
+        shape = tuple(self.shapes[source][axis] for axis in layout)
+        self.checks.append(Check(name, f"permute before {display(call)}", shape, 0, 0))
+        self.shapes[name] = shape
+        self.previous = name
+        self.in_torch_order[(source, layout)] = name
+        return name, None
 
     def _params(self, call: Call) -> dict[str, torch.Tensor]:
         names = [a.name for a in flat((call.args, call.kwargs)) if isinstance(a, Attr)]
@@ -166,7 +319,9 @@ class Translation:
         if order is None or order[0] != 0:
             raise self._cannot(call, "it moves the batch axis")
         current = layout or tuple(range(len(call.shape)))
-        self._alias(call, source, tuple(current[axis - 1] for axis in order[1:]))
+        permuted = tuple(current[axis - 1] for axis in order[1:])
+        self._alias(call, source, permuted)
+        self.permutations.setdefault((source, permuted), call)
 
     def _alias(self, call: Call, source: str, layout: Layout) -> None:
         """The call's tensor is ``source``'s output (its axes in ``layout``'s order)."""
@@ -174,19 +329,20 @@ class Translation:
         if layout is not None and layout != tuple(range(len(layout))):
             self.layouts[call.key] = layout
 
-    def _translate(self, op: Op, sources: int) -> Layer | None:
+    def _translate(self, op: Op, sources: list[str]) -> Layer | None:
+        """The call's layer; ``sources`` loses repeats for a layer of one input
+        (self-attention's ``attn(x, x, x)``)."""
         translator, translate = self._translator(op.call)
         layer = translate(op)
         if layer is None:
             return None
-        if layer["type"] not in _MERGES and sources != 1:
-            raise Untranslatable(f"it reads {sources} layers")
+        if layer["type"] not in _MERGES:
+            sources[:] = list(dict.fromkeys(sources))
+            if len(sources) != 1:
+                raise Untranslatable(f"it reads {len(sources)} layers")
         permuted = op.layout is not None and layer["type"] not in _AXIS_FREE
         if permuted and translator not in _READING_LAYOUT:
-            raise Untranslatable(
-                f"it reads a tensor whose axes are permuted (cnncalc's axes "
-                f"{shape_text(op.layout or (), ', ')}), which cnncalc's layer would read in order"
-            )
+            raise _InTorchOrder
         return layer
 
     def _translator(self, call: Call) -> tuple[object, Callable[[Op], Layer | None]]:
@@ -206,7 +362,7 @@ class Translation:
                 return function, function
         raise Untranslatable("cnncalc has no layer type for it")
 
-    def _emit(self, op: Op, layer: Layer, sources: list[str]) -> None:
+    def _emit(self, op: Op, layer: Layer, sources: list[str]) -> str:
         call = op.call
         name = layer_name(call, layer["type"], self.names)
         entry: Layer = {"name": name, **layer}
@@ -224,10 +380,14 @@ class Translation:
             params = sum(t.numel() for n, t in op.params.items() if n in self.parameters)
             buffers = sum(t.numel() for n, t in op.params.items() if n not in self.parameters)
             self.read |= set(op.params)
-        self.checks.append(Check(name, what(call, self.modules), op.output, params, buffers))
+        parts = tuple(p for p in call.parts if p is not None) if layer["type"] in _SPLITS else ()
+        self.checks.append(Check(name, what(call, self.modules), op.output, params, buffers, parts))
         self._alias(call, name, op.layout)
         self.shapes[name] = op.output
+        for index, shape in enumerate(parts):
+            self.shapes[f"{name}.{index}"] = shape
         self.previous = name
+        return name
 
     def _skip(self, op: Op, sources: list[str], why: str) -> None:
         call = op.call
@@ -265,7 +425,7 @@ class Translation:
         """
         for ref in outputs:
             value = self.values.get(ref.key)
-            if isinstance(value, _Opaque) and value.reason is not None and not value.listed:
+            if isinstance(value, Opaque) and value.reason is not None and not value.listed:
                 self.skipped.append(f"the network's output: {value.reason}")
         if not self.layers:
             raise CnncalcError(
