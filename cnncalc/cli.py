@@ -245,6 +245,13 @@ def _import_parser() -> argparse.ArgumentParser:
         help="torch: keyword arguments for the factory, as one JSON object, e.g. "
         """'{"weights": null, "weights_backbone": null}' (at most 65,536 bytes)""",
     )
+    parser.add_argument(
+        "--allow-uncounted",
+        action="store_true",
+        help="write the spec even where parameters are in operations cnncalc cannot "
+        "translate (they are listed on stderr and in the header, and the totals leave them "
+        "out); without it, that is an error",
+    )
     parser.add_argument("-o", "--output", help="write the spec to this file (default: stdout)")
     return parser
 
@@ -274,10 +281,19 @@ def run_import(args: argparse.Namespace) -> int:
         imported = import_keras(args.model)
     from cnncalc.safe_text import one_line
 
+    if imported.uncounted_parameters and not args.allow_uncounted:
+        first = next((line for line in imported.skipped if "parameters" in line), "")
+        raise CnncalcError(
+            f"{imported.origin}: {imported.uncounted_parameters:,} of the model's parameters are "
+            f"in operations cnncalc cannot translate ({first}); --allow-uncounted writes the "
+            "spec without them"
+        )
     # Written first: a run that ends in an error prints that one line and nothing else.
     _write(imported.to_yaml(), args.output)
     for line in imported.skipped:
         print(f"warning: {one_line(f'skipped {line}')}", file=sys.stderr)
+    for line in imported.differences:
+        print(f"warning: {one_line(f'{line}: the header says why')}", file=sys.stderr)
     return EXIT_OK
 
 

@@ -36,6 +36,11 @@ class Imported:
     """Lines for the header of the written file (where the model came from)."""
     origin: str = ""
     """What was imported (the file, ``MODULE:FACTORY``), to lead error messages."""
+    uncounted_parameters: int = 0
+    """The model's parameters in operations the spec leaves out (skipped layers, parameters
+    read by operations with no layer); not those of modules never called (aux heads)."""
+    differences: list[str] = field(default_factory=list)
+    """Where the spec's totals differ from the framework's, and why (said on stderr too)."""
 
     def to_yaml(self) -> str:
         """The spec as YAML in the shipped specs' style: one flow mapping per layer.

@@ -352,10 +352,9 @@ def test_the_api_checks_the_input_before_allocating_it() -> None:
 def test_the_header_claims_equal_totals_only_when_they_are(models: Path, tmp_path: Path) -> None:
     out = tmp_path / "net.yaml"
 
-    def header(factory: str, shape: str) -> str:
-        assert (
-            main(["import", "torch", f"{models}:{factory}", "--input", shape, "-o", str(out)]) == 0
-        )
+    def header(factory: str, shape: str, *options: str) -> str:
+        command = ["import", "torch", f"{models}:{factory}", "--input", shape, "-o", str(out)]
+        assert main([*command, *options]) == 0
         return out.read_text(encoding="utf-8").splitlines()[2]
 
     assert header("Net", "3,8,8") == (
@@ -363,7 +362,7 @@ def test_the_header_claims_equal_totals_only_when_they_are(models: Path, tmp_pat
         "equal PyTorch's, and so do the totals (112 parameters, 0 buffers)."
     )
     # Scale's gamma (3) and the unused buffer mask (4) are in the model, not in the spec.
-    assert header("Skipping", "3,8,8") == (
+    assert header("Skipping", "3,8,8", "--allow-uncounted") == (
         "# Checked on an input of 1×3×8×8: every translated layer's output shape, parameters "
         "and buffers equal PyTorch's; the totals are not the model's: 112 parameters and 0 "
         "buffers here, 115 and 4 in PyTorch (3 parameters fewer and 4 buffers fewer; the lines "
@@ -374,6 +373,36 @@ def test_the_header_claims_equal_totals_only_when_they_are(models: Path, tmp_pat
         "# Checked on an input of 1×3×8×8: every translated layer's output shape, parameters "
         "and buffers equal PyTorch's; the totals are not the model's: 168 parameters and 0 "
         "buffers here, 84 and 0 in PyTorch (84 parameters more; the lines below say why)."
+    )
+
+
+def test_uncounted_parameters_are_an_error_unless_allowed(
+    models: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "net.yaml"
+    command = ["import", "torch", f"{models}:Skipping", "--input", "3,8,8", "-o", str(out)]
+    assert main(command) == 2
+    assert not out.exists()
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"error: {models}:Skipping: 3 of the model's parameters are in operations cnncalc "
+        "cannot translate (scale (cnncalc_import_models.Scale): parameters gamma (3 values) are "
+        "read directly in forward, by operations with no layer: not counted); --allow-uncounted "
+        "writes the spec without them"
+    )
+    assert main([*command, "--allow-uncounted"]) == 0
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        "warning: the spec counts 112 parameters, PyTorch 115: the header says why"
+    )
+
+
+def test_the_header_states_the_flops_torch_counts(models: Path, tmp_path: Path) -> None:
+    out = tmp_path / "net.yaml"
+    command = ["import", "torch", f"{models}:Net", "--input", "3,8,8", "-o", str(out)]
+    assert main(command) == 0
+    # Net: Conv2d(3, 4, 3) on 8×8 → 4×6×6, each output 27 MACs: 2·27·144 FLOPs.
+    assert out.read_text(encoding="utf-8").splitlines()[3] == (
+        f"# FLOPs: {2 * 27 * 144:,} in the spec's flops convention; torch's FlopCounterMode "
+        f"counts {2 * 27 * 144:,} on this input: all of them are counted."
     )
 
 

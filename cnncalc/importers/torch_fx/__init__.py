@@ -39,6 +39,7 @@ from cnncalc.importers.common import LONG_IMPORT, Imported
 from cnncalc.importers.torch_fx.accounting import numel, totals_line
 from cnncalc.importers.torch_fx.calls import live
 from cnncalc.importers.torch_fx.checking import verify
+from cnncalc.importers.torch_fx.coverage import flop_counter_flops, flops_line
 from cnncalc.importers.torch_fx.factory_arguments import call_text
 from cnncalc.importers.torch_fx.guard import time_limit, user_code
 from cnncalc.importers.torch_fx.input_shape import check_input_shape
@@ -127,17 +128,27 @@ def _import(module: nn.Module, input_shape: tuple[int, ...], title: str, source:
         "input": list(input_shape),
         "layers": translation.finished(outputs),
     }
-    totals = verify(spec, translation.checks)
+    params, buffers, flops = verify(spec, translation.checks)
     checked = f"Checked on an input of {shape_text((1, *input_shape))}"
+    model = (numel(root.parameters()), numel(root.buffers()))
+    torch_flops = flop_counter_flops(root, input_shape)
     comments = [
         f"{title}: written by `cnncalc import torch` (torch {torch.__version__}).",
         method,
-        totals_line(checked, totals, (numel(root.parameters()), numel(root.buffers()))),
+        totals_line(checked, (params, buffers), model),
+        flops_line(flops, torch_flops),
         *translation.notes,
     ]
     if translation.skipped:
         comments.append("The skipped operations below are not counted: the totals leave them out.")
-    return Imported(spec=spec, skipped=translation.skipped, comments=comments, origin=title)
+    differences = []
+    if params != model[0]:
+        differences.append(f"the spec counts {params:,} parameters, PyTorch {model[0]:,}")
+    if flops != torch_flops:
+        differences.append(f"the spec counts {flops:,} FLOPs, FlopCounterMode {torch_flops:,}")
+    return Imported(spec=spec, skipped=translation.skipped, comments=comments, origin=title,
+                    uncounted_parameters=translation.uncounted_parameters,
+                    differences=differences)  # fmt: skip
 
 
 def _one_input(module: nn.Module) -> None:

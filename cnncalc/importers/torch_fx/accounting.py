@@ -17,15 +17,20 @@ def numel(tensors: Iterator[torch.Tensor]) -> int:
     return sum(t.numel() for t in tensors)
 
 
-def uncounted(root: nn.Module, accounted: set[str], called: set[str], read: set[str]) -> list[str]:
-    """One line per module whose parameters no layer counts: never called, or read directly.
+def uncounted(
+    root: nn.Module, accounted: set[str], called: set[str], read: set[str]
+) -> tuple[list[str], int]:
+    """One line per module whose parameters no layer counts: never called, or read directly;
+    and how many parameters are read directly by operations with no layer.
 
     ``accounted``: modules translated or skipped whole; ``called``: every
     module whose ``forward`` ran (its ancestors included); ``read``: the
-    parameters functional layers count.
+    parameters functional layers count. A module never called (an aux head in
+    eval mode) is not part of the inference graph: it is named, not an error.
     """
     lines: list[str] = []
     unused: list[str] = []
+    read_directly = 0
     for qualified, module in root.named_modules():
         if _within(qualified, accounted) or _within(qualified, set(unused)):
             continue
@@ -38,6 +43,7 @@ def uncounted(root: nn.Module, accounted: set[str], called: set[str], read: set[
         prefix = f"{qualified}." if qualified else ""
         own = {n: p for n, p in module.named_parameters(recurse=False) if prefix + n not in read}
         if own:
+            read_directly += numel(iter(own.values()))
             lines.append(
                 f"{what}: parameters {', '.join(own)} ({numel(iter(own.values())):,} values) "
                 "are read directly in forward, by operations with no layer: not counted"
@@ -48,7 +54,7 @@ def uncounted(root: nn.Module, accounted: set[str], called: set[str], read: set[
                 f"{what}: buffers {', '.join(buffers)} ({numel(iter(buffers.values())):,} values) "
                 "are counted by no layer (read directly in forward, or not at all)"
             )
-    return lines
+    return lines, read_directly
 
 
 def held(module: nn.Module) -> str:

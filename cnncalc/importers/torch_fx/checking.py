@@ -25,11 +25,12 @@ class Check:
     """The shapes of a layer's several outputs (``chunk``); empty for one."""
 
 
-def verify(spec: dict[str, Any], checks: list[Check]) -> tuple[int, int]:
+def verify(spec: dict[str, Any], checks: list[Check]) -> tuple[int, int, int]:
     """Analyse the spec; every layer's shape, parameters and buffers must equal PyTorch's.
 
-    Returns the spec's total parameters and buffers, for the header to compare
-    with the model's (they differ where layers are skipped or weights shared).
+    Returns the spec's total parameters, buffers and FLOPs (its convention:
+    the importer's is ``flops``), for the header to compare with the model's
+    (they differ where layers are skipped or weights shared).
     """
     from cnncalc.api import analyze
 
@@ -55,4 +56,5 @@ def verify(spec: dict[str, Any], checks: list[Check]) -> tuple[int, int]:
                 f"{shape_text(ours[0])}, {ours[1]:,} parameters, {ours[2]:,} buffers, PyTorch "
                 f"{shape_text(theirs[0])}, {theirs[1]:,}, {theirs[2]:,}; {_BUG}"
             )
-    return int(report.totals.params), int(report.totals.buffers)
+    totals = report.totals
+    return int(totals.params), int(totals.buffers), int(totals.flops)

@@ -80,6 +80,8 @@ class Translation:
     read: set[str] = field(default_factory=set)
     """Parameters and buffers that functional layers (``F.linear``) count."""
     in_torch_order: dict[tuple[str, tuple[int, ...]], str] = field(default_factory=dict)
+    uncounted_parameters: int = 0
+    """Parameters of modules left out and read directly by operations with no layer."""
     permutations: dict[tuple[str, tuple[int, ...]], Call] = field(default_factory=dict)
     """The first call that permuted a layer's output so (the name of its ``permute`` layer)."""
     """The ``permute`` layers made for layers that read a permuted tensor in torch's order."""
@@ -408,6 +410,8 @@ class Translation:
     def _leave_out(self, call: Call, why: str) -> None:
         module = self.modules[call.target]
         self.skipped.append(f"{self._described(call)}: {why}{held(module)}")
+        if call.target not in self.left_out:
+            self.uncounted_parameters += numel(module.parameters())
         self.left_out.add(call.target)
 
     def _described(self, call: Call) -> str:
@@ -441,5 +445,7 @@ class Translation:
                 )
         accounted = self.translated | self.left_out
         called = with_ancestors(accounted | self.scopes)
-        self.skipped += uncounted(self.root, accounted, called, self.read)
+        lines, read_directly = uncounted(self.root, accounted, called, self.read)
+        self.skipped += lines
+        self.uncounted_parameters += read_directly
         return self.layers
