@@ -367,8 +367,10 @@ def shape_layer(draw: st.DrawFn, shape: Shape, earlier: dict[str, Shape]) -> dic
         "attention": lambda: {"type": "attention", "heads": draw(st.sampled_from(heads)),
                               "bias": draw(st.booleans())},
         "cross_attention": lambda: {
-            "type": "attention", "heads": draw(st.sampled_from(heads)), "bias": draw(st.booleans()),
-            "inputs": ["_current", *draw(st.lists(st.sampled_from(tokens), min_size=1, max_size=2))],
+            "type": "attention", "heads": draw(st.sampled_from(heads)),
+            "bias": draw(st.booleans()),
+            "inputs": ["_current", *draw(st.lists(st.sampled_from(tokens), min_size=1,
+                                                  max_size=2))],
         },
         # Swin on a channels-last [h, w, c] map
         "window_attention": lambda: {
@@ -377,7 +379,8 @@ def shape_layer(draw: st.DrawFn, shape: Shape, earlier: dict[str, Shape]) -> dic
             "heads": draw(st.sampled_from(heads)), "version": draw(st.sampled_from([1, 2])),
             "qkv_bias": draw(st.booleans()), "proj_bias": draw(st.booleans()),
         },
-        "patch_merging": lambda: {"type": "patch_merging", "version": draw(st.sampled_from([1, 2]))},
+        "patch_merging": lambda: {"type": "patch_merging",
+                                  "version": draw(st.sampled_from([1, 2]))},
         "class_token": lambda: {"type": "class_token"},
         "position_embedding": lambda: {"type": "position_embedding"},
         "layer_scale": lambda: {"type": "layer_scale", "axis": at},

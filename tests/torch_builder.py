@@ -8,10 +8,9 @@ sparse connection tables) raise :class:`Untranslatable`.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
-
-import math
 
 import torch
 import torch.nn.functional as F
@@ -392,14 +391,21 @@ class WindowAttention(nn.Module):
     def __init__(self, node: ir.WindowAttention, shape: Shape) -> None:
         super().__init__()
         dim, heads = int(shape[2]), int(node.heads)
-        self.window, self.shift, self.heads, self.v2 = node.window, node.shift, heads, node.version == 2
+        self.window, self.shift, self.heads, self.v2 = (
+            node.window,
+            node.shift,
+            heads,
+            node.version == 2,
+        )
         self.qkv = nn.Linear(dim, dim * 3, bias=node.qkv_bias)
         self.proj = nn.Linear(dim, dim, bias=node.proj_bias)
         wh, ww = self.window
         if self.v2:
             self.logit_scale = nn.Parameter(torch.log(10 * torch.ones((heads, 1, 1))))
-            self.cpb_mlp = nn.Sequential(nn.Linear(2, ir.SWIN_CPB_HIDDEN), nn.ReLU(inplace=True),
-                                         nn.Linear(ir.SWIN_CPB_HIDDEN, heads, bias=False))  # fmt: skip
+            hidden = ir.SWIN_CPB_HIDDEN
+            self.cpb_mlp = nn.Sequential(
+                nn.Linear(2, hidden), nn.ReLU(inplace=True), nn.Linear(hidden, heads, bias=False)
+            )
             h = torch.arange(-(wh - 1), wh, dtype=torch.float32) / max(wh - 1, 1)
             w = torch.arange(-(ww - 1), ww, dtype=torch.float32) / max(ww - 1, 1)
             table = torch.stack(torch.meshgrid([h, w], indexing="ij")).permute(1, 2, 0)
@@ -412,12 +418,13 @@ class WindowAttention(nn.Module):
 
     def _position_bias(self) -> torch.Tensor:
         n = self.window[0] * self.window[1]
-        table = (
+        table: torch.Tensor = (
             self.cpb_mlp(self.relative_coords_table).view(-1, self.heads)
             if self.v2
             else self.relative_position_bias_table
         )
-        bias = table[self.relative_position_index].view(n, n, -1).permute(2, 0, 1).unsqueeze(0)
+        index: Any = self.relative_position_index
+        bias = table[index].view(n, n, -1).permute(2, 0, 1).unsqueeze(0)
         return 16 * torch.sigmoid(bias) if self.v2 else bias
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -432,7 +439,7 @@ class WindowAttention(nn.Module):
         windows = (ph // wh) * (pw // ww)
         x = x.view(b, ph // wh, wh, pw // ww, ww, c).permute(0, 1, 3, 2, 4, 5)
         x = x.reshape(b * windows, wh * ww, c)
-        qkv_bias = self.qkv.bias
+        qkv_bias: torch.Tensor | None = self.qkv.bias
         if self.v2 and qkv_bias is not None:
             qkv_bias = qkv_bias.clone()
             qkv_bias[c : 2 * c].zero_()
@@ -457,7 +464,9 @@ class WindowAttention(nn.Module):
             mask = mask.unsqueeze(1) - mask.unsqueeze(2)
             mask = mask.masked_fill(mask != 0, -100.0).masked_fill(mask == 0, 0.0)
             attn = attn.view(b, windows, self.heads, x.size(1), x.size(1))
-            attn = (attn + mask.unsqueeze(1).unsqueeze(0)).view(-1, self.heads, x.size(1), x.size(1))
+            attn = (attn + mask.unsqueeze(1).unsqueeze(0)).view(
+                -1, self.heads, x.size(1), x.size(1)
+            )
         attn = F.softmax(attn, dim=-1)
         x = attn.matmul(v).transpose(1, 2).reshape(x.size(0), x.size(1), c)
         x = F.linear(x, self.proj.weight, self.proj.bias)

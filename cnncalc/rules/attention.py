@@ -127,9 +127,7 @@ def attention(node: Attention, inputs: tuple[Shape, ...]) -> LayerCounts:
         projections = (
             WeightedSums(weights=dim * dim, parameters=dim * dim + biases, rows=tokens),
             WeightedSums(weights=dim * key_dim, parameters=dim * key_dim + biases, rows=keys),
-            WeightedSums(
-                weights=dim * value_dim, parameters=dim * value_dim + biases, rows=values
-            ),
+            WeightedSums(weights=dim * value_dim, parameters=dim * value_dim + biases, rows=values),
         )
     scores = MatrixProducts(batch=node.heads, rows=tokens, columns=others, inner=head_dim)
     mixed = MatrixProducts(batch=node.heads, rows=tokens, columns=head_dim, inner=others)

@@ -66,9 +66,7 @@ def window_attention(node: WindowAttention, input_shape: Shape) -> LayerCounts:
     (window_h, window_w), (shift_h, shift_w) = node.window, node.shift
     for shift, size in ((shift_h, window_h), (shift_w, window_w)):
         if shift >= size:
-            raise RuleError(
-                "shift", f"a shift of {shift} is not smaller than the window of {size}"
-            )
+            raise RuleError("shift", f"a shift of {shift} is not smaller than the window of {size}")
     require(divides(node.heads, channels), "heads", partial(_heads, node.heads, channels))
     heads, v2 = node.heads, node.version == 2
     head_dim = exact_div(channels, heads)
