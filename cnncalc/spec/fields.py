@@ -269,6 +269,7 @@ MAX_WINDOW = 1024
 
 _WINDOW_INT = Annotated[int, Field(ge=1, le=MAX_WINDOW)]
 _SHIFT_INT = Annotated[int, Field(ge=0, le=MAX_WINDOW)]
+_SHIFT_INPUT = _SHIFT_INT | list[_SHIFT_INT]
 Window: TypeAlias = Annotated[
     tuple[int, int],
     BeforeValidator(
@@ -278,9 +279,7 @@ Window: TypeAlias = Annotated[
 """A window's size, ``n`` or ``[n_h, n_w]`` (plain integers: no formulas)."""
 Shift: TypeAlias = Annotated[
     tuple[int, int],
-    BeforeValidator(
-        _int_pair(0, MAX_WINDOW), json_schema_input_type=_SHIFT_INT | list[_SHIFT_INT]
-    ),
+    BeforeValidator(_int_pair(0, MAX_WINDOW), json_schema_input_type=_SHIFT_INPUT),
 ]
 """A window's shift, ``n`` or ``[n_h, n_w]``, 0 for none."""
 
