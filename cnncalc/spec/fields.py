@@ -237,9 +237,11 @@ def _scales(value: object) -> tuple[Size | Fraction, ...]:
         scales = [_scale(v) for v in value]
         if None not in scales:
             return tuple(scales)  # type: ignore[arg-type]
-    raise _fail(
-        "a positive integer, fraction ('1/2') or decimal (0.5), or [height, width] of them",
-        value,
+    raise PydanticCustomError(
+        "cnncalc_value",
+        "expected a positive integer, fraction ('1/2') or decimal (0.5), or [height, width] of "
+        "them, got {got}",
+        {"got": show_value(value)},
     )
 
 
