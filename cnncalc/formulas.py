@@ -99,7 +99,7 @@ def derive(
     symbolic_shapes = tuple(
         _symbolize_shape(
             shape, values, str(i + 1) if len(input_shapes) > 1 else "", tokens,
-            channels_last=isinstance(node, CHANNELS_LAST_LAYERS),
+            channels_last=_channels_last(node),
         )
         for i, shape in enumerate(input_shapes)
     )  # fmt: skip
@@ -143,7 +143,7 @@ def _general(
     """
     with collecting_conditions():
         general = apply_rule(symbolic_node, symbolic_shapes)
-    names = _output_names(general.output_shape, isinstance(symbolic_node, CHANNELS_LAST_LAYERS))
+    names = _output_names(general.output_shape, _channels_last(symbolic_node))
     renaming = dict(names)
     formulas: dict[str, Any] = {}
     for metric in METRIC_NAMES:
@@ -217,8 +217,9 @@ TOKEN_LAYERS = (ir.Attention, ir.ClassToken, ir.PositionEmbedding, ir.MatMul)
 ``(c_in, l_in)``."""
 
 
-CHANNELS_LAST_LAYERS = (ir.WindowAttention, ir.PatchMerging)
-"""Layers that read a channels-last ``[h, w, c]`` map (Swin's)."""
+def _channels_last(node: ir.Node) -> bool:
+    """Whether the layer reads a channels-last ``[h, w, c]`` map (Swin's)."""
+    return isinstance(node, ir.WindowAttention | ir.PatchMerging) and not node.channels_first
 
 
 def _symbolize_shape(

@@ -382,6 +382,9 @@ class WindowAttention:
     version: Literal[1, 2] = 1
     qkv_bias: bool = True
     proj_bias: bool = True
+    channels_first: bool = False
+    """Read and write ``[c, h, w]`` instead (the same counts; the importer's view of a
+    channels-last torch tensor that cnncalc holds channels first)."""
 
 
 SWIN_CPB_HIDDEN = 512
@@ -394,6 +397,8 @@ class PatchMerging:
     ``4c`` values, a layer norm and a bias-free linear layer (version 2: the norm after)."""
 
     version: Literal[1, 2] = 1
+    channels_first: bool = False
+    """Read ``[c, h, w]`` and write ``[2c, ⌈h/2⌉, ⌈w/2⌉]`` instead (the same counts)."""
 
 
 @dataclass(frozen=True, slots=True)

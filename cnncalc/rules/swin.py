@@ -20,13 +20,19 @@ from cnncalc.rules.window import format_shape
 from cnncalc.work import Activations, MatrixProducts, Normalisation, NormKind, WeightedSums, Work
 
 
-def _channels_last(input_shape: Shape, layer: str) -> tuple[Dim, Dim, Dim]:
+def _channels_last(input_shape: Shape, layer: str, channels_first: bool) -> tuple[Dim, Dim, Dim]:
+    """``(h, w, c)`` of a ``[h, w, c]`` map (or of a ``[c, h, w]`` one, ``channels_first``)."""
     if len(input_shape) != 3:
+        if channels_first:
+            raise RuleError(None, f"{layer} needs a map [channels, height, width], got "
+                                  f"{format_shape(input_shape)}")  # fmt: skip
         raise RuleError(
             None,
             f"{layer} needs a channels-last map [height, width, channels], got "
             f"{format_shape(input_shape)}: permute a map with dims [1, 2, 0] first",
         )
+    if channels_first:
+        return input_shape[1], input_shape[2], input_shape[0]
     return input_shape[0], input_shape[1], input_shape[2]
 
 
@@ -62,7 +68,7 @@ def window_attention(node: WindowAttention, input_shape: Shape) -> LayerCounts:
     - neurons: the ``h·w·c`` outputs; connections: every weight, bias and
       product use (V2 zeroes the key bias at each call: ``2·c`` bias uses)
     """
-    height, width, channels = _channels_last(input_shape, "window_attention")
+    height, width, channels = _channels_last(input_shape, "window_attention", node.channels_first)
     (window_h, window_w), (shift_h, shift_w) = node.window, node.shift
     for shift, size in ((shift_h, window_h), (shift_w, window_w)):
         if shift >= size:
@@ -138,7 +144,7 @@ def patch_merging(node: PatchMerging, input_shape: Shape) -> LayerCounts:
     - work: ``8·c²`` MACs at each of the ``⌈h/2⌉·⌈w/2⌉`` positions, and the norm
     - neurons: the outputs; connections: the weight uses
     """
-    height, width, channels = _channels_last(input_shape, "patch_merging")
+    height, width, channels = _channels_last(input_shape, "patch_merging", node.channels_first)
     out_h, out_w = ceil_div(height, 2), ceil_div(width, 2)
     positions = out_h * out_w
     linear = WeightedSums(
@@ -149,7 +155,9 @@ def patch_merging(node: PatchMerging, input_shape: Shape) -> LayerCounts:
         kind=NormKind.LAYER, elements=positions * normed, affine=True, parameters=2 * normed
     )
     return LayerCounts(
-        output_shape=(out_h, out_w, 2 * channels),
+        output_shape=(2 * channels, out_h, out_w)
+        if node.channels_first
+        else (out_h, out_w, 2 * channels),
         trainable_params=linear.parameters + norm.parameters,
         neurons=positions * 2 * channels,
         connections=linear.uses,

@@ -751,11 +751,14 @@ class WindowAttention(LayerSpec):
     )
     qkv_bias: StrictBool = Field(default=True, description="Biases in the query, key, value.")
     proj_bias: StrictBool = Field(default=True, description="A bias in the output projection.")
+    channels_first: StrictBool = Field(
+        default=False, description="Read [channels, height, width] instead (the same counts)."
+    )
 
     def to_ir(self, defaults: Defaults = DEFAULTS) -> ir.WindowAttention:
         return ir.WindowAttention(
             window=self.window, shift=self.shift, heads=self.heads, version=self.version,
-            qkv_bias=self.qkv_bias, proj_bias=self.proj_bias,
+            qkv_bias=self.qkv_bias, proj_bias=self.proj_bias, channels_first=self.channels_first,
         )  # fmt: skip
 
 
@@ -767,9 +770,13 @@ class PatchMerging(LayerSpec):
     version: Literal[1, 2] = Field(
         default=1, description="1: layer norm, then Linear(4c, 2c); 2: the norm after."
     )
+    channels_first: StrictBool = Field(
+        default=False,
+        description="Read [c, h, w] and write [2c, ⌈h/2⌉, ⌈w/2⌉] instead (the same counts).",
+    )
 
     def to_ir(self, defaults: Defaults = DEFAULTS) -> ir.PatchMerging:
-        return ir.PatchMerging(version=self.version)
+        return ir.PatchMerging(version=self.version, channels_first=self.channels_first)
 
 
 class ClassToken(LayerSpec):

@@ -11,9 +11,7 @@ import torch.nn.functional as F
 from torch import nn
 
 import cnncalc
-from cnncalc import ir
 from cnncalc.importers.torch_fx import from_module
-from tests import torch_builder
 
 
 class Resize(nn.Module):

@@ -187,8 +187,9 @@ def test_a_scale_that_leaves_nothing_is_an_error() -> None:
 
 @pytest.mark.parametrize(
     ("written", "read"),
-    [(0.5, (Fraction(1, 2),) * 2), ("1/2", (Fraction(1, 2),) * 2), ("0.75", (Fraction(3, 4),) * 2),
-     ([1.5, 2], (Fraction(3, 2), 2)), ("4/2", (2, 2)), (2.0, (2, 2)), (0.1, (Fraction(1, 10),) * 2)],
+    [(0.5, (Fraction(1, 2),) * 2), ("1/2", (Fraction(1, 2),) * 2),
+     ("0.75", (Fraction(3, 4),) * 2), ([1.5, 2], (Fraction(3, 2), 2)), ("4/2", (2, 2)),
+     (2.0, (2, 2)), (0.1, (Fraction(1, 10),) * 2)],
 )  # fmt: skip
 def test_scales_are_read_exactly(written: object, read: tuple[object, ...]) -> None:
     spec = cnncalc.spec.parse_spec(

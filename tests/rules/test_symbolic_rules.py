@@ -179,7 +179,8 @@ STRATEGIES: dict[type, st.SearchStrategy[tuple[ir.Node, tuple[int, ...]]]] = {
             kind=st.sampled_from([ir.PoolKind.AVG, ir.PoolKind.MAX]),
             flatten=st.booleans(),
         ),
-        maps | st.tuples(st.integers(1, 4), st.integers(1, 20), st.integers(1, 9), st.integers(1, 9)),
+        maps
+        | st.tuples(st.integers(1, 4), st.integers(1, 20), st.integers(1, 9), st.integers(1, 9)),
     ),
     ir.ZeroPad: st.tuples(st.builds(ir.ZeroPad, st.tuples(padding_pair, padding_pair)), maps),
     ir.Upsample: st.tuples(

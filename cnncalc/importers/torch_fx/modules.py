@@ -24,6 +24,7 @@ from cnncalc.importers.torch_fx.spec_layers import (
     upsample_layer,
     zero_pad_layer,
 )
+from cnncalc.importers.torch_fx.torchvision_blocks import BLOCKS, block_translator
 
 if TYPE_CHECKING:
     from torch import nn
@@ -275,7 +276,7 @@ def module_translator(cls: type[Any]) -> ModuleTranslator | None:
         if base in table:
             # A subclass with its own forward may compute anything: not this translation.
             return table[base] if getattr(cls, "forward", None) is base.forward else None
-    return None
+    return block_translator(cls)  # torchvision's blocks, by class name
 
 
 def is_leaf(module: nn.Module) -> bool:
@@ -289,5 +290,5 @@ def is_leaf(module: nn.Module) -> bool:
     return home.startswith(("torch.nn", "torch.ao.nn")) and not isinstance(module, containers)
 
 
-MODULES_READING_LAYOUT: tuple[object, ...] = (_linear, _layer_norm)
+MODULES_READING_LAYOUT: tuple[object, ...] = (_linear, _layer_norm, *BLOCKS.values())
 """Module translators that read :attr:`Op.layout`; the others get channels-first tensors only."""
