@@ -11,7 +11,9 @@ import torch.nn.functional as F
 from torch import nn
 
 import cnncalc
+from cnncalc import ir
 from cnncalc.importers.torch_fx import from_module
+from tests import torch_builder
 
 
 class Resize(nn.Module):
@@ -60,3 +62,62 @@ def test_adaptive_pooling_in_1d_and_3d_imports() -> None:
     assert from_module(signal, (2, 20)).spec["layers"][-1] == {
         "name": "1", "type": "adaptive_maxpool1d", "output_size": 3,
     }  # fmt: skip
+
+
+# -- Swin's blocks: found by torchvision's class names ------------------------------------------
+
+_SWIN = "torchvision.models.swin_transformer"
+
+
+class ShiftedWindowAttention(torch_builder.WindowAttention):
+    """The test rewrite under torchvision's name and attributes (torchvision is not here)."""
+
+    __module__ = _SWIN
+
+    def __init__(self, dim: int, window: list[int], shift: list[int], heads: int,
+                 version: int = 1, qkv_bias: bool = True) -> None:  # fmt: skip
+        node = ir.WindowAttention((window[0], window[1]), (shift[0], shift[1]), heads,
+                                  2 if version == 2 else 1, qkv_bias)  # fmt: skip
+        super().__init__(node, (1, 1, dim))
+        self.window_size, self.shift_size, self.num_heads = window, shift, heads
+
+
+class PatchMergingV2(torch_builder.PatchMerging):
+    __module__ = _SWIN
+
+    def __init__(self, dim: int) -> None:
+        super().__init__(ir.PatchMerging(2), (1, 1, dim))
+
+
+class ChannelsLast(nn.Module):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x.permute(0, 2, 3, 1)
+
+
+def test_swin_blocks_on_a_channels_last_tensor() -> None:
+    model = nn.Sequential(ShiftedWindowAttention(8, [3, 3], [1, 1], 2, version=2, qkv_bias=False),
+                          PatchMergingV2(8))  # fmt: skip
+    imported = from_module(model, (7, 5, 8))
+    layers = imported.spec["layers"]
+    assert [{k: v for k, v in layer.items() if k != "name"} for layer in layers] == [
+        {"type": "window_attention", "window": 3, "shift": 1, "heads": 2, "version": 2,
+         "qkv_bias": False},
+        {"type": "patch_merging", "version": 2},
+    ]  # fmt: skip
+    report = cnncalc.analyze(imported.spec)
+    assert report.layers[-1].output_shape == (4, 3, 16)
+
+
+def test_swin_blocks_behind_a_permute_read_the_map_channels_first() -> None:
+    # Swin's stem: a patchifying conv, then Permute([0, 2, 3, 1]); cnncalc keeps the map.
+    attention = ShiftedWindowAttention(8, [7, 7], [3, 3], 2)
+    model = nn.Sequential(nn.Conv2d(3, 8, 4, stride=4), ChannelsLast(), attention,
+                          PatchMergingV2(8))  # fmt: skip
+    imported = from_module(model, (3, 56, 56))
+    layers = imported.spec["layers"]
+    assert [layer["type"] for layer in layers] == ["conv2d", "window_attention", "patch_merging"]
+    assert layers[1]["channels_first"] is True and layers[2]["channels_first"] is True
+    report = cnncalc.analyze(imported.spec)
+    assert report.layers[-1].output_shape == (16, 7, 7)
+    # The same counts as the channels-last layer: 4·8² + 4·8 + 13·13·2 parameters.
+    assert report.layers[1].trainable_params == 4 * 64 + 4 * 8 + 169 * 2 == 626
