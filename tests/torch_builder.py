@@ -525,7 +525,22 @@ class CrossAttention(nn.Module):
         return result
 
 
+def _channels_first(block: Callable[[Any, Shape], nn.Module]) -> Translator:
+    """A Swin block on ``[h, w, c]``, or between permutes on a ``[c, h, w]`` map."""
+
+    def translate(node: Any, shape: Shape) -> nn.Module:
+        if not node.channels_first:
+            return block(node, shape)
+        return nn.Sequential(
+            Function(lambda x: x.permute(0, 2, 3, 1)),
+            block(node, (shape[1], shape[2], shape[0])),
+            Function(lambda x: x.permute(0, 3, 1, 2)),
+        )
+
+    return translate
+
+
 TRANSLATORS.update({
-    ir.WindowAttention: WindowAttention,
-    ir.PatchMerging: PatchMerging,
+    ir.WindowAttention: _channels_first(WindowAttention),
+    ir.PatchMerging: _channels_first(PatchMerging),
 })  # fmt: skip

@@ -157,7 +157,7 @@ def windows(draw: st.DrawFn) -> tuple[ir.Node, tuple[int, ...]]:
     shift = (draw(st.integers(0, window[0])), draw(st.integers(0, window[1])))  # may be too large
     node = ir.WindowAttention(
         window, shift, draw(st.integers(1, 4)), draw(st.sampled_from([1, 2])),
-        draw(st.booleans()), draw(st.booleans()),
+        draw(st.booleans()), draw(st.booleans()), draw(st.booleans()),
     )  # fmt: skip
     return node, draw(channels_last)
 
@@ -189,7 +189,9 @@ STRATEGIES: dict[type, st.SearchStrategy[tuple[ir.Node, tuple[int, ...]]]] = {
         maps,
     ),
     ir.WindowAttention: windows(),
-    ir.PatchMerging: st.tuples(st.builds(ir.PatchMerging, st.sampled_from([1, 2])), channels_last),
+    ir.PatchMerging: st.tuples(
+        st.builds(ir.PatchMerging, st.sampled_from([1, 2]), st.booleans()), channels_last
+    ),
     ir.Identity: st.tuples(st.just(ir.Identity()), maps),
     ir.LayerNorm: st.tuples(
         st.builds(ir.LayerNorm, st.sampled_from(["channels", "all"]), st.booleans()), maps
