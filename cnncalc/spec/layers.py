@@ -332,8 +332,7 @@ class AdaptiveAvgPool2d(LayerSpec):
 
 
 class AdaptiveAvgPool1d(LayerSpec):
-    """Adaptive pooling of a signal [c, l] to a fixed length (PyTorch ``nn.AdaptiveAvgPool1d``,
-    ``nn.AdaptiveMaxPool1d``)."""
+    """Adaptive pooling of a signal [c, l] to a fixed length (PyTorch ``nn.AdaptiveAvgPool1d``)."""
 
     type: Literal["adaptive_avgpool1d", "adaptive_maxpool1d"] = "adaptive_avgpool1d"
     output_size: Axes1d = Field(description="Output length: o.")
@@ -344,8 +343,9 @@ class AdaptiveAvgPool1d(LayerSpec):
 
 
 class AdaptiveAvgPool3d(LayerSpec):
-    """Adaptive pooling of a volume or clip [c, d, h, w] to a fixed size (PyTorch
-    ``nn.AdaptiveAvgPool3d``, ``nn.AdaptiveMaxPool3d``: the video models' heads)."""
+    """Adaptive pooling of a volume or clip [c, d, h, w] to a fixed size (``nn.AdaptiveAvgPool3d``).
+
+    The video models' heads; ``adaptive_maxpool3d``: ``nn.AdaptiveMaxPool3d``."""
 
     type: Literal["adaptive_avgpool3d", "adaptive_maxpool3d"] = "adaptive_avgpool3d"
     output_size: Axes3d = Field(description="Output size: o or [o_d, o_h, o_w].")
@@ -607,8 +607,9 @@ class ZeroPad2d(LayerSpec):
 
 
 class Upsample(LayerSpec):
-    """Resizing by a factor or to a size (PyTorch ``nn.Upsample``, ``F.interpolate``; Keras
-    ``UpSampling2D``)."""
+    """Resizing by a factor (integer or fraction) or to a size (``nn.Upsample``, ``F.interpolate``).
+
+    Keras's ``UpSampling2D`` is the integer case."""
 
     type: Literal["upsample", "upsampling2d", "interpolate"] = "upsample"
     scale: Scales2d | None = Field(
@@ -720,9 +721,10 @@ class MatMul(LayerSpec):
 
 
 class Attention(LayerSpec):
-    """Multi-head attention over [tokens, dim] (``nn.MultiheadAttention``, ViT): self-attention
-    on one input; with ``inputs``, queries then keys and values (cross-attention), or queries,
-    keys, values."""
+    """Multi-head self- or cross-attention over [tokens, dim] (``nn.MultiheadAttention``, ViT).
+
+    On one input, self-attention; with ``inputs``, queries then keys and values
+    (cross-attention), or queries, keys, values (``kdim``, ``vdim``)."""
 
     type: Literal["attention", "multihead_attention"] = "attention"
     heads: Count = Field(description="Attention heads; must divide the features.")
@@ -733,8 +735,9 @@ class Attention(LayerSpec):
 
 
 class WindowAttention(LayerSpec):
-    """Swin's shifted-window self-attention on a channels-last map [height, width, channels]
-    (torchvision's ``ShiftedWindowAttention``; version 2: ``ShiftedWindowAttentionV2``)."""
+    """Swin's shifted-window self-attention on a channels-last map [height, width, channels].
+
+    torchvision's ``ShiftedWindowAttention``; version 2: ``ShiftedWindowAttentionV2``."""
 
     type: Literal["window_attention"] = "window_attention"
     window: Window = Field(description="Window size: n or [n_h, n_w] (Swin-T: 7).")
@@ -763,8 +766,9 @@ class WindowAttention(LayerSpec):
 
 
 class PatchMerging(LayerSpec):
-    """Swin's patch merging: [h, w, c] → [⌈h/2⌉, ⌈w/2⌉, 2c] (torchvision's ``PatchMerging``;
-    version 2: ``PatchMergingV2``, the norm after the reduction)."""
+    """Swin's patch merging: [h, w, c] → [⌈h/2⌉, ⌈w/2⌉, 2c] (torchvision's ``PatchMerging``).
+
+    Version 2: ``PatchMergingV2``, the norm after the reduction."""
 
     type: Literal["patch_merging"] = "patch_merging"
     version: Literal[1, 2] = Field(
