@@ -85,5 +85,6 @@ def block_translator(cls: type[Any]) -> ModuleTranslator | None:
     for base in cls.__mro__:
         found = BLOCKS.get(f"{base.__module__}.{base.__qualname__}")
         if found is not None:
-            return found if base is cls or getattr(cls, "forward", None) is base.forward else None
+            same = base is cls or getattr(cls, "forward", None) is getattr(base, "forward", None)
+            return found if same else None
     return None
