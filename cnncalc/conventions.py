@@ -97,9 +97,13 @@ def _torchinfo(fact: Fact) -> Dim:
     d)`` tokens: its parameters, measured live with ViT-B/16); a
     transposed conv the same on its output grid, as if it were a forward conv
     (4× the true MACs at stride 2); any other module with parameters (the
-    norms) its parameters once; parameter-free modules nothing.
+    norms) its parameters once; parameter-free modules nothing. Sums a parent
+    module computes with ``F.linear`` on its own weights (Swin's window
+    attention) nothing: torchinfo charges the modules it sees called.
     """
     match fact:
+        case WeightedSums(module=False):
+            return 0
         case WeightedSums():
             return fact.parameters * fact.positions
         case ScatteredSums():
@@ -147,13 +151,17 @@ def _ptflops(fact: Fact) -> Dim:
     Conv and linear: MACs plus one per bias use. Pooling: one per input element
     from the module hook and again from the patched ``F.max_pool2d`` /
     ``F.avg_pool2d`` (or adaptive) inside it; upsampling two per output the
-    same way (``F.interpolate``). Activations per :data:`PTFLOPS_PER_ELEMENT`;
+    same way (``F.interpolate``: ``inputs·∏ ⌊s_i⌋`` for a resize by factors,
+    the outputs for one to a size). Activations per :data:`PTFLOPS_PER_ELEMENT`;
     norms per element; LRN by the patched tensor ops inside
     ``F.local_response_norm``: two multiplies and an add per element, and an
     ``avg_pool3d`` over the channel-padded input. Element-wise merges nothing
-    (``x + y`` is not the patched ``torch.add``).
+    (``x + y`` is not the patched ``torch.add``), nor ``F.linear`` (it is not
+    patched) or a product written with ``@`` (Swin V2's scores).
     """
     match fact:
+        case WeightedSums(module=False) | MatrixProducts(operator=True):
+            return 0
         case WeightedSums():
             return fact.uses
         case ScatteredSums():
@@ -164,8 +172,10 @@ def _ptflops(fact: Fact) -> Dim:
             return PTFLOPS_PER_ELEMENT[fact.function] * fact.elements
         case Pooling() | AdaptivePooling():
             return 2 * fact.inputs
-        case Interpolation():
-            return 2 * fact.outputs
+        case Interpolation():  # the module hook, then F.interpolate
+            if fact.whole_scale is None:
+                return 2 * fact.outputs
+            return fact.outputs + fact.inputs * fact.whole_scale
         case Normalisation(kind=NormKind.LOCAL_RESPONSE):
             return 3 * fact.elements + fact.window_inputs
         case Normalisation():
@@ -178,17 +188,18 @@ def _fvcore(fact: Fact) -> Dim:
     """fvcore 0.1.5 ``FlopCountAnalysis``: one per fused multiply-add, by its op handles.
 
     Conv and linear: MACs, no bias. Batch norm in eval mode: 2 per element (1
-    without affine); layer and group norm 5 (4 without affine). Adaptive
-    average pooling: 1 per input element. Upsampling: the inputs each output
-    reads. Max and fixed-window pooling, activations, LRN and merges have no
+    without affine); layer and group norm 5 (4 without affine). 2-D adaptive
+    average pooling: 1 per input element (1-D and 3-D have no handle).
+    Upsampling nearest or bilinear: the inputs each output reads (bicubic has no
+    handle). Max and fixed-window pooling, activations, LRN and merges have no
     handle: nothing.
     """
     match fact:
         case WeightedSums() | ScatteredSums() | MatrixProducts():
             return fact.macs
-        case AdaptivePooling(kind=PoolKind.AVG):
+        case AdaptivePooling(kind=PoolKind.AVG, rank=2):
             return fact.inputs
-        case Interpolation():
+        case Interpolation(mode="nearest" | "bilinear"):
             return fact.reads * fact.outputs
         case Normalisation(kind=NormKind.BATCH):
             return (2 if fact.affine else 1) * fact.elements
@@ -208,9 +219,13 @@ def _thop(fact: Fact) -> Dim:
     pooling: the mean window ``∏ n/o`` plus one per output, ``inputs +
     outputs`` (thop computes it in floating point and truncates: 1 lower where
     ``o`` does not divide ``n``, e.g. 389 for 3×11×11 → 3×3×3). Upsampling: 1
-    per output (nearest), 11 (bilinear). Max pooling, LRN and merges nothing.
+    per output (nearest), 11 (bilinear), 259 (bicubic). Max pooling, LRN and
+    merges nothing; nor what a parent module computes with ``F.linear`` or
+    ``F.softmax`` (thop hooks modules).
     """
     match fact:
+        case WeightedSums(module=False) | Activations(module=False):
+            return 0
         case WeightedSums():
             return fact.macs
         case ScatteredSums():
@@ -224,10 +239,14 @@ def _thop(fact: Fact) -> Dim:
         case AdaptivePooling(kind=PoolKind.AVG):
             return fact.inputs + fact.outputs
         case Interpolation():
-            return (1 if fact.mode == "nearest" else 11) * fact.outputs
+            return THOP_PER_OUTPUT[fact.mode] * fact.outputs
         case Normalisation(kind=NormKind.BATCH | NormKind.LAYER):
             return (4 if fact.affine else 2) * fact.elements
     return 0
+
+
+THOP_PER_OUTPUT: dict[str, int] = {"nearest": 1, "bilinear": 11, "bicubic": 224 + 35}
+"""thop's ``calculate_upsample`` per output; bicubic: 224 to solve its system, 35 to apply it."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -97,9 +97,12 @@ def derive(
     # Inputs first in `values`; several inputs are told apart by a number: c_in1, c_in2.
     tokens = isinstance(node, TOKEN_LAYERS) or (isinstance(node, ir.Dense) and node.axis is None)
     symbolic_shapes = tuple(
-        _symbolize_shape(shape, values, str(i + 1) if len(input_shapes) > 1 else "", tokens)
+        _symbolize_shape(
+            shape, values, str(i + 1) if len(input_shapes) > 1 else "", tokens,
+            channels_last=_channels_last(node),
+        )
         for i, shape in enumerate(input_shapes)
-    )
+    )  # fmt: skip
     symbolic_node = _symbolize_node(node, values)
     general = _general(symbolic_node, symbolic_shapes, convention)
     actual: LayerCounts = apply_rule(node, input_shapes)
@@ -140,7 +143,7 @@ def _general(
     """
     with collecting_conditions():
         general = apply_rule(symbolic_node, symbolic_shapes)
-    names = _output_names(general.output_shape)
+    names = _output_names(general.output_shape, _channels_last(symbolic_node))
     renaming = dict(names)
     formulas: dict[str, Any] = {}
     for metric in METRIC_NAMES:
@@ -214,11 +217,23 @@ TOKEN_LAYERS = (ir.Attention, ir.ClassToken, ir.PositionEmbedding, ir.MatMul)
 ``(c_in, l_in)``."""
 
 
+def _channels_last(node: ir.Node) -> bool:
+    """Whether the layer reads a channels-last ``[h, w, c]`` map (Swin's)."""
+    return isinstance(node, ir.WindowAttention | ir.PatchMerging) and not node.channels_first
+
+
 def _symbolize_shape(
-    shape: Shape, values: dict[sympy.Symbol, Dim], suffix: str = "", tokens: bool = False
+    shape: Shape,
+    values: dict[sympy.Symbol, Dim],
+    suffix: str = "",
+    tokens: bool = False,
+    *,
+    channels_last: bool = False,
 ) -> Shape:
     if tokens and len(shape) == 2:
         names = ["n_in", "d_in"]
+    elif channels_last and len(shape) == 3:
+        names = ["h_in", "w_in", "c_in"]
     elif len(shape) == 1:
         names = ["n_in"]
     else:
@@ -236,7 +251,7 @@ def _symbolize_node(node: ir.Node, values: dict[sympy.Symbol, Dim]) -> ir.Node:
     for f in fields(node):
         base = FIELD_SYMBOLS.get(f.name)
         value = getattr(node, f.name)
-        if base is None or value == "same":
+        if base is None or value is None or value == "same":
             continue
         if isinstance(value, tuple):
             axes = AXES.get(len(value), tuple(str(i) for i in range(len(value))))
@@ -270,8 +285,14 @@ def _bind(name: str, value: Dim, values: dict[sympy.Symbol, Dim]) -> sympy.Symbo
     return s
 
 
-def _output_names(output_shape: Shape) -> dict[Any, sympy.Symbol]:
+def _output_names(output_shape: Shape, channels_last: bool = False) -> dict[Any, sympy.Symbol]:
     """Output sizes worth a name of their own: ``h_out``, ``w_out`` (not bare symbols)."""
+    if channels_last:
+        return {
+            expr: symbol(f"{axis}_out")
+            for axis, expr in zip(("h", "w", "c"), output_shape, strict=False)
+            if not isinstance(expr, sympy.Symbol | int)
+        }
     spatial = output_shape[1:] if len(output_shape) > 1 else ()
     axes = AXES.get(len(spatial), ())
     names: dict[Any, sympy.Symbol] = {}

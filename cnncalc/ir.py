@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from fractions import Fraction
 from typing import Literal, TypeAlias
 
 from cnncalc.arith import Dim, Shape
@@ -308,12 +309,18 @@ class ZeroPad:
     padding: tuple[AxisPadding, ...]
 
 
+Scale: TypeAlias = Dim | Fraction
+"""A resize factor: an integer (or size formula), or an exact fraction (``1/2``, ``0.75``)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Upsample:
-    """Upsampling by an integer ``scale`` per axis (nearest or bilinear)."""
+    """Resizing by a ``scale`` per axis (output ``⌊n·s⌋``), or to ``size`` (``nn.Upsample``,
+    ``F.interpolate``); nearest, bilinear or bicubic. Exactly one of the two is set."""
 
-    scale: tuple[Dim, ...]
-    mode: Literal["nearest", "bilinear"] = "nearest"
+    scale: tuple[Scale, ...] | None
+    mode: Literal["nearest", "bilinear", "bicubic"] = "nearest"
+    size: tuple[Dim, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -355,12 +362,45 @@ class MatMul:
 
 @dataclass(frozen=True, slots=True)
 class Attention:
-    """Multi-head scaled dot-product self-attention over ``[tokens, dim]``, as one layer:
-    query, key and value projections, ``softmax(q·kᵀ/√d)·v`` per head, output projection
-    (``nn.MultiheadAttention``, ViT's self-attention)."""
+    """Multi-head scaled dot-product attention as one layer: query, key and value
+    projections, ``softmax(q·kᵀ/√d)·v`` per head, output projection (``nn.MultiheadAttention``).
+    On one input ``[tokens, dim]``, self-attention (ViT's); on two, cross-attention of the
+    first's tokens (queries) over the second's (keys and values, ``kdim = vdim``); on
+    three, queries, keys and values (``kdim``, ``vdim``)."""
 
     heads: Dim
     bias: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class WindowAttention:
+    """Swin's shifted-window multi-head self-attention on a channels-last ``[h, w, c]`` map
+    (torchvision's ``ShiftedWindowAttention``; ``version`` 2: ``ShiftedWindowAttentionV2``,
+    cosine attention and a continuous position bias from a small MLP)."""
+
+    window: tuple[int, int]
+    shift: tuple[int, int]
+    heads: Dim
+    version: Literal[1, 2] = 1
+    qkv_bias: bool = True
+    proj_bias: bool = True
+    channels_first: bool = False
+    """Read and write ``[c, h, w]`` instead (the same counts; the importer's view of a
+    channels-last torch tensor that cnncalc holds channels first)."""
+
+
+SWIN_CPB_HIDDEN = 512
+"""Hidden width of Swin V2's continuous position bias MLP (torchvision's ``cpb_mlp``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class PatchMerging:
+    """Swin's patch merging: ``[h, w, c]`` → ``[⌈h/2⌉, ⌈w/2⌉, 2c]`` through each 2×2 patch's
+    ``4c`` values, a layer norm and a bias-free linear layer (version 2: the norm after)."""
+
+    version: Literal[1, 2] = 1
+    channels_first: bool = False
+    """Read ``[c, h, w]`` and write ``[2c, ⌈h/2⌉, ⌈w/2⌉]`` instead (the same counts)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -386,11 +426,11 @@ Node: TypeAlias = (
     | LayerNorm | GroupNorm | LRN | AdaptivePool | ZeroPad | Upsample | Identity
     | Add | Multiply | Concat | Reshape | Permute | Transpose | Unflatten | ChannelShuffle
     | Split | Select | Slice | Crop | Scalar | MatMul | Attention | ClassToken
-    | PositionEmbedding | LayerScale | PReLU
+    | PositionEmbedding | LayerScale | PReLU | WindowAttention | PatchMerging
 )  # fmt: skip
 """Every IR node type; each has one rule registered in :mod:`cnncalc.rules`."""
 
-MERGES = (Add, Multiply, Concat, MatMul)
+MERGES = (Add, Multiply, Concat, MatMul, Attention)
 """Node types that take several inputs."""
 
 NETWORK_INPUT = "input"

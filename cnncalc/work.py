@@ -54,6 +54,10 @@ class WeightedSums:
     """How many rows a linear layer is applied to (the tokens of ``[tokens, features]``):
     ``nn.Linear`` on a ``(b, n, d)`` tensor, which torchinfo counts once, where it counts
     a convolution at each of its ``positions``."""
+    module: bool = True
+    """Whether PyTorch computes them with a module of their own (``nn.Linear``), whose
+    forward hook torchinfo, thop and ptflops see; False where a parent module calls
+    ``F.linear`` on its own weights (Swin's window attention), which those peers miss."""
 
     @property
     def macs(self) -> Dim:
@@ -109,6 +113,9 @@ class Activations:
     channels: Dim
     parameters: Dim = 0
     """Learned parameters of the function (PReLU's slopes), which torchinfo charges once."""
+    module: bool = True
+    """Whether PyTorch applies it with a module (``nn.Softmax``), whose hook thop sees;
+    False for a functional call inside a parent module (``F.softmax``), which thop misses."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -137,19 +144,37 @@ class AdaptivePooling:
     reads: Dim
     outputs: Dim
     inputs: Dim
+    rank: int = 2
+    """Spatial axes pooled: fvcore has a handle for 2-D adaptive average pooling only."""
+
+
+InterpolationMode: TypeAlias = Literal["nearest", "bilinear", "bicubic"]
+"""How an interpolated value is made: its nearest input, or 2×2 or 4×4 of them weighted."""
+
+READS: dict[str, int] = {"nearest": 1, "bilinear": 4, "bicubic": 16}
+"""Inputs read per interpolated output, by mode."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Interpolation:
-    """Upsampling: each of ``outputs`` reads 1 input (``nearest``) or 4 (``bilinear``)."""
+    """Resizing (``nn.Upsample``): each of ``outputs`` reads 1 input (``nearest``), 4
+    (``bilinear``) or 16 (``bicubic``) of the ``inputs``.
 
-    mode: Literal["nearest", "bilinear"]
+    ``whole_scale`` is ``∏ ⌊s_i⌋`` for a resize by per-axis factors ``s_i``, None for
+    one to a given size: ptflops's patched ``F.interpolate`` charges
+    ``inputs·∏ ⌊s_i⌋`` for the first (it truncates each factor to an integer: 0 for
+    ``(0.5, 0.5)``) and the outputs for the second.
+    """
+
+    mode: InterpolationMode
     outputs: Dim
+    inputs: Dim = 0
+    whole_scale: Dim | None = None
 
     @property
     def reads(self) -> int:
-        """Inputs read per output: 1 (nearest) or 4 (bilinear)."""
-        return 1 if self.mode == "nearest" else 4
+        """Inputs read per output: 1 (nearest), 4 (bilinear) or 16 (bicubic)."""
+        return READS[self.mode]
 
 
 class NormKind(StrEnum):
@@ -200,6 +225,9 @@ class MatrixProducts:
     rows: Dim
     columns: Dim
     inner: Dim
+    operator: bool = False
+    """Written with Python's ``@`` (``Tensor.__matmul__``, Swin V2's cosine scores), which
+    ptflops does not patch, rather than ``torch.matmul``/``Tensor.matmul``, which it does."""
 
     @property
     def macs(self) -> Dim:

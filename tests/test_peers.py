@@ -155,4 +155,6 @@ def test_1d_and_3d_networks_against_the_peers(spec: dict[str, Any]) -> None:
     except SpecError:
         return  # sizes too small for the kernels drawn: nothing to compare
     ours, theirs = peer_totals(parsed)
+    if thop_rounds(parsed):  # an adaptive average pooling size that does not divide its input
+        del ours["thop"], theirs["thop"]
     assert ours == theirs, spec

@@ -121,6 +121,7 @@ def divisors(n: int) -> list[int]:
 
 small = st.integers(1, 4)
 pad = st.integers(0, 2)
+SCALES = st.sampled_from(["1/2", 0.25, "3/4", 1.5, "5/4", 2, "7/4"])
 
 
 def _conv(draw: st.DrawFn, c: int) -> dict[str, Any]:
@@ -192,8 +193,13 @@ def layer_2d(draw: st.DrawFn, shape: Shape, earlier: dict[str, Shape]) -> dict[s
         "zeropad2d": lambda: {"type": "zeropad2d", "padding": [[draw(pad), draw(pad)],
                                                                [draw(pad), draw(pad)]]},
         "upsample": lambda: {
-            "type": "upsample", "scale": [draw(small) % 2 + 1, draw(small) % 2 + 1],
-            "mode": draw(st.sampled_from(["nearest", "bilinear"])),
+            "type": "upsample", "mode": draw(st.sampled_from(["nearest", "bilinear", "bicubic"])),
+            **draw(st.sampled_from([
+                {"scale": [draw(small) % 2 + 1, draw(small) % 2 + 1]},
+                # Binary fractions: exact in floating point, where PyTorch computes ⌊n·s⌋.
+                {"scale": [draw(SCALES), draw(SCALES)]},
+                {"size": [draw(st.integers(1, 30)), draw(st.integers(1, 30))]},
+            ])),
         },
         "lrn": lambda: {"type": "lrn", "size": draw(st.integers(1, 5))},
         "identity": lambda: {"type": "identity"},
@@ -286,6 +292,11 @@ def networks_1d_3d(draw: st.DrawFn) -> dict[str, Any]:
                 "padding": draw(st.integers(0, kernel // 2)), "ceil_mode": draw(st.booleans()),
             })  # fmt: skip
         channels = filters
+    if draw(st.booleans()):  # the video models' head: adaptive pooling in 1-D or 3-D
+        layers.append({
+            "type": draw(st.sampled_from([f"adaptive_avgpool{rank}d", f"adaptive_maxpool{rank}d"])),
+            "output_size": [draw(st.integers(1, 4)) for _ in range(rank)],
+        })  # fmt: skip
     return {"input": [draw(st.integers(1, 4)), *sizes], "framework": "pytorch", "layers": layers}
 
 
@@ -326,6 +337,8 @@ def shape_layer(draw: st.DrawFn, shape: Shape, earlier: dict[str, Shape]) -> dic
     bound = st.none() | st.integers(-n, n)
     chunks, concat, add = divisors(n), _fits(earlier, shape, at), _fits(earlier, shape, None)
     heads = divisors(int(shape[-1]))
+    tokens = [name for name, s in earlier.items() if len(s) == 2] or ["_current"]
+    window_h, window_w = draw(st.integers(1, 4)), draw(st.integers(1, 4))
     choices: dict[str, Callable[[], dict[str, Any]]] = {
         "reshape": lambda: {"type": "reshape", "shape": sizes},
         "permute": lambda: {"type": "permute", "dims": draw(st.permutations(list(range(rank))))},
@@ -356,6 +369,23 @@ def shape_layer(draw: st.DrawFn, shape: Shape, earlier: dict[str, Shape]) -> dic
                            "inputs": ["_current", "_current"]},
         "attention": lambda: {"type": "attention", "heads": draw(st.sampled_from(heads)),
                               "bias": draw(st.booleans())},
+        "cross_attention": lambda: {
+            "type": "attention", "heads": draw(st.sampled_from(heads)),
+            "bias": draw(st.booleans()),
+            "inputs": ["_current", *draw(st.lists(st.sampled_from(tokens), min_size=1,
+                                                  max_size=2))],
+        },
+        # Swin on a channels-last [h, w, c] map
+        "window_attention": lambda: {
+            "type": "window_attention", "window": [window_h, window_w],
+            "shift": [draw(st.integers(0, window_h - 1)), draw(st.integers(0, window_w - 1))],
+            "heads": draw(st.sampled_from(heads)), "version": draw(st.sampled_from([1, 2])),
+            "qkv_bias": draw(st.booleans()), "proj_bias": draw(st.booleans()),
+            "channels_first": draw(st.booleans()),
+        },
+        "patch_merging": lambda: {"type": "patch_merging",
+                                  "version": draw(st.sampled_from([1, 2])),
+                                  "channels_first": draw(st.booleans())},
         "class_token": lambda: {"type": "class_token"},
         "position_embedding": lambda: {"type": "position_embedding"},
         "layer_scale": lambda: {"type": "layer_scale", "axis": at},

@@ -8,10 +8,12 @@ sparse connection tables) raise :class:`Untranslatable`.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from cnncalc import ir
@@ -36,6 +38,9 @@ def translates(node_type: type[Any]) -> Callable[[Translator], Translator]:
 
 def module_for(node: ir.Node, inputs: tuple[Shape, ...]) -> nn.Module:
     """The PyTorch module that computes ``node`` on inputs of these shapes."""
+    if isinstance(node, ir.Attention) and len(inputs) > 1:
+        dim, key_dim, value_dim = (int(shape[1]) for shape in (inputs[0], inputs[1], inputs[-1]))
+        return CrossAttention(dim, key_dim, value_dim, int(node.heads), node.bias)
     translator = TRANSLATORS.get(type(node))
     if translator is None:
         raise Untranslatable(type(node).__name__)
@@ -224,7 +229,9 @@ def _zero_pad(node: ir.ZeroPad, shape: Shape) -> nn.Module:
 
 @translates(ir.Upsample)
 def _upsample(node: ir.Upsample, shape: Shape) -> nn.Module:
-    return nn.Upsample(scale_factor=tuple(float(s) for s in node.scale), mode=node.mode)
+    if node.size is not None:
+        return nn.Upsample(size=_ints(node.size), mode=node.mode)
+    return nn.Upsample(scale_factor=tuple(float(s) for s in node.scale or ()), mode=node.mode)
 
 
 def _dim(axis: int) -> int:
@@ -359,4 +366,181 @@ TRANSLATORS.update({
     ir.Add: lambda node, shape: Merge(ir.Add),
     ir.Concat: lambda node, shape: Merge(ir.Concat, node.axis),
     ir.Multiply: lambda node, shape: Merge(ir.Multiply),
+})  # fmt: skip
+
+
+# -- Swin (torchvision 0.29.1's swin_transformer, rewritten from plain torch ops) -------------
+
+
+def _relative_position_index(window: tuple[int, int]) -> torch.Tensor:
+    coords = torch.stack(torch.meshgrid(torch.arange(window[0]), torch.arange(window[1]),
+                                        indexing="ij")).flatten(1)  # fmt: skip
+    relative = (coords[:, :, None] - coords[:, None, :]).permute(1, 2, 0).contiguous()
+    relative[:, :, 0] += window[0] - 1
+    relative[:, :, 1] += window[1] - 1
+    relative[:, :, 0] *= 2 * window[1] - 1
+    return relative.sum(-1).flatten()
+
+
+class WindowAttention(nn.Module):
+    """torchvision's ``ShiftedWindowAttention`` (``version`` 1) and ``…V2`` (2) on a
+    ``(b, h, w, c)`` tensor: the same parameters, buffers and calls (``F.linear`` on the
+    module's own weights, ``matmul`` or ``@``, ``F.softmax``; V2's ``cpb_mlp`` a called
+    ``nn.Sequential``), so every peer counts it as it counts torchvision's."""
+
+    def __init__(self, node: ir.WindowAttention, shape: Shape) -> None:
+        super().__init__()
+        dim, heads = int(shape[2]), int(node.heads)
+        self.window, self.shift, self.heads, self.v2 = (
+            node.window,
+            node.shift,
+            heads,
+            node.version == 2,
+        )
+        self.qkv = nn.Linear(dim, dim * 3, bias=node.qkv_bias)
+        self.proj = nn.Linear(dim, dim, bias=node.proj_bias)
+        wh, ww = self.window
+        if self.v2:
+            self.logit_scale = nn.Parameter(torch.log(10 * torch.ones((heads, 1, 1))))
+            hidden = ir.SWIN_CPB_HIDDEN
+            self.cpb_mlp = nn.Sequential(
+                nn.Linear(2, hidden), nn.ReLU(inplace=True), nn.Linear(hidden, heads, bias=False)
+            )
+            h = torch.arange(-(wh - 1), wh, dtype=torch.float32) / max(wh - 1, 1)
+            w = torch.arange(-(ww - 1), ww, dtype=torch.float32) / max(ww - 1, 1)
+            table = torch.stack(torch.meshgrid([h, w], indexing="ij")).permute(1, 2, 0)
+            self.register_buffer("relative_coords_table", table.contiguous().unsqueeze(0))
+        else:
+            self.relative_position_bias_table = nn.Parameter(
+                torch.zeros((2 * wh - 1) * (2 * ww - 1), heads)
+            )
+        self.register_buffer("relative_position_index", _relative_position_index(self.window))
+
+    def _position_bias(self) -> torch.Tensor:
+        n = self.window[0] * self.window[1]
+        table: torch.Tensor = (
+            self.cpb_mlp(self.relative_coords_table).view(-1, self.heads)
+            if self.v2
+            else self.relative_position_bias_table
+        )
+        index: Any = self.relative_position_index
+        bias = table[index].view(n, n, -1).permute(2, 0, 1).unsqueeze(0)
+        return 16 * torch.sigmoid(bias) if self.v2 else bias
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        relative_position_bias = self._position_bias()
+        (wh, ww), shift = self.window, list(self.shift)
+        b, h, w, c = x.shape
+        x = F.pad(x, (0, 0, 0, (ww - w % ww) % ww, 0, (wh - h % wh) % wh))
+        _, ph, pw, _ = x.shape
+        shift = [0 if wh >= ph else shift[0], 0 if ww >= pw else shift[1]]
+        if sum(shift) > 0:
+            x = torch.roll(x, shifts=(-shift[0], -shift[1]), dims=(1, 2))
+        windows = (ph // wh) * (pw // ww)
+        x = x.view(b, ph // wh, wh, pw // ww, ww, c).permute(0, 1, 3, 2, 4, 5)
+        x = x.reshape(b * windows, wh * ww, c)
+        qkv_bias: torch.Tensor | None = self.qkv.bias
+        if self.v2 and qkv_bias is not None:
+            qkv_bias = qkv_bias.clone()
+            qkv_bias[c : 2 * c].zero_()
+        qkv = F.linear(x, self.qkv.weight, qkv_bias)
+        qkv = qkv.reshape(x.size(0), x.size(1), 3, self.heads, c // self.heads)
+        q, k, v = qkv.permute(2, 0, 3, 1, 4)
+        if self.v2:
+            attn = F.normalize(q, dim=-1) @ F.normalize(k, dim=-1).transpose(-2, -1)
+            attn = attn * torch.clamp(self.logit_scale, max=math.log(100.0)).exp()
+        else:
+            attn = (q * (c // self.heads) ** -0.5).matmul(k.transpose(-2, -1))
+        attn = attn + relative_position_bias
+        if sum(shift) > 0:
+            mask = x.new_zeros((ph, pw))
+            count = 0
+            for top, bottom in ((0, -wh), (-wh, -shift[0]), (-shift[0], None)):
+                for left, right in ((0, -ww), (-ww, -shift[1]), (-shift[1], None)):
+                    mask[top:bottom, left:right] = count
+                    count += 1
+            mask = mask.view(ph // wh, wh, pw // ww, ww).permute(0, 2, 1, 3)
+            mask = mask.reshape(windows, wh * ww)
+            mask = mask.unsqueeze(1) - mask.unsqueeze(2)
+            mask = mask.masked_fill(mask != 0, -100.0).masked_fill(mask == 0, 0.0)
+            attn = attn.view(b, windows, self.heads, x.size(1), x.size(1))
+            attn = (attn + mask.unsqueeze(1).unsqueeze(0)).view(
+                -1, self.heads, x.size(1), x.size(1)
+            )
+        attn = F.softmax(attn, dim=-1)
+        x = attn.matmul(v).transpose(1, 2).reshape(x.size(0), x.size(1), c)
+        x = F.linear(x, self.proj.weight, self.proj.bias)
+        x = x.view(b, ph // wh, pw // ww, wh, ww, c).permute(0, 1, 3, 2, 4, 5)
+        x = x.reshape(b, ph, pw, c)
+        if sum(shift) > 0:
+            x = torch.roll(x, shifts=(shift[0], shift[1]), dims=(1, 2))
+        return x[:, :h, :w, :].contiguous()
+
+
+class PatchMerging(nn.Module):
+    """torchvision's ``PatchMerging`` (``version`` 1) and ``PatchMergingV2`` (2)."""
+
+    def __init__(self, node: ir.PatchMerging, shape: Shape) -> None:
+        super().__init__()
+        dim = int(shape[2])
+        self.v2 = node.version == 2
+        self.reduction = nn.Linear(4 * dim, 2 * dim, bias=False)
+        self.norm = nn.LayerNorm(2 * dim if self.v2 else 4 * dim)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h, w = x.shape[-3:-1]
+        x = F.pad(x, (0, 0, 0, w % 2, 0, h % 2))
+        x = torch.cat([x[..., 0::2, 0::2, :], x[..., 1::2, 0::2, :], x[..., 0::2, 1::2, :],
+                       x[..., 1::2, 1::2, :]], -1)  # fmt: skip
+        if self.v2:
+            merged: torch.Tensor = self.norm(self.reduction(x))
+            return merged
+        reduced: torch.Tensor = self.reduction(self.norm(x))
+        return reduced
+
+
+class CrossAttention(nn.Module):
+    """Multi-head attention of queries over other tokens, written out as
+    ``nn.MultiheadAttention(d, h, kdim=k, vdim=v)`` computes it: ``nn.Linear`` projections of
+    the queries, keys and values, ``torch.matmul`` products and an ``nn.Softmax``."""
+
+    def __init__(self, dim: int, key_dim: int, value_dim: int, heads: int, bias: bool) -> None:
+        super().__init__()
+        self.heads = heads
+        self.q = nn.Linear(dim, dim, bias=bias)
+        self.k = nn.Linear(key_dim, dim, bias=bias)
+        self.v = nn.Linear(value_dim, dim, bias=bias)
+        self.softmax = nn.Softmax(dim=-1)
+        self.out = nn.Linear(dim, dim, bias=bias)
+
+    def forward(self, x: torch.Tensor, keys: torch.Tensor, *value: torch.Tensor) -> torch.Tensor:
+        batch, tokens, dim = x.shape
+        q, k, v = (
+            t.reshape(batch, t.shape[1], self.heads, -1).transpose(1, 2)
+            for t in (self.q(x), self.k(keys), self.v(value[0] if value else keys))
+        )
+        weights = self.softmax(torch.matmul(q, k.transpose(-2, -1)) / (dim // self.heads) ** 0.5)
+        mixed = torch.matmul(weights, v).transpose(1, 2).reshape(batch, tokens, dim)
+        result: torch.Tensor = self.out(mixed)
+        return result
+
+
+def _channels_first(block: Callable[[Any, Shape], nn.Module]) -> Translator:
+    """A Swin block on ``[h, w, c]``, or between permutes on a ``[c, h, w]`` map."""
+
+    def translate(node: Any, shape: Shape) -> nn.Module:
+        if not node.channels_first:
+            return block(node, shape)
+        return nn.Sequential(
+            Function(lambda x: x.permute(0, 2, 3, 1)),
+            block(node, (shape[1], shape[2], shape[0])),
+            Function(lambda x: x.permute(0, 3, 1, 2)),
+        )
+
+    return translate
+
+
+TRANSLATORS.update({
+    ir.WindowAttention: _channels_first(WindowAttention),
+    ir.PatchMerging: _channels_first(PatchMerging),
 })  # fmt: skip

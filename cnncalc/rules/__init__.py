@@ -14,6 +14,7 @@ from cnncalc.rules import (
     passthrough,
     pooling,
     shape,
+    swin,
 )
 from cnncalc.rules.base import (
     LayerCounts,
@@ -40,4 +41,5 @@ __all__ = [
     "registered_node_types",
     "rule_for",
     "shape",
+    "swin",
 ]

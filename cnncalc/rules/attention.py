@@ -1,4 +1,4 @@
-"""Token layers: matrix products, multi-head self-attention, and ViT's learned tokens.
+"""Token layers: matrix products, multi-head self- and cross-attention, ViT's learned tokens.
 
 A token tensor is ``[tokens, features]`` (``[n, d]``, no batch axis). Attention
 is counted as its parts, each as the peers count that part when it is written
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from cnncalc.arith import Dim, Shape, divides, equals, exact_div, prod, require
+from cnncalc.arith import Dim, Shape, divides, equals, exact_div, prod, require, total
 from cnncalc.errors import RuleError, show_value
 from cnncalc.ir import Activation, Attention, ClassToken, LayerScale, MatMul, PositionEmbedding
 from cnncalc.rules.base import LayerCounts, merge_rule, rule
@@ -83,36 +83,69 @@ def _heads(heads: Dim, dim: Dim) -> str:
     return f"heads={show_value(heads)} must divide the {show_value(dim)} features"
 
 
-@rule(Attention)
-def attention(node: Attention, input_shape: Shape) -> LayerCounts:
-    """Multi-head self-attention over ``n`` tokens of ``d`` features, ``h`` heads.
+@merge_rule(Attention)
+def attention(node: Attention, inputs: tuple[Shape, ...]) -> LayerCounts:
+    """Multi-head attention of ``n`` query tokens of ``d`` features, ``h`` heads, over ``m``
+    key and value tokens: the same ``n`` tokens (one input, self-attention), the second
+    input's (cross-attention, ``k = v`` features), or the second's and third's (``k``, ``v``).
 
-    - trainable params: ``4·d² + 4·d`` with biases (query, key, value and output
-      projections, ``nn.MultiheadAttention``): ViT-B/16, ``d = 768``: 2,362,368
-    - work: the projections, ``4`` weighted sums of ``d`` inputs per token and
-      feature (``4·n·d²`` MACs); per head ``q·kᵀ`` (``n·n·d/h``) and the weights
-      times ``v`` (``n·d/h·n``), ``2·n²·d`` MACs in all; a softmax over each of the
-      ``h·n`` rows of ``n`` scores
-    - neurons: the ``n·d`` outputs; connections: every weight, bias and product use
+    - trainable params: self-attention ``4·d² + 4·d`` with biases (query, key,
+      value and output projections, ``nn.MultiheadAttention``): ViT-B/16, ``d =
+      768``: 2,362,368; cross-attention ``2·d² + d·k + d·v + 4·d``
+      (``nn.MultiheadAttention(d, h, kdim=k, vdim=v)``)
+    - work: the projections, weighted sums of ``d``, ``k`` and ``v`` inputs per
+      token and feature (``4·n·d²`` MACs for self-attention; ``2·n·d² + m·d·(k + v)``
+      across); per head ``q·kᵀ`` (``n·m·d/h``) and the weights times ``v``
+      (``n·d/h·m``), ``2·n·m·d`` MACs in all; a softmax over each of the ``h·n``
+      rows of ``m`` scores
+    - output ``[n, d]``; neurons: the ``n·d`` outputs; connections: every weight,
+      bias and product use
     """
-    tokens, dim = _tokens(input_shape, "attention")
+    if not 1 <= len(inputs) <= 3:
+        raise RuleError(
+            "inputs",
+            f"attention reads 1 input (self-attention), 2 (queries, then keys and values) "
+            f"or 3 (queries, keys, values), not {len(inputs)}",
+        )
+    tokens, dim = _tokens(inputs[0], "attention")
     require(divides(node.heads, dim), "heads", partial(_heads, node.heads, dim))
     head_dim = exact_div(dim, node.heads)
     biases: Dim = dim if node.bias else 0
-    qkv = WeightedSums(weights=3 * dim * dim, parameters=3 * (dim * dim + biases), rows=tokens)
     out = WeightedSums(weights=dim * dim, parameters=dim * dim + biases, rows=tokens)
-    scores = MatrixProducts(batch=node.heads, rows=tokens, columns=tokens, inner=head_dim)
-    mixed = MatrixProducts(batch=node.heads, rows=tokens, columns=head_dim, inner=tokens)
+    projections: tuple[WeightedSums, ...]
+    if len(inputs) == 1:
+        others = tokens
+        projections = (
+            WeightedSums(weights=3 * dim * dim, parameters=3 * (dim * dim + biases), rows=tokens),
+        )
+    else:
+        keys, key_dim = _tokens(inputs[1], "attention")
+        values, value_dim = _tokens(inputs[-1], "attention")
+        if len(inputs) == 3:
+            require(equals(keys, values), "inputs", partial(_kv_mismatch, keys, values))
+        others = keys
+        projections = (
+            WeightedSums(weights=dim * dim, parameters=dim * dim + biases, rows=tokens),
+            WeightedSums(weights=dim * key_dim, parameters=dim * key_dim + biases, rows=keys),
+            WeightedSums(weights=dim * value_dim, parameters=dim * value_dim + biases, rows=values),
+        )
+    scores = MatrixProducts(batch=node.heads, rows=tokens, columns=others, inner=head_dim)
+    mixed = MatrixProducts(batch=node.heads, rows=tokens, columns=head_dim, inner=others)
     softmax = Activations(
-        function=Activation.SOFTMAX, elements=node.heads * tokens * tokens, channels=tokens
+        function=Activation.SOFTMAX, elements=node.heads * tokens * others, channels=others
     )
+    uses = total(projection.uses for projection in projections)
     return LayerCounts(
-        output_shape=input_shape,
-        trainable_params=qkv.parameters + out.parameters,
+        output_shape=(tokens, dim),
+        trainable_params=total(p.parameters for p in projections) + out.parameters,
         neurons=tokens * dim,
-        connections=qkv.uses + scores.macs + mixed.macs + out.uses,
-        work=(qkv, scores, softmax, mixed, out),
+        connections=uses + scores.macs + mixed.macs + out.uses,
+        work=(*projections, scores, softmax, mixed, out),
     )
+
+
+def _kv_mismatch(keys: Dim, values: Dim) -> str:
+    return f"{show_value(keys)} key tokens but {show_value(values)} value tokens: they must match"
 
 
 @rule(ClassToken)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
 from functools import partial
 
 from cnncalc.arith import Dim, Shape, prod, require, window_total
 from cnncalc.errors import RuleError, show_value
-from cnncalc.ir import AdaptivePool, Pool, PoolKind, Upsample
+from cnncalc.ir import AdaptivePool, Pool, PoolKind, Scale, Upsample
 from cnncalc.rules.base import LayerCounts, rule
 from cnncalc.rules.window import output_sizes, split_input
 from cnncalc.work import AdaptivePooling, Interpolation, Pooling, WeightedSums, Work, activations
@@ -96,7 +97,11 @@ def adaptive_pooling(node: AdaptivePool, input_shape: Shape) -> LayerCounts:
         connections=connections,
         work=(
             AdaptivePooling(
-                kind=node.kind, reads=connections, outputs=outputs, inputs=prod(input_shape)
+                kind=node.kind,
+                reads=connections,
+                outputs=outputs,
+                inputs=prod(input_shape),
+                rank=rank,
             ),
         ),
     )
@@ -104,17 +109,48 @@ def adaptive_pooling(node: AdaptivePool, input_shape: Shape) -> LayerCounts:
 
 @rule(Upsample)
 def upsample(node: Upsample, input_shape: Shape) -> LayerCounts:
-    """Upsampling by ``scale`` per axis; each output reads 1 input (nearest) or 4 (bilinear).
+    """Resizing each map by ``scale`` per axis, or to ``size``; each output reads 1 input
+    (nearest), 4 (bilinear) or 16 (bicubic).
 
-    Its work is that interpolation, and its connections those reads.
+    An axis of ``n`` scaled by ``s`` has ``⌊n·s⌋`` outputs, PyTorch's rounding
+    (``F.interpolate`` with ``scale_factor``): exact, with ``s`` a fraction
+    (``1/2``; ``0.5`` is read as ``1/2``), and at least 1. Its work is that
+    interpolation, and its connections those reads.
     """
-    channels, spatial = split_input(input_shape, len(node.scale), "upsample")
-    out_spatial = tuple(n * s for n, s in zip(spatial, node.scale, strict=True))
+    rank = len(node.size if node.size is not None else node.scale or ())
+    channels, spatial = split_input(input_shape, rank, "upsample")
+    whole_scale: Dim | None = None
+    if node.size is not None:
+        out_spatial: Shape = node.size
+    else:
+        scales = node.scale or ()
+        out_spatial = tuple(_scaled(n, s) for n, s in zip(spatial, scales, strict=True))
+        for n, s, out in zip(spatial, scales, out_spatial, strict=True):
+            require(out >= 1, "scale", partial(_scaled_to_nothing, n, s))
+        whole_scale = prod(_whole(s) for s in scales)
     outputs = channels * prod(out_spatial)
-    interpolation = Interpolation(mode=node.mode, outputs=outputs)
+    interpolation = Interpolation(
+        mode=node.mode, outputs=outputs, inputs=prod(input_shape), whole_scale=whole_scale
+    )
     return LayerCounts(
         output_shape=(channels, *out_spatial),
         neurons=outputs,
         connections=interpolation.reads * outputs,
         work=(interpolation,),
     )
+
+
+def _scaled(n: Dim, scale: Scale) -> Dim:
+    """``⌊n·s⌋``, exactly."""
+    if isinstance(scale, Fraction):
+        return n * scale.numerator // scale.denominator
+    return n * scale
+
+
+def _whole(scale: Scale) -> Dim:
+    """``⌊s⌋``: the factor as ptflops truncates it."""
+    return scale.numerator // scale.denominator if isinstance(scale, Fraction) else scale
+
+
+def _scaled_to_nothing(n: Dim, scale: Scale) -> str:
+    return f"scaling an axis of {show_value(n)} by {scale} leaves no value (⌊n·s⌋ = 0)"

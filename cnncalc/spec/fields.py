@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 from collections.abc import Callable
+from fractions import Fraction
 from typing import Annotated, Literal, TypeAlias
 
 from pydantic import BeforeValidator, Field, Strict
@@ -201,6 +203,88 @@ Axes3d: TypeAlias = Annotated[
     tuple[Size, ...], BeforeValidator(per_axis(3), json_schema_input_type=_AXES_INPUT)
 ]
 """A positive size per spatial axis, ``k`` or ``[k_d, k_h, k_w]``."""
+_FRACTION = re.compile(r"\s*(\d{1,18})\s*/\s*(\d{1,18})\s*|\s*(\d{0,18}\.\d{1,18})\s*")
+"""``p/q`` or a decimal such as ``0.75``, written as text (bounded: no huge numbers)."""
+
+
+def _scale(value: object) -> Size | Fraction | None:
+    """A positive resize factor: a size (an integer or a formula), or an exact fraction.
+
+    ``0.5``, ``"0.5"`` and ``"1/2"`` all read as ``Fraction(1, 2)``: a decimal is
+    taken as written (its shortest representation), never as a binary float.
+    """
+    fraction: Fraction | None = None
+    if isinstance(value, float) and math.isfinite(value):
+        fraction = Fraction(repr(value))
+    elif isinstance(value, str) and (match := _FRACTION.fullmatch(value)) is not None:
+        if match.group(3) is not None:
+            fraction = Fraction(match.group(3))
+        elif int(match.group(2)) != 0:
+            fraction = Fraction(int(match.group(1)), int(match.group(2)))
+    if fraction is None:
+        return _size(value, 1)
+    if fraction <= 0 or max(fraction.numerator, fraction.denominator) > MAX_SIZE:
+        return None
+    return int(fraction) if fraction.denominator == 1 else fraction
+
+
+def _scales(value: object) -> tuple[Size | Fraction, ...]:
+    """``s`` or ``[s_h, s_w]``, each as :func:`_scale` reads it."""
+    single = _scale(value)
+    if single is not None:
+        return (single, single)
+    if isinstance(value, list | tuple) and len(value) == 2:
+        scales = [_scale(v) for v in value]
+        if None not in scales:
+            return tuple(scales)  # type: ignore[arg-type]
+    raise PydanticCustomError(
+        "cnncalc_value",
+        "expected a positive integer, fraction ('1/2') or decimal (0.5), or [height, width] of "
+        "them, got {got}",
+        {"got": show_value(value)},
+    )
+
+
+_SCALE_INPUT = _POSITIVE_INT | Annotated[float, Field(gt=0)] | _FORMULA_TEXT
+Scales2d: TypeAlias = Annotated[
+    tuple[Size | Fraction, ...],
+    BeforeValidator(_scales, json_schema_input_type=_SCALE_INPUT | list[_SCALE_INPUT]),
+]
+"""A resize factor per spatial axis: ``s`` or ``[s_h, s_w]``, integers or exact fractions."""
+
+
+def _int_pair(minimum: int, maximum: int) -> Callable[[object], tuple[int, int]]:
+    """A validator accepting ``n`` or ``[n_h, n_w]`` of plain integers in a range."""
+    kind = f"an integer from {minimum} to {maximum}"
+
+    def parse(value: object) -> tuple[int, int]:
+        items = value if isinstance(value, list | tuple) and len(value) == 2 else [value] * 2
+        if all(_is_int(v) and minimum <= v <= maximum for v in items):  # type: ignore[operator]
+            return (items[0], items[1])  # type: ignore[return-value]
+        raise _fail(f"{kind} or [height, width] of them", value)
+
+    return parse
+
+
+MAX_WINDOW = 1024
+"""Largest Swin window side: the relative-position index holds ``(w_h·w_w)²`` entries."""
+
+_WINDOW_INT = Annotated[int, Field(ge=1, le=MAX_WINDOW)]
+_SHIFT_INT = Annotated[int, Field(ge=0, le=MAX_WINDOW)]
+_SHIFT_INPUT = _SHIFT_INT | list[_SHIFT_INT]
+Window: TypeAlias = Annotated[
+    tuple[int, int],
+    BeforeValidator(
+        _int_pair(1, MAX_WINDOW), json_schema_input_type=_WINDOW_INT | list[_WINDOW_INT]
+    ),
+]
+"""A window's size, ``n`` or ``[n_h, n_w]`` (plain integers: no formulas)."""
+Shift: TypeAlias = Annotated[
+    tuple[int, int],
+    BeforeValidator(_int_pair(0, MAX_WINDOW), json_schema_input_type=_SHIFT_INPUT),
+]
+"""A window's shift, ``n`` or ``[n_h, n_w]``, 0 for none."""
+
 Extra2d: TypeAlias = Annotated[
     tuple[Size, ...],
     BeforeValidator(per_axis(2, minimum=0), json_schema_input_type=_EXTRA_INPUT),

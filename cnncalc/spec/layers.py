@@ -44,8 +44,11 @@ from cnncalc.spec.fields import (
     PartSizes,
     Rate,
     Real,
+    Scales2d,
+    Shift,
     Sizes,
     Step,
+    Window,
     suggest,
 )
 
@@ -75,6 +78,7 @@ ALIASES = {
     "view": "reshape",
     "cropping2d": "crop2d",
     "multihead_attention": "attention",
+    "interpolate": "upsample",
 }
 """Other names a spec may use for a type (PyTorch's and Keras's), and the canonical one."""
 
@@ -324,6 +328,30 @@ class AdaptiveAvgPool2d(LayerSpec):
 
     def to_ir(self, defaults: Defaults = DEFAULTS) -> ir.AdaptivePool:
         kind = ir.PoolKind.MAX if self.type == "adaptive_maxpool2d" else ir.PoolKind.AVG
+        return ir.AdaptivePool(output_size=self.output_size, kind=kind)
+
+
+class AdaptiveAvgPool1d(LayerSpec):
+    """Adaptive pooling of a signal [c, l] to a fixed length (PyTorch ``nn.AdaptiveAvgPool1d``)."""
+
+    type: Literal["adaptive_avgpool1d", "adaptive_maxpool1d"] = "adaptive_avgpool1d"
+    output_size: Axes1d = Field(description="Output length: o.")
+
+    def to_ir(self, defaults: Defaults = DEFAULTS) -> ir.AdaptivePool:
+        kind = ir.PoolKind.MAX if self.type == "adaptive_maxpool1d" else ir.PoolKind.AVG
+        return ir.AdaptivePool(output_size=self.output_size, kind=kind)
+
+
+class AdaptiveAvgPool3d(LayerSpec):
+    """Adaptive pooling of a volume or clip [c, d, h, w] to a fixed size (``nn.AdaptiveAvgPool3d``).
+
+    The video models' heads; ``adaptive_maxpool3d``: ``nn.AdaptiveMaxPool3d``."""
+
+    type: Literal["adaptive_avgpool3d", "adaptive_maxpool3d"] = "adaptive_avgpool3d"
+    output_size: Axes3d = Field(description="Output size: o or [o_d, o_h, o_w].")
+
+    def to_ir(self, defaults: Defaults = DEFAULTS) -> ir.AdaptivePool:
+        kind = ir.PoolKind.MAX if self.type == "adaptive_maxpool3d" else ir.PoolKind.AVG
         return ir.AdaptivePool(output_size=self.output_size, kind=kind)
 
 
@@ -591,14 +619,33 @@ class ZeroPad2d(LayerSpec):
 
 
 class Upsample(LayerSpec):
-    """Upsampling by an integer factor (PyTorch ``nn.Upsample``, Keras ``UpSampling2D``)."""
+    """Resizing by a factor (integer or fraction) or to a size (``nn.Upsample``, ``F.interpolate``).
 
-    type: Literal["upsample", "upsampling2d"] = "upsample"
-    scale: Axes2d = Field(default=(2, 2), description="Factor: s or [s_h, s_w].")
-    mode: Literal["nearest", "bilinear"] = Field(default="nearest", description="Interpolation.")
+    Keras's ``UpSampling2D`` is the integer case."""
+
+    type: Literal["upsample", "upsampling2d", "interpolate"] = "upsample"
+    scale: Scales2d | None = Field(
+        default=None,
+        description="Factor: s or [s_h, s_w], an integer or an exact fraction ('1/2', 0.5, "
+        "1.5): each axis becomes floor(n·s), as PyTorch rounds. Default 2 (without size).",
+    )
+    size: Axes2d | None = Field(
+        default=None, description="Output size instead of a factor: o or [o_h, o_w]."
+    )
+    mode: Literal["nearest", "bilinear", "bicubic"] = Field(
+        default="nearest", description="Interpolation."
+    )
+
+    @model_validator(mode="after")
+    def _scale_or_size(self) -> Upsample:
+        if self.scale is not None and self.size is not None:
+            raise PydanticCustomError("cnncalc_value", "give 'scale' or 'size', not both")
+        return self
 
     def to_ir(self, defaults: Defaults = DEFAULTS) -> ir.Upsample:
-        return ir.Upsample(scale=self.scale, mode=self.mode)
+        if self.size is not None:
+            return ir.Upsample(scale=None, mode=self.mode, size=self.size)
+        return ir.Upsample(scale=self.scale or (2, 2), mode=self.mode)
 
 
 # -- normalisation ----------------------------------------------------------------------
@@ -686,7 +733,10 @@ class MatMul(LayerSpec):
 
 
 class Attention(LayerSpec):
-    """Multi-head self-attention over [tokens, dim] (``nn.MultiheadAttention``, ViT)."""
+    """Multi-head self- or cross-attention over [tokens, dim] (``nn.MultiheadAttention``, ViT).
+
+    On one input, self-attention; with ``inputs``, queries then keys and values
+    (cross-attention), or queries, keys, values (``kdim``, ``vdim``)."""
 
     type: Literal["attention", "multihead_attention"] = "attention"
     heads: Count = Field(description="Attention heads; must divide the features.")
@@ -694,6 +744,55 @@ class Attention(LayerSpec):
 
     def to_ir(self, defaults: Defaults = DEFAULTS) -> ir.Attention:
         return ir.Attention(heads=self.heads, bias=self.bias)
+
+
+class WindowAttention(LayerSpec):
+    """Swin's shifted-window self-attention on a channels-last map [height, width, channels].
+
+    torchvision's ``ShiftedWindowAttention``; version 2: ``ShiftedWindowAttentionV2``."""
+
+    type: Literal["window_attention"] = "window_attention"
+    window: Window = Field(description="Window size: n or [n_h, n_w] (Swin-T: 7).")
+    shift: Shift = Field(
+        default=(0, 0),
+        description="Cyclic shift, smaller than the window (Swin: 0, then window // 2); "
+        "changes no count.",
+    )
+    heads: Count = Field(description="Attention heads; must divide the channels.")
+    version: Literal[1, 2] = Field(
+        default=1,
+        description="1: a learned relative position bias table; 2: cosine attention and a "
+        "position-bias MLP (Swin V2).",
+    )
+    qkv_bias: StrictBool = Field(default=True, description="Biases in the query, key, value.")
+    proj_bias: StrictBool = Field(default=True, description="A bias in the output projection.")
+    channels_first: StrictBool = Field(
+        default=False, description="Read [channels, height, width] instead (the same counts)."
+    )
+
+    def to_ir(self, defaults: Defaults = DEFAULTS) -> ir.WindowAttention:
+        return ir.WindowAttention(
+            window=self.window, shift=self.shift, heads=self.heads, version=self.version,
+            qkv_bias=self.qkv_bias, proj_bias=self.proj_bias, channels_first=self.channels_first,
+        )  # fmt: skip
+
+
+class PatchMerging(LayerSpec):
+    """Swin's patch merging: [h, w, c] → [⌈h/2⌉, ⌈w/2⌉, 2c] (torchvision's ``PatchMerging``).
+
+    Version 2: ``PatchMergingV2``, the norm after the reduction."""
+
+    type: Literal["patch_merging"] = "patch_merging"
+    version: Literal[1, 2] = Field(
+        default=1, description="1: layer norm, then Linear(4c, 2c); 2: the norm after."
+    )
+    channels_first: StrictBool = Field(
+        default=False,
+        description="Read [c, h, w] and write [2c, ⌈h/2⌉, ⌈w/2⌉] instead (the same counts).",
+    )
+
+    def to_ir(self, defaults: Defaults = DEFAULTS) -> ir.PatchMerging:
+        return ir.PatchMerging(version=self.version, channels_first=self.channels_first)
 
 
 class ClassToken(LayerSpec):
@@ -739,11 +838,12 @@ class Concat(LayerSpec):
 LAYER_MODELS: tuple[type[LayerSpec], ...] = (
     Conv1d, Conv2d, Conv3d, ConvTranspose2d,
     Subsampling, MaxPool2d, AvgPool2d, MaxPool1d, AvgPool1d, MaxPool3d, AvgPool3d,
-    AdaptiveAvgPool2d, GlobalPool,
+    AdaptiveAvgPool2d, AdaptiveAvgPool1d, AdaptiveAvgPool3d, GlobalPool,
     Dense, RBF, Flatten, ActivationLayer, Softmax, PReLU, Dropout, Identity, ZeroPad2d, Upsample,
     BatchNorm, LayerNorm, GroupNorm, LRN, Merge, Concat,
     Reshape, Permute, Transpose, Unflatten, ChannelShuffle, Split, Chunk, Select, Slice,
     Crop2d, Scalar, MatMul, Attention, ClassToken, PositionEmbedding, LayerScale,
+    WindowAttention, PatchMerging,
 )  # fmt: skip
 """Every layer model; the ``type`` values of each are the names a spec may use."""
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import typing
 from dataclasses import fields
+from fractions import Fraction
 
 import sympy
 from hypothesis import given, settings
@@ -91,6 +92,11 @@ def merges(draw: st.DrawFn) -> tuple[ir.Node, tuple[tuple[int, ...], ...]]:
     shape = draw(maps)
     count = draw(st.integers(2, 3))
     kinds: list[type[ir.Add | ir.Multiply | ir.Concat]] = [ir.Add, ir.Multiply, ir.Concat]
+    if draw(st.integers(0, 5)) == 0:  # cross-attention: queries, then keys and values
+        queries, others = draw(tokens), draw(st.lists(tokens, min_size=1, max_size=2))
+        return ir.Attention(heads=draw(st.integers(1, 4)), bias=draw(st.booleans())), (
+            queries, *others,
+        )  # fmt: skip
     if draw(st.integers(0, 3)) == 0:  # a product: (c, h, w)·(c, w, h) or with transpose_b
         c, h, w = shape
         transpose = draw(st.booleans())
@@ -140,6 +146,22 @@ def attentions(draw: st.DrawFn) -> tuple[ir.Node, tuple[int, ...]]:
     return ir.Attention(heads=draw(st.integers(1, 4)), bias=draw(st.booleans())), shape
 
 
+scale = st.integers(1, 3) | st.sampled_from([Fraction(1, 2), Fraction(3, 4), Fraction(5, 3)])
+modes = st.sampled_from(["nearest", "bilinear", "bicubic"])
+channels_last = st.tuples(st.integers(1, 20), st.integers(1, 20), st.sampled_from([4, 6, 8]))
+
+
+@st.composite
+def windows(draw: st.DrawFn) -> tuple[ir.Node, tuple[int, ...]]:
+    window = draw(st.tuples(st.integers(1, 5), st.integers(1, 5)))
+    shift = (draw(st.integers(0, window[0])), draw(st.integers(0, window[1])))  # may be too large
+    node = ir.WindowAttention(
+        window, shift, draw(st.integers(1, 4)), draw(st.sampled_from([1, 2])),
+        draw(st.booleans()), draw(st.booleans()), draw(st.booleans()),
+    )  # fmt: skip
+    return node, draw(channels_last)
+
+
 bound = st.none() | st.integers(-25, 25)
 axis = st.integers(-4, 3)
 flat = st.tuples(st.integers(1, 300))
@@ -151,15 +173,24 @@ STRATEGIES: dict[type, st.SearchStrategy[tuple[ir.Node, tuple[int, ...]]]] = {
     ir.AdaptivePool: st.tuples(
         st.builds(
             ir.AdaptivePool,
-            output_size=st.none() | st.tuples(st.integers(1, 9), st.integers(1, 9)),
+            output_size=st.none()
+            | st.tuples(st.integers(1, 9), st.integers(1, 9))
+            | st.tuples(st.integers(1, 9)).map(lambda size: size * 3),
             kind=st.sampled_from([ir.PoolKind.AVG, ir.PoolKind.MAX]),
             flatten=st.booleans(),
         ),
-        maps,
+        maps
+        | st.tuples(st.integers(1, 4), st.integers(1, 20), st.integers(1, 9), st.integers(1, 9)),
     ),
     ir.ZeroPad: st.tuples(st.builds(ir.ZeroPad, st.tuples(padding_pair, padding_pair)), maps),
     ir.Upsample: st.tuples(
-        st.builds(ir.Upsample, pair, st.sampled_from(["nearest", "bilinear"])), maps
+        st.builds(ir.Upsample, st.tuples(scale, scale), modes)
+        | st.builds(ir.Upsample, st.none(), modes, size=pair),
+        maps,
+    ),
+    ir.WindowAttention: windows(),
+    ir.PatchMerging: st.tuples(
+        st.builds(ir.PatchMerging, st.sampled_from([1, 2]), st.booleans()), channels_last
     ),
     ir.Identity: st.tuples(st.just(ir.Identity()), maps),
     ir.LayerNorm: st.tuples(

@@ -298,8 +298,8 @@ _global_maxpool = _mean("global_maxpool")
 
 
 def _interpolate(op: Op) -> Layer:
-    """``F.interpolate(x, scale_factor=2)`` → ``upsample``."""
-    return upsample_layer(op, op.arg(3, "mode", "nearest"))
+    """``F.interpolate(x, size=…)`` or ``(x, scale_factor=…)`` → ``upsample``."""
+    return upsample_layer(op, op.arg(3, "mode", "nearest"), op.arg(2, "scale_factor"))
 
 
 def _pad(op: Op) -> Layer:

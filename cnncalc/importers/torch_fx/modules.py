@@ -25,6 +25,7 @@ from cnncalc.importers.torch_fx.spec_layers import (
     upsample_layer,
     zero_pad_layer,
 )
+from cnncalc.importers.torch_fx.torchvision_blocks import BLOCKS, block_translator
 
 if TYPE_CHECKING:
     from torch import nn
@@ -131,22 +132,15 @@ def _adaptive(kind: str) -> ModuleTranslator:
 
 
 def _global(kind: str) -> ModuleTranslator:
-    """``nn.AdaptiveAvgPool1d/3d`` (and max) to size 1 → ``global_avgpool`` with ``keepdims``."""
+    """``nn.AdaptiveAvgPool1d/3d`` (and max): to size 1 → ``global_avgpool`` with
+    ``keepdims``; to another size → ``adaptive_avgpool1d/3d`` (``…max…``)."""
 
     def translate(module: Any, op: Op) -> Layer:
         dims = 1 if type(module).__name__.endswith("1d") else 3
-        if len(op.input) != dims + 1:
-            # PyTorch reads a tensor one axis short as an unbatched sample:
-            # its first axis, cnncalc's batch, becomes the channels.
-            raise Untranslatable(
-                f"a {dims}-D pooling given a {len(op.input) + 1}-D tensor pools it as one "
-                "unbatched sample, the batch axis as channels; cnncalc's layers keep the batch"
-            )
-        if any(n != 1 for n in op.output[1:]):
-            raise Untranslatable(
-                "cnncalc's adaptive pooling is 2-D; in 1-D and 3-D only global pooling (size 1)"
-            )
-        return {"type": kind, "keepdims": True}
+        if all(n == 1 for n in op.output[1:]) and len(op.input) == dims + 1:
+            return {"type": kind, "keepdims": True}
+        family = "adaptive_avgpool" if kind == "global_avgpool" else "adaptive_maxpool"
+        return adaptive_layer(f"{family}{dims}d", op, dims)
 
     return translate
 
@@ -215,7 +209,7 @@ def _zero_pad(module: Any, op: Op) -> Layer:
 
 def _upsample(module: Any, op: Op) -> Layer:
     """``nn.Upsample`` (``size`` or ``scale_factor``) → ``upsample`` (https://pytorch.org/docs/stable/generated/torch.nn.Upsample.html)."""
-    return upsample_layer(op, module.mode)
+    return upsample_layer(op, module.mode, module.scale_factor)
 
 
 def _softmax(module: Any, op: Op) -> Layer:
@@ -314,7 +308,7 @@ def module_translator(cls: type[Any]) -> ModuleTranslator | None:
         if base in table:
             # A subclass with its own forward may compute anything: not this translation.
             return table[base] if getattr(cls, "forward", None) is base.forward else None
-    return None
+    return block_translator(cls)  # torchvision's blocks, by class name
 
 
 def is_leaf(module: nn.Module) -> bool:
@@ -330,5 +324,5 @@ def is_leaf(module: nn.Module) -> bool:
     return home.startswith(("torch.nn", "torch.ao.nn"))
 
 
-MODULES_READING_LAYOUT: tuple[object, ...] = (_linear, _layer_norm)
+MODULES_READING_LAYOUT: tuple[object, ...] = (_linear, _layer_norm, *BLOCKS.values())
 """Module translators that read :attr:`Op.layout`; the others get channels-first tensors only."""

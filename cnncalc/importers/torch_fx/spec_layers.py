@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from fractions import Fraction
 from typing import Any
 
 from cnncalc.importers.torch_fx.messages import shape_text
@@ -86,13 +87,19 @@ def pool_layer(
     return layer
 
 
-def adaptive_layer(kind: str, op: Op) -> Layer:
-    """``adaptive_avgpool2d``/``adaptive_maxpool2d`` of the size PyTorch produced.
+def adaptive_layer(kind: str, op: Op, rank: int = 2) -> Layer:
+    """``adaptive_avgpool{rank}d``/``adaptive_maxpool{rank}d`` of the size PyTorch produced.
 
     https://pytorch.org/docs/stable/generated/torch.nn.AdaptiveAvgPool2d.html:
     ``output_size`` may hold None (keep that axis), so the output's size is used.
     """
-    _spatial(op, 2, kind)
+    if len(op.input) != rank + 1:
+        # PyTorch reads a tensor one axis short as an unbatched sample: its first
+        # axis, cnncalc's batch, becomes the channels.
+        raise Untranslatable(
+            f"a {rank}-D pooling given a {len(op.input) + 1}-D tensor pools it as one "
+            "unbatched sample, the batch axis as channels; cnncalc's layers keep the batch"
+        )
     return {"type": kind, "output_size": compact(op.output[1:])}
 
 
@@ -141,18 +148,27 @@ def zero_pad_layer(op: Op, left: int, right: int, top: int, bottom: int) -> Laye
     return {"type": "zeropad2d", "padding": padding_field([(top, bottom), (left, right)])}
 
 
-def upsample_layer(op: Op, mode: Any) -> Layer:
-    """``upsample``: the integer factor is the ratio of PyTorch's output to its input."""
+def upsample_layer(op: Op, mode: Any, scale_factor: Any = None) -> Layer:
+    """``upsample``: by the integer factor PyTorch's output is of its input, else by the
+    ``scale_factor`` given (read exactly: ``0.5`` as ``1/2``) if ``⌊n·s⌋`` gives PyTorch's
+    output, else to the output's size (``F.interpolate(x, size=…)``, or a factor whose
+    floating-point product rounds below the exact one)."""
     _spatial(op, 2, "2-D upsampling")
-    if mode not in ("nearest", "bilinear", "nearest-exact"):
-        raise Untranslatable(f"mode '{mode}': cnncalc upsamples nearest or bilinear")
-    scale = [o // i for o, i in zip(op.output[1:], op.input[1:], strict=True)]
-    if [s * i for s, i in zip(scale, op.input[1:], strict=True)] != list(op.output[1:]):
-        raise Untranslatable(
-            f"{shape_text(op.input)} → {shape_text(op.output)} is not an integer factor"
-        )
-    layer: Layer = {"type": "upsample", "scale": compact(scale)}
-    put(layer, "mode", "bilinear" if mode == "bilinear" else "nearest", "nearest")
+    if mode not in ("nearest", "bilinear", "bicubic", "nearest-exact"):
+        raise Untranslatable(f"mode '{mode}': cnncalc resizes nearest, bilinear or bicubic")
+    inputs, outputs = op.input[1:], op.output[1:]
+    layer: Layer = {"type": "upsample"}
+    scale = [o // i for o, i in zip(outputs, inputs, strict=True)]
+    factors = _factors(scale_factor)
+    if [s * i for s, i in zip(scale, inputs, strict=True)] == list(outputs):
+        layer["scale"] = compact(scale)
+    elif factors is not None and [
+        n * f.numerator // f.denominator for n, f in zip(inputs, factors, strict=True)
+    ] == list(outputs):
+        layer["scale"] = [str(f) for f in factors] if factors[0] != factors[1] else str(factors[0])
+    else:
+        layer["size"] = compact(outputs)
+    put(layer, "mode", "nearest" if mode == "nearest-exact" else mode, "nearest")
     return layer
 
 
@@ -170,3 +186,17 @@ def softmax_layer(op: Op, dim: Any) -> Layer:
     axis = dim % rank - 1
     put(layer, "axis", -1 if axis == rank - 2 and axis != 0 else axis, 0)
     return layer
+
+
+def _factors(scale_factor: Any) -> tuple[Fraction, Fraction] | None:
+    """Torch's ``scale_factor`` (a number or one per axis) as exact fractions, or None."""
+    if scale_factor is None:
+        return None
+    values = list(scale_factor) if isinstance(scale_factor, list | tuple) else [scale_factor] * 2
+    if len(values) != 2 or not all(isinstance(v, int | float) for v in values):
+        return None
+    try:
+        first, second = (Fraction(repr(float(v))) for v in values)
+    except (ValueError, OverflowError):  # inf, nan
+        return None
+    return (first, second) if first > 0 and second > 0 else None

@@ -1,0 +1,165 @@
+"""Swin Transformer's layers on a channels-last map ``[h, w, c]``: window attention, patch merging.
+
+As torchvision 0.29 writes them (``ShiftedWindowAttention``, ``…V2``,
+``PatchMerging``, ``PatchMergingV2``): the attention's projections are
+``F.linear`` calls on the module's own weights, its softmax ``F.softmax``, so
+the peers that hook modules (torchinfo, thop, ptflops's module hooks) see
+them as nothing; the facts say so (:mod:`cnncalc.work`), and each convention
+counts what its peer counts (measured live on the torchvision modules).
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from cnncalc.arith import Dim, Shape, ceil_div, divides, exact_div, require
+from cnncalc.errors import RuleError, show_value
+from cnncalc.ir import SWIN_CPB_HIDDEN, Activation, PatchMerging, WindowAttention
+from cnncalc.rules.base import LayerCounts, rule
+from cnncalc.rules.window import format_shape
+from cnncalc.work import Activations, MatrixProducts, Normalisation, NormKind, WeightedSums, Work
+
+
+def _channels_last(input_shape: Shape, layer: str, channels_first: bool) -> tuple[Dim, Dim, Dim]:
+    """``(h, w, c)`` of a ``[h, w, c]`` map (or of a ``[c, h, w]`` one, ``channels_first``)."""
+    if len(input_shape) != 3:
+        if channels_first:
+            raise RuleError(None, f"{layer} needs a map [channels, height, width], got "
+                                  f"{format_shape(input_shape)}")  # fmt: skip
+        raise RuleError(
+            None,
+            f"{layer} needs a channels-last map [height, width, channels], got "
+            f"{format_shape(input_shape)}: permute a map with dims [1, 2, 0] first",
+        )
+    if channels_first:
+        return input_shape[1], input_shape[2], input_shape[0]
+    return input_shape[0], input_shape[1], input_shape[2]
+
+
+def _heads(heads: Dim, channels: Dim) -> str:
+    return f"heads={show_value(heads)} must divide the {show_value(channels)} channels"
+
+
+@rule(WindowAttention)
+def window_attention(node: WindowAttention, input_shape: Shape) -> LayerCounts:
+    """Multi-head self-attention within each ``w_h×w_w`` window of an ``[h, w, c]`` map.
+
+    The map is padded to whole windows, ``⌈h/w_h⌉·⌈w/w_w⌉`` of ``N = w_h·w_w``
+    tokens each, ``T = ⌈h/w_h⌉·w_h·⌈w/w_w⌉·w_w`` tokens in all (padding included,
+    as PyTorch computes them); the shift rolls the map and masks the scores,
+    which changes no count. Output ``[h, w, c]``; ``d = c/heads``.
+
+    - trainable params: ``3·c² + 3·c`` (query, key and value, ``qkv_bias``) and
+      ``c² + c`` (``proj_bias``), then version 1: the relative position bias
+      table, ``(2·w_h − 1)·(2·w_w − 1)·heads`` (Swin-T stage 1, ``c = 96``,
+      window 7, 3 heads: 37,755); version 2: ``heads`` logit scales and the
+      position-bias MLP ``Linear(2, 512) + ReLU + Linear(512, heads)`` without the
+      last bias, ``3·512 + 512·heads``
+    - buffers: the relative position index, ``N²`` (version 2 also the
+      coordinates table, ``2·(2·w_h − 1)·(2·w_w − 1)``)
+    - work: the projections on ``T`` tokens (``4·T·c²`` MACs), per window and
+      head ``q·kᵀ`` and the weights times ``v`` (``2·T·N·c`` MACs), a softmax
+      over each of the ``heads·T`` rows of ``N`` scores; version 2 adds the MLP
+      on the ``(2·w_h − 1)·(2·w_w − 1)`` coordinates, once whatever the batch
+      (cnncalc counts one sample: a batch of ``b`` costs ``b`` times the rest
+      and once this), and its sigmoid. The bias and mask added to the scores,
+      V2's cosine normalisation and logit scale are element-wise steps no peer
+      counts; they are left out of every convention
+    - neurons: the ``h·w·c`` outputs; connections: every weight, bias and
+      product use (V2 zeroes the key bias at each call: ``2·c`` bias uses)
+    """
+    height, width, channels = _channels_last(input_shape, "window_attention", node.channels_first)
+    (window_h, window_w), (shift_h, shift_w) = node.window, node.shift
+    for shift, size in ((shift_h, window_h), (shift_w, window_w)):
+        if shift >= size:
+            raise RuleError("shift", f"a shift of {shift} is not smaller than the window of {size}")
+    require(divides(node.heads, channels), "heads", partial(_heads, node.heads, channels))
+    heads, v2 = node.heads, node.version == 2
+    head_dim = exact_div(channels, heads)
+    windows = ceil_div(height, window_h) * ceil_div(width, window_w)
+    size = window_h * window_w
+    tokens = windows * size
+    qkv_biases: Dim = (2 if v2 else 3) * channels if node.qkv_bias else 0
+    qkv = WeightedSums(
+        weights=3 * channels * channels,
+        parameters=3 * channels * channels + qkv_biases,
+        rows=tokens,
+        module=False,
+    )
+    proj = WeightedSums(
+        weights=channels * channels,
+        parameters=channels * channels + (channels if node.proj_bias else 0),
+        rows=tokens,
+        module=False,
+    )
+    scores = MatrixProducts(
+        batch=windows * heads, rows=size, columns=size, inner=head_dim, operator=v2
+    )
+    mixed = MatrixProducts(batch=windows * heads, rows=size, columns=head_dim, inner=size)
+    softmax = Activations(
+        function=Activation.SOFTMAX, elements=windows * heads * size * size, channels=size,
+        module=False,
+    )  # fmt: skip
+    table = (2 * window_h - 1) * (2 * window_w - 1)
+    bias_work: Work = ()
+    if v2:
+        hidden = SWIN_CPB_HIDDEN
+        bias_work = (
+            WeightedSums(weights=2 * hidden, parameters=3 * hidden, rows=table),
+            Activations(function=Activation.RELU, elements=table * hidden, channels=hidden),
+            WeightedSums(weights=hidden * heads, parameters=hidden * heads, rows=table),
+            Activations(
+                function=Activation.SIGMOID, elements=heads * size * size, channels=heads,
+                module=False,
+            ),
+        )  # fmt: skip
+        position_params: Dim = heads + 3 * hidden + hidden * heads
+        buffers: Dim = size * size + 2 * table
+    else:
+        position_params = table * heads
+        buffers = size * size
+    biases: Dim = (3 * channels if node.qkv_bias else 0) + (channels if node.proj_bias else 0)
+    connections = qkv.uses + scores.macs + mixed.macs + proj.uses
+    for fact in bias_work:
+        if isinstance(fact, WeightedSums):
+            connections += fact.uses
+    return LayerCounts(
+        output_shape=input_shape,
+        trainable_params=4 * channels * channels + biases + position_params,
+        buffers=buffers,
+        neurons=height * width * channels,
+        connections=connections,
+        work=(*bias_work, qkv, scores, softmax, mixed, proj),
+    )
+
+
+@rule(PatchMerging)
+def patch_merging(node: PatchMerging, input_shape: Shape) -> LayerCounts:
+    """``[h, w, c]`` → ``[⌈h/2⌉, ⌈w/2⌉, 2·c]``: each 2×2 patch's ``4·c`` values (the map
+    padded to even sizes), layer-normalised, then a linear layer ``4·c → 2·c`` without
+    bias; version 2 normalises the ``2·c`` outputs instead.
+
+    - trainable params: ``8·c²`` and the norm's ``2·4·c`` (version 2: ``2·2·c``);
+      Swin-T's first, ``c = 96``: 74,496
+    - work: ``8·c²`` MACs at each of the ``⌈h/2⌉·⌈w/2⌉`` positions, and the norm
+    - neurons: the outputs; connections: the weight uses
+    """
+    height, width, channels = _channels_last(input_shape, "patch_merging", node.channels_first)
+    out_h, out_w = ceil_div(height, 2), ceil_div(width, 2)
+    positions = out_h * out_w
+    linear = WeightedSums(
+        weights=8 * channels * channels, parameters=8 * channels * channels, rows=positions
+    )
+    normed = (2 if node.version == 2 else 4) * channels
+    norm = Normalisation(
+        kind=NormKind.LAYER, elements=positions * normed, affine=True, parameters=2 * normed
+    )
+    return LayerCounts(
+        output_shape=(2 * channels, out_h, out_w)
+        if node.channels_first
+        else (out_h, out_w, 2 * channels),
+        trainable_params=linear.parameters + norm.parameters,
+        neurons=positions * 2 * channels,
+        connections=linear.uses,
+        work=(linear, norm) if node.version == 2 else (norm, linear),
+    )
