@@ -74,6 +74,7 @@ ALIASES = {
     "average_pooling3d": "avgpool3d",
     "view": "reshape",
     "cropping2d": "crop2d",
+    "normalization": "standardize",
     "multihead_attention": "attention",
 }
 """Other names a spec may use for a type (PyTorch's and Keras's), and the canonical one."""
@@ -610,6 +611,25 @@ class BatchNorm(LayerSpec):
         )
 
 
+class Standardize(LayerSpec):
+    """(x − mean)/√variance per channel, fixed statistics (Keras's preprocessing Normalization)."""
+
+    type: Literal["standardize", "normalization"] = "standardize"
+    adapted: StrictBool = Field(
+        default=True,
+        description="The mean and variance are weights adapt() sets, with a count: 2·c + 1 "
+        "non-trainable parameters (buffers by framework: pytorch); false: constants, none.",
+    )
+    framework: ir.Framework | None = Field(
+        default=None, description="keras or pytorch. Default: the spec's framework."
+    )
+
+    def to_ir(self, defaults: Defaults = DEFAULTS) -> ir.Standardize:
+        return ir.Standardize(
+            adapted=self.adapted, framework=self.framework or defaults.framework
+        )
+
+
 class LayerNorm(LayerSpec):
     """Layer normalisation over each position's channels, or over the whole sample."""
 
@@ -729,7 +749,7 @@ LAYER_MODELS: tuple[type[LayerSpec], ...] = (
     Subsampling, MaxPool2d, AvgPool2d, MaxPool1d, AvgPool1d, MaxPool3d, AvgPool3d,
     AdaptiveAvgPool2d, GlobalPool,
     Dense, RBF, Flatten, ActivationLayer, PReLU, Dropout, Identity, ZeroPad2d, Upsample,
-    BatchNorm, LayerNorm, GroupNorm, LRN, Merge, Concat,
+    BatchNorm, Standardize, LayerNorm, GroupNorm, LRN, Merge, Concat,
     Reshape, Permute, Transpose, Unflatten, ChannelShuffle, Split, Chunk, Select, Slice,
     Crop2d, Scalar, MatMul, Attention, ClassToken, PositionEmbedding, LayerScale,
 )  # fmt: skip
