@@ -143,10 +143,12 @@ def _normalization(call: Call) -> list[Layer]:
     """
     config = call.node.config
     constants = config.get("mean") is not None and config.get("variance") is not None
-    axis_none = "axis" in config and config["axis"] is None
+    # axis=None (one mean over all) is written as None by tf.keras 2, as [] by Keras 3.
+    axis_none = "axis" in config and config["axis"] in (None, [])
     if not axis_none and call.channel_axes("axis"):
         return [{"type": "standardize"} | ({"adapted": False} if constants else {})]
-    reason = f"normalises axis {config.get('axis', -1)}, not the channels"
+    reason = ("normalises the whole sample as one (axis None)" if axis_none
+              else f"normalises axis {config.get('axis', -1)}, not the channels")  # fmt: skip
     if constants:
         raise Skip(f"{reason}; its mean and variance are constants in the config",
                    weights=NO_WEIGHTS)  # fmt: skip
