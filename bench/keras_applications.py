@@ -88,7 +88,7 @@ def dumped(reference: dict[str, Any]) -> str:
     models = list(reference["models"].items())
     for index, (name, numbers) in enumerate(models):
         head = {key: value for key, value in numbers.items() if key != "layers"}
-        lines.append(f"  {json.dumps(name)}: {json.dumps(head)[:-1]}, \"layers\": [")
+        lines.append(f'  {json.dumps(name)}: {json.dumps(head)[:-1]}, "layers": [')
         rows = [f"   {json.dumps(layer)}" for layer in numbers["layers"]]
         lines.append(",\n".join(rows))
         lines.append("  ]}" + ("," if index < len(models) - 1 else ""))

@@ -625,9 +625,7 @@ class Standardize(LayerSpec):
     )
 
     def to_ir(self, defaults: Defaults = DEFAULTS) -> ir.Standardize:
-        return ir.Standardize(
-            adapted=self.adapted, framework=self.framework or defaults.framework
-        )
+        return ir.Standardize(adapted=self.adapted, framework=self.framework or defaults.framework)
 
 
 class LayerNorm(LayerSpec):

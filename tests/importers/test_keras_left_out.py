@@ -62,7 +62,9 @@ def test_the_layers_cnncalc_has_types_for_count_what_keras_counts() -> None:
     for name, (kind, trainable, non_trainable) in TRANSLATED.items():
         row = report.layer(name)
         assert (row.type, row.trainable_params, row.non_trainable_params) == (
-            kind, trainable, non_trainable
+            kind,
+            trainable,
+            non_trainable,
         ), name
         assert KERAS_WEIGHTS[name] == (trainable, non_trainable)
 

@@ -6,7 +6,6 @@ from cnncalc.importers.keras_config.layers.activation import activation
 from cnncalc.importers.keras_config.layers.base import (
     Call,
     Layer,
-    Skip,
     Translator,
     Weights,
     bias,

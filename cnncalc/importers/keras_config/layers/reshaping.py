@@ -11,11 +11,9 @@ import math
 from typing import Any
 
 from cnncalc.importers.keras_config.layers.base import (
-    NO_WEIGHTS,
     BadField,
     Call,
     Layer,
-    Skip,
     Translator,
     compact,
     not_expressible,
@@ -53,7 +51,7 @@ def _reshape(call: Call) -> list[Layer]:
         return []
     if call.channels_first:
         return [{"type": "reshape", "shape": target}]
-    to_keras = list(range(1, len(shape))) + [0] if len(shape) > 1 else [0]
+    to_keras = [*range(1, len(shape)), 0]
     from_keras = [len(target) - 1, *range(len(target) - 1)]
     layers: list[Layer] = []
     if not _keeps_order(shape, to_keras):
