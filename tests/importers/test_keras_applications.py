@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -103,3 +104,23 @@ def test_known_totals() -> None:
     assert params["MobileNetV2"] == 3_538_984
     assert params["EfficientNetB0"] == 5_330_571
     assert params["ConvNeXtTiny"] == 28_589_128
+
+
+def test_an_op_layer_with_its_constant_first(tmp_path: Path) -> None:
+    """``3.0 - x`` (Keras 3 ``ops.Subtract`` with the constant first): counted as ``x - 3.0``,
+    which has the same counts, and said; ``x + 3.0`` is ``scalar`` ``add``."""
+    document = json.loads((APPLICATIONS / "MobileNetV3Small.json").read_text())
+    layers = document["config"]["layers"]
+    add = next(layer for layer in layers if layer["module"] == "keras.src.ops.numpy")
+    assert (add["class_name"], add["inbound_nodes"][0]["args"][1]) == ("Add", 3.0)
+    first = import_keras(str(APPLICATIONS / "MobileNetV3Small.json"))
+    assert first.spec["layers"][[layer["name"] for layer in first.spec["layers"]].index("add")] \
+        == {"name": "add", "type": "scalar", "op": "add", "value": 3.0}  # fmt: skip
+    add["class_name"] = "Subtract"
+    add["inbound_nodes"][0]["args"].reverse()
+    path = tmp_path / "reversed.json"
+    path.write_text(json.dumps(document))
+    imported = import_keras(str(path))
+    assert imported.skipped == ["add (Subtract): 3.0 - x counted as x - 3.0: the same counts"]
+    assert cnncalc.analyze(imported.spec).totals.params == reference()["models"][
+        "MobileNetV3Small"]["params"]  # fmt: skip
