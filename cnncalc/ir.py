@@ -272,6 +272,20 @@ class BatchNorm:
 
 
 @dataclass(frozen=True, slots=True)
+class Standardize:
+    """``(x − mean)/√variance`` per channel with fixed statistics (Keras's preprocessing
+    ``Normalization``).
+
+    ``adapted``: the mean and variance are weights that ``adapt()`` sets, with a
+    ``count`` of samples seen (``2·c + 1``: non-trainable parameters in Keras,
+    buffers by ``framework: pytorch``); otherwise constants, which count nothing.
+    """
+
+    adapted: bool = True
+    framework: Framework = Framework.KERAS
+
+
+@dataclass(frozen=True, slots=True)
 class LayerNorm:
     """Layer normalisation over the channels (``channels``) or over all of a sample."""
 
@@ -423,7 +437,7 @@ class LayerScale:
 
 Node: TypeAlias = (
     Conv | ConvTranspose | Pool | Dense | RBF | Flatten | ElementWise | Dropout | BatchNorm
-    | LayerNorm | GroupNorm | LRN | AdaptivePool | ZeroPad | Upsample | Identity
+    | Standardize | LayerNorm | GroupNorm | LRN | AdaptivePool | ZeroPad | Upsample | Identity
     | Add | Multiply | Concat | Reshape | Permute | Transpose | Unflatten | ChannelShuffle
     | Split | Select | Slice | Crop | Scalar | MatMul | Attention | ClassToken
     | PositionEmbedding | LayerScale | PReLU | WindowAttention | PatchMerging

@@ -1,4 +1,5 @@
-"""Normalisation layers: batch, layer, group and local response normalisation.
+"""Normalisation layers: batch, layer, group and local response normalisation, and
+Keras's fixed standardisation.
 
 They transform each unit in place: no neurons and no connections in the
 paper's sense. Their work is the normalisation of every element (affine or
@@ -11,7 +12,7 @@ from functools import partial
 
 from cnncalc.arith import Shape, divides, prod, require
 from cnncalc.errors import show_value
-from cnncalc.ir import LRN, BatchNorm, Framework, GroupNorm, LayerNorm
+from cnncalc.ir import LRN, BatchNorm, Framework, GroupNorm, LayerNorm, Standardize
 from cnncalc.rules.base import LayerCounts, rule
 from cnncalc.work import Normalisation, NormKind
 
@@ -42,6 +43,25 @@ def batch_norm(node: BatchNorm, input_shape: Shape) -> LayerCounts:
                 parameters=trainable,
             ),
         ),
+    )
+
+
+@rule(Standardize)
+def standardize(node: Standardize, input_shape: Shape) -> LayerCounts:
+    """Keras's preprocessing ``Normalization`` over ``c = input_shape[0]`` channels.
+
+    - adapted: a mean and a variance per channel and one ``count``, ``2·c + 1``
+      non-trainable parameters (Keras 3 ``Normalization.build``; ``summary()`` on
+      3 channels: 7), or buffers (``framework: pytorch``); constants: none
+    - work: every element normalised, not affine (as a batch norm at inference)
+    """
+    statistics = 2 * input_shape[0] + 1 if node.adapted else 0
+    keras = node.framework is Framework.KERAS
+    return LayerCounts(
+        output_shape=input_shape,
+        non_trainable_params=statistics if keras else 0,
+        buffers=0 if keras else statistics,
+        work=(Normalisation(kind=NormKind.BATCH, elements=prod(input_shape), affine=False),),
     )
 
 

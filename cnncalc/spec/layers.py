@@ -77,6 +77,7 @@ ALIASES = {
     "average_pooling3d": "avgpool3d",
     "view": "reshape",
     "cropping2d": "crop2d",
+    "normalization": "standardize",
     "multihead_attention": "attention",
     "interpolate": "upsample",
 }
@@ -669,6 +670,23 @@ class BatchNorm(LayerSpec):
         )
 
 
+class Standardize(LayerSpec):
+    """(x − mean)/√variance per channel, fixed statistics (Keras's preprocessing Normalization)."""
+
+    type: Literal["standardize", "normalization"] = "standardize"
+    adapted: StrictBool = Field(
+        default=True,
+        description="The mean and variance are weights adapt() sets, with a count: 2·c + 1 "
+        "non-trainable parameters (buffers by framework: pytorch); false: constants, none.",
+    )
+    framework: ir.Framework | None = Field(
+        default=None, description="keras or pytorch. Default: the spec's framework."
+    )
+
+    def to_ir(self, defaults: Defaults = DEFAULTS) -> ir.Standardize:
+        return ir.Standardize(adapted=self.adapted, framework=self.framework or defaults.framework)
+
+
 class LayerNorm(LayerSpec):
     """Layer normalisation over each position's channels, or over the whole sample."""
 
@@ -840,7 +858,7 @@ LAYER_MODELS: tuple[type[LayerSpec], ...] = (
     Subsampling, MaxPool2d, AvgPool2d, MaxPool1d, AvgPool1d, MaxPool3d, AvgPool3d,
     AdaptiveAvgPool2d, AdaptiveAvgPool1d, AdaptiveAvgPool3d, GlobalPool,
     Dense, RBF, Flatten, ActivationLayer, Softmax, PReLU, Dropout, Identity, ZeroPad2d, Upsample,
-    BatchNorm, LayerNorm, GroupNorm, LRN, Merge, Concat,
+    BatchNorm, Standardize, LayerNorm, GroupNorm, LRN, Merge, Concat,
     Reshape, Permute, Transpose, Unflatten, ChannelShuffle, Split, Chunk, Select, Slice,
     Crop2d, Scalar, MatMul, Attention, ClassToken, PositionEmbedding, LayerScale,
     WindowAttention, PatchMerging,

@@ -285,7 +285,7 @@ def test_conv_transpose_sizes_match_keras(
 
 
 def test_causal_conv1d_and_dense_on_positions(tmp_path: Path) -> None:
-    """Conv1D ``causal`` keeps the length; Dense on ``(length, c)`` is a 1×1 convolution."""
+    """Conv1D ``causal`` keeps the length; Dense on ``(length, c)`` acts on the channels."""
     model = sequential(
         [
             {"class_name": "Conv1D", "config": {"filters": 8, "kernel_size": [3],
@@ -301,7 +301,8 @@ def test_causal_conv1d_and_dense_on_positions(tmp_path: Path) -> None:
         ("layer_0", (None, 20, 8), (3 * 4 + 1) * 8),
         ("layer_1", (None, 20, 5), (8 + 1) * 5),
     ]
-    assert any("1×1 conv1d" in line for line in imported.comments)
+    assert imported.spec["layers"][1] == {"name": "layer_1", "type": "dense", "units": 5,
+                                          "axis": 0}  # fmt: skip
 
 
 def test_activations_map_to_cnncalc_names(tmp_path: Path) -> None:
@@ -336,23 +337,21 @@ def test_open_input_sizes_become_symbols(tmp_path: Path) -> None:
 def test_skipped_layers_are_listed_with_their_reasons() -> None:
     imported = import_keras(str(FIXTURES / "skips_keras3.json"))
     assert imported.skipped == [
-        "conv2d (Conv2D): activation 'elu' left out: cnncalc has no such activation (it has no "
-        "parameters; of the conventions only ptflops would count it)",
-        "leaky_re_lu (LeakyReLU): cnncalc has no LeakyReLU (it has no parameters)",
         # An unknown class, kept out because Keras 3 states it keeps its input's shape.
         "scale (Scale): cnncalc has no Scale layer; the config does not say what weights it "
         "has, so any it has are not counted",
-        # shared_axes=[1, 2]: one slope per channel.
-        "p_re_lu (PReLU): cnncalc has no PReLU: its 8 trainable parameters (alpha) are not counted",
         "softmax_out (Activation): cnncalc has no 'log_softmax' activation (it has no parameters)",
     ]
+    assert imported.spec["layers"][0]["activation"] == "elu"
     report = cnncalc.analyze(imported.spec)
     assert summary(report) == [
         ("conv2d", (None, 26, 26, 8), (3 * 3 * 1 + 1) * 8),
+        ("leaky_re_lu", (None, 26, 26, 8), 0),
+        ("p_re_lu", (None, 26, 26, 8), 8),  # shared_axes=[1, 2]: one slope per channel
         ("flatten", (None, 26 * 26 * 8), 0),
         ("dense", (None, 10), (5408 + 1) * 10),
     ]
-    assert "# skipped: leaky_re_lu (LeakyReLU)" in imported.to_yaml()
+    assert "# skipped: scale (Scale)" in imported.to_yaml()
 
 
 def insert_after(document: dict[str, Any], name: str, entry: dict[str, Any]) -> dict[str, Any]:
@@ -366,9 +365,9 @@ def insert_after(document: dict[str, Any], name: str, entry: dict[str, Any]) -> 
     ("entry", "message"),
     [
         (
-            {"class_name": "Cropping2D", "config": {"name": "crop", "cropping": [[1, 1], [1, 1]]}},
-            "layer 'crop' (Cropping2D): cnncalc has no cropping, and skipping it would change "
-            "the shapes of the layers after it",
+            {"class_name": "Cropping3D", "config": {"name": "crop", "cropping": 1}},
+            "layer 'crop' (Cropping3D): cnncalc has no 1-D or 3-D cropping, and skipping it "
+            "would change the shapes of the layers after it",
         ),
         (
             {"class_name": "Lambda", "config": {"name": "scale", "function": "..."}},
@@ -459,12 +458,13 @@ def test_cli_writes_the_spec_and_warns_of_skipped_layers(
     out = tmp_path / "net.yaml"
     assert main(["import", "keras", str(FIXTURES / "skips_keras3.json"), "-o", str(out)]) == 0
     warnings = capsys.readouterr().err.splitlines()
-    assert len(warnings) == 5
+    assert len(warnings) == 2
     assert warnings[1] == (
-        "warning: skipped leaky_re_lu (LeakyReLU): cnncalc has no LeakyReLU (it has no parameters)"
+        "warning: skipped softmax_out (Activation): cnncalc has no 'log_softmax' activation (it "
+        "has no parameters)"
     )
     assert main([str(out), "--format", "json"]) == 0
-    assert json.loads(capsys.readouterr().out)["totals"]["params"] == 80 + 54_090
+    assert json.loads(capsys.readouterr().out)["totals"]["params"] == 80 + 8 + 54_090
 
 
 def test_cli_that_cannot_write_prints_only_its_error(
@@ -612,16 +612,54 @@ def test_reshape_as_flatten_or_nothing(tmp_path: Path, target: list[int], transl
     assert cnncalc.analyze(imported.spec).totals.params == 93_322
 
 
-def test_a_reshape_cnncalc_cannot_express_is_an_error(tmp_path: Path) -> None:
-    """Squeeze-and-excitation's ``Reshape((1, 1, c))`` after global pooling."""
+def test_squeeze_and_excitation_reshape_is_one_reshape(tmp_path: Path) -> None:
+    """``Reshape((1, 1, c))`` after global pooling (EfficientNet): ``(64,)`` to Keras's
+    ``(1, 1, 64)``, cnncalc's ``[64, 1, 1]``, the values in the same order."""
     pool = {"class_name": "GlobalAveragePooling2D", "config": {"name": "squeeze"}}
     entry = {"class_name": "Reshape", "config": {"name": "reshape", "target_shape": [1, 1, 64]}}
     document = insert_after(insert_after(load(KERAS2_MNIST), "conv2d_7", pool), "squeeze", entry)
-    path = write(tmp_path, document)
-    with pytest.raises(
-        CnncalcError, match=r"'reshape' \(Reshape\): cnncalc has no reshape to \(None, 1, 1, 64\)"
-    ):
-        import_keras(str(path))
+    del document["config"]["layers"][-3:]  # flatten, dense, dense
+    imported = import_keras(str(write(tmp_path, document)))
+    assert imported.spec["layers"][-1] == {"name": "reshape", "type": "reshape",
+                                           "shape": [64, 1, 1]}  # fmt: skip
+    assert summary(cnncalc.analyze(imported.spec))[-1] == ("reshape", (None, 1, 1, 64), 0)
+
+
+def test_a_reshape_of_a_map_reads_the_values_in_keras_s_order(tmp_path: Path) -> None:
+    """``Reshape((9, 64))`` of Keras's ``(3, 3, 64)``: cnncalc's ``[64, 3, 3]`` is permuted to
+    Keras's order, reshaped to ``(9, 64)`` and permuted back to cnncalc's ``[64, 9]``."""
+    entry = {"class_name": "Reshape", "config": {"name": "reshape", "target_shape": [9, -1]}}
+    document = insert_after(load(KERAS2_MNIST), "conv2d_7", entry)
+    imported = import_keras(str(write(tmp_path, document)))
+    layers = imported.spec["layers"][5:8]
+    assert layers == [
+        {"name": "reshape.to_keras", "type": "permute", "dims": [1, 2, 0]},
+        {"name": "reshape.reshape", "type": "reshape", "shape": [9, 64]},
+        {"name": "reshape.from_keras", "type": "permute", "dims": [1, 0]},
+    ]
+    report = cnncalc.analyze(imported.spec)
+    assert report.layer("reshape.from_keras").output_shape == (64, 9)
+    assert report.totals.params == 93_322
+
+
+@pytest.mark.parametrize(
+    ("dims", "translated", "keras_shape"),
+    [
+        # Keras's (3, 3, 64) → (64, 3, 3): cnncalc's [64, 3, 3] → [3, 64, 3].
+        ([3, 1, 2], {"type": "permute", "dims": [2, 0, 1]}, (None, 64, 3, 3)),
+        # (3, 3, 64) → (3, 64, 3): cnncalc's [3, 3, 64] from [64, 3, 3].
+        ([1, 3, 2], {"type": "permute", "dims": [2, 1, 0]}, (None, 3, 64, 3)),
+        ([1, 2, 3], {"type": "identity"}, (None, 3, 3, 64)),
+    ],
+)
+def test_permute_in_cnncalc_s_order(
+    tmp_path: Path, dims: list[int], translated: dict[str, Any], keras_shape: tuple[Any, ...]
+) -> None:
+    entry = {"class_name": "Permute", "config": {"name": "permute", "dims": dims}}
+    document = insert_after(load(KERAS2_MNIST), "conv2d_7", entry)
+    imported = import_keras(str(write(tmp_path, document)))
+    assert imported.spec["layers"][5] == {"name": "permute", **translated}
+    assert summary(cnncalc.analyze(imported.spec))[5] == ("permute", keras_shape, 0)
 
 
 def test_tf_keras_operator_layers(tmp_path: Path) -> None:
@@ -721,6 +759,22 @@ def one_layer(tmp_path: Path, cls: str, config: dict[str, Any]) -> Any:
         ("UpSampling2D", {"size": [2, 3]}, {"type": "upsample", "scale": [2, 3]}, 0),
         ("Activation", {"activation": "relu6"}, {"type": "relu6"}, 0),
         ("ReLU", {}, {"type": "relu"}, 0),
+        ("ReLU", {"negative_slope": 0.1}, {"type": "leaky_relu"}, 0),
+        ("LeakyReLU", {"negative_slope": 0.2}, {"type": "leaky_relu"}, 0),
+        ("ELU", {"alpha": 1.0}, {"type": "elu"}, 0),
+        ("PReLU", {"shared_axes": [1, 2, 3]}, {"type": "prelu"}, 1),
+        ("Activation", {"activation": "hard_sigmoid"}, {"type": "hardsigmoid"}, 0),
+        ("Conv2D", {"filters": 2, "kernel_size": 1, "activation": "mish"},
+         {"type": "conv2d", "filters": 2, "kernel": 1, "activation": "mish"}, (4 + 1) * 2),
+        # Keras 3: 2·4 + 1 (mean, variance and count); given as constants, none.
+        ("Normalization", {"axis": -1}, {"type": "standardize"}, 2 * 4 + 1),
+        ("Normalization", {"axis": -1, "mean": [0.0] * 4, "variance": [1.0] * 4},
+         {"type": "standardize", "adapted": False}, 0),
+        ("Rescaling", {"scale": 0.00392}, {"type": "scalar", "op": "multiply", "value": 0.00392},
+         0),
+        ("Cropping2D", {"cropping": [[1, 0], [1, 0]]},
+         {"type": "crop2d", "cropping": [[1, 0], [1, 0]]}, 0),
+        ("LayerScale", {"init_values": 1e-6, "projection_dim": 4}, {"type": "layer_scale"}, 4),
     ],
 )  # fmt: skip
 def test_layer_translations(
@@ -735,12 +789,12 @@ def test_layer_translations(
 @pytest.mark.parametrize(
     ("cls", "config", "reason"),
     [
-        ("Normalization", {"axis": -1}, "cnncalc has no preprocessing Normalization: its 9 "
-         "non-trainable parameters (mean, variance and count) are not counted"),  # 2·4 + 1
-        ("Rescaling", {"scale": 0.00392}, "a fixed scale and offset; no cnncalc type (it has no "
-         "parameters)"),
-        ("ReLU", {"negative_slope": 0.1}, "a ReLU with max_value=None, negative_slope=0.1, "
-         "threshold=0: cnncalc has relu and relu6 (it has no parameters)"),
+        ("Normalization", {"axis": [1, 2]}, "normalises axis [1, 2], not the channels: its 129 "
+         "non-trainable parameters (mean, variance and count) are not counted"),  # 2·8·8 + 1
+        ("Rescaling", {"scale": [0.1, 0.2, 0.3, 0.4]}, "a scale or offset per value: cnncalc's "
+         "scalar takes one number (it has no parameters)"),
+        ("ReLU", {"threshold": 0.5}, "a ReLU with max_value=None, negative_slope=0, "
+         "threshold=0.5: cnncalc has relu and relu6 (it has no parameters)"),
         # Keras 3 on (None, 8, 8, 4), axis 1: gamma, beta, moving mean and variance of 8 each.
         ("BatchNormalization", {"axis": 1}, "normalises axis 1, not the channels: its 16 "
          "trainable and 16 non-trainable parameters (gamma, beta, moving_mean and "
@@ -750,9 +804,9 @@ def test_layer_translations(
          "counted"),
         ("UpSampling2D", {"interpolation": "bicubic"}, "interpolation 'bicubic' counted as "
          "nearest: cnncalc has nearest and bilinear"),
-        ("Conv2D", {"filters": 2, "kernel_size": 1, "activation": "mish"}, "activation 'mish' "
-         "left out: cnncalc has no such activation (it has no parameters; of the conventions "
-         "only ptflops would count it)"),
+        ("Conv2D", {"filters": 2, "kernel_size": 1, "activation": "log_softmax"}, "activation "
+         "'log_softmax' left out: cnncalc has no such activation (it has no parameters; of the "
+         "conventions only ptflops would count it)"),
     ],
 )  # fmt: skip
 def test_what_is_left_out_is_said(

@@ -48,19 +48,34 @@ KERAS_WEIGHTS = {
 """Keras 3.15.1's ``trainable_weights`` and ``non_trainable_weights`` sizes, per layer."""
 
 
+TRANSLATED = {
+    "normalization": ("standardize", 0, 9),
+    "normalization_given": ("standardize", 0, 0),
+    "layer_scale": ("layer_scale", 4, 0),
+    "prelu_shared": ("prelu", 4, 0),
+}
+"""The layers of the model cnncalc has a type for: type, trainable, non-trainable (Keras's)."""
+
+
+def test_the_layers_cnncalc_has_types_for_count_what_keras_counts() -> None:
+    report = cnncalc.analyze(import_keras(str(LEFT_OUT)).spec)
+    for name, (kind, trainable, non_trainable) in TRANSLATED.items():
+        row = report.layer(name)
+        assert (row.type, row.trainable_params, row.non_trainable_params) == (
+            kind,
+            trainable,
+            non_trainable,
+        ), name
+        assert KERAS_WEIGHTS[name] == (trainable, non_trainable)
+
+
 def test_each_skipped_layer_states_the_weights_keras_gives_it() -> None:
     imported = import_keras(str(LEFT_OUT))
     assert imported.skipped == [
-        "normalization (Normalization): cnncalc has no preprocessing Normalization: its 9 "
+        "normalization_hw (Normalization): normalises axis [1, 2], not the channels: its 129 "
         "non-trainable parameters (mean, variance and count) are not counted",
-        "normalization_given (Normalization): cnncalc has no preprocessing Normalization; its "
-        "mean and variance are constants in the config (it has no parameters)",
-        "normalization_hw (Normalization): cnncalc has no preprocessing Normalization: its 129 "
-        "non-trainable parameters (mean, variance and count) are not counted",
-        "normalization_all (Normalization): cnncalc has no preprocessing Normalization: its 3 "
-        "non-trainable parameters (mean, variance and count) are not counted",
-        "layer_scale (LayerScale): cnncalc has no per-channel scale layer: its 4 trainable "
-        "parameters (gamma) are not counted",
+        "normalization_all (Normalization): normalises the whole sample as one (axis None): "
+        "its 3 non-trainable parameters (mean, variance and count) are not counted",
         "batch_norm_rows (BatchNormalization): normalises axis 1, not the channels: its 16 "
         "trainable and 16 non-trainable parameters (gamma, beta, moving_mean and "
         "moving_variance) are not counted",
@@ -74,9 +89,8 @@ def test_each_skipped_layer_states_the_weights_keras_gives_it() -> None:
         "the channels or all: its 128 trainable parameters (gamma and beta) are not counted",
         "group_norm_rows (GroupNormalization): normalises axis 1, not the channels: its 16 "
         "trainable parameters (gamma and beta) are not counted",
-        "prelu_shared (PReLU): cnncalc has no PReLU: its 4 trainable parameters (alpha) are not "
-        "counted",
-        "prelu (PReLU): cnncalc has no PReLU: its 256 trainable parameters (alpha) are not counted",
+        "prelu (PReLU): a slope per position: cnncalc's prelu has one per channel or one in "
+        "all: its 256 trainable parameters (alpha) are not counted",
         "rms_norm (RMSNormalization): cnncalc has no RMS normalisation: its 4 trainable "
         "parameters (scale) are not counted",
         "batch_renorm (BatchNormalization): renorm's moving stddev, renorm mean and renorm "
@@ -90,13 +104,13 @@ def test_the_totals_and_what_the_header_says_is_left_out_add_up_to_keras() -> No
     keras_trainable = sum(trainable for trainable, _ in KERAS_WEIGHTS.values())
     keras_non_trainable = sum(non_trainable for _, non_trainable in KERAS_WEIGHTS.values())
     assert (keras_trainable, keras_non_trainable) == (559, 193)
-    assert keras_trainable - totals.trainable_params == 440
-    assert keras_non_trainable - totals.non_trainable_params == 185
+    assert keras_trainable - totals.trainable_params == 432
+    assert keras_non_trainable - totals.non_trainable_params == 176
     assert (
-        "The totals leave out what is skipped below: 440 trainable and 185 non-trainable "
+        "The totals leave out what is skipped below: 432 trainable and 176 non-trainable "
         "parameters." in imported.comments
     )
-    assert "# skipped: layer_scale (LayerScale): " in imported.to_yaml()
+    assert "# skipped: rms_norm (RMSNormalization): " in imported.to_yaml()
 
 
 @pytest.mark.parametrize(
@@ -106,13 +120,11 @@ def test_the_totals_and_what_the_header_says_is_left_out_add_up_to_keras() -> No
          "convolution: its 63 trainable parameters (kernel and bias) are not counted", 63),
         ("last_conv3d_t_keras3.json", "conv3d_t (Conv3DTranspose): cnncalc has no 3-D transposed "
          "convolution: its 48 trainable parameters (kernel) are not counted", 48),
-        ("last_dense_5d_keras3.json", "dense_5d (Dense): Dense on a rank-5 input has no cnncalc "
-         "equivalent: its 25 trainable parameters (kernel and bias) are not counted", 25),
     ],
 )  # fmt: skip
 def test_a_last_layer_left_out_states_its_weights(fixture: str, line: str, keras: int) -> None:
     """Conv1DTranspose(3, 5) on (None, 10, 4): 63; Conv3DTranspose(3, 2, use_bias=False) on
-    (None, 4, 4, 4, 2): 48; Dense(5) on (None, 2, 2, 2, 2, 4): 25 (Keras's counts)."""
+    (None, 4, 4, 4, 2): 48 (Keras's counts)."""
     imported = import_keras(str(FIXTURES / "left_out_last" / fixture))
     assert imported.skipped == [line]
     assert f"its {keras} trainable parameters" in line
@@ -124,20 +136,29 @@ def test_a_last_layer_left_out_states_its_weights(fixture: str, line: str, keras
 def test_layers_of_unknown_classes_say_their_weights_are_unknown() -> None:
     imported = import_keras(str(FIXTURES / "skips_keras3.json"))
     assert imported.comments[-1] == (
-        "The totals leave out what is skipped below: 8 trainable parameters, and any weights of "
-        "the 1 layer whose config does not give them."
+        "The totals leave out any weights of the skipped 1 layer whose config does not give "
+        "them (see below)."
     )
 
 
+def test_dense_on_a_rank_5_input_acts_on_the_channels() -> None:
+    """Dense(5) on (None, 2, 2, 2, 2, 4): Keras counts 4·5 + 5 = 25."""
+    imported = import_keras(str(FIXTURES / "left_out_last" / "last_dense_5d_keras3.json"))
+    assert imported.skipped == []
+    row = cnncalc.analyze(imported.spec).layer("dense_5d")
+    assert (row.type, row.params, row.output_shape) == ("dense", 25, (5, 2, 2, 2, 2))
+
+
 def test_skipped_layers_without_weights_say_the_totals_lose_nothing(tmp_path: Path) -> None:
-    """The MNIST convnet with a LeakyReLU after its first convolution."""
+    """The MNIST convnet with a ThresholdedReLU after its first convolution."""
     document = json.loads((FIXTURES / "mnist_convnet_keras2.json").read_text())
-    document["config"]["layers"].insert(1, {"class_name": "LeakyReLU", "config": {"name": "leaky"}})
+    relu = {"class_name": "ThresholdedReLU", "config": {"name": "leaky"}}
+    document["config"]["layers"].insert(1, relu)
     path = tmp_path / "leaky.json"
     path.write_text(json.dumps(document))
     imported = import_keras(str(path))
     assert imported.skipped == [
-        "leaky (LeakyReLU): cnncalc has no LeakyReLU (it has no parameters)"
+        "leaky (ThresholdedReLU): cnncalc has no ThresholdedReLU (it has no parameters)"
     ]
     assert imported.comments[-1] == (
         "The layers skipped below hold no parameters: the totals lose nothing."

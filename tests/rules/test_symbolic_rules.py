@@ -210,6 +210,9 @@ STRATEGIES: dict[type, st.SearchStrategy[tuple[ir.Node, tuple[int, ...]]]] = {
         st.builds(ir.BatchNorm, st.booleans(), st.booleans(), st.sampled_from(ir.Framework)),
         maps,
     ),
+    ir.Standardize: st.tuples(
+        st.builds(ir.Standardize, st.booleans(), st.sampled_from(ir.Framework)), maps
+    ),
     ir.LRN: st.tuples(st.builds(ir.LRN, small), maps),
     ir.Reshape: reshapes(),
     ir.PReLU: st.tuples(st.builds(ir.PReLU, st.booleans()), maps),

@@ -31,6 +31,24 @@ class Node:
     input_shapes: list[Any] = field(default_factory=list)
     """Keras's own (batch-first) shapes of the inputs, where the config states them (Keras 3)."""
     output_shape: Any = None
+    module: str = ""
+    """The config's ``module`` (Keras 3): ``keras.src.ops.numpy`` for an op layer."""
+    call: dict[str, Any] = field(default_factory=dict)
+    """The call's ``{"args": [...], "kwargs": {...}}`` as Keras 3 writes it: an op
+    layer's constants (``x + 3.0``) are there, beside its tensors."""
+
+    @property
+    def is_op(self) -> bool:
+        """Whether this is an op layer: a ``keras.ops`` function called on a Keras
+        tensor (``x + 3.0``, ``ops.multiply(x, y)``), which Keras 3 writes as a layer
+        of the op's class (``Add``, ``Multiply``) from module ``keras.src.ops.*``."""
+        return self.module.startswith(("keras.src.ops.", "keras.ops."))
+
+    @property
+    def translator_key(self) -> str:
+        """The key of its translator: the class, or ``ops.CLASS`` for an op layer
+        (``ops.Add`` is ``x + y`` or ``x + 3.0``, ``Add`` the merge layer)."""
+        return f"ops.{self.keras_class}" if self.is_op else self.keras_class
 
 
 @dataclass
@@ -201,7 +219,14 @@ class Graph:
             return [self.sequential(entry.config, inner, inputs[0])]
         name = _spec_name(scope + entry.name, self._names, self._repeats)
         self._names.add(name)
-        self.nodes.append(Node(name, entry.keras_class, entry.config, inputs, shapes))
+        module = entry.raw.get("module")
+        inbound = entry.raw.get("inbound_nodes")
+        call = inbound[0] if isinstance(inbound, list) and inbound else None
+        self.nodes.append(Node(
+            name, entry.keras_class, entry.config, inputs, shapes,
+            module=module if isinstance(module, str) else "",
+            call=call if isinstance(call, dict) else {},
+        ))  # fmt: skip
         return [name]
 
     def _entry(self, item: Any, where: str) -> _Entry:

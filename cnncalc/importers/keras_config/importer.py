@@ -35,6 +35,12 @@ if TYPE_CHECKING:
 _MERGES = frozenset({"add", "concat", "multiply"})
 
 
+def _reads_all(layer: Layer) -> bool:
+    """Whether a translation's first layer reads the call's several tensors: a merge,
+    or a layer whose translator wired its inputs (``input``/``inputs``) itself."""
+    return layer["type"] in _MERGES or "input" in layer or "inputs" in layer
+
+
 class Importer:
     """Translates a graph's nodes in order into spec layers, keeping track of shapes."""
 
@@ -113,12 +119,14 @@ class Importer:
         where = f"{self.path}: layer '{node.name}' ({node.keras_class})"
         if not sources:  # a hand-edited config: a call of the layer that names no tensor
             raise CnncalcError(f"{where}: its call reads no tensor (inbound_nodes names none)")
-        translator = TRANSLATORS.get(node.keras_class)
+        translator = TRANSLATORS.get(node.translator_key)
         try:
             if translator is None:
-                raise Skip(f"cnncalc has no {node.keras_class} layer", keeps_shape=None)
+                what = f"layer for the op {node.module}.{node.keras_class}" if node.is_op else (
+                    f"{node.keras_class} layer")  # fmt: skip
+                raise Skip(f"cnncalc has no {what}", keeps_shape=None)
             layers = translator(call)
-            if len(sources) != 1 and not (layers and layers[0]["type"] in _MERGES):
+            if len(sources) != 1 and not (layers and _reads_all(layers[0])):
                 raise Skip(f"it reads {len(sources)} tensors", keeps_shape=False)
         except Skip as skip:
             self._skip(node, sources, skip, where)
@@ -143,7 +151,9 @@ class Importer:
         if len(layers) == 1:
             layers = [{"name": node.name, **layers[0]}]
         first = layers[0]
-        if first["type"] in _MERGES:
+        if "input" in first or "inputs" in first:
+            pass  # the translator wired its layers itself (CustomScaleLayer)
+        elif first["type"] in _MERGES:
             first["inputs"] = sources
         elif sources[0] != self._previous:
             first["input"] = sources[0]

@@ -57,8 +57,10 @@ def spec_input(batch_shape: list[Any], channels_first: bool, path: str) -> list[
 
 def rank_after(layer: dict[str, Any], rank: int) -> int:
     """The number of axes a spec layer's output has, given its input's."""
-    if layer["type"] in ("flatten", "dense"):
+    if layer["type"] == "flatten" or (layer["type"] == "dense" and "axis" not in layer):
         return 1
+    if layer["type"] == "reshape":
+        return len(layer["shape"])
     if layer["type"] in ("global_avgpool", "global_maxpool") and not layer.get("keepdims"):
         return 1
     return rank

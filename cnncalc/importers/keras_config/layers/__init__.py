@@ -11,6 +11,7 @@ from cnncalc.importers.keras_config.layers import (
     activation,
     conv,
     dense,
+    keras_ops,
     merge,
     normalization,
     passthrough,
@@ -42,6 +43,7 @@ TRANSLATORS = _merged(
     merge.TRANSLATORS,
     scale.TRANSLATORS,
     tf_ops.TRANSLATORS,
+    keras_ops.TRANSLATORS,
 )
 """Keras class name → translator to spec layers. A class not here is skipped when
 the config shows it keeps its input's shape (Keras 3 states tensor shapes), and is

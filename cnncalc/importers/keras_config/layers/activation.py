@@ -29,6 +29,10 @@ ACTIVATIONS = {
     "swish": "silu",
     "hard_silu": "hardswish",
     "hard_swish": "hardswish",
+    "hard_sigmoid": "hardsigmoid",
+    "leaky_relu": "leaky_relu",
+    "elu": "elu",
+    "mish": "mish",
 }
 """Keras activation names (``keras.activations``) and cnncalc's. Keras 3 writes a
 built-in activation as its name and ``swish``/``hard_swish`` as aliases of
@@ -75,7 +79,8 @@ def _activation_layer(call: Call) -> list[Layer]:
 
 
 def _relu(call: Call) -> list[Layer]:
-    """Keras ``ReLU(max_value, negative_slope, threshold)``: relu, or relu6 at ``max_value=6``."""
+    """Keras ``ReLU(max_value, negative_slope, threshold)``: relu, relu6 at ``max_value=6``,
+    leaky_relu with a ``negative_slope``."""
     max_value = call.node.config.get("max_value")
     slope = call.node.config.get("negative_slope") or 0
     threshold = call.node.config.get("threshold") or 0
@@ -83,6 +88,8 @@ def _relu(call: Call) -> list[Layer]:
         return [{"type": "relu"}]
     if slope == 0 and threshold == 0 and max_value == 6:
         return [{"type": "relu6"}]
+    if threshold == 0 and max_value is None:
+        return [{"type": "leaky_relu"}]
     raise Skip(
         f"a ReLU with max_value={max_value}, negative_slope={slope}, threshold={threshold}: "
         "cnncalc has relu and relu6",
@@ -96,29 +103,54 @@ def _softmax(call: Call) -> list[Layer]:
 
 
 def _parameter_free_activation(call: Call) -> list[Layer]:
-    """``LeakyReLU``, ``ELU``, ``ThresholdedReLU``: no cnncalc type, no parameters."""
+    """``ThresholdedReLU``: no cnncalc type, no parameters."""
     raise Skip(f"cnncalc has no {call.node.keras_class}", weights=NO_WEIGHTS)
+
+
+def _as(kind: str) -> Translator:
+    """``LeakyReLU``, ``ELU``: cnncalc's layer of that name (the slope or alpha changes
+    no count)."""
+
+    def translate(call: Call) -> list[Layer]:
+        return [{"type": kind}]
+
+    return translate
 
 
 def _prelu(call: Call) -> list[Layer]:
     """Keras ``PReLU``: a trainable slope (``alpha``) per input value, shared along
-    ``shared_axes`` (Keras's ``param_shape``: the input shape, 1 on the shared axes)."""
+    ``shared_axes`` (Keras's ``param_shape``: the input shape, 1 on the shared axes).
+
+    Shared along every axis but the channels, it is cnncalc's ``prelu`` with
+    ``per_channel`` (``nn.PReLU(c)``); along all, ``prelu`` (one slope). A slope per
+    position has no cnncalc type and is left out, its weights said.
+    """
     shared = call.node.config.get("shared_axes") or []
     shared = shared if isinstance(shared, list) else [shared]
+    keras_shape = call.keras_shape()
+    rank = len(keras_shape)
+    channel = 1 if call.channels_first and rank > 1 else rank
+    kept = sorted({axis % (rank + 1) for axis in range(1, rank + 1)} - {a % (rank + 1)
+                  for a in shared if isinstance(a, int)})  # fmt: skip
+    if not kept:
+        return [{"type": "prelu"}]
+    if kept == [channel]:
+        return [{"type": "prelu", "per_channel": True}]
     count: int | None = 1
-    for axis, size in enumerate(call.keras_shape(), start=1):
-        if axis not in shared:
+    for axis, size in enumerate(keras_shape, start=1):
+        if axis in kept:
             count = count * size if isinstance(count, int) and isinstance(size, int) else None
     weights = None if count is None else Weights(trainable=count, names="alpha")
-    raise Skip("cnncalc has no PReLU", weights=weights)
+    raise Skip("a slope per position: cnncalc's prelu has one per channel or one in all",
+               weights=weights)  # fmt: skip
 
 
 TRANSLATORS: dict[str, Translator] = {
     "Activation": _activation_layer,
     "ReLU": _relu,
     "Softmax": _softmax,
-    "LeakyReLU": _parameter_free_activation,
-    "ELU": _parameter_free_activation,
+    "LeakyReLU": _as("leaky_relu"),
+    "ELU": _as("elu"),
     "ThresholdedReLU": _parameter_free_activation,
     "PReLU": _prelu,
 }

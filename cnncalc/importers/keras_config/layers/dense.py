@@ -6,7 +6,6 @@ from cnncalc.importers.keras_config.layers.activation import activation
 from cnncalc.importers.keras_config.layers.base import (
     Call,
     Layer,
-    Skip,
     Translator,
     Weights,
     bias,
@@ -16,23 +15,16 @@ from cnncalc.importers.keras_config.layers.base import (
 def _dense(call: Call) -> list[Layer]:
     """Keras ``Dense``: a kernel ``(n, units)`` and ``units`` biases on the last axis.
 
-    On a flat input it is cnncalc's ``dense``. On ``(…, c)`` Keras applies it at
-    every position, which is a 1×1 convolution on cnncalc's ``[c, …]`` with the same
-    parameters and products (Keras ``Dense`` documentation: "the dense layer will
-    operate along the last axis").
+    Keras applies it at every position of a larger input ("the dense layer will
+    operate along the last axis", Keras ``Dense`` documentation): ConvNeXt's MLP on
+    ``(h, w, c)``. That axis is cnncalc's ``dense`` ``axis: 0`` on the channels-first
+    ``[c, h, w]`` (and ``-1`` in a channels-first model), with the same parameters
+    and products.
     """
     units = call.count("units")
-    rank = call.rank()
-    if rank == 1:
-        return [{"type": "dense", "units": units} | bias(call) | activation(call)]
-    if call.channels_first or rank > 4:
-        raise Skip(f"Dense on a rank-{rank} input has no cnncalc equivalent", keeps_shape=False,
-                   weights=_weights(call, units))  # fmt: skip
-    call.comments.append(
-        f"{call.name} (Dense) reads a {rank}-axis input: a 1×1 conv{rank - 1}d, which computes "
-        "what Keras's Dense on the last axis does."
-    )
-    layer: Layer = {"type": f"conv{rank - 1}d", "filters": units, "kernel": 1}
+    layer: Layer = {"type": "dense", "units": units}
+    if call.rank() > 1:
+        layer["axis"] = -1 if call.channels_first else 0
     return [layer | bias(call) | activation(call)]
 
 

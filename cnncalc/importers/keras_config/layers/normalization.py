@@ -131,21 +131,28 @@ def _rms_normalization(call: Call) -> list[Layer]:
 
 
 def _normalization(call: Call) -> list[Layer]:
-    """Keras ``Normalization`` (preprocessing): ``(x − mean)/√variance``.
+    """Keras ``Normalization`` (preprocessing): ``(x − mean)/√variance``, cnncalc's
+    ``standardize``.
 
     Given ``mean`` and ``variance`` in the config, they are constants and the
-    layer has no weights; otherwise (to be ``adapt()``-ed) it holds a mean and a
-    variance per value along ``axis`` (one of each for ``axis=None``) and a
-    ``count``, all non-trainable: 2·c + 1 for the channels (Keras 3
-    ``Normalization.build``; ``summary()`` of one on 3 channels: 7, and 0 with
-    ``mean`` and ``variance`` given).
+    layer has no weights (``adapted: false``); otherwise (to be ``adapt()``-ed) it
+    holds a mean and a variance per value along ``axis`` and a ``count``, all
+    non-trainable: 2·c + 1 for the channels (Keras 3 ``Normalization.build``;
+    ``summary()`` of one on 3 channels: 7, and 0 with ``mean`` and ``variance``
+    given). Along another axis (or ``axis=None``, one of each) it is left out.
     """
     config = call.node.config
-    reason = "cnncalc has no preprocessing Normalization"
-    if config.get("mean") is not None and config.get("variance") is not None:
+    constants = config.get("mean") is not None and config.get("variance") is not None
+    # axis=None (one mean over all) is written as None by tf.keras 2, as [] by Keras 3.
+    axis_none = "axis" in config and config["axis"] in (None, [])
+    if not axis_none and call.channel_axes("axis"):
+        return [{"type": "standardize"} | ({"adapted": False} if constants else {})]
+    reason = ("normalises the whole sample as one (axis None)" if axis_none
+              else f"normalises axis {config.get('axis', -1)}, not the channels")  # fmt: skip
+    if constants:
         raise Skip(f"{reason}; its mean and variance are constants in the config",
                    weights=NO_WEIGHTS)  # fmt: skip
-    size = 1 if "axis" in config and config["axis"] is None else call.axes_size("axis")
+    size = 1 if axis_none else call.axes_size("axis")
     weights = None if size is None else Weights(non_trainable=2 * size + 1,
                                                 names="mean, variance and count")  # fmt: skip
     raise Skip(reason, weights=weights)

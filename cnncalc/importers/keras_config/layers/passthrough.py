@@ -2,13 +2,13 @@
 
 Keras API reference, "Regularization layers" (``Dropout`` and its kin,
 ``GaussianNoise``, ``ActivityRegularization``), ``Identity`` ("Core layers"),
-and the preprocessing layers ``Rescaling`` and ``Random*`` (augmentation,
+and the preprocessing layers ``Random*`` (augmentation,
 the identity at inference).
 """
 
 from __future__ import annotations
 
-from cnncalc.importers.keras_config.layers.base import Call, Layer, Translator, parameter_free
+from cnncalc.importers.keras_config.layers.base import Call, Layer, Translator
 
 
 def _dropout(call: Call) -> list[Layer]:
@@ -35,5 +35,4 @@ TRANSLATORS: dict[str, Translator] = {
     "ActivityRegularization": _identity,
     "Identity": _identity,
     **dict.fromkeys(_RANDOM_AUGMENTATIONS, _identity),
-    "Rescaling": parameter_free("a fixed scale and offset"),
 }
