@@ -412,12 +412,12 @@ def test_convnext_channels_last_layer_norm_and_linear() -> None:
     imported = from_module(model, (3, 16, 16))
     assert [(layer["name"], layer["type"]) for layer in imported.spec["layers"]] == [
         ("0", "conv2d"), ("1.layernorm", "layernorm"), ("2.block.0", "conv2d"),
-        ("2.block.2", "layernorm"), ("2.block.3", "conv2d"), ("2.block.4", "gelu"),
-        ("2.block.5", "conv2d"), ("2.layer_scale", "layer_scale"), ("2.add", "add"),
+        ("2.block.2", "layernorm"), ("2.block.3", "dense"), ("2.block.4", "gelu"),
+        ("2.block.5", "dense"), ("2.layer_scale", "layer_scale"), ("2.add", "add"),
     ]  # fmt: skip
     layers = layers_of(imported)
-    assert layers["2.block.3"] == {"name": "2.block.3", "type": "conv2d", "filters": 32,
-                                   "kernel": 1}  # fmt: skip
+    # nn.Linear on the channels-last map: a dense on cnncalc's channels, axis 0.
+    assert layers["2.block.3"] == {"name": "2.block.3", "type": "dense", "units": 32, "axis": 0}
     assert layers["2.add"]["inputs"] == ["1.layernorm", "2.layer_scale"]
     assert imported.skipped == []
     # LayerNorm2d's weight and bias, read through F.layer_norm, are its layer's; the

@@ -48,16 +48,17 @@ def _spatial(op: Op, rank: int, what: str) -> None:
 
 
 def linear_layer(op: Op, units: int, bias: bool) -> Layer:
-    """``dense`` on the last axis (``axis: -1`` said where the input has 3 axes or more);
-    a 1×1 ``conv`` on a channels-last map (see ``nn.Linear``)."""
-    if op.layout is not None and op.layout[-1] == 0 and 2 <= len(op.input) <= 4:
-        layer: Layer = {"type": f"conv{len(op.input) - 1}d", "filters": units, "kernel": 1}
-    elif op.layout is not None:
-        raise Untranslatable("a Linear on a permuted tensor")
-    else:
-        layer = {"type": "dense", "units": units}
-        if len(op.input) > 2:  # cnncalc's dense asks which axis of a map it acts on
-            layer["axis"] = -1
+    """``dense`` on torch's last axis: ``nn.Linear`` acts on the last axis of any input.
+
+    On a permuted tensor (ConvNeXt's and Swin's channels last) that is the cnncalc
+    axis the layout puts last: ``axis: 0``, the channels of a channels-first map.
+    The same weights and MACs as a 1×1 convolution, but the peers count an
+    ``nn.Linear`` as a linear layer (torchinfo: its parameters once), so it is one.
+    """
+    axis = len(op.input) - 1 if op.layout is None else op.layout[-1]
+    layer: Layer = {"type": "dense", "units": units}
+    if len(op.input) > 2 or axis != len(op.input) - 1:  # which axis of a map it acts on
+        layer["axis"] = axis if axis != len(op.input) - 1 else -1
     put(layer, "bias", bias, True)
     return layer
 
