@@ -435,12 +435,22 @@ class LayerScale:
     """The axis whose entries each get a scale: 0 the channels of a map, -1 a token's features."""
 
 
+@dataclass(frozen=True, slots=True)
+class RelativePositionBias:
+    """A learned bias added to attention scores ``[…, heads, N, N]`` of ``N = w_h·w_w``
+    window positions, read from a table of ``(2·w_h − 1)·(2·w_w − 1)`` entries per head
+    by each pair's relative position (MaxViT's ``relative_position_bias_table``)."""
+
+    window: tuple[int, int]
+
+
 Node: TypeAlias = (
     Conv | ConvTranspose | Pool | Dense | RBF | Flatten | ElementWise | Dropout | BatchNorm
     | Standardize | LayerNorm | GroupNorm | LRN | AdaptivePool | ZeroPad | Upsample | Identity
     | Add | Multiply | Concat | Reshape | Permute | Transpose | Unflatten | ChannelShuffle
     | Split | Select | Slice | Crop | Scalar | MatMul | Attention | ClassToken
     | PositionEmbedding | LayerScale | PReLU | WindowAttention | PatchMerging
+    | RelativePositionBias
 )  # fmt: skip
 """Every IR node type; each has one rule registered in :mod:`cnncalc.rules`."""
 

@@ -14,7 +14,15 @@ from functools import partial
 
 from cnncalc.arith import Dim, Shape, divides, equals, exact_div, prod, require, total
 from cnncalc.errors import RuleError, show_value
-from cnncalc.ir import Activation, Attention, ClassToken, LayerScale, MatMul, PositionEmbedding
+from cnncalc.ir import (
+    Activation,
+    Attention,
+    ClassToken,
+    LayerScale,
+    MatMul,
+    PositionEmbedding,
+    RelativePositionBias,
+)
 from cnncalc.rules.base import LayerCounts, merge_rule, rule
 from cnncalc.rules.shape import axis_index
 from cnncalc.rules.window import format_shape
@@ -182,4 +190,44 @@ def layer_scale(node: LayerScale, input_shape: Shape) -> LayerCounts:
         neurons=values,
         connections=2 * values,
         work=(Combination(kind="multiply", operands=2, outputs=values),),
+    )
+
+
+@rule(RelativePositionBias)
+def relative_position_bias(node: RelativePositionBias, input_shape: Shape) -> LayerCounts:
+    """Scores ``[…, heads, N, N]`` plus a learned bias per head and pair of the ``N = w_h·w_w``
+    positions of a window, read from a table by their relative position.
+
+    - trainable params: the table, ``(2·w_h − 1)·(2·w_w − 1)·heads`` (MaxViT-T,
+      window 7, 2 heads: 169·2 = 338); buffers: PyTorch's index of each pair's
+      table entry, ``N²`` (torchvision's ``relative_position_index``)
+    - work: an ``add`` of two inputs per score (the peers count none)
+    - neurons: the scores; connections: two per score, as an ``add``
+    """
+    window_h, window_w = node.window
+    positions = window_h * window_w
+    if len(input_shape) < 3:
+        raise RuleError(
+            None,
+            f"relative_position_bias needs scores [..., heads, N, N], got "
+            f"{format_shape(input_shape)}",
+        )
+    heads, rows, columns = input_shape[-3:]
+    for size in (rows, columns):
+        require(equals(size, positions), "window", partial(_positions, node.window, input_shape))
+    values = prod(input_shape)
+    return LayerCounts(
+        output_shape=input_shape,
+        trainable_params=(2 * window_h - 1) * (2 * window_w - 1) * heads,
+        buffers=positions * positions,
+        neurons=values,
+        connections=2 * values,
+        work=(Combination(kind="add", operands=2, outputs=values),),
+    )
+
+
+def _positions(window: tuple[int, int], shape: Shape) -> str:
+    return (
+        f"a {window[0]}×{window[1]} window has {window[0] * window[1]} positions, but the scores "
+        f"are {format_shape(shape)}: the last two axes must both be the window's positions"
     )

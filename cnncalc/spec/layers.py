@@ -764,6 +764,17 @@ class Attention(LayerSpec):
         return ir.Attention(heads=self.heads, bias=self.bias)
 
 
+class RelativePositionBias(LayerSpec):
+    """A learned bias added to attention scores [..., heads, N, N], N = a window's positions,
+    read from a table by each pair's relative position (MaxViT)."""
+
+    type: Literal["relative_position_bias"] = "relative_position_bias"
+    window: Window = Field(description="Window size: n or [n_h, n_w] (MaxViT: 7).")
+
+    def to_ir(self, defaults: Defaults = DEFAULTS) -> ir.RelativePositionBias:
+        return ir.RelativePositionBias(window=self.window)
+
+
 class WindowAttention(LayerSpec):
     """Swin's shifted-window self-attention on a channels-last map [height, width, channels].
 
@@ -861,7 +872,7 @@ LAYER_MODELS: tuple[type[LayerSpec], ...] = (
     BatchNorm, Standardize, LayerNorm, GroupNorm, LRN, Merge, Concat,
     Reshape, Permute, Transpose, Unflatten, ChannelShuffle, Split, Chunk, Select, Slice,
     Crop2d, Scalar, MatMul, Attention, ClassToken, PositionEmbedding, LayerScale,
-    WindowAttention, PatchMerging,
+    WindowAttention, PatchMerging, RelativePositionBias,
 )  # fmt: skip
 """Every layer model; the ``type`` values of each are the names a spec may use."""
 

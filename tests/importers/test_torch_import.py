@@ -459,6 +459,56 @@ def test_a_flatten_of_a_permuted_tensor_flattens_torch_s_order() -> None:
     assert imported.spec["layers"][1]["dims"] == [1, 2, 0]
 
 
+class RelativeAttention(nn.Module):
+    """MaxViT's attention over windows [b, g, p, d]: einsum products, a bias read from a
+    table by a buffer of indices (torchvision's RelativePositionalMultiHeadAttention)."""
+
+    def __init__(self, dim: int, heads: int, side: int) -> None:
+        super().__init__()
+        self.heads, self.positions = heads, side * side
+        self.to_qkv = nn.Linear(dim, 3 * dim)
+        self.merge = nn.Linear(dim, dim)
+        self.table = nn.Parameter(torch.zeros((2 * side - 1) ** 2, heads))
+        self.index: torch.Tensor
+        self.register_buffer("index", torch.zeros(side**4, dtype=torch.long))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        b, g, p, d = x.shape
+        q, k, v = (
+            t.reshape(b, g, p, self.heads, -1).permute(0, 1, 3, 2, 4)
+            for t in torch.chunk(self.to_qkv(x), 3, dim=-1)
+        )
+        scores = torch.einsum("B G H I D, B G H J D -> B G H I J", q, k * 0.5)
+        bias = self.table[self.index.view(-1)].view(p, p, -1).permute(2, 0, 1).unsqueeze(0)
+        weights = F.softmax(scores + bias, dim=-1)
+        out = torch.einsum("B G H I J, B G H J D -> B G H I D", weights, v)
+        return self.merge(torch.swapaxes(out, 2, 3).reshape(b, g, p, d))  # type: ignore[no-any-return]
+
+
+def test_maxvit_attention_imports_its_products_and_its_bias_table() -> None:
+    imported = from_module(RelativeAttention(8, 2, 3), (4, 9, 8))
+    assert imported.skipped == []
+    layers = layers_of(imported)
+    # q·kᵀ: the einsum's second operand is (…, j, d), so the product reads it transposed.
+    assert layers["matmul"] == {"name": "matmul", "type": "matmul", "transpose_b": True,
+                                "inputs": ["permute", "permute_1"]}  # fmt: skip
+    assert layers["matmul_1"] == {"name": "matmul_1", "type": "matmul",
+                                  "inputs": ["softmax", "permute_2"]}  # fmt: skip
+    assert layers["relative_position_bias"]["window"] == 3
+    report = cnncalc.analyze(imported.spec)
+    # The table, (2·3 − 1)²·2 = 50 parameters, and its index of 9² pairs, 81 buffers.
+    assert report.layer("relative_position_bias").params == 50
+    assert report.layer("relative_position_bias").buffers == 81
+    assert report.totals.params == sum(p.numel() for p in RelativeAttention(8, 2, 3).parameters())
+    # FlopCounterMode: the two projections, 2·36·8·(24 + 8), and the two products,
+    # 2·(4·2·9·9·4)·2.
+    flops = 2 * 36 * 8 * (24 + 8) + 2 * 2 * (4 * 2 * 9 * 9 * 4)
+    assert imported.comments[3] == (
+        f"FLOPs: {flops:,} in the spec's flops convention; torch's FlopCounterMode counts "
+        f"{flops:,} on this input: all of them are counted."
+    )
+
+
 def test_a_module_never_called_is_said() -> None:
     class WithAux(nn.Module):
         def __init__(self) -> None:

@@ -162,6 +162,14 @@ def windows(draw: st.DrawFn) -> tuple[ir.Node, tuple[int, ...]]:
     return node, draw(channels_last)
 
 
+@st.composite
+def position_biases(draw: st.DrawFn) -> tuple[ir.Node, tuple[int, ...]]:
+    window = draw(st.tuples(st.integers(1, 4), st.integers(1, 4)))
+    positions = window[0] * window[1] + draw(st.sampled_from([0, 0, 0, 1]))  # may not fit
+    shape = (draw(st.integers(1, 5)), draw(st.integers(1, 4)), positions, positions)
+    return ir.RelativePositionBias(window), shape[draw(st.integers(0, 1)) :]
+
+
 bound = st.none() | st.integers(-25, 25)
 axis = st.integers(-4, 3)
 flat = st.tuples(st.integers(1, 300))
@@ -204,7 +212,10 @@ STRATEGIES: dict[type, st.SearchStrategy[tuple[ir.Node, tuple[int, ...]]]] = {
     | st.tuples(st.builds(ir.Dense, units=st.integers(1, 9), axis=axis), maps),
     ir.RBF: st.tuples(st.builds(ir.RBF, units=st.integers(1, 50), trainable=st.booleans()), flat),
     ir.Flatten: st.tuples(st.builds(ir.Flatten, axis, axis) | st.just(ir.Flatten()), maps),
-    ir.ElementWise: st.tuples(st.builds(ir.ElementWise, st.sampled_from(ir.Activation)), maps),
+    ir.ElementWise: st.tuples(
+        st.builds(ir.ElementWise, st.sampled_from(ir.Activation), axis), maps
+    ),
+    ir.RelativePositionBias: position_biases(),
     ir.Dropout: st.tuples(st.builds(ir.Dropout, st.floats(0, 0.9)), maps),
     ir.BatchNorm: st.tuples(
         st.builds(ir.BatchNorm, st.booleans(), st.booleans(), st.sampled_from(ir.Framework)),

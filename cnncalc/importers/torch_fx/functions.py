@@ -105,10 +105,21 @@ def _with_constant(kind: str, op: Op, constant: Any, first: bool) -> Layer:
         return {"type": "layer_scale"}
     if kind == "multiply" and count == op.input[-1] == shape[-1]:
         return {"type": "layer_scale", "axis": -1}
+    if kind == "add" and _relative_position_table(shape, op.input):
+        return {"type": "relative_position_bias", "window": math.isqrt(op.input[-1])}
     tokens = len(op.input) == 2 and shape == (1, 1, op.input[1])
     if kind == "concat" and first and tokens and _axis(op, op.arg(1, "dim", 0)) == 0:
         return {"type": "class_token"}
     raise Untranslatable(f"a {kind} with a parameter of shape {shape_text(shape)}")
+
+
+def _relative_position_table(table: tuple[int, ...], scores: tuple[int, ...]) -> bool:
+    """Whether ``table`` is a ``[(2·w − 1)², heads]`` bias table for scores ``[…, heads, N, N]``
+    of a ``w×w`` window, ``N = w²`` (MaxViT's ``relative_position_bias_table``)."""
+    if len(table) != 2 or len(scores) < 3 or scores[-1] != scores[-2] or table[1] != scores[-3]:
+        return False
+    side = math.isqrt(scores[-1])
+    return side * side == scores[-1] and table[0] == (2 * side - 1) ** 2
 
 
 def _scalar(kind: str, value: float) -> Layer:
@@ -157,6 +168,37 @@ def _matmul(op: Op) -> Layer:
                 layer["axis"] = -1
             return layer
     raise Untranslatable("a matrix product with a constant")
+
+
+def _einsum(op: Op) -> Layer:
+    """``torch.einsum("bhid,bhjd->bhij", q, k)``: a batched matrix product → ``matmul``.
+
+    The equation must be one: the same leading batch axes in all three, one
+    axis summed over, the first operand ``(…, i, k)``, the second ``(…, k, j)``
+    or ``(…, j, k)`` (``transpose_b``), the result ``(…, i, j)``.
+    """
+    equation, operands = op.call.args[0], op.call.args[1:]
+    if len(operands) == 1 and isinstance(operands[0], list | tuple):
+        operands = tuple(operands[0])
+    if not isinstance(equation, str) or len(operands) != 2 or "->" not in equation:
+        raise Untranslatable("an einsum that is not of two operands with an explicit result")
+    inputs, result = equation.replace(" ", "").split("->")
+    terms = inputs.split(",")
+    if len(terms) != 2:
+        raise Untranslatable(f"einsum '{equation}'")
+    first, second = terms
+    batch = result[:-2]
+    if not (first.startswith(batch) and second.startswith(batch) and len(first) == len(second)
+            == len(result) == len(batch) + 2):  # fmt: skip
+        raise Untranslatable(f"einsum '{equation}' is not a batched matrix product")
+    i, k, j, n = first[-2], first[-1], result[-2], result[-1]
+    if i != j:
+        raise Untranslatable(f"einsum '{equation}' is not a batched matrix product")
+    if second[-2:] == k + n:
+        return {"type": "matmul"}
+    if second[-2:] == n + k:
+        return {"type": "matmul", "transpose_b": True}
+    raise Untranslatable(f"einsum '{equation}' is not a batched matrix product")
 
 
 def _item(op: Op) -> Layer | None:
@@ -359,6 +401,7 @@ def function_translators() -> dict[Any, FunctionTranslator]:
         torch.sub: _arithmetic("subtract"), operator.truediv: _arithmetic("divide"),
         operator.itruediv: _arithmetic("divide"), torch.div: _arithmetic("divide"),
         operator.matmul: _matmul, torch.matmul: _matmul, torch.bmm: _matmul,
+        torch.einsum: _einsum,
         operator.getitem: _item, torch.unflatten: _reshape, torch.select: _select,
         torch.chunk: _parts("chunk"), torch.split: _parts("split"),
     }  # fmt: skip

@@ -18,8 +18,13 @@ def is_permutation(call: Call) -> bool:
     import torch
 
     if call.kind == "method":
-        return call.target in ("permute", "transpose")
-    return call.kind == "function" and call.target in (torch.permute, torch.transpose)
+        return call.target in ("permute", "transpose", "swapaxes", "swapdims")
+    return call.kind == "function" and call.target in (
+        torch.permute,
+        torch.transpose,
+        torch.swapaxes,
+        torch.swapdims,
+    )
 
 
 def is_unbind(call: Call) -> bool:
@@ -38,8 +43,9 @@ def permutation(call: Call, rank: int) -> tuple[int, ...] | None:
         dims = call.kwargs.get("dims", args[0] if len(args) == 1 else args)
         order = tuple(int(d) % rank for d in dims) if isinstance(dims, list | tuple) else None
         return order if order is not None and sorted(order) == list(range(rank)) else None
-    first = call.kwargs.get("dim0", args[0] if args else None)
-    second = call.kwargs.get("dim1", args[1] if len(args) > 1 else None)
+    # transpose(dim0, dim1); swapaxes(axis0, axis1); swapdims(dim0, dim1)
+    first = call.kwargs.get("dim0", call.kwargs.get("axis0", args[0] if args else None))
+    second = call.kwargs.get("dim1", call.kwargs.get("axis1", args[1] if len(args) > 1 else None))
     if not isinstance(first, int) or not isinstance(second, int):
         return None
     order_list = list(range(rank))

@@ -59,7 +59,7 @@ class _Recorder:
         self.makers: dict[int, str] = {id(example): "input"}
         self.kept: list[Any] = [example]  # keeps ids unique while they are looked up
         self.named = {id(t): n for n, t in (*root.named_parameters(), *root.named_buffers())}
-        self.parameters = {name for name, _ in root.named_parameters()}
+        self.tensor_names = set(self.named.values())
         self.scopes = [""]
         self.depth = 0  # > 0 inside a leaf module: its insides are that one layer
 
@@ -123,10 +123,10 @@ class _Recorder:
         import torch
 
         arguments = [self.argument(value) for value in flat((args, kwargs))]
-        if not any(isinstance(a, Ref) or (isinstance(a, Attr) and a.name in self.parameters)
+        if not any(isinstance(a, Ref) or (isinstance(a, Attr) and a.name in self.tensor_names)
                    for a in arguments):  # fmt: skip
-            # A constant (made from literals): not from the input, nor a parameter, as
-            # ViT's class_token.expand(n, -1, -1) is.
+            # A constant (made from literals): not from the input, nor from a parameter or a
+            # buffer, as ViT's class_token.expand(n, -1, -1) and MaxViT's index.view(-1) are.
             return
         name = getattr(func, "__name__", "")
         if name and getattr(torch.Tensor, name, None) is func:

@@ -77,6 +77,11 @@ def _trace(root: nn.Module) -> tuple[torch.fx.GraphModule, dict[str, str]]:
     import torch.fx
 
     class Tracer(torch.fx.Tracer):
+        # A buffer read in forward (MaxViT's relative_position_index) is a get_attr
+        # node, as a parameter is, not a constant folded into the graph: the layer
+        # that reads it counts it.
+        proxy_buffer_attributes = True
+
         # fx's own rule makes every torch.nn module a leaf; a subclass of one
         # (a user's nn.Conv2d with extra attributes) is a leaf too when it has
         # our translator, so it is one layer rather than its functional insides.

@@ -82,6 +82,8 @@ class Translation:
     in_torch_order: dict[tuple[str, tuple[int, ...]], str] = field(default_factory=dict)
     uncounted_parameters: int = 0
     """Parameters of modules left out and read directly by operations with no layer."""
+    reads_through: dict[str, set[str]] = field(default_factory=dict)
+    """The parameters and buffers a call reads through tensors made from them alone."""
     permutations: dict[tuple[str, tuple[int, ...]], Call] = field(default_factory=dict)
     """The first call that permuted a layer's output so (the name of its ``permute`` layer)."""
     """The ``permute`` layers made for layers that read a permuted tensor in torch's order."""
@@ -180,13 +182,22 @@ class Translation:
             self._leave_out(call, why)
 
     def _constant(self, call: Call) -> Value:
-        """A result no layer's output flows into: made from one parameter, or a constant."""
+        """A result no layer's output flows into: made from the model's parameters and buffers
+        (one parameter at most), or a constant."""
+        read = self._read(call)
+        parameters = sorted(read & self.parameters.keys())
+        if len(parameters) > 1 or not read:
+            return Opaque(None)
+        return Parameter(parameters[0] if parameters else min(read), frozenset(read))
+
+    def _read(self, call: Call) -> set[str]:
+        """The parameters and buffers a call reads, directly or through what it reads."""
         named = {a.name for a in flat((call.args, call.kwargs)) if isinstance(a, Attr)}
-        parameters = sorted(named & self.parameters.keys())
-        return Parameter(parameters[0]) if len(parameters) == 1 else Opaque(None)
+        return (named & self.tensors.keys()) | self.reads_through.get(call.key, set())
 
     def _parameters_named(self, call: Call) -> Call:
-        """The call with each tensor made from one parameter given as that parameter."""
+        """The call with each tensor made from parameters alone given as its parameter; the
+        other tensors that one is made from are noted as read (:meth:`_read`)."""
 
         def named(value: object) -> object:
             if isinstance(value, list | tuple):
@@ -196,6 +207,7 @@ class Translation:
             if isinstance(value, Ref):
                 made = self.values.get(value.key)
                 if isinstance(made, Parameter):
+                    self.reads_through.setdefault(call.key, set()).update(made.read)
                     return Attr(made.name)
             return value
 
@@ -311,7 +323,9 @@ class Translation:
         return name, None
 
     def _params(self, call: Call) -> dict[str, torch.Tensor]:
+        """The parameters and buffers a call reads by name, the one it reads through first."""
         names = [a.name for a in flat((call.args, call.kwargs)) if isinstance(a, Attr)]
+        names += sorted(self.reads_through.get(call.key, set()))
         return {name: self.tensors[name] for name in names if name in self.tensors}
 
     def _permute(self, call: Call, source: str, layout: Layout) -> None:

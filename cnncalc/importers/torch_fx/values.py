@@ -24,13 +24,18 @@ class Opaque:
 
 @dataclass(frozen=True, slots=True)
 class Parameter:
-    """A tensor computed from one parameter alone: ViT's ``class_token.expand(n, -1, -1)``.
+    """A tensor computed from the model's parameters and buffers alone: ViT's
+    ``class_token.expand(n, -1, -1)``, MaxViT's ``table[index]``.
 
-    The call that reads it sees the parameter itself (an :class:`Attr`), so a
-    translator can tell ``x + self.pos_embedding`` from ``x + y``.
+    The call that reads it sees ``name`` itself (an :class:`Attr`), so a
+    translator can tell ``x + self.pos_embedding`` from ``x + y``; the layer it
+    becomes counts every tensor in ``read``.
     """
 
     name: str
+    """The parameter it is made from (a buffer, if it is made from buffers only)."""
+    read: frozenset[str]
+    """Every parameter and buffer it is made from, ``name`` included."""
 
 
 @dataclass(frozen=True, slots=True)
