@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 
 import cnncalc
+from cnncalc.cli import main
 from cnncalc.importers.keras_config import import_keras
 from tests.importers.test_keras import FIXTURES
 
@@ -111,6 +112,24 @@ def test_the_totals_and_what_the_header_says_is_left_out_add_up_to_keras() -> No
         "parameters." in imported.comments
     )
     assert "# skipped: rms_norm (RMSNormalization): " in imported.to_yaml()
+
+
+def test_uncounted_keras_weights_are_an_error_unless_allowed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "net.yaml"
+    command = ["import", "keras", str(LEFT_OUT), "-o", str(out)]
+    assert main(command) == 2
+    assert not out.exists()
+    # 432 + 176: what the header says the totals leave out (Keras's own counts).
+    error = capsys.readouterr().err.splitlines()[-1]
+    assert error.startswith(
+        f"error: {LEFT_OUT}: 608 of the model's parameters are in operations cnncalc cannot "
+        "translate ("
+    )
+    assert error.endswith("); --allow-uncounted writes the spec without them")
+    assert main([*command, "--allow-uncounted"]) == 0
+    assert out.exists()
 
 
 @pytest.mark.parametrize(

@@ -76,6 +76,8 @@ def import_keras(path: str) -> Imported:
         skipped=importer.skipped,
         comments=header + importer.comments + _left_out(importer.left_out),
         origin=path,
+        # Weights of skipped layers whose config states them (a custom layer's it does not).
+        uncounted_parameters=sum(w.total for w in importer.left_out if w is not None),
     )
 
 
