@@ -389,6 +389,10 @@ def shape_layer(draw: st.DrawFn, shape: Shape, earlier: dict[str, Shape]) -> dic
         "class_token": lambda: {"type": "class_token"},
         "position_embedding": lambda: {"type": "position_embedding"},
         "layer_scale": lambda: {"type": "layer_scale", "axis": at},
+        "softmax": lambda: {"type": "softmax", "axis": at},
+        # Scores [..., heads, N, N] of a square window's N positions (else refused).
+        "relative_position_bias": lambda: {"type": "relative_position_bias",
+                                           "window": max(1, math.isqrt(int(shape[-1])))},
     }  # fmt: skip
     return choices[draw(st.sampled_from(sorted(choices)))]()
 

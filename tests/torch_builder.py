@@ -50,12 +50,13 @@ def module_for(node: ir.Node, inputs: tuple[Shape, ...]) -> nn.Module:
 # -- helpers ----------------------------------------------------------------------------
 
 
-def activation(function: ir.Activation) -> nn.Module:
+def activation(function: ir.Activation, axis: int = 0) -> nn.Module:
+    """The torch module of an activation; a softmax along ``axis`` (cnncalc's, no batch)."""
     modules: dict[ir.Activation, Callable[[], nn.Module]] = {
         ir.Activation.RELU: nn.ReLU, ir.Activation.RELU6: nn.ReLU6, ir.Activation.TANH: nn.Tanh,
         ir.Activation.SIGMOID: nn.Sigmoid, ir.Activation.HARDSWISH: nn.Hardswish,
         ir.Activation.GELU: nn.GELU, ir.Activation.SILU: nn.SiLU,
-        ir.Activation.SOFTMAX: lambda: nn.Softmax(dim=1),
+        ir.Activation.SOFTMAX: lambda: nn.Softmax(dim=_dim(axis)),
         ir.Activation.HARDSIGMOID: nn.Hardsigmoid, ir.Activation.LEAKY_RELU: nn.LeakyReLU,
         ir.Activation.ELU: nn.ELU, ir.Activation.MISH: nn.Mish,
     }  # fmt: skip
@@ -315,6 +316,23 @@ class LayerScale(nn.Module):
         return x * self.gamma.view(1, *self.view)
 
 
+class BiasTable(nn.Module):
+    """MaxViT's bias on attention scores ``[…, heads, N, N]``: a table of
+    ``(2·w_h − 1)·(2·w_w − 1)`` entries per head, read by a buffer of each pair's index."""
+
+    def __init__(self, node: ir.RelativePositionBias, shape: Shape) -> None:
+        super().__init__()
+        window_h, window_w = node.window
+        self.positions, heads = window_h * window_w, int(shape[-3])
+        self.table = nn.Parameter(torch.zeros((2 * window_h - 1) * (2 * window_w - 1), heads))
+        self.index: torch.Tensor
+        self.register_buffer("index", torch.zeros(self.positions**2, dtype=torch.long))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        bias = self.table[self.index.view(-1)].view(self.positions, self.positions, -1)
+        return x + bias.permute(2, 0, 1)
+
+
 @translates(ir.Split)
 def _split(node: ir.Split, shape: Shape) -> nn.Module:
     if node.sizes is not None:
@@ -323,9 +341,10 @@ def _split(node: ir.Split, shape: Shape) -> nn.Module:
     return Function(lambda x: torch.chunk(x, int(node.chunks or 1), dim=_dim(node.axis)))
 
 
-def _crop(x: torch.Tensor, cropping: tuple[tuple[int, int], ...]) -> torch.Tensor:
+def _crop(x: torch.Tensor, cropping: tuple[tuple[int, int], ...], shape: Shape) -> torch.Tensor:
     (top, bottom), (left, right) = cropping
-    return x[:, :, top : x.shape[2] - bottom, left : x.shape[3] - right]
+    height, width = int(shape[1]), int(shape[2])  # known when built: bounds fx can read
+    return x[:, :, top : height - bottom, left : width - right]
 
 
 SCALAR_OPS: dict[ir.ScalarOp, Callable[[torch.Tensor, float], torch.Tensor]] = {
@@ -339,17 +358,17 @@ TRANSLATORS.update({
         lambda x: x.reshape(x.shape[0], *(int(s) for s in node.shape))
     ),
     ir.Permute: lambda node, shape: Function(
-        lambda x: x.permute(0, *(_dim(a) % x.dim() for a in node.dims))
+        lambda x: x.permute(0, *(_dim(a) % (len(shape) + 1) for a in node.dims))
     ),
     ir.Transpose: lambda node, shape: Function(lambda x: x.transpose(*map(_dim, node.dims))),
     ir.Unflatten: lambda node, shape: nn.Unflatten(_dim(node.axis), [int(s) for s in node.sizes]),
     ir.ChannelShuffle: lambda node, shape: nn.ChannelShuffle(int(node.groups)),
     ir.Select: lambda node, shape: Function(lambda x: x.select(_dim(node.axis), node.index)),
     ir.Slice: lambda node, shape: Function(
-        lambda x: x[(slice(None),) * (_dim(node.axis) % x.dim())
+        lambda x: x[(slice(None),) * (_dim(node.axis) % (len(shape) + 1))
                     + (slice(node.start, node.stop, node.step),)]
     ),
-    ir.Crop: lambda node, shape: Function(lambda x: _crop(x, node.cropping)),
+    ir.Crop: lambda node, shape: Function(lambda x: _crop(x, node.cropping, shape)),
     ir.Scalar: lambda node, shape: Function(lambda x: SCALAR_OPS[node.op](x, node.value)),
     ir.MatMul: lambda node, shape: Function(
         lambda a, b: torch.matmul(a, b.transpose(-2, -1) if node.transpose_b else b)
@@ -359,7 +378,8 @@ TRANSLATORS.update({
     ir.PositionEmbedding: lambda node, shape: PositionEmbedding(shape),
     ir.LayerScale: LayerScale,
     ir.PReLU: lambda node, shape: nn.PReLU(int(shape[0]) if node.per_channel else 1),
-    ir.ElementWise: lambda node, shape: activation(node.function),
+    ir.ElementWise: lambda node, shape: activation(node.function, node.axis),
+    ir.RelativePositionBias: lambda node, shape: BiasTable(node, shape),  # noqa: PLW0108
     ir.Dropout: lambda node, shape: nn.Dropout(node.rate),
     ir.Identity: lambda node, shape: nn.Identity(),
     ir.LRN: lambda node, shape: nn.LocalResponseNorm(int(node.size)),

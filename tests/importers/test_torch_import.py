@@ -28,7 +28,12 @@ from cnncalc.importers.torch_fx import from_module, import_torch
 from cnncalc.ir import Attention
 from cnncalc.rules import Flops
 from tests.conftest import NUMERIC_SPECS
-from tests.test_torch_differential import NOT_IN_PYTORCH, networks, networks_1d_3d
+from tests.test_torch_differential import (
+    NOT_IN_PYTORCH,
+    networks,
+    networks_1d_3d,
+    shape_networks,
+)
 from tests.torch_builder import module_for
 
 # -- the round trip of the shipped specs ----------------------------------------------------
@@ -58,7 +63,11 @@ class SpecNetwork(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         values = {"input": x}
         for name, sources in self.wiring:
-            values[name] = self.get_submodule(name)(*(values[s] for s in sources))
+            output = self.get_submodule(name)(*(values[s] for s in sources))
+            if isinstance(output, tuple):  # a split: its parts are read as NAME.0, NAME.1, …
+                values.update({f"{name}.{i}": part for i, part in enumerate(output)})
+                output = output[0]
+            values[name] = output
         return values[self.wiring[-1][0]]
 
 
@@ -137,6 +146,28 @@ def test_generated_networks_round_trip(spec: dict[str, Any]) -> None:
     # Every 2-D layer type, merges, layer norm over the channels (permuted) and, where the
     # builder's multiply cannot be traced, the recorder.
     round_trip(cnncalc.spec.parse_spec(spec))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(shape_networks())
+def test_generated_shape_and_token_networks_import_to_the_same_totals(
+    spec: dict[str, Any],
+) -> None:
+    # Reshapes, permutes, splits, token layers: a permutation the layers after it read as
+    # they are is no layer of the import, so the totals and the output are compared.
+    if any(layer["type"] in ("window_attention", "patch_merging") for layer in spec["layers"]):
+        return  # the importer knows torchvision's Swin blocks by class, not the builder's
+    parsed = cnncalc.spec.parse_spec(spec)
+    original = cnncalc.analyze(parsed, "flops")
+    imported = from_module(SpecNetwork(parsed), tuple(int(n) for n in parsed.input))
+    assert imported.skipped == []
+    report = cnncalc.analyze(imported.spec)
+    assert report.output_shape == original.output_shape
+    totals = report.totals
+    if any(isinstance(row.node, Attention) for row in original.layers):
+        totals = dataclasses.replace(totals, neurons=original.totals.neurons)
+    assert totals == original.totals
+    assert report.flops_by_convention == original.flops_by_convention
 
 
 @settings(max_examples=15, deadline=None)

@@ -96,21 +96,36 @@ def _with_constant(kind: str, op: Op, constant: Any, first: bool) -> Layer:
         return _scalar(kind, constant)
     if not isinstance(constant, Attr) or constant.name not in op.params or not op.input:
         raise Untranslatable(f"a {kind} with a constant tensor")
-    shape = tuple(int(n) for n in op.params[constant.name].shape)
-    count = math.prod(shape)
+    table = tuple(int(n) for n in op.params[constant.name].shape)
+    count = math.prod(table)
+    shape = op.seen(constant.name)  # as torch broadcasts it: a view's shape, or its own
     if kind == "add" and shape in (op.input, (1, *op.input)):
         return {"type": "position_embedding"}
-    per_channel = (op.input[0],) + (1,) * (len(op.input) - 1)  # ConvNeXt's γ, [c, 1, 1]
-    if kind == "multiply" and count == op.input[0] != 1 and shape[-len(op.input) :] == per_channel:
-        return {"type": "layer_scale"}
-    if kind == "multiply" and count == op.input[-1] == shape[-1]:
-        return {"type": "layer_scale", "axis": -1}
-    if kind == "add" and _relative_position_table(shape, op.input):
+    axis = _scaled_axis(shape, op.input, count)
+    if kind == "multiply" and axis is not None:  # ConvNeXt's γ, [c, 1, 1]; CaiT's, [d]
+        layer: Layer = {"type": "layer_scale"}
+        put(layer, "axis", -1 if axis == len(op.input) - 1 and axis else axis, 0)
+        return layer
+    if kind == "add" and _relative_position_table(table, op.input):
         return {"type": "relative_position_bias", "window": math.isqrt(op.input[-1])}
     tokens = len(op.input) == 2 and shape == (1, 1, op.input[1])
     if kind == "concat" and first and tokens and _axis(op, op.arg(1, "dim", 0)) == 0:
         return {"type": "class_token"}
     raise Untranslatable(f"a {kind} with a parameter of shape {shape_text(shape)}")
+
+
+def _scaled_axis(shape: tuple[int, ...], values: tuple[int, ...], count: int) -> int | None:
+    """The one axis of ``values`` a tensor of ``shape`` and ``count`` entries scales as torch
+    broadcasts it (aligned at the last axis), or None."""
+    rank = len(values) + 1  # the batch axis too
+    if len(shape) > rank:
+        return None
+    full = (1,) * (rank - len(shape)) + shape
+    sized = [axis for axis in range(1, rank) if full[axis] != 1]
+    if full[0] != 1 or len(sized) > 1:
+        return None
+    axis = sized[0] - 1 if sized else 0
+    return axis if values[axis] == count and (sized or count == 1) else None
 
 
 def _relative_position_table(table: tuple[int, ...], scores: tuple[int, ...]) -> bool:
@@ -217,11 +232,11 @@ def _item(op: Op) -> Layer | None:
     items += [slice(None)] * (rank - len(items))
     if items[0] != slice(None):
         raise Untranslatable("indexing the batch axis")
-    cuts = [(axis, item) for axis, item in enumerate(items[1:]) if item != slice(None)]
+    cuts = [(axis, item) for axis, item in enumerate(items[1:]) if not _whole(item, op.input[axis])]
     if not cuts:
         return None
     if len(cuts) > 1:
-        raise Untranslatable("indexing along more than one axis")
+        return _crop(op, cuts)
     axis, item = cuts[0]
     if isinstance(item, int) and not isinstance(item, bool):
         return {"type": "select", "axis": axis, "index": item}
@@ -244,6 +259,34 @@ def _select(op: Op) -> Layer:
     if not isinstance(index, int) or isinstance(index, bool):
         raise Untranslatable("an index that is not a number")
     return {"type": "select", "axis": _axis(op, op.arg(1, "dim")), "index": index}
+
+
+def _whole(item: Any, size: int) -> bool:
+    """Whether an index keeps an axis as it is: ``:``, or ``0:n`` of an axis of ``n``."""
+    if not isinstance(item, slice):
+        return False
+    bounds = (item.start, item.stop, item.step)
+    if not all(b is None or (isinstance(b, int) and not isinstance(b, bool)) for b in bounds):
+        return False
+    return item.indices(size) == (0, size, 1)
+
+
+def _crop(op: Op, cuts: list[tuple[int, Any]]) -> Layer:
+    """``x[:, :, top:h - bottom, left:w - right]`` of a map → ``crop2d``."""
+    if len(op.input) != 3 or [axis for axis, _ in cuts] != [1, 2]:
+        raise Untranslatable("indexing along more than one axis")
+    borders = []
+    for (_, item), size in zip(cuts, op.input[1:], strict=True):
+        if not isinstance(item, slice) or not all(
+            b is None or (isinstance(b, int) and not isinstance(b, bool))
+            for b in (item.start, item.stop, item.step)
+        ):
+            raise Untranslatable("indexing along more than one axis")
+        start, stop, step = item.indices(size)
+        if step != 1 or stop < start:
+            raise Untranslatable("a strided or empty crop")
+        borders.append([start, size - stop])
+    return {"type": "crop2d", "cropping": borders}
 
 
 def _parts(kind: str) -> FunctionTranslator:

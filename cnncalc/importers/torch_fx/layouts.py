@@ -7,6 +7,8 @@ the translators that read :attr:`Op.layout` use.
 
 from __future__ import annotations
 
+from typing import TypeGuard
+
 from cnncalc.importers.torch_fx.calls import Call, Shape
 from cnncalc.importers.torch_fx.naming import target_name
 
@@ -18,12 +20,13 @@ def is_permutation(call: Call) -> bool:
     import torch
 
     if call.kind == "method":
-        return call.target in ("permute", "transpose", "swapaxes", "swapdims")
+        return call.target in ("permute", "transpose", "swapaxes", "swapdims", "movedim")
     return call.kind == "function" and call.target in (
         torch.permute,
         torch.transpose,
         torch.swapaxes,
         torch.swapdims,
+        torch.movedim,
     )
 
 
@@ -39,14 +42,25 @@ def is_unbind(call: Call) -> bool:
 def permutation(call: Call, rank: int) -> tuple[int, ...] | None:
     """The new order of the (batched) axes of ``permute``/``transpose``, or None if unclear."""
     args = call.args[1:]
-    if target_name(call) == "permute":
+    name = target_name(call)
+    if name == "permute":
         dims = call.kwargs.get("dims", args[0] if len(args) == 1 else args)
-        order = tuple(int(d) % rank for d in dims) if isinstance(dims, list | tuple) else None
-        return order if order is not None and sorted(order) == list(range(rank)) else None
+        if not isinstance(dims, list | tuple) or not all(_is_int(d) for d in dims):
+            return None  # computed from the tensor (x.dim() - 1): not known here
+        order = tuple(int(d) % rank for d in dims)
+        return order if sorted(order) == list(range(rank)) else None
+    if name == "movedim":
+        source = call.kwargs.get("source", args[0] if args else None)
+        destination = call.kwargs.get("destination", args[1] if len(args) > 1 else None)
+        if not (_is_int(source) and _is_int(destination)):
+            return None  # several axes moved at once, or computed ones
+        moved = [axis for axis in range(rank) if axis != source % rank]
+        moved.insert(destination % rank, source % rank)
+        return tuple(moved)
     # transpose(dim0, dim1); swapaxes(axis0, axis1); swapdims(dim0, dim1)
     first = call.kwargs.get("dim0", call.kwargs.get("axis0", args[0] if args else None))
     second = call.kwargs.get("dim1", call.kwargs.get("axis1", args[1] if len(args) > 1 else None))
-    if not isinstance(first, int) or not isinstance(second, int):
+    if not (_is_int(first) and _is_int(second)):
         return None
     order_list = list(range(rank))
     a, b = first % rank, second % rank
@@ -66,3 +80,7 @@ def unpermuted(shape: Shape, layout: Layout) -> Shape:
     for torch_axis, axis in enumerate(layout):
         ordered[axis] = shape[torch_axis]
     return tuple(ordered)
+
+
+def _is_int(value: object) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool)

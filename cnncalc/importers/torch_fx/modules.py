@@ -217,6 +217,11 @@ def _softmax(module: Any, op: Op) -> Layer:
     return softmax_layer(op, module.dim)
 
 
+def _channel_shuffle(module: Any, op: Op) -> Layer:
+    """``nn.ChannelShuffle(g)`` → ``channel_shuffle`` (ShuffleNet)."""
+    return {"type": "channel_shuffle", "groups": module.groups}
+
+
 def _unflatten(module: Any, op: Op) -> Layer:
     """``nn.Unflatten`` → ``reshape`` to the shape PyTorch produced."""
     return flatten_layer(op)
@@ -281,6 +286,7 @@ def module_translators() -> dict[type[Any], ModuleTranslator]:
         nn.LayerNorm: _layer_norm, nn.GroupNorm: _group_norm, nn.LocalResponseNorm: _lrn,
         nn.Identity: _named("identity"), nn.Flatten: _flatten, nn.Unflatten: _unflatten,
         nn.MultiheadAttention: _attention, nn.Softmax: _softmax,
+        nn.ChannelShuffle: _channel_shuffle,
         nn.ZeroPad2d: _zero_pad, nn.ConstantPad2d: _zero_pad,
         nn.Upsample: _upsample, nn.UpsamplingNearest2d: _upsample,
         nn.UpsamplingBilinear2d: _upsample,

@@ -33,6 +33,13 @@ class Op:
     """How the torch tensors' axes are permuted from cnncalc's, if they are (ConvNeXt)."""
     params: dict[str, torch.Tensor] = field(default_factory=dict)
     """The parameters and buffers the call reads by name (``F.linear(x, self.weight)``)."""
+    views: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    """The shape in which the call reads a parameter it reads through a view of it
+    (``x * self.gamma.view(1, -1, 1, 1)``: ``(1, c, 1, 1)``), where it differs."""
+
+    def seen(self, name: str) -> tuple[int, ...]:
+        """The shape in which the call reads parameter ``name``: a view's, or its own."""
+        return self.views.get(name, tuple(int(n) for n in self.params[name].shape))
 
     @property
     def input(self) -> Shape:

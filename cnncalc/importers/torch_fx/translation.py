@@ -84,6 +84,10 @@ class Translation:
     """Parameters of modules left out and read directly by operations with no layer."""
     reads_through: dict[str, set[str]] = field(default_factory=dict)
     """The parameters and buffers a call reads through tensors made from them alone."""
+    views: dict[str, dict[str, tuple[int, ...]]] = field(default_factory=dict)
+    """Per call, the shape of each parameter it reads through a view of it."""
+    calls: dict[str, Call] = field(default_factory=dict)
+    """Every call translated, by key (to name a layer made for a later one)."""
     permutations: dict[tuple[str, tuple[int, ...]], Call] = field(default_factory=dict)
     """The first call that permuted a layer's output so (the name of its ``permute`` layer)."""
     """The ``permute`` layers made for layers that read a permuted tensor in torch's order."""
@@ -100,6 +104,7 @@ class Translation:
     def add(self, call: Call) -> None:
         """Translate one call: a layer, an alias (no-op), or a skipped line."""
         self.scopes.add(call.scope)
+        self.calls[call.key] = call
         if not call.tensor:
             return  # x.size(0): shape arithmetic feeding a view, no layer
         call = self._parameters_named(call)
@@ -159,7 +164,7 @@ class Translation:
         """The call's op and layer (None: a no-op); a layer it has none for is skipped here."""
         assert call.shape is not None
         op = Op(call, tuple(self.shapes[s] for s in sources), unpermuted(call.shape, layout),
-                self.notes, layout, self._params(call))  # fmt: skip
+                self.notes, layout, self._params(call), self.views.get(call.key, {}))  # fmt: skip
         try:
             return op, self._translate(op, sources)
         except Untranslatable as why:
@@ -188,7 +193,9 @@ class Translation:
         parameters = sorted(read & self.parameters.keys())
         if len(parameters) > 1 or not read:
             return Opaque(None)
-        return Parameter(parameters[0] if parameters else min(read), frozenset(read))
+        # The full shape is known where the batch-free one is (a leading 1 taken off).
+        shape = None if call.shape is None else (1, *call.shape)
+        return Parameter(parameters[0] if parameters else min(read), frozenset(read), shape)
 
     def _read(self, call: Call) -> set[str]:
         """The parameters and buffers a call reads, directly or through what it reads."""
@@ -208,6 +215,8 @@ class Translation:
                 made = self.values.get(value.key)
                 if isinstance(made, Parameter):
                     self.reads_through.setdefault(call.key, set()).update(made.read)
+                    if made.shape is not None:
+                        self.views.setdefault(call.key, {})[made.name] = made.shape
                     return Attr(made.name)
             return value
 
@@ -253,7 +262,7 @@ class Translation:
         if first is None or (call.kind != "module" and None in call.parts):
             return "it returns several tensors, not all of them batched"
         op = Op(call, tuple(self.shapes[s] for s in sources), first, self.notes,
-                params=self._params(call))  # fmt: skip
+                params=self._params(call), views=self.views.get(call.key, {}))  # fmt: skip
         try:
             layer = self._translate(op, sources)
         except Untranslatable as why:
@@ -332,7 +341,9 @@ class Translation:
         """``x.permute(0, 2, 3, 1)``: the same values, the axes in another order; no layer."""
         assert call.shape is not None
         order = permutation(call, len(call.shape) + 1)
-        if order is None or order[0] != 0:
+        if order is None:
+            raise self._cannot(call, "its axes are not given as numbers (computed in forward)")
+        if order[0] != 0:
             raise self._cannot(call, "it moves the batch axis")
         current = layout or tuple(range(len(call.shape)))
         permuted = tuple(current[axis - 1] for axis in order[1:])
@@ -445,6 +456,10 @@ class Translation:
             value = self.values.get(ref.key)
             if isinstance(value, Opaque) and value.reason is not None and not value.listed:
                 self.skipped.append(f"the network's output: {value.reason}")
+            layout = self.layouts.get(ref.key)
+            if isinstance(value, str) and layout:
+                # The network's output in torch's order of axes, as the model returns it.
+                self._permuted(self.calls[ref.key], value, layout)
         if not self.layers:
             raise CnncalcError(
                 "no operation of the model has a cnncalc layer type"

@@ -36,6 +36,8 @@ class Parameter:
     """The parameter it is made from (a buffer, if it is made from buffers only)."""
     read: frozenset[str]
     """Every parameter and buffer it is made from, ``name`` included."""
+    shape: tuple[int, ...] | None = None
+    """Its shape as torch made it (``gamma.view(1, -1, 1, 1)``: ``(1, c, 1, 1)``), if known."""
 
 
 @dataclass(frozen=True, slots=True)
