@@ -115,9 +115,13 @@ def test_swin_blocks_behind_a_permute_read_the_map_channels_first() -> None:
                           PatchMergingV2(8))  # fmt: skip
     imported = from_module(model, (3, 56, 56))
     layers = imported.spec["layers"]
-    assert [layer["type"] for layer in layers] == ["conv2d", "window_attention", "patch_merging"]
+    # The model returns the channels-last map: a permute puts the output in torch's order.
+    assert [layer["type"] for layer in layers] == [
+        "conv2d", "window_attention", "patch_merging", "permute",
+    ]  # fmt: skip
     assert layers[1]["channels_first"] is True and layers[2]["channels_first"] is True
     report = cnncalc.analyze(imported.spec)
-    assert report.layers[-1].output_shape == (16, 7, 7)
+    assert report.layers[-2].output_shape == (16, 7, 7)
+    assert report.output_shape == (7, 7, 16)
     # The same counts as the channels-last layer: 4·8² + 4·8 + 13·13·2 parameters.
     assert report.layers[1].trainable_params == 4 * 64 + 4 * 8 + 169 * 2 == 626
