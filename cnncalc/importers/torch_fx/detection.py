@@ -213,7 +213,8 @@ def static_part(model: nn.Module, input_shape: tuple[int, ...]) -> StaticPart | 
             levels = module.levels(batch.tensors)
         part.lines = _boundary(model, kind, (given, size, padded), levels)
         if vgg:
-            weights = numel(iter([model.backbone.scale_weight]))
+            backbone: Any = model.backbone
+            weights = int(backbone.scale_weight.numel())
             part.lines.insert(3, _VGG_NOTE.format(weights=f"{weights:,}"))
         if kind == "two-stage":
             roi_lines, part.left_out = _roi_heads(model, levels)

@@ -19,7 +19,7 @@ from typing import Any
 
 import torch
 from torch import nn
-from torch.nn import functional as F  # noqa: N812 (torch's own spelling)
+from torch.nn import functional as F
 
 
 class Standardize(nn.Module):
@@ -53,7 +53,7 @@ class VGGFeatures(nn.Module):
     """``SSDFeatureExtractorVGG``'s forward, its ``scale_weight`` held by a :class:`ChannelScale`
     (``backbone.scale``): the same modules and values, the scale a layer cnncalc counts."""
 
-    def __init__(self, backbone: nn.Module) -> None:
+    def __init__(self, backbone: Any) -> None:
         super().__init__()
         self.features = backbone.features
         self.scale = ChannelScale(backbone.scale_weight)
@@ -79,19 +79,17 @@ class StaticPart(nn.Module):
 
     def __init__(
         self,
-        model: nn.Module,
+        model: Any,
         sizes: tuple[tuple[int, int], tuple[int, int], tuple[int, int]],
         two_stage: bool,
         vgg: bool = False,
     ) -> None:
         super().__init__()
-        transform: Any = model.transform
+        transform = model.transform
         self.normalize = Standardize(transform.image_mean, transform.image_std)
-        self.backbone = VGGFeatures(model.backbone) if vgg else model.backbone
-        if two_stage:
-            self.rpn = model.rpn
-        else:
-            self.head = model.head
+        self.backbone: Any = VGGFeatures(model.backbone) if vgg else model.backbone
+        self.rpn: Any = model.rpn if two_stage else None
+        self.head: Any = None if two_stage else model.head
         given, self.size, padded = sizes
         self.resize = given != self.size
         self.padding = (0, padded[1] - self.size[1], 0, padded[0] - self.size[0])
