@@ -180,7 +180,7 @@ def static_part(model: nn.Module, input_shape: tuple[int, ...]) -> StaticPart | 
     if len(input_shape) != 3:
         raise CnncalcError(
             f"{name} is a detection model: its input is an image [channels, height, width], "
-            f"and --input has {len(input_shape)} sizes"
+            f"and the input shape given has {len(input_shape)} sizes"
         )
     transform = getattr(model, "transform", None)
     if transform is None or _base_named(type(transform), (TRANSFORM,)) is None:
