@@ -600,7 +600,7 @@ def is_exact(outcome: Outcome, ref: dict[str, Any]) -> bool:
     return exactness(outcome, ref).startswith("yes")
 
 
-def notes(model: Model, ref: dict[str, Any]) -> list[str]:
+def notes(model: Model, outcome: Outcome, ref: dict[str, Any]) -> list[str]:
     """What the reference itself says: `_ops` or `num_params` not reproduced, attention
     missed by the default FlopCounterMode."""
     if "error" in ref:
@@ -611,17 +611,21 @@ def notes(model: Model, ref: dict[str, Any]) -> list[str]:
     if round(ref["flop_counter"] / 2e9, 3) != model.ops:
         found.append("FlopCounterMode/2 ≠ `_ops`")
     if "static_params" in ref:
-        found.append(static_note(model, ref))
+        found.append(static_note(model, outcome, ref))
     if ref["flop_counter_plain"] != ref["flop_counter"]:
         found.append(f"default FlopCounterMode/2: {gmacs(ref['flop_counter_plain'] // 2)} G "
                      "(attention uncounted)")  # fmt: skip
     return found
 
 
-def static_note(model: Model, ref: dict[str, Any]) -> str:
+_ROI = re.compile(r"roi_heads\.(\w+)_head .*?: ([\d,]+) MACs a (proposal|detection) .*?, "
+                  r"([\d,]+) on the ([\d,]+) ")  # fmt: skip
+
+
+def static_note(model: Model, outcome: Outcome, ref: dict[str, Any]) -> str:
     """A detector's static part in torch, and what `_ops` counts beyond it: FlopCounterMode's
-    count of one whole forward pass (ROI heads on the regions NMS kept, in the two-stage
-    models)."""
+    count of one whole forward pass (the R-CNNs' ROI heads on the regions NMS kept, whose
+    MACs per region and on the most regions the spec's header states)."""
     static = ref["static_flop_counter"] // 2
     beyond = round(model.ops - static / 1e9, 3)
     rest = ref["flop_counter"] // 2 - static
@@ -629,10 +633,11 @@ def static_note(model: Model, ref: dict[str, Any]) -> str:
             f"{whole(static)}")  # fmt: skip
     if rest:
         text += f"; the whole forward on zeros counts {gmacs(rest)} G more (the ROI heads)"
-    if beyond:
-        text += f"; `_ops` is {beyond:+.3f} G from the static part"
-    else:
-        text += "; `_ops` = the static part"
+    text += f"; `_ops` − static part = {beyond:.3f} G" if beyond else "; `_ops` = static part"
+    for match in filter(None, (_ROI.search(line) for line in outcome.header)):
+        part, each, region, most, count = match.groups()
+        text += (f"; {part} head, header: {int(each.replace(',', '')) / 1e9:.4f} G a {region}, "
+                 f"{gmacs(int(most.replace(',', '')))} G on {count}")  # fmt: skip
     return text
 
 
@@ -732,7 +737,7 @@ def report(rows: list[tuple[Model, Outcome, dict[str, Any]]], versions: str) -> 
                 f"| {model.name} | {inputs} | {cell(args)} | {cell(status_cell(outcome))} | "
                 f"{whole(ref.get('params'))} | {whole(outcome.params)} | {model.ops:.3f} | "
                 f"{whole(None if fc is None else fc // 2)} | {whole(outcome.macs)} | "
-                f"{exactness(outcome, ref)} | {cell('; '.join(notes(model, ref)))} |"
+                f"{exactness(outcome, ref)} | {cell('; '.join(notes(model, outcome, ref)))} |"
             )
     return "\n".join(lines) + "\n"
 
