@@ -660,7 +660,7 @@ def failure_section(rows: list[tuple[Model, Outcome, dict[str, Any]]]) -> list[s
     """Every cause, with the models it blocks (or makes inexact), most models first."""
     by_cause: dict[str, list[tuple[str, Cause]]] = {}
     for model, outcome, ref in rows:
-        if exactness(outcome, ref) == "yes":
+        if exactness(outcome, ref) in ("yes", "yes, static part"):  # nothing to explain
             continue
         found = causes(outcome)
         if not found and outcome.imports:
