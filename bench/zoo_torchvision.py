@@ -45,9 +45,12 @@ arguments and input): a rerun after cnncalc changes runs only cnncalc's side;
 A row is exact when the import succeeded with nothing skipped, its parameters
 equal torch's and its MACs equal FlopCounterMode's count / 2 (or all that but
 an aux head eval mode never calls, which the spec's header names with its
-parameters). The report is ``docs/zoo-torchvision.md`` (one row per model,
-totals per family, failures grouped by cause: the torch op or module, what
-cnncalc cannot do with it, the models it stops) and a summary section in
+parameters). A detector's spec is its static part (transform, backbone, heads
+per level): its row is exact when that part's counts equal those of the same
+modules measured with torchvision's own code (``measure_static_part``).
+The report is ``docs/zoo-torchvision.md`` (one row per model, totals per
+family, failures grouped by cause: the torch op or module, what cnncalc
+cannot do with it, the models it stops) and a summary section in
 ``bench/RESULTS.md``. ``--outcomes FILE`` keeps cnncalc's side of a run, and
 ``--report-from FILE`` writes the report from it again without running it (to
 change the report, not the measurement). The models run one at a time: the
@@ -130,7 +133,18 @@ FAMILY_NOTES = {
     ),
     "video": f"Clips of {VIDEO_FRAMES} frames: see `VIDEO_FRAMES` in the script.",
     "detection": (
-        "Built without weights, the backbones use `nn.BatchNorm2d` (its weight and bias are "
+        "A detector imports as its static part: the transform's normalisation and resize (to "
+        "the size torchvision computes for the input), the backbone with its FPN, and the "
+        "heads on every level (`rpn.head` for the R-CNNs); the spec's header names what the "
+        "data decides (anchors, box decoding, NMS; the R-CNNs' ROI heads with their "
+        "parameters and MACs per region). *exact* compares it with the same part measured "
+        "with torchvision's own code: the parameters of `backbone` and the head (the spec "
+        "counts a head shared by n levels n times, as its header says; the check counts it "
+        "once), and FlopCounterMode on `model.transform`, `model.backbone` and the head run "
+        "on the same zeros. The notes say how far `_ops` is from it: `_ops` is FlopCounterMode "
+        "over a whole forward pass, which in the R-CNNs includes the ROI heads on the regions "
+        "NMS kept. Built without weights, the backbones use `nn.BatchNorm2d` (its weight and "
+        "bias are "
         "parameters) where the pretrained models use `FrozenBatchNorm2d` (buffers): hence "
         "torch's parameters above `num_params` (53,120 for a ResNet-50 backbone, 24,400 for "
         "MobileNetV3). What the heads compute after the region proposals depends on the "
@@ -240,11 +254,40 @@ def measure_reference(name: str, kwargs: dict[str, Any], inputs: list[list[int]]
         with torch.no_grad(), backend, counter:
             model(*tensors)
         counts[label] = int(counter.get_total_flops())
-    return {
+    found = {
         "params": sum(p.numel() for p in model.parameters()),
         "buffers": sum(b.numel() for b in model.buffers()),
         "flop_counter": counts["attention"],
         "flop_counter_plain": counts["plain"],
+    }
+    if name in detection_names():
+        found |= measure_static_part(model, tensors[0][0])
+    return found
+
+
+def detection_names() -> set[str]:
+    from torchvision.models import detection, list_models
+
+    return set(list_models(module=detection))
+
+
+def measure_static_part(model: Any, image: Any) -> dict[str, int]:
+    """A detector's static part, measured with torchvision's own code (not cnncalc's): its
+    parameters (``backbone`` and ``rpn.head`` or ``head``) and FlopCounterMode's FLOPs of
+    ``model.transform``, ``model.backbone`` and that head, run as the model's forward runs
+    them, on the same zeros."""
+    import torch
+    from torch.utils.flop_counter import FlopCounterMode
+
+    head = model.rpn.head if hasattr(model, "rpn") else model.head
+    counter = FlopCounterMode(display=False)
+    with torch.no_grad(), counter:
+        images, _ = model.transform([image])
+        features = model.backbone(images.tensors)
+        head(list(features.values()))
+    return {
+        "static_params": sum(p.numel() for m in (model.backbone, head) for p in m.parameters()),
+        "static_flop_counter": int(counter.get_total_flops()),
     }
 
 
@@ -502,10 +545,43 @@ def uncalled_params(outcome: Outcome) -> int | None:
     return sum(int(match[1].replace(",", "")) for match in counts if match)
 
 
+_SHARED = re.compile(r"is called (\d+) times \(shared weights\): each call is a layer, so its "
+                     r"([\d,]+) parameters")  # fmt: skip
+
+
+def shared_repeats(outcome: Outcome) -> int:
+    """The parameters a spec counts more than once: a module called on n levels (a detector's
+    head), as its header says, counts its parameters n times."""
+    found = (_SHARED.search(line) for line in outcome.header)
+    return sum((int(m[1]) - 1) * int(m[2].replace(",", "")) for m in found if m)
+
+
+def static_exactness(outcome: Outcome, ref: dict[str, Any]) -> str:
+    """A detector's row: its spec is the static part (:mod:`cnncalc.importers.torch_fx.detection`),
+    exact when its parameters, each shared head once, equal those of torchvision's
+    ``backbone`` and ``rpn.head``/``head``, and its MACs FlopCounterMode's on torchvision's
+    ``transform``, ``backbone`` and head run on the same zeros / 2."""
+    assert outcome.params is not None and outcome.macs is not None
+    params = outcome.params - shared_repeats(outcome)
+    wrong = []
+    if params != ref["static_params"]:
+        wrong.append(f"static params {params - ref['static_params']:+,}")
+    if 2 * outcome.macs != ref["static_flop_counter"]:
+        wrong.append(f"static MACs {outcome.macs - ref['static_flop_counter'] // 2:+,}")
+    if wrong:
+        return "no: " + ", ".join(wrong)
+    if outcome.skipped:
+        return f"static part: counts equal, {len(outcome.skipped)} skipped"
+    return "yes, static part"
+
+
 def exactness(outcome: Outcome, ref: dict[str, Any]) -> str:
-    """``yes``; ``yes, aux head named``; ``counts equal, N skipped``; or what differs."""
+    """``yes``; ``yes, aux head named``; ``counts equal, N skipped``; or what differs (a
+    detector's: :func:`static_exactness`)."""
     if not outcome.imports or "error" in ref or outcome.params is None or outcome.macs is None:
         return "—"
+    if "static_params" in ref:
+        return static_exactness(outcome, ref)
     macs = 2 * outcome.macs == ref["flop_counter"]
     uncalled = uncalled_params(outcome)
     if macs and uncalled and outcome.params + uncalled == ref["params"]:
@@ -524,7 +600,7 @@ def is_exact(outcome: Outcome, ref: dict[str, Any]) -> bool:
     return exactness(outcome, ref).startswith("yes")
 
 
-def notes(model: Model, ref: dict[str, Any]) -> list[str]:
+def notes(model: Model, outcome: Outcome, ref: dict[str, Any]) -> list[str]:
     """What the reference itself says: `_ops` or `num_params` not reproduced, attention
     missed by the default FlopCounterMode."""
     if "error" in ref:
@@ -534,10 +610,35 @@ def notes(model: Model, ref: dict[str, Any]) -> list[str]:
         found.append(f"torch's params ≠ `num_params` {model.num_params:,}")
     if round(ref["flop_counter"] / 2e9, 3) != model.ops:
         found.append("FlopCounterMode/2 ≠ `_ops`")
+    if "static_params" in ref:
+        found.append(static_note(model, outcome, ref))
     if ref["flop_counter_plain"] != ref["flop_counter"]:
         found.append(f"default FlopCounterMode/2: {gmacs(ref['flop_counter_plain'] // 2)} G "
                      "(attention uncounted)")  # fmt: skip
     return found
+
+
+_ROI = re.compile(r"roi_heads\.(\w+)_head .*?: ([\d,]+) MACs a (proposal|detection) .*?, "
+                  r"([\d,]+) on the ([\d,]+) ")  # fmt: skip
+
+
+def static_note(model: Model, outcome: Outcome, ref: dict[str, Any]) -> str:
+    """A detector's static part in torch, and what `_ops` counts beyond it: FlopCounterMode's
+    count of one whole forward pass (the R-CNNs' ROI heads on the regions NMS kept, whose
+    MACs per region and on the most regions the spec's header states)."""
+    static = ref["static_flop_counter"] // 2
+    beyond = round(model.ops - static / 1e9, 3)
+    rest = ref["flop_counter"] // 2 - static
+    text = (f"static part in torch: params {whole(ref['static_params'])}, FlopCounterMode/2 "
+            f"{whole(static)}")  # fmt: skip
+    if rest:
+        text += f"; the whole forward on zeros counts {gmacs(rest)} G more (the ROI heads)"
+    text += f"; `_ops` − static part = {beyond:.3f} G" if beyond else "; `_ops` = static part"
+    for match in filter(None, (_ROI.search(line) for line in outcome.header)):
+        part, each, region, most, count = match.groups()
+        text += (f"; {part} head, header: {int(each.replace(',', '')) / 1e9:.4f} G a {region}, "
+                 f"{gmacs(int(most.replace(',', '')))} G on {count}")  # fmt: skip
+    return text
 
 
 def family_totals(rows: list[tuple[Model, Outcome, dict[str, Any]]]) -> list[str]:
@@ -559,7 +660,7 @@ def failure_section(rows: list[tuple[Model, Outcome, dict[str, Any]]]) -> list[s
     """Every cause, with the models it blocks (or makes inexact), most models first."""
     by_cause: dict[str, list[tuple[str, Cause]]] = {}
     for model, outcome, ref in rows:
-        if exactness(outcome, ref) == "yes":
+        if exactness(outcome, ref) in ("yes", "yes, static part"):  # nothing to explain
             continue
         found = causes(outcome)
         if not found and outcome.imports:
@@ -599,7 +700,8 @@ def report(rows: list[tuple[Model, Outcome, dict[str, Any]]], versions: str) -> 
         "",
         "*exact*: imported with nothing skipped, its parameters and MACs equal to torch's",
         "(*yes, aux head named*: all but an aux head that eval mode never calls, which the",
-        "header names with its parameters); *counts equal, N skipped*: the totals are right",
+        "header names with its parameters; *yes, static part*: a detector's static part, see",
+        "its section); *counts equal, N skipped*: the totals are right",
         "but the spec leaves out N operations that have no parameters and no MACs; *MACs =",
         "`_ops`*: cnncalc's MACs rounded to 3 decimals of GMACs equal the published figure",
         "(the *notes* column says where FlopCounterMode does not give `_ops` either).",
@@ -635,7 +737,7 @@ def report(rows: list[tuple[Model, Outcome, dict[str, Any]]], versions: str) -> 
                 f"| {model.name} | {inputs} | {cell(args)} | {cell(status_cell(outcome))} | "
                 f"{whole(ref.get('params'))} | {whole(outcome.params)} | {model.ops:.3f} | "
                 f"{whole(None if fc is None else fc // 2)} | {whole(outcome.macs)} | "
-                f"{exactness(outcome, ref)} | {cell('; '.join(notes(model, ref)))} |"
+                f"{exactness(outcome, ref)} | {cell('; '.join(notes(model, outcome, ref)))} |"
             )
     return "\n".join(lines) + "\n"
 
@@ -656,6 +758,14 @@ def versions() -> str:
 
     return (f"torch {torch.__version__}, torchvision {torchvision.__version__}, Python "
             f"{platform.python_version()}, {os.cpu_count()} cores")  # fmt: skip
+
+
+def stale(cached: dict[str, Any], model: Model) -> bool:
+    """Whether the cached reference must be measured again: another key, or a detector's
+    without its static part's counts (cached before they were measured)."""
+    if cached.get("key") != model.key:
+        return True
+    return model.family == "detection" and "static_params" not in cached
 
 
 @contextlib.contextmanager
@@ -695,7 +805,7 @@ def main() -> None:
     with work_directory() as work:
         for number, model in enumerate(models, start=1):
             cached = references.get(model.name)
-            if args.refresh_reference or cached is None or cached.get("key") != model.key:
+            if cached is None or args.refresh_reference or stale(cached, model):
                 cached = reference(model, args.timeout) | {"key": model.key}
                 references[model.name] = cached
                 save_references(references)

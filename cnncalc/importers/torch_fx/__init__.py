@@ -40,6 +40,7 @@ from cnncalc.importers.torch_fx.accounting import numel, totals_line
 from cnncalc.importers.torch_fx.calls import live
 from cnncalc.importers.torch_fx.checking import verify
 from cnncalc.importers.torch_fx.coverage import flop_counter_flops, flops_line
+from cnncalc.importers.torch_fx.detection import static_part
 from cnncalc.importers.torch_fx.factory_arguments import call_text
 from cnncalc.importers.torch_fx.guard import time_limit, user_code
 from cnncalc.importers.torch_fx.input_shape import check_input_shape
@@ -76,7 +77,7 @@ def import_torch(
     with time_limit(target), contextlib.redirect_stdout(sys.stderr), outer:
         module = build(target, kwargs)
         source = f"PyTorch {target} ({type(module).__qualname__})"
-        imported = _import(module, input_shape, target, source)
+        imported = _import_model(module, input_shape, target, source)
     if kwargs:  # the header says how the model was built, so the file can be made again
         imported.comments.insert(1, f"Built by calling {call_text(target, kwargs)}.")
     return imported
@@ -100,7 +101,21 @@ def from_module(
     cls = type(module)
     title = name or cls.__name__
     with time_limit(title), user_code(f"importing {title}", phase=False):
-        return _import(module, input_shape, title, f"PyTorch {cls.__module__}.{cls.__qualname__}")
+        source = f"PyTorch {cls.__module__}.{cls.__qualname__}"
+        return _import_model(module, input_shape, title, source)
+
+
+def _import_model(
+    module: nn.Module, input_shape: tuple[int, ...], title: str, source: str
+) -> Imported:
+    """The model's spec; of a torchvision detector, its static part's, with the boundary stated
+    in the header (:mod:`.detection`)."""
+    static = static_part(module, input_shape)
+    if static is None:
+        return _import(module, input_shape, title, source)
+    imported = _import(static.module, input_shape, title, source)
+    static.annotate(imported)
+    return imported
 
 
 def _import(module: nn.Module, input_shape: tuple[int, ...], title: str, source: str) -> Imported:

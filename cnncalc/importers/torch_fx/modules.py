@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 from typing import TYPE_CHECKING, Any
 
+from cnncalc.importers.torch_fx.detection import static_translator
 from cnncalc.importers.torch_fx.op import Layer, ModuleTranslator, Op, Untranslatable
 from cnncalc.importers.torch_fx.spec_layers import (
     adaptive_layer,
@@ -314,7 +315,8 @@ def module_translator(cls: type[Any]) -> ModuleTranslator | None:
         if base in table:
             # A subclass with its own forward may compute anything: not this translation.
             return table[base] if getattr(cls, "forward", None) is base.forward else None
-    return block_translator(cls)  # torchvision's blocks, by class name
+    # torchvision's blocks by class name; the detectors' static part's own modules
+    return block_translator(cls) or static_translator(cls)
 
 
 def is_leaf(module: nn.Module) -> bool:
