@@ -218,7 +218,8 @@ TOKEN_LAYERS = (ir.Attention, ir.ClassToken, ir.PositionEmbedding, ir.MatMul)
 
 
 def _channels_last(node: ir.Node) -> bool:
-    """Whether the layer reads a channels-last ``[h, w, c]`` map (Swin's)."""
+    """Whether the layer reads a channels-last ``[h, w, c]`` map (Swin's; a video's
+    ``[d, h, w, c]``)."""
     return isinstance(node, ir.WindowAttention | ir.PatchMerging) and not node.channels_first
 
 
@@ -232,8 +233,8 @@ def _symbolize_shape(
 ) -> Shape:
     if tokens and len(shape) == 2:
         names = ["n_in", "d_in"]
-    elif channels_last and len(shape) == 3:
-        names = ["h_in", "w_in", "c_in"]
+    elif channels_last and len(shape) in (3, 4):
+        names = [*(f"{axis}_in" for axis in AXES[len(shape) - 1]), "c_in"]
     elif len(shape) == 1:
         names = ["n_in"]
     else:
@@ -290,7 +291,7 @@ def _output_names(output_shape: Shape, channels_last: bool = False) -> dict[Any,
     if channels_last:
         return {
             expr: symbol(f"{axis}_out")
-            for axis, expr in zip(("h", "w", "c"), output_shape, strict=False)
+            for axis, expr in zip((*AXES.get(len(output_shape) - 1, ()), "c"), output_shape)
             if not isinstance(expr, sympy.Symbol | int)
         }
     spatial = output_shape[1:] if len(output_shape) > 1 else ()

@@ -390,10 +390,13 @@ class Attention:
 class WindowAttention:
     """Swin's shifted-window multi-head self-attention on a channels-last ``[h, w, c]`` map
     (torchvision's ``ShiftedWindowAttention``; ``version`` 2: ``ShiftedWindowAttentionV2``,
-    cosine attention and a continuous position bias from a small MLP)."""
+    cosine attention and a continuous position bias from a small MLP); with a 3-D ``window``
+    on a video's ``[t, h, w, c]`` (``ShiftedWindowAttention3d``, Video Swin)."""
 
-    window: tuple[int, int]
-    shift: tuple[int, int]
+    window: tuple[int, ...]
+    """``(w_h, w_w)`` or ``(w_t, w_h, w_w)``."""
+    shift: tuple[int, ...]
+    """One per axis of ``window``."""
     heads: Dim
     version: Literal[1, 2] = 1
     qkv_bias: bool = True
@@ -410,7 +413,8 @@ SWIN_CPB_HIDDEN = 512
 @dataclass(frozen=True, slots=True)
 class PatchMerging:
     """Swin's patch merging: ``[h, w, c]`` → ``[⌈h/2⌉, ⌈w/2⌉, 2c]`` through each 2×2 patch's
-    ``4c`` values, a layer norm and a bias-free linear layer (version 2: the norm after)."""
+    ``4c`` values, a layer norm and a bias-free linear layer (version 2: the norm after); a
+    video's ``[t, h, w, c]`` → ``[t, ⌈h/2⌉, ⌈w/2⌉, 2c]``, each frame alike (Video Swin)."""
 
     version: Literal[1, 2] = 1
     channels_first: bool = False

@@ -765,38 +765,47 @@ class Attention(LayerSpec):
 
 
 class WindowAttention(LayerSpec):
-    """Swin's shifted-window self-attention on a channels-last map [height, width, channels].
+    """Swin's shifted-window self-attention on a channels-last map [height, width, channels],
+    or with a 3-D window on a video's [time, height, width, channels].
 
-    torchvision's ``ShiftedWindowAttention``; version 2: ``ShiftedWindowAttentionV2``."""
+    torchvision's ``ShiftedWindowAttention``; version 2: ``ShiftedWindowAttentionV2``; a 3-D
+    window: ``ShiftedWindowAttention3d`` (Video Swin)."""
 
     type: Literal["window_attention"] = "window_attention"
-    window: Window = Field(description="Window size: n or [n_h, n_w] (Swin-T: 7).")
+    window: Window = Field(
+        description="Window size: n or [n_h, n_w] (Swin-T: 7), or [n_t, n_h, n_w] on a video "
+        "(Swin3D-T: [8, 7, 7]; a side longer than the map shrinks to it)."
+    )
     shift: Shift = Field(
-        default=(0, 0),
-        description="Cyclic shift, smaller than the window (Swin: 0, then window // 2); "
-        "changes no count.",
+        default=(0,),
+        description="Cyclic shift, n or one per window axis, smaller than the window (Swin: 0, "
+        "then window // 2); changes no count.",
     )
     heads: Count = Field(description="Attention heads; must divide the channels.")
     version: Literal[1, 2] = Field(
         default=1,
         description="1: a learned relative position bias table; 2: cosine attention and a "
-        "position-bias MLP (Swin V2).",
+        "position-bias MLP (Swin V2, 2-D windows).",
     )
     qkv_bias: StrictBool = Field(default=True, description="Biases in the query, key, value.")
     proj_bias: StrictBool = Field(default=True, description="A bias in the output projection.")
     channels_first: StrictBool = Field(
-        default=False, description="Read [channels, height, width] instead (the same counts)."
+        default=False,
+        description="Read [channels, height, width] (or [channels, time, height, width]) "
+        "instead (the same counts).",
     )
 
     def to_ir(self, defaults: Defaults = DEFAULTS) -> ir.WindowAttention:
+        shift = self.shift * len(self.window) if len(self.shift) == 1 else self.shift
         return ir.WindowAttention(
-            window=self.window, shift=self.shift, heads=self.heads, version=self.version,
+            window=self.window, shift=shift, heads=self.heads, version=self.version,
             qkv_bias=self.qkv_bias, proj_bias=self.proj_bias, channels_first=self.channels_first,
         )  # fmt: skip
 
 
 class PatchMerging(LayerSpec):
-    """Swin's patch merging: [h, w, c] → [⌈h/2⌉, ⌈w/2⌉, 2c] (torchvision's ``PatchMerging``).
+    """Swin's patch merging: [h, w, c] → [⌈h/2⌉, ⌈w/2⌉, 2c] (torchvision's ``PatchMerging``);
+    a video's [t, h, w, c] → [t, ⌈h/2⌉, ⌈w/2⌉, 2c] (Video Swin's, frame by frame).
 
     Version 2: ``PatchMergingV2``, the norm after the reduction."""
 
@@ -806,7 +815,8 @@ class PatchMerging(LayerSpec):
     )
     channels_first: StrictBool = Field(
         default=False,
-        description="Read [c, h, w] and write [2c, ⌈h/2⌉, ⌈w/2⌉] instead (the same counts).",
+        description="Read [c, h, w] and write [2c, ⌈h/2⌉, ⌈w/2⌉] instead (a video's [c, t, h, w]; "
+        "the same counts).",
     )
 
     def to_ir(self, defaults: Defaults = DEFAULTS) -> ir.PatchMerging:
