@@ -422,6 +422,50 @@ class PatchMerging:
 
 
 @dataclass(frozen=True, slots=True)
+class PoolingAttention:
+    """MViT's multi-head pooling attention on ``[1 + t·h·w, c]`` tokens, a class token first and
+    then a ``grid`` of ``t×h×w`` (torchvision's ``MultiscaleAttention``): query, key and value
+    projections to ``units``; each of q, k, v pooled over the grid by a depthwise
+    ``Conv3d(kernel, stride, padding=kernel // 2)`` per head, then layer-normalised, where its
+    kernel or stride is more than 1 (the class token passes by the pool); attention per head;
+    an output projection. The tokens out are the class token and the pooled query grid's."""
+
+    grid: tuple[Dim, Dim, Dim]
+    heads: Dim
+    units: Dim | None = None
+    """Output features (torchvision's ``output_dim``); None: the input's."""
+    kernel_q: tuple[Dim, ...] = (1, 1, 1)
+    stride_q: tuple[Dim, ...] = (1, 1, 1)
+    kernel_kv: tuple[Dim, ...] = (1, 1, 1)
+    stride_kv: tuple[Dim, ...] = (1, 1, 1)
+    rel_pos: bool = False
+    """MViT v2's decomposed relative position embeddings (per axis, added to the scores)."""
+    residual_pool: bool = False
+    """MViT v2 adds the pooled query to the output (changes no count)."""
+
+
+@dataclass(frozen=True, slots=True)
+class TokenMaxPool:
+    """Max pooling of the ``t×h×w`` grid of ``[1 + t·h·w, c]`` tokens, the class token kept
+    (MViT's skip connection, torchvision's ``Pool(nn.MaxPool3d)``)."""
+
+    grid: tuple[Dim, Dim, Dim]
+    kernel: tuple[Dim, ...]
+    stride: tuple[Dim, ...]
+    padding: Padding
+
+
+@dataclass(frozen=True, slots=True)
+class SeparablePositionEmbedding:
+    """MViT v1's learned position embedding of ``[t·h·w, d]`` tokens: one per frame plus one per
+    spatial position (``(t + h·w)·d``), with ``class_token`` a learned token first and its own
+    position (``2·d`` more): torchvision's ``PositionalEncoding``."""
+
+    grid: tuple[Dim, Dim, Dim]
+    class_token: bool = True
+
+
+@dataclass(frozen=True, slots=True)
 class ClassToken:
     """A learned token put before the others (ViT's ``class_token``): ``[n, d] → [n + 1, d]``."""
 
@@ -444,7 +488,8 @@ Node: TypeAlias = (
     | Standardize | LayerNorm | GroupNorm | LRN | AdaptivePool | ZeroPad | Upsample | Identity
     | Add | Multiply | Concat | Reshape | Permute | Transpose | Unflatten | ChannelShuffle
     | Split | Select | Slice | Crop | Scalar | MatMul | Attention | ClassToken
-    | PositionEmbedding | LayerScale | PReLU | WindowAttention | PatchMerging
+    | PositionEmbedding | LayerScale | PReLU | WindowAttention | PatchMerging | PoolingAttention
+    | TokenMaxPool | SeparablePositionEmbedding
 )  # fmt: skip
 """Every IR node type; each has one rule registered in :mod:`cnncalc.rules`."""
 

@@ -823,6 +823,72 @@ class PatchMerging(LayerSpec):
         return ir.PatchMerging(version=self.version, channels_first=self.channels_first)
 
 
+class PoolingAttention(LayerSpec):
+    """MViT's multi-head pooling attention on tokens [1 + t·h·w, c]: a class token, then the
+    t×h×w grid (torchvision's ``MultiscaleAttention``)."""
+
+    type: Literal["pooling_attention"] = "pooling_attention"
+    grid: Axes3d = Field(description="The tokens' grid [t, h, w], after the class token.")
+    heads: Count = Field(description="Attention heads; must divide the output features.")
+    units: Count | None = Field(
+        default=None, description="Output features (MViT's output_dim); default: the input's."
+    )
+    kernel_q: Axes3d = Field(
+        default=(1, 1, 1),
+        description="The query pool's kernel (a depthwise Conv3d, padding kernel // 2, then a "
+        "layer norm; none where kernel and stride are 1).",
+    )
+    stride_q: Axes3d = Field(default=(1, 1, 1), description="The query pool's stride.")
+    kernel_kv: Axes3d = Field(default=(1, 1, 1), description="The key and value pools' kernel.")
+    stride_kv: Axes3d = Field(default=(1, 1, 1), description="The key and value pools' stride.")
+    rel_pos: StrictBool = Field(
+        default=False, description="MViTv2's decomposed relative position embeddings."
+    )
+    residual_pool: StrictBool = Field(
+        default=False, description="MViTv2 adds the pooled query to the output (no count)."
+    )
+
+    def to_ir(self, defaults: Defaults = DEFAULTS) -> ir.PoolingAttention:
+        return ir.PoolingAttention(
+            grid=(self.grid[0], self.grid[1], self.grid[2]), heads=self.heads, units=self.units,
+            kernel_q=self.kernel_q, stride_q=self.stride_q, kernel_kv=self.kernel_kv,
+            stride_kv=self.stride_kv, rel_pos=self.rel_pos, residual_pool=self.residual_pool,
+        )  # fmt: skip
+
+
+class TokenMaxPool(LayerSpec):
+    """Max pooling of the t×h×w grid of tokens [1 + t·h·w, c], the class token kept (MViT's
+    skip connection)."""
+
+    type: Literal["token_maxpool"] = "token_maxpool"
+    grid: Axes3d = Field(description="The tokens' grid [t, h, w], after the class token.")
+    kernel: Axes3d = Field(description="Window size: k or [k_t, k_h, k_w].")
+    stride: Axes3d | None = Field(default=None, description="Stride; defaults to the kernel.")
+    padding: Padding3d = Field(default=_NO_PADDING_3D, description="Padding, as for maxpool3d.")
+
+    def to_ir(self, defaults: Defaults = DEFAULTS) -> ir.TokenMaxPool:
+        return ir.TokenMaxPool(
+            grid=(self.grid[0], self.grid[1], self.grid[2]), kernel=self.kernel,
+            stride=self.stride or self.kernel, padding=self.padding,
+        )  # fmt: skip
+
+
+class SeparablePositionEmbedding(LayerSpec):
+    """MViT's learned position of tokens [t·h·w, d]: one per frame plus one per spatial
+    position, and a class token first with its own (torchvision's ``PositionalEncoding``)."""
+
+    type: Literal["separable_position_embedding"] = "separable_position_embedding"
+    grid: Axes3d = Field(description="The tokens' grid [t, h, w].")
+    class_token: StrictBool = Field(
+        default=True, description="Put a learned class token first, with a position of its own."
+    )
+
+    def to_ir(self, defaults: Defaults = DEFAULTS) -> ir.SeparablePositionEmbedding:
+        return ir.SeparablePositionEmbedding(
+            grid=(self.grid[0], self.grid[1], self.grid[2]), class_token=self.class_token
+        )
+
+
 class ClassToken(LayerSpec):
     """A learned token before the others (ViT's class token): [n, d] → [n + 1, d]."""
 
@@ -871,7 +937,7 @@ LAYER_MODELS: tuple[type[LayerSpec], ...] = (
     BatchNorm, Standardize, LayerNorm, GroupNorm, LRN, Merge, Concat,
     Reshape, Permute, Transpose, Unflatten, ChannelShuffle, Split, Chunk, Select, Slice,
     Crop2d, Scalar, MatMul, Attention, ClassToken, PositionEmbedding, LayerScale,
-    WindowAttention, PatchMerging,
+    WindowAttention, PatchMerging, PoolingAttention, TokenMaxPool, SeparablePositionEmbedding,
 )  # fmt: skip
 """Every layer model; the ``type`` values of each are the names a spec may use."""
 

@@ -16,6 +16,7 @@ from typing import Any
 from cnncalc.importers.torch_fx.calls import Attr, Ref
 from cnncalc.importers.torch_fx.messages import shape_text
 from cnncalc.importers.torch_fx.op import FunctionTranslator, Layer, Op, Untranslatable
+from cnncalc.importers.torch_fx.torchvision_blocks import FUNCTIONS as TORCHVISION_FUNCTIONS
 from cnncalc.importers.torch_fx.spec_layers import (
     adaptive_layer,
     dropout_layer,
@@ -241,6 +242,7 @@ def _stochastic_depth(op: Op) -> Layer:
 
 _BY_NAME: dict[str, FunctionTranslator] = {
     "torchvision.ops.stochastic_depth.stochastic_depth": _stochastic_depth,
+    **TORCHVISION_FUNCTIONS,
 }
 """Functions of optional libraries, by ``module.qualname``: cnncalc never imports them."""
 

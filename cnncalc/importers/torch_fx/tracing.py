@@ -72,13 +72,15 @@ def trace_or_record(root: nn.Module, input_shape: Shape) -> tuple[list[Call], li
 
 _SIZES = "cnncalc_sizes"
 """The ``node.meta`` key of sizes computed where the tracer cannot see (:func:`_propagation`)."""
+_SIZE_ITEMS = "cnncalc_size_items"
+"""The ``node.meta`` key of the items of such a call's tuple result that are sizes."""
 
 
 def _propagation(graph_module: torch.fx.GraphModule) -> Any:
     """fx's ``ShapeProp``, also keeping the sizes that calls the tracer cannot see into return.
 
     A leaf module or an fx-wrapped helper may return sizes with its tensors, or
-    alone: MViT's blocks return ``(x, (t, h, w))``, Video Swin's patch embedding
+    alone: MViT's attention and pools return ``(x, (t, h, w))``, Video Swin's patch embedding
     pads by ``_compute_pad_size_3d((t, h, w), patch)``. fx records them as nodes,
     which the calls reading them would see as tensors of unknown value; they are
     kept as the integers they were on the example input (``node.meta``), so
@@ -104,8 +106,12 @@ def _propagation(graph_module: torch.fx.GraphModule) -> Any:
     class Propagation(ShapeProp):  # type: ignore[misc]
         def run_node(self, n: torch.fx.Node) -> Any:
             result = super().run_node(n)
-            if _are_sizes(result) and opaque(n):
-                n.meta[_SIZES] = result
+            if opaque(n):
+                if _are_sizes(result):
+                    n.meta[_SIZES] = result
+                elif type(result) is tuple:
+                    sizes = tuple(i for i, item in enumerate(result) if _are_sizes(item))
+                    n.meta[_SIZE_ITEMS] = sizes
             return result
 
     return Propagation(graph_module)
@@ -167,6 +173,7 @@ def _calls_from_graph(
                 args=tuple(map_arg(node.args, convert)), kwargs=dict(map_arg(node.kwargs, convert)),
                 scope=scopes.get(node.name, ""), shape=_meta_shape(meta), tensor=meta is not None,
                 single=_is_tensor_meta(meta), parts=_meta_parts(meta),
+                sizes=node.meta.get(_SIZE_ITEMS, ()),
             ))  # fmt: skip
     return calls, outputs
 
