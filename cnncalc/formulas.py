@@ -212,7 +212,10 @@ def _is_kept_group(node: sympy.Basic) -> bool:
     )
 
 
-TOKEN_LAYERS = (ir.Attention, ir.ClassToken, ir.PositionEmbedding, ir.MatMul)
+TOKEN_LAYERS = (
+    ir.Attention, ir.ClassToken, ir.PositionEmbedding, ir.MatMul, ir.PoolingAttention,
+    ir.TokenMaxPool, ir.SeparablePositionEmbedding,
+)  # fmt: skip
 """Layers that read ``[tokens, features]``: a 2-D input is ``(n_in, d_in)``, not a map's
 ``(c_in, l_in)``."""
 
