@@ -292,9 +292,10 @@ def _bind(name: str, value: Dim, values: dict[sympy.Symbol, Dim]) -> sympy.Symbo
 def _output_names(output_shape: Shape, channels_last: bool = False) -> dict[Any, sympy.Symbol]:
     """Output sizes worth a name of their own: ``h_out``, ``w_out`` (not bare symbols)."""
     if channels_last:
+        axes = (*AXES.get(len(output_shape) - 1, ()), "c")
         return {
             expr: symbol(f"{axis}_out")
-            for axis, expr in zip((*AXES.get(len(output_shape) - 1, ()), "c"), output_shape)
+            for axis, expr in zip(axes, output_shape, strict=False)
             if not isinstance(expr, sympy.Symbol | int)
         }
     spatial = output_shape[1:] if len(output_shape) > 1 else ()

@@ -391,9 +391,11 @@ class WindowAttention(nn.Module):
     def __init__(self, node: ir.WindowAttention, shape: Shape) -> None:
         super().__init__()
         dim, heads = int(shape[2]), int(node.heads)
+        # 2-D windows only: the differential tests draw Swin's (Video Swin's 3-D one is
+        # checked against torchvision's module in tests/rules/test_mvit.py).
         self.window, self.shift, self.heads, self.v2 = (
-            node.window,
-            node.shift,
+            (node.window[0], node.window[1]),
+            (node.shift[0], node.shift[1]),
             heads,
             node.version == 2,
         )

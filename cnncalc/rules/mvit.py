@@ -55,7 +55,9 @@ def _grid_tokens(input_shape: Shape, grid: tuple[Dim, Dim, Dim], layer: str) -> 
 def _grid_mismatch(tokens: Dim, grid: tuple[Dim, ...], extra: int = 1) -> str:
     what = "1 + " if extra else ""
     sizes = "×".join(show_value(n) for n in grid)
-    return f"a grid of {sizes} needs {what}{show_value(prod(grid))} tokens, got {show_value(tokens)}"
+    return (
+        f"a grid of {sizes} needs {what}{show_value(prod(grid))} tokens, got {show_value(tokens)}"
+    )
 
 
 def _heads(heads: Dim, units: Dim) -> str:
@@ -152,8 +154,9 @@ def pooling_attention(node: PoolingAttention, input_shape: Shape) -> LayerCounts
         connections += sum((fact.macs for fact in positions), start=0)
     mixed = MatrixProducts(batch=heads, rows=queries, columns=head_dim, inner=keys)
     softmax = Activations(
-        function=Activation.SOFTMAX, elements=heads * queries * keys, channels=keys, module=False
-    )
+        function=Activation.SOFTMAX, elements=heads * queries * keys, channels=keys,
+        module=False, method=True,
+    )  # fmt: skip
     proj = WeightedSums(weights=units * units, parameters=(units + 1) * units, rows=queries)
     work += [softmax, mixed, proj]
     params += proj.parameters

@@ -90,9 +90,7 @@ def window_attention(node: WindowAttention, input_shape: Shape) -> LayerCounts:
       product use (V2 zeroes the key bias at each call: ``2·c`` bias uses)
     """
     rank = len(node.window)
-    sizes, channels = _channels_last(
-        input_shape, "window_attention", node.channels_first, (2, 3)
-    )
+    sizes, channels = _channels_last(input_shape, "window_attention", node.channels_first, (2, 3))
     if len(sizes) != rank:
         raise RuleError("window", _window_needs(len(sizes), node.window, input_shape))
     if len(node.shift) != rank:
@@ -103,7 +101,9 @@ def window_attention(node: WindowAttention, input_shape: Shape) -> LayerCounts:
         raise RuleError("version", "version 2 (Swin V2) takes a 2-D window [height, width]")
     for shift, window in zip(node.shift, node.window, strict=True):
         if shift >= window:
-            raise RuleError("shift", f"a shift of {shift} is not smaller than the window of {window}")
+            raise RuleError(
+                "shift", f"a shift of {shift} is not smaller than the window of {window}"
+            )
     require(divides(node.heads, channels), "heads", partial(_heads, node.heads, channels))
     heads, v2 = node.heads, node.version == 2
     head_dim = exact_div(channels, heads)

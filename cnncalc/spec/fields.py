@@ -253,9 +253,7 @@ Scales2d: TypeAlias = Annotated[
 """A resize factor per spatial axis: ``s`` or ``[s_h, s_w]``, integers or exact fractions."""
 
 
-def _int_sizes(
-    minimum: int, maximum: int, *, scalar: int
-) -> Callable[[object], tuple[int, ...]]:
+def _int_sizes(minimum: int, maximum: int, *, scalar: int) -> Callable[[object], tuple[int, ...]]:
     """A validator accepting ``n``, ``[n_h, n_w]`` or ``[n_t, n_h, n_w]`` of plain integers in
     a range; ``n`` alone becomes ``scalar`` copies of it (2: a window, 1: a shift, which the
     layer then gives every axis of its window)."""
@@ -265,8 +263,8 @@ def _int_sizes(
         items = value if isinstance(value, list | tuple) and len(value) in (2, 3) else None
         if items is None and not isinstance(value, list | tuple):
             items = [value] * scalar
-        if items is not None and all(_is_int(v) and minimum <= v <= maximum for v in items):  # type: ignore[operator]
-            return tuple(items)  # type: ignore[arg-type]
+        if items is not None and all(_is_int(v) and minimum <= v <= maximum for v in items):
+            return tuple(items)
         raise _fail(f"{kind}, or [height, width] or [time, height, width] of them", value)
 
     return parse

@@ -16,7 +16,6 @@ from typing import Any
 from cnncalc.importers.torch_fx.calls import Attr, Ref
 from cnncalc.importers.torch_fx.messages import shape_text
 from cnncalc.importers.torch_fx.op import FunctionTranslator, Layer, Op, Untranslatable
-from cnncalc.importers.torch_fx.torchvision_blocks import FUNCTIONS as TORCHVISION_FUNCTIONS
 from cnncalc.importers.torch_fx.spec_layers import (
     adaptive_layer,
     dropout_layer,
@@ -29,6 +28,7 @@ from cnncalc.importers.torch_fx.spec_layers import (
     upsample_layer,
     zero_pad_layer,
 )
+from cnncalc.importers.torch_fx.torchvision_blocks import FUNCTIONS as TORCHVISION_FUNCTIONS
 
 
 def _activation(kind: str) -> FunctionTranslator:

@@ -160,15 +160,20 @@ def _token_pool(module: Any, op: Op) -> Layer:
     if _triple(pool.dilation) != 1 or pool.ceil_mode or pool.return_indices:
         raise Untranslatable("a MaxPool3d with dilation, ceil_mode or return_indices")
     padding = _triple(pool.padding)
-    layer: Layer = {"type": "token_maxpool", "grid": _grid(op, "Pool"),
-                    "kernel": _triple(pool.kernel_size), "stride": _triple(pool.stride)}  # fmt: skip
+    layer: Layer = {
+        "type": "token_maxpool",
+        "grid": _grid(op, "Pool"),
+        "kernel": _triple(pool.kernel_size),
+        "stride": _triple(pool.stride),
+    }
     put(layer, "padding", padding, 0)
     return layer
 
 
 def _position_encoding(module: Any, op: Op) -> Layer:
     """MViT's ``PositionalEncoding``: its class token, and v1's separable positions →
-    ``separable_position_embedding`` (v2's, positions relative in the attention: ``class_token``)."""
+    ``separable_position_embedding`` (v2's, whose positions are relative, in the attention:
+    ``class_token``)."""
     _in_torch_order(op, "PositionalEncoding")
     if module.spatial_pos is None:
         return {"type": "class_token"}

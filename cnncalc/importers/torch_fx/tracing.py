@@ -90,6 +90,7 @@ def _propagation(graph_module: torch.fx.GraphModule) -> Any:
     """
     import operator
 
+    import torch.fx
     from torch.fx.passes.shape_prop import ShapeProp
 
     def opaque(node: torch.fx.Node) -> bool:
@@ -99,11 +100,11 @@ def _propagation(graph_module: torch.fx.GraphModule) -> Any:
             return False
         if node.target is operator.getitem:
             whole = node.args[0]
-            return hasattr(whole, "meta") and (_SIZES in whole.meta or opaque(whole))
+            return isinstance(whole, torch.fx.Node) and (_SIZES in whole.meta or opaque(whole))
         home = (getattr(node.target, "__module__", None) or "").split(".")[0]
         return home not in ("torch", "_operator", "operator", "builtins", "math")
 
-    class Propagation(ShapeProp):  # type: ignore[misc]
+    class Propagation(ShapeProp):
         def run_node(self, n: torch.fx.Node) -> Any:
             result = super().run_node(n)
             if opaque(n):
