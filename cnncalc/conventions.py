@@ -157,10 +157,11 @@ def _ptflops(fact: Fact) -> Dim:
     ``F.local_response_norm``: two multiplies and an add per element, and an
     ``avg_pool3d`` over the channel-padded input. Element-wise merges nothing
     (``x + y`` is not the patched ``torch.add``), nor ``F.linear`` (it is not
-    patched) or a product written with ``@`` (Swin V2's scores).
+    patched), a product written with ``@`` (Swin V2's scores) or ``torch.einsum``, or a
+    softmax called as a tensor method (MViT's ``attn.softmax``).
     """
     match fact:
-        case WeightedSums(module=False) | MatrixProducts(operator=True):
+        case WeightedSums(module=False) | MatrixProducts(operator=True) | Activations(method=True):
             return 0
         case WeightedSums():
             return fact.uses

@@ -212,13 +212,17 @@ def _is_kept_group(node: sympy.Basic) -> bool:
     )
 
 
-TOKEN_LAYERS = (ir.Attention, ir.ClassToken, ir.PositionEmbedding, ir.MatMul)
+TOKEN_LAYERS = (
+    ir.Attention, ir.ClassToken, ir.PositionEmbedding, ir.MatMul, ir.PoolingAttention,
+    ir.TokenMaxPool, ir.SeparablePositionEmbedding,
+)  # fmt: skip
 """Layers that read ``[tokens, features]``: a 2-D input is ``(n_in, d_in)``, not a map's
 ``(c_in, l_in)``."""
 
 
 def _channels_last(node: ir.Node) -> bool:
-    """Whether the layer reads a channels-last ``[h, w, c]`` map (Swin's)."""
+    """Whether the layer reads a channels-last ``[h, w, c]`` map (Swin's; a video's
+    ``[d, h, w, c]``)."""
     return isinstance(node, ir.WindowAttention | ir.PatchMerging) and not node.channels_first
 
 
@@ -232,8 +236,8 @@ def _symbolize_shape(
 ) -> Shape:
     if tokens and len(shape) == 2:
         names = ["n_in", "d_in"]
-    elif channels_last and len(shape) == 3:
-        names = ["h_in", "w_in", "c_in"]
+    elif channels_last and len(shape) in (3, 4):
+        names = [*(f"{axis}_in" for axis in AXES[len(shape) - 1]), "c_in"]
     elif len(shape) == 1:
         names = ["n_in"]
     else:
@@ -288,9 +292,10 @@ def _bind(name: str, value: Dim, values: dict[sympy.Symbol, Dim]) -> sympy.Symbo
 def _output_names(output_shape: Shape, channels_last: bool = False) -> dict[Any, sympy.Symbol]:
     """Output sizes worth a name of their own: ``h_out``, ``w_out`` (not bare symbols)."""
     if channels_last:
+        axes = (*AXES.get(len(output_shape) - 1, ()), "c")
         return {
             expr: symbol(f"{axis}_out")
-            for axis, expr in zip(("h", "w", "c"), output_shape, strict=False)
+            for axis, expr in zip(axes, output_shape, strict=False)
             if not isinstance(expr, sympy.Symbol | int)
         }
     spatial = output_shape[1:] if len(output_shape) > 1 else ()

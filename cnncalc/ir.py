@@ -390,10 +390,13 @@ class Attention:
 class WindowAttention:
     """Swin's shifted-window multi-head self-attention on a channels-last ``[h, w, c]`` map
     (torchvision's ``ShiftedWindowAttention``; ``version`` 2: ``ShiftedWindowAttentionV2``,
-    cosine attention and a continuous position bias from a small MLP)."""
+    cosine attention and a continuous position bias from a small MLP); with a 3-D ``window``
+    on a video's ``[t, h, w, c]`` (``ShiftedWindowAttention3d``, Video Swin)."""
 
-    window: tuple[int, int]
-    shift: tuple[int, int]
+    window: tuple[int, ...]
+    """``(w_h, w_w)`` or ``(w_t, w_h, w_w)``."""
+    shift: tuple[int, ...]
+    """One per axis of ``window``."""
     heads: Dim
     version: Literal[1, 2] = 1
     qkv_bias: bool = True
@@ -410,11 +413,56 @@ SWIN_CPB_HIDDEN = 512
 @dataclass(frozen=True, slots=True)
 class PatchMerging:
     """Swin's patch merging: ``[h, w, c]`` → ``[⌈h/2⌉, ⌈w/2⌉, 2c]`` through each 2×2 patch's
-    ``4c`` values, a layer norm and a bias-free linear layer (version 2: the norm after)."""
+    ``4c`` values, a layer norm and a bias-free linear layer (version 2: the norm after); a
+    video's ``[t, h, w, c]`` → ``[t, ⌈h/2⌉, ⌈w/2⌉, 2c]``, each frame alike (Video Swin)."""
 
     version: Literal[1, 2] = 1
     channels_first: bool = False
     """Read ``[c, h, w]`` and write ``[2c, ⌈h/2⌉, ⌈w/2⌉]`` instead (the same counts)."""
+
+
+@dataclass(frozen=True, slots=True)
+class PoolingAttention:
+    """MViT's multi-head pooling attention on ``[1 + t·h·w, c]`` tokens, a class token first and
+    then a ``grid`` of ``t×h×w`` (torchvision's ``MultiscaleAttention``): query, key and value
+    projections to ``units``; each of q, k, v pooled over the grid by a depthwise
+    ``Conv3d(kernel, stride, padding=kernel // 2)`` per head, then layer-normalised, where its
+    kernel or stride is more than 1 (the class token passes by the pool); attention per head;
+    an output projection. The tokens out are the class token and the pooled query grid's."""
+
+    grid: tuple[Dim, Dim, Dim]
+    heads: Dim
+    units: Dim | None = None
+    """Output features (torchvision's ``output_dim``); None: the input's."""
+    kernel_q: tuple[Dim, ...] = (1, 1, 1)
+    stride_q: tuple[Dim, ...] = (1, 1, 1)
+    kernel_kv: tuple[Dim, ...] = (1, 1, 1)
+    stride_kv: tuple[Dim, ...] = (1, 1, 1)
+    rel_pos: bool = False
+    """MViT v2's decomposed relative position embeddings (per axis, added to the scores)."""
+    residual_pool: bool = False
+    """MViT v2 adds the pooled query to the output (changes no count)."""
+
+
+@dataclass(frozen=True, slots=True)
+class TokenMaxPool:
+    """Max pooling of the ``t×h×w`` grid of ``[1 + t·h·w, c]`` tokens, the class token kept
+    (MViT's skip connection, torchvision's ``Pool(nn.MaxPool3d)``)."""
+
+    grid: tuple[Dim, Dim, Dim]
+    kernel: tuple[Dim, ...]
+    stride: tuple[Dim, ...]
+    padding: Padding
+
+
+@dataclass(frozen=True, slots=True)
+class SeparablePositionEmbedding:
+    """MViT v1's learned position embedding of ``[t·h·w, d]`` tokens: one per frame plus one per
+    spatial position (``(t + h·w)·d``), with ``class_token`` a learned token first and its own
+    position (``2·d`` more): torchvision's ``PositionalEncoding``."""
+
+    grid: tuple[Dim, Dim, Dim]
+    class_token: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -441,7 +489,8 @@ class RelativePositionBias:
     window positions, read from a table of ``(2·w_h − 1)·(2·w_w − 1)`` entries per head
     by each pair's relative position (MaxViT's ``relative_position_bias_table``)."""
 
-    window: tuple[int, int]
+    window: tuple[int, ...]
+    """``(w_h, w_w)``; the rule refuses another number of sides."""
 
 
 Node: TypeAlias = (
@@ -449,8 +498,8 @@ Node: TypeAlias = (
     | Standardize | LayerNorm | GroupNorm | LRN | AdaptivePool | ZeroPad | Upsample | Identity
     | Add | Multiply | Concat | Reshape | Permute | Transpose | Unflatten | ChannelShuffle
     | Split | Select | Slice | Crop | Scalar | MatMul | Attention | ClassToken
-    | PositionEmbedding | LayerScale | PReLU | WindowAttention | PatchMerging
-    | RelativePositionBias
+    | PositionEmbedding | LayerScale | PReLU | WindowAttention | PatchMerging | PoolingAttention
+    | TokenMaxPool | SeparablePositionEmbedding | RelativePositionBias
 )  # fmt: skip
 """Every IR node type; each has one rule registered in :mod:`cnncalc.rules`."""
 

@@ -116,6 +116,9 @@ class Activations:
     module: bool = True
     """Whether PyTorch applies it with a module (``nn.Softmax``), whose hook thop sees;
     False for a functional call inside a parent module (``F.softmax``), which thop misses."""
+    method: bool = False
+    """Called as a tensor method (MViT's ``attn.softmax(dim=-1)``), which ptflops does not
+    patch (it patches ``F.softmax``)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -226,8 +229,9 @@ class MatrixProducts:
     columns: Dim
     inner: Dim
     operator: bool = False
-    """Written with Python's ``@`` (``Tensor.__matmul__``, Swin V2's cosine scores), which
-    ptflops does not patch, rather than ``torch.matmul``/``Tensor.matmul``, which it does."""
+    """Written with Python's ``@`` (``Tensor.__matmul__``, Swin V2's cosine scores) or
+    ``torch.einsum`` (MViT v2's relative positions), which ptflops does not patch, rather
+    than ``torch.matmul``/``Tensor.matmul``, which it does."""
 
     @property
     def macs(self) -> Dim:

@@ -411,9 +411,11 @@ class WindowAttention(nn.Module):
     def __init__(self, node: ir.WindowAttention, shape: Shape) -> None:
         super().__init__()
         dim, heads = int(shape[2]), int(node.heads)
+        # 2-D windows only: the differential tests draw Swin's (Video Swin's 3-D one is
+        # checked against torchvision's module in tests/rules/test_mvit.py).
         self.window, self.shift, self.heads, self.v2 = (
-            node.window,
-            node.shift,
+            (node.window[0], node.window[1]),
+            (node.shift[0], node.shift[1]),
             heads,
             node.version == 2,
         )
@@ -502,7 +504,7 @@ class PatchMerging(nn.Module):
 
     def __init__(self, node: ir.PatchMerging, shape: Shape) -> None:
         super().__init__()
-        dim = int(shape[2])
+        dim = int(shape[-1])  # [h, w, c], or a video's [t, h, w, c] merged frame by frame
         self.v2 = node.version == 2
         self.reduction = nn.Linear(4 * dim, 2 * dim, bias=False)
         self.norm = nn.LayerNorm(2 * dim if self.v2 else 4 * dim)
@@ -551,10 +553,13 @@ def _channels_first(block: Callable[[Any, Shape], nn.Module]) -> Translator:
     def translate(node: Any, shape: Shape) -> nn.Module:
         if not node.channels_first:
             return block(node, shape)
+        rank = len(shape)  # [c, h, w] or a video's [c, t, h, w]
+        last = (0, *range(2, rank + 1), 1)
+        first = (0, rank, *range(1, rank))
         return nn.Sequential(
-            Function(lambda x: x.permute(0, 2, 3, 1)),
-            block(node, (shape[1], shape[2], shape[0])),
-            Function(lambda x: x.permute(0, 3, 1, 2)),
+            Function(lambda x: x.permute(*last)),
+            block(node, (*shape[1:], shape[0])),
+            Function(lambda x: x.permute(*first)),
         )
 
     return translate

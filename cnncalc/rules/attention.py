@@ -204,6 +204,8 @@ def relative_position_bias(node: RelativePositionBias, input_shape: Shape) -> La
     - work: an ``add`` of two inputs per score (the peers count none)
     - neurons: the scores; connections: two per score, as an ``add``
     """
+    if len(node.window) != 2:
+        raise RuleError("window", f"a 2-D window, [n_h, n_w]; got {len(node.window)} sides")
     window_h, window_w = node.window
     positions = window_h * window_w
     if len(input_shape) < 3:
@@ -226,7 +228,7 @@ def relative_position_bias(node: RelativePositionBias, input_shape: Shape) -> La
     )
 
 
-def _positions(window: tuple[int, int], shape: Shape) -> str:
+def _positions(window: tuple[int, ...], shape: Shape) -> str:
     return (
         f"a {window[0]}×{window[1]} window has {window[0] * window[1]} positions, but the scores "
         f"are {format_shape(shape)}: the last two axes must both be the window's positions"

@@ -253,15 +253,19 @@ Scales2d: TypeAlias = Annotated[
 """A resize factor per spatial axis: ``s`` or ``[s_h, s_w]``, integers or exact fractions."""
 
 
-def _int_pair(minimum: int, maximum: int) -> Callable[[object], tuple[int, int]]:
-    """A validator accepting ``n`` or ``[n_h, n_w]`` of plain integers in a range."""
+def _int_sizes(minimum: int, maximum: int, *, scalar: int) -> Callable[[object], tuple[int, ...]]:
+    """A validator accepting ``n``, ``[n_h, n_w]`` or ``[n_t, n_h, n_w]`` of plain integers in
+    a range; ``n`` alone becomes ``scalar`` copies of it (2: a window, 1: a shift, which the
+    layer then gives every axis of its window)."""
     kind = f"an integer from {minimum} to {maximum}"
 
-    def parse(value: object) -> tuple[int, int]:
-        items = value if isinstance(value, list | tuple) and len(value) == 2 else [value] * 2
-        if all(_is_int(v) and minimum <= v <= maximum for v in items):  # type: ignore[operator]
-            return (items[0], items[1])  # type: ignore[return-value]
-        raise _fail(f"{kind} or [height, width] of them", value)
+    def parse(value: object) -> tuple[int, ...]:
+        items = value if isinstance(value, list | tuple) and len(value) in (2, 3) else None
+        if items is None and not isinstance(value, list | tuple):
+            items = [value] * scalar
+        if items is not None and all(_is_int(v) and minimum <= v <= maximum for v in items):
+            return tuple(items)
+        raise _fail(f"{kind}, or [height, width] or [time, height, width] of them", value)
 
     return parse
 
@@ -273,17 +277,19 @@ _WINDOW_INT = Annotated[int, Field(ge=1, le=MAX_WINDOW)]
 _SHIFT_INT = Annotated[int, Field(ge=0, le=MAX_WINDOW)]
 _SHIFT_INPUT = _SHIFT_INT | list[_SHIFT_INT]
 Window: TypeAlias = Annotated[
-    tuple[int, int],
+    tuple[int, ...],
     BeforeValidator(
-        _int_pair(1, MAX_WINDOW), json_schema_input_type=_WINDOW_INT | list[_WINDOW_INT]
+        _int_sizes(1, MAX_WINDOW, scalar=2),
+        json_schema_input_type=_WINDOW_INT | list[_WINDOW_INT],
     ),
 ]
-"""A window's size, ``n`` or ``[n_h, n_w]`` (plain integers: no formulas)."""
+"""A window's size, ``n`` or ``[n_h, n_w]``, or ``[n_t, n_h, n_w]`` (plain integers: no
+formulas)."""
 Shift: TypeAlias = Annotated[
-    tuple[int, int],
-    BeforeValidator(_int_pair(0, MAX_WINDOW), json_schema_input_type=_SHIFT_INPUT),
+    tuple[int, ...],
+    BeforeValidator(_int_sizes(0, MAX_WINDOW, scalar=1), json_schema_input_type=_SHIFT_INPUT),
 ]
-"""A window's shift, ``n`` or ``[n_h, n_w]``, 0 for none."""
+"""A window's shift, ``n`` (every axis) or one per axis of the window, 0 for none."""
 
 Extra2d: TypeAlias = Annotated[
     tuple[Size, ...],

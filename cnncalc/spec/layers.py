@@ -776,38 +776,47 @@ class RelativePositionBias(LayerSpec):
 
 
 class WindowAttention(LayerSpec):
-    """Swin's shifted-window self-attention on a channels-last map [height, width, channels].
+    """Swin's shifted-window self-attention on a channels-last map [height, width, channels],
+    or with a 3-D window on a video's [time, height, width, channels].
 
-    torchvision's ``ShiftedWindowAttention``; version 2: ``ShiftedWindowAttentionV2``."""
+    torchvision's ``ShiftedWindowAttention``; version 2: ``ShiftedWindowAttentionV2``; a 3-D
+    window: ``ShiftedWindowAttention3d`` (Video Swin)."""
 
     type: Literal["window_attention"] = "window_attention"
-    window: Window = Field(description="Window size: n or [n_h, n_w] (Swin-T: 7).")
+    window: Window = Field(
+        description="Window size: n or [n_h, n_w] (Swin-T: 7), or [n_t, n_h, n_w] on a video "
+        "(Swin3D-T: [8, 7, 7]; a side longer than the map shrinks to it)."
+    )
     shift: Shift = Field(
-        default=(0, 0),
-        description="Cyclic shift, smaller than the window (Swin: 0, then window // 2); "
-        "changes no count.",
+        default=(0,),
+        description="Cyclic shift, n or one per window axis, smaller than the window (Swin: 0, "
+        "then window // 2); changes no count.",
     )
     heads: Count = Field(description="Attention heads; must divide the channels.")
     version: Literal[1, 2] = Field(
         default=1,
         description="1: a learned relative position bias table; 2: cosine attention and a "
-        "position-bias MLP (Swin V2).",
+        "position-bias MLP (Swin V2, 2-D windows).",
     )
     qkv_bias: StrictBool = Field(default=True, description="Biases in the query, key, value.")
     proj_bias: StrictBool = Field(default=True, description="A bias in the output projection.")
     channels_first: StrictBool = Field(
-        default=False, description="Read [channels, height, width] instead (the same counts)."
+        default=False,
+        description="Read [channels, height, width] (or [channels, time, height, width]) "
+        "instead (the same counts).",
     )
 
     def to_ir(self, defaults: Defaults = DEFAULTS) -> ir.WindowAttention:
+        shift = self.shift * len(self.window) if len(self.shift) == 1 else self.shift
         return ir.WindowAttention(
-            window=self.window, shift=self.shift, heads=self.heads, version=self.version,
+            window=self.window, shift=shift, heads=self.heads, version=self.version,
             qkv_bias=self.qkv_bias, proj_bias=self.proj_bias, channels_first=self.channels_first,
         )  # fmt: skip
 
 
 class PatchMerging(LayerSpec):
-    """Swin's patch merging: [h, w, c] → [⌈h/2⌉, ⌈w/2⌉, 2c] (torchvision's ``PatchMerging``).
+    """Swin's patch merging: [h, w, c] → [⌈h/2⌉, ⌈w/2⌉, 2c] (torchvision's ``PatchMerging``);
+    a video's [t, h, w, c] → [t, ⌈h/2⌉, ⌈w/2⌉, 2c] (Video Swin's, frame by frame).
 
     Version 2: ``PatchMergingV2``, the norm after the reduction."""
 
@@ -817,11 +826,78 @@ class PatchMerging(LayerSpec):
     )
     channels_first: StrictBool = Field(
         default=False,
-        description="Read [c, h, w] and write [2c, ⌈h/2⌉, ⌈w/2⌉] instead (the same counts).",
+        description="Read [c, h, w] and write [2c, ⌈h/2⌉, ⌈w/2⌉] instead (a video's [c, t, h, w]; "
+        "the same counts).",
     )
 
     def to_ir(self, defaults: Defaults = DEFAULTS) -> ir.PatchMerging:
         return ir.PatchMerging(version=self.version, channels_first=self.channels_first)
+
+
+class PoolingAttention(LayerSpec):
+    """MViT's multi-head pooling attention on tokens [1 + t·h·w, c]: a class token, then the
+    t×h×w grid (torchvision's ``MultiscaleAttention``)."""
+
+    type: Literal["pooling_attention"] = "pooling_attention"
+    grid: Axes3d = Field(description="The tokens' grid [t, h, w], after the class token.")
+    heads: Count = Field(description="Attention heads; must divide the output features.")
+    units: Count | None = Field(
+        default=None, description="Output features (MViT's output_dim); default: the input's."
+    )
+    kernel_q: Axes3d = Field(
+        default=(1, 1, 1),
+        description="The query pool's kernel (a depthwise Conv3d, padding kernel // 2, then a "
+        "layer norm; none where kernel and stride are 1).",
+    )
+    stride_q: Axes3d = Field(default=(1, 1, 1), description="The query pool's stride.")
+    kernel_kv: Axes3d = Field(default=(1, 1, 1), description="The key and value pools' kernel.")
+    stride_kv: Axes3d = Field(default=(1, 1, 1), description="The key and value pools' stride.")
+    rel_pos: StrictBool = Field(
+        default=False, description="MViTv2's decomposed relative position embeddings."
+    )
+    residual_pool: StrictBool = Field(
+        default=False, description="MViTv2 adds the pooled query to the output (no count)."
+    )
+
+    def to_ir(self, defaults: Defaults = DEFAULTS) -> ir.PoolingAttention:
+        return ir.PoolingAttention(
+            grid=(self.grid[0], self.grid[1], self.grid[2]), heads=self.heads, units=self.units,
+            kernel_q=self.kernel_q, stride_q=self.stride_q, kernel_kv=self.kernel_kv,
+            stride_kv=self.stride_kv, rel_pos=self.rel_pos, residual_pool=self.residual_pool,
+        )  # fmt: skip
+
+
+class TokenMaxPool(LayerSpec):
+    """Max pooling of the t×h×w grid of tokens [1 + t·h·w, c], the class token kept (MViT's
+    skip connection)."""
+
+    type: Literal["token_maxpool"] = "token_maxpool"
+    grid: Axes3d = Field(description="The tokens' grid [t, h, w], after the class token.")
+    kernel: Axes3d = Field(description="Window size: k or [k_t, k_h, k_w].")
+    stride: Axes3d | None = Field(default=None, description="Stride; defaults to the kernel.")
+    padding: Padding3d = Field(default=_NO_PADDING_3D, description="Padding, as for maxpool3d.")
+
+    def to_ir(self, defaults: Defaults = DEFAULTS) -> ir.TokenMaxPool:
+        return ir.TokenMaxPool(
+            grid=(self.grid[0], self.grid[1], self.grid[2]), kernel=self.kernel,
+            stride=self.stride or self.kernel, padding=self.padding,
+        )  # fmt: skip
+
+
+class SeparablePositionEmbedding(LayerSpec):
+    """MViT's learned position of tokens [t·h·w, d]: one per frame plus one per spatial
+    position, and a class token first with its own (torchvision's ``PositionalEncoding``)."""
+
+    type: Literal["separable_position_embedding"] = "separable_position_embedding"
+    grid: Axes3d = Field(description="The tokens' grid [t, h, w].")
+    class_token: StrictBool = Field(
+        default=True, description="Put a learned class token first, with a position of its own."
+    )
+
+    def to_ir(self, defaults: Defaults = DEFAULTS) -> ir.SeparablePositionEmbedding:
+        return ir.SeparablePositionEmbedding(
+            grid=(self.grid[0], self.grid[1], self.grid[2]), class_token=self.class_token
+        )
 
 
 class ClassToken(LayerSpec):
@@ -872,7 +948,8 @@ LAYER_MODELS: tuple[type[LayerSpec], ...] = (
     BatchNorm, Standardize, LayerNorm, GroupNorm, LRN, Merge, Concat,
     Reshape, Permute, Transpose, Unflatten, ChannelShuffle, Split, Chunk, Select, Slice,
     Crop2d, Scalar, MatMul, Attention, ClassToken, PositionEmbedding, LayerScale,
-    WindowAttention, PatchMerging, RelativePositionBias,
+    WindowAttention, PatchMerging, PoolingAttention, TokenMaxPool, SeparablePositionEmbedding,
+    RelativePositionBias,
 )  # fmt: skip
 """Every layer model; the ``type`` values of each are the names a spec may use."""
 

@@ -104,11 +104,24 @@ def test_patch_merging_pads_odd_sizes() -> None:
         (ir.WindowAttention((7, 7), (3, 3), 5), SWIN_T_STAGE_1, "heads",
          "heads=5 must divide the 96 channels"),
         (ir.WindowAttention((7, 7), (0, 0), 3), (96, 56), None,
-         "window_attention needs a channels-last map [height, width, channels], got (96, 56): "
-         "permute a map with dims [1, 2, 0] first"),
-        (ir.PatchMerging(), (96, 56, 56, 1), None,
-         "patch_merging needs a channels-last map [height, width, channels], got "
-         "(96, 56, 56, 1): permute a map with dims [1, 2, 0] first"),
+         "window_attention needs a channels-last map [height, width, channels] or [time, "
+         "height, width, channels], got (96, 56): permute a map with dims [1, 2, 0] (a "
+         "video's [1, 2, 3, 0]) first"),
+        (ir.PatchMerging(), (96, 8, 56, 56, 1), None,
+         "patch_merging needs a channels-last map [height, width, channels] or [time, height, "
+         "width, channels], got (96, 8, 56, 56, 1): permute a map with dims [1, 2, 0] (a "
+         "video's [1, 2, 3, 0]) first"),
+        (ir.PatchMerging(channels_first=True), (96, 56), None,
+         "patch_merging needs a map [channels, height, width] or [channels, time, height, "
+         "width], got (96, 56)"),
+        (ir.WindowAttention((8, 7, 7), (0, 0, 0), 3), SWIN_T_STAGE_1, "window",
+         "a 3-D window [time, height, width] on a map of 2 spatial axes (56, 56, 96)"),
+        (ir.WindowAttention((7, 7), (0, 0), 3), (8, 56, 56, 96), "window",
+         "a 2-D window [height, width] on a map of 3 spatial axes (8, 56, 56, 96)"),
+        (ir.WindowAttention((8, 7, 7), (4, 3), 3), (8, 56, 56, 96), "shift",
+         "2 shifts for a 3-D window: give one per window axis"),
+        (ir.WindowAttention((8, 7, 7), (0, 0, 0), 3, version=2), (8, 56, 56, 96), "version",
+         "version 2 (Swin V2) takes a 2-D window [height, width]"),
     ],
 )  # fmt: skip
 def test_swin_errors(

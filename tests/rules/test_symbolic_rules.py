@@ -170,6 +170,56 @@ def position_biases(draw: st.DrawFn) -> tuple[ir.Node, tuple[int, ...]]:
     return ir.RelativePositionBias(window), shape[draw(st.integers(0, 1)) :]
 
 
+videos = st.tuples(
+    st.integers(1, 9), st.integers(1, 12), st.integers(1, 12), st.sampled_from([4, 6, 8])
+)
+
+
+@st.composite
+def video_windows(draw: st.DrawFn) -> tuple[ir.Node, tuple[int, ...]]:
+    """Video Swin's 3-D windows (sides longer than the map shrink), V2's refused."""
+    window = draw(st.tuples(st.integers(1, 4), st.integers(1, 5), st.integers(1, 5)))
+    shift = tuple(draw(st.integers(0, w)) for w in window)  # may be too large
+    node = ir.WindowAttention(
+        window, shift, draw(st.integers(1, 4)), draw(st.sampled_from([1, 1, 2])),
+        draw(st.booleans()), draw(st.booleans()), draw(st.booleans()),
+    )  # fmt: skip
+    return node, draw(videos)
+
+
+grids = st.tuples(st.integers(1, 4), st.integers(1, 6), st.integers(1, 6))
+triples = st.tuples(st.integers(1, 3), st.integers(1, 3), st.integers(1, 3))
+
+
+@st.composite
+def pooling_attentions(draw: st.DrawFn) -> tuple[ir.Node, tuple[int, ...]]:
+    """MViT's attention on [1 + t·h·w, c] tokens (now and then a wrong count)."""
+    grid = draw(grids)
+    tokens = 1 + grid[0] * grid[1] * grid[2] + draw(st.sampled_from([0, 0, 0, 1]))
+    node = ir.PoolingAttention(
+        grid, draw(st.integers(1, 3)), draw(st.none() | st.sampled_from([4, 6, 12])),
+        draw(triples), draw(triples), draw(triples), draw(triples), draw(st.booleans()),
+        draw(st.booleans()),
+    )  # fmt: skip
+    return node, (tokens, draw(st.sampled_from([4, 6, 8])))
+
+
+@st.composite
+def token_pools(draw: st.DrawFn) -> tuple[ir.Node, tuple[int, ...]]:
+    grid = draw(grids)
+    kernel = draw(triples)
+    padding = tuple((k // 2, k // 2) for k in kernel)
+    node = ir.TokenMaxPool(grid, kernel, draw(triples), padding)
+    return node, (1 + grid[0] * grid[1] * grid[2], draw(st.integers(1, 8)))
+
+
+@st.composite
+def separable_positions(draw: st.DrawFn) -> tuple[ir.Node, tuple[int, ...]]:
+    grid = draw(grids)
+    tokens = grid[0] * grid[1] * grid[2] + draw(st.sampled_from([0, 0, 0, 1]))
+    return ir.SeparablePositionEmbedding(grid, draw(st.booleans())), (tokens, draw(small))
+
+
 bound = st.none() | st.integers(-25, 25)
 axis = st.integers(-4, 3)
 flat = st.tuples(st.integers(1, 300))
@@ -196,10 +246,14 @@ STRATEGIES: dict[type, st.SearchStrategy[tuple[ir.Node, tuple[int, ...]]]] = {
         | st.builds(ir.Upsample, st.none(), modes, size=pair),
         maps,
     ),
-    ir.WindowAttention: windows(),
+    ir.WindowAttention: windows() | video_windows(),
     ir.PatchMerging: st.tuples(
-        st.builds(ir.PatchMerging, st.sampled_from([1, 2]), st.booleans()), channels_last
+        st.builds(ir.PatchMerging, st.sampled_from([1, 2]), st.booleans()),
+        channels_last | videos,
     ),
+    ir.PoolingAttention: pooling_attentions(),
+    ir.TokenMaxPool: token_pools(),
+    ir.SeparablePositionEmbedding: separable_positions(),
     ir.Identity: st.tuples(st.just(ir.Identity()), maps),
     ir.LayerNorm: st.tuples(
         st.builds(ir.LayerNorm, st.sampled_from(["channels", "all"]), st.booleans()), maps

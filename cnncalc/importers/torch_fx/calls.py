@@ -43,6 +43,9 @@ class Call:
     """Whether the result is one tensor (not a tuple, as ``x.chunk(2)`` or ``nn.LSTM`` give)."""
     parts: tuple[Shape | None, ...] = ()
     """A tuple result's items' shapes without the batch axis (None: not a batched tensor)."""
+    sizes: tuple[int, ...] = ()
+    """The items of a tuple result that are sizes (MViT's ``_unsqueeze`` returns ``(x, rank)``),
+    which the calls reading them get as constants."""
 
 
 def batched(full: Sequence[int]) -> Shape | None:

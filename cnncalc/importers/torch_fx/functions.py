@@ -28,6 +28,7 @@ from cnncalc.importers.torch_fx.spec_layers import (
     upsample_layer,
     zero_pad_layer,
 )
+from cnncalc.importers.torch_fx.torchvision_blocks import FUNCTIONS as TORCHVISION_FUNCTIONS
 
 
 def _activation(kind: str) -> FunctionTranslator:
@@ -326,6 +327,7 @@ def _stochastic_depth(op: Op) -> Layer:
 
 _BY_NAME: dict[str, FunctionTranslator] = {
     "torchvision.ops.stochastic_depth.stochastic_depth": _stochastic_depth,
+    **TORCHVISION_FUNCTIONS,
 }
 """Functions of optional libraries, by ``module.qualname``: cnncalc never imports them."""
 
@@ -387,12 +389,14 @@ def _interpolate(op: Op) -> Layer:
     return upsample_layer(op, op.arg(3, "mode", "nearest"), op.arg(2, "scale_factor"))
 
 
-def _pad(op: Op) -> Layer:
+def _pad(op: Op) -> Layer | None:
     """``F.pad(x, (l, r, t, b))`` with zeros → ``zeropad2d``."""
     pad, mode, value = op.arg(1, "pad"), op.arg(2, "mode", "constant"), op.arg(3, "value", None)
     if mode != "constant" or value not in (None, 0, 0.0):
         raise Untranslatable(f"{mode} padding with {value}: cnncalc pads with zeros")
     pads = [*pad, 0, 0, 0, 0][:4]
+    if all(n == 0 for n in pad):
+        return None  # Video Swin's patch embedding pads by 0 where the patch divides the input
     if len(pad) > 4:
         raise Untranslatable("padding of more than the two spatial axes")
     return zero_pad_layer(op, *pads)

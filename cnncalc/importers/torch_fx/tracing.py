@@ -49,11 +49,9 @@ def trace_or_record(root: nn.Module, input_shape: Shape) -> tuple[list[Call], li
         reason = f"torch.fx could not trace the forward ({one_line(error, 120)})"
     else:
         try:
-            from torch.fx.passes.shape_prop import ShapeProp
-
             # ShapeProp prints the traceback of a failing node before raising: keep it quiet.
             with contextlib.redirect_stderr(io.StringIO()), user_code(_RUNNING):
-                ShapeProp(graph_module).propagate(example)
+                _propagation(graph_module).propagate(example)
         except CnncalcError:
             raise
         except Exception as error:
@@ -70,6 +68,67 @@ def trace_or_record(root: nn.Module, input_shape: Shape) -> tuple[list[Call], li
         "took is recorded, and branches may need their input: fields checked."
     )
     return calls, outputs, recorded
+
+
+_SIZES = "cnncalc_sizes"
+"""The ``node.meta`` key of sizes computed where the tracer cannot see (:func:`_propagation`)."""
+_NUMBER = "cnncalc_number"
+"""The ``node.meta`` key of a float computed in forward (:func:`_propagation`)."""
+_SIZE_ITEMS = "cnncalc_size_items"
+"""The ``node.meta`` key of the items of such a call's tuple result that are sizes."""
+
+
+def _propagation(graph_module: torch.fx.GraphModule) -> Any:
+    """fx's ``ShapeProp``, also keeping the sizes that calls the tracer cannot see into return.
+
+    A leaf module or an fx-wrapped helper may return sizes with its tensors, or
+    alone: MViT's attention and pools return ``(x, (t, h, w))``, Video Swin's patch embedding
+    pads by ``_compute_pad_size_3d((t, h, w), patch)``. fx records them as nodes,
+    which the calls reading them would see as tensors of unknown value; they are
+    kept as the integers they were on the example input (``node.meta``), so
+    those calls get them as constants. Only plain ints and tuples of them from
+    such calls (or items of their tuple results) are kept: ``x.size(0)`` and
+    ``x.shape`` stay nodes, as their values hold the example's batch size.
+    """
+    import operator
+
+    import torch.fx
+    from torch.fx.passes.shape_prop import ShapeProp
+
+    def opaque(node: torch.fx.Node) -> bool:
+        if node.op == "call_module":
+            return True
+        if node.op != "call_function":
+            return False
+        if node.target is operator.getitem:
+            whole = node.args[0]
+            return isinstance(whole, torch.fx.Node) and (_SIZES in whole.meta or opaque(whole))
+        home = (getattr(node.target, "__module__", None) or "").split(".")[0]
+        return home not in ("torch", "_operator", "operator", "builtins", "math")
+
+    class Propagation(ShapeProp):
+        def run_node(self, n: torch.fx.Node) -> Any:
+            result = super().run_node(n)
+            if type(result) is float and n.op in ("call_function", "call_method"):
+                # A number computed in forward, ``(d // heads) ** 0.5``: never a size, so
+                # kept as the constant it was (a ``scalar`` layer's value).
+                n.meta[_NUMBER] = result
+            elif opaque(n):
+                if _are_sizes(result):
+                    n.meta[_SIZES] = result
+                elif type(result) is tuple:
+                    sizes = tuple(i for i, item in enumerate(result) if _are_sizes(item))
+                    n.meta[_SIZE_ITEMS] = sizes
+            return result
+
+    return Propagation(graph_module)
+
+
+def _are_sizes(value: object) -> bool:
+    """An int, or a plain tuple of them (not a ``torch.Size``: that is a tensor's shape)."""
+    if type(value) is tuple:
+        return all(_are_sizes(item) for item in value)
+    return type(value) is int
 
 
 def _trace(root: nn.Module) -> tuple[torch.fx.GraphModule, dict[str, str]]:
@@ -100,7 +159,7 @@ def _calls_from_graph(
     """The graph's nodes as calls (arguments as :class:`Ref`/:class:`Attr`), and its outputs."""
     from torch.fx.node import map_arg
 
-    values: dict[str, Ref | Attr] = {}
+    values: dict[str, Any] = {}
     calls: list[Call] = []
     outputs: list[Ref] = []
 
@@ -116,6 +175,9 @@ def _calls_from_graph(
             values[node.name] = Attr(str(node.target))
         elif node.op == "output":
             outputs = refs(map_arg(node.args, convert))
+        elif _SIZES in node.meta or _NUMBER in node.meta:
+            # Sizes or a number, which the calls read as constants.
+            values[node.name] = node.meta.get(_SIZES, node.meta.get(_NUMBER))
         else:
             values[node.name] = Ref(node.name)
             meta = node.meta.get("tensor_meta")
@@ -124,6 +186,7 @@ def _calls_from_graph(
                 args=tuple(map_arg(node.args, convert)), kwargs=dict(map_arg(node.kwargs, convert)),
                 scope=scopes.get(node.name, ""), shape=_meta_shape(meta), tensor=meta is not None,
                 single=_is_tensor_meta(meta), parts=_meta_parts(meta),
+                sizes=node.meta.get(_SIZE_ITEMS, ()),
             ))  # fmt: skip
     return calls, outputs
 

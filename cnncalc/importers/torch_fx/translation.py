@@ -259,7 +259,8 @@ class Translation:
             self.values[call.key] = Unbound(sources[0], axis - 1, count)
             return None
         first = call.parts[0]
-        if first is None or (call.kind != "module" and None in call.parts):
+        unknown = [part for i, part in enumerate(call.parts) if i not in call.sizes]
+        if first is None or (call.kind != "module" and None in unknown):
             return "it returns several tensors, not all of them batched"
         op = Op(call, tuple(self.shapes[s] for s in sources), first, self.notes,
                 params=self._params(call), views=self.views.get(call.key, {}))  # fmt: skip
