@@ -125,8 +125,11 @@ def _scaled_axis(shape: tuple[int, ...], values: tuple[int, ...], count: int) ->
     sized = [axis for axis in range(1, rank) if full[axis] != 1]
     if full[0] != 1 or len(sized) > 1:
         return None
-    axis = sized[0] - 1 if sized else 0
-    return axis if values[axis] == count and (sized or count == 1) else None
+    if not sized:  # one learned value: it scales any axis of size 1 alike
+        ones = [axis for axis, size in enumerate(values) if size == 1 == count]
+        return ones[-1] if ones else None
+    axis = sized[0] - 1
+    return axis if values[axis] == count else None
 
 
 def _relative_position_table(table: tuple[int, ...], scores: tuple[int, ...]) -> bool:

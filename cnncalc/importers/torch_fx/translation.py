@@ -447,6 +447,17 @@ class Translation:
     def _cannot(self, call: Call, why: str) -> CnncalcError:
         return CnncalcError(f"cannot translate {self._described(call)}: {why}")
 
+    def _output(self, call: Call | None, source: str) -> None:
+        """An ``identity`` reading the network's output where it is not the last layer (a
+        part of a split, a layer a permutation or a no-op aliases), so the spec ends there."""
+        if call is None or source == "input":
+            return
+        name = layer_name(call, "identity", self.names)
+        self.layers.append({"name": name, "type": "identity", "input": source})
+        self.checks.append(Check(name, "the network's output", self.shapes[source], 0, 0))
+        self.shapes[name] = self.shapes[source]
+        self.previous = name
+
     def finished(self, outputs: list[Ref]) -> list[Layer]:
         """The layers, once every call is in; notes on shared weights and uncounted parameters.
 
@@ -460,7 +471,9 @@ class Translation:
             layout = self.layouts.get(ref.key)
             if isinstance(value, str) and layout:
                 # The network's output in torch's order of axes, as the model returns it.
-                self._permuted(self.calls[ref.key], value, layout)
+                value = self._permuted(self.calls[ref.key], value, layout)[0]
+            if len(outputs) == 1 and isinstance(value, str) and value != self.previous:
+                self._output(self.calls.get(ref.key), value)
         if not self.layers:
             raise CnncalcError(
                 "no operation of the model has a cnncalc layer type"
