@@ -501,14 +501,19 @@ def _types_parser() -> argparse.ArgumentParser:
 
 
 def run_types(args: argparse.Namespace) -> int:
+    import textwrap
+
     from cnncalc.spec.layers import ALIASES, LAYER_MODELS, LAYER_TYPES
 
     for model in LAYER_MODELS:
         names = [name for name, m in LAYER_TYPES.items() if m is model and name not in ALIASES]
         aliases = [name for name, m in LAYER_TYPES.items() if m is model and name in ALIASES]
-        summary = (model.__doc__ or "").strip().splitlines()[0].replace("``", "")
+        # The docstring's first paragraph, which may wrap over several lines.
+        paragraph = (model.__doc__ or "").strip().split("\n\n")[0]
+        summary = " ".join(line.strip() for line in paragraph.splitlines()).replace("``", "")
         also = f" (also: {', '.join(aliases)})" if aliases else ""
-        print(f"{', '.join(names)}{also}\n  {summary}")
+        wrapped = textwrap.fill(summary, width=88, initial_indent="  ", subsequent_indent="  ")
+        print(f"{', '.join(names)}{also}\n{wrapped}")
     return EXIT_OK
 
 
