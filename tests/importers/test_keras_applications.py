@@ -25,6 +25,7 @@ from typing import Any
 import pytest
 
 import cnncalc
+from bench.zoo_keras import differences as zoo_differences
 from cnncalc.analysis import Report
 from cnncalc.importers.keras_config import import_keras
 from tests.importers.test_keras import FIXTURES
@@ -46,39 +47,12 @@ def models() -> list[str]:
     return sorted(reference()["models"])
 
 
-def keras_order(shape: tuple[Any, ...]) -> list[int | None]:
-    """cnncalc's channels-first shape as Keras writes it, an open size as None."""
-    dims = [*shape[1:], shape[0]] if len(shape) > 1 else list(shape)
-    return [dim if isinstance(dim, int) else None for dim in dims]
-
-
 def differences(name: str, report: Report, skipped: list[str]) -> list[str]:
-    """What of the import differs from Keras's numbers, one line each."""
-    keras = reference()["models"][name]
-    totals = report.totals
-    found = [f"skipped {line}" for line in skipped]
-    for what, ours in (("params", totals.params), ("trainable", totals.trainable_params),
-                       ("non_trainable", totals.non_trainable_params)):  # fmt: skip
-        if ours != keras[what]:
-            found.append(f"{what}: {ours:,} against Keras's {keras[what]:,}")
-    parts: dict[str, list[Any]] = {}
-    for row in report:
-        parts.setdefault(row.name, []).append(row)
-        if "." in row.name:
-            parts.setdefault(row.name.split(".")[0], []).append(row)
-    for layer in keras["layers"]:
-        if layer["class"] == "InputLayer":
-            continue
-        rows = parts.get(layer["name"])
-        if not rows:
-            found.append(f"{layer['name']} ({layer['class']}): no spec layer")
-            continue
-        params = sum(row.params for row in rows)
-        shape = keras_order(rows[-1].output_shape)
-        if (params, shape) != (layer["params"], layer["output_shape"]):
-            found.append(f"{layer['name']} ({layer['class']}): {params:,} parameters, {shape}; "
-                         f"Keras: {layer['params']:,}, {layer['output_shape']}")  # fmt: skip
-    return found
+    """What of the import differs from Keras's numbers, one line each (the zoo table's
+    comparison, ``bench/zoo_keras.py``)."""
+    return [f"skipped {line}" for line in skipped] + zoo_differences(
+        reference()["models"][name], report
+    )
 
 
 def test_the_fixtures_are_the_40_models_of_keras_3_15_1() -> None:

@@ -1,0 +1,1 @@
+"""Benchmarks and zoo measurements (run as scripts: python bench/NAME.py)."""
