@@ -25,10 +25,10 @@ from typing import Any
 import pytest
 
 import cnncalc
-from bench.zoo_keras import differences as zoo_differences
 from cnncalc.analysis import Report
 from cnncalc.importers.keras_config import import_keras
 from tests.importers.test_keras import FIXTURES
+from tests.keras_zoo import differences as zoo_differences
 
 APPLICATIONS = FIXTURES / "applications"
 

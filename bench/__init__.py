@@ -1,1 +1,0 @@
-"""Benchmarks and zoo measurements (run as scripts: python bench/NAME.py)."""
