@@ -141,6 +141,7 @@ _PTFLOPS_NORM: dict[NormKind, tuple[int, int]] = {
     NormKind.BATCH: (2, 1),
     NormKind.GROUP: (2, 1),
     NormKind.LAYER: (1, 1),  # its hook never doubles for LayerNorm
+    NormKind.L2: (0, 0),  # F.normalize: not patched (measured live: 0)
 }
 """ptflops per normalised element: (affine, not affine)."""
 

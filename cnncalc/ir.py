@@ -272,6 +272,14 @@ class BatchNorm:
 
 
 @dataclass(frozen=True, slots=True)
+class L2Normalize:
+    """Each vector along ``axis`` divided by its Euclidean length, ``x/‖x‖₂``
+    (``F.normalize``; SSD300's conv4_3 features, over the channels)."""
+
+    axis: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class Standardize:
     """``(x − mean)/√variance`` per channel with fixed statistics (Keras's preprocessing
     ``Normalization``).
@@ -499,7 +507,7 @@ Node: TypeAlias = (
     | Add | Multiply | Concat | Reshape | Permute | Transpose | Unflatten | ChannelShuffle
     | Split | Select | Slice | Crop | Scalar | MatMul | Attention | ClassToken
     | PositionEmbedding | LayerScale | PReLU | WindowAttention | PatchMerging | PoolingAttention
-    | TokenMaxPool | SeparablePositionEmbedding | RelativePositionBias
+    | TokenMaxPool | SeparablePositionEmbedding | RelativePositionBias | L2Normalize
 )  # fmt: skip
 """Every IR node type; each has one rule registered in :mod:`cnncalc.rules`."""
 

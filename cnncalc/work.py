@@ -187,6 +187,8 @@ class NormKind(StrEnum):
     LAYER = "layer"
     GROUP = "group"
     LOCAL_RESPONSE = "local_response"
+    L2 = "l2"
+    """Each vector divided by its Euclidean length (``F.normalize``)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -390,6 +390,7 @@ def shape_layer(draw: st.DrawFn, shape: Shape, earlier: dict[str, Shape]) -> dic
         "position_embedding": lambda: {"type": "position_embedding"},
         "layer_scale": lambda: {"type": "layer_scale", "axis": at},
         "softmax": lambda: {"type": "softmax", "axis": at},
+        "l2_normalize": lambda: {"type": "l2_normalize", "axis": at},
         # Scores [..., heads, N, N] of a square window's N positions (else refused).
         "relative_position_bias": lambda: {"type": "relative_position_bias",
                                            "window": max(1, math.isqrt(int(shape[-1])))},

@@ -380,6 +380,7 @@ TRANSLATORS.update({
     ir.PReLU: lambda node, shape: nn.PReLU(int(shape[0]) if node.per_channel else 1),
     ir.ElementWise: lambda node, shape: activation(node.function, node.axis),
     ir.RelativePositionBias: lambda node, shape: BiasTable(node, shape),  # noqa: PLW0108
+    ir.L2Normalize: lambda node, shape: Function(lambda x: F.normalize(x, dim=_dim(node.axis))),
     ir.Dropout: lambda node, shape: nn.Dropout(node.rate),
     ir.Identity: lambda node, shape: nn.Identity(),
     ir.LRN: lambda node, shape: nn.LocalResponseNorm(int(node.size)),

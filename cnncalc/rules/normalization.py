@@ -12,7 +12,7 @@ from functools import partial
 
 from cnncalc.arith import Shape, divides, prod, require
 from cnncalc.errors import show_value
-from cnncalc.ir import LRN, BatchNorm, Framework, GroupNorm, LayerNorm, Standardize
+from cnncalc.ir import LRN, BatchNorm, Framework, GroupNorm, L2Normalize, LayerNorm, Standardize
 from cnncalc.rules.base import LayerCounts, rule
 from cnncalc.work import Normalisation, NormKind
 
@@ -139,4 +139,24 @@ def local_response_norm(node: LRN, input_shape: Shape) -> LayerCounts:
                 window_inputs=(channels + node.size - 1) * prod(spatial),
             ),
         ),
+    )
+
+
+@rule(L2Normalize)
+def l2_normalize(node: L2Normalize, input_shape: Shape) -> LayerCounts:
+    """Each vector along ``axis`` divided by its Euclidean length, ``x/max(‖x‖₂, ε)``.
+
+    - no parameters (SSD300 scales the result by a learned ``γ`` per channel: a
+      ``layer_scale`` after it)
+    - work: every element normalised, not affine; no peer counts it (torch 2.13:
+      FlopCounterMode, fvcore, ptflops, thop and torchinfo all give 0 for
+      ``F.normalize``, measured live), nor do cnncalc's own conventions, as
+      for the other normalisations
+    """
+    from cnncalc.rules.shape import axis_index  # shape.py imports this module
+
+    axis_index(node.axis, len(input_shape), "axis")
+    return LayerCounts(
+        output_shape=input_shape,
+        work=(Normalisation(kind=NormKind.L2, elements=prod(input_shape), affine=False),),
     )

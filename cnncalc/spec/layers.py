@@ -670,6 +670,16 @@ class BatchNorm(LayerSpec):
         )
 
 
+class L2Normalize(LayerSpec):
+    """Each vector along an axis divided by its length, x/‖x‖₂ (F.normalize; SSD300)."""
+
+    type: Literal["l2_normalize"] = "l2_normalize"
+    axis: Axis = Field(default=0, description="The axis normalised: 0 the channels (no batch).")
+
+    def to_ir(self, defaults: Defaults = DEFAULTS) -> ir.L2Normalize:
+        return ir.L2Normalize(axis=self.axis)
+
+
 class Standardize(LayerSpec):
     """(x − mean)/√variance per channel, fixed statistics (Keras's preprocessing Normalization)."""
 
@@ -945,7 +955,7 @@ LAYER_MODELS: tuple[type[LayerSpec], ...] = (
     Subsampling, MaxPool2d, AvgPool2d, MaxPool1d, AvgPool1d, MaxPool3d, AvgPool3d,
     AdaptiveAvgPool2d, AdaptiveAvgPool1d, AdaptiveAvgPool3d, GlobalPool,
     Dense, RBF, Flatten, ActivationLayer, Softmax, PReLU, Dropout, Identity, ZeroPad2d, Upsample,
-    BatchNorm, Standardize, LayerNorm, GroupNorm, LRN, Merge, Concat,
+    BatchNorm, Standardize, L2Normalize, LayerNorm, GroupNorm, LRN, Merge, Concat,
     Reshape, Permute, Transpose, Unflatten, ChannelShuffle, Split, Chunk, Select, Slice,
     Crop2d, Scalar, MatMul, Attention, ClassToken, PositionEmbedding, LayerScale,
     WindowAttention, PatchMerging, PoolingAttention, TokenMaxPool, SeparablePositionEmbedding,

@@ -540,6 +540,26 @@ def test_maxvit_attention_imports_its_products_and_its_bias_table() -> None:
     )
 
 
+class L2Scaled(nn.Module):
+    """SSD300's conv4_3 features: normalised over the channels, then scaled per channel."""
+
+    def __init__(self, channels: int) -> None:
+        super().__init__()
+        self.scale_weight = nn.Parameter(torch.ones(channels))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.scale_weight.view(1, -1, 1, 1) * F.normalize(x)
+
+
+def test_an_l2_normalisation_and_its_scale_import() -> None:
+    imported = from_module(nn.Sequential(nn.Conv2d(3, 4, 3), L2Scaled(4)), (3, 8, 8))
+    assert imported.skipped == []
+    assert [layer["type"] for layer in imported.spec["layers"]] == [
+        "conv2d", "l2_normalize", "layer_scale",
+    ]  # fmt: skip
+    assert cnncalc.analyze(imported.spec).totals.params == 4 * 27 + 4 + 4
+
+
 def test_a_module_never_called_is_said() -> None:
     class WithAux(nn.Module):
         def __init__(self) -> None:

@@ -270,6 +270,7 @@ STRATEGIES: dict[type, st.SearchStrategy[tuple[ir.Node, tuple[int, ...]]]] = {
         st.builds(ir.ElementWise, st.sampled_from(ir.Activation), axis), maps
     ),
     ir.RelativePositionBias: position_biases(),
+    ir.L2Normalize: st.tuples(st.builds(ir.L2Normalize, axis), maps),
     ir.Dropout: st.tuples(st.builds(ir.Dropout, st.floats(0, 0.9)), maps),
     ir.BatchNorm: st.tuples(
         st.builds(ir.BatchNorm, st.booleans(), st.booleans(), st.sampled_from(ir.Framework)),

@@ -184,6 +184,15 @@ def _pad(op: Op) -> Layer | None:
     return zero_pad_layer(op, *pads)
 
 
+def _normalize(op: Op) -> Layer:
+    """``F.normalize(x, p=2, dim=1)`` → ``l2_normalize`` along that axis (SSD300)."""
+    if op.arg(1, "p", 2.0) != 2:
+        raise Untranslatable(f"a p={op.arg(1, 'p')} norm: cnncalc's is Euclidean (p=2)")
+    layer: Layer = {"type": "l2_normalize"}
+    put(layer, "axis", sample_axis(op, op.arg(2, "dim", 1)), 0)
+    return layer
+
+
 def _linear(op: Op) -> Layer:
     """``F.linear(x, self.weight, self.bias)``: as ``nn.Linear``, sized by the weight."""
     weight = op.arg(1, "weight")
@@ -222,7 +231,7 @@ def function_translators() -> dict[Any, FunctionTranslator]:
         F.adaptive_max_pool2d: _adaptive("adaptive_maxpool2d"),
         torch.mean: _global_avgpool, torch.amax: _global_maxpool,
         F.interpolate: _interpolate, F.pad: _pad,
-        F.linear: _linear, F.layer_norm: _layer_norm,
+        F.linear: _linear, F.layer_norm: _layer_norm, F.normalize: _normalize,
         operator.add: _add, operator.iadd: _add, torch.add: _add,
         operator.mul: _multiply, operator.imul: _multiply, torch.mul: _multiply,
         torch.cat: _concat, torch.concat: _concat, torch.concatenate: _concat,
