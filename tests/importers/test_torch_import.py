@@ -516,6 +516,14 @@ class RelativeAttention(nn.Module):
         return self.merge(torch.swapaxes(out, 2, 3).reshape(b, g, p, d))  # type: ignore[no-any-return]
 
 
+def test_one_window_s_bias_table_is_not_a_position_embedding() -> None:
+    # MaxViT's last stage: one window, so the gathered bias [1, heads, N, N] has the
+    # scores' shape; its table, (2·3 − 1)²·2 = 50 values, is not one per score (162).
+    imported = from_module(RelativeAttention(8, 2, 3), (1, 9, 8))
+    assert layers_of(imported)["relative_position_bias"]["window"] == 3
+    assert cnncalc.analyze(imported.spec).layer("relative_position_bias").params == 50
+
+
 def test_maxvit_attention_imports_its_products_and_its_bias_table() -> None:
     imported = from_module(RelativeAttention(8, 2, 3), (4, 9, 8))
     assert imported.skipped == []

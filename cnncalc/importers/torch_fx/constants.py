@@ -28,7 +28,7 @@ def with_constant(kind: str, op: Op, constant: Any, first: bool) -> Layer:
     table = tuple(int(n) for n in op.params[constant.name].shape)
     count = math.prod(table)
     shape = op.seen(constant.name)  # as torch broadcasts it: a view's shape, or its own
-    if kind == "add" and shape in (op.input, (1, *op.input)):
+    if kind == "add" and shape in (op.input, (1, *op.input)) and count == math.prod(op.input):
         return {"type": "position_embedding"}
     axis = _scaled_axis(shape, op.input, count)
     if kind == "multiply" and axis is not None:  # ConvNeXt's γ, [c, 1, 1]; CaiT's, [d]
