@@ -126,6 +126,8 @@ class Report:
     totals: Counts
     requirements: tuple[Requirement, ...] = ()
     """What a symbolic network needs of its symbols; empty for numbers."""
+    other_inputs: tuple[tuple[str, Shape], ...] = ()
+    """The network's other inputs, by name, with their shapes."""
     _positions: ClassVar[dict[str, int] | None] = None
     """Each layer name's first row, set on an instance by its first :meth:`layer` call
     (not a field: ``replace`` and ``subs`` make reports without it)."""
@@ -248,6 +250,7 @@ def analyze_network(network: ir.Network, convention: Convention) -> Report:
     counted twice. Raises :class:`SpecError` located at the failing layer's field.
     """
     shapes: dict[str, Shape | tuple[Shape, ...]] = {ir.NETWORK_INPUT: network.input_shape}
+    shapes.update(network.other_inputs)
     """Each output's shape by name; a layer with several outputs maps to all of them."""
     previous = ir.NETWORK_INPUT
     layers: list[LayerReport] = []
@@ -329,6 +332,7 @@ def analyze_network(network: ir.Network, convention: Convention) -> Report:
             connections=total(layer.connections for layer in layers),
         ),
         requirements=tuple(requirements),
+        other_inputs=network.other_inputs,
     )
 
 

@@ -557,3 +557,5 @@ class Network:
     layers: tuple[Layer, ...]
     symbolic: bool = False
     """Whether any size is a sympy expression (the spec wrote a formula)."""
+    other_inputs: tuple[tuple[str, Shape], ...] = ()
+    """The network's other inputs, by name, with their shapes (a second image)."""

@@ -176,11 +176,12 @@ def _sources(report: Report) -> list[list[int]]:
     found by looking up the name's prefixes, not by scanning the rows above.
     """
     latest: dict[str, int] = {}
+    others = {name for name, _ in report.other_inputs}
     result: list[list[int]] = []
     for i, layer in enumerate(report.layers):
         found: list[int] = []
         for name in layer.inputs:
-            if name == NETWORK_INPUT:
+            if name == NETWORK_INPUT or name in others:  # an input of the network
                 source = -1
             elif name in latest:
                 source = latest[name]

@@ -120,7 +120,9 @@ def fragment(report: Report) -> str:
         '<div class="cnncalc-report">',
         f"<style>{STYLE}</style>",
         f"<h1>{escape(report.name)}</h1>",
-        f"<p>Input {_shape(report.input_shape)}, output {_shape(report.output_shape)}; "
+        f"<p>Input {_shape(report.input_shape)}"
+        + "".join(f", {escape(name)} {_shape(dims)}" for name, dims in report.other_inputs)
+        + f", output {_shape(report.output_shape)}; "
         f"{len(report.layers)} layers.</p>",
         _convention(report.convention),
         *_requirements(report),

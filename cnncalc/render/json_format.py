@@ -46,6 +46,7 @@ def to_dict(report: Report) -> dict[str, Any]:
         "name": report.name,
         "convention": report.convention.value,
         "input_shape": [_number(d) for d in report.input_shape],
+        **_other_inputs(report),
         "output_shape": [_number(d) for d in report.output_shape],
         "layers": [
             {
@@ -113,3 +114,12 @@ def render(report: Report) -> str:
     """The report as indented JSON."""
     # ensure_ascii=False keeps Chinese names readable; json_safe escapes what is hidden.
     return json_safe(json.dumps(to_dict(report), indent=2, ensure_ascii=False)) + "\n"
+
+
+def _other_inputs(report: Report) -> dict[str, Any]:
+    """``other_inputs``, by name, only for a network that has them (the contract grows)."""
+    if not report.other_inputs:
+        return {}
+    return {
+        "other_inputs": {name: [_number(d) for d in shape] for name, shape in report.other_inputs}
+    }

@@ -22,7 +22,9 @@ def render(report: Report) -> str:
     lines = [
         f"### {markdown_text(report.name)}",
         "",
-        f"Input {_shape(report.input_shape)}.",
+        f"Input {_shape(report.input_shape)}"
+        + "".join(f", {markdown_text(n)} {_shape(d)}" for n, d in report.other_inputs)
+        + ".",
         "",
         "| " + " | ".join(head) + " |",
         "|" + "|".join([":--", ":--", "--:"] + ["--:"] * len(count_columns)) + "|",

@@ -58,7 +58,9 @@ def grid(report: Report) -> Grid:
     """Layers as rows, totals as the footer, the convention (and requirements) below."""
     count_columns = columns(report)
     return Grid(
-        title=f"{visible(report.name)}  (input {shape(report.input_shape)})",
+        title=f"{visible(report.name)}  (input {shape(report.input_shape)}"
+        + "".join(f", {visible(name)} {shape(dims)}" for name, dims in report.other_inputs)
+        + ")",
         headers=["Layer", "Type", "Output shape", *(title for _, title in count_columns)],
         right=[False, False, True, *(True for _ in count_columns)],
         rows=[

@@ -77,6 +77,11 @@ class NetworkSpec(BaseModel):
         default=None, description="Where the architecture and expected numbers come from."
     )
     input: InputShape = Field(description="Input shape, channels first: [channels, height, width].")
+    inputs: dict[str, InputShape] = Field(
+        default_factory=dict,
+        description="The network's other inputs by name, each with its shape (a two-input "
+        "model's second image): layers read them by name, as they read 'input'.",
+    )
     convention: Convention = Field(
         default=DEFAULT_CONVENTION,
         description="FLOP convention of the report's flops column and of expect's flops.",
@@ -125,7 +130,8 @@ class NetworkSpec(BaseModel):
     @model_validator(mode="after")
     def _check_names(self) -> Self:
         names = layer_names(self.layers)
-        self._inputs = resolve_inputs(self.layers, names)
+        _check_input_names(self.inputs, names)
+        self._inputs = resolve_inputs(self.layers, names, set(self.inputs))
         for key in self.expect:
             if key != TOTAL and key not in names:
                 raise SpecError(
@@ -135,7 +141,11 @@ class NetworkSpec(BaseModel):
         if self.values:
             symbols = sorted(
                 formula_names(
-                    [self.input, *(v for layer in self.layers for v in layer.__dict__.values())]
+                    [
+                        self.input,
+                        *self.inputs.values(),
+                        *(v for layer in self.layers for v in layer.__dict__.values()),
+                    ]
                 )
             )
             for key in self.values:
@@ -160,19 +170,23 @@ class NetworkSpec(BaseModel):
         a spec without one never imports sympy.
         """
         input_shape: Shape = self.input
+        others: tuple[tuple[str, Shape], ...] = tuple(self.inputs.items())
         defaults = Defaults(framework=self.framework)
         ops = [layer.to_ir(defaults) for layer in self.layers]
         symbolic = _has_formula(
-            [input_shape, *(value for layer in self.layers for value in layer.__dict__.values())]
-        )
+            [input_shape, *(shape for _, shape in others),
+             *(value for layer in self.layers for value in layer.__dict__.values())]
+        )  # fmt: skip
         if symbolic:
             from cnncalc.symbolic import with_expressions
 
             input_shape = with_expressions(input_shape)
+            others = tuple((name, with_expressions(shape)) for name, shape in others)
             ops = [with_expressions(op) for op in ops]
         return ir.Network(
             name=self.name,
             input_shape=input_shape,
+            other_inputs=others,
             layers=tuple(
                 ir.Layer(
                     name=name,
@@ -220,16 +234,27 @@ def formula_names(values: list[object]) -> set[str]:
     return names
 
 
-def resolve_inputs(layers: Sequence[LayerSpec], names: list[str]) -> tuple[tuple[str, ...], ...]:
+def _check_input_names(inputs: dict[str, Shape], names: list[str]) -> None:
+    """The other inputs' names: neither reserved nor a layer's."""
+    for name in inputs:
+        if name in (TOTAL, ir.NETWORK_INPUT) or name in names:
+            what = "a layer's name" if name in names else "reserved"
+            raise SpecError(f"'{name}' is {what}; name the input otherwise", loc=("inputs", name))
+
+
+def resolve_inputs(
+    layers: Sequence[LayerSpec], names: list[str], others: set[str] | None = None
+) -> tuple[tuple[str, ...], ...]:
     """Each layer's inputs by name: the layer above unless it names others.
 
-    A layer reads only layers above it (or ``input``), so the graph has no
-    cycle; a name below it, or no such name, is a located error naming both.
+    A layer reads only layers above it (or ``input``, or one of the network's
+    ``others`` inputs), so the graph has no cycle; a name below it, or no such
+    name, is a located error naming both.
     """
-    above = {ir.NETWORK_INPUT}
+    above = {ir.NETWORK_INPUT, *(others or ())}
     resolved: list[tuple[str, ...]] = []
     previous = ir.NETWORK_INPUT
-    known = set(names)
+    known = set(names) | (others or set())
     for index, (layer, name) in enumerate(zip(layers, names, strict=True)):
         sources = layer.sources
         field = "inputs" if layer.inputs is not None else "input"

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 import cnncalc
+import cnncalc.render.json_format
 from cnncalc.errors import SpecError
 from tests.conftest import SPECS
 
@@ -173,4 +174,59 @@ def test_an_expansion_past_the_bound_is_refused_before_expanding() -> None:
     assert str(error.value) == (
         "<spec>: layer 1 'deep': field 'repeat': block 'b' repeated 200,000 times expands to "
         "40,000,000,000 layers, over the limit of 200,000 layers after expanding blocks"
+    )
+
+
+# -- several inputs --------------------------------------------------------------------------
+
+SIAMESE: dict[str, Any] = {
+    "input": [3, 32, 32],
+    "inputs": {"other": [3, 32, 32]},
+    "layers": [
+        {"name": "a", "type": "conv2d", "filters": 8, "kernel": 3},
+        {"name": "b", "type": "conv2d", "filters": 8, "kernel": 3, "input": "other"},
+        {"name": "sum", "type": "add", "inputs": ["a", "b"]},
+    ],
+}
+
+
+def test_a_second_input_is_read_by_name() -> None:
+    report = cnncalc.analyze(SIAMESE, "macs")
+    # Two 3×3 convolutions, 8 filters on 3 channels, 30×30 outputs each: 27·8·900 MACs.
+    assert report.layer("b").input_shapes == ((3, 32, 32),)
+    assert report.layer("b").inputs == ("other",)
+    assert report.totals.macs == 2 * 27 * 8 * 900
+    assert report.other_inputs == (("other", (3, 32, 32)),)
+    assert cnncalc.render.json_format.to_dict(report)["other_inputs"] == {"other": [3, 32, 32]}
+
+
+def test_a_second_input_may_hold_a_size_symbol() -> None:
+    spec = {**SIAMESE, "inputs": {"other": [3, "m", "m"]}, "values": {"m": 32}}
+    report = cnncalc.analyze(spec, "macs")
+    assert str(report.layer("b").macs) == "216*(m - 2)**2"
+
+
+@pytest.mark.parametrize(
+    ("inputs", "message"),
+    [
+        ({"a": [3, 8, 8]}, "field 'inputs.a': 'a' is a layer's name; name the input otherwise"),
+        ({"total": [3, 8, 8]}, "field 'inputs.total': 'total' is reserved; name the input "
+         "otherwise"),
+        ({"input": [3, 8, 8]}, "field 'inputs.input': 'input' is reserved; name the input "
+         "otherwise"),
+    ],
+)  # fmt: skip
+def test_a_second_input_s_name_is_its_own(inputs: dict[str, Any], message: str) -> None:
+    with pytest.raises(SpecError) as raised:
+        cnncalc.analyze({**SIAMESE, "inputs": inputs})
+    assert str(raised.value) == f"<spec>: {message}"
+
+
+def test_a_layer_reading_an_unknown_input_is_told_the_names() -> None:
+    layers = [*SIAMESE["layers"][:1], {**SIAMESE["layers"][1], "input": "othre"}]
+    with pytest.raises(SpecError) as raised:
+        cnncalc.analyze({**SIAMESE, "layers": layers})
+    assert str(raised.value) == (
+        "<spec>: layer 2 'b' (conv2d): field 'input': layer 'b' reads 'othre', but no layer is "
+        "named so (did you mean 'other'?)"
     )
