@@ -440,8 +440,7 @@ class Cause:
 def cause_of(line: str) -> Cause:
     """The cause of one error or skipped line: the torch op or module, and why, in words."""
     if line.startswith("the model's forward takes"):
-        return Cause("a forward of two inputs (cnncalc imports models of one input tensor)",
-                     "forward", line)  # fmt: skip
+        return Cause("a forward of more inputs than --input gave", "forward", line)
     if re.match(r"exit -9\b", line):
         return Cause("the import was killed (SIGKILL): out of memory", "—", line)
     match = _CALL.match(line)

@@ -235,9 +235,11 @@ def _import_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--input",
         metavar="C,H,W",
+        action="append",
         help="torch: the input shape without the batch axis (at most 100,000,000 values; "
-        "CNNCALC_IMPORT_MAX_INPUT raises it). The model's code runs for at most "
-        "CNNCALC_IMPORT_TIMEOUT seconds (default 300; 0: no limit)",
+        "CNNCALC_IMPORT_MAX_INPUT raises it); once per input of a forward of several, in "
+        "order. The model's code runs for at most CNNCALC_IMPORT_TIMEOUT seconds (default "
+        "300; 0: no limit)",
     )
     parser.add_argument(
         "--kwargs",
@@ -268,9 +270,9 @@ def run_import(args: argparse.Namespace) -> int:
         from cnncalc.importers.torch_fx.factory_arguments import parse_kwargs
         from cnncalc.importers.torch_fx.input_shape import parse_input_shape
 
-        shape = parse_input_shape(args.input)
+        shape, *others = (parse_input_shape(text) for text in args.input)
         kwargs = parse_kwargs(args.kwargs) if args.kwargs is not None else None
-        imported = import_torch(args.model, shape, kwargs)
+        imported = import_torch(args.model, shape, kwargs, tuple(others))
     else:
         if args.input:
             raise CnncalcError("a Keras model states its own input shape: drop --input")

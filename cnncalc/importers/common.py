@@ -13,8 +13,8 @@ from cnncalc.safe_text import visible
 
 # Keys in the order a person writes them in a layer (the shipped specs' order).
 _LAYER_KEY_ORDER = ("name", "type", "block", "input", "inputs")
-_SPEC_KEY_ORDER = ("name", "source", "framework", "convention", "input", "values", "blocks",
-                   "layers", "expect")  # fmt: skip
+_SPEC_KEY_ORDER = ("name", "source", "framework", "convention", "input", "inputs", "values",
+                   "blocks", "layers", "expect")  # fmt: skip
 
 
 LONG_IMPORT = 300

@@ -142,6 +142,16 @@ class Shared(nn.Module):
 
     def forward(self, x):
         return self.conv(self.conv(x))
+
+
+class Siamese(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.left = nn.Conv2d(3, 4, 3)
+        self.right = nn.Conv2d(1, 4, 3)
+
+    def forward(self, image, depth):
+        return self.left(image) + self.right(depth)
 """
 
 
@@ -433,3 +443,22 @@ def test_skipped_modules_state_their_parameters_and_buffers() -> None:
         "here, 1,570 and 13 in PyTorch (1,458 parameters fewer and 13 buffers fewer; the lines "
         "below say why)."
     )
+
+
+def test_a_forward_of_two_inputs_imports_with_an_input_for_each(
+    models: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "net.yaml"
+    command = ["import", "torch", f"{models}:Siamese", "-o", str(out), "--input", "3,8,8"]
+    assert error_line(capsys, *command[2:]) == (
+        "error: the model's forward takes 2 inputs (image, depth); --input gave 1 input shape: "
+        "give one --input per input, in order"
+    )
+    assert main([*command, "--input", "1,8,8"]) == 0
+    text = out.read_text(encoding="utf-8")
+    assert "inputs:\n  depth: [1, 8, 8]\n" in text
+    assert "  - {name: right, type: conv2d, input: depth, filters: 4, kernel: 3}" in text
+    report = cnncalc.analyze(cnncalc.load(out))
+    # Two 3×3 convolutions to 4×6×6: 27·144 and 9·144 MACs.
+    assert report.totals.macs == 27 * 144 + 9 * 144
+    assert report.other_inputs == (("depth", (1, 8, 8)),)

@@ -58,7 +58,10 @@ __all__ = ["from_module", "import_torch"]
 
 
 def import_torch(
-    target: str, input_shape: tuple[int, ...], kwargs: dict[str, Any] | None = None
+    target: str,
+    input_shape: tuple[int, ...],
+    kwargs: dict[str, Any] | None = None,
+    others: tuple[tuple[int, ...], ...] = (),
 ) -> Imported:
     """The spec of the model ``MODULE:FACTORY`` builds, traced on an input of ``input_shape``.
 
@@ -69,22 +72,28 @@ def import_torch(
     Every failure is a :class:`CnncalcError`, the model's own ``sys.exit``
     included (:func:`.guard.user_code`), and the whole import runs under the
     time limit (:func:`.guard.time_limit`). What the model prints goes to
-    stderr: stdout is the spec's.
+    stderr: stdout is the spec's. ``others``: the shapes of the forward's
+    further inputs, in order (a second image); the spec names them as the
+    forward does.
     """
-    check_input_shape(input_shape)
+    for shape in (input_shape, *others):
+        check_input_shape(shape)
     require_torch()
     outer = user_code(f"importing {target}", phase=False)
     with time_limit(target), contextlib.redirect_stdout(sys.stderr), outer:
         module = build(target, kwargs)
         source = f"PyTorch {target} ({type(module).__qualname__})"
-        imported = _import_model(module, input_shape, target, source)
+        imported = _import_model(module, input_shape, target, source, others)
     if kwargs:  # the header says how the model was built, so the file can be made again
         imported.comments.insert(1, f"Built by calling {call_text(target, kwargs)}.")
     return imported
 
 
 def from_module(
-    module: nn.Module, input_shape: tuple[int, ...], name: str | None = None
+    module: nn.Module,
+    input_shape: tuple[int, ...],
+    name: str | None = None,
+    others: tuple[tuple[int, ...], ...] = (),
 ) -> Imported:
     """The spec of ``module`` on inputs of ``input_shape`` (without the batch axis).
 
@@ -97,41 +106,52 @@ def from_module(
 
     if not isinstance(module, nn.Module):
         raise CnncalcError(f"expected a torch.nn.Module, got a {type(module).__name__}")
-    check_input_shape(input_shape)
+    for shape in (input_shape, *others):
+        check_input_shape(shape)
     cls = type(module)
     title = name or cls.__name__
     with time_limit(title), user_code(f"importing {title}", phase=False):
         source = f"PyTorch {cls.__module__}.{cls.__qualname__}"
-        return _import_model(module, input_shape, title, source)
+        return _import_model(module, input_shape, title, source, others)
 
 
 def _import_model(
-    module: nn.Module, input_shape: tuple[int, ...], title: str, source: str
+    module: nn.Module,
+    input_shape: tuple[int, ...],
+    title: str,
+    source: str,
+    others: tuple[tuple[int, ...], ...] = (),
 ) -> Imported:
     """The model's spec; of a torchvision detector, its static part's, with the boundary stated
     in the header (:mod:`.detection`)."""
-    static = static_part(module, input_shape)
+    static = None if others else static_part(module, input_shape)
     if static is None:
-        return _import(module, input_shape, title, source)
+        return _import(module, input_shape, title, source, others)
     imported = _import(static.module, input_shape, title, source)
     static.annotate(imported)
     return imported
 
 
-def _import(module: nn.Module, input_shape: tuple[int, ...], title: str, source: str) -> Imported:
+def _import(
+    module: nn.Module,
+    input_shape: tuple[int, ...],
+    title: str,
+    source: str,
+    other_shapes: tuple[tuple[int, ...], ...] = (),
+) -> Imported:
     """Trace (or record), translate, check against torch; ``title`` and ``source`` name it."""
     import torch
 
-    _one_input(module)
+    others = tuple(zip(_input_names(module, len(other_shapes)), other_shapes, strict=True))
     root = _wrapped(module)
     training = module.training
     module.eval()  # batch norm on one sample, dropout: inference behaviour
     try:
         with torch.no_grad():
-            calls, outputs, method = trace_or_record(root, input_shape)
+            calls, outputs, method = trace_or_record(root, input_shape, others)
     finally:
         module.train(training)
-    translation = Translation(root, input_shape)
+    translation = Translation(root, input_shape, others)
     needed = live(calls, outputs)
     for call in tracked(needed, "translating", worth_a_bar=len(needed) >= LONG_IMPORT):
         translation.add(call)
@@ -141,12 +161,15 @@ def _import(module: nn.Module, input_shape: tuple[int, ...], title: str, source:
         "framework": "pytorch",
         "convention": "flops",
         "input": list(input_shape),
+        **({"inputs": {name: list(shape) for name, shape in others}} if others else {}),
         "layers": translation.finished(outputs),
     }
     params, buffers, flops = verify(spec, translation.checks)
-    checked = f"Checked on an input of {shape_text((1, *input_shape))}"
+    checked = f"Checked on an input of {shape_text((1, *input_shape))}" + "".join(
+        f" and {name} of {shape_text((1, *shape))}" for name, shape in others
+    )
     model = (numel(root.parameters()), numel(root.buffers()))
-    torch_flops = flop_counter_flops(root, input_shape)
+    torch_flops = flop_counter_flops(root, (input_shape, *(shape for _, shape in others)))
     comments = [
         f"{title}: written by `cnncalc import torch` (torch {torch.__version__}).",
         method,
@@ -166,19 +189,23 @@ def _import(module: nn.Module, input_shape: tuple[int, ...], title: str, source:
                     differences=differences)  # fmt: skip
 
 
-def _one_input(module: nn.Module) -> None:
-    """A model whose forward needs more than the one input tensor cannot be run here."""
+def _input_names(module: nn.Module, others: int) -> tuple[str, ...]:
+    """The names of the forward's inputs after the first, as many as ``--input`` gave shapes
+    beyond one; a forward that needs more (or fewer) inputs is a clear error."""
     try:
-        parameters = inspect.signature(module.forward).parameters.values()
+        parameters = list(inspect.signature(module.forward).parameters.values())
     except (TypeError, ValueError):  # a forward without a signature: let the run tell
-        return
+        return tuple(f"input_{i + 2}" for i in range(others))
     positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-    required = [p.name for p in parameters if p.kind in positional and p.default is p.empty]
-    if len(required) > 1:
+    named = [p for p in parameters if p.kind in positional]
+    required = [p.name for p in named if p.default is p.empty]
+    if len(required) > 1 + others or len(named) < 1 + others:
+        given = f"{1 + others} input shape{'s' if others else ''}"
         raise CnncalcError(
-            f"the model's forward takes {len(required)} inputs ({', '.join(required)}); cnncalc "
-            "imports models of one input tensor"
+            f"the model's forward takes {len(required)} inputs ({', '.join(required)}); "
+            f"--input gave {given}: give one --input per input, in order"
         )
+    return tuple(p.name for p in named[1 : 1 + others])
 
 
 def _wrapped(module: nn.Module) -> nn.Module:

@@ -19,8 +19,9 @@ if TYPE_CHECKING:
     from torch import nn
 
 
-def flop_counter_flops(root: nn.Module, input_shape: tuple[int, ...]) -> int:
-    """FlopCounterMode's total for one forward pass of ``root`` on ``torch.zeros(1, …)``."""
+def flop_counter_flops(root: nn.Module, input_shapes: tuple[tuple[int, ...], ...]) -> int:
+    """FlopCounterMode's total for one forward pass of ``root`` on ``torch.zeros(1, …)`` of
+    each of ``input_shapes``."""
     import torch
     from torch.nn.attention import SDPBackend, sdpa_kernel
     from torch.utils.flop_counter import FlopCounterMode
@@ -36,7 +37,7 @@ def flop_counter_flops(root: nn.Module, input_shape: tuple[int, ...]) -> int:
             stack.enter_context(sdpa_kernel(SDPBackend.MATH))
             stack.enter_context(user_code("counting the model's FLOPs with FlopCounterMode"))
             stack.enter_context(counter)
-            root(torch.zeros(1, *input_shape))
+            root(*(torch.zeros(1, *shape) for shape in input_shapes))
     finally:
         torch.backends.mha.set_fastpath_enabled(fast_path)
         root.train(training)

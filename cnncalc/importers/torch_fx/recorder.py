@@ -21,13 +21,16 @@ if TYPE_CHECKING:
     from torch import nn
 
 
-def record(root: nn.Module, example: torch.Tensor) -> tuple[list[Call], list[Ref]]:
-    """The calls of one forward pass: hooks on the leaf modules, a mode for the functions."""
-    recorder = _Recorder(root, example)
+def record(
+    root: nn.Module, example: torch.Tensor, others: dict[str, torch.Tensor] | None = None
+) -> tuple[list[Call], list[Ref]]:
+    """The calls of one forward pass: hooks on the leaf modules, a mode for the functions;
+    ``others``: the forward's further inputs, by name."""
+    recorder = _Recorder(root, example, others or {})
     handles = recorder.hook()
     try:
         with recorder.mode(), user_code("running the model's forward"):
-            result = root(example)
+            result = root(example, *(others or {}).values())
     except CnncalcError:
         raise
     except Exception as error:
@@ -53,11 +56,15 @@ class _Recorder:
     edges, residual branches included.
     """
 
-    def __init__(self, root: nn.Module, example: torch.Tensor) -> None:
+    def __init__(
+        self, root: nn.Module, example: torch.Tensor, others: dict[str, torch.Tensor]
+    ) -> None:
         self.root = root
         self.calls: list[Call] = []
         self.makers: dict[int, str] = {id(example): "input"}
-        self.kept: list[Any] = [example]  # keeps ids unique while they are looked up
+        self.makers |= {id(tensor): name for name, tensor in others.items()}
+        # keeps ids unique while they are looked up
+        self.kept: list[Any] = [example, *others.values()]
         self.named = {id(t): n for n, t in (*root.named_parameters(), *root.named_buffers())}
         self.tensor_names = set(self.named.values())
         self.scopes = [""]

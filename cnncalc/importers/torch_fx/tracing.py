@@ -32,14 +32,18 @@ _KINDS: dict[str, Literal["module", "function", "method"]] = {
 }  # fmt: skip
 
 
-def trace_or_record(root: nn.Module, input_shape: Shape) -> tuple[list[Call], list[Ref], str]:
+def trace_or_record(
+    root: nn.Module, input_shape: Shape, others: tuple[tuple[str, Shape], ...] = ()
+) -> tuple[list[Call], list[Ref], str]:
     """The model's calls and its outputs: traced with fx, else recorded while it runs.
 
-    The third item says which it was, for the written spec's header.
+    ``others``: the forward's further inputs, by name, with their shapes. The
+    third item says which it was, for the written spec's header.
     """
     import torch
 
     example = torch.zeros(1, *input_shape)
+    more = [torch.zeros(1, *shape) for _, shape in others]
     try:
         with user_code("tracing the model's forward"):
             graph_module, scopes = _trace(root)
@@ -51,16 +55,16 @@ def trace_or_record(root: nn.Module, input_shape: Shape) -> tuple[list[Call], li
         try:
             # ShapeProp prints the traceback of a failing node before raising: keep it quiet.
             with contextlib.redirect_stderr(io.StringIO()), user_code(_RUNNING):
-                _propagation(graph_module).propagate(example)
+                _propagation(graph_module).propagate(example, *more)
         except CnncalcError:
             raise
         except Exception as error:
             # The model itself may run where its traced graph does not: try it.
             reason = f"the traced graph did not run ({one_line(error, 120)})"
         else:
-            calls, outputs = _calls_from_graph(graph_module, scopes)
+            calls, outputs = _calls_from_graph(graph_module, scopes, [n for n, _ in others])
             return calls, outputs, _TRACED
-    calls, outputs = record(root, example)
+    calls, outputs = record(root, example, dict(zip((n for n, _ in others), more, strict=True)))
     recorded = (
         f"Recorded by running the model once on torch.zeros"
         f"{shape_text((1, *input_shape), ', ', '()')}, as {reason}: forward hooks on the leaf "
@@ -154,7 +158,7 @@ def _trace(root: nn.Module) -> tuple[torch.fx.GraphModule, dict[str, str]]:
 
 
 def _calls_from_graph(
-    graph_module: torch.fx.GraphModule, scopes: dict[str, str]
+    graph_module: torch.fx.GraphModule, scopes: dict[str, str], others: list[str]
 ) -> tuple[list[Call], list[Ref]]:
     """The graph's nodes as calls (arguments as :class:`Ref`/:class:`Attr`), and its outputs."""
     from torch.fx.node import map_arg
@@ -168,9 +172,11 @@ def _calls_from_graph(
 
     for node in graph_module.graph.nodes:
         if node.op == "placeholder":
-            # The first argument is the network's input; later ones keep their defaults.
-            first = not any(isinstance(value, Ref) for value in values.values())
-            values[node.name] = Ref("input") if first else Attr(str(node.target))
+            # The first argument is the network's input, the next its other inputs (as many
+            # as were given); later ones keep their defaults.
+            given = sum(isinstance(value, Ref) for value in values.values())
+            names = ["input", *others]
+            values[node.name] = Ref(names[given]) if given < len(names) else Attr(str(node.target))
         elif node.op == "get_attr":
             values[node.name] = Attr(str(node.target))
         elif node.op == "output":

@@ -61,6 +61,8 @@ class Translation:
 
     root: nn.Module
     input_shape: Shape
+    others: tuple[tuple[str, Shape], ...] = ()
+    """The forward's further inputs, by name, with their shapes."""
     layers: list[Layer] = field(default_factory=list)
     checks: list[Check] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
@@ -97,6 +99,9 @@ class Translation:
 
     def __post_init__(self) -> None:
         self.shapes["input"] = self.input_shape
+        for name, shape in self.others:
+            self.values[name], self.shapes[name] = name, shape
+            self.names.add(name)
         self.modules = dict(self.root.named_modules())
         self.parameters = dict(self.root.named_parameters())
         self.tensors = self.parameters | dict(self.root.named_buffers())
