@@ -128,6 +128,12 @@ def _analyze_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="fold layers named a.b.c by their first N name parts (blocks: --depth 1)",
     )
+    parser.add_argument(
+        "--receptive-field",
+        action="store_true",
+        help="each layer's receptive field in the input instead: size, jump and start per "
+        "spatial axis (table or json)",
+    )
     parser.add_argument("-o", "--output", help="write the report to this file")
     parser.add_argument("-V", "--version", action="version", version=f"cnncalc {__version__}")
     return parser
@@ -333,6 +339,16 @@ def _report(spec: str, convention: str | None, subs: str | None) -> Report:
 
 def run_analyze(args: argparse.Namespace) -> int:
     report = _report(args.spec, args.convention, args.subs)
+    if args.receptive_field:
+        from cnncalc.errors import CnncalcError
+        from cnncalc.render.receptive_field_format import render_receptive_fields
+
+        if args.depth is not None or args.formulas or args.format not in ("table", "json"):
+            raise CnncalcError(
+                "--receptive-field goes with --format table or json, without --depth or --formulas"
+            )
+        _write(render_receptive_fields(report, args.format), args.output)
+        return EXIT_OK
     if args.depth is not None:
         if args.formulas:
             from cnncalc.errors import CnncalcError

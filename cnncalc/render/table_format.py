@@ -51,6 +51,7 @@ class Grid:
     """Right-justify the column (numbers)."""
     rows: list[list[str]]
     footer: list[str]
+    """The totals row; empty: none."""
     caption: str
 
 
@@ -113,7 +114,7 @@ def render(report: Report) -> str:
 
 def draw(layout: Grid, page: int = PAGE_WIDTH) -> str | None:
     """The grid in rich's heavy-head box style, or None if it is wider than ``page``."""
-    table = [layout.headers, *layout.rows, layout.footer]
+    table = [layout.headers, *layout.rows, *([layout.footer] if layout.footer else [])]
     widths = [max(width(row[i]) for row in table) for i in range(len(layout.headers))]
     total = sum(widths) + 3 * len(widths) + 1
     if total > page or width(layout.title) > total:
@@ -132,7 +133,9 @@ def draw(layout: Grid, page: int = PAGE_WIDTH) -> str | None:
     lines = [" " * ((total - width(layout.title)) // 2) + layout.title]
     lines += [line("┏", "━", "┳", "┓"), cells(layout.headers, "┃"), line("┡", "━", "╇", "┩")]
     lines += [cells(row, "│") for row in layout.rows]
-    lines += [line("├", "─", "┼", "┤"), cells(layout.footer, "│"), line("└", "─", "┴", "┘")]
+    if layout.footer:  # the totals; a grid without them ends after its rows
+        lines += [line("├", "─", "┼", "┤"), cells(layout.footer, "│")]
+    lines += [line("└", "─", "┴", "┘")]
     lines += wrap(layout.caption, total)
     return "\n".join(line.rstrip() for line in lines) + "\n"
 
