@@ -96,6 +96,13 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_BAD_INPUT, f"error: {one_line(message, 300)} (see '{self.prog} --help')\n")
 
 
+def _batch(text: str) -> int:
+    """``--batch``: a whole number of samples, 1 to 2**31."""
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 2**31:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a batch size from 1 to 2**31")
+    return int(text)
+
+
 def _analyze_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="cnncalc",
@@ -133,6 +140,15 @@ def _analyze_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="each layer's receptive field in the input instead: size, jump and start per "
         "spatial axis (table or json)",
+    )
+    parser.add_argument(
+        "--training",
+        action="store_true",
+        help="each layer's FLOPs in a training step instead: forward, the input's and the "
+        "weights' gradients, as FlopCounterMode counts them (table or json)",
+    )
+    parser.add_argument(
+        "--batch", type=_batch, default=1, metavar="N", help="samples per step (--training)"
     )
     parser.add_argument("-o", "--output", help="write the report to this file")
     parser.add_argument("-V", "--version", action="version", version=f"cnncalc {__version__}")
@@ -339,6 +355,16 @@ def _report(spec: str, convention: str | None, subs: str | None) -> Report:
 
 def run_analyze(args: argparse.Namespace) -> int:
     report = _report(args.spec, args.convention, args.subs)
+    if args.training:
+        from cnncalc.errors import CnncalcError
+        from cnncalc.render.training_format import render_training
+
+        if args.depth is not None or args.formulas or args.format not in ("table", "json"):
+            raise CnncalcError(
+                "--training goes with --format table or json, without --depth or --formulas"
+            )
+        _write(render_training(report, args.format, args.batch), args.output)
+        return EXIT_OK
     if args.receptive_field:
         from cnncalc.errors import CnncalcError
         from cnncalc.render.receptive_field_format import render_receptive_fields

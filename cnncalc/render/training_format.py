@@ -1,0 +1,69 @@
+"""The training-step report (``cnncalc SPEC --training [--batch N]``): a table or JSON."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from cnncalc.analysis import Report
+from cnncalc.arith import Dim
+from cnncalc.render.table_format import Grid, draw
+from cnncalc.render.text import count, shape
+from cnncalc.safe_text import visible
+from cnncalc.training import TrainingFlops, training_flops
+
+CAPTION = (
+    "Training FLOPs of one step, as PyTorch's FlopCounterMode counts them around "
+    "loss.backward(): 2 per multiply-accumulate of convolutions, linear layers and matrix "
+    "products; backward, the input's gradient (none for the first layer's input) and the "
+    "weights' (none without trainable parameters), each as many as the forward. "
+    "FlopCounterMode itself counts a grouped convolution's weight gradient g times over."
+)
+
+
+def render_training(report: Report, fmt: str, batch: int) -> str:
+    """Each layer's forward and backward FLOPs for a step on ``batch`` samples, and the sum."""
+    steps = training_flops(report)
+    rows = [(layer.name, layer.type, steps[layer.name]) for layer in report.layers]
+    totals = TrainingFlops(
+        sum(s.forward for _, _, s in rows),
+        sum(s.input_grad for _, _, s in rows),
+        sum(s.weight_grad for _, _, s in rows),
+    )
+    if fmt == "json":
+        data = {
+            "name": report.name,
+            "batch": batch,
+            "layers": [{"name": name, "training": _json(step, batch)} for name, _, step in rows],
+            "total": _json(totals, batch),
+        }
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    title = (
+        f"{visible(report.name)}: one training step, batch {batch} of {shape(report.input_shape)}"
+    )
+    layout = Grid(
+        title="",
+        headers=["Layer", "Type", "Forward", "Backward: input", "Backward: weights", "Step"],
+        right=[False, False, True, True, True, True],
+        rows=[[visible(name), visible(kind), *_cells(step, batch)] for name, kind, step in rows],
+        footer=["Total", "", *_cells(totals, batch)],
+        caption=CAPTION,
+    )
+    drawn = draw(layout, page=10_000)  # no page limit, no title to be wider than the grid
+    assert drawn is not None
+    return title + drawn
+
+
+def _cells(step: TrainingFlops, batch: int) -> list[str]:
+    values = (step.forward, step.input_grad, step.weight_grad, step.total)
+    return [count(batch * value) for value in values]
+
+
+def _json(step: TrainingFlops, batch: int) -> dict[str, Any]:
+    values = (step.forward, step.input_grad, step.weight_grad, step.total)
+    keys = ("forward", "input_grad", "weight_grad", "total")
+    return {key: _number(batch * value) for key, value in zip(keys, values, strict=True)}
+
+
+def _number(value: Dim) -> int | str:
+    return value if isinstance(value, int) else str(value)

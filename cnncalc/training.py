@@ -1,0 +1,95 @@
+"""Training FLOPs: one training step's forward and backward passes, per layer.
+
+Counted as PyTorch's ``FlopCounterMode`` counts them around ``loss.backward()``
+(two FLOPs per multiply-accumulate of convolutions, linear layers and matrix
+products; nothing for activations, normalisation, pooling or element-wise
+steps), from the facts each rule states:
+
+- a convolution or linear layer (:class:`~cnncalc.work.WeightedSums`,
+  :class:`~cnncalc.work.ScatteredSums`): the forward ``2·macs``; backward, the
+  gradient of its input, another ``2·macs`` (a convolution of the output's
+  gradient with the weights), unless its input needs none (the network's input
+  and what is computed from it alone, without parameters: the first layer's
+  input); and the gradient of its weights, ``2·macs`` (a convolution of the
+  input with the output's gradient), where it has trainable parameters. Bias
+  gradients are sums, which FlopCounterMode does not count;
+- a matrix product (:class:`~cnncalc.work.MatrixProducts`): the forward
+  ``2·macs``, and ``2·macs`` for each operand that needs a gradient (both,
+  inside an attention layer, whose queries, keys and values come from its
+  projections).
+
+So a convolution deep in a network costs 3× its forward FLOPs per step, and the
+first one 2× — the rule per fact, not a blanket 3×. A batch of ``b`` costs ``b``
+times a sample's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from cnncalc import ir
+from cnncalc.arith import Dim
+from cnncalc.work import MatrixProducts, ScatteredSums, WeightedSums
+
+if TYPE_CHECKING:
+    from cnncalc.analysis import LayerReport, Report
+
+
+@dataclass(frozen=True, slots=True)
+class TrainingFlops:
+    """One layer's FLOPs in a training step (one sample), as FlopCounterMode counts them."""
+
+    forward: Dim
+    input_grad: Dim
+    """Backward: the gradient of the layer's input (of the operands that need one)."""
+    weight_grad: Dim
+    """Backward: the gradient of its trainable weights."""
+
+    @property
+    def backward(self) -> Dim:
+        return self.input_grad + self.weight_grad
+
+    @property
+    def total(self) -> Dim:
+        return self.forward + self.input_grad + self.weight_grad
+
+
+def training_flops(report: Report) -> dict[str, TrainingFlops]:
+    """Every layer's training FLOPs for one sample, by name (an unfolded ``report``)."""
+    needs_grad: dict[str, bool] = {ir.NETWORK_INPUT: False}
+    needs_grad |= {name: False for name, _ in report.other_inputs}
+    result: dict[str, TrainingFlops] = {}
+    for layer in report.layers:
+        reads = [needs_grad.get(_source(name, needs_grad), True) for name in layer.inputs]
+        params = layer.trainable_params
+        trainable = not (type(params) is int and params == 0)  # a formula: some, in general
+        result[layer.name] = _step(layer, reads, trainable)
+        needs_grad[layer.name] = trainable or any(reads)
+    return result
+
+
+def _source(name: str, known: dict[str, bool]) -> str:
+    """``NAME.i`` (a part of a split) needs what ``NAME`` does."""
+    return name if name in known else name.rpartition(".")[0]
+
+
+def _step(layer: LayerReport, reads: list[bool], trainable: bool) -> TrainingFlops:
+    forward: Dim = 0
+    input_grad: Dim = 0
+    weight_grad: Dim = 0
+    projections = any(isinstance(fact, WeightedSums) for fact in layer.work)
+    for fact in layer.work:
+        if isinstance(fact, WeightedSums | ScatteredSums):
+            flops = 2 * fact.macs
+            forward += flops
+            input_grad += flops if any(reads) else 0
+            weight_grad += flops if trainable else 0
+        elif isinstance(fact, MatrixProducts):
+            flops = 2 * fact.macs
+            forward += flops
+            # Inside attention both operands come from its projections; a matmul layer's
+            # operands are the layers it reads.
+            operands = [True, True] if projections else (reads + reads)[:2]
+            input_grad += flops * sum(operands)
+    return TrainingFlops(forward, input_grad, weight_grad)
