@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Literal
 
 from cnncalc import ir
 from cnncalc.arith import Dim
+from cnncalc.spec.network import output_of
 
 if TYPE_CHECKING:
     from cnncalc.analysis import LayerReport, Report
@@ -74,17 +75,12 @@ def receptive_fields(report: Report) -> dict[str, ReceptiveField]:
     for name, _ in report.other_inputs:
         fields[name] = start
     for layer in report.layers:
-        sources = [fields[_source(name, fields)] for name in layer.inputs]
+        sources = [fields[output_of(name, fields)] for name in layer.inputs]
         fields[layer.name] = _through(layer, sources)
     del fields[ir.NETWORK_INPUT]
     for name, _ in report.other_inputs:
         del fields[name]
     return fields
-
-
-def _source(name: str, fields: dict[str, ReceptiveField]) -> str:
-    """``NAME.i`` (a part of a split) sees what ``NAME`` does."""
-    return name if name in fields else name.rpartition(".")[0]
 
 
 def _through(layer: LayerReport, sources: list[ReceptiveField]) -> ReceptiveField:

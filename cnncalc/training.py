@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 
 from cnncalc import ir
 from cnncalc.arith import Dim
+from cnncalc.spec.network import output_of
 from cnncalc.work import MatrixProducts, ScatteredSums, WeightedSums
 
 if TYPE_CHECKING:
@@ -61,17 +62,12 @@ def training_flops(report: Report) -> dict[str, TrainingFlops]:
     needs_grad |= {name: False for name, _ in report.other_inputs}
     result: dict[str, TrainingFlops] = {}
     for layer in report.layers:
-        reads = [needs_grad.get(_source(name, needs_grad), True) for name in layer.inputs]
+        reads = [needs_grad.get(output_of(name, needs_grad), True) for name in layer.inputs]
         params = layer.trainable_params
         trainable = not (type(params) is int and params == 0)  # a formula: some, in general
         result[layer.name] = _step(layer, reads, trainable)
         needs_grad[layer.name] = trainable or any(reads)
     return result
-
-
-def _source(name: str, known: dict[str, bool]) -> str:
-    """``NAME.i`` (a part of a split) needs what ``NAME`` does."""
-    return name if name in known else name.rpartition(".")[0]
 
 
 def _step(layer: LayerReport, reads: list[bool], trainable: bool) -> TrainingFlops:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from typing import TYPE_CHECKING, Any, Self
 
 from pydantic import (
@@ -278,7 +278,7 @@ def resolve_inputs(
     return tuple(resolved)
 
 
-def output_of(source: str, names: set[str]) -> str:
+def output_of(source: str, names: Container[str]) -> str:
     """The layer whose output ``source`` reads: itself, or ``NAME`` for ``NAME.i``, output
     ``i`` of a layer with several (a ``split``; the analysis checks that ``i`` exists)."""
     if source in names:
