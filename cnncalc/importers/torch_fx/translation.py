@@ -241,7 +241,7 @@ class Translation:
             if item is None:
                 self.values[call.key] = Opaque(None)
             else:
-                self._alias(call, item, value.layout)
+                self._alias(call, item, None)
             return True
         select: Layer = {"type": "select", "axis": value.axis, "index": index % value.count}
         assert call.shape is not None
@@ -299,7 +299,7 @@ class Translation:
             if isinstance(value, str):
                 sources.append((value, self.layouts.get(ref.key)))
             elif isinstance(value, Parts):
-                sources += [(item, value.layout) for item in value.items if item is not None]
+                sources += [(item, None) for item in value.items if item is not None]
         return sources
 
     def _ordered(self, call: Call, read: list[tuple[str, Layout]]) -> tuple[list[str], Layout]:

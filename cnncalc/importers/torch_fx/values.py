@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cnncalc.importers.torch_fx.layouts import Layout
-
 
 @dataclass(frozen=True, slots=True)
 class Opaque:
@@ -45,8 +43,8 @@ class Parts:
     """A tuple result: ``x.chunk(2)``'s parts, ``nn.MultiheadAttention``'s ``(out, weights)``."""
 
     items: tuple[str | None, ...]
-    """Each item as a spec reads it (``NAME.0``, or the layer's name); None: no layer's output."""
-    layout: Layout = None
+    """Each item as a spec reads it (``NAME.0``, or the layer's name); None: no layer's output.
+    Items are in torch's order of axes: a call of several results reads its input so."""
 
 
 @dataclass(frozen=True, slots=True)
