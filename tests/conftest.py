@@ -6,9 +6,17 @@ Run ``pytest --update-goldens`` to rewrite golden files from current output
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# CI's examples are the same on every run and machine (a red CI must mean a change broke
+# something); ``HYPOTHESIS_PROFILE=explore`` draws new ones, as the long fuzzer does.
+settings.register_profile("reproducible", derandomize=True, database=None)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "reproducible"))
 
 ROOT = Path(__file__).resolve().parent.parent
 SPECS = ROOT / "specs"

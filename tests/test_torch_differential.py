@@ -417,7 +417,6 @@ def shape_networks(draw: st.DrawFn) -> dict[str, Any]:
 
 GENERATED = settings(
     max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow],
-    derandomize=False,
 )  # fmt: skip
 
 

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import torch
 import torch.nn.functional as F
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from torch import nn
 
 import cnncalc
@@ -150,6 +150,14 @@ def test_generated_networks_round_trip(spec: dict[str, Any]) -> None:
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(shape_networks())
+@example(  # a 1×1 window: its one-entry bias table is as big as its scores (found by CI)
+    {"input": [1, 2, 2], "framework": "pytorch", "layers": [
+        {"name": "patch", "type": "conv2d", "filters": 4, "kernel": 1},
+        {"type": "reshape", "shape": [1, 1, 16], "name": "l0", "input": "patch"},
+        {"type": "matmul", "transpose_b": True, "inputs": ["l0", "l0"], "name": "l1"},
+        {"type": "relative_position_bias", "window": 1, "name": "l2", "input": "l1"},
+    ]},
+)  # fmt: skip
 def test_generated_shape_and_token_networks_import_to_the_same_totals(
     spec: dict[str, Any],
 ) -> None:

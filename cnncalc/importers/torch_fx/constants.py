@@ -28,7 +28,11 @@ def with_constant(kind: str, op: Op, constant: Any, first: bool) -> Layer:
     table = tuple(int(n) for n in op.params[constant.name].shape)
     count = math.prod(table)
     shape = op.seen(constant.name)  # as torch broadcasts it: a view's shape, or its own
-    if kind == "add" and shape in (op.input, (1, *op.input)) and count == math.prod(op.input):
+    # ``table[index]``: read through an index buffer, a bias table even where a 1×1 window's
+    # one-entry table is as big as its scores (``[1, heads]`` for ``[heads, 1, 1]``)
+    indexed = any(not tensor.is_floating_point() for tensor in op.params.values())
+    embedding = shape in (op.input, (1, *op.input)) and count == math.prod(op.input)
+    if kind == "add" and embedding and not indexed:
         return {"type": "position_embedding"}
     axis = _scaled_axis(shape, op.input, count)
     if kind == "multiply" and axis is not None:  # ConvNeXt's γ, [c, 1, 1]; CaiT's, [d]
