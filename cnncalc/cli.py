@@ -36,7 +36,9 @@ EXIT_INTERNAL_ERROR = 70  # EX_SOFTWARE
 GC_THRESHOLDS = (100_000, 50, 1_000)
 """The cycle collector's thresholds while a command runs (Python's are 700, 10, 10)."""
 
-CONVENTION_NAMES = ("connections", "macs", "flops", "torchinfo", "ptflops", "fvcore", "thop")
+CONVENTION_NAMES = (
+    "connections", "macs", "flops", "torchinfo", "ptflops", "fvcore", "thop", "torchscan",
+)  # fmt: skip
 FORMAT_NAMES = ("table", "json", "csv", "markdown", "html")
 
 DESCRIPTION = """\

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 
-from cnncalc.arith import Dim, exact_div, total
+from cnncalc.arith import Dim, divides, exact_div, prod, total, where
 from cnncalc.ir import Activation, PoolKind
 from cnncalc.work import (
     Activations,
@@ -47,6 +47,7 @@ class Convention(StrEnum):
     PTFLOPS = "ptflops"
     FVCORE = "fvcore"
     THOP = "thop"
+    TORCHSCAN = "torchscan"
 
 
 def _connections(fact: Fact) -> Dim:
@@ -251,6 +252,42 @@ THOP_PER_OUTPUT: dict[str, int] = {"nearest": 1, "bilinear": 11, "bicubic": 224 
 """thop's ``calculate_upsample`` per output; bicubic: 224 to solve its system, 35 to apply it."""
 
 
+def _torchscan(fact: Fact) -> Dim:
+    """torchscan 0.2.0 MACs (``crawl_module``'s ``macs``): a formula per leaf module type.
+
+    Conv and linear: MACs (its bias "included in the accumulation"); a
+    transposed conv as a forward conv on its output grid, plus 4 per spatial
+    axis for the padding arithmetic. Batch norm in eval mode: 1 per element, 2
+    when affine. Max pooling: ``k − 1`` comparisons per output, average pooling
+    ``k − 1 + rank`` (the sums and a division per axis), with ``k`` the
+    window's size — for a kernel written as a tuple: given one int, torchscan
+    takes ``k`` itself (2·out, not 8·out, for ``nn.MaxPool2d(3)``). Adaptive
+    pooling the same over one window guessed per axis from the input ``n`` and
+    output ``o``: ``n/o`` where ``o`` divides ``n``, else ``n mod o + 1``.
+    Activations, other norms, upsampling, merges, matrix products and what a
+    parent computes with ``F.linear`` nothing (no formula for their module, or
+    no module).
+    """
+    match fact:
+        case WeightedSums(module=False):
+            return 0
+        case WeightedSums():
+            return fact.macs
+        case ScatteredSums():
+            return fact.weights * fact.positions + 4 * fact.rank
+        case Normalisation(kind=NormKind.BATCH):
+            return (2 if fact.affine else 1) * fact.elements
+        case Pooling(kind=PoolKind.MAX):
+            return (fact.window - 1) * fact.outputs
+        case Pooling(kind=PoolKind.AVG):
+            return (fact.window - 1 + fact.rank) * fact.outputs
+        case AdaptivePooling():
+            window = prod(where(divides(o, n), n // o, n % o + 1) for n, o in fact.sizes)
+            extra = fact.rank if fact.kind is PoolKind.AVG else 0
+            return (window - 1 + extra) * fact.outputs
+    return 0
+
+
 @dataclass(frozen=True, slots=True)
 class ConventionInfo:
     """One sentence saying what the convention counts, its source, and how it counts a fact."""
@@ -304,6 +341,12 @@ CONVENTIONS: dict[Convention, ConventionInfo] = {
         "pooling cost nothing",
         "thop 0.1.1 profile()",
         _thop,
+    ),
+    Convention.TORCHSCAN: ConventionInfo(
+        "multiply-accumulates of conv and linear (no bias), plus 1 per batch-norm element (2 "
+        "if affine), k−1 per max-pooling output and k−1+rank per average-pooling output",
+        "torchscan 0.2.0 crawl_module(), MACs",
+        _torchscan,
     ),
 }
 

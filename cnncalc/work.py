@@ -87,6 +87,8 @@ class ScatteredSums:
     weights: Dim
     biases: Dim
     positions: Dim
+    rank: int = 2
+    """Spatial axes (``nn.ConvTranspose2d``: 2), which torchscan charges 4 operations each."""
 
     @property
     def macs(self) -> Dim:
@@ -133,6 +135,8 @@ class Pooling:
     window: Dim
     outputs: Dim
     inputs: Dim
+    rank: int = 2
+    """Spatial axes: torchscan charges an average one more operation per output for each."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -149,6 +153,8 @@ class AdaptivePooling:
     inputs: Dim
     rank: int = 2
     """Spatial axes pooled: fvcore has a handle for 2-D adaptive average pooling only."""
+    sizes: tuple[tuple[Dim, Dim], ...] = ()
+    """Each spatial axis's input and output size, from which torchscan guesses one window."""
 
 
 InterpolationMode: TypeAlias = Literal["nearest", "bilinear", "bicubic"]

@@ -92,48 +92,60 @@ def test_macs_do_not_depend_on_the_convention() -> None:
 
 
 # Each fact under each convention: the README's per-layer table, in numbers. Columns:
-# connections, macs, flops, torchinfo, ptflops, fvcore, thop.
+# connections, macs, flops, torchinfo, ptflops, fvcore, thop, torchscan.
 FACTS: list[tuple[Fact, tuple[int, ...]]] = [
     # A conv: 150 weights and 6 biases at 784 positions (LeNet-5's C1).
     (WeightedSums(weights=150, parameters=156, positions=784),
-     (122_304, 117_600, 235_200, 122_304, 122_304, 117_600, 117_600)),
+     (122_304, 117_600, 235_200, 122_304, 122_304, 117_600, 117_600, 117_600)),
     # 3×5×5 → 8 maps of 11×11, 3×3 kernel: 75 inputs × 72 weights, 8 biases × 121 positions;
-    # torchinfo charges its 216 weights and 8 biases at every output position, thop the weights.
+    # torchinfo charges its 216 weights and 8 biases at every output position, thop the
+    # weights, torchscan the weights and 4 per spatial axis.
     (ScatteredSums(per_input=72, inputs=75, weights=216, biases=8, positions=121),
-     (6_368, 5_400, 10_800, 27_104, 6_368, 5_400, 26_136)),
-    (Activations(function=Activation.RELU, elements=100, channels=4), (0, 0, 0, 0, 200, 0, 0)),
+     (6_368, 5_400, 10_800, 27_104, 6_368, 5_400, 26_136, 26_144)),
+    (Activations(function=Activation.RELU, elements=100, channels=4),
+     (0, 0, 0, 0, 200, 0, 0, 0)),
     # thop: 3·4 − 1 per position, 25 positions.
     (Activations(function=Activation.SOFTMAX, elements=100, channels=4),
-     (0, 0, 0, 0, 100, 0, 275)),
-    (Activations(function=Activation.TANH, elements=100, channels=4), (0, 0, 0, 0, 0, 0, 0)),
-    # A 2×2 max pool of 6×28×28: k·k+1 per output; ptflops 2 per input.
+     (0, 0, 0, 0, 100, 0, 275, 0)),
+    (Activations(function=Activation.TANH, elements=100, channels=4),
+     (0, 0, 0, 0, 0, 0, 0, 0)),
+    # A 2×2 max pool of 6×28×28: k·k+1 per output; ptflops 2 per input; torchscan k·k − 1
+    # comparisons per output (max) or k·k − 1 additions and a division per axis (average).
     (Pooling(kind=PoolKind.MAX, window=4, outputs=1_176, inputs=4_704),
-     (5_880, 0, 0, 0, 9_408, 0, 0)),
+     (5_880, 0, 0, 0, 9_408, 0, 0, 3_528)),
     (Pooling(kind=PoolKind.AVG, window=4, outputs=1_176, inputs=4_704),
-     (5_880, 0, 0, 0, 9_408, 0, 1_176)),
-    (AdaptivePooling(kind=PoolKind.AVG, reads=196, outputs=4, inputs=196),
-     (200, 0, 0, 0, 392, 196, 200)),
-    (AdaptivePooling(kind=PoolKind.MAX, reads=196, outputs=4, inputs=196),
-     (200, 0, 0, 0, 392, 0, 0)),
-    (Interpolation(mode="bilinear", outputs=100), (400, 0, 0, 0, 200, 400, 1_100)),
+     (5_880, 0, 0, 0, 9_408, 0, 1_176, 5_880)),
+    # 14×14 → 2×2: torchscan's window is 7×7, as adaptive pooling's are.
+    (AdaptivePooling(kind=PoolKind.AVG, reads=196, outputs=4, inputs=196,
+                     sizes=((14, 2), (14, 2))),
+     (200, 0, 0, 0, 392, 196, 200, 200)),
+    (AdaptivePooling(kind=PoolKind.MAX, reads=196, outputs=4, inputs=196,
+                     sizes=((14, 2), (14, 2))),
+     (200, 0, 0, 0, 392, 0, 0, 192)),
+    # 7 → 3 (overlapping windows of 3, read 9 times): torchscan guesses 7 mod 3 + 1 = 2.
+    (AdaptivePooling(kind=PoolKind.AVG, reads=9, outputs=3, inputs=7, rank=1, sizes=((7, 3),)),
+     (12, 0, 0, 0, 14, 0, 10, 6)),
+    (Interpolation(mode="bilinear", outputs=100), (400, 0, 0, 0, 200, 400, 1_100, 0)),
     (Normalisation(kind=NormKind.BATCH, elements=100, affine=True, parameters=6),
-     (0, 0, 0, 6, 200, 200, 400)),
-    (Normalisation(kind=NormKind.BATCH, elements=100, affine=False), (0, 0, 0, 0, 100, 100, 200)),
+     (0, 0, 0, 6, 200, 200, 400, 200)),
+    (Normalisation(kind=NormKind.BATCH, elements=100, affine=False),
+     (0, 0, 0, 0, 100, 100, 200, 100)),
     (Normalisation(kind=NormKind.LAYER, elements=100, affine=True, parameters=8),
-     (0, 0, 0, 8, 100, 500, 400)),
-    (Normalisation(kind=NormKind.GROUP, elements=100, affine=False), (0, 0, 0, 0, 100, 400, 0)),
+     (0, 0, 0, 8, 100, 500, 400, 0)),
+    (Normalisation(kind=NormKind.GROUP, elements=100, affine=False),
+     (0, 0, 0, 0, 100, 400, 0, 0)),
     (Normalisation(kind=NormKind.LOCAL_RESPONSE, elements=100, affine=False, window_inputs=120),
-     (0, 0, 0, 0, 420, 0, 0)),
-    (Combination(kind="add", operands=2, outputs=50), (100, 0, 0, 0, 0, 0, 0)),
+     (0, 0, 0, 0, 420, 0, 0, 0)),
+    (Combination(kind="add", operands=2, outputs=50), (100, 0, 0, 0, 0, 0, 0, 0)),
     # A linear layer on 197 tokens (ViT-B/16's first MLP layer): torchinfo charges its
     # parameters once (measured live), every other convention at each of the 197 rows.
     (WeightedSums(weights=768 * 3072, parameters=769 * 3072, rows=197),
      (465_386_496, 464_781_312, 929_562_624, 2_362_368, 465_386_496, 464_781_312,
-      464_781_312)),
+      464_781_312, 464_781_312)),
     # q·kᵀ of 12 heads over 197 tokens of 64 features: fvcore and ptflops count matmul
     # once per multiply-accumulate, FlopCounterMode twice; torchinfo and thop see no module.
     (MatrixProducts(batch=12, rows=197, columns=197, inner=64),
-     (29_805_312, 29_805_312, 59_610_624, 0, 29_805_312, 29_805_312, 0)),
+     (29_805_312, 29_805_312, 59_610_624, 0, 29_805_312, 29_805_312, 0, 0)),
 ]  # fmt: skip
 
 
@@ -165,9 +177,10 @@ def test_flops_by_name_and_by_convention() -> None:
     assert flops.ptflops == 22
     assert list(flops.items()) == [
         ("connections", 22), ("macs", 20), ("flops", 40), ("torchinfo", 22), ("ptflops", 22),
-        ("fvcore", 20), ("thop", 20),
+        ("fvcore", 20), ("thop", 20), ("torchscan", 20),
     ]  # fmt: skip
-    assert Flops.total([flops, flops]) == flops + flops == Flops((44, 40, 80, 44, 44, 40, 40))
+    doubled = Flops((44, 40, 80, 44, 44, 40, 40, 40))
+    assert Flops.total([flops, flops]) == flops + flops == doubled
     with pytest.raises(AttributeError, match="no convention named 'mflops'"):
         flops.mflops  # noqa: B018
 

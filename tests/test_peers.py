@@ -1,7 +1,7 @@
 """cnncalc's peer conventions against the peers themselves, run live.
 
-torchinfo 1.8.0, fvcore 0.1.5, ptflops 0.7.5 (default backend) and thop 0.1.1
-are test dependencies (``pyproject.toml``). Each network is translated into
+torchinfo 1.8.0, fvcore 0.1.5, ptflops 0.7.5 (default backend), thop 0.1.1 and
+torchscan 0.2.0 are test dependencies (``pyproject.toml``). Each network is translated into
 ``torch.nn`` by the differential test's builder and handed to each peer; the
 peer's whole-network total must equal cnncalc's count under the convention
 named after it. Imported unconditionally: without the peers this module fails.
@@ -28,6 +28,7 @@ from ptflops import get_model_complexity_info
 from thop import profile
 from torch import nn
 from torchinfo import summary
+from torchscan import crawl_module
 
 import cnncalc
 import cnncalc.spec
@@ -86,12 +87,17 @@ def peer_totals(spec: cnncalc.NetworkSpec) -> tuple[dict[str, int], dict[str, in
             backend="pytorch",
         )  # fmt: skip
         thop_total, _ = profile(model, inputs=(x,), verbose=False)
+        # "partial" where a module has no formula (a concat): the known modules' sum, which
+        # its summary prints
+        macs = crawl_module(model, tuple(x.shape[1:]))["totals"]["macs"]
+        torchscan_total = macs["known_value"]
     ours = report.flops_by_convention
     return (
         {"torchinfo": ours.torchinfo, "fvcore": ours.fvcore, "ptflops": ours.ptflops,
-         "thop": ours.thop},
+         "thop": ours.thop, "torchscan": ours.torchscan},
         {"torchinfo": int(torchinfo_total), "fvcore": int(fvcore_total),
-         "ptflops": int(ptflops_total or 0), "thop": int(thop_total)},
+         "ptflops": int(ptflops_total or 0), "thop": int(thop_total),
+         "torchscan": int(torchscan_total or 0)},
     )  # fmt: skip
 
 

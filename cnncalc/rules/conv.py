@@ -166,6 +166,7 @@ def transposed_convolution(node: ConvTranspose, input_shape: Shape) -> LayerCoun
         weights=weights,
         biases=biases,
         positions=positions,
+        rank=len(node.kernel),
     )
     return LayerCounts(
         output_shape=(node.filters, *out_spatial),

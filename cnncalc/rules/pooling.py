@@ -64,7 +64,10 @@ def pooling(node: Pool, input_shape: Shape) -> LayerCounts:
     else:
         params = 0
         connections = window * outputs
-        work = (Pooling(kind=node.kind, window=window, outputs=outputs, inputs=prod(input_shape)),)
+        pooling = Pooling(
+            kind=node.kind, window=window, outputs=outputs, inputs=prod(input_shape), rank=rank
+        )
+        work = (pooling,)
     return LayerCounts(
         output_shape=(channels, *out_spatial),
         trainable_params=params,
@@ -102,6 +105,7 @@ def adaptive_pooling(node: AdaptivePool, input_shape: Shape) -> LayerCounts:
                 outputs=outputs,
                 inputs=prod(input_shape),
                 rank=rank,
+                sizes=tuple(zip(spatial, targets, strict=True)),
             ),
         ),
     )

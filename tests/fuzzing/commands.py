@@ -12,6 +12,7 @@ import importlib.util
 import random
 from collections.abc import Callable, Sequence
 
+from cnncalc.conventions import Convention
 from tests.fuzzing import vocabulary
 from tests.fuzzing.cases import Command, Output
 
@@ -19,7 +20,7 @@ SPEC = "spec.yaml"
 """The spec's file name in the case's directory (commands run there)."""
 
 FORMATS = ("table", "json", "csv", "markdown", "html")
-CONVENTIONS = ("connections", "macs", "flops", "torchinfo", "ptflops", "fvcore", "thop")
+CONVENTIONS = tuple(convention.value for convention in Convention)
 HAS_MATPLOTLIB = importlib.util.find_spec("matplotlib") is not None
 
 UNWRITABLE = ["nodir/out.txt", ".", "/dev/full", f"{SPEC}/out.txt", "/proc/version", ""]

@@ -44,6 +44,7 @@ def test_swin_t_stage_1_shifted_window_attention() -> None:
         "connections": None, "macs": macs, "flops": 2 * macs, "torchinfo": 0,
         # ptflops: Tensor.matmul twice and F.softmax, not F.linear
         "ptflops": 2 * tokens * 49 * 96 + 3 * 64 * 49 * 49, "fvcore": macs, "thop": 0,
+        "torchscan": 0,  # torchscan 0.2.0 live: "unavailable", its modules never called
     }  # fmt: skip
     assert (macs, 2 * macs, 2 * tokens * 49 * 96 + 3 * 64 * 49 * 49) == (
         145_108_992, 290_217_984, 29_964_480,
@@ -57,6 +58,7 @@ def test_swin_v2_window_attention_adds_its_position_bias_mlp() -> None:
     assert peers(layer) | {"connections": None} == {
         "connections": None, "macs": 145_541_632, "flops": 291_083_264, "torchinfo": 3072,
         "ptflops": 15_904_960, "fvcore": 145_541_632, "thop": 432_640,
+        "torchscan": 432_640,  # the MLP's nn.Linear modules (torchscan 0.2.0 live)
     }  # fmt: skip
     # The MLP on the 13·13 coordinates: 13·13·(2·512 + 512·3) more MACs than version 1.
     assert 145_541_632 - 145_108_992 == 13 * 13 * (2 * 512 + 512 * 3)
@@ -74,9 +76,9 @@ def test_window_attention_pads_the_map_to_whole_windows() -> None:
     ("version", "expected"),
     [
         (1, {"params": 74_496, "macs": 57_802_752, "torchinfo": 74_496, "ptflops": 58_103_808,
-             "fvcore": 59_308_032, "thop": 59_006_976}),
+             "fvcore": 59_308_032, "thop": 59_006_976, "torchscan": 57_802_752}),
         (2, {"params": 74_112, "macs": 57_802_752, "torchinfo": 74_112, "ptflops": 57_953_280,
-             "fvcore": 58_555_392, "thop": 58_404_864}),
+             "fvcore": 58_555_392, "thop": 58_404_864, "torchscan": 57_802_752}),
     ],
 )  # fmt: skip
 def test_patch_merging(version: int, expected: dict[str, int]) -> None:
@@ -178,9 +180,11 @@ def test_upsample_by_a_fraction_rounds_down_as_pytorch() -> None:
 def test_upsample_to_a_size() -> None:
     layer = counts(ir.Upsample(None, "bilinear", size=(4, 3)), (3, 7, 5))
     assert layer.output_shape == (3, 4, 3)
-    # Measured on nn.Upsample(size=(4, 3), mode="bilinear"): fvcore 144, ptflops 72, thop 396.
+    # Measured on nn.Upsample(size=(4, 3), mode="bilinear"): fvcore 144, ptflops 72, thop 396,
+    # torchscan 0 (no formula for nn.Upsample).
     assert peers(layer) == {"connections": 144, "macs": 0, "flops": 0, "torchinfo": 0,
-                            "ptflops": 72, "fvcore": 144, "thop": 396}  # fmt: skip
+                            "ptflops": 72, "fvcore": 144, "thop": 396,
+                            "torchscan": 0}  # fmt: skip
 
 
 def test_upsample_by_one_and_a_half_and_bicubic() -> None:
@@ -189,7 +193,8 @@ def test_upsample_by_one_and_a_half_and_bicubic() -> None:
     assert (nearest.flops.ptflops, nearest.flops.fvcore) == (210 + 105, 210)  # measured
     bicubic = counts(ir.Upsample((2, 2), "bicubic"), (3, 7, 5))
     assert peers(bicubic) == {"connections": 16 * 420, "macs": 0, "flops": 0, "torchinfo": 0,
-                              "ptflops": 840, "fvcore": 0, "thop": 259 * 420}  # fmt: skip
+                              "ptflops": 840, "fvcore": 0, "thop": 259 * 420,
+                              "torchscan": 0}  # fmt: skip
 
 
 def test_a_scale_that_leaves_nothing_is_an_error() -> None:
