@@ -250,7 +250,6 @@ def decimal(value: Fraction, places: int) -> str:
     return f"{sign}{whole:,}" + (f".{part:0{places}d}" if places else "")
 
 
-
 @dataclass(frozen=True, slots=True)
 class Roof:
     """What the bound is computed against: a peak and a bandwidth, and where they come from."""

@@ -61,7 +61,9 @@ def render_roofline(
     totals = summed(rows)
     bounds = [bound(row, roof) for row in rows] if roof is not None else []
     if fmt == "json":
-        return _json(report, rows, totals, bounds, batch, dtype, convention, roof)
+        return _json(
+            report, rows, totals, bounds, batch=batch, dtype=dtype, convention=convention, roof=roof
+        )
     title = (
         f"{visible(report.name)}: arithmetic intensity at batch {batch} of "
         f"{shape(report.input_shape)}, {dtype} ({dtype_bytes(dtype)} bytes a value)"
@@ -71,13 +73,13 @@ def render_roofline(
     footer = ["Total", "", *_cells(totals)]
     caption = f"{convention_note(convention)} {BYTES_NOTE} FLOP/B to 2 decimals."
     if roof is not None:
-        headers += ["Compute µs", "Memory µs", "Bound"]
+        headers += ["Compute µs", "Memory µs", "Lower bound µs"]
         for cells, each in zip(body, bounds, strict=True):
-            cells += _bound_cells(each)
+            cells.extend(_bound_cells(each))
         seconds = total_bound(bounds)
         memory = sum((b.seconds for b in bounds if b.limit == "memory"), Fraction(0))
         footer += ["", "", _micro(seconds)]
-        title += f"; roofline on {_roof_name(roof)}"
+        title += f"; roofline lower bound on {_roof_name(roof)}"
         caption += (
             f" {BOUND_NOTE} {_roof_text(roof, dtype)} Bound: the layer's least time "
             f"(µs, 3 decimals) and which limit sets it; the total sums them "
@@ -155,6 +157,7 @@ def _json(
     rows: list[LayerIntensity],
     totals: LayerIntensity,
     bounds: list[Bound],
+    *,
     batch: int,
     dtype: str,
     convention: Convention,
