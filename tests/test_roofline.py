@@ -305,3 +305,27 @@ def test_a_symbolic_spec_has_no_time_without_numbers(capsys: pytest.CaptureFixtu
     assert err == (
         "error: the roofline bound needs the network's sizes as numbers: give them with --subs\n"
     )
+
+
+def test_the_readme_s_a100_figures_are_real_output() -> None:
+    readme = (SPECS.parent / "README.md").read_text(encoding="utf-8")
+    a100 = DEVICES["a100-sxm4-80gb"]
+    roof = Roof(a100.peaks["fp16"], a100.bandwidth)
+    assert f"ridge {decimal(roof.ridge, 2)}" in " ".join(readme.split())
+    for name in ("resnet50", "vgg16"):
+        report = cnncalc.analyze(cnncalc.load(SPECS / f"{name}.yaml"))
+        for batch in (1, 32):
+            rows = intensities(report, "fp16", batch)
+            bounds = [bound(row, roof) for row in rows]
+            memory = sum((b.seconds for b in bounds if b.limit == "memory"), Fraction(0))
+            total = summed(rows)
+            cells = [
+                name,
+                str(batch),
+                f"{total.flops:,}",
+                f"{total.traffic.total:,}",
+                decimal(total.intensity, 2),
+                f"{decimal(sum((b.seconds for b in bounds), Fraction(0)) * 10**6, 1)} µs",
+                f"{decimal(memory * 10**6, 1)} µs",
+            ]
+            assert f"| {' | '.join(cells)} |" in readme
