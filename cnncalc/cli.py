@@ -38,6 +38,9 @@ GC_THRESHOLDS = (100_000, 50, 1_000)
 
 CONVENTION_NAMES = ("connections", "macs", "flops", "torchinfo", "ptflops", "fvcore", "thop")
 FORMAT_NAMES = ("table", "json", "csv", "markdown", "html")
+DEVICE_NAMES = ("a100-sxm4-80gb", "h100-sxm5", "v100-sxm2", "t4")
+"""``--device``'s choices: :data:`cnncalc.devices.DEVICES`'s names (a test keeps them so),
+written out so that start-up imports no dataclasses or fractions."""
 
 DESCRIPTION = """\
 Static analysis of a convolutional network described in YAML: for every layer
@@ -171,8 +174,7 @@ def _rate(text: str) -> object:
 
 
 def _roofline_options(parser: argparse.ArgumentParser) -> None:
-    from cnncalc.devices import DEVICE_NAMES
-    from cnncalc.dtypes import DTYPE_NAMES
+    from cnncalc.dtypes import DTYPE_NAMES  # imports only typing, loaded already
 
     parser.add_argument(
         "--roofline",

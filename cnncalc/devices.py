@@ -84,10 +84,6 @@ DEVICES: Final[dict[str, Device]] = {
 }
 """The named devices, by ``--device`` name."""
 
-DEVICE_NAMES: Final = tuple(DEVICES)
-"""``--device``'s choices."""
-
-
 def peak(device: Device, dtype: str) -> Fraction:
     """The device's peak for ``dtype`` (canonical name); CnncalcError if its datasheet has none."""
     if dtype not in device.peaks:

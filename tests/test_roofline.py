@@ -207,6 +207,12 @@ def test_rates_are_read_exactly() -> None:
             parse_rate(bad)
 
 
+def test_the_command_line_offers_every_device() -> None:
+    from cnncalc.cli import DEVICE_NAMES
+
+    assert tuple(DEVICES) == DEVICE_NAMES
+
+
 def test_the_a100_s_ridge_point() -> None:
     a100 = DEVICES["a100-sxm4-80gb"]
     roof = Roof(a100.peaks["fp16"], a100.bandwidth)
