@@ -84,6 +84,7 @@ DEVICES: Final[dict[str, Device]] = {
 }
 """The named devices, by ``--device`` name."""
 
+
 def peak(device: Device, dtype: str) -> Fraction:
     """The device's peak for ``dtype`` (canonical name); CnncalcError if its datasheet has none."""
     if dtype not in device.peaks:
