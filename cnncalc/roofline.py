@@ -11,14 +11,17 @@
   inference never reads, not at all;
 - writes: its output(s), ``b·s·∏ output_shape``.
 
-A layer that PyTorch computes as a *view* of its input (flatten, reshape,
-unflatten, permute, transpose, select, slice, split, crop, dropout at
-inference, identity: :data:`VIEWS`) moves nothing: it reads nothing and writes
-nothing; a view holding all its input's values is that tensor (reading both in
-one merge reads it once). Every layer is counted as one fused kernel: its fused
-activation or padding moves nothing more (the values never leave the chip), and
-an attention layer's scores are not counted either. So these are the least
-bytes a layer must move, as the roofline model counts them.
+A layer that PyTorch computes as a *view* of its input (unflatten, permute,
+transpose, select, slice, split, crop, dropout at inference, identity, and a
+flatten or reshape where the strides allow: :data:`VIEWS`, :mod:`cnncalc.layout`)
+moves nothing: it reads nothing and writes nothing; a view holding all its
+input's values is that tensor (reading both in one merge reads it once). A
+flatten or reshape of a tensor that a permute, transpose or slice left strided
+is a copy (``reshape`` = ``contiguous().view``): it reads and writes the tensor.
+Every layer is counted as one fused kernel: its fused activation or padding
+moves nothing more (the values never leave the chip), and an attention layer's
+scores are not counted either. So these are the least bytes a layer must move,
+as the roofline model counts them.
 
 **Arithmetic intensity** = FLOPs / bytes, exact: a :class:`~fractions.Fraction`
 on numbers, a sympy quotient on symbols; none for a layer that moves nothing.
@@ -30,8 +33,8 @@ least the sum over its layers. The ridge point ``P/W`` is the intensity above
 which a layer is compute-bound. A lower bound, not a prediction: no cache reuse
 beyond one layer, no kernel launch cost, every unit at its peak all the time.
 
-Limits: a reshape or flatten of a tensor a permute left strided is a copy in
-PyTorch (``reshape`` = ``contiguous().view``): counted here as a view.
+Limits: where sizes are symbols, a flatten or reshape is taken as a view (whether
+strides allow one depends on the sizes); a symbolic batch is taken as more than 1.
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ from cnncalc.arith import Dim, prod, total
 from cnncalc.conventions import Convention, count
 from cnncalc.dtypes import INDEX_DTYPE, dtype_bytes
 from cnncalc.errors import CnncalcError
+from cnncalc.layout import Strides, contiguous, view_strides
 
 if TYPE_CHECKING:
     from cnncalc.analysis import LayerReport, Report
@@ -57,7 +61,8 @@ VIEWS = (
     ir.Flatten, ir.Reshape, ir.Unflatten, ir.Permute, ir.Transpose, ir.Select, ir.Slice,
     ir.Split, ir.Crop, ir.Dropout, ir.Identity,
 )  # fmt: skip
-"""Node types PyTorch computes as views of their input (no values moved)."""
+"""Node types PyTorch computes as views of their input (no values moved); a flatten or
+reshape only where its input's strides allow one."""
 
 _WHOLE_VIEWS = (ir.Flatten, ir.Reshape, ir.Unflatten, ir.Permute, ir.Transpose, ir.Dropout,
                 ir.Identity)  # fmt: skip
@@ -135,13 +140,15 @@ def traffic(report: Report, dtype: str, batch: Dim = 1) -> dict[str, Traffic]:
     index_size = dtype_bytes(INDEX_DTYPE)
     # Each tensor name → the tensor it is (a view of all its input's values is its input).
     same: dict[str, str] = {}
+    views = _Views(batch)
     result: dict[str, Traffic] = {}
     for layer in report.layers:
-        if isinstance(layer.node, VIEWS):
+        if isinstance(layer.node, VIEWS) and views.follow(layer):
             result[layer.name] = Traffic(0, 0, 0, view=True)
             if _whole(layer):
                 source = layer.inputs[0]
-                same[layer.name] = same.get(source, source)
+                for name in (layer.name, *(f"{layer.name}.0" for _ in layer.output_shapes)):
+                    same[name] = same.get(source, source)
             continue
         pairs = zip(layer.inputs, layer.input_shapes, strict=True)
         read = {same.get(name, name): shape for name, shape in pairs}  # each tensor once
@@ -153,6 +160,34 @@ def traffic(report: Report, dtype: str, batch: Dim = 1) -> dict[str, Traffic]:
             writes=batch * size * total(prod(shape) for shape in outputs),
         )
     return result
+
+
+class _Views:
+    """The strides of every tensor a chain of views made (the others are contiguous)."""
+
+    def __init__(self, batch: Dim) -> None:
+        # Whether a reshape can view depends on the batch being 1 (a size-1 axis has no
+        # stride to respect) or more; a symbolic batch is taken as more.
+        self.batch = batch if type(batch) is int else 2
+        self.strides: dict[str, Strides] = {}
+
+    def follow(self, layer: LayerReport) -> bool:
+        """Record a view layer's output strides; False where PyTorch copies instead."""
+        shape = (self.batch, *layer.input_shape)
+        outputs = [(self.batch, *out) for out in layer.output_shapes or (layer.output_shape,)]
+        if not all(type(n) is int for n in (*shape, *(n for out in outputs for n in out))):
+            return True  # sizes as symbols: taken as views
+        node = layer.node
+        assert node is not None  # an unfolded report: every row is one layer
+        strides = self.strides.get(layer.inputs[0]) or contiguous(shape)
+        made = [view_strides(node, shape, strides, out) for out in outputs]
+        if any(each is None for each in made):
+            return False
+        kept = [each for each in made if each is not None]
+        self.strides[layer.name] = kept[0]
+        if layer.output_shapes:  # a split's parts, read as NAME.0, NAME.1, …
+            self.strides |= {f"{layer.name}.{i}": each for i, each in enumerate(kept)}
+        return True
 
 
 def _whole(layer: LayerReport) -> bool:

@@ -32,9 +32,10 @@ from cnncalc import ir
 from cnncalc.cli import main
 from cnncalc.devices import DEVICES
 from cnncalc.errors import SpecError
+from cnncalc.layout import contiguous, reshaped
 from cnncalc.roofline import Roof, bound, decimal, intensities, parse_rate, summed, traffic
 from tests.conftest import NUMERIC_SPECS, SPECS
-from tests.test_torch_differential import NOT_IN_PYTORCH, networks
+from tests.test_torch_differential import NOT_IN_PYTORCH, networks, networks_1d_3d, shape_networks
 from tests.torch_builder import module_for
 
 DTYPES = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}
@@ -159,6 +160,65 @@ def test_generated_networks_move_the_bytes_torch_s_tensors_hold(
     except SpecError:
         return
     assert_same(parsed, batch=batch)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(shape_networks())
+def test_generated_reshapes_copy_where_torch_copies(spec: dict[str, Any]) -> None:
+    try:
+        parsed = cnncalc.spec.parse_spec(spec)
+        cnncalc.analyze(parsed)
+    except SpecError:
+        return
+    assert_same(parsed, batch=2)
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(networks_1d_3d())
+def test_generated_1d_and_3d_networks_move_what_torch_moves(spec: dict[str, Any]) -> None:
+    try:
+        parsed = cnncalc.spec.parse_spec(spec)
+        cnncalc.analyze(parsed)
+    except SpecError:
+        return
+    assert_same(parsed, batch=2)
+
+
+def test_a_reshape_after_a_permute_copies_the_tensor() -> None:
+    spec = cnncalc.spec.parse_spec({"input": [2, 3, 4], "framework": "pytorch", "layers": [
+        {"name": "conv", "type": "conv2d", "filters": 2, "kernel": 1},
+        {"name": "swap", "type": "permute", "dims": [2, 1, 0]},
+        {"name": "flat", "type": "reshape", "shape": [24]},
+        {"name": "again", "type": "flatten"},
+    ]})  # fmt: skip
+    moved = ours(spec, batch=2)
+    assert moved["swap"] == moved["again"] == (0, 0, 0)
+    assert moved["flat"] == (4 * 48, 0, 4 * 48)  # 2 samples of 24 values, read and written
+    assert_same(spec, batch=2)
+
+
+@pytest.mark.parametrize(
+    ("shape", "permutation", "new_shape"),
+    [
+        ((2, 3, 4), (0, 2, 1), (2, 12)),  # a transposed matrix: no view
+        ((2, 3, 4), (0, 2, 1), (2, 4, 3)),  # its own shape: a view
+        ((1, 3, 4), (0, 2, 1), (12,)),  # a batch of 1 does not help a transposed matrix
+        ((2, 1, 4), (0, 2, 1), (2, 4)),  # swapping a size-1 axis keeps it contiguous
+        ((6, 4), (1, 0), (2, 2, 6)),  # the outer axis may be split
+        ((6, 4), (1, 0), (4, 2, 3)),
+    ],
+)
+def test_reshaped_finds_the_views_torch_finds(
+    shape: tuple[int, ...], permutation: tuple[int, ...], new_shape: tuple[int, ...]
+) -> None:
+    tensor = torch.zeros(shape).permute(permutation)
+    strides = tuple(tensor.stride())
+    try:
+        expected: tuple[int, ...] | None = tuple(tensor.view(new_shape).stride())
+    except RuntimeError:  # "view size is not compatible with input tensor's size and stride"
+        expected = None
+    assert reshaped(tuple(tensor.shape), strides, new_shape) == expected
+    assert contiguous(shape) == tuple(torch.zeros(shape).stride())
 
 
 # -- intensity and the bound ----------------------------------------------------------------

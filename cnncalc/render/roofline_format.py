@@ -35,8 +35,9 @@ from cnncalc.safe_text import visible
 
 BYTES_NOTE = (
     "Bytes: each tensor a layer reads, once; its parameters and the buffers inference reads, "
-    "once a batch; its outputs written. Views (flatten, reshape, permute, split, dropout, "
-    "identity, …) move nothing. Each layer one fused kernel: no cache reuse across layers."
+    "once a batch; its outputs written. Views (permute, split, dropout, identity, a flatten "
+    "or reshape PyTorch need not copy, …) move nothing. Each layer one fused kernel: no "
+    "cache reuse across layers."
 )
 BOUND_NOTE = (
     "A lower bound, not a prediction: each layer takes at least max(FLOPs/peak, "
