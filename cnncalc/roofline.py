@@ -267,6 +267,8 @@ def parse_rate(text: str) -> Fraction:
     not a number from 1 to :data:`MAX_RATE`)."""
     if len(text) > 40:
         raise ValueError(f"a number of at most 40 characters, got {len(text)}")
+    if not text.isascii():  # Decimal reads other scripts' digits; every option here is ASCII
+        raise ValueError(f"{text!r} is not a number (write 312e12 or 2.039e12)")
     try:
         value = Decimal(text.strip())
     except InvalidOperation:

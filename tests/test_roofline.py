@@ -262,7 +262,7 @@ def test_rates_are_read_exactly() -> None:
     assert parse_rate("2.039e12") == 2_039_000_000_000
     assert parse_rate("312e12") == 312 * 10**12
     assert parse_rate("0.1e1") == 1
-    for bad in ("fast", "0.5", "inf", "nan", "1e25", "1e999999999", "-3e9", "9" * 41):
+    for bad in ("fast", "0.5", "inf", "nan", "1e25", "1e999999999", "-3e9", "9" * 41, "٣e9"):
         with pytest.raises(ValueError):
             parse_rate(bad)
 

@@ -69,7 +69,7 @@ def render_roofline(
         f"{visible(report.name)}: arithmetic intensity at batch {batch} of "
         f"{shape(report.input_shape)}, {dtype} ({dtype_bytes(dtype)} bytes a value)"
     )
-    headers = ["Layer", "Type", "FLOPs", "Read", "Weights", "Written", "FLOP/B"]
+    headers = ["Layer", "Type", "FLOPs", "Bytes read", "Weight bytes", "Bytes written", "FLOP/B"]
     body = [[visible(row.name), visible(row.type), *_cells(row)] for row in rows]
     footer = ["Total", "", *_cells(totals)]
     caption = f"{convention_note(convention)} {BYTES_NOTE} FLOP/B to 2 decimals."

@@ -133,6 +133,28 @@ def plot(rng: random.Random, layers: Sequence[str], symbols: Sequence[str]) -> C
     return Command(tuple(argv), "text", f"plot .{extension}", out)
 
 
+RATES = ["312e12", "2.039e12", "1", "1e24", "1e25", "0", "-1", "nan", "inf", "1e999999999",
+         "9" * 50, "0x10", "1/3", "٣", ""]  # fmt: skip
+"""``--peak-flops`` and ``--bandwidth`` values, good and hostile."""
+
+
+def roofline(rng: random.Random, layers: Sequence[str], symbols: Sequence[str]) -> Command:
+    """``cnncalc SPEC --roofline`` with --batch, --dtype, -c, a device or rates, --subs."""
+    format_ = rng.choice(["table", "json", "json", "csv"])
+    argv = [SPEC, "--roofline", "-f", format_]
+    argv += maybe(rng, 0.3, "--batch", rng.choice(["1", "32", "0", "2147483648", "x"]))
+    argv += maybe(rng, 0.3, "--dtype", rng.choice(["fp16", "bf16", "int8", "half", "fp4"]))
+    argv += maybe(rng, 0.2, "-c", rng.choice(CONVENTIONS))
+    choice = rng.random()
+    if choice < 0.3:
+        argv += ["--device", rng.choice(["a100-sxm4-80gb", "h100-sxm5", "t4", "tpu"])]
+    elif choice < 0.6:
+        argv += ["--peak-flops", rng.choice(RATES), "--bandwidth", rng.choice(RATES)]
+    if symbols:
+        argv += maybe(rng, 0.6, "--subs", subs(rng, symbols))
+    return Command(tuple(argv), format_, f"analyze --roofline -f {format_}")
+
+
 SpecCommand = Callable[[random.Random, Sequence[str], Sequence[str]], Command]
 
 SPEC_COMMANDS: list[tuple[SpecCommand, int]] = [
@@ -142,6 +164,7 @@ SPEC_COMMANDS: list[tuple[SpecCommand, int]] = [
     (solve, 3),
     (draw, 2),
     (plot, 1),
+    (roofline, 1),
 ]
 """The commands that read a spec, and how often each is drawn."""
 
