@@ -138,6 +138,27 @@ def test_a_batch_norm_reads_its_statistics_but_not_its_counter() -> None:
     assert_same(spec)
 
 
+@pytest.mark.parametrize(
+    "layer",
+    [
+        {"type": "relative_position_bias", "window": [2, 2]},
+        {"type": "window_attention", "heads": 2, "window": [2, 2], "shift": [0, 0]},
+        {"type": "window_attention", "heads": 2, "window": [2, 2], "shift": [1, 1],
+         "version": 2},
+    ],
+    ids=["bias-table", "swin", "swin-v2"],
+)  # fmt: skip
+def test_index_buffers_are_read_as_int64(layer: dict[str, Any]) -> None:
+    shape = [2, 4, 4] if layer["type"] == "relative_position_bias" else [4, 4, 8]
+    spec = cnncalc.spec.parse_spec(
+        {"input": shape, "framework": "pytorch", "layers": [{"name": "x", **layer}]}
+    )
+    assert_same(spec, "bf16")
+    if layer["type"] == "relative_position_bias":
+        # A 3×3 table of 2 heads (bf16) and the 16 pairs' int64 index.
+        assert ours(spec, "bf16")["x"][1] == 2 * 18 + 8 * 16
+
+
 def test_reading_a_tensor_and_its_identity_reads_it_once() -> None:
     spec = cnncalc.spec.parse_spec({"input": [2, 5, 5], "framework": "pytorch", "layers": [
         {"name": "conv", "type": "conv2d", "filters": 2, "kernel": 1},
