@@ -139,17 +139,21 @@ RATES = ["312e12", "2.039e12", "1", "1e24", "1e25", "0", "-1", "nan", "inf", "1e
 
 
 def roofline(rng: random.Random, layers: Sequence[str], symbols: Sequence[str]) -> Command:
-    """``cnncalc SPEC --roofline`` with --batch, --dtype, -c, a device or rates, --subs."""
-    format_ = rng.choice(["table", "json", "json", "csv"])
+    """``cnncalc SPEC --roofline`` with --batch, --dtype, -c, a device or rates, --subs:
+    well-formed mostly, so that the report itself is drawn."""
+    format_ = "csv" if rng.random() < 0.1 else rng.choice(["table", "json"])
     argv = [SPEC, "--roofline", "-f", format_]
-    argv += maybe(rng, 0.3, "--batch", rng.choice(["1", "32", "0", "2147483648", "x"]))
-    argv += maybe(rng, 0.3, "--dtype", rng.choice(["fp16", "bf16", "int8", "half", "fp4"]))
+    hostile = rng.random() < 0.2
+    batches = ["0", "2147483648", "x", "³"] if hostile else ["1", "3", "32", "2147483648"]
+    argv += maybe(rng, 0.4, "--batch", rng.choice(batches))
+    argv += maybe(rng, 0.3, "--dtype", rng.choice(["fp16", "bf16", "int8", "half", "fp64"]))
     argv += maybe(rng, 0.2, "-c", rng.choice(CONVENTIONS))
     choice = rng.random()
     if choice < 0.3:
-        argv += ["--device", rng.choice(["a100-sxm4-80gb", "h100-sxm5", "t4", "tpu"])]
+        argv += ["--device", rng.choice(["a100-sxm4-80gb", "h100-sxm5", "v100-sxm2", "t4"])]
     elif choice < 0.6:
-        argv += ["--peak-flops", rng.choice(RATES), "--bandwidth", rng.choice(RATES)]
+        rates = RATES if hostile else RATES[:4]
+        argv += ["--peak-flops", rng.choice(rates), "--bandwidth", rng.choice(rates)]
     if symbols:
         argv += maybe(rng, 0.6, "--subs", subs(rng, symbols))
     return Command(tuple(argv), format_, f"analyze --roofline -f {format_}")
