@@ -40,6 +40,9 @@ CONVENTION_NAMES = (
     "connections", "macs", "flops", "torchinfo", "ptflops", "fvcore", "thop", "torchscan",
 )  # fmt: skip
 FORMAT_NAMES = ("table", "json", "csv", "markdown", "html")
+DEVICE_NAMES = ("a100-sxm4-80gb", "h100-sxm5", "v100-sxm2", "t4")
+"""``--device``'s choices: :data:`cnncalc.devices.DEVICES`'s names (a test keeps them so),
+written out so that start-up imports no dataclasses or fractions."""
 
 DESCRIPTION = """\
 Static analysis of a convolutional network described in YAML: for every layer
@@ -150,11 +153,82 @@ def _analyze_parser() -> argparse.ArgumentParser:
         "weights' gradients, as FlopCounterMode counts them (table or json)",
     )
     parser.add_argument(
-        "--batch", type=_batch, default=1, metavar="N", help="samples per step (--training)"
+        "--batch",
+        type=_batch,
+        default=1,
+        metavar="N",
+        help="samples per step (--training, --roofline)",
     )
+    _roofline_options(parser)
     parser.add_argument("-o", "--output", help="write the report to this file")
     parser.add_argument("-V", "--version", action="version", version=f"cnncalc {__version__}")
     return parser
+
+
+def _rate(text: str) -> object:
+    """``--peak-flops``/``--bandwidth``: a decimal number, read exactly (a Fraction)."""
+    from cnncalc.roofline import parse_rate
+
+    try:
+        return parse_rate(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _roofline_options(parser: argparse.ArgumentParser) -> None:
+    from cnncalc.dtypes import DTYPE_NAMES  # imports only typing, loaded already
+
+    parser.add_argument(
+        "--roofline",
+        action="store_true",
+        help="each layer's bytes moved and FLOPs per byte instead; with a device, the "
+        "roofline's lower bound on its time (table or json)",
+    )
+    parser.add_argument(
+        "--device", choices=DEVICE_NAMES, help="--roofline: a named device's peak and bandwidth"
+    )
+    parser.add_argument(
+        "--peak-flops", type=_rate, metavar="X", help="--roofline: peak FLOP/s, e.g. 312e12"
+    )
+    parser.add_argument(
+        "--bandwidth", type=_rate, metavar="Y", help="--roofline: memory bytes/s, e.g. 2.039e12"
+    )
+    parser.add_argument(
+        "--dtype", choices=DTYPE_NAMES, default=None, help="number format of values (fp32)"
+    )
+
+
+def _run_roofline(report: Report, args: argparse.Namespace) -> int:
+    """``--roofline``: the intensity report, with a bound if a device or rates are given."""
+    from cnncalc.conventions import Convention
+    from cnncalc.dtypes import DEFAULT_DTYPE, canonical
+    from cnncalc.errors import CnncalcError
+    from cnncalc.render.roofline_format import render_roofline
+    from cnncalc.roofline import DEFAULT_CONVENTION, Roof
+
+    if args.depth is not None or args.formulas or args.format not in ("table", "json"):
+        raise CnncalcError(
+            "--roofline goes with --format table or json, without --depth or --formulas"
+        )
+    dtype = canonical(args.dtype or DEFAULT_DTYPE)
+    roof = None
+    if args.device is not None:
+        if args.peak_flops is not None or args.bandwidth is not None:
+            raise CnncalcError("give --device, or --peak-flops and --bandwidth, not both")
+        from cnncalc.devices import DEVICES, peak
+
+        device = DEVICES[args.device]
+        roof = Roof(peak(device, dtype), device.bandwidth, device.title, device.source)
+    elif args.peak_flops is not None or args.bandwidth is not None:
+        if args.peak_flops is None or args.bandwidth is None:
+            raise CnncalcError("--peak-flops and --bandwidth go together")
+        roof = Roof(args.peak_flops, args.bandwidth)
+    convention = Convention(args.convention) if args.convention else DEFAULT_CONVENTION
+    text = render_roofline(
+        report, args.format, batch=args.batch, dtype=dtype, convention=convention, roof=roof
+    )
+    _write(text, args.output)
+    return EXIT_OK
 
 
 def _explain_parser() -> argparse.ArgumentParser:
@@ -357,6 +431,12 @@ def _report(spec: str, convention: str | None, subs: str | None) -> Report:
 
 def run_analyze(args: argparse.Namespace) -> int:
     report = _report(args.spec, args.convention, args.subs)
+    if args.roofline:
+        return _run_roofline(report, args)
+    if args.device or args.peak_flops is not None or args.bandwidth is not None:
+        from cnncalc.errors import CnncalcError
+
+        raise CnncalcError("--device, --peak-flops and --bandwidth go with --roofline")
     if args.training:
         from cnncalc.errors import CnncalcError
         from cnncalc.render.training_format import render_training

@@ -134,6 +134,32 @@ def plot(rng: random.Random, layers: Sequence[str], symbols: Sequence[str]) -> C
     return Command(tuple(argv), "text", f"plot .{extension}", out)
 
 
+RATES = ["312e12", "2.039e12", "1", "1e24", "1e25", "0", "-1", "nan", "inf", "1e999999999",
+         "9" * 50, "0x10", "1/3", "٣", ""]  # fmt: skip
+"""``--peak-flops`` and ``--bandwidth`` values, good and hostile."""
+
+
+def roofline(rng: random.Random, layers: Sequence[str], symbols: Sequence[str]) -> Command:
+    """``cnncalc SPEC --roofline`` with --batch, --dtype, -c, a device or rates, --subs:
+    well-formed mostly, so that the report itself is drawn."""
+    format_ = "csv" if rng.random() < 0.1 else rng.choice(["table", "json"])
+    argv = [SPEC, "--roofline", "-f", format_]
+    hostile = rng.random() < 0.2
+    batches = ["0", "2147483648", "x", "³"] if hostile else ["1", "3", "32", "2147483648"]
+    argv += maybe(rng, 0.4, "--batch", rng.choice(batches))
+    argv += maybe(rng, 0.3, "--dtype", rng.choice(["fp16", "bf16", "int8", "half", "fp64"]))
+    argv += maybe(rng, 0.2, "-c", rng.choice(CONVENTIONS))
+    choice = rng.random()
+    if choice < 0.3:
+        argv += ["--device", rng.choice(["a100-sxm4-80gb", "h100-sxm5", "v100-sxm2", "t4"])]
+    elif choice < 0.6:
+        rates = RATES if hostile else RATES[:4]
+        argv += ["--peak-flops", rng.choice(rates), "--bandwidth", rng.choice(rates)]
+    if symbols:
+        argv += maybe(rng, 0.6, "--subs", subs(rng, symbols))
+    return Command(tuple(argv), format_, f"analyze --roofline -f {format_}")
+
+
 SpecCommand = Callable[[random.Random, Sequence[str], Sequence[str]], Command]
 
 SPEC_COMMANDS: list[tuple[SpecCommand, int]] = [
@@ -143,6 +169,7 @@ SPEC_COMMANDS: list[tuple[SpecCommand, int]] = [
     (solve, 3),
     (draw, 2),
     (plot, 1),
+    (roofline, 1),
 ]
 """The commands that read a spec, and how often each is drawn."""
 
