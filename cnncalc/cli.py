@@ -150,6 +150,12 @@ def _analyze_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--batch", type=_batch, default=1, metavar="N", help="samples per step (--training)"
     )
+    parser.add_argument(
+        "--freeze",
+        metavar="NAME",
+        help="freeze every layer up to and including NAME, as trainable: false does: their "
+        "parameters count as non-trainable and --training computes no gradient of them",
+    )
     parser.add_argument("-o", "--output", help="write the report to this file")
     parser.add_argument("-V", "--version", action="version", version=f"cnncalc {__version__}")
     return parser
@@ -355,6 +361,8 @@ def _report(spec: str, convention: str | None, subs: str | None) -> Report:
 
 def run_analyze(args: argparse.Namespace) -> int:
     report = _report(args.spec, args.convention, args.subs)
+    if args.freeze is not None:
+        report = _frozen(report, args.spec, args.freeze)
     if args.training:
         from cnncalc.errors import CnncalcError
         from cnncalc.render.training_format import render_training
@@ -455,6 +463,17 @@ def run_explain(args: argparse.Namespace) -> int:
 
     _write(explain(report, args.layer, args.format), None)
     return EXIT_OK
+
+
+def _frozen(report: Report, spec: str, until: str) -> Report:
+    """``--freeze NAME``: the layers up to and including NAME frozen; an unknown NAME is bad
+    input, named as ``explain`` names an unknown layer."""
+    names = [layer.name for layer in report.layers]
+    if until not in names:
+        from cnncalc.errors import CnncalcError
+
+        raise CnncalcError(f"{spec}: --freeze: no layer named '{until}'{_layer_list(until, names)}")
+    return report.frozen(until)
 
 
 EXPLAIN_NAMES_SHOWN = 5

@@ -11,7 +11,10 @@ steps), from the facts each rule states:
   gradient with the weights), unless its input needs none (the network's input
   and what is computed from it alone, without parameters: the first layer's
   input); and the gradient of its weights, ``2·macs`` (a convolution of the
-  input with the output's gradient), where it has trainable parameters. Bias
+  input with the output's gradient), where it has trainable parameters (a frozen
+  layer, ``trainable: false`` or ``--freeze``, has none: Keras's and PyTorch's
+  ``requires_grad_(False)``, whose layers before the first trainable one need no
+  input gradient either). Bias
   gradients are sums, which FlopCounterMode does not count;
 - a matrix product (:class:`~cnncalc.work.MatrixProducts`): the forward
   ``2·macs``, and ``2·macs`` for each operand that needs a gradient (both,

@@ -16,7 +16,8 @@ CAPTION = (
     "Training FLOPs of one step, as PyTorch's FlopCounterMode counts them around "
     "loss.backward(): 2 per multiply-accumulate of convolutions, linear layers and matrix "
     "products; backward, the input's gradient (none for the first layer's input) and the "
-    "weights' (none without trainable parameters), each as many as the forward. "
+    "weights' (none without trainable parameters, none for a frozen layer), each as many as "
+    "the forward; no layer before the first trainable one needs its input's gradient. "
     "FlopCounterMode itself counts a grouped convolution's weight gradient g times over."
 )
 
@@ -34,7 +35,10 @@ def render_training(report: Report, fmt: str, batch: int) -> str:
         data = {
             "name": report.name,
             "batch": batch,
-            "layers": [{"name": name, "training": _json(step, batch)} for name, _, step in rows],
+            "layers": [
+                {"name": layer.name, "frozen": layer.frozen, "training": _json(step, batch)}
+                for layer, (_, _, step) in zip(report.layers, rows, strict=True)
+            ],
             "total": _json(totals, batch),
         }
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
