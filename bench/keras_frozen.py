@@ -11,8 +11,8 @@ Two models, each frozen as ``layer.trainable = False`` freezes:
   base (``include_top=False``, 96×96) with ``base.trainable = False`` and a new
   trainable head.
 
-Each model's ``model.to_json()`` goes to ``tests/fixtures/keras/NAME.json``, and
-Keras's numbers to ``tests/fixtures/keras/frozen_reference.json``: per model the
+Each model's ``model.to_json()`` goes to ``tests/fixtures/keras/frozen/NAME.json``, and
+Keras's numbers to ``reference.json`` beside them: per model the
 sizes of ``model.trainable_weights`` and ``model.non_trainable_weights``, and per
 layer with weights its ``count_params()`` and the size of its trainable weights.
 ``tests/importers/test_keras_frozen.py`` compares cnncalc's import with them,
@@ -27,8 +27,8 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = ROOT / "tests" / "fixtures" / "keras"
-REFERENCE = FIXTURES / "frozen_reference.json"
+FIXTURES = ROOT / "tests" / "fixtures" / "keras" / "frozen"
+REFERENCE = FIXTURES / "reference.json"
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
 os.environ.setdefault("XLA_FLAGS", "--xla_backend_optimization_level=0")

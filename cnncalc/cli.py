@@ -103,6 +103,25 @@ def _batch(text: str) -> int:
     return int(text)
 
 
+MAX_SAMPLES = 2**63 - 1
+"""The largest dataset ``--samples`` takes (any larger is no dataset)."""
+
+
+def _samples(text: str) -> int:
+    """``--samples``: a dataset size, a whole number from 1 to 2**63 − 1."""
+    digits = text.replace("_", "").replace(",", "")  # 1,281,167 and 1_281_167 read as written
+    significant = digits.lstrip("0")  # a huge number is not converted, only measured
+    if not (
+        digits.isascii()
+        and digits.isdigit()
+        and 1 <= len(significant) <= 19
+        and int(significant) <= MAX_SAMPLES
+    ):
+        shown = text if len(text) <= 40 else text[:39] + "…"
+        raise argparse.ArgumentTypeError(f"{shown!r} is not a dataset size from 1 to 2**63 − 1")
+    return int(digits)
+
+
 def _analyze_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="cnncalc",
@@ -149,6 +168,12 @@ def _analyze_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--batch", type=_batch, default=1, metavar="N", help="samples per step (--training)"
+    )
+    parser.add_argument(
+        "--samples",
+        type=_samples,
+        metavar="N",
+        help="with --training: the FLOPs of an epoch over N samples too (ImageNet: 1281167)",
     )
     parser.add_argument(
         "--freeze",
@@ -371,8 +396,12 @@ def run_analyze(args: argparse.Namespace) -> int:
             raise CnncalcError(
                 "--training goes with --format table or json, without --depth or --formulas"
             )
-        _write(render_training(report, args.format, args.batch), args.output)
+        _write(render_training(report, args.format, args.batch, args.samples), args.output)
         return EXIT_OK
+    if args.samples is not None:
+        from cnncalc.errors import CnncalcError
+
+        raise CnncalcError("--samples goes with --training: the FLOPs of an epoch's steps")
     if args.receptive_field:
         from cnncalc.errors import CnncalcError
         from cnncalc.render.receptive_field_format import render_receptive_fields

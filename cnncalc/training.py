@@ -23,7 +23,9 @@ steps), from the facts each rule states:
 
 So a convolution deep in a network costs 3× its forward FLOPs per step, and the
 first one 2× — the rule per fact, not a blanket 3×. A batch of ``b`` costs ``b``
-times a sample's.
+times a sample's, and an epoch over ``N`` samples ``N`` times a sample's whatever the
+batch: its last step, when ``b`` does not divide ``N``, has only the samples left
+(:func:`epoch_steps`), and costs theirs.
 """
 
 from __future__ import annotations
@@ -92,3 +94,11 @@ def _step(layer: LayerReport, reads: list[bool], trainable: bool) -> TrainingFlo
             operands = [True, True] if projections else (reads + reads)[:2]
             input_grad += flops * sum(operands)
     return TrainingFlops(forward, input_grad, weight_grad)
+
+
+def epoch_steps(samples: int, batch: int) -> tuple[int, int]:
+    """``(steps, samples in the last step)`` of an epoch over ``samples`` in batches of
+    ``batch``: ``⌈N/b⌉`` steps, the last of ``N − (⌈N/b⌉ − 1)·b`` (ImageNet's 1,281,167 in
+    batches of 32: 40,037 steps, the last of 15)."""
+    steps = -(-samples // batch)
+    return steps, samples - (steps - 1) * batch

@@ -18,7 +18,8 @@ from cnncalc import ir
 from cnncalc.analysis import Report
 from cnncalc.cli import main
 from cnncalc.errors import SpecError
-from cnncalc.training import training_flops
+from cnncalc.render.training_format import render_training
+from cnncalc.training import epoch_steps, training_flops
 from tests.conftest import NUMERIC_SPECS, SPECS
 from tests.test_peers import Whole
 from tests.test_torch_differential import NOT_IN_PYTORCH, networks
@@ -196,3 +197,59 @@ def test_freeze_names_a_layer(capsys: pytest.CaptureFixture[str]) -> None:
         f"error: {path}: --freeze: no layer named 'C33' (did you mean 'C3'?); layers: C1, S2, "
         "C3, S4, C5, … and 3 more\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("samples", "batch", "steps"),
+    [(1_281_167, 32, (40_037, 15)), (60_000, 60_000, (1, 60_000)), (10, 4, (3, 2)), (1, 8, (1, 1))],
+)
+def test_an_epoch_s_steps_end_with_the_samples_left(
+    samples: int, batch: int, steps: tuple[int, int]
+) -> None:
+    assert epoch_steps(samples, batch) == steps
+
+
+def test_an_epoch_costs_each_sample_once_its_last_partial_batch_included() -> None:
+    # 10 samples in batches of 4: FlopCounterMode's steps of 4, 4 and 2 samples.
+    spec = cnncalc.spec.parse_spec(FROZEN_FIRST)
+    measured = 2 * step_flops(spec, batch=4)[1] + step_flops(spec, batch=2)[1]
+    assert measured == 10 * ours(spec)[1]
+    text = render_training(cnncalc.analyze(spec), "json", 4, 10)
+    data = json.loads(text)
+    assert (data["samples"], data["steps"], data["epoch"]["total"]) == (10, 3, measured)
+    assert data["layers"][-1]["epoch"]["weight_grad"] == 10 * 2 * 72 * 8 * 10 * 10
+
+
+def test_the_command_line_prints_an_epoch(capsys: pytest.CaptureFixture[str]) -> None:
+    path = str(SPECS / "resnet18.yaml")
+    assert main([path, "--training", "--batch", "32", "--samples", "1281167", "-f", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    per_sample = step_flops(cnncalc.load(path))[1]
+    assert (data["steps"], data["epoch"]["total"]) == (40_037, 1_281_167 * per_sample)
+    assert data["total"]["total"] == 32 * per_sample  # the step's, as without --samples
+    assert main([path, "--training", "--batch", "32", "--samples", "1,281,167"]) == 0
+    table = capsys.readouterr().out
+    total_row = next(line for line in table.splitlines() if line.startswith("│ Total"))
+    assert total_row.split("│")[-2].strip() == f"{1_281_167 * per_sample:,}"
+    assert " ".join(table.split()).endswith(
+        "Epoch: 1,281,167 samples in 40,037 steps of 32, the last of 15 (it counts its own "
+        "samples): 1,281,167 times a sample's FLOPs."
+    )
+
+
+@pytest.mark.parametrize(
+    ("words", "message"),
+    [
+        (["--samples", "1000"], "error: --samples goes with --training: the FLOPs of an epoch's "
+         "steps"),
+        (["--training", "--samples", "0"], "error: argument --samples: '0' is not a dataset size "
+         "from 1 to 2**63 − 1 (see 'cnncalc --help')"),
+        (["--training", "--samples", "9" * 30], f"error: argument --samples: '{'9' * 30}' is not "
+         "a dataset size from 1 to 2**63 − 1 (see 'cnncalc --help')"),
+    ],
+)  # fmt: skip
+def test_samples_refused(
+    words: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main([str(SPECS / "lenet5.yaml"), *words]) == 2
+    assert capsys.readouterr().err == message + "\n"

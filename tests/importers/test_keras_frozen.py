@@ -1,6 +1,6 @@
 """Frozen Keras layers (``layer.trainable = False``) imported as ``trainable: false``.
 
-Keras's numbers are in ``tests/fixtures/keras/frozen_reference.json``, written by
+Keras's numbers are in ``tests/fixtures/keras/frozen/reference.json``, written by
 ``bench/keras_frozen.py`` from Keras 3 itself: each model's trainable and
 non-trainable weights, and each layer's ``count_params()`` and trainable weights.
 """
@@ -16,8 +16,8 @@ import cnncalc
 from cnncalc.importers.keras_config import import_keras
 from tests.conftest import ROOT
 
-FIXTURES = ROOT / "tests" / "fixtures" / "keras"
-REFERENCE: dict[str, Any] = json.loads((FIXTURES / "frozen_reference.json").read_text())
+FIXTURES = ROOT / "tests" / "fixtures" / "keras" / "frozen"
+REFERENCE: dict[str, Any] = json.loads((FIXTURES / "reference.json").read_text())
 
 
 @pytest.mark.parametrize("model", sorted(REFERENCE))
@@ -49,3 +49,11 @@ def test_the_base_of_a_transfer_learning_model_is_frozen_its_head_not() -> None:
     head = report.layer("head")
     assert (head.trainable_params, head.non_trainable_params) == ((1280 + 1) * 10, 0)
     assert report.totals.trainable_params == 12_810
+
+
+@pytest.mark.parametrize("model", sorted(REFERENCE))
+def test_the_written_yaml_keeps_the_frozen_layers(model: str) -> None:
+    imported = import_keras(str(FIXTURES / f"{model}.json"))
+    assert "trainable: false" in imported.to_yaml()
+    reloaded = cnncalc.analyze(cnncalc.loads(imported.to_yaml(), source=model))
+    assert reloaded.layers == cnncalc.analyze(imported.spec).layers
