@@ -197,6 +197,15 @@ def _explain_parser() -> argparse.ArgumentParser:
     parser.add_argument("-f", "--format", choices=FORMAT_NAMES, default="table")
     parser.add_argument("-c", "--convention", choices=CONVENTION_NAMES)
     parser.add_argument("--subs", metavar="NAME=VALUE,...", help="values for size symbols")
+    parser.add_argument(
+        "--receptive-field", action="store_true", help="derive its receptive field too"
+    )
+    parser.add_argument(
+        "--training", action="store_true", help="derive its FLOPs in a training step too"
+    )
+    parser.add_argument(
+        "--freeze", metavar="NAME", help="freeze every layer up to and including NAME"
+    )
     return parser
 
 
@@ -488,9 +497,18 @@ def run_explain(args: argparse.Namespace) -> int:
 
         listed = _layer_list(args.layer, names)
         raise CnncalcError(f"{args.spec}: no layer named '{args.layer}'{listed}")
+    if args.freeze is not None:
+        report = _frozen(report, args.spec, args.freeze)
     from cnncalc.render.derivations import explain
 
-    _write(explain(report, args.layer, args.format), None)
+    text = explain(
+        report,
+        args.layer,
+        args.format,
+        receptive_field=args.receptive_field,
+        training=args.training,
+    )
+    _write(text, None)
     return EXIT_OK
 
 

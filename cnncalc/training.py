@@ -61,39 +61,69 @@ class TrainingFlops:
         return self.forward + self.input_grad + self.weight_grad
 
 
+@dataclass(frozen=True, slots=True)
+class StepFacts:
+    """What one layer's training FLOPs follow from (for one sample)."""
+
+    weighted_macs: Dim
+    """Multiply-accumulates of its weights: convolutions and linear layers
+    (:class:`~cnncalc.work.WeightedSums`, :class:`~cnncalc.work.ScatteredSums`)."""
+    product_macs: Dim
+    """Multiply-accumulates of its matrix products (:class:`~cnncalc.work.MatrixProducts`)."""
+    input_needs_grad: bool
+    """Whether any input needs a gradient (something before it trains)."""
+    product_operands: int
+    """How many of a matrix product's two operands need a gradient."""
+    trainable: bool
+    """Whether it has trainable parameters (none when frozen)."""
+
+    @property
+    def flops(self) -> TrainingFlops:
+        weighted, products = 2 * self.weighted_macs, 2 * self.product_macs
+        return TrainingFlops(
+            forward=weighted + products,
+            input_grad=(weighted if self.input_needs_grad else 0)
+            + products * self.product_operands,
+            weight_grad=weighted if self.trainable else 0,
+        )
+
+
 def training_flops(report: Report) -> dict[str, TrainingFlops]:
     """Every layer's training FLOPs for one sample, by name (an unfolded ``report``)."""
+    return {name: facts.flops for name, facts in step_facts(report).items()}
+
+
+def step_facts(report: Report) -> dict[str, StepFacts]:
+    """What every layer's training FLOPs follow from, by name (an unfolded ``report``).
+
+    A layer's output needs a gradient when the layer has trainable parameters or
+    reads something that needs one; the network's inputs need none.
+    """
     needs_grad: dict[str, bool] = {ir.NETWORK_INPUT: False}
     needs_grad |= {name: False for name, _ in report.other_inputs}
-    result: dict[str, TrainingFlops] = {}
+    result: dict[str, StepFacts] = {}
     for layer in report.layers:
         reads = [needs_grad.get(output_of(name, needs_grad), True) for name in layer.inputs]
         params = layer.trainable_params
         trainable = not (type(params) is int and params == 0)  # a formula: some, in general
-        result[layer.name] = _step(layer, reads, trainable)
+        result[layer.name] = _facts(layer, reads, trainable)
         needs_grad[layer.name] = trainable or any(reads)
     return result
 
 
-def _step(layer: LayerReport, reads: list[bool], trainable: bool) -> TrainingFlops:
-    forward: Dim = 0
-    input_grad: Dim = 0
-    weight_grad: Dim = 0
-    projections = any(isinstance(fact, WeightedSums) for fact in layer.work)
+def _facts(layer: LayerReport, reads: list[bool], trainable: bool) -> StepFacts:
+    weighted: Dim = 0
+    products: Dim = 0
     for fact in layer.work:
         if isinstance(fact, WeightedSums | ScatteredSums):
-            flops = 2 * fact.macs
-            forward += flops
-            input_grad += flops if any(reads) else 0
-            weight_grad += flops if trainable else 0
+            weighted += fact.macs
         elif isinstance(fact, MatrixProducts):
-            flops = 2 * fact.macs
-            forward += flops
-            # Inside attention both operands come from its projections; a matmul layer's
-            # operands are the layers it reads.
-            operands = [True, True] if projections else (reads + reads)[:2]
-            input_grad += flops * sum(operands)
-    return TrainingFlops(forward, input_grad, weight_grad)
+            products += fact.macs
+    # Inside attention both operands come from its projections; a matmul layer's operands
+    # are the layers it reads.
+    projections = any(isinstance(fact, WeightedSums) for fact in layer.work)
+    operands = [True, True] if projections else (reads + reads)[:2]
+    return StepFacts(weighted, products, any(reads), sum(operands), trainable)
 
 
 def epoch_steps(samples: int, batch: int) -> tuple[int, int]:
