@@ -4,20 +4,25 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sympy
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import cnncalc
 import cnncalc.spec
 from cnncalc.analysis import Report
 from cnncalc.cli import main
+from cnncalc.errors import SpecError
 from cnncalc.receptive_field import receptive_fields
 from cnncalc.render.derivations import explain
 from cnncalc.step_derivations import field_derivation, training_derivation
 from cnncalc.symbolic import symbol
 from cnncalc.training import training_flops
 from tests.conftest import NUMERIC_SPECS, SPECS
+from tests.test_torch_differential import networks, networks_1d_3d
 
 
 def test_alexnet_conv5_sees_163_positions_with_a_jump_of_16() -> None:
@@ -66,24 +71,7 @@ def _every_layer(report: Report) -> list[str]:
 
 @pytest.mark.parametrize("path", NUMERIC_SPECS, ids=lambda p: p.name)
 def test_the_derivations_give_the_reports_numbers(path: Path) -> None:
-    report = cnncalc.analyze(path)
-    fields, steps = receptive_fields(report), training_flops(report)
-    for name in _every_layer(report):
-        layer = report.layer(name)
-        field = field_derivation(report, layer)
-        assert field.field == fields[name]
-        for axis in field.axes:
-            for quantity in axis.quantities:
-                assert sympy.sympify(quantity.formula).xreplace(axis.values) == quantity.result
-        training = training_derivation(report, layer)
-        step = steps[name]
-        expected = [step.forward, step.input_grad, step.weight_grad, step.total]
-        assert [t.derivation.result for t in training.terms] == (expected if training.terms
-                                                                  else [])  # fmt: skip
-        assert training.terms or step.total == 0
-        for term in training.terms:
-            value = sympy.sympify(term.derivation.formula).xreplace(training.values)
-            assert value == term.derivation.result
+    _agrees(cnncalc.analyze(path))
 
 
 def test_a_merge_a_padding_and_attention() -> None:
@@ -159,3 +147,35 @@ def test_a_symbolic_spec_s_training_flops_are_formulas() -> None:
     assert report.subs({"n": 227}).layer("conv5").macs == 149_520_384
     at_227 = sympy.sympify(derived.terms[3].derivation.result).subs(symbol("n"), 227)
     assert at_227 == 6 * 149_520_384
+
+
+def _agrees(report: Report) -> None:
+    """Every layer's derivations give the report's numbers, and every format renders them."""
+    fields, steps = receptive_fields(report), training_flops(report)
+    for layer in report.layers:
+        field = field_derivation(report, layer)
+        assert field.field == fields[layer.name]
+        for axis in field.axes:
+            for quantity in axis.quantities:
+                assert sympy.sympify(quantity.formula).xreplace(axis.values) == quantity.result
+        training = training_derivation(report, layer)
+        results = [term.derivation.result for term in training.terms]
+        step = steps[layer.name]
+        assert results == ([step.forward, step.input_grad, step.weight_grad, step.total]
+                           if training.terms else [])  # fmt: skip
+    last = report.layers[-1].name
+    for fmt in ("table", "json", "markdown", "csv", "html"):
+        assert explain(report, last, fmt, receptive_field=True, training=True)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(networks(), networks_1d_3d()), st.data())
+def test_generated_networks_derive_the_reports_numbers(
+    spec: dict[str, Any], data: st.DataObject
+) -> None:
+    try:
+        report = cnncalc.analyze(cnncalc.spec.parse_spec(spec))
+    except SpecError:
+        return
+    freeze = data.draw(st.sampled_from([None, *_every_layer(report)]))
+    _agrees(report if freeze is None else report.frozen(freeze))
