@@ -12,9 +12,9 @@ steps), from the facts each rule states:
   and what is computed from it alone, without parameters: the first layer's
   input); and the gradient of its weights, ``2·macs`` (a convolution of the
   input with the output's gradient), where it has trainable parameters (a frozen
-  layer, ``trainable: false`` or ``--freeze``, has none: Keras's and PyTorch's
-  ``requires_grad_(False)``, whose layers before the first trainable one need no
-  input gradient either). Bias
+  layer, ``trainable: false`` or ``--freeze``, has none, as Keras's
+  ``layer.trainable = False`` and PyTorch's ``requires_grad_(False)``; and no layer
+  before the first trainable one needs an input gradient). Bias
   gradients are sums, which FlopCounterMode does not count;
 - a matrix product (:class:`~cnncalc.work.MatrixProducts`): the forward
   ``2·macs``, and ``2·macs`` for each operand that needs a gradient (both,
