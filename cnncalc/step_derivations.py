@@ -94,11 +94,11 @@ def field_derivation(report: Report, layer: LayerReport) -> FieldDerivation:
     if field.kind == "whole":
         if any(source.kind == "whole" for source in sources):
             return FieldDerivation("its input already sees the whole input", (), field)
-        return FieldDerivation(
-            f"a {layer.type} layer combines every position of its input: the whole input",
-            (),
-            field,
-        )
+        if isinstance(node, ir.Flatten):
+            what = "a flatten into a vector leaves no spatial axis: the whole input"
+        else:
+            what = f"a {layer.type} layer combines every position of its input: the whole input"
+        return FieldDerivation(what, (), field)
     if len(sources) > 1:
         return FieldDerivation(
             "the union of its inputs' fields: from the first start to the last end"

@@ -179,3 +179,26 @@ def test_generated_networks_derive_the_reports_numbers(
         return
     freeze = data.draw(st.sampled_from([None, *_every_layer(report)]))
     _agrees(report if freeze is None else report.frozen(freeze))
+
+
+def test_what_the_recurrence_does_not_cover_is_said_in_words() -> None:
+    spec = cnncalc.spec.parse_spec({"input": [2, 8, 8], "layers": [
+        {"name": "relu", "type": "relu"},
+        {"name": "up", "type": "upsample", "scale": 2},
+        {"name": "after", "type": "conv2d", "filters": 2, "kernel": 3},
+        {"name": "pool", "type": "global_avgpool", "input": "relu"},
+        {"name": "fc", "type": "dense", "units": 3},
+    ]})  # fmt: skip
+    report = cnncalc.analyze(spec)
+    rules = {layer.name: field_derivation(report, layer).rule for layer in report.layers}
+    assert rules == {
+        "relu": "each output position reads the same position of its input: its input's field",
+        "up": "not derived: up: cnncalc does not derive the field of a upsample layer",
+        "after": "not derived: up: cnncalc does not derive the field of a upsample layer",
+        "pool": "a global_avgpool layer combines every position of its input: the whole input",
+        "fc": "its input already sees the whole input",
+    }
+    assert training_derivation(report, report.layer("relu")).why == (
+        "FlopCounterMode counts no FLOPs for a relu layer, forward or backward (only "
+        "convolutions, linear layers and matrix products)"
+    )
