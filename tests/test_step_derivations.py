@@ -202,3 +202,15 @@ def test_what_the_recurrence_does_not_cover_is_said_in_words() -> None:
         "FlopCounterMode counts no FLOPs for a relu layer, forward or backward (only "
         "convolutions, linear layers and matrix products)"
     )
+
+
+@pytest.mark.parametrize("fmt", ["table", "markdown", "csv", "html", "json"])
+def test_a_hostile_name_in_a_field_s_reason_is_shown_not_obeyed(fmt: str) -> None:
+    spec = cnncalc.spec.parse_spec({"input": [2, 8, 8], "layers": [
+        {"name": "up\x1b[31m", "type": "upsample", "scale": 2},
+        {"name": "c", "type": "conv2d", "filters": 2, "kernel": 3},
+    ]})  # fmt: skip
+    text = explain(cnncalc.analyze(spec), "c", fmt, receptive_field=True, training=True)
+    assert "\x1b" not in text
+    if fmt == "json":
+        assert json.loads(text)["receptive_field"]["rule"].startswith("not derived: up\x1b[31m")

@@ -242,7 +242,7 @@ def step_lines(layer: LayerReport, steps: Steps, width: int) -> list[str]:
     lines: list[str] = []
     field, training = steps.field, steps.training
     if field is not None:
-        lines += ["", f"receptive field: {field.rule}"]
+        lines += ["", f"receptive field: {visible(field.rule)}"]
         for axis in field.axes:
             lines.append(f"{', '.join(axis.axes)}: where {_step_where(axis.values)}")
             lines += _derived(axis.quantities, width)
