@@ -253,3 +253,15 @@ def test_samples_refused(
 ) -> None:
     assert main([str(SPECS / "lenet5.yaml"), *words]) == 2
     assert capsys.readouterr().err == message + "\n"
+
+
+def test_a_frozen_layer_after_a_trainable_one_still_passes_the_gradient_back() -> None:
+    spec = cnncalc.spec.parse_spec({"input": [3, 16, 16], "layers": [
+        {"name": "first", "type": "conv2d", "filters": 8, "kernel": 3},
+        {"name": "middle", "type": "conv2d", "filters": 8, "kernel": 3, "trainable": False},
+        {"name": "last", "type": "conv2d", "filters": 8, "kernel": 3},
+    ]})  # fmt: skip
+    middle = training_flops(cnncalc.analyze(spec))["middle"]
+    flops = 2 * 72 * 8 * 12 * 12
+    assert (middle.forward, middle.input_grad, middle.weight_grad) == (flops, flops, 0)
+    assert ours(spec) == step_flops(spec)
