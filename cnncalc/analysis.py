@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
@@ -81,6 +81,9 @@ class LayerReport(Counts):
     output_shapes: tuple[Shape, ...] = field(default=(), repr=False)
     """Each output's shape, for a layer with several (``split``: read as ``NAME.0``, …);
     empty for one output, ``output_shape``."""
+    frozen: bool = field(default=False, repr=False)
+    """Whether the layer is frozen (``trainable: false``, ``--freeze``): its rule's trainable
+    parameters are counted as non-trainable, and a training step skips their gradient."""
 
     @property
     def input_shape(self) -> Shape:
@@ -167,6 +170,27 @@ class Report:
         rows = tuple(_fold(key, group, depth) for key, group in zip(keys, groups, strict=True))
         return replace(self, layers=rows)
 
+    def frozen(self, until: str) -> Report:
+        """Every layer up to and including ``until`` frozen (``--freeze``), as if each had
+        ``trainable: false``: its trainable parameters become non-trainable.
+
+        Raises :class:`KeyError` if no layer is named ``until``.
+        """
+        self.layer(until)  # a KeyError for an unknown name
+        last = next(i for i, layer in enumerate(self.layers) if layer.name == until)
+        rows = tuple(
+            replace(
+                layer,
+                trainable_params=0,
+                non_trainable_params=layer.non_trainable_params + layer.trainable_params,
+                frozen=True,
+            )
+            if index <= last
+            else layer
+            for index, layer in enumerate(self.layers)
+        )
+        return replace(self, layers=rows, totals=totals_of(rows))
+
     def subs(self, values: Mapping[str, int]) -> Report:
         """The report with size symbols replaced by ``values`` (see :mod:`cnncalc.substitution`)."""
         from cnncalc.substitution import substitute_report
@@ -205,6 +229,19 @@ class Report:
         from cnncalc.render.markdown_format import render
 
         return render(self)
+
+
+def totals_of(layers: Sequence[LayerReport]) -> Counts:
+    """The sums of the layers' counts."""
+    return Counts(
+        trainable_params=total(layer.trainable_params for layer in layers),
+        non_trainable_params=total(layer.non_trainable_params for layer in layers),
+        buffers=total(layer.buffers for layer in layers),
+        macs=total(layer.macs for layer in layers),
+        flops=total(layer.flops for layer in layers),
+        neurons=total(layer.neurons for layer in layers),
+        connections=total(layer.connections for layer in layers),
+    )
 
 
 def _fold(name: str, group: list[LayerReport], depth: int) -> LayerReport:
@@ -289,13 +326,16 @@ def analyze_network(network: ir.Network, convention: Convention) -> Report:
                 field=error.field,
             ) from None
         work = counts.work
+        trainable, non_trainable = counts.trainable_params, counts.non_trainable_params
+        if not layer.trainable:  # Keras's layer.trainable = False: all of them non-trainable
+            trainable, non_trainable = 0, non_trainable + trainable
         layers.append(
             LayerReport(
                 name=layer.name,
                 type=layer.type,
                 output_shape=counts.output_shape,
-                trainable_params=counts.trainable_params,
-                non_trainable_params=counts.non_trainable_params,
+                trainable_params=trainable,
+                non_trainable_params=non_trainable,
                 buffers=counts.buffers,
                 macs=count(work, Convention.MACS),
                 flops=count(work, convention),
@@ -308,6 +348,7 @@ def analyze_network(network: ir.Network, convention: Convention) -> Report:
                 convention=convention,
                 block=layer.block,
                 output_shapes=counts.outputs,
+                frozen=not layer.trainable,
             )
         )
         if counts.outputs:
@@ -322,15 +363,7 @@ def analyze_network(network: ir.Network, convention: Convention) -> Report:
         input_shape=network.input_shape,
         convention=convention,
         layers=tuple(layers),
-        totals=Counts(
-            trainable_params=total(layer.trainable_params for layer in layers),
-            non_trainable_params=total(layer.non_trainable_params for layer in layers),
-            buffers=total(layer.buffers for layer in layers),
-            macs=total(layer.macs for layer in layers),
-            flops=total(layer.flops for layer in layers),
-            neurons=total(layer.neurons for layer in layers),
-            connections=total(layer.connections for layer in layers),
-        ),
+        totals=totals_of(layers),
         requirements=tuple(requirements),
         other_inputs=network.other_inputs,
     )

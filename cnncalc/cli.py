@@ -108,6 +108,25 @@ def _batch(text: str) -> int:
     return int(text)
 
 
+MAX_SAMPLES = 2**63 - 1
+"""The largest dataset ``--samples`` takes (any larger is no dataset)."""
+
+
+def _samples(text: str) -> int:
+    """``--samples``: a dataset size, a whole number from 1 to 2**63 − 1."""
+    digits = text.replace("_", "").replace(",", "")  # 1,281,167 and 1_281_167 read as written
+    significant = digits.lstrip("0")  # a huge number is not converted, only measured
+    if not (
+        digits.isascii()
+        and digits.isdigit()
+        and 1 <= len(significant) <= 19
+        and int(significant) <= MAX_SAMPLES
+    ):
+        shown = text if len(text) <= 40 else text[:39] + "…"
+        raise argparse.ArgumentTypeError(f"{shown!r} is not a dataset size from 1 to 2**63 − 1")
+    return int(digits)
+
+
 def _analyze_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="cnncalc",
@@ -155,11 +174,22 @@ def _analyze_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--batch",
         type=_batch,
-        default=1,
         metavar="N",
         help="samples per step (--training, --roofline)",
     )
     _roofline_options(parser)
+    parser.add_argument(
+        "--samples",
+        type=_samples,
+        metavar="N",
+        help="with --training: the FLOPs of an epoch over N samples too (ImageNet: 1281167)",
+    )
+    parser.add_argument(
+        "--freeze",
+        metavar="NAME",
+        help="freeze every layer up to and including NAME, as trainable: false does: their "
+        "parameters count as non-trainable and --training computes no gradient of them",
+    )
     parser.add_argument("-o", "--output", help="write the report to this file")
     parser.add_argument("-V", "--version", action="version", version=f"cnncalc {__version__}")
     return parser
@@ -198,7 +228,7 @@ def _roofline_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _run_roofline(report: Report, args: argparse.Namespace) -> int:
+def _roofline(report: Report, args: argparse.Namespace, batch: int) -> str:
     """``--roofline``: the intensity report, with a bound if a device or rates are given."""
     from cnncalc.conventions import Convention
     from cnncalc.dtypes import DEFAULT_DTYPE, canonical
@@ -206,10 +236,6 @@ def _run_roofline(report: Report, args: argparse.Namespace) -> int:
     from cnncalc.render.roofline_format import render_roofline
     from cnncalc.roofline import DEFAULT_CONVENTION, Roof
 
-    if args.depth is not None or args.formulas or args.format not in ("table", "json"):
-        raise CnncalcError(
-            "--roofline goes with --format table or json, without --depth or --formulas"
-        )
     dtype = canonical(args.dtype or DEFAULT_DTYPE)
     roof = None
     if args.device is not None:
@@ -224,11 +250,9 @@ def _run_roofline(report: Report, args: argparse.Namespace) -> int:
             raise CnncalcError("--peak-flops and --bandwidth go together")
         roof = Roof(args.peak_flops, args.bandwidth)
     convention = Convention(args.convention) if args.convention else DEFAULT_CONVENTION
-    text = render_roofline(
-        report, args.format, batch=args.batch, dtype=dtype, convention=convention, roof=roof
+    return render_roofline(
+        report, args.format, batch=batch, dtype=dtype, convention=convention, roof=roof
     )
-    _write(text, args.output)
-    return EXIT_OK
 
 
 def _explain_parser() -> argparse.ArgumentParser:
@@ -242,6 +266,15 @@ def _explain_parser() -> argparse.ArgumentParser:
     parser.add_argument("-f", "--format", choices=FORMAT_NAMES, default="table")
     parser.add_argument("-c", "--convention", choices=CONVENTION_NAMES)
     parser.add_argument("--subs", metavar="NAME=VALUE,...", help="values for size symbols")
+    parser.add_argument(
+        "--receptive-field", action="store_true", help="derive its receptive field too"
+    )
+    parser.add_argument(
+        "--training", action="store_true", help="derive its FLOPs in a training step too"
+    )
+    parser.add_argument(
+        "--freeze", metavar="NAME", help="freeze every layer up to and including NAME"
+    )
     return parser
 
 
@@ -429,33 +462,55 @@ def _report(spec: str, convention: str | None, subs: str | None) -> Report:
     return report
 
 
-def run_analyze(args: argparse.Namespace) -> int:
-    report = _report(args.spec, args.convention, args.subs)
-    if args.roofline:
-        return _run_roofline(report, args)
-    if args.device or args.peak_flops is not None or args.bandwidth is not None:
-        from cnncalc.errors import CnncalcError
+_METRIC_OPTIONS = ("roofline", "training", "receptive_field")
+"""The options that print a report of another metric instead of the counts."""
 
-        raise CnncalcError("--device, --peak-flops and --bandwidth go with --roofline")
+
+def _metric_report(report: Report, args: argparse.Namespace) -> str | None:
+    """The text of ``--roofline``, ``--training`` or ``--receptive-field``, or None for the
+    count report; an option that only goes with one of them is refused without it."""
+    from cnncalc.errors import CnncalcError
+
+    chosen = [name for name in _METRIC_OPTIONS if getattr(args, name)]
+    rates = args.device or args.peak_flops is not None or args.bandwidth is not None
+    companions = (  # (given, the options it goes with, the message without them)
+        (rates, {"roofline"}, "--device, --peak-flops and --bandwidth go with --roofline"),
+        (args.samples is not None, {"training"}, "--samples goes with --training: the FLOPs "
+         "of an epoch's steps"),
+        (args.batch is not None, {"training", "roofline"}, "--batch goes with --training or "
+         "--roofline"),
+    )  # fmt: skip
+    for given, options, message in companions:
+        if given and not options & set(chosen):
+            raise CnncalcError(message)
+    if not chosen:
+        return None
+    if len(chosen) > 1:
+        raise CnncalcError("--roofline, --training and --receptive-field go one at a time")
+    option = "--" + chosen[0].replace("_", "-")
+    if args.depth is not None or args.formulas or args.format not in ("table", "json"):
+        raise CnncalcError(
+            f"{option} goes with --format table or json, without --depth or --formulas"
+        )
+    batch = args.batch or 1
+    if args.roofline:
+        return _roofline(report, args, batch)
     if args.training:
-        from cnncalc.errors import CnncalcError
         from cnncalc.render.training_format import render_training
 
-        if args.depth is not None or args.formulas or args.format not in ("table", "json"):
-            raise CnncalcError(
-                "--training goes with --format table or json, without --depth or --formulas"
-            )
-        _write(render_training(report, args.format, args.batch), args.output)
-        return EXIT_OK
-    if args.receptive_field:
-        from cnncalc.errors import CnncalcError
-        from cnncalc.render.receptive_field_format import render_receptive_fields
+        return render_training(report, args.format, batch, args.samples)
+    from cnncalc.render.receptive_field_format import render_receptive_fields
 
-        if args.depth is not None or args.formulas or args.format not in ("table", "json"):
-            raise CnncalcError(
-                "--receptive-field goes with --format table or json, without --depth or --formulas"
-            )
-        _write(render_receptive_fields(report, args.format), args.output)
+    return render_receptive_fields(report, args.format)
+
+
+def run_analyze(args: argparse.Namespace) -> int:
+    report = _report(args.spec, args.convention, args.subs)
+    if args.freeze is not None:
+        report = _frozen(report, args.spec, args.freeze)
+    metric = _metric_report(report, args)
+    if metric is not None:
+        _write(metric, args.output)
         return EXIT_OK
     if args.depth is not None:
         if args.formulas:
@@ -533,10 +588,30 @@ def run_explain(args: argparse.Namespace) -> int:
 
         listed = _layer_list(args.layer, names)
         raise CnncalcError(f"{args.spec}: no layer named '{args.layer}'{listed}")
+    if args.freeze is not None:
+        report = _frozen(report, args.spec, args.freeze)
     from cnncalc.render.derivations import explain
 
-    _write(explain(report, args.layer, args.format), None)
+    text = explain(
+        report,
+        args.layer,
+        args.format,
+        receptive_field=args.receptive_field,
+        training=args.training,
+    )
+    _write(text, None)
     return EXIT_OK
+
+
+def _frozen(report: Report, spec: str, until: str) -> Report:
+    """``--freeze NAME``: the layers up to and including NAME frozen; an unknown NAME is bad
+    input, named as ``explain`` names an unknown layer."""
+    names = [layer.name for layer in report.layers]
+    if until not in names:
+        from cnncalc.errors import CnncalcError
+
+        raise CnncalcError(f"{spec}: --freeze: no layer named '{until}'{_layer_list(until, names)}")
+    return report.frozen(until)
 
 
 EXPLAIN_NAMES_SHOWN = 5

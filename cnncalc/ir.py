@@ -546,6 +546,9 @@ class Layer:
     """Names of the layers it reads (``input`` for the network's input)."""
     block: str | None = None
     """The block the layer was written in, if it came from one."""
+    trainable: bool = True
+    """False: frozen (a spec's ``trainable: false``): its trainable parameters count as
+    non-trainable, as Keras's ``layer.trainable = False`` moves them."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -144,7 +144,7 @@ def _window(
 ) -> ReceptiveField:
     if len(windows) != len(field.axes):
         return _unknown(layer, f"a {len(windows)}-D window on {len(field.axes)} spatial axes")
-    befores = _befores(layer, windows, stride, padding)
+    befores = padding_before(layer, windows, stride, padding)
     if befores is None:
         return _unknown(layer, "'same' padding on a size given as a formula")
     return ReceptiveField(
@@ -156,7 +156,7 @@ def _window(
     )
 
 
-def _befores(
+def padding_before(
     layer: LayerReport, windows: list[Dim], stride: tuple[Dim, ...], padding: ir.Padding
 ) -> list[Dim] | None:
     """The padding before each axis; ``same`` as TensorFlow pads: half of

@@ -319,3 +319,19 @@ def test_check_locates_values_that_break_a_requirement(
         "n ≥ 5, and 3 ≥ 5 is false\n",
     )
     assert out.endswith("lenet5.yaml: all 21 expected numbers match\n")  # the next spec is checked
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--batch", "32"], "--batch goes with --training or --roofline"),
+        (["--training", "--receptive-field"],
+         "--roofline, --training and --receptive-field go one at a time"),
+        (["--receptive-field", "-f", "csv"],
+         "--receptive-field goes with --format table or json, without --depth or --formulas"),
+    ],
+)  # fmt: skip
+def test_options_of_another_metric_are_not_ignored(
+    options: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run([NUMERIC, *options], capsys) == (EXIT_BAD_INPUT, "", f"error: {message}\n")

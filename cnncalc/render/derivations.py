@@ -13,19 +13,28 @@ import csv
 import functools
 import io
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import sympy
 
 from cnncalc.analysis import LayerReport, Report
+from cnncalc.arith import Dim
 from cnncalc.errors import CnncalcError
 from cnncalc.formulas import Derivation, LayerDerivation, derive
-from cnncalc.render.math import formula_text
+from cnncalc.receptive_field import ReceptiveField
+from cnncalc.render.math import Style, formula_text
 from cnncalc.render.table_format import PAGE_WIDTH, width, wrap
 from cnncalc.render.text import convention_note, count, layer_shape, shape
 from cnncalc.safe_text import csv_cell, csv_formula, json_safe, markdown_text, visible
 from cnncalc.solve import Solution
+from cnncalc.step_derivations import (
+    FieldDerivation,
+    TrainingDerivation,
+    field_derivation,
+    training_derivation,
+)
 from cnncalc.symbolic import symbol
 
 FORMATS = ("table", "json", "csv", "markdown")
@@ -80,25 +89,48 @@ def _same_formula(sizes: tuple[tuple[str, Any], ...]) -> bool:
 # -- explain ---------------------------------------------------------------------
 
 
-def explain(report: Report, name: str, fmt: str = "table") -> str:
-    """The derivation of every metric of layer ``name``, as the documents write it."""
+@dataclass(frozen=True, slots=True)
+class Steps:
+    """What ``explain`` derives beyond the counts, when asked: the receptive field
+    (``--receptive-field``) and the training FLOPs (``--training``)."""
+
+    field: FieldDerivation | None = None
+    training: TrainingDerivation | None = None
+
+
+def explain(
+    report: Report,
+    name: str,
+    fmt: str = "table",
+    *,
+    receptive_field: bool = False,
+    training: bool = False,
+) -> str:
+    """The derivation of every metric of layer ``name``, as the documents write it; with
+    ``receptive_field`` and ``training``, of its receptive field and training FLOPs too."""
     layer = report.layer(name)
+    steps = Steps(
+        field_derivation(report, layer) if receptive_field else None,
+        training_derivation(report, layer) if training else None,
+    )
     if fmt == "html":
         from cnncalc.render.html_format import explain as explain_html
 
-        return explain_html(report, layer)
+        return explain_html(report, layer, step_lines(layer, steps, STEP_WIDTH))
     derivation = layer_derivation(report, layer)
     if fmt == "json":
-        data = _explain_data(report, layer, derivation)
+        data = _explain_data(report, layer, derivation, steps)
         return json_safe(json.dumps(data, indent=2, ensure_ascii=False)) + "\n"
     if fmt == "markdown":
-        return _explain_markdown(report, layer, derivation)
+        return _explain_markdown(report, layer, derivation, steps)
     if fmt == "csv":
-        return _explain_csv(report, layer, derivation)
-    return _explain_text(report, layer, derivation)
+        return _explain_csv(report, layer, derivation, steps)
+    return _explain_text(report, layer, derivation, steps)
 
 
-def _explain_csv(report: Report, layer: LayerReport, derivation: LayerDerivation) -> str:
+def _explain_csv(
+    report: Report, layer: LayerReport, derivation: LayerDerivation, steps: Steps
+) -> str:
     """One row per quantity: ``layer, type, quantity, formula, substituted, value, convention``.
 
     The formula is sympy's spelling (``sympy.sympify`` reads it back); the layer's
@@ -108,6 +140,21 @@ def _explain_csv(report: Report, layer: LayerReport, derivation: LayerDerivation
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["layer", "type", "quantity", "formula", "substituted", "value", "convention"])
     for key, quantity in derivation.quantities.items():
+        value = quantity.result
+        writer.writerow([
+            csv_cell(layer.name), csv_cell(layer.type), key,
+            csv_formula(str(quantity.formula)), csv_formula(quantity.substituted()),
+            value if isinstance(value, int) else csv_formula(str(value)),
+            report.convention.value,
+        ])  # fmt: skip
+    field, training = steps.field, steps.training
+    more = [
+        *((f"receptive_field.{'_'.join(axis.axes)}.{q.name}", q)
+          for axis in (field.axes if field else ()) for q in axis.quantities),
+        *((f"training.{key}", term.derivation)
+          for key, term in zip(TRAINING_KEYS, training.terms if training else (), strict=False)),
+    ]  # fmt: skip
+    for key, quantity in more:
         value = quantity.result
         writer.writerow([
             csv_cell(layer.name), csv_cell(layer.type), key,
@@ -156,7 +203,9 @@ def _value(value: object, style: str) -> str:
     return formula_text(value, style)  # type: ignore[arg-type]
 
 
-def _explain_text(report: Report, layer: LayerReport, derivation: LayerDerivation) -> str:
+def _explain_text(
+    report: Report, layer: LayerReport, derivation: LayerDerivation, steps: Steps
+) -> str:
     where = where_clause(derivation)
     lines = [layer_heading(layer), *([f"where {where}"] if where else []), ""]
     merged = same_size_axes(derivation)
@@ -177,11 +226,95 @@ def _explain_text(report: Report, layer: LayerReport, derivation: LayerDerivatio
             lines.append(f"{'':<{width - 2}}= {substituted}")
         lines.append(f"{'':<{width - 2}}= {result}")
     lines += [f"{name:<{width}}0" for name in zeros]
+    lines += step_lines(layer, steps, max(width, STEP_WIDTH))
     lines += ["", convention_note(report.convention)]
     return "\n".join(lines) + "\n"
 
 
-def _explain_markdown(report: Report, layer: LayerReport, derivation: LayerDerivation) -> str:
+TRAINING_KEYS = ("forward", "input_grad", "weight_grad", "total")
+"""The training terms' keys in JSON and CSV, as ``--training``'s JSON names them."""
+STEP_WIDTH = len("backward: weights") + 2
+"""The title column's width the training terms need."""
+
+
+def step_lines(layer: LayerReport, steps: Steps, width: int) -> list[str]:
+    """The receptive field's and the training FLOPs' derivations, as the counts' above."""
+    lines: list[str] = []
+    field, training = steps.field, steps.training
+    if field is not None:
+        lines += ["", f"receptive field: {visible(field.rule)}"]
+        for axis in field.axes:
+            lines.append(f"{', '.join(axis.axes)}: where {_step_where(axis.values)}")
+            lines += _derived(axis.quantities, width)
+        lines.append(f"{'field':<{width}}{field_text(field.field)}")
+    if training is None:
+        return lines
+    lines += ["", "training FLOPs of one sample, as FlopCounterMode counts them around "
+              "loss.backward()" + (f", where {_step_where(training.values)}"
+                                   if training.values else "")]  # fmt: skip
+    if training.why:
+        lines.append(training.why)
+    for term in training.terms:
+        lines += _derived((term.derivation,), width)
+        lines.append(f"{'':<{width}}{term.why}")
+    if layer.frozen and layer.non_trainable_params != 0:
+        lines.append(_frozen_note(layer))
+    return lines
+
+
+def _frozen_note(layer: LayerReport) -> str:
+    return (
+        f"frozen: its parameters count as non-trainable ({count(layer.non_trainable_params)}, "
+        "the trainable params above included)"
+    )
+
+
+def _derived(quantities: tuple[Derivation, ...], width: int) -> list[str]:
+    """Each quantity as the counts are laid out: general formula, values put in, result."""
+    lines = []
+    for quantity in quantities:
+        general, substituted = quantity.general(), quantity.substituted()
+        result = _signed(quantity.result)
+        lines.append(f"{quantity.name:<{width}}{general}")
+        if substituted not in (general, result.replace(",", "")):
+            lines.append(f"{'':<{width - 2}}= {substituted}")
+        if result.replace(",", "") != general:
+            lines.append(f"{'':<{width - 2}}= {result}")
+    return lines
+
+
+def _step_where(values: Mapping[sympy.Symbol, Dim], style: Style = "unicode") -> str:
+    """``r_in = 131, j_in = 16, …``."""
+    return ", ".join(
+        f"{formula_text(name, style)} = {_signed(value, style)}" for name, value in values.items()
+    )
+
+
+def _signed(value: Dim, style: Style = "unicode") -> str:
+    """A count as the table shows it (``149,520,384``), a negative one with a true minus
+    (``−48``, as formulas print it); a formula printed."""
+    if isinstance(value, int):  # LaTeX: the digits alone, as its formulas print them
+        return count(value).replace("-", "−") if style == "unicode" else str(value)
+    return formula_text(value, style)
+
+
+def field_text(field: ReceptiveField) -> str:
+    """``163×163, jump 16×16, start −64, −64`` (as ``--receptive-field`` shows it)."""
+    if field.kind == "whole":
+        return "the whole input"
+    if field.kind == "unknown":
+        return f"unknown ({visible(field.why)})"
+    mark = " (the branches' grids do not align)" if field.misaligned else ""
+    return (
+        "×".join(_signed(axis.size) for axis in field.axes)
+        + ", jump " + "×".join(_signed(axis.jump) for axis in field.axes)
+        + ", start " + ", ".join(_signed(axis.start) for axis in field.axes) + mark
+    )  # fmt: skip
+
+
+def _explain_markdown(
+    report: Report, layer: LayerReport, derivation: LayerDerivation, more: Steps
+) -> str:
     where = where_clause(derivation, "latex")
     heading = layer_heading(layer, markdown_text)
     lines = [f"### {heading}", "", *([f"where ${where}$", ""] if where else [])]
@@ -190,14 +323,48 @@ def _explain_markdown(report: Report, layer: LayerReport, derivation: LayerDeriv
         steps = [quantity.general("latex"), quantity.substituted("latex"), str(quantity.result)]
         unique = [s for i, s in enumerate(steps) if s not in steps[:i]]
         lines.append(f"| {quantity.name} | ${' = '.join(unique)}$ | {count(quantity.result)} |")
+    lines += _steps_markdown(layer, more)
     lines += ["", convention_note(report.convention), ""]
     return "\n".join(lines)
 
 
+def _steps_markdown(layer: LayerReport, steps: Steps) -> list[str]:
+    """The receptive field's and the training FLOPs' derivations, as tables in LaTeX."""
+    lines: list[str] = []
+    field, training = steps.field, steps.training
+    if field is not None:
+        lines += ["", f"#### Receptive field: {markdown_text(field.rule)}", ""]
+        for axis in field.axes:
+            lines += [f"{', '.join(axis.axes)}: where ${_step_where(axis.values, 'latex')}$", ""]
+            lines += ["| quantity | formula | value |", "|:--|:--|--:|"]
+            lines += [_markdown_row(q) for q in axis.quantities]
+            lines.append("")
+        lines.append(f"Field: {markdown_text(field_text(field.field))}")
+    if training is None:
+        return lines
+    where = f", where ${_step_where(training.values, 'latex')}$" if training.values else ""
+    lines += ["", f"#### Training FLOPs of one sample (FlopCounterMode){where}", ""]
+    if training.why:
+        lines.append(markdown_text(training.why))
+    if training.terms:
+        lines += ["| term | formula | value | why |", "|:--|:--|--:|:--|"]
+        lines += [_markdown_row(t.derivation, t.why) for t in training.terms]
+    if layer.frozen and layer.non_trainable_params != 0:
+        lines += ["", markdown_text(_frozen_note(layer))]
+    return lines
+
+
+def _markdown_row(quantity: Derivation, why: str | None = None) -> str:
+    steps = [quantity.general("latex"), quantity.substituted("latex"), str(quantity.result)]
+    unique = [s for i, s in enumerate(steps) if s not in steps[:i]]
+    last = "" if why is None else f" {markdown_text(why)} |"
+    return f"| {quantity.name} | ${' = '.join(unique)}$ | {count(quantity.result)} |{last}"
+
+
 def _explain_data(
-    report: Report, layer: LayerReport, derivation: LayerDerivation
+    report: Report, layer: LayerReport, derivation: LayerDerivation, steps: Steps
 ) -> dict[str, Any]:
-    return {
+    data = {
         "layer": layer.name,
         "type": layer.type,
         "input_shape": _plain(layer.input_shape),
@@ -206,6 +373,45 @@ def _explain_data(
         "convention": report.convention.value,
         "values": {str(k): _plain(v) for k, v in derivation.values.items()},
         "quantities": {key: _quantity_data(q) for key, q in derivation.quantities.items()},
+    }
+    if steps.field is not None:
+        data["receptive_field"] = _field_data(steps.field)
+    if steps.training is not None:
+        data["training"] = _training_data(steps.training)
+    return data
+
+
+def _field_data(field: FieldDerivation) -> dict[str, Any]:
+    """The rule, each axis group's values and quantities, and the result."""
+    result = field.field
+    data: dict[str, Any] = {"rule": field.rule, "kind": result.kind}
+    if result.kind == "axes":
+        data |= {
+            "size": [_plain(axis.size) for axis in result.axes],
+            "jump": [_plain(axis.jump) for axis in result.axes],
+            "start": [_plain(axis.start) for axis in result.axes],
+            "misaligned": result.misaligned,
+        }
+    data["axes"] = [
+        {
+            "axes": list(axis.axes),
+            "values": {str(k): _plain(v) for k, v in axis.values.items()},
+            "quantities": {q.name: _quantity_data(q) for q in axis.quantities},
+        }
+        for axis in field.axes
+    ]
+    return data
+
+
+def _training_data(training: TrainingDerivation) -> dict[str, Any]:
+    """One sample's terms, each with its derivation and why."""
+    return {
+        "values": {str(k): _plain(v) for k, v in training.values.items()},
+        **({"why": training.why} if training.why else {}),
+        "terms": {
+            key: {**_quantity_data(term.derivation), "why": term.why}
+            for key, term in zip(TRAINING_KEYS, training.terms, strict=False)
+        },
     }
 
 

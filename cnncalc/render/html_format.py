@@ -21,6 +21,7 @@ drawing and the formulas work without the script; only sorting needs it.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 from cnncalc.analysis import LayerReport, Report
 from cnncalc.arith import Dim, Shape
@@ -240,13 +241,17 @@ def derivation(report: Report, layer: LayerReport) -> str:
     return "\n".join(lines)
 
 
-def explain(report: Report, layer: LayerReport) -> str:
-    """``cnncalc explain SPEC LAYER -f html``: one layer's derivation as a page."""
+def explain(report: Report, layer: LayerReport, steps: Sequence[str] = ()) -> str:
+    """``cnncalc explain SPEC LAYER -f html``: one layer's derivation as a page; ``steps``,
+    the lines of its receptive field's and training FLOPs' derivations, as ``explain``
+    prints them."""
+    derived = "\n".join(escape(line) for line in steps).strip()
     body = "\n".join([
         '<div class="cnncalc-report">',
         f"<style>{STYLE}</style>",
         f"<h1>{escape(layer.name)} <small>({escape(report.name)})</small></h1>",
         derivation(report, layer),
+        *([f"<pre>{derived}</pre>"] if derived else []),
         _convention(report.convention),
         "</div>",
     ])  # fmt: skip

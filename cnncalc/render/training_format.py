@@ -1,4 +1,5 @@
-"""The training-step report (``cnncalc SPEC --training [--batch N]``): a table or JSON."""
+"""The training-step report (``cnncalc SPEC --training [--batch N] [--samples N]``): a table
+or JSON; with ``--samples``, each layer's and the total FLOPs of an epoch too."""
 
 from __future__ import annotations
 
@@ -10,19 +11,21 @@ from cnncalc.arith import Dim
 from cnncalc.render.table_format import Grid, draw
 from cnncalc.render.text import count, shape
 from cnncalc.safe_text import visible
-from cnncalc.training import TrainingFlops, training_flops
+from cnncalc.training import TrainingFlops, epoch_steps, training_flops
 
 CAPTION = (
     "Training FLOPs of one step, as PyTorch's FlopCounterMode counts them around "
     "loss.backward(): 2 per multiply-accumulate of convolutions, linear layers and matrix "
     "products; backward, the input's gradient (none for the first layer's input) and the "
-    "weights' (none without trainable parameters), each as many as the forward. "
+    "weights' (none without trainable parameters, none for a frozen layer), each as many as "
+    "the forward; no layer before the first trainable one needs its input's gradient. "
     "FlopCounterMode itself counts a grouped convolution's weight gradient g times over."
 )
 
 
-def render_training(report: Report, fmt: str, batch: int) -> str:
-    """Each layer's forward and backward FLOPs for a step on ``batch`` samples, and the sum."""
+def render_training(report: Report, fmt: str, batch: int, samples: int | None = None) -> str:
+    """Each layer's forward and backward FLOPs for a step on ``batch`` samples, and the sum;
+    with ``samples``, each layer's FLOPs in an epoch over that many samples too."""
     steps = training_flops(report)
     rows = [(layer.name, layer.type, steps[layer.name]) for layer in report.layers]
     totals = TrainingFlops(
@@ -31,32 +34,53 @@ def render_training(report: Report, fmt: str, batch: int) -> str:
         sum(s.weight_grad for _, _, s in rows),
     )
     if fmt == "json":
-        data = {
-            "name": report.name,
-            "batch": batch,
-            "layers": [{"name": name, "training": _json(step, batch)} for name, _, step in rows],
-            "total": _json(totals, batch),
-        }
+        data: dict[str, Any] = {"name": report.name, "batch": batch}
+        if samples is not None:
+            data["samples"], data["steps"] = samples, epoch_steps(samples, batch)[0]
+        data["layers"] = [
+            {"name": layer.name, "frozen": layer.frozen, "training": _json(step, batch)}
+            | ({"epoch": _json(step, samples)} if samples is not None else {})
+            for layer, (_, _, step) in zip(report.layers, rows, strict=True)
+        ]
+        data["total"] = _json(totals, batch)
+        if samples is not None:
+            data["epoch"] = _json(totals, samples)
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     title = (
         f"{visible(report.name)}: one training step, batch {batch} of {shape(report.input_shape)}"
     )
+    epoch = [] if samples is None else ["Epoch"]
+    flops = ["Forward", "Backward: input", "Backward: weights", "Step", *epoch]
     layout = Grid(
         title="",
-        headers=["Layer", "Type", "Forward", "Backward: input", "Backward: weights", "Step"],
-        right=[False, False, True, True, True, True],
-        rows=[[visible(name), visible(kind), *_cells(step, batch)] for name, kind, step in rows],
-        footer=["Total", "", *_cells(totals, batch)],
-        caption=CAPTION,
+        headers=["Layer", "Type", *flops],
+        right=[False, False, *(True for _ in flops)],
+        rows=[
+            [visible(name), visible(kind), *_cells(step, batch, samples)]
+            for name, kind, step in rows
+        ],
+        footer=["Total", "", *_cells(totals, batch, samples)],
+        caption=CAPTION + ("" if samples is None else " " + epoch_note(samples, batch)),
     )
     drawn = draw(layout, page=10_000)  # no page limit, no title to be wider than the grid
     assert drawn is not None
     return title + drawn
 
 
-def _cells(step: TrainingFlops, batch: int) -> list[str]:
+def epoch_note(samples: int, batch: int) -> str:
+    """What the Epoch column counts, with the epoch's steps and its last step's samples."""
+    steps, last = epoch_steps(samples, batch)
+    partial = f", the last of {last:,} (it counts its own samples)" if last != batch else ""
+    return (
+        f"Epoch: {samples:,} samples in {steps:,} step{'s' if steps != 1 else ''} of "
+        f"{batch:,}{partial}: {samples:,} times a sample's FLOPs."
+    )
+
+
+def _cells(step: TrainingFlops, batch: int, samples: int | None) -> list[str]:
     values = (step.forward, step.input_grad, step.weight_grad, step.total)
-    return [count(batch * value) for value in values]
+    epoch = [] if samples is None else [count(samples * step.total)]
+    return [*(count(batch * value) for value in values), *epoch]
 
 
 def _json(step: TrainingFlops, batch: int) -> dict[str, Any]:

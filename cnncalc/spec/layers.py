@@ -115,6 +115,11 @@ class LayerSpec(BaseModel):
     inputs: list[Annotated[str, Field(min_length=1)]] | None = Field(
         default=None, description="The layers a merge (add, concat, multiply) reads."
     )
+    trainable: StrictBool = Field(
+        default=True,
+        description="false: the layer is frozen (Keras's layer.trainable = False): its "
+        "parameters are non-trainable, and a training step computes no gradient of them.",
+    )
 
     example: ClassVar[Mapping[str, object]] = {}
     """Values of required fields for a smallest example layer (:func:`example_layer`), where

@@ -195,6 +195,7 @@ class NetworkSpec(BaseModel):
                     index=index,
                     inputs=inputs,
                     block=self._origins[index].block if self._origins else None,
+                    trainable=layer.trainable,
                 )
                 for index, (name, layer, op, inputs) in enumerate(
                     zip(self.layer_names, self.layers, ops, self._inputs, strict=True)

@@ -157,6 +157,9 @@ class Importer:
             first["inputs"] = sources
         elif sources[0] != self._previous:
             first["input"] = sources[0]
+        if node.config.get("trainable") is False:  # layer.trainable = False: frozen
+            for layer in layers:
+                layer["trainable"] = False
         rank = self.ranks[sources[0]]
         for layer in layers:
             rank = rank_after(layer, rank)

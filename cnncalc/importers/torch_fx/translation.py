@@ -407,12 +407,24 @@ class Translation:
         if call.kind == "module":
             module = self.modules[call.target]
             params, buffers = numel(module.parameters()), numel(module.buffers())
+            weights: list[torch.Tensor] = list(module.parameters())
             self.translated.add(call.target)
             self.module_calls[call.target] = self.module_calls.get(call.target, 0) + 1
         else:  # F.linear(x, self.weight): the parameters it reads are this layer's
             params = sum(t.numel() for n, t in op.params.items() if n in self.parameters)
             buffers = sum(t.numel() for n, t in op.params.items() if n not in self.parameters)
+            weights = [t for n, t in op.params.items() if n in self.parameters]
             self.read |= set(op.params)
+        frozen = [t for t in weights if not t.requires_grad]
+        if weights and len(frozen) == len(weights):
+            # Frozen (requires_grad_(False)): its parameters are not trained, as Keras's
+            # layer.trainable = False, which the spec says the same way.
+            entry["trainable"] = False
+        elif frozen:  # the spec freezes a layer whole, or not at all
+            self.notes.append(
+                f"{name}: {numel(iter(frozen)):,} of its {params:,} parameters do not require "
+                "a gradient, the others do: the spec counts them all as trainable."
+            )
         parts = tuple(p for p in call.parts if p is not None) if layer["type"] in _SPLITS else ()
         self.checks.append(Check(name, what(call, self.modules), op.output, params, buffers, parts))
         self._alias(call, name, op.layout)
