@@ -81,6 +81,8 @@ class LayerReport(Counts):
     output_shapes: tuple[Shape, ...] = field(default=(), repr=False)
     """Each output's shape, for a layer with several (``split``: read as ``NAME.0``, …);
     empty for one output, ``output_shape``."""
+    integer_buffers: Dim = field(default=0, repr=False)
+    """How many of ``buffers`` hold integers (see :class:`~cnncalc.rules.LayerCounts`)."""
 
     @property
     def input_shape(self) -> Shape:
@@ -224,6 +226,7 @@ def _fold(name: str, group: list[LayerReport], depth: int) -> LayerReport:
         trainable_params=total(layer.trainable_params for layer in group),
         non_trainable_params=total(layer.non_trainable_params for layer in group),
         buffers=total(layer.buffers for layer in group),
+        integer_buffers=total(layer.integer_buffers for layer in group),
         macs=total(layer.macs for layer in group),
         flops=total(layer.flops for layer in group),
         neurons=total(layer.neurons for layer in group),
@@ -308,6 +311,7 @@ def analyze_network(network: ir.Network, convention: Convention) -> Report:
                 convention=convention,
                 block=layer.block,
                 output_shapes=counts.outputs,
+                integer_buffers=counts.integer_buffers,
             )
         )
         if counts.outputs:
