@@ -103,7 +103,21 @@ def _batch(text: str) -> int:
     return int(text)
 
 
+def _dtype(text: str) -> str:
+    """``--dtype``: a name of :data:`cnncalc.dtypes.DTYPE_NAMES` (any case), canonical."""
+    from cnncalc.dtypes import DTYPE_NAMES, canonical
+
+    try:
+        return canonical(text)
+    except KeyError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a dtype: one of {', '.join(DTYPE_NAMES)}"
+        ) from None
+
+
 def _analyze_parser() -> argparse.ArgumentParser:
+    from cnncalc.dtypes import DEFAULT_DTYPE
+
     parser = _Parser(
         prog="cnncalc",
         description=DESCRIPTION,
@@ -148,7 +162,30 @@ def _analyze_parser() -> argparse.ArgumentParser:
         "weights' gradients, as FlopCounterMode counts them (table or json)",
     )
     parser.add_argument(
-        "--batch", type=_batch, default=1, metavar="N", help="samples per step (--training)"
+        "--memory",
+        action="store_true",
+        help="each layer's inference memory instead: weight and output bytes, and the peak "
+        "of live activations (table or json)",
+    )
+    parser.add_argument(
+        "--batch",
+        type=_batch,
+        default=1,
+        metavar="N",
+        help="samples per step (--training, --memory)",
+    )
+    parser.add_argument(
+        "--dtype",
+        type=_dtype,
+        default=DEFAULT_DTYPE,
+        metavar="D",
+        help=f"activation dtype of --memory ({DEFAULT_DTYPE}; fp16, bf16, int8, …)",
+    )
+    parser.add_argument(
+        "--weight-dtype",
+        type=_dtype,
+        metavar="D",
+        help="weight dtype of --memory (default: --dtype)",
     )
     parser.add_argument("-o", "--output", help="write the report to this file")
     parser.add_argument("-V", "--version", action="version", version=f"cnncalc {__version__}")
@@ -364,6 +401,17 @@ def run_analyze(args: argparse.Namespace) -> int:
                 "--training goes with --format table or json, without --depth or --formulas"
             )
         _write(render_training(report, args.format, args.batch), args.output)
+        return EXIT_OK
+    if args.memory:
+        from cnncalc.errors import CnncalcError
+        from cnncalc.render.memory_format import render_memory
+
+        if args.depth is not None or args.formulas or args.format not in ("table", "json"):
+            raise CnncalcError(
+                "--memory goes with --format table or json, without --depth or --formulas"
+            )
+        text = render_memory(report, args.format, args.batch, args.dtype, args.weight_dtype)
+        _write(text, args.output)
         return EXIT_OK
     if args.receptive_field:
         from cnncalc.errors import CnncalcError

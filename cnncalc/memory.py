@@ -38,10 +38,11 @@ the layer at which it first occurs. Storage is shared as PyTorch shares it:
 Left out, and said so in every report: a layer's internal temporaries (attention's
 ``heads × N × N`` score matrix, the pre-activation of a convolution with a fused
 activation, the padded copy of an explicitly padded convolution, normalisation
-statistics, the contiguous copy a kernel makes of a strided input), the inputs'
-gradients and everything training keeps, convolution workspaces, the allocator's
-rounding and caching, fragmentation and the framework's own memory (CUDA context,
-the interpreter).
+statistics, the indices PyTorch's CPU max pooling computes even at inference, the
+contiguous copy a kernel makes of a strided input), the inputs' gradients and
+everything training keeps, convolution workspaces, the allocator's rounding and
+caching, fragmentation and the framework's own memory (CUDA context, the
+interpreter).
 
 Sizes may be formulas: bytes are ``Dim``; a symbolic peak is the ``Max`` of the live
 sums that sympy cannot order, exact (its layer is then unknown).
@@ -71,7 +72,7 @@ INCLUDES = (
 
 EXCLUDES = (
     "a layer's internal temporaries (attention's score matrix, the pre-activation of a "
-    "fused activation, padding copies, normalisation statistics)",
+    "fused activation, padding copies, normalisation statistics, max pooling's indices)",
     "training: gradients, optimizer state, tensors saved for backward",
     "convolution workspaces, allocator rounding and caching, fragmentation",
     "the framework's own memory (CUDA context, interpreter)",
@@ -347,12 +348,9 @@ class _Liveness:
             self.overwrites[i] = reused
             return "in place"
         self._allocate(i, parts, outputs)
-        # An element-wise layer's output keeps its input's layout (PyTorch's TensorIterator);
-        # every other layer writes a contiguous one.
-        if sources and _elementwise(node) and _dense(sources[0]):
+        if sources and not layer.output_shapes:
             tensor = self.tensors[layer.name]
-            if tensor.sizes == sources[0].sizes:
-                tensor.strides = _dense_like(sources[0])
+            tensor.strides = _layout(node, sources[0], tensor.sizes)
         return "new"
 
     def _allocate(self, i: int, parts: list[str], shapes: tuple[Shape, ...]) -> None:
@@ -445,6 +443,57 @@ def _dense_like(tensor: _Tensor) -> tuple[Dim, ...]:
         strides[axis] = step
         step *= int(tensor.sizes[axis])
     return tuple(strides)
+
+
+def _layout(node: ir.Node | None, source: _Tensor, sizes: tuple[Dim, ...]) -> tuple[Dim, ...]:
+    """The strides of a computing layer's new output, as PyTorch lays it out on the CPU.
+
+    An element-wise layer follows its (first) input's layout (TensorIterator); a
+    layer norm over channels is a permuted channels-last tensor (torchvision's
+    ``LayerNorm2d`` normalises ``x.permute(0, 2, 3, 1)`` and permutes back); other
+    layers on a channels-last 4-D or 5-D input write a channels-last output of the
+    same rank (``suggest_memory_format``: convolutions, pooling, batch norm, padding,
+    upsampling, concatenation, …) but softmax; all else is contiguous.
+    """
+    if not _numeric(sizes, source.sizes, source.strides):
+        return _contiguous(sizes)
+    if _elementwise(node) and source.sizes == sizes and _dense(source):
+        return _dense_like(source)
+    rank = len(sizes)
+    if isinstance(node, ir.LayerNorm) and node.over == "channels" and rank == 4:
+        return _channels_last(sizes)
+    softmax = isinstance(node, ir.ElementWise) and node.function is ir.Activation.SOFTMAX
+    if rank in (4, 5) and len(source.sizes) == rank and _is_channels_last(source) and not softmax:
+        return _channels_last(sizes)
+    return _contiguous(sizes)
+
+
+def _channels_last(sizes: tuple[Dim, ...]) -> tuple[Dim, ...]:
+    """Contiguous strides in the order batch, spatial axes, channels."""
+    order = (0, *range(2, len(sizes)), 1)
+    inner = _contiguous(tuple(sizes[a] for a in order))
+    strides: list[Dim] = [0] * len(sizes)
+    for position, axis in enumerate(order):
+        strides[axis] = inner[position]
+    return tuple(strides)
+
+
+def _is_channels_last(tensor: _Tensor) -> bool:
+    """PyTorch's ``is_channels_last_strides_2d``/``_3d`` (ambiguous cases are not)."""
+    sizes, strides = tensor.sizes, tensor.strides
+    rank = len(sizes)
+    if strides[1] == 0:
+        return False
+    smallest: Dim = 0
+    for d in (1, *range(rank - 1, 1, -1), 0):
+        if sizes[d] == 0 or strides[d] < smallest:
+            return False
+        if d == 0 and smallest == strides[1]:
+            return False  # ambiguous: NCHW, PyTorch's default
+        smallest = strides[d]
+        if sizes[d] > 1:
+            smallest = smallest * sizes[d]
+    return True
 
 
 def _elementwise(node: ir.Node | None) -> bool:
