@@ -125,13 +125,26 @@ def _at(peak: Peak) -> str:
     )
 
 
+def _formula(value: Dim) -> str:
+    """A formula; a symbolic peak's ``Max`` term by term (tidying it whole would have sympy
+    order its terms, quadratic in their number and slow)."""
+    import sympy
+
+    maxima = [term for term in sympy.Add.make_args(value) if isinstance(term, sympy.Max)]
+    if not maxima:
+        return count(value)
+    rest = sympy.Add(*(t for t in sympy.Add.make_args(value) if not isinstance(t, sympy.Max)))
+    parts = [f"max({', '.join(count(arg) for arg in term.args)})" for term in maxima]
+    return " + ".join(([count(rest)] if rest != 0 else []) + parts)
+
+
 _UNITS = ((2**30, "GiB"), (2**20, "MiB"), (2**10, "KiB"))
 
 
 def _bytes(value: Dim) -> str:
     """``51,114,064 B (48.7 MiB)``; a formula as it is."""
     if not isinstance(value, int):
-        return f"{count(value)} B"
+        return f"{_formula(value)} B"
     for size, unit in _UNITS:
         if value >= size:
             return f"{value:,} B ({value / size:.1f} {unit})"
