@@ -168,6 +168,21 @@ def test_shipped_specs_hold_what_torch_holds(path: Path, reuse: bool) -> None:
         assert measured.allocated_peak == max(inside)
 
 
+def test_a_second_input_is_held_as_the_first() -> None:
+    spec = cnncalc.spec.parse_spec({"input": [3, 8, 8], "inputs": {"other": [3, 8, 8]}, "layers": [
+        {"name": "a", "type": "conv2d", "filters": 2, "kernel": 3},
+        {"name": "b", "type": "conv2d", "filters": 2, "kernel": 3, "input": "other"},
+        {"name": "sum", "type": "add", "inputs": ["a", "b"]},
+    ]})  # fmt: skip
+    memory = inference_memory(cnncalc.analyze(spec), batch=2)
+    # Both inputs, 2·3·64·4 bytes each, throughout; then a, b and the sum, 2·2·36·4 each.
+    assert memory.input_bytes == 2 * 1536
+    assert [layer.live for layer in memory.layers] == [3072 + 576, 3072 + 1152, 3072 + 1728]
+    for reuse in (False, True):
+        live = [row.live_in_place if reuse else row.live for row in memory.layers]
+        assert measure(spec, batch=2, reuse=reuse).live == live
+
+
 def test_vit_s_attention_allocates_beyond_its_output() -> None:
     # Measured, batch 2, fp32: the analysis's peak is the MLP's GELU (12,097,536 bytes);
     # PyTorch's is inside the first self-attention, where queries, keys, values and the
