@@ -127,6 +127,27 @@ def test_windows_keep_their_relative_position_index_as_int64(spec: dict[str, Any
         return
 
 
+@pytest.mark.parametrize("version", [1, 2])
+def test_a_swin_window_s_index_is_int64_and_its_coordinates_the_weight_dtype(version: int) -> None:
+    spec = cnncalc.spec.parse_spec({"input": [14, 14, 32], "layers": [
+        {"name": "w", "type": "window_attention", "window": [7, 7], "shift": [3, 3],
+         "heads": 2, "version": version},
+    ]})  # fmt: skip
+    layer = inference_memory(cnncalc.analyze(spec), dtype="bf16").layers[0]
+    # The index of 49² pairs at 8 bytes; version 2 adds a 13·13 table of 2 coordinates.
+    assert layer.buffer_bytes == 8 * 49**2 + (2 * 2 * 13 * 13 if version == 2 else 0)
+    check_weights(spec, "bf16")
+
+
+def test_a_relative_position_bias_s_index_is_int64() -> None:
+    spec = cnncalc.spec.parse_spec({"input": [2, 9, 9], "layers": [
+        {"name": "bias", "type": "relative_position_bias", "window": 3},
+    ]})  # fmt: skip
+    layer = inference_memory(cnncalc.analyze(spec), dtype="fp16").layers[0]
+    assert (layer.param_bytes, layer.buffer_bytes) == (2 * 5 * 5 * 2, 8 * 81)
+    check_weights(spec, "fp16")
+
+
 # -- activations against a layer-by-layer run in torch ----------------------------------------
 
 
