@@ -326,6 +326,22 @@ def test_a_symbolic_spec_s_bytes_are_formulas_that_substitute(name: str) -> None
     assert not isinstance(symbolic.peak.bytes, int)
 
 
+def test_a_symbolic_peak_is_a_max_whose_layer_depends_on_the_sizes(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    path = str(SPECS / "lenet5-symbolic.yaml")
+    assert main([path, "--memory", "-f", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["peak"]["layer"] is None and data["peak"]["activation_bytes"].startswith("Max(")
+    assert main([path, "--memory", "--subs", "n=32,k=5", "-f", "json"]) == 0
+    numeric = json.loads(capsys.readouterr().out)
+    # LeNet-5 at 32×32, k = 5: the input and C1's 6×28×28 and S2's 6×14×14 at 4 bytes.
+    assert numeric["peak"]["activation_bytes"] == 4 * (32 * 32 + 6 * 28 * 28 + 6 * 14 * 14)
+    assert numeric["peak"]["layer"] == "S2"
+    assert main([path, "--memory"]) == 0
+    assert "max(" in capsys.readouterr().out
+
+
 # -- the command line -------------------------------------------------------------------------
 
 
