@@ -60,6 +60,7 @@ from typing import TYPE_CHECKING, Literal
 from cnncalc import ir
 from cnncalc.arith import Dim, Shape, prod, total
 from cnncalc.dtypes import INDEX_DTYPE, canonical, dtype_bytes
+from cnncalc.layouts import contiguous, is_view, output_strides, view_strides
 from cnncalc.spec.network import output_of
 
 if TYPE_CHECKING:
@@ -86,25 +87,6 @@ EXCLUDES = (
 Storage = Literal["new", "view", "copy", "in place"]
 """How a layer's output is stored: its own (``new``), its input's (``view``; ``in place``,
 in the in-place figure), or a reshape's copy (``copy``: its input's strides forbid a view)."""
-
-_VIEWS = (
-    ir.Flatten,
-    ir.Reshape,
-    ir.Unflatten,
-    ir.Permute,
-    ir.Transpose,
-    ir.Select,
-    ir.Slice,
-    ir.Crop,
-    ir.Split,
-    ir.Identity,
-    ir.Dropout,
-)
-"""Layers whose output PyTorch makes a view of their input (``dropout`` at inference
-returns the input itself)."""
-
-_RESHAPES = (ir.Flatten, ir.Reshape)
-"""Views only where the input's strides allow (``torch.reshape`` copies otherwise)."""
 
 IN_PLACE_ACTIVATIONS = frozenset(
     {
@@ -138,11 +120,6 @@ def in_place_able(node: ir.Node | None) -> bool:
     if isinstance(node, ir.ElementWise):
         return node.function in IN_PLACE_ACTIVATIONS
     return isinstance(node, _IN_PLACE_NODES)
-
-
-def is_view(node: ir.Node | None) -> bool:
-    """Whether PyTorch makes the layer's output a view of its input (reshapes: if it can)."""
-    return isinstance(node, _VIEWS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -338,7 +315,11 @@ class _Liveness:
         )
         node = layer.node
         if is_view(node) and len(sources) == 1:
-            views = [_view(node, sources[0], shape, self.batch) for shape in outputs]
+            source = sources[0]
+            views = [
+                view_strides(node, source.sizes, source.strides, (self.batch, *shape))
+                for shape in outputs
+            ]
             if all(strides is not None for strides in views):
                 for part, shape, strides in zip(parts, outputs, views, strict=True):
                     assert strides is not None
@@ -357,7 +338,8 @@ class _Liveness:
         self._allocate(i, parts, outputs)
         if sources and not layer.output_shapes:
             tensor = self.tensors[layer.name]
-            tensor.strides = _layout(node, sources[0], tensor.sizes)
+            first = sources[0]
+            tensor.strides = output_strides(node, first.sizes, first.strides, tensor.sizes)
         return "new"
 
     def _allocate(self, i: int, parts: list[str], shapes: tuple[Shape, ...]) -> None:
@@ -367,7 +349,7 @@ class _Liveness:
         self.held.append([])
         for part, shape in zip(parts, shapes, strict=True):
             sizes = (self.batch, *shape)
-            self._store(part, storage, sizes, _contiguous(sizes))
+            self._store(part, storage, sizes, contiguous(sizes))
 
     def _store(
         self, name: str, storage: int, sizes: tuple[Dim, ...], strides: tuple[Dim, ...]
@@ -407,178 +389,3 @@ def _sweep(size: list[Dim], born: list[int], dies: list[int], count: int) -> lis
         if ends[i]:
             current = current - total(ends[i])
     return live
-
-
-def _contiguous(sizes: tuple[Dim, ...]) -> tuple[Dim, ...]:
-    strides: list[Dim] = []
-    step: Dim = 1
-    for size in reversed(sizes):
-        strides.append(step)
-        step = step * size
-    return tuple(reversed(strides))
-
-
-def _numeric(*values: tuple[Dim, ...]) -> bool:
-    return all(type(v) is int for group in values for v in group)
-
-
-def _dense(tensor: _Tensor) -> bool:
-    """Whether its values fill a block of memory without gaps (any order of the axes)."""
-    if not _numeric(tensor.sizes, tensor.strides):
-        return tensor.strides == _contiguous(tensor.sizes)
-    order = sorted(
-        (stride, size)
-        for size, stride in zip(tensor.sizes, tensor.strides, strict=True)
-        if size != 1
-    )
-    expected = 1
-    for stride, size in order:
-        if stride != expected:
-            return False
-        expected *= size
-    return True
-
-
-def _dense_like(tensor: _Tensor) -> tuple[Dim, ...]:
-    """Contiguous strides in the order of ``tensor``'s (``torch.empty_like`` of a dense one)."""
-    if not _numeric(tensor.sizes, tensor.strides):
-        return _contiguous(tensor.sizes)
-    axes = sorted(range(len(tensor.sizes)), key=lambda a: (tensor.strides[a], a))
-    strides: list[Dim] = [0] * len(axes)
-    step = 1
-    for axis in axes:
-        strides[axis] = step
-        step *= int(tensor.sizes[axis])
-    return tuple(strides)
-
-
-def _layout(node: ir.Node | None, source: _Tensor, sizes: tuple[Dim, ...]) -> tuple[Dim, ...]:
-    """The strides of a computing layer's new output, as PyTorch lays it out on the CPU.
-
-    An element-wise layer follows its (first) input's layout (TensorIterator); a
-    layer norm over channels is a permuted channels-last tensor (torchvision's
-    ``LayerNorm2d`` normalises ``x.permute(0, 2, 3, 1)`` and permutes back); other
-    layers on a channels-last 4-D or 5-D input write a channels-last output of the
-    same rank (``suggest_memory_format``: convolutions, pooling, batch norm, padding,
-    upsampling, concatenation, …) but softmax; all else is contiguous.
-    """
-    if not _numeric(sizes, source.sizes, source.strides):
-        return _contiguous(sizes)
-    if _elementwise(node) and source.sizes == sizes and _dense(source):
-        return _dense_like(source)
-    rank = len(sizes)
-    if isinstance(node, ir.LayerNorm) and node.over == "channels" and rank == 4:
-        return _channels_last(sizes)
-    softmax = isinstance(node, ir.ElementWise) and node.function is ir.Activation.SOFTMAX
-    if rank in (4, 5) and len(source.sizes) == rank and _is_channels_last(source) and not softmax:
-        return _channels_last(sizes)
-    return _contiguous(sizes)
-
-
-def _channels_last(sizes: tuple[Dim, ...]) -> tuple[Dim, ...]:
-    """Contiguous strides in the order batch, spatial axes, channels."""
-    order = (0, *range(2, len(sizes)), 1)
-    inner = _contiguous(tuple(sizes[a] for a in order))
-    strides: list[Dim] = [0] * len(sizes)
-    for position, axis in enumerate(order):
-        strides[axis] = inner[position]
-    return tuple(strides)
-
-
-def _is_channels_last(tensor: _Tensor) -> bool:
-    """PyTorch's ``is_channels_last_strides_2d``/``_3d`` (ambiguous cases are not)."""
-    sizes, strides = tensor.sizes, tensor.strides
-    rank = len(sizes)
-    if strides[1] == 0:
-        return False
-    smallest: Dim = 0
-    for d in (1, *range(rank - 1, 1, -1), 0):
-        if sizes[d] == 0 or strides[d] < smallest:
-            return False
-        if d == 0 and smallest == strides[1]:
-            return False  # ambiguous: NCHW, PyTorch's default
-        smallest = strides[d]
-        if sizes[d] > 1:
-            smallest = smallest * sizes[d]
-    return True
-
-
-def _elementwise(node: ir.Node | None) -> bool:
-    """Layers PyTorch computes with a TensorIterator, whose output follows its input's layout."""
-    kinds = (ir.ElementWise, ir.Scalar, ir.Add, ir.Multiply, ir.PReLU, ir.LayerScale,
-             ir.PositionEmbedding)  # fmt: skip
-    return isinstance(node, kinds) and not (
-        isinstance(node, ir.ElementWise) and node.function is ir.Activation.SOFTMAX
-    )
-
-
-def _view(
-    node: ir.Node | None, source: _Tensor, shape: Shape, batch: int
-) -> tuple[Dim, ...] | None:
-    """The strides of a view layer's output, or None where PyTorch must copy (a reshape)."""
-    sizes = (batch, *shape)
-    if isinstance(node, _RESHAPES):
-        return _reshaped(source.sizes, source.strides, sizes)
-    if isinstance(node, ir.Permute | ir.Transpose):
-        axes = (
-            (0, *(_axis(a, len(source.sizes)) for a in node.dims))
-            if isinstance(node, ir.Permute)
-            else _swapped(len(source.sizes), node.dims)
-        )
-        return tuple(source.strides[a] for a in axes)
-    if isinstance(node, ir.Identity | ir.Dropout):
-        return source.strides
-    if isinstance(node, ir.Unflatten):
-        return _reshaped(source.sizes, source.strides, sizes) or _contiguous(sizes)
-    strides = list(source.strides)
-    if isinstance(node, ir.Select):
-        del strides[_axis(node.axis, len(strides))]
-    elif isinstance(node, ir.Slice):
-        strides[_axis(node.axis, len(strides))] *= node.step
-    return tuple(strides)  # crop, a split's part: a part of the input, its strides
-
-
-def _axis(axis: int, rank: int) -> int:
-    """A sample axis (no batch) as an axis of the batched tensor."""
-    return axis + 1 if axis >= 0 else axis + rank
-
-
-def _swapped(rank: int, dims: tuple[int, int]) -> tuple[int, ...]:
-    axes = list(range(rank))
-    a, b = (_axis(d, rank) for d in dims)
-    axes[a], axes[b] = axes[b], axes[a]
-    return tuple(axes)
-
-
-def _reshaped(
-    sizes: tuple[Dim, ...], strides: tuple[Dim, ...], new: tuple[Dim, ...]
-) -> tuple[Dim, ...] | None:
-    """The strides of ``new`` viewing a tensor of ``sizes``/``strides``, or None (a copy).
-
-    PyTorch's rule (ATen ``computeStride``): each run of input axes that are
-    contiguous with one another may be split or merged freely; a new axis may not
-    straddle two runs. Sizes of 1 are free. On symbols, only a contiguous tensor.
-    """
-    if not _numeric(sizes, strides, new):
-        return _contiguous(new) if strides == _contiguous(sizes) else None
-    result: list[Dim] = [0] * len(new)
-    view_d = len(new) - 1
-    chunk = int(strides[-1]) if strides else 1
-    tensor_numel, view_numel = 1, 1
-    for tensor_d in range(len(sizes) - 1, -1, -1):
-        tensor_numel *= int(sizes[tensor_d])
-        if tensor_d == 0 or (
-            sizes[tensor_d - 1] != 1 and strides[tensor_d - 1] != tensor_numel * chunk
-        ):
-            while view_d >= 0 and (view_numel < tensor_numel or new[view_d] == 1):
-                result[view_d] = view_numel * chunk
-                view_numel *= int(new[view_d])
-                view_d -= 1
-            if view_numel != tensor_numel:
-                return None
-            if tensor_d > 0:
-                chunk = int(strides[tensor_d - 1])
-                tensor_numel, view_numel = 1, 1
-    if view_d != -1:
-        return None
-    return tuple(result)
