@@ -84,6 +84,8 @@ class LayerReport(Counts):
     frozen: bool = field(default=False, repr=False)
     """Whether the layer is frozen (``trainable: false``, ``--freeze``): its rule's trainable
     parameters are counted as non-trainable, and a training step skips their gradient."""
+    integer_buffers: Dim = field(default=0, repr=False)
+    """How many of ``buffers`` hold integers (see :class:`~cnncalc.rules.LayerCounts`)."""
 
     @property
     def input_shape(self) -> Shape:
@@ -261,6 +263,7 @@ def _fold(name: str, group: list[LayerReport], depth: int) -> LayerReport:
         trainable_params=total(layer.trainable_params for layer in group),
         non_trainable_params=total(layer.non_trainable_params for layer in group),
         buffers=total(layer.buffers for layer in group),
+        integer_buffers=total(layer.integer_buffers for layer in group),
         macs=total(layer.macs for layer in group),
         flops=total(layer.flops for layer in group),
         neurons=total(layer.neurons for layer in group),
@@ -349,6 +352,7 @@ def analyze_network(network: ir.Network, convention: Convention) -> Report:
                 block=layer.block,
                 output_shapes=counts.outputs,
                 frozen=not layer.trainable,
+                integer_buffers=counts.integer_buffers,
             )
         )
         if counts.outputs:

@@ -127,7 +127,21 @@ def _samples(text: str) -> int:
     return int(digits)
 
 
+def _dtype(text: str) -> str:
+    """``--dtype``: a name of :data:`cnncalc.dtypes.DTYPE_NAMES` (any case), canonical."""
+    from cnncalc.dtypes import DTYPE_NAMES, canonical
+
+    try:
+        return canonical(text)
+    except KeyError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a dtype: one of {', '.join(DTYPE_NAMES)}"
+        ) from None
+
+
 def _analyze_parser() -> argparse.ArgumentParser:
+    from cnncalc.dtypes import DEFAULT_DTYPE
+
     parser = _Parser(
         prog="cnncalc",
         description=DESCRIPTION,
@@ -172,10 +186,29 @@ def _analyze_parser() -> argparse.ArgumentParser:
         "weights' gradients, as FlopCounterMode counts them (table or json)",
     )
     parser.add_argument(
+        "--memory",
+        action="store_true",
+        help="each layer's inference memory instead: weight and output bytes, and the peak "
+        "of live activations (table or json)",
+    )
+    parser.add_argument(
         "--batch",
         type=_batch,
         metavar="N",
-        help="samples per step (--training, --roofline)",
+        help="samples per step (--training, --memory, --roofline)",
+    )
+    parser.add_argument(
+        "--dtype",
+        type=_dtype,
+        metavar="D",
+        help=f"number format of activations, and of weights unless --weight-dtype (--memory, "
+        f"--roofline; {DEFAULT_DTYPE}, fp16, bf16, int8, …)",
+    )
+    parser.add_argument(
+        "--weight-dtype",
+        type=_dtype,
+        metavar="D",
+        help="number format of weights (--memory; default: --dtype)",
     )
     _roofline_options(parser)
     parser.add_argument(
@@ -206,8 +239,6 @@ def _rate(text: str) -> object:
 
 
 def _roofline_options(parser: argparse.ArgumentParser) -> None:
-    from cnncalc.dtypes import DTYPE_NAMES  # imports only typing, loaded already
-
     parser.add_argument(
         "--roofline",
         action="store_true",
@@ -222,9 +253,6 @@ def _roofline_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--bandwidth", type=_rate, metavar="Y", help="--roofline: memory bytes/s, e.g. 2.039e12"
-    )
-    parser.add_argument(
-        "--dtype", choices=DTYPE_NAMES, default=None, help="number format of values (fp32)"
     )
 
 
@@ -462,13 +490,14 @@ def _report(spec: str, convention: str | None, subs: str | None) -> Report:
     return report
 
 
-_METRIC_OPTIONS = ("roofline", "training", "receptive_field")
+_METRIC_OPTIONS = ("roofline", "training", "memory", "receptive_field")
 """The options that print a report of another metric instead of the counts."""
 
 
 def _metric_report(report: Report, args: argparse.Namespace) -> str | None:
-    """The text of ``--roofline``, ``--training`` or ``--receptive-field``, or None for the
-    count report; an option that only goes with one of them is refused without it."""
+    """The text of ``--roofline``, ``--training``, ``--memory`` or ``--receptive-field``, or
+    None for the count report; an option that only goes with some of them is refused
+    without them."""
     from cnncalc.errors import CnncalcError
 
     chosen = [name for name in _METRIC_OPTIONS if getattr(args, name)]
@@ -477,8 +506,11 @@ def _metric_report(report: Report, args: argparse.Namespace) -> str | None:
         (rates, {"roofline"}, "--device, --peak-flops and --bandwidth go with --roofline"),
         (args.samples is not None, {"training"}, "--samples goes with --training: the FLOPs "
          "of an epoch's steps"),
-        (args.batch is not None, {"training", "roofline"}, "--batch goes with --training or "
+        (args.batch is not None, {"training", "memory", "roofline"}, "--batch goes with "
+         "--training, --memory or --roofline"),
+        (args.dtype is not None, {"memory", "roofline"}, "--dtype goes with --memory or "
          "--roofline"),
+        (args.weight_dtype is not None, {"memory"}, "--weight-dtype goes with --memory"),
     )  # fmt: skip
     for given, options, message in companions:
         if given and not options & set(chosen):
@@ -486,7 +518,9 @@ def _metric_report(report: Report, args: argparse.Namespace) -> str | None:
     if not chosen:
         return None
     if len(chosen) > 1:
-        raise CnncalcError("--roofline, --training and --receptive-field go one at a time")
+        raise CnncalcError(
+            "--roofline, --training, --memory and --receptive-field go one at a time"
+        )
     option = "--" + chosen[0].replace("_", "-")
     if args.depth is not None or args.formulas or args.format not in ("table", "json"):
         raise CnncalcError(
@@ -499,6 +533,12 @@ def _metric_report(report: Report, args: argparse.Namespace) -> str | None:
         from cnncalc.render.training_format import render_training
 
         return render_training(report, args.format, batch, args.samples)
+    if args.memory:
+        from cnncalc.dtypes import DEFAULT_DTYPE
+        from cnncalc.render.memory_format import render_memory
+
+        dtype = args.dtype or DEFAULT_DTYPE
+        return render_memory(report, args.format, batch, dtype, args.weight_dtype)
     from cnncalc.render.receptive_field_format import render_receptive_fields
 
     return render_receptive_fields(report, args.format)

@@ -324,9 +324,10 @@ def test_check_locates_values_that_break_a_requirement(
 @pytest.mark.parametrize(
     ("options", "message"),
     [
-        (["--batch", "32"], "--batch goes with --training or --roofline"),
+        (["--batch", "32"], "--batch goes with --training, --memory or --roofline"),
+        (["--dtype", "fp16", "--training"], "--dtype goes with --memory or --roofline"),
         (["--training", "--receptive-field"],
-         "--roofline, --training and --receptive-field go one at a time"),
+         "--roofline, --training, --memory and --receptive-field go one at a time"),
         (["--receptive-field", "-f", "csv"],
          "--receptive-field goes with --format table or json, without --depth or --formulas"),
     ],

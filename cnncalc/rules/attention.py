@@ -200,7 +200,7 @@ def relative_position_bias(node: RelativePositionBias, input_shape: Shape) -> La
 
     - trainable params: the table, ``(2·w_h − 1)·(2·w_w − 1)·heads`` (MaxViT-T,
       window 7, 2 heads: 169·2 = 338); buffers: PyTorch's index of each pair's
-      table entry, ``N²`` (torchvision's ``relative_position_index``)
+      table entry, ``N²`` integers (torchvision's ``relative_position_index``, int64)
     - work: an ``add`` of two inputs per score (the peers count none)
     - neurons: the scores; connections: two per score, as an ``add``
     """
@@ -222,6 +222,7 @@ def relative_position_bias(node: RelativePositionBias, input_shape: Shape) -> La
         output_shape=input_shape,
         trainable_params=(2 * window_h - 1) * (2 * window_w - 1) * heads,
         buffers=positions * positions,
+        integer_buffers=positions * positions,
         neurons=values,
         connections=2 * values,
         work=(Combination(kind="add", operands=2, outputs=values),),

@@ -31,6 +31,10 @@ class LayerCounts:
     non_trainable_params: Dim = 0
     buffers: Dim = 0
     """Non-parameter state, PyTorch's buffers (batch norm's running statistics)."""
+    integer_buffers: Dim = 0
+    """How many of ``buffers`` hold integers (int64 in PyTorch: batch norm's
+    ``num_batches_tracked``, a window's relative-position index), which keep their dtype
+    when a network is cast (``model.to(torch.float16)``); the rest are floating point."""
     neurons: Dim = 0
     connections: Dim = 0
     work: Work = ()

@@ -23,7 +23,7 @@ def batch_norm(node: BatchNorm, input_shape: Shape) -> LayerCounts:
 
     - trainable: ``c`` for gamma (``scale``) plus ``c`` for beta (``center``)
     - running mean and variance: ``2·c`` non-trainable parameters (Keras), or
-      ``2·c + 1`` buffers with ``num_batches_tracked`` (PyTorch)
+      ``2·c + 1`` buffers with ``num_batches_tracked`` (PyTorch), an integer (int64)
     - work: every element normalised, affine when it has a scale or a shift (at
       inference a multiply and an add per element)
     """
@@ -35,6 +35,7 @@ def batch_norm(node: BatchNorm, input_shape: Shape) -> LayerCounts:
         trainable_params=trainable,
         non_trainable_params=2 * channels if keras else 0,
         buffers=0 if keras else 2 * channels + 1,
+        integer_buffers=0 if keras else 1,
         work=(
             Normalisation(
                 kind=NormKind.BATCH,
@@ -52,7 +53,8 @@ def standardize(node: Standardize, input_shape: Shape) -> LayerCounts:
 
     - adapted: a mean and a variance per channel and one ``count``, ``2·c + 1``
       non-trainable parameters (Keras 3 ``Normalization.build``; ``summary()`` on
-      3 channels: 7), or buffers (``framework: pytorch``); constants: none
+      3 channels: 7), or buffers (``framework: pytorch``), of which ``count`` is an
+      integer (as Keras stores it); constants: none
     - work: every element normalised, not affine (as a batch norm at inference)
     """
     statistics = 2 * input_shape[0] + 1 if node.adapted else 0
@@ -61,6 +63,7 @@ def standardize(node: Standardize, input_shape: Shape) -> LayerCounts:
         output_shape=input_shape,
         non_trainable_params=statistics if keras else 0,
         buffers=0 if keras else statistics,
+        integer_buffers=1 if node.adapted and not keras else 0,
         work=(Normalisation(kind=NormKind.BATCH, elements=prod(input_shape), affine=False),),
     )
 

@@ -76,8 +76,8 @@ def window_attention(node: WindowAttention, input_shape: Shape) -> LayerCounts:
       version 2: ``heads`` logit scales and the
       position-bias MLP ``Linear(2, 512) + ReLU + Linear(512, heads)`` without the
       last bias, ``3·512 + 512·heads``
-    - buffers: the relative position index, ``N²`` (of the window as given; version 2 also
-      the coordinates table, ``2·(2·w_h − 1)·(2·w_w − 1)``)
+    - buffers: the relative position index, ``N²`` integers (int64; of the window as
+      given; version 2 also the coordinates table, ``2·(2·w_h − 1)·(2·w_w − 1)``, floats)
     - work: the projections on ``T`` tokens (``4·T·c²`` MACs), per window and
       head ``q·kᵀ`` and the weights times ``v`` (``2·T·N·c`` MACs), a softmax
       over each of the ``heads·T`` rows of ``N`` scores; version 2 adds the MLP
@@ -165,6 +165,7 @@ def window_attention(node: WindowAttention, input_shape: Shape) -> LayerCounts:
         output_shape=input_shape,
         trainable_params=4 * channels * channels + biases + position_params,
         buffers=buffers,
+        integer_buffers=indexed * indexed,  # the relative-position index (int64)
         neurons=prod(sizes) * channels,
         connections=connections,
         work=(*bias_work, qkv, scores, softmax, mixed, proj),

@@ -67,6 +67,18 @@ def analyze(rng: random.Random, layers: Sequence[str], symbols: Sequence[str]) -
     return Command(tuple(argv), format_, shape)
 
 
+def memory(rng: random.Random, layers: Sequence[str], symbols: Sequence[str]) -> Command:
+    """``cnncalc SPEC --memory`` with --batch, --dtype, --weight-dtype, --subs, -f json."""
+    format_ = rng.choice(("table", "json"))
+    argv = [SPEC, "--memory", "-f", format_]
+    argv += maybe(rng, 0.5, "--batch", rng.choice(["1", "32", "2147483648", "0", "x"]))
+    argv += maybe(rng, 0.5, "--dtype", rng.choice(["fp16", "bf16", "int8", "half", "int4", ""]))
+    argv += maybe(rng, 0.2, "--weight-dtype", rng.choice(["fp32", "int8", "FP16"]))
+    if symbols:
+        argv += maybe(rng, 0.6, "--subs", subs(rng, symbols))
+    return Command(tuple(argv), format_, f"memory -f {format_}")
+
+
 def explain(rng: random.Random, layers: Sequence[str], symbols: Sequence[str]) -> Command:
     """``cnncalc explain SPEC LAYER`` in every format, with -c and --subs."""
     format_ = rng.choice(FORMATS)
@@ -164,6 +176,7 @@ SpecCommand = Callable[[random.Random, Sequence[str], Sequence[str]], Command]
 
 SPEC_COMMANDS: list[tuple[SpecCommand, int]] = [
     (analyze, 10),
+    (memory, 2),
     (explain, 4),
     (check, 2),
     (solve, 3),

@@ -1,0 +1,199 @@
+"""The inference memory report (``cnncalc SPEC --memory [--batch N] [--dtype D]``).
+
+:func:`memory_table` gives the table section and :func:`memory_json` the JSON
+document's data, so another section (training memory) can follow each;
+:func:`render_memory` writes the whole report in one format.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from cnncalc.analysis import Report
+from cnncalc.arith import Dim
+from cnncalc.memory import EXCLUDES, INCLUDES, InferenceMemory, LayerMemory, Peak
+from cnncalc.render.table_format import Grid, draw, wrap
+from cnncalc.render.text import count, shape
+from cnncalc.safe_text import visible
+
+CAPTION = (
+    "Bytes. Output: each layer's output tensors (views included). Storage: new, a view of "
+    "its input's storage, or a reshape's copy (its input's strides forbid a view). Live: "
+    "the activation bytes held while the layer runs (the inputs, its output and every "
+    "output still to be read). In place: the layer overwrites its input in the in-place "
+    "figure ('input kept': it could, but its input is read later or is the network's)."
+)
+
+
+def render_memory(
+    report: Report, fmt: str, batch: int, dtype: str, weight_dtype: str | None = None
+) -> str:
+    """The inference memory of ``report`` (unfolded) as a table or JSON."""
+    from cnncalc.memory import inference_memory
+
+    memory = inference_memory(report, batch, dtype, weight_dtype)
+    if fmt == "json":
+        return json.dumps(memory_json(memory), indent=2, ensure_ascii=False) + "\n"
+    return memory_table(memory, report)
+
+
+def memory_table(memory: InferenceMemory, report: Report) -> str:
+    """The per-layer table, then one line per figure, each saying what it counts."""
+    title = (
+        f"{visible(memory.name)}: inference memory, batch {memory.batch} of "
+        f"{shape(report.input_shape)}, activations {memory.dtype}, weights {memory.weight_dtype}"
+    )
+    layout = Grid(
+        title="",
+        headers=[
+            "Layer",
+            "Type",
+            "Params",
+            "Buffers",
+            "Output",
+            "Storage",
+            "Live",
+            "In place",
+            "Live in place",
+        ],
+        right=[False, False, True, True, True, False, True, False, True],
+        rows=[_row(layer) for layer in memory.layers],
+        footer=[
+            "Total",
+            "",
+            count(memory.param_bytes),
+            count(memory.buffer_bytes),
+            count(memory.output_bytes),
+            "",
+            "",
+            "",
+            "",
+        ],
+        caption=CAPTION,
+    )
+    drawn = draw(layout, page=10_000)  # no page limit, no title to be wider than the grid
+    assert drawn is not None
+    page = max(len(line) for line in drawn.splitlines())
+    lines: list[str] = []
+    for line in _summary(memory):
+        lines += wrap(line, page)
+    return title + drawn + "\n".join(lines) + "\n"
+
+
+def _row(layer: LayerMemory) -> list[str]:
+    if layer.in_place_of is not None:
+        in_place = "yes"
+    else:
+        in_place = "input kept" if layer.in_place_able else ""
+    return [
+        visible(layer.name), visible(layer.type), count(layer.param_bytes),
+        count(layer.buffer_bytes), count(layer.output_bytes), layer.storage, count(layer.live),
+        in_place, count(layer.live_in_place),
+    ]  # fmt: skip
+
+
+def _summary(memory: InferenceMemory) -> list[str]:
+    a, w = memory.dtype, memory.weight_dtype
+    weights = memory.weight_bytes
+    return [
+        f"Parameters: {_bytes(memory.param_bytes)}, at {w}.",
+        f"Buffers: {_bytes(memory.buffer_bytes)}, floating-point ones at {w}, integer ones "
+        "as int64.",
+        f"Weights (parameters and buffers): {_bytes(weights)}.",
+        f"Inputs: {_bytes(memory.input_bytes)}, at {a}, held for the whole pass.",
+        f"Activations: {_bytes(memory.output_bytes)}, every layer's output at {a} summed "
+        "(views included); no pass holds them all at once.",
+        f"Peak inference activations: {_bytes(memory.peak.bytes)}{_at(memory.peak)}: the "
+        "inputs and the layer outputs live at once, each output freed after its last "
+        "reader, views sharing their input's storage, no layer in place.",
+        f"  with in-place layers: {_bytes(memory.peak_in_place.bytes)}"
+        f"{_at(memory.peak_in_place)}: every layer that can overwrite an input nothing "
+        "reads later does.",
+        f"Peak inference memory: {_bytes(weights + memory.peak.bytes)} (weights and peak "
+        f"activations); with in-place layers {_bytes(weights + memory.peak_in_place.bytes)}.",
+        "Includes: " + "; ".join(INCLUDES) + ".",
+        "Excludes: " + "; ".join(EXCLUDES) + ".",
+    ]
+
+
+def _at(peak: Peak) -> str:
+    return (
+        f" at '{visible(peak.layer)}'"
+        if peak.layer is not None
+        else " (its layer depends on the sizes)"
+    )
+
+
+def _formula(value: Dim) -> str:
+    """A formula; a symbolic peak's ``Max`` term by term (tidying it whole would have sympy
+    order its terms, quadratic in their number and slow)."""
+    import sympy
+
+    maxima = [term for term in sympy.Add.make_args(value) if isinstance(term, sympy.Max)]
+    if not maxima:
+        return count(value)
+    rest = sympy.Add(*(t for t in sympy.Add.make_args(value) if not isinstance(t, sympy.Max)))
+    parts = [f"max({', '.join(count(arg) for arg in term.args)})" for term in maxima]
+    return " + ".join(([count(rest)] if rest != 0 else []) + parts)
+
+
+_UNITS = ((2**30, "GiB"), (2**20, "MiB"), (2**10, "KiB"))
+
+
+def _bytes(value: Dim) -> str:
+    """``51,114,064 B (48.7 MiB)``; a formula as it is."""
+    if not isinstance(value, int):
+        return f"{_formula(value)} B"
+    for size, unit in _UNITS:
+        if value >= size:
+            return f"{value:,} B ({value / size:.1f} {unit})"
+    return f"{value:,} B"
+
+
+def memory_json(memory: InferenceMemory) -> dict[str, Any]:
+    """The report as JSON data: ints, or formulas as strings; keys in snake_case."""
+    weights = memory.weight_bytes
+    return {
+        "name": memory.name,
+        "batch": memory.batch,
+        "dtype": memory.dtype,
+        "weight_dtype": memory.weight_dtype,
+        "layers": [_layer_json(layer) for layer in memory.layers],
+        "total": {
+            "param_bytes": _number(memory.param_bytes),
+            "buffer_bytes": _number(memory.buffer_bytes),
+            "weight_bytes": _number(weights),
+            "input_bytes": _number(memory.input_bytes),
+            "output_bytes": _number(memory.output_bytes),
+        },
+        "peak": {
+            "activation_bytes": _number(memory.peak.bytes),
+            "layer": memory.peak.layer,
+            "total_bytes": _number(weights + memory.peak.bytes),
+            "activation_bytes_in_place": _number(memory.peak_in_place.bytes),
+            "layer_in_place": memory.peak_in_place.layer,
+            "total_bytes_in_place": _number(weights + memory.peak_in_place.bytes),
+        },
+        "includes": list(INCLUDES),
+        "excludes": list(EXCLUDES),
+    }
+
+
+def _layer_json(layer: LayerMemory) -> dict[str, Any]:
+    return {
+        "name": layer.name,
+        "type": layer.type,
+        "param_bytes": _number(layer.param_bytes),
+        "buffer_bytes": _number(layer.buffer_bytes),
+        "output_bytes": _number(layer.output_bytes),
+        "storage": layer.storage,
+        "live_bytes": _number(layer.live),
+        "in_place_able": layer.in_place_able,
+        "in_place_of": layer.in_place_of,
+        "live_bytes_in_place": _number(layer.live_in_place),
+    }
+
+
+def _number(value: Dim) -> int | str:
+    return value if isinstance(value, int) else str(value)
