@@ -1,0 +1,446 @@
+"""What autograd keeps for the backward pass, per layer, as PyTorch saves it (train mode).
+
+Measured with ``torch.autograd.graph.saved_tensors_hooks`` on each layer's
+``torch.nn`` module (torch 2.13, CPU; tests/test_saved_tensors.py re-measures
+every line of :data:`SAVES`), not copied from ``derivatives.yaml``:
+
+============================  ==============================================================
+layer                         saves (besides its parameters, which are weights, not counted)
+============================  ==============================================================
+conv, transposed conv         its input (always: the weights' gradient reads it)
+dense (``nn.Linear``)         its input (a copy of it when read along another axis)
+relu, tanh, sigmoid, softmax  its output
+other activations, PReLU      its input (GELU, SiLU, ReLU6, hardswish, ELU, Mish, …)
+max pooling (adaptive too)    its input and the argmax, int64, of the output's size
+average pooling               its input; nothing when it pools each map to one value (a mean)
+batch norm (training)         its input, and mean and 1/σ per channel (statistics)
+layer norm, group norm        its input, and mean and 1/σ per normalised row (statistics)
+local response norm           its input, the channel-padded squares, two tensors of its size
+l2 normalize                  its input, the norms and their clamped copy
+dropout                       its mask (bool with CUDA; a tensor of the input's dtype on the
+                              CPU, which multiplies by it); nothing at rate 0 (an alias)
+multiply, matmul              each operand, when the other one needs a gradient
+attention (math path)         its input, q, kᵀ and v (copies, per head), the softmax's output
+                              (heads·tokens²) and the heads' merged output
+layer scale                   its input
+add, concat, flatten, views,  nothing
+padding, upsampling, scalar
+============================  ==============================================================
+
+A layer that needs no gradient — no trainable parameters, and no input that
+depends on one (the first layers' input) — is not recorded and saves nothing. A
+fused ``activation:`` saves as its own layer would, on the layer's output (a
+GELU's input, the pre-activation, is a tensor of its own).
+
+**Storage.** A tensor saved by several layers is kept once: a ReLU's output,
+saved by the ReLU and again, as its input, by the next convolution; a view
+(flatten, reshape, transpose, select, slice, split, a rate-0 dropout) shares its
+base's storage, and saving a view keeps the whole base. Each saved tensor names
+the storage it lives in (:attr:`SavedTensor.storage`, a layer's output, the
+network's input or a tensor the layer makes) and is *charged* to the first
+layer, in network order, that saves that storage. Reshaping a view that is not
+contiguous (a transposed map flattened) copies it, as PyTorch's ``reshape`` does.
+
+Left out: a layer's own temporaries that autograd does not keep (attention's
+scores before the softmax), flash/memory-efficient attention kernels (which keep
+``q``, ``k``, ``v``, the output and a log-sum-exp instead of the scores), in-place
+modules (``ReLU(inplace=True)`` shares its input's storage), and cuDNN's reserve
+space. Swin's and MViT's layers are not modelled (:attr:`LayerSaved.modelled`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
+
+from cnncalc import ir
+from cnncalc.arith import Dim, exact_div, prod, total
+from cnncalc.dtypes import INDEX_DTYPE, dtype_bytes
+from cnncalc.spec.network import output_of
+
+if TYPE_CHECKING:
+    from cnncalc.analysis import LayerReport, Report
+
+
+class Kind(StrEnum):
+    """What a saved tensor holds, which decides its dtype (:func:`kind_dtype`)."""
+
+    ACTIVATION = "activation"
+    """Values in the activations' dtype (an input, an output, a copy)."""
+    INDEX = "index"
+    """int64 positions (max pooling's argmax)."""
+    MASK = "mask"
+    """Dropout's mask: bool with CUDA, the activations' dtype on the CPU."""
+    STATISTIC = "statistic"
+    """Normalisation statistics (mean, 1/σ): in the accumulation type with CUDA (fp32 for
+    fp16 and bf16), the activations' dtype on the CPU."""
+
+
+Device: TypeAlias = Literal["cuda", "cpu"]
+"""Whose kernels: CUDA's (the default: what training runs on) or the CPU's (what the
+tests measure). They differ only in dropout's mask and the statistics' dtype."""
+
+DEVICES: tuple[Device, ...] = ("cuda", "cpu")
+
+
+def kind_dtype(kind: Kind, dtype: str, device: Device = "cuda") -> str:
+    """The dtype of a saved tensor of ``kind`` when the activations are ``dtype``."""
+    if kind is Kind.INDEX:
+        return INDEX_DTYPE
+    if kind is Kind.MASK:
+        return "bool" if device == "cuda" else dtype
+    if kind is Kind.STATISTIC and device == "cuda" and dtype_bytes(dtype) < 4:
+        return "fp32"
+    return dtype
+
+
+OUTPUT = -1
+""":attr:`Saved.tensor` of a layer's output."""
+
+
+@dataclass(frozen=True, slots=True)
+class Saved:
+    """One tensor a rule says its layer saves, before storages are resolved."""
+
+    what: str
+    """``input``, ``input 1`` (the second operand), ``output``, or a new tensor's name."""
+    kind: Kind
+    elements: Dim
+    """Its elements (per sample when ``per_sample``), for a new tensor; a view's
+    storage is its base's, whatever this says."""
+    per_sample: bool = True
+    """False for batch norm's statistics: one per channel, whatever the batch."""
+    tensor: int | None = None
+    """Which tensor it is: input ``i``, the output (:data:`OUTPUT`), or None, a new one."""
+
+
+@dataclass(frozen=True, slots=True)
+class SavedTensor:
+    """A saved tensor and the storage it lives in, resolved over the network."""
+
+    what: str
+    kind: Kind
+    storage: str
+    """The storage's name: a layer (its output), ``input``, or ``LAYER:what`` for a new one."""
+    elements: Dim
+    """The storage's elements (per sample when ``per_sample``): a view keeps its whole base."""
+    per_sample: bool
+    charged: bool
+    """Whether this layer is the first to save the storage, which is charged to it."""
+
+    def bytes(self, batch: Dim, dtype: str, device: Device = "cuda") -> Dim:
+        """Its storage's bytes for ``batch`` samples of activations in ``dtype``."""
+        size = dtype_bytes(kind_dtype(self.kind, dtype, device))
+        return self.elements * (batch if self.per_sample else 1) * size
+
+
+@dataclass(frozen=True, slots=True)
+class LayerSaved:
+    """What one layer saves for the backward pass."""
+
+    name: str
+    type: str
+    tensors: tuple[SavedTensor, ...]
+    modelled: bool = True
+    """False for a layer whose saving is not modelled (Swin's, MViT's): it counts nothing."""
+
+    def charged_bytes(self, batch: Dim, dtype: str, device: Device = "cuda") -> Dim:
+        """The bytes of the storages charged to this layer (first saved by it)."""
+        return total(t.bytes(batch, dtype, device) for t in self.tensors if t.charged)
+
+
+@dataclass(frozen=True, slots=True)
+class Storages:
+    """Every tensor's storage over the forward pass: a view maps to its base."""
+
+    base: dict[str, str]
+    """Each tensor (a layer's output, ``NAME.i``, an input) by name → its storage's name."""
+    elements: dict[str, Dim]
+    """Each storage's elements per sample."""
+    contiguous: dict[str, bool]
+    """Whether each tensor is laid out as its own storage (a transposed view is not)."""
+
+
+VIEWS: tuple[type[Any], ...] = (
+    ir.Flatten, ir.Reshape, ir.Unflatten, ir.Permute, ir.Transpose, ir.Select, ir.Slice,
+    ir.Split, ir.Crop, ir.Identity,
+)  # fmt: skip
+"""Node types whose output is a view of their input (no storage of its own)."""
+
+RESHAPES: tuple[type[Any], ...] = (ir.Flatten, ir.Reshape, ir.Unflatten)
+"""Views that copy a non-contiguous input (``reshape`` cannot view it)."""
+
+
+def is_view(node: ir.Node | None) -> bool:
+    """Whether ``node``'s output shares its input's storage (a rate-0 dropout is its input)."""
+    if isinstance(node, ir.Dropout):
+        return node.rate == 0
+    return isinstance(node, VIEWS)
+
+
+def storages(report: Report) -> Storages:
+    """Each tensor's storage: its own, or its base's for a view (see :data:`VIEWS`)."""
+    base: dict[str, str] = {ir.NETWORK_INPUT: ir.NETWORK_INPUT}
+    elements: dict[str, Dim] = {ir.NETWORK_INPUT: prod(report.input_shape)}
+    contiguous: dict[str, bool] = {ir.NETWORK_INPUT: True}
+    for name, shape in report.other_inputs:
+        base[name], elements[name], contiguous[name] = name, prod(shape), True
+    for layer in report.layers:
+        node, source = layer.node, layer.inputs[0]
+        own = not is_view(node) or (isinstance(node, RESHAPES) and not contiguous[source])
+        if own:
+            base[layer.name], elements[layer.name] = layer.name, prod(layer.output_shape)
+            contiguous[layer.name] = True
+        else:
+            base[layer.name] = base[source]
+            # A permutation, a part or a slice is laid out as its base is only by chance.
+            contiguous[layer.name] = contiguous[source] and isinstance(
+                node, (*RESHAPES, ir.Identity, ir.Dropout)
+            )
+        for index in range(len(layer.output_shapes)):  # a split's parts: views of its input
+            base[f"{layer.name}.{index}"] = base[layer.name]
+            contiguous[f"{layer.name}.{index}"] = False
+    return Storages(base, elements, contiguous)
+
+
+# -- what each layer type saves -------------------------------------------------------------
+
+Reads: TypeAlias = Sequence[bool]
+"""For each input, whether it needs a gradient."""
+Rule: TypeAlias = Callable[[Any, "LayerReport", Reads], tuple[Saved, ...]]
+
+OUTPUT_SAVERS = frozenset({
+    ir.Activation.RELU, ir.Activation.TANH, ir.Activation.SIGMOID, ir.Activation.SOFTMAX,
+})  # fmt: skip
+"""Activations whose gradient is computed from their output; the others save their input."""
+
+
+def _activation(function: ir.Activation | None, layer: LayerReport) -> tuple[Saved, ...]:
+    """A fused ``activation:``: on the layer's output, or its pre-activation (a new tensor)."""
+    if function is None:
+        return ()
+    if function in OUTPUT_SAVERS:
+        return (_output(layer),)
+    return (Saved("pre-activation", Kind.ACTIVATION, prod(layer.output_shape)),)
+
+
+def _input(layer: LayerReport, index: int = 0) -> Saved:
+    what = "input" if index == 0 else f"input {index}"
+    return Saved(what, Kind.ACTIVATION, prod(layer.input_shapes[index]), tensor=index)
+
+
+def _output(layer: LayerReport) -> Saved:
+    return Saved("output", Kind.ACTIVATION, prod(layer.output_shape), tensor=OUTPUT)
+
+
+def _weighted(node: Any, layer: LayerReport, reads: Reads) -> tuple[Saved, ...]:
+    return (_input(layer), *_activation(node.activation, layer))
+
+
+def _dense(node: ir.Dense, layer: LayerReport, reads: Reads) -> tuple[Saved, ...]:
+    rank = len(layer.input_shape)
+    moved = node.axis is not None and node.axis % rank != rank - 1
+    saved = Saved("input (copy)", Kind.ACTIVATION, prod(layer.input_shape)) if moved else None
+    return (saved or _input(layer), *_activation(node.activation, layer))
+
+
+def _element_wise(node: ir.ElementWise, layer: LayerReport, reads: Reads) -> tuple[Saved, ...]:
+    return (_output(layer) if node.function in OUTPUT_SAVERS else _input(layer),)
+
+
+def _pool(node: ir.Pool, layer: LayerReport, reads: Reads) -> tuple[Saved, ...]:
+    indices = (
+        (Saved("indices", Kind.INDEX, prod(layer.output_shape)),)
+        if node.kind is ir.PoolKind.MAX
+        else ()
+    )
+    return (_input(layer), *indices, *_activation(node.activation, layer))
+
+
+def _adaptive(node: ir.AdaptivePool, layer: LayerReport, reads: Reads) -> tuple[Saved, ...]:
+    if node.kind is ir.PoolKind.MAX:
+        return (_input(layer), Saved("indices", Kind.INDEX, prod(layer.output_shape)))
+    if node.output_size is None or all(size == 1 for size in node.output_size):
+        return ()  # to one value per map PyTorch takes a mean, whose gradient needs no tensor
+    return (_input(layer),)
+
+
+def _statistics(rows: Dim, per_sample: bool = True) -> tuple[Saved, ...]:
+    return (
+        Saved("mean", Kind.STATISTIC, rows, per_sample),
+        Saved("invstd", Kind.STATISTIC, rows, per_sample),
+    )
+
+
+def _batch_norm(node: ir.BatchNorm, layer: LayerReport, reads: Reads) -> tuple[Saved, ...]:
+    return (_input(layer), *_statistics(layer.input_shape[0], per_sample=False))
+
+
+def _layer_norm(node: ir.LayerNorm, layer: LayerReport, reads: Reads) -> tuple[Saved, ...]:
+    shape = layer.input_shape
+    rows = {"channels": prod(shape[1:]), "last": prod(shape[:-1]), "all": 1}[node.over]
+    return (_input(layer), *_statistics(rows))
+
+
+def _group_norm(node: ir.GroupNorm, layer: LayerReport, reads: Reads) -> tuple[Saved, ...]:
+    return (_input(layer), *_statistics(node.groups))
+
+
+def _lrn(node: ir.LRN, layer: LayerReport, reads: Reads) -> tuple[Saved, ...]:
+    # F.local_response_norm: x², padded over the channels and averaged (avg_pool3d keeps its
+    # input), raised to β (pow keeps its base and its result), x divided by that.
+    channels, rest = layer.input_shape[0], prod(layer.input_shape[1:])
+    return (
+        _input(layer),
+        Saved("padded squares", Kind.ACTIVATION, (channels + node.size - 1) * rest),
+        Saved("pow base", Kind.ACTIVATION, channels * rest),
+        Saved("denominator", Kind.ACTIVATION, channels * rest),
+    )
+
+
+def _l2(node: ir.L2Normalize, layer: LayerReport, reads: Reads) -> tuple[Saved, ...]:
+    # F.normalize: x.norm(dim) keeps x and the norms, clamp_min the norms, x / norms both.
+    shape = layer.input_shape
+    norms = exact_div(prod(shape), shape[node.axis])
+    return (
+        _input(layer),
+        Saved("norms", Kind.ACTIVATION, norms),
+        Saved("clamped norms", Kind.ACTIVATION, norms),
+    )
+
+
+def _dropout(node: ir.Dropout, layer: LayerReport, reads: Reads) -> tuple[Saved, ...]:
+    if node.rate == 0:
+        return ()  # PyTorch returns its input itself
+    return (Saved("mask", Kind.MASK, prod(layer.input_shape)),)
+
+
+def _operands(node: Any, layer: LayerReport, reads: Reads) -> tuple[Saved, ...]:
+    # d(a·b)/da needs b, d(a·b)/db needs a: an operand is kept when the other needs a
+    # gradient. Three or more multiply in turn: each product so far is a new tensor.
+    kept: list[Saved] = []
+    if reads[1]:
+        kept.append(_input(layer))
+    if reads[0]:
+        kept.append(_input(layer, 1))
+    so_far = reads[0] or reads[1]
+    for index in range(2, len(reads)):
+        if reads[index]:
+            kept.append(Saved(f"product {index}", Kind.ACTIVATION, prod(layer.output_shape)))
+        if so_far:
+            kept.append(_input(layer, index))
+        so_far = so_far or reads[index]
+    return tuple(kept)
+
+
+def _attention(node: ir.Attention, layer: LayerReport, reads: Reads) -> tuple[Saved, ...]:
+    # The math path (nn.MultiheadAttention written out): each projection keeps its input;
+    # q·kᵀ copies q and kᵀ into per-head batches, the softmax keeps its output,
+    # (softmax)·v copies v, and the output projection keeps the merged heads.
+    query, keys = layer.input_shapes[0], layer.input_shapes[1 % len(layer.input_shapes)]
+    tokens, dim = query[0], query[1]
+    others = keys[0]
+    return (
+        *(_input(layer, index) for index in range(len(layer.input_shapes))),
+        Saved("q", Kind.ACTIVATION, tokens * dim),
+        Saved("k", Kind.ACTIVATION, others * dim),
+        Saved("softmax", Kind.ACTIVATION, node.heads * tokens * others),
+        Saved("v", Kind.ACTIVATION, others * dim),
+        Saved("heads", Kind.ACTIVATION, tokens * dim),
+    )
+
+
+def _nothing(node: Any, layer: LayerReport, reads: Reads) -> tuple[Saved, ...]:
+    return ()
+
+
+def _input_only(node: Any, layer: LayerReport, reads: Reads) -> tuple[Saved, ...]:
+    return (_input(layer),)
+
+
+def _rbf(node: ir.RBF, layer: LayerReport, reads: Reads) -> tuple[Saved, ...]:
+    # Σ (x − w)²: the differences, one per input and unit (no PyTorch module: not measured).
+    return (Saved("differences", Kind.ACTIVATION, prod(layer.input_shape) * node.units),)
+
+
+SAVES: dict[type[Any], Rule] = {
+    ir.Conv: _weighted, ir.ConvTranspose: _weighted, ir.Dense: _dense, ir.RBF: _rbf,
+    ir.ElementWise: _element_wise, ir.PReLU: _input_only, ir.Pool: _pool,
+    ir.AdaptivePool: _adaptive, ir.BatchNorm: _batch_norm, ir.LayerNorm: _layer_norm,
+    ir.GroupNorm: _group_norm, ir.LRN: _lrn, ir.L2Normalize: _l2, ir.Dropout: _dropout,
+    ir.Multiply: _operands, ir.MatMul: _operands, ir.Attention: _attention,
+    ir.LayerScale: _input_only,
+    # Nothing: their gradients need sizes only, or their inputs are constants or buffers.
+    ir.Add: _nothing, ir.Concat: _nothing, ir.ZeroPad: _nothing, ir.Upsample: _nothing,
+    ir.Scalar: _nothing, ir.ClassToken: _nothing, ir.PositionEmbedding: _nothing,
+    ir.RelativePositionBias: _nothing, ir.ChannelShuffle: _nothing, ir.Standardize: _nothing,
+    **{view: _nothing for view in VIEWS},
+}  # fmt: skip
+"""What each layer type saves (measured: see the module's docstring); a type missing here
+(Swin's and MViT's layers) is not modelled."""
+
+
+def saved_tensors(report: Report) -> tuple[LayerSaved, ...]:
+    """What each layer of an unfolded ``report`` saves, storages resolved and charged."""
+    places = storages(report)
+    needs_grad: dict[str, bool] = {ir.NETWORK_INPUT: False}
+    needs_grad |= {name: False for name, _ in report.other_inputs}
+    seen: set[str] = set()
+    result: list[LayerSaved] = []
+    for layer in report.layers:
+        reads = [needs_grad.get(output_of(name, needs_grad), True) for name in layer.inputs]
+        params = layer.trainable_params
+        trainable = not (type(params) is int and params == 0)
+        needs_grad[layer.name] = trainable or any(reads)
+        rule = SAVES.get(type(layer.node))
+        if rule is None:
+            result.append(LayerSaved(layer.name, layer.type, (), modelled=False))
+            continue
+        recorded = needs_grad[layer.name]  # autograd records nothing that needs no gradient
+        tensors = []
+        for saved in rule(layer.node, layer, reads) if recorded else ():
+            storage = _storage(saved, layer, places)
+            elements = places.elements.get(storage, saved.elements)
+            tensors.append(
+                SavedTensor(
+                    saved.what, saved.kind, storage, elements, saved.per_sample, storage not in seen
+                )
+            )
+            seen.add(storage)
+        result.append(LayerSaved(layer.name, layer.type, tuple(tensors)))
+    return tuple(result)
+
+
+def _storage(saved: Saved, layer: LayerReport, places: Storages) -> str:
+    """The storage a saved tensor lives in."""
+    if saved.tensor == OUTPUT:
+        return places.base[layer.name]
+    name = f"{layer.name}:{saved.what}"
+    if saved.tensor is not None:
+        source = layer.inputs[saved.tensor]
+        # nn.Linear on a non-contiguous map of several rows folds it with reshape: a copy.
+        copied = isinstance(layer.node, ir.Dense) and len(layer.input_shape) > 1
+        if not (copied and not places.contiguous[source]):
+            return places.base[source]
+        name = f"{layer.name}:input (copy)"
+    places.elements[name] = saved.elements
+    return name
+
+
+def total_saved_bytes(
+    layers: Sequence[LayerSaved], batch: Dim, dtype: str, device: Device = "cuda"
+) -> Dim:
+    """Every saved storage's bytes, once each (the sum of what is charged to each layer)."""
+    return total(layer.charged_bytes(batch, dtype, device) for layer in layers)
+
+
+def bytes_by_type(
+    layers: Sequence[LayerSaved], batch: Dim, dtype: str, device: Device = "cuda"
+) -> dict[str, Dim]:
+    """Charged bytes summed per layer type (``conv2d``, ``relu``, …), in first-seen order."""
+    sums: dict[str, list[Dim]] = {}
+    for layer in layers:
+        sums.setdefault(layer.type, []).append(layer.charged_bytes(batch, dtype, device))
+    return {kind: total(values) for kind, values in sums.items()}
