@@ -56,7 +56,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 from cnncalc import ir
-from cnncalc.arith import Dim, exact_div, prod, total
+from cnncalc.arith import Dim, Shape, exact_div, prod, total
 from cnncalc.dtypes import INDEX_DTYPE, dtype_bytes
 from cnncalc.spec.network import output_of
 
@@ -169,8 +169,9 @@ VIEWS: tuple[type[Any], ...] = (
 )  # fmt: skip
 """Node types whose output is a view of their input (no storage of its own)."""
 
-RESHAPES: tuple[type[Any], ...] = (ir.Flatten, ir.Reshape, ir.Unflatten)
-"""Views that copy a non-contiguous input (``reshape`` cannot view it)."""
+RESHAPES: tuple[type[Any], ...] = (ir.Flatten, ir.Reshape)
+"""Views that copy a non-contiguous input (``reshape`` cannot view it; splitting one axis,
+``unflatten``, always can)."""
 
 
 def is_view(node: ir.Node | None) -> bool:
@@ -192,16 +193,18 @@ def storages(report: Report) -> Storages:
         own = not is_view(node) or (isinstance(node, RESHAPES) and not contiguous[source])
         if own:
             base[layer.name], elements[layer.name] = layer.name, prod(layer.output_shape)
-            contiguous[layer.name] = True
+            # nn.Linear along another axis than the last moves it back after: a view.
+            contiguous[layer.name] = not _moved(node, layer.input_shape)
         else:
             base[layer.name] = base[source]
             # A permutation, a part or a slice is laid out as its base is only by chance.
             contiguous[layer.name] = contiguous[source] and isinstance(
-                node, (*RESHAPES, ir.Identity, ir.Dropout)
+                node, (*RESHAPES, ir.Unflatten, ir.Identity, ir.Dropout)
             )
         for index in range(len(layer.output_shapes)):  # a split's parts: views of its input
             base[f"{layer.name}.{index}"] = base[layer.name]
-            contiguous[f"{layer.name}.{index}"] = False
+            whole = len(layer.output_shapes) == 1  # one part: the input itself
+            contiguous[f"{layer.name}.{index}"] = whole and contiguous[source]
     return Storages(base, elements, contiguous)
 
 
@@ -235,15 +238,51 @@ def _output(layer: LayerReport) -> Saved:
     return Saved("output", Kind.ACTIVATION, prod(layer.output_shape), tensor=OUTPUT)
 
 
+def _padded(node: ir.Conv | ir.Pool, shape: Shape) -> Dim | None:
+    """The elements of the zero-padded input a window reads, when its padding differs before
+    and after (PyTorch pads such an input with ``F.pad`` first, and the window keeps that);
+    None when it is symmetric, or a formula cannot tell."""
+    spatial = shape[1:]
+    dilation = node.dilation if isinstance(node, ir.Conv) else (1,) * len(spatial)
+    pads: list[tuple[Dim, Dim]] = []
+    if node.padding == "same":
+        for n, k, s, d in zip(spatial, node.kernel, node.stride, dilation, strict=True):
+            if not all(type(v) is int for v in (n, k, s, d)):
+                return None
+            whole = max((-(-n // s) - 1) * s + (k - 1) * d + 1 - n, 0)
+            pads.append((whole // 2, whole - whole // 2))
+    else:
+        pads = list(node.padding)
+    if all(before == after for before, after in pads):
+        return None
+    return shape[0] * prod(n + before + after for n, (before, after) in zip(spatial, pads))
+
+
+def _window_input(node: ir.Conv | ir.Pool, layer: LayerReport) -> Saved:
+    padded = _padded(node, layer.input_shape)
+    if padded is None:
+        return _input(layer)
+    return Saved("padded input", Kind.ACTIVATION, padded)
+
+
 def _weighted(node: Any, layer: LayerReport, reads: Reads) -> tuple[Saved, ...]:
-    return (_input(layer), *_activation(node.activation, layer))
+    first = _window_input(node, layer) if isinstance(node, ir.Conv) else _input(layer)
+    return (first, *_activation(node.activation, layer))
+
+
+def _moved(node: ir.Node | None, shape: Shape) -> bool:
+    """Whether ``node`` is a dense layer along another axis than the last (``movedim`` to
+    ``nn.Linear``'s and back)."""
+    return isinstance(node, ir.Dense) and node.axis is not None and (
+        node.axis % len(shape) != len(shape) - 1
+    )
 
 
 def _dense(node: ir.Dense, layer: LayerReport, reads: Reads) -> tuple[Saved, ...]:
-    rank = len(layer.input_shape)
-    moved = node.axis is not None and node.axis % rank != rank - 1
-    saved = Saved("input (copy)", Kind.ACTIVATION, prod(layer.input_shape)) if moved else None
-    return (saved or _input(layer), *_activation(node.activation, layer))
+    if _moved(node, layer.input_shape):
+        copy = Saved("input (copy)", Kind.ACTIVATION, prod(layer.input_shape))
+        return (copy, *_activation(node.activation, layer))
+    return (_input(layer), *_activation(node.activation, layer))
 
 
 def _element_wise(node: ir.ElementWise, layer: LayerReport, reads: Reads) -> tuple[Saved, ...]:
@@ -256,7 +295,7 @@ def _pool(node: ir.Pool, layer: LayerReport, reads: Reads) -> tuple[Saved, ...]:
         if node.kind is ir.PoolKind.MAX
         else ()
     )
-    return (_input(layer), *indices, *_activation(node.activation, layer))
+    return (_window_input(node, layer), *indices, *_activation(node.activation, layer))
 
 
 def _adaptive(node: ir.AdaptivePool, layer: LayerReport, reads: Reads) -> tuple[Saved, ...]:
@@ -420,13 +459,20 @@ def _storage(saved: Saved, layer: LayerReport, places: Storages) -> str:
     name = f"{layer.name}:{saved.what}"
     if saved.tensor is not None:
         source = layer.inputs[saved.tensor]
-        # nn.Linear on a non-contiguous map of several rows folds it with reshape: a copy.
-        copied = isinstance(layer.node, ir.Dense) and len(layer.input_shape) > 1
-        if not (copied and not places.contiguous[source]):
+        if places.contiguous[source] or not _folds(layer):
             return places.base[source]
-        name = f"{layer.name}:input (copy)"
+        name = f"{layer.name}:{saved.what} (copy)"
     places.elements[name] = saved.elements
     return name
+
+
+def _folds(layer: LayerReport) -> bool:
+    """Whether the layer folds its inputs' leading axes with ``reshape`` (``nn.Linear`` on
+    rows of a map, ``torch.matmul`` on batches of matrices), so a non-contiguous input is
+    saved as a contiguous copy."""
+    if isinstance(layer.node, ir.Dense):
+        return len(layer.input_shape) > 1
+    return isinstance(layer.node, ir.MatMul | ir.Attention)
 
 
 def total_saved_bytes(
