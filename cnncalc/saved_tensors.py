@@ -129,6 +129,8 @@ class SavedTensor:
     per_sample: bool
     charged: bool
     """Whether this layer is the first to save the storage, which is charged to it."""
+    owner: str
+    """The layer the storage is charged to: the first to save it (this one, if ``charged``)."""
 
     def bytes(self, batch: Dim, dtype: str, device: Device = "cuda") -> Dim:
         """Its storage's bytes for ``batch`` samples of activations in ``dtype``."""
@@ -426,7 +428,8 @@ def saved_tensors(report: Report) -> tuple[LayerSaved, ...]:
     places = storages(report)
     needs_grad: dict[str, bool] = {ir.NETWORK_INPUT: False}
     needs_grad |= {name: False for name, _ in report.other_inputs}
-    seen: set[str] = set()
+    owners: dict[str, str] = {}
+    """Each saved storage → the first layer that saves it."""
     result: list[LayerSaved] = []
     for layer in report.layers:
         reads = [needs_grad.get(output_of(name, needs_grad), True) for name in layer.inputs]
@@ -442,12 +445,13 @@ def saved_tensors(report: Report) -> tuple[LayerSaved, ...]:
         for saved in rule(layer.node, layer, reads) if recorded else ():
             storage = _storage(saved, layer, places)
             elements = places.elements.get(storage, saved.elements)
+            owner = owners.setdefault(storage, layer.name)
+            charged = owner == layer.name and not any(t.storage == storage for t in tensors)
             tensors.append(
                 SavedTensor(
-                    saved.what, saved.kind, storage, elements, saved.per_sample, storage not in seen
+                    saved.what, saved.kind, storage, elements, saved.per_sample, charged, owner
                 )
             )
-            seen.add(storage)
         result.append(LayerSaved(layer.name, layer.type, tuple(tensors)))
     return tuple(result)
 
