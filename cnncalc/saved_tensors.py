@@ -176,6 +176,13 @@ RESHAPES: tuple[type[Any], ...] = (ir.Flatten, ir.Reshape)
 ``unflatten``, always can)."""
 
 
+ELEMENT_WISE: tuple[type[Any], ...] = (
+    ir.ElementWise, ir.Add, ir.Multiply, ir.Scalar, ir.Dropout, ir.PReLU, ir.LayerScale,
+    ir.PositionEmbedding,
+)  # fmt: skip
+"""Node types computed element by element (TensorIterator keeps a dense input's layout)."""
+
+
 def is_view(node: ir.Node | None) -> bool:
     """Whether ``node``'s output shares its input's storage (a rate-0 dropout is its input)."""
     if isinstance(node, ir.Dropout):
@@ -188,25 +195,35 @@ def storages(report: Report) -> Storages:
     base: dict[str, str] = {ir.NETWORK_INPUT: ir.NETWORK_INPUT}
     elements: dict[str, Dim] = {ir.NETWORK_INPUT: prod(report.input_shape)}
     contiguous: dict[str, bool] = {ir.NETWORK_INPUT: True}
+    dense: dict[str, bool] = {ir.NETWORK_INPUT: True}
+    """Whether each tensor covers its storage without gaps (contiguous, or permuted)."""
     for name, shape in report.other_inputs:
         base[name], elements[name], contiguous[name] = name, prod(shape), True
+        dense[name] = True
     for layer in report.layers:
         node, source = layer.node, layer.inputs[0]
         own = not is_view(node) or (isinstance(node, RESHAPES) and not contiguous[source])
         if own:
             base[layer.name], elements[layer.name] = layer.name, prod(layer.output_shape)
-            # nn.Linear along another axis than the last moves it back after: a view.
-            contiguous[layer.name] = not _moved(node, layer.input_shape)
+            dense[layer.name] = True
+            # nn.Linear along another axis than the last moves it back after: a view; an
+            # element-wise step lays its output out as its (first) input, if that is dense.
+            permuted = isinstance(node, ELEMENT_WISE) and dense[source] and not contiguous[source]
+            contiguous[layer.name] = not (_moved(node, layer.input_shape) or permuted)
         else:
             base[layer.name] = base[source]
             # A permutation, a part or a slice is laid out as its base is only by chance.
             contiguous[layer.name] = contiguous[source] and isinstance(
                 node, (*RESHAPES, ir.Unflatten, ir.Identity, ir.Dropout)
             )
+            dense[layer.name] = dense[source] and not isinstance(
+                node, ir.Select | ir.Slice | ir.Crop | ir.Split
+            )
         for index in range(len(layer.output_shapes)):  # a split's parts: views of its input
             base[f"{layer.name}.{index}"] = base[layer.name]
             whole = len(layer.output_shapes) == 1  # one part: the input itself
             contiguous[f"{layer.name}.{index}"] = whole and contiguous[source]
+            dense[f"{layer.name}.{index}"] = whole and dense[source]
     return Storages(base, elements, contiguous)
 
 
