@@ -7,7 +7,9 @@ every line of :data:`SAVES`), not copied from ``derivatives.yaml``:
 ============================  ==============================================================
 layer                         saves (besides its parameters, which are weights, not counted)
 ============================  ==============================================================
-conv, transposed conv         its input (always: the weights' gradient reads it)
+conv, transposed conv         its input (always: the weights' gradient reads it); with
+                              padding that differs before and after, the padded input
+                              (PyTorch pads it with ``F.pad`` first; pooling too)
 dense (``nn.Linear``)         its input (a copy of it when read along another axis)
 relu, tanh, sigmoid, softmax  its output
 other activations, PReLU      its input (GELU, SiLU, ReLU6, hardswish, ELU, Mish, …)
@@ -39,7 +41,12 @@ base's storage, and saving a view keeps the whole base. Each saved tensor names
 the storage it lives in (:attr:`SavedTensor.storage`, a layer's output, the
 network's input or a tensor the layer makes) and is *charged* to the first
 layer, in network order, that saves that storage. Reshaping a view that is not
-contiguous (a transposed map flattened) copies it, as PyTorch's ``reshape`` does.
+contiguous (a transposed map flattened) copies it, as PyTorch's ``reshape`` does, and
+so do ``nn.Linear`` on rows and ``torch.matmul`` (they fold leading axes): layouts are
+followed coarsely (contiguous, permuted, or with gaps), so a view of a view passed
+through an element-wise step or a concat may be counted as a copy where PyTorch keeps a
+view, or the reverse (22 of 300 generated shape-layer networks differ so; none of the
+shipped specs or generated CNNs).
 
 Left out: a layer's own temporaries that autograd does not keep (attention's
 scores before the softmax), flash/memory-efficient attention kernels (which keep
@@ -274,7 +281,9 @@ def _padded(node: ir.Conv | ir.Pool, shape: Shape) -> Dim | None:
         pads = list(node.padding)
     if all(before == after for before, after in pads):
         return None
-    return shape[0] * prod(n + before + after for n, (before, after) in zip(spatial, pads))
+    return shape[0] * prod(
+        n + before + after for n, (before, after) in zip(spatial, pads, strict=True)
+    )
 
 
 def _window_input(node: ir.Conv | ir.Pool, layer: LayerReport) -> Saved:
@@ -292,8 +301,10 @@ def _weighted(node: Any, layer: LayerReport, reads: Reads) -> tuple[Saved, ...]:
 def _moved(node: ir.Node | None, shape: Shape) -> bool:
     """Whether ``node`` is a dense layer along another axis than the last (``movedim`` to
     ``nn.Linear``'s and back)."""
-    return isinstance(node, ir.Dense) and node.axis is not None and (
-        node.axis % len(shape) != len(shape) - 1
+    return (
+        isinstance(node, ir.Dense)
+        and node.axis is not None
+        and (node.axis % len(shape) != len(shape) - 1)
     )
 
 
@@ -434,7 +445,7 @@ SAVES: dict[type[Any], Rule] = {
     ir.Add: _nothing, ir.Concat: _nothing, ir.ZeroPad: _nothing, ir.Upsample: _nothing,
     ir.Scalar: _nothing, ir.ClassToken: _nothing, ir.PositionEmbedding: _nothing,
     ir.RelativePositionBias: _nothing, ir.ChannelShuffle: _nothing, ir.Standardize: _nothing,
-    **{view: _nothing for view in VIEWS},
+    **dict.fromkeys(VIEWS, _nothing),
 }  # fmt: skip
 """What each layer type saves (measured: see the module's docstring); a type missing here
 (Swin's and MViT's layers) is not modelled."""
@@ -458,7 +469,7 @@ def saved_tensors(report: Report) -> tuple[LayerSaved, ...]:
             result.append(LayerSaved(layer.name, layer.type, (), modelled=False))
             continue
         recorded = needs_grad[layer.name]  # autograd records nothing that needs no gradient
-        tensors = []
+        tensors: list[SavedTensor] = []
         for saved in rule(layer.node, layer, reads) if recorded else ():
             storage = _storage(saved, layer, places)
             elements = places.elements.get(storage, saved.elements)

@@ -136,6 +136,7 @@ def training_memory(
     dtype: str,
     weight_dtype: str,
     optimizer: str,
+    *,
     device: Device = "cuda",
 ) -> TrainingMemory:
     """The memory of one training step of an unfolded ``report`` (see the module docstring).
@@ -193,7 +194,7 @@ def forward_peak(
     count = len(report.layers)
     birth: dict[str, int] = {ir.NETWORK_INPUT: 0}
     birth |= {name: 0 for name, _ in report.other_inputs}
-    death: dict[str, int] = {name: 0 for name in birth}
+    death: dict[str, int] = dict.fromkeys(birth, 0)
     size: dict[str, Dim] = {}
     activation = dtype_bytes(dtype)
     for step, (layer, saved) in enumerate(zip(report.layers, layers, strict=True)):

@@ -107,7 +107,7 @@ def layer_spec(*layers: dict[str, Any], shape: list[int] | None = None) -> cnnca
     )
 
 
-EACH_TYPE = {
+EACH_TYPE: dict[str, list[dict[str, Any]]] = {
     "relu": [{"type": "relu"}],
     "gelu": [{"type": "gelu"}],
     "softmax": [{"type": "softmax"}],

@@ -3,7 +3,9 @@ the forward's peak by hand; the renderer by calling it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import torch
@@ -15,11 +17,11 @@ from cnncalc.training_memory import OPTIMIZERS, parameter_tensors, training_memo
 from tests.conftest import SPECS
 from tests.test_peers import Whole
 
-OPTIMIZER_MAKERS = {
+OPTIMIZER_MAKERS: dict[str, Callable[[Any], torch.optim.Optimizer]] = {
     "sgd": lambda params: torch.optim.SGD(params, lr=0.1),
     "momentum": lambda params: torch.optim.SGD(params, lr=0.1, momentum=0.9),
-    "adam": lambda params: torch.optim.Adam(params),
-    "adamw": lambda params: torch.optim.AdamW(params),
+    "adam": torch.optim.Adam,
+    "adamw": torch.optim.AdamW,
 }
 
 
@@ -165,7 +167,7 @@ def test_symbolic_batch_and_sizes_give_a_formula() -> None:
     numeric = training_memory(report.subs({"n": 32, "k": 5}), 8, "fp32", "fp32", "adam")
     for field in ("weights", "optimizer_state", "saved", "forward_peak"):
         formula = getattr(memory, field)
-        symbols = getattr(formula, "free_symbols", set())
+        symbols: set[Any] = getattr(formula, "free_symbols", set())
         assert sympy.sympify(formula).subs({s: values[str(s)] for s in symbols}) == getattr(
             numeric, field
         ), field

@@ -40,10 +40,11 @@ def training_memory_table(
     dtype: str,
     weight_dtype: str,
     optimizer: str,
+    *,
     device: Device = "cuda",
 ) -> str:
     """Each layer's saved tensors and charged bytes, then the step's memory, line by line."""
-    memory = training_memory(report, batch, dtype, weight_dtype, optimizer, device)
+    memory = training_memory(report, batch, dtype, weight_dtype, optimizer, device=device)
     rows = [
         [visible(layer.name), visible(layer.type), _saves(layer, memory),
          count(layer.charged_bytes(batch, memory.dtype, device))]
@@ -84,10 +85,11 @@ def training_memory_json(
     dtype: str,
     weight_dtype: str,
     optimizer: str,
+    *,
     device: Device = "cuda",
 ) -> dict[str, Any]:
     """The same as a JSON-ready dict: per layer, what it saves and what is charged to it."""
-    memory = training_memory(report, batch, dtype, weight_dtype, optimizer, device)
+    memory = training_memory(report, batch, dtype, weight_dtype, optimizer, device=device)
     return {
         "name": report.name,
         "batch": _number(batch),
