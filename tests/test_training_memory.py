@@ -9,13 +9,17 @@ from typing import Any
 
 import pytest
 import torch
+from hypothesis import HealthCheck, given, settings
+from torch.autograd.graph import saved_tensors_hooks
 
 import cnncalc
 import cnncalc.spec
+from cnncalc.errors import SpecError
 from cnncalc.render.training_memory_format import training_memory_json, training_memory_table
 from cnncalc.training_memory import OPTIMIZERS, parameter_tensors, training_memory
-from tests.conftest import SPECS
+from tests.conftest import NUMERIC_SPECS, SPECS
 from tests.test_peers import Whole
+from tests.test_torch_differential import NOT_IN_PYTORCH, networks
 
 OPTIMIZER_MAKERS: dict[str, Callable[[Any], torch.optim.Optimizer]] = {
     "sgd": lambda params: torch.optim.SGD(params, lr=0.1),
@@ -72,6 +76,68 @@ def test_parameter_tensors_are_the_torch_modules() -> None:
     model = Whole(spec, report)
     for layer, block in zip(report.layers, model.blocks, strict=True):
         assert parameter_tensors(layer.node) == len(list(block.parameters())), layer.name
+
+
+def measured_peak(spec: cnncalc.NetworkSpec, batch: int = 2) -> tuple[int, str]:
+    """The forward's peak as PyTorch holds tensors: the network run layer by layer in train
+    mode, each output dropped after its last reader; after each layer, the storages of the
+    outputs still held and of every tensor autograd saved so far (weights left out), once
+    each. Returns the most bytes and the layer after which they are held (the first)."""
+    report = cnncalc.analyze(spec)
+    model = Whole(spec, report).train()
+    weights = {t.untyped_storage().data_ptr() for t in (*model.parameters(), *model.buffers())}
+    last = {source: index for index, sources in enumerate(model.sources) for source in sources}
+    saved: list[torch.Tensor] = []
+    values = {"input": torch.randn(batch, *(int(n) for n in spec.input))}
+
+    def held() -> int:
+        storages = {t.untyped_storage().data_ptr(): t.untyped_storage().nbytes()
+                    for t in (*values.values(), *saved)}  # fmt: skip
+        return sum(size for address, size in storages.items() if address not in weights)
+
+    steps: list[int] = []
+    layers = zip(model.names, model.sources, model.blocks, strict=True)
+    with saved_tensors_hooks(lambda t: saved.append(t) or t, lambda t: t):
+        for index, (name, sources, block) in enumerate(layers):
+            output = block(*(values[s] for s in sources))
+            made = [name]
+            if isinstance(output, tuple):  # a split: its parts are read as NAME.0, NAME.1, …
+                made += [f"{name}.{i}" for i in range(len(output))]
+                values.update(zip(made[1:], output, strict=True))
+                output = output[0]
+            values[name] = output
+            del output
+            steps.append(held())
+            for key in [*sources, *made]:
+                if last.get(key, -1) <= index and key in values and key != model.names[-1]:
+                    del values[key]
+    best = max(range(len(steps)), key=lambda i: (steps[i], -i))
+    return steps[best], model.names[best]
+
+
+def ours_peak(spec: cnncalc.NetworkSpec, batch: int = 2) -> tuple[int, str | None]:
+    memory = training_memory(cnncalc.analyze(spec), batch, "fp32", "fp32", "sgd", device="cpu")
+    assert isinstance(memory.forward_peak, int)
+    return memory.forward_peak, memory.peak_layer
+
+
+@pytest.mark.parametrize(
+    "path", [p for p in NUMERIC_SPECS if p.name not in NOT_IN_PYTORCH], ids=lambda p: p.name
+)
+def test_shipped_specs_forward_peak_as_pytorch_holds_tensors(path: Path) -> None:
+    spec = cnncalc.load(path)
+    assert ours_peak(spec) == measured_peak(spec)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(networks())
+def test_generated_networks_forward_peak_as_pytorch_holds_tensors(spec: dict[str, Any]) -> None:
+    try:
+        parsed = cnncalc.spec.parse_spec(spec)
+        cnncalc.analyze(parsed)
+    except SpecError:
+        return
+    assert ours_peak(parsed, 3) == measured_peak(parsed, 3)
 
 
 CHAIN = {"input": [3, 8, 8], "layers": [
