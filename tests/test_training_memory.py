@@ -97,7 +97,12 @@ def measured_peak(spec: cnncalc.NetworkSpec, batch: int = 2) -> tuple[int, str]:
 
     steps: list[int] = []
     layers = zip(model.names, model.sources, model.blocks, strict=True)
-    with saved_tensors_hooks(lambda t: saved.append(t) or t, lambda t: t):
+
+    def pack(tensor: torch.Tensor) -> torch.Tensor:
+        saved.append(tensor)
+        return tensor
+
+    with saved_tensors_hooks(pack, lambda t: t):
         for index, (name, sources, block) in enumerate(layers):
             output = block(*(values[s] for s in sources))
             made = [name]
