@@ -25,6 +25,11 @@ multiply, matmul              each operand, when the other one needs a gradient
 attention (math path)         its input, q, kᵀ and v (copies, per head), the softmax's output
                               (heads·tokens²) and the heads' merged output
 layer scale                   its input
+Swin window attention         its windows (a copy), q, kᵀ, the softmax, v and the merged
+                              heads, per window; V2 more (its qkv, norms, scores, and its
+                              position-bias MLP's outputs once a batch)
+Swin patch merging            the 2×2 patches (4c), layer norm's statistics, and the
+                              normalised patches (V1) or the reduced 2c values (V2)
 add, concat, flatten, views,  nothing
 padding, upsampling, scalar
 ============================  ==============================================================
@@ -53,7 +58,8 @@ Left out: a layer's own temporaries that autograd does not keep (attention's
 scores before the softmax), flash/memory-efficient attention kernels (which keep
 ``q``, ``k``, ``v``, the output and a log-sum-exp instead of the scores), in-place
 modules (``ReLU(inplace=True)`` shares its input's storage), and cuDNN's reserve
-space. Swin's and MViT's layers are not modelled (:attr:`LayerSaved.modelled`).
+space. MViT's layers and Video Swin's 3-D windows are not modelled
+(:attr:`LayerSaved.modelled`).
 """
 
 from __future__ import annotations
@@ -64,7 +70,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 from cnncalc import ir
-from cnncalc.arith import Dim, Shape, exact_div, prod, total
+from cnncalc.arith import Dim, Shape, ceil_div, exact_div, prod, total
 from cnncalc.dtypes import INDEX_DTYPE, dtype_bytes
 from cnncalc.spec.network import output_of
 
@@ -217,6 +223,8 @@ def storages(report: Report) -> Storages:
             # nn.Linear along another axis than the last moves it back after: a view; an
             # element-wise step lays its output out as its (first) input, if that is dense.
             permuted = isinstance(node, ELEMENT_WISE) and dense[source] and not contiguous[source]
+            # Swin's layers on [c, h, w] permute their [h, w, c] result back: a view.
+            permuted = permuted or bool(getattr(node, "channels_first", False))
             contiguous[layer.name] = not (_moved(node, layer.input_shape) or permuted)
         else:
             base[layer.name] = base[source]
@@ -422,6 +430,60 @@ def _attention(node: ir.Attention, layer: LayerReport, reads: Reads) -> tuple[Sa
     )
 
 
+def _channels(node: ir.WindowAttention | ir.PatchMerging, shape: Shape) -> tuple[Dim, Shape]:
+    """(channels, the other axes) of a Swin layer's ``[h, w, c]`` map (or ``[c, h, w]``)."""
+    return (shape[0], shape[1:]) if node.channels_first else (shape[-1], shape[:-1])
+
+
+def _window_attention(
+    node: ir.WindowAttention, layer: LayerReport, reads: Reads
+) -> tuple[Saved, ...]:
+    # torchvision's ShiftedWindowAttention: the padded (rolled) map cut into windows is a copy
+    # the qkv projection keeps; then as attention's math path, per window. V2 keeps the qkv
+    # output (F.normalize reads q and k in it), their norms and clamped norms, normalised
+    # copies, the scores (for the logit scale's gradient) and, once for the batch, its
+    # position-bias MLP's ReLU and sigmoid outputs and the exponentiated logit scale.
+    channels, sizes = _channels(node, layer.input_shape)
+    if len(node.window) != 2:
+        raise KeyError("3-D windows")  # Video Swin shrinks its windows: not modelled
+    windows = prod(ceil_div(n, w) for n, w in zip(sizes, node.window, strict=True))
+    size = prod(node.window)
+    values = windows * size * channels
+    scores = windows * node.heads * size * size
+    one = Kind.ACTIVATION
+    if node.version == 1:
+        return tuple(
+            Saved(what, one, count)
+            for what, count in (("windows", values), ("q", values), ("k", values),
+                                ("softmax", scores), ("v", values), ("heads", values))
+        )  # fmt: skip
+    norms = windows * size * node.heads
+    table = prod(2 * w - 1 for w in node.window)
+    return (
+        Saved("windows", one, values), Saved("qkv", one, 3 * values),
+        Saved("q norms", one, norms), Saved("q clamped norms", one, norms),
+        Saved("k norms", one, norms), Saved("k clamped norms", one, norms),
+        Saved("q", one, values), Saved("k", one, values), Saved("scores", one, scores),
+        Saved("softmax", one, scores), Saved("v", one, values), Saved("heads", one, values),
+        Saved("bias MLP ReLU", one, table * ir.SWIN_CPB_HIDDEN, per_sample=False),
+        Saved("bias sigmoid", one, node.heads * size * size, per_sample=False),
+        Saved("logit scale", one, node.heads, per_sample=False),
+    )  # fmt: skip
+
+
+def _patch_merging(node: ir.PatchMerging, layer: LayerReport, reads: Reads) -> tuple[Saved, ...]:
+    # The 2×2 patches concatenated (4c a position); version 1 normalises them (layer norm:
+    # its input, mean and 1/σ) and reduces the normalised copy; version 2 reduces them
+    # (the linear layer keeps them) and normalises the 2c result.
+    channels, _ = _channels(node, layer.input_shape)
+    rows = exact_div(prod(layer.output_shape), 2 * channels)
+    merged = Saved("patches", Kind.ACTIVATION, rows * 4 * channels)
+    if node.version == 1:
+        normed = Saved("normalised patches", Kind.ACTIVATION, rows * 4 * channels)
+        return (merged, *_statistics(rows), normed)
+    return (merged, Saved("reduced", Kind.ACTIVATION, rows * 2 * channels), *_statistics(rows))
+
+
 def _nothing(node: Any, layer: LayerReport, reads: Reads) -> tuple[Saved, ...]:
     return ()
 
@@ -441,7 +503,8 @@ SAVES: dict[type[Any], Rule] = {
     ir.AdaptivePool: _adaptive, ir.BatchNorm: _batch_norm, ir.LayerNorm: _layer_norm,
     ir.GroupNorm: _group_norm, ir.LRN: _lrn, ir.L2Normalize: _l2, ir.Dropout: _dropout,
     ir.Multiply: _operands, ir.MatMul: _operands, ir.Attention: _attention,
-    ir.LayerScale: _input_only,
+    ir.LayerScale: _input_only, ir.WindowAttention: _window_attention,
+    ir.PatchMerging: _patch_merging,
     # Nothing: their gradients need sizes only, or their inputs are constants or buffers.
     ir.Add: _nothing, ir.Concat: _nothing, ir.ZeroPad: _nothing, ir.Upsample: _nothing,
     ir.Scalar: _nothing, ir.ClassToken: _nothing, ir.PositionEmbedding: _nothing,
@@ -449,7 +512,7 @@ SAVES: dict[type[Any], Rule] = {
     **dict.fromkeys(VIEWS, _nothing),
 }  # fmt: skip
 """What each layer type saves (measured: see the module's docstring); a type missing here
-(Swin's and MViT's layers) is not modelled."""
+(MViT's layers) is not modelled."""
 
 
 def saved_tensors(report: Report) -> tuple[LayerSaved, ...]:
@@ -466,12 +529,16 @@ def saved_tensors(report: Report) -> tuple[LayerSaved, ...]:
         trainable = not (type(params) is int and params == 0)
         needs_grad[layer.name] = trainable or any(reads)
         rule = SAVES.get(type(layer.node))
+        try:
+            # Autograd records nothing that needs no gradient.
+            said = rule(layer.node, layer, reads) if rule and needs_grad[layer.name] else ()
+        except KeyError:  # a case the rule does not model
+            rule = None
         if rule is None:
             result.append(LayerSaved(layer.name, layer.type, (), modelled=False))
             continue
-        recorded = needs_grad[layer.name]  # autograd records nothing that needs no gradient
         tensors: list[SavedTensor] = []
-        for saved in rule(layer.node, layer, reads) if recorded else ():
+        for saved in said:
             storage = _storage(saved, layer, places)
             elements = places.elements.get(storage, saved.elements)
             owner = owners.setdefault(storage, layer.name)

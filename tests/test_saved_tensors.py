@@ -197,10 +197,26 @@ def test_kinds_dtypes_follow_the_device() -> None:
     assert kind_dtype(Kind.INDEX, "fp16") == "int64"
 
 
-def test_window_attention_is_reported_as_not_modelled() -> None:
-    spec = cnncalc.spec.parse_spec({"input": [4, 4, 8], "layers": [
+@pytest.mark.parametrize("version", [1, 2])
+@pytest.mark.parametrize("shift", [0, 1])
+def test_swin_layers_save_what_autograd_saves(version: int, shift: int) -> None:
+    # A 5×5 map in 2×2 windows: padded to 6×6; shifted windows; V2's cosine attention.
+    spec = cnncalc.spec.parse_spec({"input": [5, 5, 8], "framework": "pytorch", "layers": [
         {"name": "patch", "type": "dense", "units": 8, "axis": -1},
-        {"name": "swin", "type": "window_attention", "window": [2, 2], "shift": [0, 0],
+        {"name": "swin", "type": "window_attention", "window": [2, 2], "shift": [shift, shift],
+         "heads": 2, "version": version},
+        {"name": "merge", "type": "patch_merging", "version": version},
+        {"name": "channels", "type": "permute", "dims": [2, 0, 1]},
+        {"name": "first", "type": "window_attention", "window": [2, 2], "shift": [0, 0],
+         "heads": 2, "version": version, "channels_first": True},
+    ]})  # fmt: skip
+    assert_as_torch_saves(spec)
+
+
+def test_video_swin_windows_are_reported_as_not_modelled() -> None:
+    spec = cnncalc.spec.parse_spec({"input": [2, 4, 4, 8], "layers": [
+        {"name": "patch", "type": "dense", "units": 8, "axis": -1},
+        {"name": "swin", "type": "window_attention", "window": [2, 2, 2], "shift": [0, 0, 0],
          "heads": 2},
     ]})  # fmt: skip
     layers = saved_tensors(cnncalc.analyze(spec))
