@@ -451,11 +451,14 @@ def _window_attention(
     values = windows * size * channels
     scores = windows * node.heads * size * size
     one = Kind.ACTIVATION
+    # One head: k and v fold into batches of matrices as views of the qkv output, no copies.
+    single = node.heads == 1
     if node.version == 1:
+        keys = (("qkv", 3 * values),) if single else (("k", values), ("v", values))
         return tuple(
             Saved(what, one, count)
-            for what, count in (("windows", values), ("q", values), ("k", values),
-                                ("softmax", scores), ("v", values), ("heads", values))
+            for what, count in (("windows", values), ("q", values), *keys, ("softmax", scores),
+                                ("heads", values))
         )  # fmt: skip
     norms = windows * size * node.heads
     table = prod(2 * w - 1 for w in node.window)
@@ -464,7 +467,8 @@ def _window_attention(
         Saved("q norms", one, norms), Saved("q clamped norms", one, norms),
         Saved("k norms", one, norms), Saved("k clamped norms", one, norms),
         Saved("q", one, values), Saved("k", one, values), Saved("scores", one, scores),
-        Saved("softmax", one, scores), Saved("v", one, values), Saved("heads", one, values),
+        Saved("softmax", one, scores), *(() if single else (Saved("v", one, values),)),
+        Saved("heads", one, values),
         Saved("bias MLP ReLU", one, table * ir.SWIN_CPB_HIDDEN, per_sample=False),
         Saved("bias sigmoid", one, node.heads * size * size, per_sample=False),
         Saved("logit scale", one, node.heads, per_sample=False),

@@ -198,13 +198,14 @@ def test_kinds_dtypes_follow_the_device() -> None:
 
 
 @pytest.mark.parametrize("version", [1, 2])
-@pytest.mark.parametrize("shift", [0, 1])
-def test_swin_layers_save_what_autograd_saves(version: int, shift: int) -> None:
-    # A 5×5 map in 2×2 windows: padded to 6×6; shifted windows; V2's cosine attention.
+@pytest.mark.parametrize(("shift", "heads"), [(0, 2), (1, 2), (1, 1)])
+def test_swin_layers_save_what_autograd_saves(version: int, shift: int, heads: int) -> None:
+    # A 5×5 map in 2×2 windows: padded to 6×6; shifted windows; V2's cosine attention; one
+    # head, whose k and v are views of the qkv output rather than copies.
     spec = cnncalc.spec.parse_spec({"input": [5, 5, 8], "framework": "pytorch", "layers": [
         {"name": "patch", "type": "dense", "units": 8, "axis": -1},
         {"name": "swin", "type": "window_attention", "window": [2, 2], "shift": [shift, shift],
-         "heads": 2, "version": version},
+         "heads": heads, "version": version},
         {"name": "merge", "type": "patch_merging", "version": version},
         {"name": "channels", "type": "permute", "dims": [2, 0, 1]},
         {"name": "first", "type": "window_attention", "window": [2, 2], "shift": [0, 0],

@@ -145,6 +145,18 @@ def test_generated_networks_forward_peak_as_pytorch_holds_tensors(spec: dict[str
     assert ours_peak(parsed, 3) == measured_peak(parsed, 3)
 
 
+@pytest.mark.parametrize("version", [1, 2])
+def test_swin_layers_forward_peak_as_pytorch_holds_tensors(version: int) -> None:
+    # V2's position-bias MLP keeps tensors once for the whole batch: batch 3 tells them apart.
+    spec = cnncalc.spec.parse_spec({"input": [5, 5, 8], "framework": "pytorch", "layers": [
+        {"name": "patch", "type": "dense", "units": 8, "axis": -1},
+        {"name": "swin", "type": "window_attention", "window": [2, 2], "shift": [1, 1],
+         "heads": 2, "version": version},
+        {"name": "merge", "type": "patch_merging", "version": version},
+    ]})  # fmt: skip
+    assert ours_peak(spec, 3) == measured_peak(spec, 3)
+
+
 CHAIN = {"input": [3, 8, 8], "layers": [
     {"name": "c1", "type": "conv2d", "filters": 4, "kernel": 3},
     {"name": "r1", "type": "relu"},
