@@ -70,8 +70,10 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 from cnncalc import ir
+from cnncalc import layouts as layouts_
 from cnncalc.arith import Dim, Shape, ceil_div, exact_div, prod, total
 from cnncalc.dtypes import INDEX_DTYPE, dtype_bytes
+from cnncalc.layouts import Layout
 from cnncalc.spec.network import output_of
 
 if TYPE_CHECKING:
@@ -177,6 +179,8 @@ class Storages:
     """Each storage's elements per sample."""
     contiguous: dict[str, bool]
     """Whether each tensor is laid out as its own storage (a transposed view is not)."""
+    layouts: dict[str, Layout] | None = None
+    """Each tensor's strides (:mod:`cnncalc.layouts`), where every size is a number."""
 
 
 VIEWS: tuple[type[Any], ...] = (
@@ -205,7 +209,19 @@ def is_view(node: ir.Node | None) -> bool:
 
 
 def storages(report: Report) -> Storages:
-    """Each tensor's storage: its own, or its base's for a view (see :data:`VIEWS`)."""
+    """Each tensor's storage: its own, or its base's for a view (see :data:`VIEWS`).
+
+    With numeric sizes, views follow strides as PyTorch does (:func:`_strided`); with
+    formulas, a coarser account: contiguous, permuted, or with gaps.
+    """
+    numeric = all(
+        type(size) is int
+        for shape in (report.input_shape, *(s for _, s in report.other_inputs),
+                      *(layer.output_shape for layer in report.layers))
+        for size in shape
+    )  # fmt: skip
+    if numeric:
+        return _strided(report)
     base: dict[str, str] = {ir.NETWORK_INPUT: ir.NETWORK_INPUT}
     elements: dict[str, Dim] = {ir.NETWORK_INPUT: prod(report.input_shape)}
     contiguous: dict[str, bool] = {ir.NETWORK_INPUT: True}
@@ -241,6 +257,87 @@ def storages(report: Report) -> Storages:
             contiguous[f"{layer.name}.{index}"] = whole and contiguous[source]
             dense[f"{layer.name}.{index}"] = whole and dense[source]
     return Storages(base, elements, contiguous)
+
+
+def _strided(report: Report) -> Storages:
+    """:func:`storages` for numeric sizes: each tensor's strides followed through views."""
+    base: dict[str, str] = {ir.NETWORK_INPUT: ir.NETWORK_INPUT}
+    elements: dict[str, Dim] = {ir.NETWORK_INPUT: prod(report.input_shape)}
+    layouts: dict[str, Layout] = {ir.NETWORK_INPUT: _new(report.input_shape)}
+    for name, shape in report.other_inputs:
+        base[name], elements[name], layouts[name] = name, prod(shape), _new(shape)
+    for layer in report.layers:
+        node, source = layer.node, layer.inputs[0]
+        before = layouts[source]
+        after = _view_of(node, before, layer) if is_view(node) else None
+        if after is None:  # a storage of its own
+            base[layer.name], elements[layer.name] = layer.name, prod(layer.output_shape)
+            after = _made(node, before, layer)
+        else:
+            base[layer.name] = base[source]
+        layouts[layer.name] = after
+        if isinstance(node, ir.Split):  # its parts: views of its input
+            axis = _axis(node.axis, len(layer.input_shape))
+            for index, shape in enumerate(layer.output_shapes):
+                base[f"{layer.name}.{index}"] = base[source]
+                layouts[f"{layer.name}.{index}"] = layouts_.sliced(
+                    before, axis, int(shape[axis - 1])
+                )
+    contiguous = {name: layouts_.is_contiguous(layout) for name, layout in layouts.items()}
+    return Storages(base, elements, contiguous, layouts)
+
+
+def _new(shape: Shape) -> Layout:
+    return layouts_.contiguous((layouts_.BATCH, *(int(n) for n in shape)))
+
+
+def _axis(axis: int, rank: int) -> int:
+    """A sample axis (negative from the end) as a tensor dimension (the batch is 0)."""
+    return axis % rank + 1
+
+
+def _view_of(node: ir.Node | None, before: Layout, layer: LayerReport) -> Layout | None:
+    """The layout of a view's output, or None where PyTorch copies (a reshape it cannot view)."""
+    rank = len(layer.input_shape)
+    sizes = (layouts_.BATCH, *(int(n) for n in layer.output_shape))
+    match node:
+        case ir.Flatten() | ir.Reshape() | ir.Unflatten():
+            return layouts_.view(before, sizes)
+        case ir.Permute():
+            return layouts_.permuted(before, (0, *(_axis(d, rank) for d in node.dims)))
+        case ir.Transpose():
+            dims = list(range(rank + 1))
+            first, second = (_axis(d, rank) for d in node.dims)
+            dims[first], dims[second] = second, first
+            return layouts_.permuted(before, tuple(dims))
+        case ir.Select():
+            return layouts_.selected(before, _axis(node.axis, rank))
+        case ir.Slice():
+            axis = _axis(node.axis, rank)
+            return layouts_.sliced(before, axis, sizes[axis], node.step)
+        case ir.Split():
+            return before  # its parts are read one by one (NAME.i)
+    return sizes, before[1]  # a crop (same strides, smaller), identity, a rate-0 dropout
+
+
+def _made(node: ir.Node | None, before: Layout, layer: LayerReport) -> Layout:
+    """The layout of a layer's new output: row-major, but for element-wise steps (which lay
+    it out in their input's order of strides), ``nn.Linear`` along a moved axis and Swin's
+    layers on ``[c, h, w]`` (which move their result's axes back: a permuted view)."""
+    sizes = (layouts_.BATCH, *(int(n) for n in layer.output_shape))
+    rank = len(sizes)
+    if isinstance(node, ELEMENT_WISE) and before[0] == sizes:
+        return layouts_.like(before, sizes)
+    if isinstance(node, ir.Dense) and _moved(node, layer.input_shape):
+        axis = _axis(node.axis or 0, rank - 1)
+        order = (*(d for d in range(rank) if d != axis), axis)  # the linear layer's axes
+        moved = layouts_.contiguous(tuple(sizes[d] for d in order))
+        return layouts_.permuted(moved, tuple(order.index(d) for d in range(rank)))
+    if getattr(node, "channels_first", False):
+        order = (0, *range(2, rank), 1)
+        made = layouts_.contiguous(tuple(sizes[d] for d in order))
+        return layouts_.permuted(made, tuple(order.index(d) for d in range(rank)))
+    return layouts_.contiguous(sizes)
 
 
 # -- what each layer type saves -------------------------------------------------------------
@@ -318,9 +415,6 @@ def _moved(node: ir.Node | None, shape: Shape) -> bool:
 
 
 def _dense(node: ir.Dense, layer: LayerReport, reads: Reads) -> tuple[Saved, ...]:
-    if _moved(node, layer.input_shape):
-        copy = Saved("input (copy)", Kind.ACTIVATION, prod(layer.input_shape))
-        return (copy, *_activation(node.activation, layer))
     return (_input(layer), *_activation(node.activation, layer))
 
 
@@ -563,11 +657,36 @@ def _storage(saved: Saved, layer: LayerReport, places: Storages) -> str:
     name = f"{layer.name}:{saved.what}"
     if saved.tensor is not None:
         source = layer.inputs[saved.tensor]
-        if places.contiguous[source] or not _folds(layer):
+        moved = _moved(layer.node, layer.input_shape)
+        kept = (places.contiguous[source] and not moved) or not _folds(layer)
+        if places.layouts is not None:
+            kept = _kept(layer, saved.tensor, places.layouts[source])
+        if kept:
             return places.base[source]
         name = f"{layer.name}:{saved.what} (copy)"
     places.elements[name] = saved.elements
     return name
+
+
+def _kept(layer: LayerReport, index: int, layout: Layout) -> bool:
+    """Whether a layer keeps input ``index`` as it is (a view of its storage) rather than a
+    copy: ``nn.Linear`` folds all axes but the last into rows, ``torch.matmul`` of more
+    than one batch axis folds them into one, each a copy where a view cannot do it."""
+    node = layer.node
+    rank = len(layout[0])
+    if isinstance(node, ir.Dense):
+        if _moved(node, layer.input_shape):
+            axis = _axis(node.axis or 0, rank - 1)
+            order = (*(d for d in range(rank) if d != axis), axis)
+            layout = layouts_.permuted(layout, order)
+        return rank <= 2 or layouts_.folds(layout, 1)
+    if isinstance(node, ir.Attention):
+        return layouts_.folds(layout, 1)
+    if isinstance(node, ir.MatMul):
+        if index == 1 and node.transpose_b:
+            layout = layouts_.permuted(layout, (*range(rank - 2), rank - 1, rank - 2))
+        return rank <= 3 or layouts_.folds(layout, 2)
+    return True
 
 
 def _folds(layer: LayerReport) -> bool:
