@@ -1,0 +1,175 @@
+"""The training-memory section: what each layer saves for backward, and the step's memory.
+
+``training_memory_table`` is the text, ``training_memory_json`` the JSON document's
+content (snake_case keys, bytes as ints; a formula as its text on symbolic sizes).
+"""
+
+from __future__ import annotations
+
+import textwrap
+from typing import Any
+
+from cnncalc.analysis import Report
+from cnncalc.arith import Dim
+from cnncalc.render.table_format import Grid, draw
+from cnncalc.render.text import count, shape
+from cnncalc.safe_text import visible
+from cnncalc.saved_tensors import Device, Kind, LayerSaved, SavedTensor, kind_dtype
+from cnncalc.training_memory import TrainingMemory, training_memory
+
+INCLUDES = (
+    "weights: parameters and buffers (index buffers int64); gradients: one per trainable "
+    "parameter; optimizer state as torch.optim keeps it (momentum: 1 value per trainable "
+    "parameter; Adam/AdamW: 2, and a 1-element fp32 step per parameter tensor); saved "
+    "activations: the tensors autograd keeps for backward (math-path attention, "
+    "non-in-place modules), each storage once; forward peak: saved tensors so far, outputs "
+    "still to be read, the current layer's inputs and output; total: weights + gradients "
+    "+ optimizer state + forward peak (gradients held through the forward)"
+)
+EXCLUDES = (
+    "the backward pass's own peak, allocator rounding and caching, fragmentation, kernel "
+    "workspaces (cuDNN), the CUDA context, temporaries autograd does not keep, the loss, "
+    "mixed-precision master weights, Adam's amsgrad state"
+)
+OPTIMIZER_NAMES = {"sgd": "SGD", "momentum": "SGD with momentum", "adam": "Adam", "adamw": "AdamW"}
+
+
+def training_memory_table(
+    report: Report,
+    batch: Dim,
+    dtype: str,
+    weight_dtype: str,
+    optimizer: str,
+    *,
+    device: Device = "cuda",
+) -> str:
+    """Each layer's saved tensors and charged bytes, then the step's memory, line by line."""
+    memory = training_memory(report, batch, dtype, weight_dtype, optimizer, device=device)
+    rows = [
+        [visible(layer.name), visible(layer.type), _saves(layer, memory),
+         count(layer.charged_bytes(batch, memory.dtype, device))]
+        for layer in memory.layers
+    ]  # fmt: skip
+    layout = Grid(
+        title="",
+        headers=["Layer", "Type", "Saved for backward", "Bytes charged"],
+        right=[False, False, False, True],
+        rows=rows,
+        footer=["Total", "", "each storage once", count(memory.saved)],
+        caption=(
+            "A tensor saved again (a ReLU's output, read by the next layer; a view's base) is "
+            "charged to the first layer that saves it, named in brackets."
+        ),
+    )
+    drawn = draw(layout, page=10_000)
+    assert drawn is not None
+    title = (
+        f"{visible(report.name)}: training memory, batch {count(batch)} of "
+        f"{shape(report.input_shape)}, activations {memory.dtype}, weights "
+        f"{memory.weight_dtype}, {OPTIMIZER_NAMES[optimizer]}"
+    )
+    lines = [title + drawn.rstrip("\n"), ""]
+    for label, value in _summary(memory):
+        lines.append(f"{label:<58} {count(value):>20} B  {_human(value)}")
+    if memory.unmodelled:
+        names = ", ".join(visible(name) for name in memory.unmodelled)
+        lines.append(f"Not modelled (counted as nothing): {names}")
+    lines += textwrap.wrap(f"Includes: {INCLUDES}.", 100)
+    lines += textwrap.wrap(f"Excludes: {EXCLUDES}.", 100)
+    return "\n".join(lines) + "\n"
+
+
+def training_memory_json(
+    report: Report,
+    batch: Dim,
+    dtype: str,
+    weight_dtype: str,
+    optimizer: str,
+    *,
+    device: Device = "cuda",
+) -> dict[str, Any]:
+    """The same as a JSON-ready dict: per layer, what it saves and what is charged to it."""
+    memory = training_memory(report, batch, dtype, weight_dtype, optimizer, device=device)
+    return {
+        "name": report.name,
+        "batch": _number(batch),
+        "dtype": memory.dtype,
+        "weight_dtype": memory.weight_dtype,
+        "optimizer": optimizer,
+        "device": device,
+        "layers": [
+            {
+                "name": layer.name,
+                "type": layer.type,
+                "modelled": layer.modelled,
+                "saved": [_tensor(t, memory) for t in layer.tensors],
+                "charged_bytes": _number(layer.charged_bytes(batch, memory.dtype, device)),
+            }
+            for layer in memory.layers
+        ],
+        "total": {
+            "weights": _number(memory.weights),
+            "gradients": _number(memory.gradients),
+            "optimizer_state": _number(memory.optimizer_state),
+            "saved_activations": _number(memory.saved),
+            "forward_peak": _number(memory.forward_peak),
+            "forward_peak_layer": memory.peak_layer,
+            "total": _number(memory.total),
+        },
+        "unmodelled": list(memory.unmodelled),
+        "includes": INCLUDES,
+        "excludes": EXCLUDES,
+    }
+
+
+def _summary(memory: TrainingMemory) -> list[tuple[str, Dim]]:
+    where = f"at {visible(memory.peak_layer)}" if memory.peak_layer else "where sizes decide"
+    return [
+        ("weights (parameters and buffers)", memory.weights),
+        ("gradients (one per trainable parameter)", memory.gradients),
+        (f"optimizer state ({OPTIMIZER_NAMES[memory.optimizer]})", memory.optimizer_state),
+        ("saved activations (for backward, each storage once)", memory.saved),
+        (f"forward peak of activations ({where})", memory.forward_peak),
+        ("total (weights + gradients + optimizer + forward peak)", memory.total),
+    ]
+
+
+def _saves(layer: LayerSaved, memory: TrainingMemory) -> str:
+    if not layer.modelled:
+        return "not modelled"
+    parts = []
+    for tensor in layer.tensors:
+        text = visible(tensor.what)
+        if tensor.kind is not Kind.ACTIVATION:
+            text += f" ({kind_dtype(tensor.kind, memory.dtype, memory.device)})"
+        if not tensor.charged:
+            text += f" [{visible(tensor.owner)}]"
+        parts.append(text)
+    return ", ".join(parts) or "nothing"
+
+
+def _tensor(tensor: SavedTensor, memory: TrainingMemory) -> dict[str, Any]:
+    return {
+        "what": tensor.what,
+        "kind": tensor.kind.value,
+        "dtype": kind_dtype(tensor.kind, memory.dtype, memory.device),
+        "storage": tensor.storage,
+        "bytes": _number(tensor.bytes(memory.batch, memory.dtype, memory.device)),
+        "charged_to": tensor.owner,
+    }
+
+
+def _human(value: Dim) -> str:
+    """``1.30 GiB``: a reading aid beside the exact bytes (empty for a formula)."""
+    if not isinstance(value, int):
+        return ""
+    size = float(value)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if abs(size) < 1024 or unit == "GiB":
+            return f"({size:.2f} {unit})" if unit != "B" else ""
+        size /= 1024
+    return ""  # pragma: no cover
+
+
+def _number(value: Dim) -> int | str:
+    return value if isinstance(value, int) else str(value)
