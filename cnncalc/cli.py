@@ -205,6 +205,11 @@ def _analyze_parser() -> argparse.ArgumentParser:
         f"--roofline; {DEFAULT_DTYPE}, fp16, bf16, int8, …)",
     )
     parser.add_argument(
+        "--optimizer",
+        choices=("sgd", "momentum", "adam", "adamw"),
+        help="--memory: the training step's optimizer, whose state it counts (adam)",
+    )
+    parser.add_argument(
         "--weight-dtype",
         type=_dtype,
         metavar="D",
@@ -511,6 +516,7 @@ def _metric_report(report: Report, args: argparse.Namespace) -> str | None:
         (args.dtype is not None, {"memory", "roofline"}, "--dtype goes with --memory or "
          "--roofline"),
         (args.weight_dtype is not None, {"memory"}, "--weight-dtype goes with --memory"),
+        (args.optimizer is not None, {"memory"}, "--optimizer goes with --memory"),
     )  # fmt: skip
     for given, options, message in companions:
         if given and not options & set(chosen):
@@ -538,7 +544,10 @@ def _metric_report(report: Report, args: argparse.Namespace) -> str | None:
         from cnncalc.render.memory_format import render_memory
 
         dtype = args.dtype or DEFAULT_DTYPE
-        return render_memory(report, args.format, batch, dtype, args.weight_dtype)
+        optimizer = args.optimizer or "adam"
+        return render_memory(
+            report, args.format, batch, dtype, args.weight_dtype, optimizer=optimizer
+        )
     from cnncalc.render.receptive_field_format import render_receptive_fields
 
     return render_receptive_fields(report, args.format)

@@ -20,6 +20,7 @@ from cnncalc import ir
 from cnncalc.cli import main
 from cnncalc.errors import SpecError
 from cnncalc.memory import inference_memory
+from cnncalc.training_memory import training_memory
 from tests.conftest import GOLDEN, NUMERIC_SPECS, SPECS
 from tests.memory_probe import TORCH_DTYPES, measure
 from tests.test_torch_differential import NOT_IN_PYTORCH, networks, shape_networks
@@ -391,3 +392,19 @@ def test_bad_options_are_one_line_errors(
     assert exit_info.value.code == 2
     err = capsys.readouterr().err
     assert err.startswith("error: ") and message in err and err.count("\n") == 1
+
+
+def test_the_memory_report_ends_with_a_training_step_s(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # LeNet-5 (modern) at batch 2, SGD: its 61,706 parameters as weights and as
+    # gradients, no optimizer state; the training section is the training module's own.
+    spec = str(SPECS / "lenet5-modern.yaml")
+    assert main([spec, "--memory", "--batch", "2", "--optimizer", "sgd", "-f", "json"]) == 0
+    training = json.loads(capsys.readouterr().out)["training"]
+    assert training["optimizer"] == "sgd"
+    assert training["total"]["weights"] == training["total"]["gradients"] == 61_706 * 4
+    assert training["total"]["optimizer_state"] == 0
+    report = cnncalc.analyze(SPECS / "lenet5-modern.yaml")
+    expected = training_memory(report, 2, "fp32", "fp32", "sgd")
+    assert training["total"]["total"] == expected.total == 4 * 61_706 * 2 + expected.forward_peak

@@ -27,15 +27,30 @@ CAPTION = (
 
 
 def render_memory(
-    report: Report, fmt: str, batch: int, dtype: str, weight_dtype: str | None = None
+    report: Report,
+    fmt: str,
+    batch: int,
+    dtype: str,
+    weight_dtype: str | None = None,
+    *,
+    optimizer: str = "adam",
 ) -> str:
-    """The inference memory of ``report`` (unfolded) as a table or JSON."""
+    """The inference memory of ``report`` (unfolded), then a training step's with
+    ``optimizer``, as a table or JSON (the training section under ``"training"``)."""
     from cnncalc.memory import inference_memory
+    from cnncalc.render.training_memory_format import (
+        training_memory_json,
+        training_memory_table,
+    )
 
     memory = inference_memory(report, batch, dtype, weight_dtype)
+    weights = memory.weight_dtype
     if fmt == "json":
-        return json.dumps(memory_json(memory), indent=2, ensure_ascii=False) + "\n"
-    return memory_table(memory, report)
+        data = memory_json(memory)
+        data["training"] = training_memory_json(report, batch, dtype, weights, optimizer)
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    training = training_memory_table(report, batch, dtype, weights, optimizer)
+    return memory_table(memory, report) + "\n" + training
 
 
 def memory_table(memory: InferenceMemory, report: Report) -> str:

@@ -68,12 +68,14 @@ def analyze(rng: random.Random, layers: Sequence[str], symbols: Sequence[str]) -
 
 
 def memory(rng: random.Random, layers: Sequence[str], symbols: Sequence[str]) -> Command:
-    """``cnncalc SPEC --memory`` with --batch, --dtype, --weight-dtype, --subs, -f json."""
+    """``cnncalc SPEC --memory`` with --batch, --dtype, --weight-dtype, --optimizer, --subs,
+    -f json."""
     format_ = rng.choice(("table", "json"))
     argv = [SPEC, "--memory", "-f", format_]
     argv += maybe(rng, 0.5, "--batch", rng.choice(["1", "32", "2147483648", "0", "x"]))
     argv += maybe(rng, 0.5, "--dtype", rng.choice(["fp16", "bf16", "int8", "half", "int4", ""]))
     argv += maybe(rng, 0.2, "--weight-dtype", rng.choice(["fp32", "int8", "FP16"]))
+    argv += maybe(rng, 0.3, "--optimizer", rng.choice(["sgd", "momentum", "adamw", "lion"]))
     if symbols:
         argv += maybe(rng, 0.6, "--subs", subs(rng, symbols))
     return Command(tuple(argv), format_, f"memory -f {format_}")
