@@ -594,8 +594,8 @@ def _solve_parser() -> argparse.ArgumentParser:
     parser.add_argument("spec", help="a spec with size symbols")
     parser.add_argument(
         "condition",
-        help="comparisons of LAYER.metric, LAYER.output_shape[i], total.metric and integers, "
-        "joined with 'and'",
+        help="comparisons of LAYER.metric, LAYER.output_shape[i], total.metric, peak_memory, "
+        "training_memory, training_flops and integers, joined with 'and'",
     )
     parser.add_argument("--for", dest="unknown", required=True, metavar="SYMBOL")
     parser.add_argument(
@@ -603,6 +603,16 @@ def _solve_parser() -> argparse.ArgumentParser:
         "spec's 'values')",
     )  # fmt: skip
     parser.add_argument("--range", default="1:4096", metavar="LO:HI", help="search range")
+    parser.add_argument(
+        "--dtype", type=_dtype, default="fp32", metavar="D", help="peak_memory, "
+        "training_memory: the activations' number format, and the weights' unless "
+        "--weight-dtype (fp32)",
+    )  # fmt: skip
+    parser.add_argument("--weight-dtype", type=_dtype, metavar="D")
+    parser.add_argument(
+        "--optimizer", choices=("sgd", "momentum", "adam", "adamw"), default="adam",
+        help="training_memory: the optimizer whose state it counts (adam)",
+    )  # fmt: skip
     parser.add_argument("-f", "--format", choices=("table", "json"), default="table")
     return parser
 
@@ -622,7 +632,10 @@ def run_solve(args: argparse.Namespace) -> int:
     spec = load(args.spec)
     values = dict(spec.values)
     values.update(parse_assignments(args.subs or ""))
-    solution = solve(analyze(spec), args.condition, args.unknown, values, search)
+    from cnncalc.sizing import Sizing
+
+    sizing = Sizing(args.dtype, args.weight_dtype, args.optimizer)
+    solution = solve(analyze(spec), args.condition, args.unknown, values, search, sizing=sizing)
     from cnncalc.render.derivations import solution_text
 
     _write(solution_text(solution, args.condition, args.format), None)

@@ -22,6 +22,7 @@ import sympy
 from cnncalc.analysis import METRICS, Report
 from cnncalc.errors import CnncalcError, show_value
 from cnncalc.progress import tracked
+from cnncalc.sizing import BATCH, QUANTITIES, Sizing
 from cnncalc.spec.network import TOTAL
 from cnncalc.symbolic import simplify_condition, substitute, symbol
 
@@ -60,12 +61,20 @@ def solve(
     unknown: str,
     values: Mapping[str, int] | None = None,
     search: tuple[int, int] = DEFAULT_RANGE,
+    *,
+    sizing: Sizing | None = None,
 ) -> Solution:
-    """The values of ``unknown`` for which ``condition`` holds; other symbols take ``values``."""
+    """The values of ``unknown`` for which ``condition`` holds; other symbols take ``values``.
+
+    ``batch`` is an unknown of every numeric spec: the condition then reads the
+    quantities of :mod:`cnncalc.sizing` (``peak_memory``, ``training_memory``,
+    ``training_flops``) under ``sizing``'s dtypes and optimizer.
+    """
     values = dict(values or {})
     values.pop(unknown, None)
-    if unknown not in report.symbols:
-        known = ", ".join(sorted(report.symbols)) or "none: the spec has no symbols"
+    symbols = report.symbols | {BATCH}
+    if unknown not in symbols:
+        known = ", ".join(sorted(symbols))
         raise CnncalcError(f"'{unknown}' is not a size symbol of this spec (symbols: {known})")
     report = report.subs(values) if values else report
     missing = sorted(report.symbols - {unknown})
@@ -73,7 +82,10 @@ def solve(
         raise CnncalcError(
             f"give values for {', '.join(missing)} (--subs {missing[0]}=…) to solve for {unknown}"
         )
-    relations = _parse(condition, report)
+    # The quantities in batch are formulas of a numeric network's sizes only.
+    numeric = unknown == BATCH and not report.symbols
+    quantities = (sizing or Sizing()).quantities(report) if numeric else {}
+    relations = _parse(condition, report, quantities)
     # The requirements first: where they fail the network is undefined, and a size
     # may divide by zero (a stride of n//2 at n = 1).
     constraints = [*(r.relation for r in report.requirements), *relations]
@@ -89,7 +101,9 @@ def solve(
     )
 
 
-def _parse(condition: str, report: Report) -> list[Any]:
+def _parse(
+    condition: str, report: Report, quantities: Mapping[str, Callable[[], Any]]
+) -> list[Any]:
     """``pool3.output_shape[1] == 6 and total.params < 10**8`` → sympy relations."""
     try:
         tree = ast.parse(condition.strip(), mode="eval").body
@@ -103,25 +117,40 @@ def _parse(condition: str, report: Report) -> list[Any]:
                 'a condition compares quantities, e.g. "pool3.output_shape[1] == 6" '
                 "(several joined with 'and')"
             )
-        left = _operand(part.left, report)
+        left = _operand(part.left, report, quantities)
         for op, comparator in zip(part.ops, part.comparators, strict=True):
             if type(op) not in _COMPARISONS:
                 raise CnncalcError(
                     f"'{ast.unparse(part)}' does not compare with ==, !=, <, <=, > or >="
                 )
-            right = _operand(comparator, report)
+            right = _operand(comparator, report, quantities)
             relations.append(_COMPARISONS[type(op)](left, right))
             left = right
     return relations
 
 
-def _operand(node: ast.expr, report: Report) -> Any:
+def _operand(node: ast.expr, report: Report, quantities: Mapping[str, Callable[[], Any]]) -> Any:
     if isinstance(node, ast.Constant) and type(node.value) is int:
         return sympy.Integer(node.value)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
+        base, exponent = _operand(node.left, report, quantities), node.right
+        if not (isinstance(exponent, ast.Constant) and type(exponent.value) is int):
+            raise CnncalcError(f"'{ast.unparse(node)}': a power's exponent is a whole number")
+        if not (base.is_Integer and 0 <= exponent.value <= 64):
+            raise CnncalcError(f"'{ast.unparse(node)}': powers of numbers only, exponents 0 to 64")
+        return base**exponent.value
+    if isinstance(node, ast.Name) and node.id in QUANTITIES:
+        if node.id not in quantities:
+            raise CnncalcError(
+                f"{node.id} is solved for batch, on a spec whose sizes are numbers (give its "
+                "symbols with --subs)"
+            )
+        return sympy.sympify(quantities[node.id]())
     if isinstance(node, ast.BinOp) and isinstance(
         node.op, ast.Add | ast.Sub | ast.Mult | ast.FloorDiv
     ):
-        left, right = _operand(node.left, report), _operand(node.right, report)
+        left = _operand(node.left, report, quantities)
+        right = _operand(node.right, report, quantities)
         operations = {ast.Add: left + right, ast.Sub: left - right, ast.Mult: left * right}
         return operations.get(type(node.op), sympy.floor(left / right))
     if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant):
@@ -134,7 +163,7 @@ def _operand(node: ast.expr, report: Report) -> Any:
         return sympy.sympify(_quantity(node, report, shape=False))
     raise CnncalcError(
         f"'{ast.unparse(node)}' is not a quantity: write LAYER.metric, "
-        "LAYER.output_shape[i] or total.metric"
+        f"LAYER.output_shape[i], total.metric or {', '.join(QUANTITIES)}"
     )
 
 

@@ -121,7 +121,7 @@ def test_a_substitution_past_the_size_bound_is_an_error(
         (["--range", "0:5"], "--range LO: sizes are positive integers, got 0"),
         (["--range", f"1:{DIGITS_5000}"], f"--range HI: a 5,000-digit number {BOUND}"),
         (["--range", "1:9223372036854775808"], f"--range HI: 9223372036854775808 {BOUND}"),
-        (["--for", "zz"], "'zz' is not a size symbol of this spec (symbols: k, n)"),
+        (["--for", "zz"], "'zz' is not a size symbol of this spec (symbols: batch, k, n)"),
     ],
 )
 def test_solve_options(
