@@ -66,7 +66,7 @@ def assert_same_metrics(symbolic: Report, numeric: Report, values: dict[str, int
 
 
 @settings(max_examples=15, deadline=None)
-@given(n=st.integers(28, 96), k=st.sampled_from([3, 5]))
+@given(n=st.integers(32, 96), k=st.sampled_from([3, 5]))  # k = 5 needs n ≥ 32
 def test_lenet5_s_derived_metrics_in_n_and_k(n: int, k: int) -> None:
     symbolic = cnncalc.analyze(SPECS / "lenet5-symbolic.yaml")
     spec = cnncalc.load(SPECS / "lenet5-symbolic.yaml").model_dump(exclude_none=True)
