@@ -22,7 +22,7 @@ import cnncalc.spec
 from cnncalc import ir
 from cnncalc.cli import main
 from cnncalc.errors import SpecError
-from cnncalc.receptive_field import ReceptiveField, receptive_fields
+from cnncalc.receptive_field import ReceptiveField, as_periodic, receptive_fields
 from tests.conftest import SPECS
 from tests.torch_builder import module_for
 
@@ -66,15 +66,20 @@ class Network(nn.Module):
         return values[self.wiring[-1][0]]
 
 
-def seen(spec: cnncalc.NetworkSpec, position: tuple[int, int]) -> list[tuple[int, int]] | None:
+def seen(
+    spec: cnncalc.NetworkSpec, position: tuple[int, int], rounding: float = 0.0
+) -> list[tuple[int, int]] | None:
     """The input rows and columns (first, last) whose gradient output ``position`` has; None
-    where it reads padding only."""
-    x = torch.ones(1, *(int(n) for n in spec.input), requires_grad=True)
-    out = Network(spec).eval()(x)
+    where it reads padding only. A gradient below ``rounding`` times the largest counts as 0:
+    PyTorch computes an interpolation's weights in floating point, so a weight that is
+    exactly 0 (a resize by 3 onto a point of its input) comes out as 1e-16 (in float64)."""
+    x = torch.ones(1, *(int(n) for n in spec.input), requires_grad=True, dtype=torch.float64)
+    out = Network(spec).double().eval()(x)
     (grad,) = torch.autograd.grad(out[0, 0, position[0], position[1]], x)
     spans = []
     for axis in (2, 3):
-        reached = grad.abs().sum(dim=[a for a in range(4) if a != axis]).nonzero().flatten()
+        total = grad.abs().sum(dim=[a for a in range(4) if a != axis])
+        reached = (total > rounding * float(total.max())).nonzero().flatten()
         if not len(reached):
             return None
         spans.append((int(reached.min()), int(reached.max())))
@@ -182,3 +187,96 @@ def test_resnet18_s_last_stage_sees_435_positions_as_the_gradient_does() -> None
         spans = seen(spec, position)
         assert spans is not None
         check(field, position, 224, spans)
+
+
+# -- through resizes: upsampling and transposed convolutions ----------------------------------
+
+
+@st.composite
+def resizing_chains(draw: st.DrawFn) -> dict[str, Any]:
+    """Decoder-like chains: convolutions and average pooling as in :func:`chains`, upsampling
+    (nearest, bilinear, bicubic; by 2, 3, 3/2 or to a size) and transposed convolutions
+    (strides, paddings, dilations, output padding), now and then a residual branch or a skip
+    connection around a resize."""
+    size = draw(st.integers(6, 40))
+    layers: list[dict[str, Any]] = []
+    kinds = ["conv2d", "avgpool2d", "upsample", "conv_transpose2d", "conv_transpose2d", "relu"]
+    for index in range(draw(st.integers(1, 5))):
+        kind = draw(st.sampled_from(kinds))
+        layer: dict[str, Any] = {"name": f"l{index}", "type": kind}
+        if kind == "conv2d":
+            kernel = draw(st.integers(1, 4))
+            layer |= {"filters": 2, "kernel": kernel, "stride": draw(st.integers(1, 3)),
+                      "padding": draw(st.integers(0, kernel - 1)),
+                      "dilation": draw(st.integers(1, 2))}  # fmt: skip
+        elif kind == "avgpool2d":
+            layer |= {"kernel": 2, "stride": 2}
+        elif kind == "upsample":
+            layer["mode"] = draw(st.sampled_from(["nearest", "bilinear", "bicubic"]))
+            if draw(st.booleans()):
+                layer["scale"] = draw(st.sampled_from([2, 3, "3/2", [2, 3]]))
+            else:
+                layer["size"] = [draw(st.integers(4, 30)), draw(st.integers(4, 30))]
+        elif kind == "conv_transpose2d":
+            kernel, stride, dilation = (draw(st.integers(1, 4)), draw(st.integers(1, 3)),
+                                        draw(st.integers(1, 2)))  # fmt: skip
+            layer |= {"filters": 2, "kernel": kernel, "stride": stride, "dilation": dilation,
+                      "padding": draw(st.integers(0, dilation * (kernel - 1))),
+                      "output_padding": draw(st.integers(0, max(stride, dilation) - 1))}  # fmt: skip
+        layers.append(layer)
+    if draw(st.booleans()):  # a skip connection: a 3×3 convolution added back
+        last = layers[-1]["name"]
+        layers += [
+            {"name": "branch", "type": "conv2d", "filters": 2, "kernel": 3, "padding": 1,
+             "input": last},
+            {"name": "merge", "type": "add", "inputs": [last, "branch"]},
+        ]  # fmt: skip
+    return {"input": [2, size, size], "framework": "pytorch", "layers": layers}
+
+
+def field_at(field: ReceptiveField, position: tuple[int, int]) -> list[tuple[int, int] | None]:
+    """The first and last input position output ``position`` sees, per axis."""
+    spans: list[tuple[int, int] | None] = []
+    for axis, index in zip(field.axes, position, strict=True):
+        periodic = as_periodic(axis)
+        assert periodic is not None
+        spans.append(periodic.at(index))
+    return spans
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(resizing_chains(), st.data())
+def test_fields_through_resizes_are_where_the_gradient_reaches(
+    spec_data: dict[str, Any], data: st.DataObject
+) -> None:
+    try:
+        spec = cnncalc.spec.parse_spec(spec_data)
+        report = cnncalc.analyze(spec)
+    except SpecError:
+        return  # the windows do not fit the input drawn
+    field = receptive_fields(report)[report.layers[-1].name]
+    assert field.kind == "axes", field.why
+    channels, height, width = (int(n) for n in report.output_shape)
+    if channels == 0 or height == 0 or width == 0:
+        return
+    size = int(spec.input[1])
+    positions = {(0, 0), (height - 1, width - 1), (height // 2, width // 3)}
+    positions |= {(data.draw(st.integers(0, height - 1)), data.draw(st.integers(0, width - 1)))}
+    for position in sorted(positions):
+        expected = field_at(field, position)
+        spans = seen(spec, position, rounding=1e-9)
+        if None in expected:  # this output reads no input at all: no gradient
+            assert spans is None, (position, expected)
+            continue
+        if spans is None:  # it reads padding, or positions a resize's border clamps away
+            continue
+        for axis, span, (low, high) in zip(field.axes, expected, spans, strict=True):
+            assert span is not None
+            first, last = span
+            # The field holds what the gradient reaches; exactly so away from the borders,
+            # where no layer reads past the edge of its input (padding, a dropped last
+            # window, a resize clamping its reads): there the field goes on with its pattern.
+            assert first <= low and high <= last, (position, expected, spans)
+            margin = int(axis.size)
+            if first >= margin and last <= size - 1 - margin:
+                assert (low, high) == (first, last), (position, expected, spans)
