@@ -376,3 +376,20 @@ def _periodic_union(layer: LayerReport, sources: list[ReceptiveField]) -> Recept
         axes.append(from_periodic(field))
         misaligned = misaligned or apart
     return ReceptiveField(tuple(axes), misaligned=misaligned)
+
+
+def mean_jump(axis: AxisField) -> Dim | Fraction:
+    """The step between neighbouring outputs' fields: ``jump``, or ``advance/period`` where the
+    field repeats every few outputs (a fraction after an upsampling: ``1/2``)."""
+    if axis.periodic is None:
+        return axis.jump
+    jump = axis.periodic.jump
+    return jump.numerator if jump.denominator == 1 else jump
+
+
+def period(field: ReceptiveField) -> tuple[int, ...] | None:
+    """Every how many outputs the field repeats, per axis; ``None`` where it moves by a whole
+    jump per output on every axis (the window recurrence's field)."""
+    if all(axis.periodic is None for axis in field.axes):
+        return None
+    return tuple(1 if axis.periodic is None else axis.periodic.period for axis in field.axes)
