@@ -9,6 +9,7 @@ one position of its window, is left out of the generated networks).
 from __future__ import annotations
 
 import json
+from fractions import Fraction
 from typing import Any
 
 import pytest
@@ -22,7 +23,14 @@ import cnncalc.spec
 from cnncalc import ir
 from cnncalc.cli import main
 from cnncalc.errors import SpecError
-from cnncalc.receptive_field import ReceptiveField, as_periodic, receptive_fields
+from cnncalc.receptive_field import (
+    AxisField,
+    ReceptiveField,
+    as_periodic,
+    mean_jump,
+    receptive_fields,
+)
+from cnncalc.receptive_periodic import Periodic
 from tests.conftest import SPECS
 from tests.torch_builder import module_for
 
@@ -280,3 +288,103 @@ def test_fields_through_resizes_are_where_the_gradient_reaches(
             margin = int(axis.size)
             if first >= margin and last <= size - 1 - margin:
                 assert (low, high) == (first, last), (position, expected, spans)
+
+
+def _fields(layers: list[dict[str, Any]], shape: list[Any] | None = None) -> dict[str, Any]:
+    spec = {"input": shape or [2, 16, 16], "framework": "pytorch", "layers": layers}
+    return receptive_fields(cnncalc.analyze(spec))
+
+
+def test_an_upsampling_halves_the_jump_and_repeats_every_two_outputs() -> None:
+    fields = _fields([
+        {"name": "down", "type": "conv2d", "filters": 2, "kernel": 3, "stride": 2, "padding": 1},
+        {"name": "up", "type": "upsample", "scale": 2},
+    ])  # fmt: skip
+    (axis, _) = fields["up"].axes
+    assert axis.periodic is not None
+    # Outputs 0 and 1 both see down's output 0 (−1 … 1); outputs 2 and 3 its output 1 (1 … 3).
+    assert axis.periodic == Periodic(2, 2, ((-1, 1), (-1, 1)))
+    assert [axis.periodic.at(i) for i in range(4)] == [(-1, 1), (-1, 1), (1, 3), (1, 3)]
+    assert (axis.size, mean_jump(axis), axis.start) == (3, Fraction(1, 1), -1)
+
+
+def test_a_stride_2_transposed_convolution_reads_two_inputs_on_each_phase() -> None:
+    # kernel 4, stride 2, padding 1 (a U-Net's or DCGAN's): output 2q reads inputs q − 1, q;
+    # output 2q + 1 reads q, q + 1: a field of 2, a mean jump of 1/2, from −1.
+    fields = _fields([{"name": "t", "type": "conv_transpose2d", "filters": 2, "kernel": 4,
+                       "stride": 2, "padding": 1}])  # fmt: skip
+    (axis, _) = fields["t"].axes
+    assert axis.periodic is not None
+    assert (axis.periodic.period, axis.periodic.advance, axis.periodic.phases) == (
+        2, 1, ((-1, 0), (0, 1)),
+    )  # fmt: skip
+    assert (axis.size, mean_jump(axis), axis.start) == (2, Fraction(1, 2), -1)
+
+
+def test_a_transposed_convolution_s_phases_may_read_nothing() -> None:
+    # kernel 1, stride 3: output 3q reads input q, outputs 3q + 1 and 3q + 2 read none.
+    fields = _fields([{"name": "t", "type": "conv_transpose2d", "filters": 2, "kernel": 1,
+                       "stride": 3}])  # fmt: skip
+    (axis, _) = fields["t"].axes
+    assert axis.periodic is not None
+    assert axis.periodic.phases == ((0, 0), None, None)
+    assert (axis.size, mean_jump(axis)) == (1, Fraction(1, 3))
+
+
+def test_a_window_after_an_upsampling_that_undoes_it_gives_a_plain_field_again() -> None:
+    fields = _fields([
+        {"name": "up", "type": "upsample", "scale": 2, "mode": "nearest"},
+        {"name": "down", "type": "conv2d", "filters": 2, "kernel": 2, "stride": 2},
+    ])  # fmt: skip
+    assert fields["down"].axes[0] == AxisField(1, 1, 0)  # each output: one input position
+
+
+def test_a_symbolic_input_goes_through_an_integer_upsampling_and_formulas_are_refused() -> None:
+    up = {"name": "up", "type": "upsample", "scale": 2}
+    fields = _fields([up], ["c", "n", "n"])
+    assert fields["up"].axes[0].periodic == Periodic(2, 1, ((0, 0), (0, 0)))
+    conv = {"name": "c", "type": "conv2d", "filters": 2, "kernel": "k"}
+    assert _fields([conv, up], [2, 16, 16])["up"].why == (
+        "up: cnncalc derives a field through a resize from whole numbers only (its input's "
+        "field is a formula)"
+    )
+    sized = {"name": "up", "type": "upsample", "size": [32, 32]}
+    assert _fields([sized], [2, "n", "n"])["up"].why == (
+        "up: cnncalc derives a field through a resize from whole numbers only (a resize to a "
+        "size, from a size given as a formula)"
+    )
+
+
+def test_a_period_longer_than_the_limit_is_refused_saying_so() -> None:
+    fields = _fields([{"name": "up", "type": "upsample", "scale": "4097/4096"}], [2, 4096, 8])
+    assert fields["up"].why == (
+        "up: the field repeats only every 4,097 outputs, more than the 4,096 cnncalc derives "
+        "(MAX_PERIOD in cnncalc/receptive_periodic.py)"
+    )
+
+
+def test_the_command_line_shows_a_decoder_s_repeating_fields(
+    capsys: pytest.CaptureFixture[str], tmp_path: Any
+) -> None:
+    spec = tmp_path / "decoder.yaml"
+    spec.write_text(
+        "input: [2, 16, 16]\n"
+        "layers:\n"
+        "  - {name: down, type: conv2d, filters: 2, kernel: 3, stride: 2, padding: 1}\n"
+        "  - {name: t, type: conv_transpose2d, filters: 2, kernel: 4, stride: 2, padding: 1}\n",
+        encoding="utf-8",
+    )
+    assert main([str(spec), "--receptive-field"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "Repeats" in lines[2]
+    assert [cell.strip() for cell in lines[5].split("│")[1:-1]] == [
+        "t", "conv_transpose2d", "2×16×16", "5×5", "1×1", "-3, -3", "every 2×2",
+    ]  # fmt: skip
+    assert main([str(spec), "--receptive-field", "-f", "json"]) == 0
+    down, t = json.loads(capsys.readouterr().out)["layers"]
+    assert down["receptive_field"] == {"kind": "axes", "size": [3, 3], "jump": [2, 2],
+                                       "start": [-1, -1]}  # fmt: skip
+    assert t["receptive_field"] == {
+        "kind": "axes", "size": [5, 5], "jump": [1, 1], "start": [-3, -3],
+        "period": [2, 2], "advance": [2, 2], "phases": [[[-3, 1], [-1, 3]]] * 2,
+    }  # fmt: skip
