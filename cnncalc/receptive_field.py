@@ -33,16 +33,15 @@ the field unknown, saying why.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
-
 from fractions import Fraction
+from typing import TYPE_CHECKING, Literal
 
 from cnncalc import ir
 from cnncalc.arith import Dim
 from cnncalc.receptive_periodic import (
     MAX_PERIOD,
-    PeriodTooLong,
     Periodic,
+    PeriodTooLong,
     Taps,
     compose,
     resize_taps,
@@ -53,6 +52,8 @@ from cnncalc.receptive_periodic import (
 from cnncalc.spec.network import output_of
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from cnncalc.analysis import LayerReport, Report
 
 
@@ -121,6 +122,12 @@ def _through(layer: LayerReport, sources: list[ReceptiveField]) -> ReceptiveFiel
         axis.periodic is not None for axis in field.axes
     ):
         return _periodic_through(layer, field)
+    return _through_one(layer, field)
+
+
+def _through_one(layer: LayerReport, field: ReceptiveField) -> ReceptiveField:
+    """A layer with one input on a field that moves by a whole jump per output."""
+    node = layer.node
     match node:
         case ir.Conv(kernel=kernel, stride=stride, padding=padding, dilation=dilation):
             windows = [d * (k - 1) + 1 for k, d in zip(kernel, dilation, strict=True)]
@@ -325,13 +332,13 @@ def _resize_taps(layer: LayerReport, node: ir.Upsample) -> list[Taps] | str:
         scales = node.scale or ()
         if not all(isinstance(s, int | Fraction) for s in scales):
             return _WHOLE_NUMBERS + " (a scale given as a formula)"
-        ratios = [Fraction(s) for s in scales]  # type: ignore[arg-type]
+        ratios = [Fraction(s) for s in scales]
     if len(ratios) != len(layer.output_shape) - 1 or any(r <= 0 for r in ratios):
         return "a resize to nothing"
     return [resize_taps(ratio, node.mode) for ratio in ratios]
 
 
-def _whole(rows: list[tuple[Dim, ...]]) -> str:
+def _whole(rows: Sequence[tuple[Dim, ...]]) -> str:
     """Why ``rows`` cannot be read as whole numbers, or ``""``."""
     if all(isinstance(v, int) for row in rows for v in row):
         return ""

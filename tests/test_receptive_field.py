@@ -228,9 +228,10 @@ def resizing_chains(draw: st.DrawFn) -> dict[str, Any]:
         elif kind == "conv_transpose2d":
             kernel, stride, dilation = (draw(st.integers(1, 4)), draw(st.integers(1, 3)),
                                         draw(st.integers(1, 2)))  # fmt: skip
+            extra = draw(st.integers(0, max(stride, dilation) - 1))  # < stride or dilation
             layer |= {"filters": 2, "kernel": kernel, "stride": stride, "dilation": dilation,
                       "padding": draw(st.integers(0, dilation * (kernel - 1))),
-                      "output_padding": draw(st.integers(0, max(stride, dilation) - 1))}  # fmt: skip
+                      "output_padding": extra}  # fmt: skip
         layers.append(layer)
     if draw(st.booleans()):  # a skip connection: a 3×3 convolution added back
         last = layers[-1]["name"]

@@ -197,9 +197,11 @@ def test_what_the_recurrence_does_not_cover_is_said_in_words() -> None:
     assert rules == {
         "relu": "each output position reads the same position of its input: its input's field",
         "up": "a nearest resize by a/b = 2×2 outputs per input: output i reads input ⌊i·b/a⌋"
-        + repeats + "0's given",
+        + repeats
+        + "0's given",
         "after": "each output's field is the hull of the fields of the inputs it reads"
-        + repeats + "0's given",
+        + repeats
+        + "0's given",
         "side": "not derived: side: a concatenation along a spatial axis",
         "late": "not derived: side: a concatenation along a spatial axis",
         "pool": "a global_avgpool layer combines every position of its input: the whole input",
