@@ -223,3 +223,22 @@ def test_a_hostile_name_in_a_field_s_reason_is_shown_not_obeyed(fmt: str) -> Non
     assert "\x1b" not in text
     if fmt == "json":
         assert json.loads(text)["receptive_field"]["rule"].startswith("not derived: up\x1b[31m")
+
+
+def test_explain_gives_a_transposed_convolution_s_repeating_field() -> None:
+    spec = cnncalc.spec.parse_spec({"input": [2, 8, 8], "layers": [
+        {"name": "t", "type": "conv_transpose2d", "filters": 2, "kernel": 4, "stride": 2,
+         "padding": 1},
+    ]})  # fmt: skip
+    report = cnncalc.analyze(spec)
+    assert field_derivation(report, report.layer("t")).rule == (
+        "a transposed convolution: output i reads the inputs j with i = j·s − p + t·d, t < k; "
+        "the field repeats every 2×2 outputs (mean jump 1/2×1/2), its largest and output 0's "
+        "given"
+    )
+    text = explain(report, "t", "table", receptive_field=True)
+    assert "up to 2×2, mean jump 1/2×1/2, start −1, −1, repeating every 2×2 outputs" in text
+    data = json.loads(explain(report, "t", "json", receptive_field=True))["receptive_field"]
+    assert (data["size"], data["jump"], data["start"], data["period"], data["advance"]) == (
+        [2, 2], ["1/2", "1/2"], [-1, -1], [2, 2], [1, 1],
+    )  # fmt: skip
