@@ -204,11 +204,12 @@ def test_resnet18_s_last_stage_sees_435_positions_as_the_gradient_does() -> None
 def resizing_chains(draw: st.DrawFn) -> dict[str, Any]:
     """Decoder-like chains: convolutions and average pooling as in :func:`chains`, upsampling
     (nearest, bilinear, bicubic; by 2, 3, 3/2 or to a size) and transposed convolutions
-    (strides, paddings, dilations, output padding), now and then a residual branch or a skip
-    connection around a resize."""
+    (strides, paddings, dilations, output padding), zero padding, now and then a skip
+    connection."""
     size = draw(st.integers(6, 40))
     layers: list[dict[str, Any]] = []
-    kinds = ["conv2d", "avgpool2d", "upsample", "conv_transpose2d", "conv_transpose2d", "relu"]
+    kinds = ["conv2d", "avgpool2d", "upsample", "conv_transpose2d", "conv_transpose2d", "relu",
+             "zeropad2d"]  # fmt: skip
     for index in range(draw(st.integers(1, 5))):
         kind = draw(st.sampled_from(kinds))
         layer: dict[str, Any] = {"name": f"l{index}", "type": kind}
@@ -225,6 +226,8 @@ def resizing_chains(draw: st.DrawFn) -> dict[str, Any]:
                 layer["scale"] = draw(st.sampled_from([2, 3, "3/2", [2, 3]]))
             else:
                 layer["size"] = [draw(st.integers(4, 30)), draw(st.integers(4, 30))]
+        elif kind == "zeropad2d":
+            layer["padding"] = [[draw(st.integers(0, 2)), 0], [0, draw(st.integers(0, 2))]]
         elif kind == "conv_transpose2d":
             kernel, stride, dilation = (draw(st.integers(1, 4)), draw(st.integers(1, 3)),
                                         draw(st.integers(1, 2)))  # fmt: skip
