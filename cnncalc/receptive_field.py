@@ -264,6 +264,9 @@ def _unknown(layer: LayerReport, why: str) -> ReceptiveField:
 def _periodic_through(layer: LayerReport, field: ReceptiveField) -> ReceptiveField:
     """A layer on a field that repeats every few outputs, or a resize: phase by phase."""
     maps = _taps(layer)
+    if maps is None:  # no reads to follow: global pooling, a dense layer see it all
+        whole = _through_one(layer, field)
+        return whole if whole.kind != "axes" else _unknown(layer, "a layer of no known reads")
     if isinstance(maps, str):
         return _unknown(layer, maps)
     if len(maps) != len(field.axes):
@@ -290,8 +293,9 @@ def _too_long(error: PeriodTooLong) -> str:
     )
 
 
-def _taps(layer: LayerReport) -> list[Taps] | str:
-    """The layer's reads per spatial axis, or why they are not derived."""
+def _taps(layer: LayerReport) -> list[Taps] | str | None:
+    """The layer's reads per spatial axis, why they are not derived, or ``None``: the layer
+    does not read positions one by one (the window recurrence's own cases say what it does)."""
     node = layer.node
     if isinstance(node, ir.ZeroPad | ir.Crop):
         pads = node.padding if isinstance(node, ir.ZeroPad) else node.cropping
@@ -319,7 +323,7 @@ def _taps(layer: LayerReport) -> list[Taps] | str:
         return _resize_taps(layer, node)
     if _keeps_positions(node, layer):
         return [window_taps(1, 1, 1, 0) for _ in layer.output_shape[1:]]
-    return f"cnncalc does not derive the field of {_a(layer.type)} layer"
+    return None
 
 
 def _resize_taps(layer: LayerReport, node: ir.Upsample) -> list[Taps] | str:

@@ -335,6 +335,15 @@ def test_a_transposed_convolution_s_phases_may_read_nothing() -> None:
     assert (axis.size, mean_jump(axis)) == (1, Fraction(1, 3))
 
 
+def test_after_an_upsampling_global_pooling_still_sees_the_whole_input() -> None:
+    fields = _fields([
+        {"name": "up", "type": "upsample", "scale": 2, "mode": "bilinear"},
+        {"name": "pool", "type": "global_avgpool"},
+        {"name": "flat", "type": "flatten", "input": "up"},
+    ])  # fmt: skip
+    assert (fields["pool"].kind, fields["flat"].kind) == ("whole", "whole")
+
+
 def test_a_window_after_an_upsampling_that_undoes_it_gives_a_plain_field_again() -> None:
     fields = _fields([
         {"name": "up", "type": "upsample", "scale": 2, "mode": "nearest"},
