@@ -263,7 +263,10 @@ def _unknown(layer: LayerReport, why: str) -> ReceptiveField:
 
 def _periodic_through(layer: LayerReport, field: ReceptiveField) -> ReceptiveField:
     """A layer on a field that repeats every few outputs, or a resize: phase by phase."""
-    maps = _taps(layer)
+    try:
+        maps = _taps(layer)
+    except PeriodTooLong as error:  # a stride or a resize's numerator beyond the limit
+        return _unknown(layer, _too_long(error))
     if maps is None:  # no reads to follow: global pooling, a dense layer see it all
         whole = _through_one(layer, field)
         return whole if whole.kind != "axes" else _unknown(layer, "a layer of no known reads")

@@ -35,6 +35,9 @@ window recurrence: PyTorch clamps a resize's reads at the borders, so the
 field there may reach one input position further than the gradient does). The
 result is then shortened to its least period. Periods longer than
 :data:`MAX_PERIOD` are not derived (the field is marked unknown, saying so).
+A window's taps are a :class:`Run` and only those that can be the hull's ends
+are looked at (:func:`_ends`): a layer costs ``O(P·min(k, P_in))``, whatever
+its kernel.
 Every number here is a whole number: formulas are refused by the caller.
 """
 
@@ -83,31 +86,50 @@ class Periodic:
 
 
 @dataclass(frozen=True, slots=True)
+class Run:
+    """Input positions ``first + t·step`` for ``t < count``: a window's taps, kept as three
+    numbers so that a kernel of a million costs what a kernel of 3 does."""
+
+    first: int
+    step: int
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
 class Taps:
     """A layer along one axis: output ``q·period + r`` reads input ``o + q·advance`` for
-    every ``o`` in ``taps[r]``."""
+    every ``o`` in ``taps[r]``'s runs."""
 
     period: int
     advance: int
-    taps: tuple[tuple[int, ...], ...]
+    taps: tuple[tuple[Run, ...], ...]
 
 
 def window_taps(window: int, dilation: int, stride: int, before: int) -> Taps:
     """A convolution's or pooling's window; zero padding and cropping are 1-tap windows."""
-    return Taps(1, stride, (tuple(-before + t * dilation for t in range(window)),))
+    return Taps(1, stride, ((Run(-before, dilation, window),),))
 
 
 def transposed_taps(kernel: int, stride: int, dilation: int, before: int) -> Taps:
-    """A transposed convolution: output ``i`` reads input ``j`` where ``i = j·s − p + t·d``."""
-    phases = tuple(
-        tuple(
-            (r + before - t * dilation) // stride
-            for t in range(kernel)
-            if (r + before - t * dilation) % stride == 0
-        )
-        for r in range(stride)
-    )
-    return Taps(stride, 1, phases)
+    """A transposed convolution: output ``i`` reads input ``j`` where ``i = j·s − p + t·d``.
+
+    On phase ``r`` the taps ``t`` with ``t·d ≡ r + p (mod s)`` are every ``s/g``-th from the
+    least, ``g = gcd(d, s)`` (none where ``g`` does not divide ``r + p``): one run of inputs
+    ``(r + p − t·d)/s``, stepping by ``−d/g``."""
+    if stride > MAX_PERIOD:
+        raise PeriodTooLong(stride)
+    g = gcd(dilation, stride)
+    every = stride // g
+    phases: list[tuple[Run, ...]] = []
+    for r in range(stride):
+        if (r + before) % g:
+            phases.append(())
+            continue
+        least = (r + before) // g * pow(dilation // g, -1, every) % every
+        count = max(0, -(-(kernel - least) // every))
+        first = (r + before - least * dilation) // stride
+        phases.append((Run(first, -dilation // g, count),) if count else ())
+    return Taps(stride, 1, tuple(phases))
 
 
 def resize_taps(
@@ -115,19 +137,21 @@ def resize_taps(
 ) -> Taps:
     """A resize by ``a/b`` outputs per input (``align_corners`` false, as ``nn.Upsample``)."""
     a, b = outputs_per_input.numerator, outputs_per_input.denominator
-    phases: list[tuple[int, ...]] = []
+    if a > MAX_PERIOD:
+        raise PeriodTooLong(a)
+    phases: list[tuple[Run, ...]] = []
     for r in range(a):
         if mode == "nearest":
-            phases.append((r * b // a,))
+            phases.append((Run(r * b // a, 1, 1),))
             continue
         x = Fraction(2 * r + 1, 2) * Fraction(b, a) - Fraction(1, 2)
         f = floor(x)
         if x == f:
-            phases.append((f,))
+            phases.append((Run(f, 1, 1),))
         elif mode == "bilinear":
-            phases.append((f, f + 1))
+            phases.append((Run(f, 1, 2),))
         else:
-            phases.append((f - 1, f, f + 1, f + 2))
+            phases.append((Run(f - 1, 1, 4),))
     return Taps(a, b, tuple(phases))
 
 
@@ -142,10 +166,25 @@ def compose(field: Periodic, layer: Taps) -> Periodic:
     for position in range(period):
         q, r = divmod(position, layer.period)
         span: Span = None
-        for offset in layer.taps[r]:
-            span = _hull(span, field.at(offset + q * layer.advance))
+        for run in layer.taps[r]:
+            for offset in _ends(run, field.period):
+                span = _hull(span, field.at(offset + q * layer.advance))
         phases.append(span)
     return least_period(Periodic(period, field.advance * (layer.advance // g), tuple(phases)))
+
+
+def _ends(run: Run, period: int) -> list[int]:
+    """The taps of ``run`` whose fields can be the hull's ends, over a field of ``period``.
+
+    Every ``c = period/gcd(step, period)`` taps the position moves by a whole number of the
+    field's periods, so the field moves by whole advances, all one way: the least first
+    position is among the first ``c`` taps (or the last ``c``, stepping down) and the greatest
+    last position among the last ``c`` (or the first). Those ``2c`` suffice, ``c ≤ period``."""
+    every = period // gcd(run.step, period) if run.step else 1
+    if run.count <= 2 * every:
+        return [run.first + t * run.step for t in range(run.count)]
+    ends = [*range(every), *range(run.count - every, run.count)]
+    return [run.first + t * run.step for t in ends]
 
 
 def union(fields: list[Periodic]) -> tuple[Periodic, bool]:

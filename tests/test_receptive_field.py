@@ -335,6 +335,32 @@ def test_a_transposed_convolution_s_phases_may_read_nothing() -> None:
     assert (axis.size, mean_jump(axis)) == (1, Fraction(1, 3))
 
 
+def test_a_kernel_of_a_million_after_an_upsampling_costs_what_a_small_one_does() -> None:
+    # A row of 2,000,000 upsampled by 3, then a window of 1,000,000 with dilation 2: only
+    # the window's first and last taps within a period are looked at.
+    fields = _fields([
+        {"name": "up", "type": "upsample", "scale": [1, 3]},
+        {"name": "c", "type": "conv2d", "filters": 1, "kernel": [1, 1_000_000],
+         "dilation": [1, 2]},
+    ], [1, 1, 2_000_000])  # fmt: skip
+    (_, axis) = fields["c"].axes
+    # Output i reads up's i … i + 1,999,998, i.e. inputs ⌊i/3⌋ … ⌊(i + 1,999,998)/3⌋.
+    assert axis.periodic is not None
+    assert [axis.periodic.at(i) for i in range(4)] == [
+        (0, 666_666), (0, 666_666), (0, 666_666), (1, 666_667),
+    ]  # fmt: skip
+    assert (axis.size, axis.start, mean_jump(axis)) == (666_667, 0, Fraction(1, 3))
+
+
+def test_a_stride_beyond_the_period_limit_is_refused_saying_so() -> None:
+    fields = _fields([{"name": "t", "type": "conv_transpose2d", "filters": 1, "kernel": 1,
+                       "stride": 5000}], [1, 4, 4])  # fmt: skip
+    assert fields["t"].why == (
+        "t: the field repeats only every 5,000 outputs, more than the 4,096 cnncalc derives "
+        "(MAX_PERIOD in cnncalc/receptive_periodic.py)"
+    )
+
+
 def test_after_an_upsampling_global_pooling_still_sees_the_whole_input() -> None:
     fields = _fields([
         {"name": "up", "type": "upsample", "scale": 2, "mode": "bilinear"},
