@@ -173,6 +173,8 @@ def _periodic_rule(
         )
     else:
         what = "each output's field is the hull of the fields of the inputs it reads"
+    if period(field) is None:  # a window that undoes the resize: a plain field again
+        return f"{what}; the field moves by a whole jump per output again"
     return (
         f"{what}; the field repeats every {every} outputs (mean jump "
         + "×".join(str(mean_jump(axis)) for axis in field.axes)

@@ -225,6 +225,20 @@ def test_a_hostile_name_in_a_field_s_reason_is_shown_not_obeyed(fmt: str) -> Non
         assert json.loads(text)["receptive_field"]["rule"].startswith("not derived: up\x1b[31m")
 
 
+def test_a_window_that_undoes_an_upsampling_says_so() -> None:
+    spec = cnncalc.spec.parse_spec({"input": [2, 8, 8], "layers": [
+        {"name": "up", "type": "upsample", "scale": 2},
+        {"name": "down", "type": "conv2d", "filters": 2, "kernel": 2, "stride": 2},
+    ]})  # fmt: skip
+    report = cnncalc.analyze(spec)
+    derivation = field_derivation(report, report.layer("down"))
+    assert derivation.rule == (
+        "each output's field is the hull of the fields of the inputs it reads; the field moves "
+        "by a whole jump per output again"
+    )
+    assert explain(report, "down", "table", receptive_field=True).count("1×1, jump 1×1, start 0, 0")
+
+
 def test_explain_gives_a_transposed_convolution_s_repeating_field() -> None:
     spec = cnncalc.spec.parse_spec({"input": [2, 8, 8], "layers": [
         {"name": "t", "type": "conv_transpose2d", "filters": 2, "kernel": 4, "stride": 2,
