@@ -17,24 +17,43 @@ branches meet (``add``, ``multiply``, ``concat`` of channels) the field is the
 union of the branches' spans, exact when their grids align (equal jumps, and
 starts a whole number of jumps apart); a misaligned merge is flagged. Global
 pooling, ``dense`` on a flattened map, attention and the like see the whole
-input. Layers whose field cnncalc does not derive (upsampling, transposed
-convolutions, reshapes of the spatial axes) are marked unknown, and so is
-every layer after them that depends on them.
+input. Through upsampling and transposed convolutions the field no longer
+moves by a whole jump per output: it repeats every few outputs, and
+:mod:`cnncalc.receptive_periodic` derives it phase by phase (``AxisField.periodic``),
+and every layer after them too. Layers whose field cnncalc does not derive
+(reshapes of the spatial axes) are marked unknown, and so is every layer after
+them that depends on them.
 
 Sizes may be formulas: the same expressions hold for symbols (``solve`` and
-``--subs`` apply as for any count).
+``--subs`` apply as for any count). Through a resize the phases are whole
+numbers: a formula there (a symbolic kernel, a size a resize depends on) makes
+the field unknown, saying why.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import TYPE_CHECKING, Literal
 
 from cnncalc import ir
 from cnncalc.arith import Dim
+from cnncalc.receptive_periodic import (
+    MAX_PERIOD,
+    Periodic,
+    PeriodTooLong,
+    Taps,
+    compose,
+    resize_taps,
+    transposed_taps,
+    union,
+    window_taps,
+)
 from cnncalc.spec.network import output_of
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from cnncalc.analysis import LayerReport, Report
 
 
@@ -46,6 +65,11 @@ class AxisField:
     jump: Dim
     start: Dim
     """The first input position it sees (negative: in the padding)."""
+    periodic: Periodic | None = None
+    """Set where the field repeats only every ``periodic.period > 1`` outputs (after a resize),
+    or some output reads no input: then ``size`` is the largest field over the outputs,
+    ``start`` output 0's (0 where it reads nothing) and ``jump`` the input positions between
+    outputs a period apart (the mean jump is ``periodic.jump``, a fraction)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,10 +114,20 @@ def _through(layer: LayerReport, sources: list[ReceptiveField]) -> ReceptiveFiel
     if isinstance(node, ir.Add | ir.Multiply | ir.Concat):
         if isinstance(node, ir.Concat) and node.axis % len(layer.output_shape) != 0:
             return _unknown(layer, "a concatenation along a spatial axis")
-        return _union(sources)
+        return _union(layer, sources)
     (field,) = sources[:1] or (WHOLE,)
     if field.kind == "whole":
         return WHOLE
+    if isinstance(node, ir.Upsample | ir.ConvTranspose) or any(
+        axis.periodic is not None for axis in field.axes
+    ):
+        return _periodic_through(layer, field)
+    return _through_one(layer, field)
+
+
+def _through_one(layer: LayerReport, field: ReceptiveField) -> ReceptiveField:
+    """A layer with one input on a field that moves by a whole jump per output."""
+    node = layer.node
     match node:
         case ir.Conv(kernel=kernel, stride=stride, padding=padding, dilation=dilation):
             windows = [d * (k - 1) + 1 for k, d in zip(kernel, dilation, strict=True)]
@@ -114,7 +148,7 @@ def _through(layer: LayerReport, sources: list[ReceptiveField]) -> ReceptiveFiel
             return WHOLE if len(layer.output_shape) == 1 else _unknown(layer, "a flatten")
         case _ if _keeps_positions(node, layer):
             return field
-    return _unknown(layer, f"cnncalc does not derive the field of a {layer.type} layer")
+    return _unknown(layer, f"cnncalc does not derive the field of {_a(layer.type)} layer")
 
 
 _ELEMENT_WISE = (
@@ -183,10 +217,12 @@ def _shifted(field: ReceptiveField, shifts: list[Dim]) -> ReceptiveField:
     )
 
 
-def _union(sources: list[ReceptiveField]) -> ReceptiveField:
+def _union(layer: LayerReport, sources: list[ReceptiveField]) -> ReceptiveField:
     """The span every branch's output position 0 sees, together; misaligned grids flagged."""
     if any(source.kind == "whole" for source in sources):
         return WHOLE
+    if any(axis.periodic is not None for source in sources for axis in source.axes):
+        return _periodic_union(layer, sources)
     first = sources[0]
     axes: list[AxisField] = []
     misaligned = any(source.misaligned for source in sources)
@@ -220,3 +256,154 @@ def _upper(a: Dim, b: Dim) -> Dim:
 
 def _unknown(layer: LayerReport, why: str) -> ReceptiveField:
     return ReceptiveField(kind="unknown", why=f"{layer.name}: {why}")
+
+
+# -- through resizes: fields that repeat every few outputs (cnncalc.receptive_periodic) ----
+
+
+def _periodic_through(layer: LayerReport, field: ReceptiveField) -> ReceptiveField:
+    """A layer on a field that repeats every few outputs, or a resize: phase by phase."""
+    try:
+        maps = _taps(layer)
+    except PeriodTooLong as error:  # a stride or a resize's numerator beyond the limit
+        return _unknown(layer, _too_long(error))
+    if maps is None:  # no reads to follow: global pooling, a dense layer see it all
+        whole = _through_one(layer, field)
+        return whole if whole.kind != "axes" else _unknown(layer, "a layer of no known reads")
+    if isinstance(maps, str):
+        return _unknown(layer, maps)
+    if len(maps) != len(field.axes):
+        return _unknown(layer, f"a {len(maps)}-D layer on {len(field.axes)} spatial axes")
+    axes: list[AxisField] = []
+    for axis, taps in zip(field.axes, maps, strict=True):
+        periodic = as_periodic(axis)
+        if periodic is None:
+            return _unknown(layer, _WHOLE_NUMBERS + " (its input's field is a formula)")
+        try:
+            axes.append(from_periodic(compose(periodic, taps)))
+        except PeriodTooLong as error:
+            return _unknown(layer, _too_long(error))
+    return ReceptiveField(tuple(axes), misaligned=field.misaligned)
+
+
+_WHOLE_NUMBERS = "cnncalc derives a field through a resize from whole numbers only"
+
+
+def _too_long(error: PeriodTooLong) -> str:
+    return (
+        f"the field repeats only every {error.args[0]:,} outputs, more than the {MAX_PERIOD:,} "
+        "cnncalc derives (MAX_PERIOD in cnncalc/receptive_periodic.py)"
+    )
+
+
+def _taps(layer: LayerReport) -> list[Taps] | str | None:
+    """The layer's reads per spatial axis, why they are not derived, or ``None``: the layer
+    does not read positions one by one (the window recurrence's own cases say what it does)."""
+    node = layer.node
+    if isinstance(node, ir.ZeroPad | ir.Crop):
+        pads = node.padding if isinstance(node, ir.ZeroPad) else node.cropping
+        sign = 1 if isinstance(node, ir.ZeroPad) else -1
+        return _whole([(1, 1, 1, sign * before) for before, _ in pads]) or [
+            window_taps(1, 1, 1, int(sign * before)) for before, _ in pads
+        ]
+    if isinstance(node, ir.Conv | ir.Pool):
+        dilation = node.dilation if isinstance(node, ir.Conv) else (1,) * len(node.kernel)
+        windows = [d * (k - 1) + 1 for k, d in zip(node.kernel, dilation, strict=True)]
+        befores = padding_before(layer, windows, node.stride, node.padding)
+        if befores is None:
+            return "'same' padding on a size given as a formula"
+        rows = list(zip(node.kernel, dilation, node.stride, befores, strict=True))
+        return _whole(rows) or [window_taps(*(int(v) for v in row)) for row in rows]
+    if isinstance(node, ir.ConvTranspose):
+        rows = [
+            (k, s, d, before)
+            for k, s, d, (before, _) in zip(
+                node.kernel, node.stride, node.dilation, node.padding, strict=True
+            )
+        ]
+        return _whole(rows) or [transposed_taps(*(int(v) for v in row)) for row in rows]
+    if isinstance(node, ir.Upsample):
+        return _resize_taps(layer, node)
+    if _keeps_positions(node, layer):
+        return [window_taps(1, 1, 1, 0) for _ in layer.output_shape[1:]]
+    return None
+
+
+def _resize_taps(layer: LayerReport, node: ir.Upsample) -> list[Taps] | str:
+    if node.size is not None:
+        pairs = list(zip(node.size, layer.input_shape[1:], strict=True))
+        if _whole(pairs):
+            return _WHOLE_NUMBERS + " (a resize to a size, from a size given as a formula)"
+        ratios = [Fraction(int(out), int(n)) for out, n in pairs if int(n) > 0]
+    else:
+        scales = node.scale or ()
+        if not all(isinstance(s, int | Fraction) for s in scales):
+            return _WHOLE_NUMBERS + " (a scale given as a formula)"
+        ratios = [Fraction(s) for s in scales]
+    if len(ratios) != len(layer.output_shape) - 1 or any(r <= 0 for r in ratios):
+        return "a resize to nothing"
+    return [resize_taps(ratio, node.mode) for ratio in ratios]
+
+
+def _whole(rows: Sequence[tuple[Dim, ...]]) -> str:
+    """Why ``rows`` cannot be read as whole numbers, or ``""``."""
+    if all(isinstance(v, int) for row in rows for v in row):
+        return ""
+    return _WHOLE_NUMBERS + " (the layer's sizes are formulas)"
+
+
+def _a(word: str) -> str:
+    return ("an " if word[:1].lower() in "aeiou" else "a ") + word
+
+
+def as_periodic(axis: AxisField) -> Periodic | None:
+    """The axis's field as a :class:`Periodic` (period 1 for a window's), ``None`` where it is
+    a formula."""
+    if axis.periodic is not None:
+        return axis.periodic
+    if not all(isinstance(v, int) for v in (axis.size, axis.jump, axis.start)):
+        return None
+    assert isinstance(axis.size, int) and isinstance(axis.jump, int)
+    assert isinstance(axis.start, int)
+    return Periodic(1, axis.jump, ((axis.start, axis.start + axis.size - 1),))
+
+
+def from_periodic(field: Periodic) -> AxisField:
+    """The axis field: a plain one where the field moves by a whole jump per output."""
+    first = field.phases[0]
+    if field.period == 1 and first is not None:
+        return AxisField(first[1] - first[0] + 1, field.advance, first[0])
+    return AxisField(field.largest, field.advance, first[0] if first else 0, field)
+
+
+def _periodic_union(layer: LayerReport, sources: list[ReceptiveField]) -> ReceptiveField:
+    axes: list[AxisField] = []
+    misaligned = any(source.misaligned for source in sources)
+    for index in range(len(sources[0].axes)):
+        fields = [as_periodic(source.axes[index]) for source in sources]
+        if any(field is None for field in fields):
+            return _unknown(layer, _WHOLE_NUMBERS + " (a branch's field is a formula)")
+        try:
+            field, apart = union([field for field in fields if field is not None])
+        except PeriodTooLong as error:
+            return _unknown(layer, _too_long(error))
+        axes.append(from_periodic(field))
+        misaligned = misaligned or apart
+    return ReceptiveField(tuple(axes), misaligned=misaligned)
+
+
+def mean_jump(axis: AxisField) -> Dim | Fraction:
+    """The step between neighbouring outputs' fields: ``jump``, or ``advance/period`` where the
+    field repeats every few outputs (a fraction after an upsampling: ``1/2``)."""
+    if axis.periodic is None:
+        return axis.jump
+    jump = axis.periodic.jump
+    return jump.numerator if jump.denominator == 1 else jump
+
+
+def period(field: ReceptiveField) -> tuple[int, ...] | None:
+    """Every how many outputs the field repeats, per axis; ``None`` where it moves by a whole
+    jump per output on every axis (the window recurrence's field)."""
+    if all(axis.periodic is None for axis in field.axes):
+        return None
+    return tuple(1 if axis.periodic is None else axis.periodic.period for axis in field.axes)

@@ -11,7 +11,10 @@ that the two agree).
   ``start_out = start_in − p·j_in``, from the field of the layer's input
   (``r_in``, ``j_in``, ``start_in``; the network's input: 1, 1, 0). Axes with the
   same numbers are derived once. Other layers keep, shift, unite or widen the
-  field; that is said in words, with the result.
+  field; that is said in words, with the result. Through an upsampling or a
+  transposed convolution (and every layer after one) the field repeats every
+  few outputs (:mod:`cnncalc.receptive_periodic`): the rule says which input
+  positions each output reads and how the phases follow, in words, with the result.
 - Training FLOPs of one sample, as FlopCounterMode counts them around
   ``loss.backward()``, from the layer's multiply-accumulates: the forward
   ``2·MACs``; the input's gradient ``2·MACs`` where the input needs one; the
@@ -32,7 +35,9 @@ from cnncalc.formulas import Derivation
 from cnncalc.receptive_field import (
     AxisField,
     ReceptiveField,
+    mean_jump,
     padding_before,
+    period,
     receptive_fields,
 )
 from cnncalc.spec.network import output_of
@@ -99,6 +104,9 @@ def field_derivation(report: Report, layer: LayerReport) -> FieldDerivation:
         else:
             what = f"a {layer.type} layer combines every position of its input: the whole input"
         return FieldDerivation(what, (), field)
+    periodic = _periodic_rule(layer, node, sources, field)
+    if periodic is not None:
+        return FieldDerivation(periodic, (), field)
     if len(sources) > 1:
         return FieldDerivation(
             "the union of its inputs' fields: from the first start to the last end"
@@ -132,6 +140,45 @@ def field_derivation(report: Report, layer: LayerReport) -> FieldDerivation:
         )  # fmt: skip
     return FieldDerivation(
         "each output position reads the same position of its input: its input's field", (), field
+    )
+
+
+def _periodic_rule(
+    layer: LayerReport, node: ir.Node | None, sources: list[ReceptiveField], field: ReceptiveField
+) -> str | None:
+    """In words, how a field that repeats every few outputs follows (``None``: it does not)."""
+    if period(field) is None and not any(period(source) for source in sources):
+        return None
+    every = "×".join(str(p) for p in period(field) or [1] * len(field.axes))
+    if isinstance(node, ir.Upsample):
+        reads = {
+            "nearest": "output i reads input ⌊i·b/a⌋",
+            "bilinear": "output i reads the two inputs around x = (i + ½)·b/a − ½ "
+            "(one where x is whole)",
+            "bicubic": "output i reads the four inputs ⌊x⌋ − 1 … ⌊x⌋ + 2 around "
+            "x = (i + ½)·b/a − ½ (one where x is whole)",
+        }[node.mode]
+        ratios = node.scale or tuple(
+            f"{out}/{n}" for out, n in zip(node.size or (), layer.input_shape[1:], strict=True)
+        )
+        what = (
+            f"a {node.mode} resize by a/b = {'×'.join(str(r) for r in ratios)} outputs per "
+            f"input: {reads}"
+        )
+    elif isinstance(node, ir.ConvTranspose):
+        what = "a transposed convolution: output i reads the inputs j with i = j·s − p + t·d, t < k"
+    elif len(sources) > 1:
+        what = "the union of its inputs' fields, output by output" + (
+            " (their grids do not align)" if field.misaligned else ""
+        )
+    else:
+        what = "each output's field is the hull of the fields of the inputs it reads"
+    if period(field) is None:  # a window that undoes the resize: a plain field again
+        return f"{what}; the field moves by a whole jump per output again"
+    return (
+        f"{what}; the field repeats every {every} outputs (mean jump "
+        + "×".join(str(mean_jump(axis)) for axis in field.axes)
+        + "), its largest and output 0's given"
     )
 
 

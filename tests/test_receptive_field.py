@@ -9,6 +9,7 @@ one position of its window, is left out of the generated networks).
 from __future__ import annotations
 
 import json
+from fractions import Fraction
 from typing import Any
 
 import pytest
@@ -22,7 +23,14 @@ import cnncalc.spec
 from cnncalc import ir
 from cnncalc.cli import main
 from cnncalc.errors import SpecError
-from cnncalc.receptive_field import ReceptiveField, receptive_fields
+from cnncalc.receptive_field import (
+    AxisField,
+    ReceptiveField,
+    as_periodic,
+    mean_jump,
+    receptive_fields,
+)
+from cnncalc.receptive_periodic import Periodic
 from tests.conftest import SPECS
 from tests.torch_builder import module_for
 
@@ -66,15 +74,20 @@ class Network(nn.Module):
         return values[self.wiring[-1][0]]
 
 
-def seen(spec: cnncalc.NetworkSpec, position: tuple[int, int]) -> list[tuple[int, int]] | None:
+def seen(
+    spec: cnncalc.NetworkSpec, position: tuple[int, int], rounding: float = 0.0
+) -> list[tuple[int, int]] | None:
     """The input rows and columns (first, last) whose gradient output ``position`` has; None
-    where it reads padding only."""
-    x = torch.ones(1, *(int(n) for n in spec.input), requires_grad=True)
-    out = Network(spec).eval()(x)
+    where it reads padding only. A gradient below ``rounding`` times the largest counts as 0:
+    PyTorch computes an interpolation's weights in floating point, so a weight that is
+    exactly 0 (a resize by 3 onto a point of its input) comes out as 1e-16 (in float64)."""
+    x = torch.ones(1, *(int(n) for n in spec.input), requires_grad=True, dtype=torch.float64)
+    out = Network(spec).double().eval()(x)
     (grad,) = torch.autograd.grad(out[0, 0, position[0], position[1]], x)
     spans = []
     for axis in (2, 3):
-        reached = grad.abs().sum(dim=[a for a in range(4) if a != axis]).nonzero().flatten()
+        total = grad.abs().sum(dim=[a for a in range(4) if a != axis])
+        reached = (total > rounding * float(total.max())).nonzero().flatten()
         if not len(reached):
             return None
         spans.append((int(reached.min()), int(reached.max())))
@@ -182,3 +195,235 @@ def test_resnet18_s_last_stage_sees_435_positions_as_the_gradient_does() -> None
         spans = seen(spec, position)
         assert spans is not None
         check(field, position, 224, spans)
+
+
+# -- through resizes: upsampling and transposed convolutions ----------------------------------
+
+
+@st.composite
+def resizing_chains(draw: st.DrawFn) -> dict[str, Any]:
+    """Decoder-like chains: convolutions and average pooling as in :func:`chains`, upsampling
+    (nearest, bilinear, bicubic; by 2, 3, 3/2 or to a size) and transposed convolutions
+    (strides, paddings, dilations, output padding), zero padding, now and then a skip
+    connection."""
+    size = draw(st.integers(6, 40))
+    layers: list[dict[str, Any]] = []
+    kinds = ["conv2d", "avgpool2d", "upsample", "conv_transpose2d", "conv_transpose2d", "relu",
+             "zeropad2d"]  # fmt: skip
+    for index in range(draw(st.integers(1, 5))):
+        kind = draw(st.sampled_from(kinds))
+        layer: dict[str, Any] = {"name": f"l{index}", "type": kind}
+        if kind == "conv2d":
+            kernel = draw(st.integers(1, 4))
+            layer |= {"filters": 2, "kernel": kernel, "stride": draw(st.integers(1, 3)),
+                      "padding": draw(st.integers(0, kernel - 1)),
+                      "dilation": draw(st.integers(1, 2))}  # fmt: skip
+        elif kind == "avgpool2d":
+            layer |= {"kernel": 2, "stride": 2}
+        elif kind == "upsample":
+            layer["mode"] = draw(st.sampled_from(["nearest", "bilinear", "bicubic"]))
+            if draw(st.booleans()):
+                layer["scale"] = draw(st.sampled_from([2, 3, "3/2", [2, 3]]))
+            else:
+                layer["size"] = [draw(st.integers(4, 30)), draw(st.integers(4, 30))]
+        elif kind == "zeropad2d":
+            layer["padding"] = [[draw(st.integers(0, 2)), 0], [0, draw(st.integers(0, 2))]]
+        elif kind == "conv_transpose2d":
+            kernel, stride, dilation = (draw(st.integers(1, 4)), draw(st.integers(1, 3)),
+                                        draw(st.integers(1, 2)))  # fmt: skip
+            extra = draw(st.integers(0, max(stride, dilation) - 1))  # < stride or dilation
+            layer |= {"filters": 2, "kernel": kernel, "stride": stride, "dilation": dilation,
+                      "padding": draw(st.integers(0, dilation * (kernel - 1))),
+                      "output_padding": extra}  # fmt: skip
+        layers.append(layer)
+    if draw(st.booleans()):  # a skip connection: a 3×3 convolution added back
+        last = layers[-1]["name"]
+        layers += [
+            {"name": "branch", "type": "conv2d", "filters": 2, "kernel": 3, "padding": 1,
+             "input": last},
+            {"name": "merge", "type": "add", "inputs": [last, "branch"]},
+        ]  # fmt: skip
+    return {"input": [2, size, size], "framework": "pytorch", "layers": layers}
+
+
+def field_at(field: ReceptiveField, position: tuple[int, int]) -> list[tuple[int, int] | None]:
+    """The first and last input position output ``position`` sees, per axis."""
+    spans: list[tuple[int, int] | None] = []
+    for axis, index in zip(field.axes, position, strict=True):
+        periodic = as_periodic(axis)
+        assert periodic is not None
+        spans.append(periodic.at(index))
+    return spans
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(resizing_chains(), st.data())
+def test_fields_through_resizes_are_where_the_gradient_reaches(
+    spec_data: dict[str, Any], data: st.DataObject
+) -> None:
+    try:
+        spec = cnncalc.spec.parse_spec(spec_data)
+        report = cnncalc.analyze(spec)
+    except SpecError:
+        return  # the windows do not fit the input drawn
+    field = receptive_fields(report)[report.layers[-1].name]
+    assert field.kind == "axes", field.why
+    channels, height, width = (int(n) for n in report.output_shape)
+    if channels == 0 or height == 0 or width == 0:
+        return
+    size = int(spec.input[1])
+    positions = {(0, 0), (height - 1, width - 1), (height // 2, width // 3)}
+    positions |= {(data.draw(st.integers(0, height - 1)), data.draw(st.integers(0, width - 1)))}
+    for position in sorted(positions):
+        expected = field_at(field, position)
+        spans = seen(spec, position, rounding=1e-9)
+        if None in expected:  # this output reads no input at all: no gradient
+            assert spans is None, (position, expected)
+            continue
+        if spans is None:  # it reads padding, or positions a resize's border clamps away
+            continue
+        for axis, span, (low, high) in zip(field.axes, expected, spans, strict=True):
+            assert span is not None
+            first, last = span
+            # The field holds what the gradient reaches; exactly so away from the borders,
+            # where no layer reads past the edge of its input (padding, a dropped last
+            # window, a resize clamping its reads): there the field goes on with its pattern.
+            assert first <= low and high <= last, (position, expected, spans)
+            margin = int(axis.size)
+            if first >= margin and last <= size - 1 - margin:
+                assert (low, high) == (first, last), (position, expected, spans)
+
+
+def _fields(layers: list[dict[str, Any]], shape: list[Any] | None = None) -> dict[str, Any]:
+    spec = {"input": shape or [2, 16, 16], "framework": "pytorch", "layers": layers}
+    return receptive_fields(cnncalc.analyze(spec))
+
+
+def test_an_upsampling_halves_the_jump_and_repeats_every_two_outputs() -> None:
+    fields = _fields([
+        {"name": "down", "type": "conv2d", "filters": 2, "kernel": 3, "stride": 2, "padding": 1},
+        {"name": "up", "type": "upsample", "scale": 2},
+    ])  # fmt: skip
+    (axis, _) = fields["up"].axes
+    assert axis.periodic is not None
+    # Outputs 0 and 1 both see down's output 0 (−1 … 1); outputs 2 and 3 its output 1 (1 … 3).
+    assert axis.periodic == Periodic(2, 2, ((-1, 1), (-1, 1)))
+    assert [axis.periodic.at(i) for i in range(4)] == [(-1, 1), (-1, 1), (1, 3), (1, 3)]
+    assert (axis.size, mean_jump(axis), axis.start) == (3, Fraction(1, 1), -1)
+
+
+def test_a_stride_2_transposed_convolution_reads_two_inputs_on_each_phase() -> None:
+    # kernel 4, stride 2, padding 1 (a U-Net's or DCGAN's): output 2q reads inputs q − 1, q;
+    # output 2q + 1 reads q, q + 1: a field of 2, a mean jump of 1/2, from −1.
+    fields = _fields([{"name": "t", "type": "conv_transpose2d", "filters": 2, "kernel": 4,
+                       "stride": 2, "padding": 1}])  # fmt: skip
+    (axis, _) = fields["t"].axes
+    assert axis.periodic is not None
+    assert (axis.periodic.period, axis.periodic.advance, axis.periodic.phases) == (
+        2, 1, ((-1, 0), (0, 1)),
+    )  # fmt: skip
+    assert (axis.size, mean_jump(axis), axis.start) == (2, Fraction(1, 2), -1)
+
+
+def test_a_transposed_convolution_s_phases_may_read_nothing() -> None:
+    # kernel 1, stride 3: output 3q reads input q, outputs 3q + 1 and 3q + 2 read none.
+    fields = _fields([{"name": "t", "type": "conv_transpose2d", "filters": 2, "kernel": 1,
+                       "stride": 3}])  # fmt: skip
+    (axis, _) = fields["t"].axes
+    assert axis.periodic is not None
+    assert axis.periodic.phases == ((0, 0), None, None)
+    assert (axis.size, mean_jump(axis)) == (1, Fraction(1, 3))
+
+
+def test_a_kernel_of_a_million_after_an_upsampling_costs_what_a_small_one_does() -> None:
+    # A row of 2,000,000 upsampled by 3, then a window of 1,000,000 with dilation 2: only
+    # the window's first and last taps within a period are looked at.
+    fields = _fields([
+        {"name": "up", "type": "upsample", "scale": [1, 3]},
+        {"name": "c", "type": "conv2d", "filters": 1, "kernel": [1, 1_000_000],
+         "dilation": [1, 2]},
+    ], [1, 1, 2_000_000])  # fmt: skip
+    (_, axis) = fields["c"].axes
+    # Output i reads up's i … i + 1,999,998, i.e. inputs ⌊i/3⌋ … ⌊(i + 1,999,998)/3⌋.
+    assert axis.periodic is not None
+    assert [axis.periodic.at(i) for i in range(4)] == [
+        (0, 666_666), (0, 666_666), (0, 666_666), (1, 666_667),
+    ]  # fmt: skip
+    assert (axis.size, axis.start, mean_jump(axis)) == (666_667, 0, Fraction(1, 3))
+
+
+def test_a_stride_beyond_the_period_limit_is_refused_saying_so() -> None:
+    fields = _fields([{"name": "t", "type": "conv_transpose2d", "filters": 1, "kernel": 1,
+                       "stride": 5000}], [1, 4, 4])  # fmt: skip
+    assert fields["t"].why == (
+        "t: the field repeats only every 5,000 outputs, more than the 4,096 cnncalc derives "
+        "(MAX_PERIOD in cnncalc/receptive_periodic.py)"
+    )
+
+
+def test_after_an_upsampling_global_pooling_still_sees_the_whole_input() -> None:
+    fields = _fields([
+        {"name": "up", "type": "upsample", "scale": 2, "mode": "bilinear"},
+        {"name": "pool", "type": "global_avgpool"},
+        {"name": "flat", "type": "flatten", "input": "up"},
+    ])  # fmt: skip
+    assert (fields["pool"].kind, fields["flat"].kind) == ("whole", "whole")
+
+
+def test_a_window_after_an_upsampling_that_undoes_it_gives_a_plain_field_again() -> None:
+    fields = _fields([
+        {"name": "up", "type": "upsample", "scale": 2, "mode": "nearest"},
+        {"name": "down", "type": "conv2d", "filters": 2, "kernel": 2, "stride": 2},
+    ])  # fmt: skip
+    assert fields["down"].axes[0] == AxisField(1, 1, 0)  # each output: one input position
+
+
+def test_a_symbolic_input_goes_through_an_integer_upsampling_and_formulas_are_refused() -> None:
+    up = {"name": "up", "type": "upsample", "scale": 2}
+    fields = _fields([up], ["c", "n", "n"])
+    assert fields["up"].axes[0].periodic == Periodic(2, 1, ((0, 0), (0, 0)))
+    conv = {"name": "c", "type": "conv2d", "filters": 2, "kernel": "k"}
+    assert _fields([conv, up], [2, 16, 16])["up"].why == (
+        "up: cnncalc derives a field through a resize from whole numbers only (its input's "
+        "field is a formula)"
+    )
+    sized = {"name": "up", "type": "upsample", "size": [32, 32]}
+    assert _fields([sized], [2, "n", "n"])["up"].why == (
+        "up: cnncalc derives a field through a resize from whole numbers only (a resize to a "
+        "size, from a size given as a formula)"
+    )
+
+
+def test_a_period_longer_than_the_limit_is_refused_saying_so() -> None:
+    fields = _fields([{"name": "up", "type": "upsample", "scale": "4097/4096"}], [2, 4096, 8])
+    assert fields["up"].why == (
+        "up: the field repeats only every 4,097 outputs, more than the 4,096 cnncalc derives "
+        "(MAX_PERIOD in cnncalc/receptive_periodic.py)"
+    )
+
+
+def test_the_command_line_shows_a_decoder_s_repeating_fields(
+    capsys: pytest.CaptureFixture[str], tmp_path: Any
+) -> None:
+    spec = tmp_path / "decoder.yaml"
+    spec.write_text(
+        "input: [2, 16, 16]\n"
+        "layers:\n"
+        "  - {name: down, type: conv2d, filters: 2, kernel: 3, stride: 2, padding: 1}\n"
+        "  - {name: t, type: conv_transpose2d, filters: 2, kernel: 4, stride: 2, padding: 1}\n",
+        encoding="utf-8",
+    )
+    assert main([str(spec), "--receptive-field"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "Repeats" in lines[2]
+    assert [cell.strip() for cell in lines[5].split("│")[1:-1]] == [
+        "t", "conv_transpose2d", "2×16×16", "5×5", "1×1", "-3, -3", "every 2×2",
+    ]  # fmt: skip
+    assert main([str(spec), "--receptive-field", "-f", "json"]) == 0
+    down, t = json.loads(capsys.readouterr().out)["layers"]
+    assert down["receptive_field"] == {"kind": "axes", "size": [3, 3], "jump": [2, 2],
+                                       "start": [-1, -1]}  # fmt: skip
+    assert t["receptive_field"] == {
+        "kind": "axes", "size": [5, 5], "jump": [1, 1], "start": [-3, -3],
+        "period": [2, 2], "advance": [2, 2], "phases": [[[-3, 1], [-1, 3]]] * 2,
+    }  # fmt: skip

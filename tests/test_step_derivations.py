@@ -186,15 +186,24 @@ def test_what_the_recurrence_does_not_cover_is_said_in_words() -> None:
         {"name": "relu", "type": "relu"},
         {"name": "up", "type": "upsample", "scale": 2},
         {"name": "after", "type": "conv2d", "filters": 2, "kernel": 3},
+        {"name": "side", "type": "concat", "axis": 1, "inputs": ["relu", "relu"]},
+        {"name": "late", "type": "conv2d", "filters": 2, "kernel": 3},
         {"name": "pool", "type": "global_avgpool", "input": "relu"},
         {"name": "fc", "type": "dense", "units": 3},
     ]})  # fmt: skip
     report = cnncalc.analyze(spec)
     rules = {layer.name: field_derivation(report, layer).rule for layer in report.layers}
+    repeats = "; the field repeats every 2×2 outputs (mean jump 1/2×1/2), its largest and output "
     assert rules == {
         "relu": "each output position reads the same position of its input: its input's field",
-        "up": "not derived: up: cnncalc does not derive the field of a upsample layer",
-        "after": "not derived: up: cnncalc does not derive the field of a upsample layer",
+        "up": "a nearest resize by a/b = 2×2 outputs per input: output i reads input ⌊i·b/a⌋"
+        + repeats
+        + "0's given",
+        "after": "each output's field is the hull of the fields of the inputs it reads"
+        + repeats
+        + "0's given",
+        "side": "not derived: side: a concatenation along a spatial axis",
+        "late": "not derived: side: a concatenation along a spatial axis",
         "pool": "a global_avgpool layer combines every position of its input: the whole input",
         "fc": "its input already sees the whole input",
     }
@@ -207,10 +216,43 @@ def test_what_the_recurrence_does_not_cover_is_said_in_words() -> None:
 @pytest.mark.parametrize("fmt", ["table", "markdown", "csv", "html", "json"])
 def test_a_hostile_name_in_a_field_s_reason_is_shown_not_obeyed(fmt: str) -> None:
     spec = cnncalc.spec.parse_spec({"input": [2, 8, 8], "layers": [
-        {"name": "up\x1b[31m", "type": "upsample", "scale": 2},
+        {"name": "up\x1b[31m", "type": "concat", "axis": 1, "inputs": ["input", "input"]},
         {"name": "c", "type": "conv2d", "filters": 2, "kernel": 3},
     ]})  # fmt: skip
     text = explain(cnncalc.analyze(spec), "c", fmt, receptive_field=True, training=True)
     assert "\x1b" not in text
     if fmt == "json":
         assert json.loads(text)["receptive_field"]["rule"].startswith("not derived: up\x1b[31m")
+
+
+def test_a_window_that_undoes_an_upsampling_says_so() -> None:
+    spec = cnncalc.spec.parse_spec({"input": [2, 8, 8], "layers": [
+        {"name": "up", "type": "upsample", "scale": 2},
+        {"name": "down", "type": "conv2d", "filters": 2, "kernel": 2, "stride": 2},
+    ]})  # fmt: skip
+    report = cnncalc.analyze(spec)
+    derivation = field_derivation(report, report.layer("down"))
+    assert derivation.rule == (
+        "each output's field is the hull of the fields of the inputs it reads; the field moves "
+        "by a whole jump per output again"
+    )
+    assert explain(report, "down", "table", receptive_field=True).count("1×1, jump 1×1, start 0, 0")
+
+
+def test_explain_gives_a_transposed_convolution_s_repeating_field() -> None:
+    spec = cnncalc.spec.parse_spec({"input": [2, 8, 8], "layers": [
+        {"name": "t", "type": "conv_transpose2d", "filters": 2, "kernel": 4, "stride": 2,
+         "padding": 1},
+    ]})  # fmt: skip
+    report = cnncalc.analyze(spec)
+    assert field_derivation(report, report.layer("t")).rule == (
+        "a transposed convolution: output i reads the inputs j with i = j·s − p + t·d, t < k; "
+        "the field repeats every 2×2 outputs (mean jump 1/2×1/2), its largest and output 0's "
+        "given"
+    )
+    text = explain(report, "t", "table", receptive_field=True)
+    assert "up to 2×2, mean jump 1/2×1/2, start −1, −1, repeating every 2×2 outputs" in text
+    data = json.loads(explain(report, "t", "json", receptive_field=True))["receptive_field"]
+    assert (data["size"], data["jump"], data["start"], data["period"], data["advance"]) == (
+        [2, 2], ["1/2", "1/2"], [-1, -1], [2, 2], [1, 1],
+    )  # fmt: skip

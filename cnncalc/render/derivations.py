@@ -23,7 +23,7 @@ from cnncalc.analysis import LayerReport, Report
 from cnncalc.arith import Dim
 from cnncalc.errors import CnncalcError
 from cnncalc.formulas import Derivation, LayerDerivation, derive
-from cnncalc.receptive_field import ReceptiveField
+from cnncalc.receptive_field import ReceptiveField, mean_jump, period
 from cnncalc.render.math import Style, formula_text
 from cnncalc.render.table_format import PAGE_WIDTH, width, wrap
 from cnncalc.render.text import convention_note, count, layer_shape, shape
@@ -305,6 +305,14 @@ def field_text(field: ReceptiveField) -> str:
     if field.kind == "unknown":
         return f"unknown ({visible(field.why)})"
     mark = " (the branches' grids do not align)" if field.misaligned else ""
+    periods = period(field)
+    if periods is not None:  # after a resize: the largest field, the mean jump (a fraction)
+        return (
+            "up to " + "×".join(_signed(axis.size) for axis in field.axes)
+            + ", mean jump " + "×".join(str(mean_jump(axis)) for axis in field.axes)
+            + ", start " + ", ".join(_signed(axis.start) for axis in field.axes)
+            + ", repeating every " + "×".join(str(p) for p in periods) + " outputs" + mark
+        )  # fmt: skip
     return (
         "×".join(_signed(axis.size) for axis in field.axes)
         + ", jump " + "×".join(_signed(axis.jump) for axis in field.axes)
@@ -392,6 +400,14 @@ def _field_data(field: FieldDerivation) -> dict[str, Any]:
             "start": [_plain(axis.start) for axis in result.axes],
             "misaligned": result.misaligned,
         }
+        periods = period(result)
+        if periods is not None:  # after a resize: the mean jump ("1/2" as text), as
+            # --receptive-field's JSON gives it, the period and the advance per period
+            data |= {
+                "jump": [_plain(mean_jump(axis)) for axis in result.axes],
+                "period": list(periods),
+                "advance": [_plain(axis.jump) for axis in result.axes],
+            }
     data["axes"] = [
         {
             "axes": list(axis.axes),

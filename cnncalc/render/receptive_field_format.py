@@ -4,16 +4,29 @@ Per layer and spatial axis: the field's size, its jump (the input positions
 between neighbouring outputs' fields) and where output position 0's field starts
 (negative: in the padding). ``whole`` where a layer sees the whole input,
 ``unknown`` (with the layer that made it so) where cnncalc does not derive it.
+After an upsampling or a transposed convolution the field repeats only every few
+outputs: the table then adds a ``Repeats`` column (every how many outputs), the
+field is the largest over the outputs, the jump the mean step (a fraction,
+``1/2``) and the start output 0's; JSON adds ``period``, ``advance`` (input
+positions between outputs a period apart) and ``phases`` (each output of the
+first period: its first and last input position, or null where it reads none).
 """
 
 from __future__ import annotations
 
 import json
+from fractions import Fraction
 from typing import Any
 
 from cnncalc.analysis import Report
 from cnncalc.arith import Dim
-from cnncalc.receptive_field import ReceptiveField, receptive_fields
+from cnncalc.receptive_field import (
+    ReceptiveField,
+    as_periodic,
+    mean_jump,
+    period,
+    receptive_fields,
+)
 from cnncalc.render.table_format import Grid, draw
 from cnncalc.render.text import count, layer_shape, shape
 from cnncalc.safe_text import visible
@@ -23,6 +36,11 @@ CAPTION = (
     "(size, jump between neighbouring outputs, first position; negative: padding), as "
     "Araujo et al., Distill 2019, compute it. A merge takes the union of its branches "
     "(* where their grids do not align)."
+)
+
+RESIZE_CAPTION = (
+    " After an upsampling or a transposed convolution the field repeats every few outputs "
+    "(Repeats): Field is the largest over the outputs, Jump the mean step, Start output 0's."
 )
 
 
@@ -42,14 +60,21 @@ def render_receptive_fields(report: Report, fmt: str) -> str:
         [visible(layer.name), visible(layer.type), layer_shape(layer), *_cells(fields[layer.name])]
         for layer in report.layers
     ]
+    headers = ["Layer", "Type", "Output shape", "Field", "Jump", "Start"]
+    caption = CAPTION
+    periods = [_period_cell(fields[layer.name]) for layer in report.layers]
+    if any(periods):  # only networks with a resize: the others' table stays as it was
+        rows = [[*row, repeats] for row, repeats in zip(rows, periods, strict=True)]
+        headers.append("Repeats")
+        caption += RESIZE_CAPTION
     title = f"{visible(report.name)}: receptive fields in the input {shape(report.input_shape)}"
     layout = Grid(
         title="",
-        headers=["Layer", "Type", "Output shape", "Field", "Jump", "Start"],
-        right=[False, False, True, True, True, True],
+        headers=headers,
+        right=[False, False] + [True] * (len(headers) - 2),
         rows=rows,
         footer=[],
-        caption=CAPTION,
+        caption=caption,
     )
     drawn = draw(layout, page=10_000)  # no page limit, no title to be wider than the grid
     assert drawn is not None
@@ -64,7 +89,7 @@ def _cells(field: ReceptiveField) -> list[str]:
     mark = "*" if field.misaligned else ""
     return [
         "×".join(count(axis.size) for axis in field.axes) + mark,
-        "×".join(count(axis.jump) for axis in field.axes),
+        "×".join(_jump(mean_jump(axis)) for axis in field.axes),
         ", ".join(count(axis.start) for axis in field.axes),
     ]
 
@@ -75,11 +100,39 @@ def _json(field: ReceptiveField) -> Any:
     return {
         "kind": "axes",
         "size": [_number(axis.size) for axis in field.axes],
-        "jump": [_number(axis.jump) for axis in field.axes],
+        "jump": [_number(mean_jump(axis)) for axis in field.axes],
         "start": [_number(axis.start) for axis in field.axes],
         **({"misaligned": True} if field.misaligned else {}),
+        **_periodic_json(field),
     }
 
 
-def _number(value: Dim) -> int | str:
+def _periodic_json(field: ReceptiveField) -> dict[str, Any]:
+    """``period``, ``advance`` and ``phases`` per axis, where the field repeats every few
+    outputs (a plain axis: period 1, its jump, output 0's span)."""
+    if period(field) is None:
+        return {}
+    per_axis = [as_periodic(axis) for axis in field.axes]
+    assert all(p is not None for p in per_axis)  # a resize's fields are whole numbers
+    return {
+        "period": [p.period for p in per_axis if p is not None],
+        "advance": [p.advance for p in per_axis if p is not None],
+        "phases": [
+            [None if span is None else list(span) for span in p.phases]
+            for p in per_axis
+            if p is not None
+        ],
+    }
+
+
+def _period_cell(field: ReceptiveField) -> str:
+    periods = period(field) if field.kind == "axes" else None
+    return "" if periods is None else "every " + "×".join(count(p) for p in periods)
+
+
+def _jump(value: Dim | Fraction) -> str:
+    return str(value) if isinstance(value, Fraction) else count(value)
+
+
+def _number(value: Dim | Fraction) -> int | str:
     return value if isinstance(value, int) else str(value)
