@@ -60,7 +60,13 @@ from typing import TYPE_CHECKING, Literal
 from cnncalc import ir
 from cnncalc.arith import Dim, Shape, prod, total
 from cnncalc.dtypes import INDEX_DTYPE, canonical, dtype_bytes
-from cnncalc.layouts import contiguous, is_view, output_strides, view_strides
+from cnncalc.layouts import (
+    contiguous,
+    in_place_able,
+    is_view,
+    output_strides,
+    view_strides,
+)
 from cnncalc.spec.network import output_of
 
 if TYPE_CHECKING:
@@ -87,39 +93,6 @@ EXCLUDES = (
 Storage = Literal["new", "view", "copy", "in place"]
 """How a layer's output is stored: its own (``new``), its input's (``view``; ``in place``,
 in the in-place figure), or a reshape's copy (``copy``: its input's strides forbid a view)."""
-
-IN_PLACE_ACTIVATIONS = frozenset(
-    {
-        ir.Activation.RELU,
-        ir.Activation.RELU6,
-        ir.Activation.LEAKY_RELU,
-        ir.Activation.ELU,
-        ir.Activation.SILU,
-        ir.Activation.HARDSWISH,
-        ir.Activation.HARDSIGMOID,
-        ir.Activation.MISH,
-        ir.Activation.SIGMOID,
-        ir.Activation.TANH,
-    }
-)
-"""Activations PyTorch can compute in place (``inplace=True``, ``sigmoid_``, ``tanh_``)."""
-
-_IN_PLACE_NODES = (
-    ir.Add,
-    ir.Multiply,
-    ir.Scalar,
-    ir.LayerScale,
-    ir.PositionEmbedding,
-    ir.RelativePositionBias,
-)
-"""Other layers with an in-place form (``add_``, ``mul_``) into an input of their output's shape."""
-
-
-def in_place_able(node: ir.Node | None) -> bool:
-    """Whether the layer can write its output over an input (when nothing reads it later)."""
-    if isinstance(node, ir.ElementWise):
-        return node.function in IN_PLACE_ACTIVATIONS
-    return isinstance(node, _IN_PLACE_NODES)
 
 
 @dataclass(frozen=True, slots=True)
