@@ -1,4 +1,5 @@
-"""Strides (cnncalc/layouts.py) against PyTorch's: which reshapes are views, and of what strides."""
+"""Layouts (cnncalc/layouts.py) against PyTorch's own strides: views, reshapes that cannot
+view, contiguity, folding, and the layout of a layer's new output."""
 
 from __future__ import annotations
 
@@ -9,8 +10,18 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cnncalc import ir
-from cnncalc.layouts import contiguous, output_strides, view_strides
+from cnncalc import ir, layouts
+from cnncalc.layouts import (
+    Sizes,
+    contiguous,
+    folds,
+    is_contiguous,
+    is_dense,
+    like,
+    output_strides,
+    reshaped,
+    view_strides,
+)
 
 
 @st.composite
@@ -48,6 +59,114 @@ def test_a_reshape_is_a_view_exactly_where_torch_s_view_succeeds(
         ]
 
 
+@st.composite
+def strided(draw: st.DrawFn) -> torch.Tensor:
+    """A tensor of 2 to 4 axes, permuted and sliced at random (a view of a contiguous one)."""
+    sizes = draw(st.lists(st.integers(1, 4), min_size=2, max_size=4))
+    tensor = torch.zeros(sizes)
+    tensor = tensor.permute(*draw(st.permutations(range(len(sizes)))))
+    axis = draw(st.integers(0, len(sizes) - 1))
+    step = draw(st.integers(1, 2))
+    return tensor.narrow(axis, 0, max(1, tensor.shape[axis] - draw(st.integers(0, 1))))[
+        (slice(None),) * axis + (slice(None, None, step),)
+    ]
+
+
+def layout(tensor: torch.Tensor) -> tuple[Sizes, Sizes]:
+    return tuple(tensor.shape), tuple(tensor.stride())
+
+
+@given(strided(), st.data())
+def test_a_view_has_torch_s_strides_or_is_refused_as_torch_refuses_it(
+    tensor: torch.Tensor, data: st.DataObject
+) -> None:
+    sizes = tuple(tensor.shape)
+    # A new shape of the same elements: some axes merged, or one split.
+    numel = math.prod(sizes)
+    cut = data.draw(st.integers(0, len(sizes)))
+    shape = (math.prod(sizes[:cut]), math.prod(sizes[cut:]))
+    for new in (shape, (numel,), (*sizes, 1), (1, *sizes)):
+        try:
+            expected: Sizes | None = tuple(tensor.view(new).stride())
+        except RuntimeError:
+            expected = None
+        assert reshaped(*layout(tensor), new) == expected
+
+
+@pytest.mark.parametrize(
+    ("shape", "permutation", "new_shape"),
+    [
+        ((2, 3, 4), (0, 2, 1), (2, 12)),  # a transposed matrix: no view
+        ((2, 3, 4), (0, 2, 1), (2, 4, 3)),  # its own shape: a view
+        ((1, 3, 4), (0, 2, 1), (12,)),  # a batch of 1 does not help a transposed matrix
+        ((2, 1, 4), (0, 2, 1), (2, 4)),  # swapping a size-1 axis keeps it contiguous
+        ((6, 4), (1, 0), (2, 2, 6)),  # the outer axis may be split
+        ((6, 4), (1, 0), (4, 2, 3)),
+    ],
+)
+def test_reshaped_finds_the_views_torch_finds(
+    shape: tuple[int, ...], permutation: tuple[int, ...], new_shape: tuple[int, ...]
+) -> None:
+    tensor = torch.zeros(shape).permute(permutation)
+    try:
+        expected: tuple[int, ...] | None = tuple(tensor.view(new_shape).stride())
+    except RuntimeError:  # "view size is not compatible with input tensor's size and stride"
+        expected = None
+    assert reshaped(*layout(tensor), new_shape) == expected
+    assert contiguous(shape) == tuple(torch.zeros(shape).stride())
+
+
+@given(strided())
+def test_contiguity_and_folding_as_torch_says(tensor: torch.Tensor) -> None:
+    assert is_contiguous(*layout(tensor)) == tensor.is_contiguous()
+    lead = math.prod(tensor.shape[:-1])
+    try:
+        tensor.view(lead, tensor.shape[-1])
+        viewed = True
+    except RuntimeError:
+        viewed = False
+    assert folds(*layout(tensor), 1) == viewed
+
+
+@pytest.mark.parametrize("batch", [1, 2])
+def test_a_transposed_batch_of_one_folds_into_rows_and_of_two_does_not(batch: int) -> None:
+    tensor = torch.zeros(batch, 3, 5).transpose(1, 2)  # [b, t, c] read along c
+    try:
+        tensor.view(batch * 5, 3)
+        viewed = True
+    except RuntimeError:
+        viewed = False
+    assert viewed == (batch == 1)
+    assert folds(*layout(tensor), 1) == viewed
+
+
+def significant(sizes: Sizes, strides: Sizes) -> tuple[int, ...]:
+    """The strides that matter: of the axes longer than 1."""
+    return tuple(int(stride) for size, stride in zip(sizes, strides, strict=True) if size != 1)
+
+
+@given(strided())
+def test_an_element_wise_step_lays_out_as_torch(tensor: torch.Tensor) -> None:
+    result = torch.relu(tensor)
+    sizes = tuple(tensor.shape)
+    assert significant(sizes, like(*layout(tensor))) == significant(*layout(result))
+    relu = ir.ElementWise(function=ir.Activation.RELU)
+    assert significant(sizes, output_strides(relu, *layout(tensor), sizes)) == significant(
+        *layout(result)
+    )
+    assert is_dense(*layout(result))
+
+
+@given(strided())
+def test_softmax_writes_a_contiguous_output_whatever_its_input(tensor: torch.Tensor) -> None:
+    result = torch.softmax(tensor, -1)
+    softmax = ir.ElementWise(function=ir.Activation.SOFTMAX)
+    sizes = tuple(tensor.shape)
+    assert significant(sizes, output_strides(softmax, *layout(tensor), sizes)) == significant(
+        *layout(result)
+    )
+
+
 @pytest.mark.parametrize(
     ("module", "node"),
     [
@@ -66,3 +185,33 @@ def test_a_channels_last_input_keeps_its_layout_but_through_softmax(
     strides = output_strides(node, tuple(x.shape), x.stride(), tuple(y.shape))
     assert strides == y.stride()
     assert (strides == contiguous(tuple(y.shape))) == isinstance(module, torch.nn.Softmax)
+
+
+def test_a_dense_layer_along_the_channels_moves_them_back_as_a_view() -> None:
+    x = torch.zeros(2, 3, 4, 5)
+    linear = torch.nn.Linear(3, 6)
+    with torch.no_grad():
+        y = linear(x.movedim(1, -1)).movedim(-1, 1)  # what a dense layer with axis 0 runs
+    node = ir.Dense(units=6, axis=0)
+    assert output_strides(node, *layout(x), tuple(y.shape)) == y.stride()
+
+
+def test_formulas_view_only_a_contiguous_tensor() -> None:
+    import sympy
+
+    n = sympy.Symbol("n", positive=True, integer=True)
+    sizes = (2, n, 4)
+    assert reshaped(sizes, contiguous(sizes), (2, 4 * n)) == (4 * n, 1)
+    swapped = (2, 4, n)
+    assert reshaped(swapped, (4 * n, 1, 4), (2, 4 * n)) is None
+    assert output_strides(None, sizes, contiguous(sizes), sizes) == contiguous(sizes)
+
+
+def test_dropout_is_a_view_at_inference_and_in_training_only_at_rate_0() -> None:
+    assert layouts.is_view(ir.Dropout(rate=0.5))
+    assert not layouts.is_view(ir.Dropout(rate=0.5), training=True)
+    assert layouts.is_view(ir.Dropout(rate=0.0), training=True)
+    x = torch.zeros(2, 3, 4).transpose(1, 2)
+    assert torch.nn.functional.dropout(x, 0.0, training=True).data_ptr() == x.data_ptr()
+    assert torch.nn.functional.dropout(x, 0.5, training=False).data_ptr() == x.data_ptr()
+    assert torch.nn.functional.dropout(x, 0.5, training=True).data_ptr() != x.data_ptr()

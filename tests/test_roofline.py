@@ -32,7 +32,6 @@ from cnncalc import ir
 from cnncalc.cli import main
 from cnncalc.devices import DEVICES
 from cnncalc.errors import SpecError
-from cnncalc.layout import contiguous, reshaped
 from cnncalc.roofline import Roof, bound, decimal, intensities, parse_rate, summed, traffic
 from tests.conftest import NUMERIC_SPECS, SPECS
 from tests.test_torch_differential import NOT_IN_PYTORCH, networks, networks_1d_3d, shape_networks
@@ -216,30 +215,6 @@ def test_a_reshape_after_a_permute_copies_the_tensor() -> None:
     assert moved["swap"] == moved["again"] == (0, 0, 0)
     assert moved["flat"] == (4 * 48, 0, 4 * 48)  # 2 samples of 24 values, read and written
     assert_same(spec, batch=2)
-
-
-@pytest.mark.parametrize(
-    ("shape", "permutation", "new_shape"),
-    [
-        ((2, 3, 4), (0, 2, 1), (2, 12)),  # a transposed matrix: no view
-        ((2, 3, 4), (0, 2, 1), (2, 4, 3)),  # its own shape: a view
-        ((1, 3, 4), (0, 2, 1), (12,)),  # a batch of 1 does not help a transposed matrix
-        ((2, 1, 4), (0, 2, 1), (2, 4)),  # swapping a size-1 axis keeps it contiguous
-        ((6, 4), (1, 0), (2, 2, 6)),  # the outer axis may be split
-        ((6, 4), (1, 0), (4, 2, 3)),
-    ],
-)
-def test_reshaped_finds_the_views_torch_finds(
-    shape: tuple[int, ...], permutation: tuple[int, ...], new_shape: tuple[int, ...]
-) -> None:
-    tensor = torch.zeros(shape).permute(permutation)
-    strides = tuple(tensor.stride())
-    try:
-        expected: tuple[int, ...] | None = tuple(tensor.view(new_shape).stride())
-    except RuntimeError:  # "view size is not compatible with input tensor's size and stride"
-        expected = None
-    assert reshaped(tuple(tensor.shape), strides, new_shape) == expected
-    assert contiguous(shape) == tuple(torch.zeros(shape).stride())
 
 
 # -- intensity and the bound ----------------------------------------------------------------
