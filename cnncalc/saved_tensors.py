@@ -48,9 +48,12 @@ network's input or a tensor the layer makes) and is *charged* to the first
 layer, in network order, that saves that storage. Whether a reshape is a view, and
 whether ``nn.Linear`` (rows) and ``torch.matmul`` (batches of matrices) fold a tensor's
 leading axes as a view or keep a copy, follows its strides through the views before it
-(:mod:`cnncalc.layouts`, for numeric sizes; formulas get a coarser account). Measured:
-about 3 random chains of views and matrix products in 1,000 still differ (a softmax's
-layout on a permuted input); none of the shipped specs or generated CNNs.
+(:mod:`cnncalc.layouts`, for numeric sizes; formulas get a coarser account). The layouts
+are followed for a batch of 2 (:data:`cnncalc.layouts.BATCH`) whatever the batch: at a
+batch of 1 a reshape or a fold can be a view where this counts a copy (measured: a
+chunk's part and its transpose fed to ``torch.matmul``), but a Swin window attention's
+output, taken as contiguous, is a crop of padded windows that still copies (measured), and
+a batch of 2 gives the copy there.
 
 Left out: a layer's own temporaries that autograd does not keep (attention's
 scores before the softmax), flash/memory-efficient attention kernels (which keep
@@ -182,8 +185,9 @@ class Storages:
 
 
 def storages(report: Report, batch: Dim = BATCH) -> Storages:
-    """Each tensor's storage in a training step on ``batch`` samples: its own, or its
-    base's for a view (:func:`cnncalc.layouts.is_view`).
+    """Each tensor's storage in a training step, its layout followed for ``batch`` samples
+    (see the module docstring): its own, or its base's for a view
+    (:func:`cnncalc.layouts.is_view`).
 
     With numeric sizes, views follow strides as PyTorch does (:mod:`cnncalc.layouts`); with
     formulas, a coarser account: contiguous, permuted, or with gaps.
@@ -529,8 +533,8 @@ SAVES: dict[type[Any], Rule] = {
 
 
 def saved_tensors(report: Report, batch: Dim = BATCH) -> tuple[LayerSaved, ...]:
-    """What each layer of an unfolded ``report`` saves in a training step on ``batch``
-    samples (which can decide whether a reshape copies), storages resolved and charged."""
+    """What each layer of an unfolded ``report`` saves, storages resolved and charged, with
+    layouts followed for ``batch`` samples (see the module docstring)."""
     places = storages(report, batch)
     needs_grad: dict[str, bool] = {ir.NETWORK_INPUT: False}
     needs_grad |= {name: False for name, _ in report.other_inputs}
