@@ -28,7 +28,8 @@ What it follows, each measured against PyTorch (tests/test_layouts.py):
 - the **batch** is the one the analysis is for: with a batch of 1 its axis has no
   stride to respect, and more reshapes and folds are views (measured: a transposed
   ``[1, t, c]`` folds into ``nn.Linear``'s rows as a view, ``[2, t, c]`` does not); a
-  symbolic batch is taken as more than 1 (:data:`BATCH`);
+  symbolic batch is taken as more than 1 (:data:`BATCH`), and so is every batch by
+  :mod:`cnncalc.saved_tensors` (its docstring says why);
 - **symbolic sizes** (``Dim`` formulas): only a tensor whose strides are, as
   formulas, the contiguous ones is known to be viewable, and a new output is taken
   as contiguous (whether strides allow more depends on the sizes).

@@ -178,17 +178,18 @@ class _Strides:
         node = layer.node
         sizes, strides = self.tensors[layer.inputs[0]] if layer.inputs else ((), ())
         outputs = [(self.batch, *out) for out in layer.output_shapes or (layer.output_shape,)]
-        # A split's parts are read as NAME.0, NAME.1, …
-        names = [f"{layer.name}.{i}" for i in range(len(outputs))] if layer.output_shapes else []
-        made: list[Sizes | None] = [None]
-        if is_view(node) and len(layer.inputs) == 1:
-            made = [view_strides(node, sizes, strides, out) for out in outputs]
-        elif not layer.output_shapes and layer.inputs:
-            made = [output_strides(node, sizes, strides, outputs[0])]
-        viewed = is_view(node) and all(each is not None for each in made)
-        laid = [contiguous(out) if each is None else each for out, each in zip(outputs, made)]
-        for name, out, each in zip([layer.name, *names], [outputs[0], *outputs], [laid[0], *laid]):
-            self.tensors[name] = out, each
+        laid: list[Sizes] = [contiguous(out) for out in outputs]  # a new tensor, a copy
+        viewed = is_view(node) and len(layer.inputs) == 1
+        if viewed:
+            views = [view_strides(node, sizes, strides, out) for out in outputs]
+            viewed = all(each is not None for each in views)
+            laid = [each for each in views if each is not None] if viewed else laid
+        elif layer.inputs and not layer.output_shapes:
+            laid = [output_strides(node, sizes, strides, outputs[0])]
+        self.tensors[layer.name] = outputs[0], laid[0]
+        if layer.output_shapes:  # a split's parts, read as NAME.0, NAME.1, …
+            for i, (out, each) in enumerate(zip(outputs, laid, strict=True)):
+                self.tensors[f"{layer.name}.{i}"] = out, each
         return viewed
 
 

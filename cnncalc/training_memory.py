@@ -160,7 +160,7 @@ def training_memory(
             tensors.append(count)
     trainable = report.totals.trainable_params
     step = sum(tensors) * dtype_bytes(STEP_DTYPE) if STATE_VALUES[optimizer] == 2 else 0
-    layers = saved_tensors(report, batch)
+    layers = saved_tensors(report)
     unmodelled += [layer.name for layer in layers if not layer.modelled]
     peak, at = forward_peak(report, layers, batch, dtype, device)
     return TrainingMemory(
@@ -190,7 +190,7 @@ def forward_peak(
     the network's output. Linear in the layers: each storage is added at its birth and
     taken off after its death.
     """
-    places = storages(report, batch)
+    places = storages(report)
     count = len(report.layers)
     birth: dict[str, int] = {ir.NETWORK_INPUT: 0}
     birth |= {name: 0 for name, _ in report.other_inputs}
