@@ -22,9 +22,9 @@ What it follows, each measured against PyTorch (tests/test_layouts.py):
   channels leaves a channels-last tensor (torchvision's ``LayerNorm2d`` permutes
   around ``F.layer_norm``), and so do Swin's layers on ``[c, h, w]`` maps; a dense
   layer along another axis than the last moves it back (a permuted view of the
-  linear's output); any other layer on a channels-last 4-D or 5-D input writes a
-  channels-last output of the same rank (``suggest_memory_format``: convolutions,
-  pooling, batch norm, padding, upsampling, concatenation, …);
+  linear's output); the layers of :data:`KEEPS_CHANNELS_LAST` on a channels-last 4-D or
+  5-D input write a channels-last output of the same rank (``suggest_memory_format``:
+  convolutions, pooling, batch and group norm, padding, upsampling, concatenation, …);
 - the **batch** is the one the analysis is for: with a batch of 1 its axis has no
   stride to respect, and more reshapes and folds are views (measured: a transposed
   ``[1, t, c]`` folds into ``nn.Linear``'s rows as a view, ``[2, t, c]`` does not); a
@@ -37,6 +37,7 @@ What it follows, each measured against PyTorch (tests/test_layouts.py):
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TypeAlias
 
 from cnncalc import ir
@@ -78,6 +79,15 @@ ELEMENT_WISE: tuple[type[ir.Node], ...] = (
 """Node types PyTorch computes with a TensorIterator, whose output follows its input's
 layout (softmax, an ``ElementWise`` function, excepted: :func:`is_element_wise`;
 ``dropout`` computes only in training, at inference it is a view)."""
+
+KEEPS_CHANNELS_LAST: tuple[type[ir.Node], ...] = (
+    ir.Conv, ir.ConvTranspose, ir.Pool, ir.AdaptivePool, ir.BatchNorm, ir.GroupNorm, ir.LRN,
+    ir.ZeroPad, ir.Upsample, ir.Concat, ir.ChannelShuffle, ir.L2Normalize, ir.Standardize,
+)  # fmt: skip
+"""Node types whose CPU kernels write a channels-last output for a channels-last 4-D or 5-D
+input (``suggest_memory_format``; measured for each but Keras's ``Standardize``, a
+broadcast element-wise step); a layer norm over the last axis or all of them, a matrix
+product or Swin's layers on ``[h, w, c]`` write a contiguous one (measured)."""
 
 IN_PLACE_ACTIVATIONS = frozenset(
     {
@@ -328,9 +338,12 @@ def view_strides(node: ir.Node | None, sizes: Sizes, strides: Sizes, new: Sizes)
     return tuple(kept)  # crop, a split's part, identity, dropout: the input's strides
 
 
-def output_strides(node: ir.Node | None, sizes: Sizes, strides: Sizes, new: Sizes) -> Sizes:
-    """The strides of a computing layer's new output of sizes ``new``, from its (first)
-    input's ``sizes`` and ``strides`` (see the module docstring)."""
+def output_strides(
+    node: ir.Node | None, sizes: Sizes, strides: Sizes, new: Sizes, others: Sequence[Layout] = ()
+) -> Sizes:
+    """The strides of a computing layer's new output of sizes ``new``, from its first
+    input's ``sizes`` and ``strides`` and its ``others`` inputs' layouts (see the module
+    docstring; a concatenation is channels-last only if all its inputs are, measured)."""
     if not numeric(new, sizes, strides):
         return contiguous(new)
     rank = len(new)
@@ -344,7 +357,9 @@ def output_strides(node: ir.Node | None, sizes: Sizes, strides: Sizes, new: Size
         isinstance(node, ir.LayerNorm) and node.over == "channels" and rank == 4
     ):
         return channels_last(new)
-    softmax = isinstance(node, ir.ElementWise) and node.function is ir.Activation.SOFTMAX
-    if len(sizes) == rank and is_channels_last(sizes, strides) and not softmax:
+    kept = isinstance(node, KEEPS_CHANNELS_LAST) and len(sizes) == rank
+    if isinstance(node, ir.Concat):
+        kept = kept and all(len(n) == rank and is_channels_last(n, s) for n, s in others)
+    if kept and is_channels_last(sizes, strides):
         return channels_last(new)
     return contiguous(new)

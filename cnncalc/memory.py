@@ -25,11 +25,11 @@ the layer at which it first occurs. Storage is shared as PyTorch shares it:
   ``split``, ``identity``, and ``dropout``, which at inference returns its input).
   A ``flatten`` or ``reshape`` whose input's strides forbid a view (after a
   ``permute``, say) copies, as ``torch.reshape`` does: the strides are followed
-  through the network (PyTorch's rule for when a view is possible, on the shapes
-  with the batch axis; on a symbolic spec, only a contiguous tensor is viewed), with
-  the layouts PyTorch's CPU kernels give: element-wise layers keep their input's, a
-  layer norm over channels leaves a channels-last tensor (torchvision's
-  ``LayerNorm2d``), which convolutions, pooling and normalisation keep;
+  through the network by :mod:`cnncalc.layouts` (PyTorch's rule for when a view is
+  possible, on the shapes with the batch axis; on a symbolic spec, only a contiguous
+  tensor is viewed), with the layouts PyTorch's CPU kernels give (element-wise layers
+  keep their input's, a layer norm over channels leaves a channels-last tensor, which
+  convolutions, pooling and normalisation keep);
 - two figures: **without in-place** (every other layer allocates its output), and
   **in place**, where every layer that can run in place does so when nothing reads
   its input afterwards: the element-wise activations PyTorch has an in-place form
@@ -312,7 +312,8 @@ class _Liveness:
         if sources and not layer.output_shapes:
             tensor = self.tensors[layer.name]
             first = sources[0]
-            tensor.strides = output_strides(node, first.sizes, first.strides, tensor.sizes)
+            others = [(other.sizes, other.strides) for other in sources[1:]]
+            tensor.strides = output_strides(node, first.sizes, first.strides, tensor.sizes, others)
         return "new"
 
     def _allocate(self, i: int, parts: list[str], shapes: tuple[Shape, ...]) -> None:

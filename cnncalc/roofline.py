@@ -17,7 +17,8 @@ flatten or reshape where the strides allow: :mod:`cnncalc.layouts`, which follow
 every tensor's strides as PyTorch lays them out, for the batch given)
 moves nothing: it reads nothing and writes nothing; a view holding all its
 input's values is that tensor (reading both in one merge reads it once). A
-flatten or reshape of a tensor that a permute, transpose or slice left strided
+flatten or reshape of a tensor that a permute, transpose or slice left strided,
+or that PyTorch's kernels laid out channels-last (after a layer norm over channels),
 is a copy (``reshape`` = ``contiguous().view``): it reads and writes the tensor.
 Every layer is counted as one fused kernel: its fused activation or padding
 moves nothing more (the values never leave the chip), and an attention layer's
@@ -185,7 +186,8 @@ class _Strides:
             viewed = all(each is not None for each in views)
             laid = [each for each in views if each is not None] if viewed else laid
         elif layer.inputs and not layer.output_shapes:
-            laid = [output_strides(node, sizes, strides, outputs[0])]
+            others = [self.tensors[name] for name in layer.inputs[1:]]
+            laid = [output_strides(node, sizes, strides, outputs[0], others)]
         self.tensors[layer.name] = outputs[0], laid[0]
         if layer.output_shapes:  # a split's parts, read as NAME.0, NAME.1, …
             for i, (out, each) in enumerate(zip(outputs, laid, strict=True)):

@@ -257,7 +257,8 @@ def _strided(report: Report, batch: int) -> Storages:
         after = layouts_.view_strides(node, sizes, strides, new) if viewed else None
         if after is None:  # a storage of its own
             base[layer.name], elements[layer.name] = layer.name, prod(layer.output_shape)
-            after = layouts_.output_strides(node, sizes, strides, new)
+            others = [layouts[name] for name in layer.inputs[1:]]
+            after = layouts_.output_strides(node, sizes, strides, new, others)
         else:
             base[layer.name] = base[source]
         # A split is read by its parts (NAME.i), each a view of its input, its strides.

@@ -4,12 +4,15 @@ view, contiguity, folding, and the layout of a layer's new output."""
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import cnncalc
+import cnncalc.spec
 from cnncalc import ir, layouts
 from cnncalc.layouts import (
     Sizes,
@@ -22,6 +25,7 @@ from cnncalc.layouts import (
     reshaped,
     view_strides,
 )
+from tests.torch_builder import module_for
 
 
 @st.composite
@@ -215,3 +219,56 @@ def test_dropout_is_a_view_at_inference_and_in_training_only_at_rate_0() -> None
     assert torch.nn.functional.dropout(x, 0.0, training=True).data_ptr() == x.data_ptr()
     assert torch.nn.functional.dropout(x, 0.5, training=False).data_ptr() == x.data_ptr()
     assert torch.nn.functional.dropout(x, 0.5, training=True).data_ptr() != x.data_ptr()
+
+
+def test_a_concatenation_is_channels_last_only_if_all_its_inputs_are() -> None:
+    last = torch.zeros(2, 3, 4, 4).contiguous(memory_format=torch.channels_last)
+    first = torch.zeros(2, 3, 4, 4)
+    node = ir.Concat(axis=0)
+    for inputs in ((last, first), (first, last), (last, last)):
+        result = torch.cat(inputs, 1)
+        others = [layout(tensor) for tensor in inputs[1:]]
+        strides = output_strides(node, *layout(inputs[0]), tuple(result.shape), others)
+        assert strides == result.stride()
+
+
+KEEPERS: dict[str, dict[str, Any]] = {
+    "conv2d": {"type": "conv2d", "filters": 4, "kernel": 3},
+    "conv_transpose2d": {"type": "conv_transpose2d", "filters": 4, "kernel": 2, "stride": 2},
+    "maxpool2d": {"type": "maxpool2d", "kernel": 2},
+    "avgpool2d": {"type": "avgpool2d", "kernel": 2},
+    "adaptive": {"type": "adaptive_maxpool2d", "output_size": 3},
+    "batchnorm": {"type": "batchnorm"},
+    "groupnorm": {"type": "groupnorm", "groups": 2},
+    "lrn": {"type": "lrn", "size": 3},
+    "zeropad2d": {"type": "zeropad2d", "padding": 1},
+    "upsample": {"type": "upsample", "scale": 2},
+    "channel_shuffle": {"type": "channel_shuffle", "groups": 2},
+    "l2_normalize": {"type": "l2_normalize"},
+    "softmax": {"type": "softmax"},
+    "layernorm_last": {"type": "layernorm", "over": "last"},
+    "layernorm_all": {"type": "layernorm", "over": "all"},
+    "dense_axis": {"type": "dense", "units": 3, "axis": 0},
+    "swin_channels_first": {"type": "patch_merging", "version": 1, "channels_first": True},
+    "swin_tokens": {"type": "window_attention", "window": [2, 2], "heads": 1},
+    "patch_merging_tokens": {"type": "patch_merging", "version": 1},
+    "matmul": {"type": "matmul", "inputs": ["norm", "norm"]},
+}
+"""Layers after a layer norm over channels (a channels-last tensor)."""
+
+
+@pytest.mark.parametrize("name", KEEPERS)
+def test_each_layer_type_on_a_channels_last_map_lays_out_as_torch(name: str) -> None:
+    spec = cnncalc.spec.parse_spec({"input": [4, 6, 6], "framework": "pytorch", "layers": [
+        {"name": "norm", "type": "layernorm", "over": "channels"}, {"name": "x", **KEEPERS[name]},
+    ]})  # fmt: skip
+    network, report = spec.to_ir(), cnncalc.analyze(spec)
+    values = {ir.NETWORK_INPUT: torch.randn(2, 4, 6, 6)}
+    with torch.no_grad():
+        for layer, row in zip(network.layers, report.layers, strict=True):
+            module = module_for(layer.op, row.input_shapes).eval()
+            values[layer.name] = module(*(values[source] for source in row.inputs))
+    x, y = values["norm"], values["x"]
+    assert layouts.is_channels_last(*layout(x))
+    strides = output_strides(report.layers[1].node, *layout(x), tuple(y.shape))
+    assert significant(tuple(y.shape), strides) == significant(*layout(y))

@@ -6,10 +6,10 @@ of the tensors it is given (each once: the same memory read twice is read
 once), of the parameters and buffers its operators read (recorded by a
 ``TorchDispatchMode``: what inference touches, not every buffer the module
 holds), and of the tensors it returns; a module that returns a view of its
-input moves nothing. A module that computes is taken to write its output in the
-standard (contiguous) layout, as one kernel would (the builder's channels-first
-layer norm permutes, normalises and permutes back, leaving a strided tensor that a
-flatten after it would copy).
+input moves nothing. Each output keeps the layout PyTorch gives it (the builder's
+channels-first layer norm permutes, normalises and permutes back, leaving a
+channels-last tensor that convolutions keep and a flatten after them copies), as
+:mod:`cnncalc.layouts` follows it.
 """
 
 from __future__ import annotations
@@ -83,8 +83,6 @@ def measured(
             parts = list(output) if isinstance(output, tuple) else [output]
             storages = {t.untyped_storage().data_ptr() for t in inputs}
             view = all(part.untyped_storage().data_ptr() in storages for part in parts)
-            if not view:  # written in the standard layout, as one kernel would
-                parts = [part.contiguous() for part in parts]
             if isinstance(output, tuple):
                 values.update({f"{layer.name}.{i}": part for i, part in enumerate(parts)})
             else:
