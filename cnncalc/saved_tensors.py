@@ -51,9 +51,10 @@ leading axes as a view or keep a copy, follows its strides through the views bef
 (:mod:`cnncalc.layouts`, for numeric sizes; formulas get a coarser account). The layouts
 are followed for a batch of 2 (:data:`cnncalc.layouts.BATCH`) whatever the batch: at a
 batch of 1 a reshape or a fold can be a view where this counts a copy (measured: a
-chunk's part and its transpose fed to ``torch.matmul``), but a Swin window attention's
-output, taken as contiguous, is a crop of padded windows that still copies (measured), and
-a batch of 2 gives the copy there.
+chunk's part and its transpose fed to ``torch.matmul``), but batch-1 layouts also miss a
+copy PyTorch makes of a matrix product's operands after a Swin window attention (measured
+on a generated network: the attention's output layout is not modelled), which a batch of
+2 gives.
 
 Left out: a layer's own temporaries that autograd does not keep (attention's
 scores before the softmax), flash/memory-efficient attention kernels (which keep
