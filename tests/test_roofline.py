@@ -389,3 +389,20 @@ def test_the_readme_s_a100_figures_are_real_output() -> None:
                 f"{decimal(memory * 10**6, 1)} µs",
             ]
             assert f"| {' | '.join(cells)} |" in readme
+
+
+def test_a_flatten_of_a_permuted_map_of_symbolic_size_copies_as_at_every_size() -> None:
+    layers = [
+        {"name": "conv", "type": "conv2d", "filters": 3, "kernel": 1},
+        {"name": "swap", "type": "permute", "dims": [1, 2, 0]},
+        {"name": "flat", "type": "flatten"},
+    ]
+    symbolic = cnncalc.spec.parse_spec({"input": [3, "h", 5], "framework": "pytorch",
+                                        "layers": layers})  # fmt: skip
+    moved = traffic(cnncalc.analyze(symbolic), "fp32", 1)["flat"]
+    assert not moved.view
+    numeric = cnncalc.spec.parse_spec({"input": [3, 4, 5], "framework": "pytorch",
+                                       "layers": layers})  # fmt: skip
+    assert ours(numeric)["flat"] == (240, 0, 240)
+    assert str(moved.reads) == "60*h"
+    assert_same(numeric)
