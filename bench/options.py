@@ -22,6 +22,7 @@ OPTIONS = {
     "--memory --batch 32 --dtype fp16": ["--memory", "--batch", "32", "--dtype", "fp16"],
     "--training --batch 32": ["--training", "--batch", "32"],
     "--receptive-field": ["--receptive-field"],
+    "--roofline --batch 32 --dtype fp16": ["--roofline", "--batch", "32", "--dtype", "fp16"],
 }
 
 

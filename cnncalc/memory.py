@@ -25,11 +25,11 @@ the layer at which it first occurs. Storage is shared as PyTorch shares it:
   ``split``, ``identity``, and ``dropout``, which at inference returns its input).
   A ``flatten`` or ``reshape`` whose input's strides forbid a view (after a
   ``permute``, say) copies, as ``torch.reshape`` does: the strides are followed
-  through the network (PyTorch's rule for when a view is possible, on the shapes
-  with the batch axis; on a symbolic spec, only a contiguous tensor is viewed), with
-  the layouts PyTorch's CPU kernels give: element-wise layers keep their input's, a
-  layer norm over channels leaves a channels-last tensor (torchvision's
-  ``LayerNorm2d``), which convolutions, pooling and normalisation keep;
+  through the network by :mod:`cnncalc.layouts` (PyTorch's rule for when a view is
+  possible, on the shapes with the batch axis; on a symbolic spec, only a contiguous
+  tensor is viewed), with the layouts PyTorch's CPU kernels give (element-wise layers
+  keep their input's, a layer norm over channels leaves a channels-last tensor, which
+  convolutions, pooling and normalisation keep);
 - two figures: **without in-place** (every other layer allocates its output), and
   **in place**, where every layer that can run in place does so when nothing reads
   its input afterwards: the element-wise activations PyTorch has an in-place form
@@ -60,7 +60,13 @@ from typing import TYPE_CHECKING, Literal
 from cnncalc import ir
 from cnncalc.arith import Dim, Shape, prod, total
 from cnncalc.dtypes import INDEX_DTYPE, canonical, dtype_bytes
-from cnncalc.layouts import contiguous, is_view, output_strides, view_strides
+from cnncalc.layouts import (
+    contiguous,
+    in_place_able,
+    is_view,
+    output_strides,
+    view_strides,
+)
 from cnncalc.spec.network import output_of
 
 if TYPE_CHECKING:
@@ -87,39 +93,6 @@ EXCLUDES = (
 Storage = Literal["new", "view", "copy", "in place"]
 """How a layer's output is stored: its own (``new``), its input's (``view``; ``in place``,
 in the in-place figure), or a reshape's copy (``copy``: its input's strides forbid a view)."""
-
-IN_PLACE_ACTIVATIONS = frozenset(
-    {
-        ir.Activation.RELU,
-        ir.Activation.RELU6,
-        ir.Activation.LEAKY_RELU,
-        ir.Activation.ELU,
-        ir.Activation.SILU,
-        ir.Activation.HARDSWISH,
-        ir.Activation.HARDSIGMOID,
-        ir.Activation.MISH,
-        ir.Activation.SIGMOID,
-        ir.Activation.TANH,
-    }
-)
-"""Activations PyTorch can compute in place (``inplace=True``, ``sigmoid_``, ``tanh_``)."""
-
-_IN_PLACE_NODES = (
-    ir.Add,
-    ir.Multiply,
-    ir.Scalar,
-    ir.LayerScale,
-    ir.PositionEmbedding,
-    ir.RelativePositionBias,
-)
-"""Other layers with an in-place form (``add_``, ``mul_``) into an input of their output's shape."""
-
-
-def in_place_able(node: ir.Node | None) -> bool:
-    """Whether the layer can write its output over an input (when nothing reads it later)."""
-    if isinstance(node, ir.ElementWise):
-        return node.function in IN_PLACE_ACTIVATIONS
-    return isinstance(node, _IN_PLACE_NODES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -339,7 +312,8 @@ class _Liveness:
         if sources and not layer.output_shapes:
             tensor = self.tensors[layer.name]
             first = sources[0]
-            tensor.strides = output_strides(node, first.sizes, first.strides, tensor.sizes)
+            others = [(other.sizes, other.strides) for other in sources[1:]]
+            tensor.strides = output_strides(node, first.sizes, first.strides, tensor.sizes, others)
         return "new"
 
     def _allocate(self, i: int, parts: list[str], shapes: tuple[Shape, ...]) -> None:

@@ -151,16 +151,17 @@ def _through_one(layer: LayerReport, field: ReceptiveField) -> ReceptiveField:
     return _unknown(layer, f"cnncalc does not derive the field of {_a(layer.type)} layer")
 
 
-_ELEMENT_WISE = (
+_POSITION_WISE = (
     ir.ElementWise, ir.Dropout, ir.Identity, ir.BatchNorm, ir.Standardize, ir.GroupNorm,
     ir.LRN, ir.Scalar, ir.PReLU, ir.LayerScale, ir.ChannelShuffle, ir.L2Normalize,
 )  # fmt: skip
 """Layers whose output position ``i`` reads input position ``i`` alone (per channel or across
-channels, as LRN and channel shuffles do: the spatial field is the same)."""
+channels, as LRN and channel shuffles do: the spatial field is the same). A fact about
+positions, not layouts: :data:`cnncalc.layouts.ELEMENT_WISE` is the layout one."""
 
 
 def _keeps_positions(node: ir.Node | None, layer: LayerReport) -> bool:
-    if isinstance(node, _ELEMENT_WISE):
+    if isinstance(node, _POSITION_WISE):
         return True
     if isinstance(node, ir.LayerNorm):
         return node.over != "all"  # over each position's channels (or its last axis)

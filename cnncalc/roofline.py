@@ -13,10 +13,12 @@
 
 A layer that PyTorch computes as a *view* of its input (unflatten, permute,
 transpose, select, slice, split, crop, dropout at inference, identity, and a
-flatten or reshape where the strides allow: :data:`VIEWS`, :mod:`cnncalc.layout`)
+flatten or reshape where the strides allow: :mod:`cnncalc.layouts`, which follows
+every tensor's strides as PyTorch lays them out, for the batch given)
 moves nothing: it reads nothing and writes nothing; a view holding all its
 input's values is that tensor (reading both in one merge reads it once). A
-flatten or reshape of a tensor that a permute, transpose or slice left strided
+flatten or reshape of a tensor that a permute, transpose or slice left strided,
+or that PyTorch's kernels laid out channels-last (after a layer norm over channels),
 is a copy (``reshape`` = ``contiguous().view``): it reads and writes the tensor.
 Every layer is counted as one fused kernel: its fused activation or padding
 moves nothing more (the values never leave the chip), and an attention layer's
@@ -33,8 +35,9 @@ least the sum over its layers. The ridge point ``P/W`` is the intensity above
 which a layer is compute-bound. A lower bound, not a prediction: no cache reuse
 beyond one layer, no kernel launch cost, every unit at its peak all the time.
 
-Limits: where sizes are symbols, a flatten or reshape is taken as a view (whether
-strides allow one depends on the sizes); a symbolic batch is taken as more than 1.
+Limits: where sizes are symbols, a flatten or reshape is a view only of a tensor
+known to be contiguous (whether strides allow one otherwise depends on the sizes); a
+symbolic batch is taken as more than 1.
 """
 
 from __future__ import annotations
@@ -49,24 +52,21 @@ from cnncalc.arith import Dim, prod, total
 from cnncalc.conventions import Convention, count
 from cnncalc.dtypes import INDEX_DTYPE, dtype_bytes
 from cnncalc.errors import CnncalcError
-from cnncalc.layout import Strides, contiguous, view_strides
+from cnncalc.layouts import (
+    BATCH,
+    WHOLE_VIEWS,
+    Sizes,
+    contiguous,
+    is_view,
+    output_strides,
+    view_strides,
+)
 
 if TYPE_CHECKING:
     from cnncalc.analysis import LayerReport, Report
 
 DEFAULT_CONVENTION = Convention.FLOPS
 """FLOPs as hardware peaks count them: 2 per multiply-accumulate."""
-
-VIEWS = (
-    ir.Flatten, ir.Reshape, ir.Unflatten, ir.Permute, ir.Transpose, ir.Select, ir.Slice,
-    ir.Split, ir.Crop, ir.Dropout, ir.Identity,
-)  # fmt: skip
-"""Node types PyTorch computes as views of their input (no values moved); a flatten or
-reshape only where its input's strides allow one."""
-
-_WHOLE_VIEWS = (ir.Flatten, ir.Reshape, ir.Unflatten, ir.Permute, ir.Transpose, ir.Dropout,
-                ir.Identity)  # fmt: skip
-"""Views that always hold all their input's values (the others may)."""
 
 MAX_RATE = 10**24
 """The largest ``--peak-flops`` or ``--bandwidth`` (10²⁴ a second: a million times today's
@@ -140,10 +140,10 @@ def traffic(report: Report, dtype: str, batch: Dim = 1) -> dict[str, Traffic]:
     index_size = dtype_bytes(INDEX_DTYPE)
     # Each tensor name → the tensor it is (a view of all its input's values is its input).
     same: dict[str, str] = {}
-    views = _Views(batch)
+    strides = _Strides(report, batch)
     result: dict[str, Traffic] = {}
     for layer in report.layers:
-        if isinstance(layer.node, VIEWS) and views.follow(layer):
+        if strides.follow(layer):
             result[layer.name] = Traffic(0, 0, 0, view=True)
             if _whole(layer):
                 source = layer.inputs[0]
@@ -162,37 +162,42 @@ def traffic(report: Report, dtype: str, batch: Dim = 1) -> dict[str, Traffic]:
     return result
 
 
-class _Views:
-    """The strides of every tensor a chain of views made (the others are contiguous)."""
+class _Strides:
+    """Every tensor's strides (:mod:`cnncalc.layouts`), layer by layer."""
 
-    def __init__(self, batch: Dim) -> None:
+    def __init__(self, report: Report, batch: Dim) -> None:
         # Whether a reshape can view depends on the batch being 1 (a size-1 axis has no
         # stride to respect) or more; a symbolic batch is taken as more.
-        self.batch = batch if type(batch) is int else 2
-        self.strides: dict[str, Strides] = {}
+        self.batch = batch if type(batch) is int else BATCH
+        self.tensors: dict[str, tuple[Sizes, Sizes]] = {}
+        for name, shape in ((ir.NETWORK_INPUT, report.input_shape), *report.other_inputs):
+            sizes = (self.batch, *shape)
+            self.tensors[name] = sizes, contiguous(sizes)
 
     def follow(self, layer: LayerReport) -> bool:
-        """Record a view layer's output strides; False where PyTorch copies instead."""
-        shape = (self.batch, *layer.input_shape)
-        outputs = [(self.batch, *out) for out in layer.output_shapes or (layer.output_shape,)]
-        if not all(type(n) is int for n in (*shape, *(n for out in outputs for n in out))):
-            return True  # sizes as symbols: taken as views
+        """Record a layer's output strides; True where it is a view of its input."""
         node = layer.node
-        assert node is not None  # an unfolded report: every row is one layer
-        strides = self.strides.get(layer.inputs[0]) or contiguous(shape)
-        made = [view_strides(node, shape, strides, out) for out in outputs]
-        if any(each is None for each in made):
-            return False
-        kept = [each for each in made if each is not None]
-        self.strides[layer.name] = kept[0]
+        sizes, strides = self.tensors[layer.inputs[0]] if layer.inputs else ((), ())
+        outputs = [(self.batch, *out) for out in layer.output_shapes or (layer.output_shape,)]
+        laid: list[Sizes] = [contiguous(out) for out in outputs]  # a new tensor, a copy
+        viewed = is_view(node) and len(layer.inputs) == 1
+        if viewed:
+            views = [view_strides(node, sizes, strides, out) for out in outputs]
+            viewed = all(each is not None for each in views)
+            laid = [each for each in views if each is not None] if viewed else laid
+        elif layer.inputs and not layer.output_shapes:
+            others = [self.tensors[name] for name in layer.inputs[1:]]
+            laid = [output_strides(node, sizes, strides, outputs[0], others)]
+        self.tensors[layer.name] = outputs[0], laid[0]
         if layer.output_shapes:  # a split's parts, read as NAME.0, NAME.1, …
-            self.strides |= {f"{layer.name}.{i}": each for i, each in enumerate(kept)}
-        return True
+            for i, (out, each) in enumerate(zip(outputs, laid, strict=True)):
+                self.tensors[f"{layer.name}.{i}"] = out, each
+        return viewed
 
 
 def _whole(layer: LayerReport) -> bool:
     """Whether a view holds all its input's values (then it is its input, in memory)."""
-    if isinstance(layer.node, _WHOLE_VIEWS):
+    if isinstance(layer.node, WHOLE_VIEWS):
         return True
     outputs = layer.output_shapes or (layer.output_shape,)
     return len(outputs) == 1 and prod(outputs[0]) == prod(layer.input_shape)

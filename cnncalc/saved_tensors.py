@@ -48,9 +48,13 @@ network's input or a tensor the layer makes) and is *charged* to the first
 layer, in network order, that saves that storage. Whether a reshape is a view, and
 whether ``nn.Linear`` (rows) and ``torch.matmul`` (batches of matrices) fold a tensor's
 leading axes as a view or keep a copy, follows its strides through the views before it
-(:mod:`cnncalc.layouts`, for numeric sizes; formulas get a coarser account). Measured:
-about 3 random chains of views and matrix products in 1,000 still differ (a softmax's
-layout on a permuted input); none of the shipped specs or generated CNNs.
+(:mod:`cnncalc.layouts`, for numeric sizes; formulas get a coarser account). The layouts
+are followed for a batch of 2 (:data:`cnncalc.layouts.BATCH`) whatever the batch: at a
+batch of 1 a reshape or a fold can be a view where this counts a copy (measured: a
+chunk's part and its transpose fed to ``torch.matmul``), but batch-1 layouts also miss a
+copy PyTorch makes of a matrix product's operands after a Swin window attention (measured
+on a generated network: the attention's output layout is not modelled), which a batch of
+2 gives.
 
 Left out: a layer's own temporaries that autograd does not keep (attention's
 scores before the softmax), flash/memory-efficient attention kernels (which keep
@@ -68,10 +72,10 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 from cnncalc import ir
-from cnncalc import saved_layouts as layouts_
+from cnncalc import layouts as layouts_
 from cnncalc.arith import Dim, Shape, ceil_div, exact_div, prod, total
 from cnncalc.dtypes import INDEX_DTYPE, dtype_bytes
-from cnncalc.saved_layouts import Layout
+from cnncalc.layouts import BATCH, RESHAPES, VIEWS, Layout, is_element_wise, is_view, moves_axis
 from cnncalc.spec.network import output_of
 
 if TYPE_CHECKING:
@@ -181,35 +185,12 @@ class Storages:
     """Each tensor's strides (:mod:`cnncalc.layouts`), where every size is a number."""
 
 
-VIEWS: tuple[type[Any], ...] = (
-    ir.Flatten, ir.Reshape, ir.Unflatten, ir.Permute, ir.Transpose, ir.Select, ir.Slice,
-    ir.Split, ir.Crop, ir.Identity,
-)  # fmt: skip
-"""Node types whose output is a view of their input (no storage of its own)."""
+def storages(report: Report, batch: Dim = BATCH) -> Storages:
+    """Each tensor's storage in a training step, its layout followed for ``batch`` samples
+    (see the module docstring): its own, or its base's for a view
+    (:func:`cnncalc.layouts.is_view`).
 
-RESHAPES: tuple[type[Any], ...] = (ir.Flatten, ir.Reshape)
-"""Views that copy a non-contiguous input (``reshape`` cannot view it; splitting one axis,
-``unflatten``, always can)."""
-
-
-ELEMENT_WISE: tuple[type[Any], ...] = (
-    ir.ElementWise, ir.Add, ir.Multiply, ir.Scalar, ir.Dropout, ir.PReLU, ir.LayerScale,
-    ir.PositionEmbedding,
-)  # fmt: skip
-"""Node types computed element by element (TensorIterator keeps a dense input's layout)."""
-
-
-def is_view(node: ir.Node | None) -> bool:
-    """Whether ``node``'s output shares its input's storage (a rate-0 dropout is its input)."""
-    if isinstance(node, ir.Dropout):
-        return node.rate == 0
-    return isinstance(node, VIEWS)
-
-
-def storages(report: Report) -> Storages:
-    """Each tensor's storage: its own, or its base's for a view (see :data:`VIEWS`).
-
-    With numeric sizes, views follow strides as PyTorch does (:func:`_strided`); with
+    With numeric sizes, views follow strides as PyTorch does (:mod:`cnncalc.layouts`); with
     formulas, a coarser account: contiguous, permuted, or with gaps.
     """
     numeric = all(
@@ -219,7 +200,7 @@ def storages(report: Report) -> Storages:
         for size in shape
     )  # fmt: skip
     if numeric:
-        return _strided(report)
+        return _strided(report, batch if type(batch) is int else BATCH)
     base: dict[str, str] = {ir.NETWORK_INPUT: ir.NETWORK_INPUT}
     elements: dict[str, Dim] = {ir.NETWORK_INPUT: prod(report.input_shape)}
     contiguous: dict[str, bool] = {ir.NETWORK_INPUT: True}
@@ -230,16 +211,19 @@ def storages(report: Report) -> Storages:
         dense[name] = True
     for layer in report.layers:
         node, source = layer.node, layer.inputs[0]
-        own = not is_view(node) or (isinstance(node, RESHAPES) and not contiguous[source])
+        own = not is_view(node, training=True) or (
+            isinstance(node, RESHAPES) and not contiguous[source]
+        )
         if own:
             base[layer.name], elements[layer.name] = layer.name, prod(layer.output_shape)
             dense[layer.name] = True
             # nn.Linear along another axis than the last moves it back after: a view; an
             # element-wise step lays its output out as its (first) input, if that is dense.
-            permuted = isinstance(node, ELEMENT_WISE) and dense[source] and not contiguous[source]
+            permuted = is_element_wise(node) and dense[source] and not contiguous[source]
             # Swin's layers on [c, h, w] permute their [h, w, c] result back: a view.
             permuted = permuted or bool(getattr(node, "channels_first", False))
-            contiguous[layer.name] = not (_moved(node, layer.input_shape) or permuted)
+            moved = moves_axis(node, len(layer.input_shape))
+            contiguous[layer.name] = not (moved or permuted)
         else:
             base[layer.name] = base[source]
             # A permutation, a part or a slice is laid out as its base is only by chance.
@@ -257,85 +241,34 @@ def storages(report: Report) -> Storages:
     return Storages(base, elements, contiguous)
 
 
-def _strided(report: Report) -> Storages:
+def _strided(report: Report, batch: int) -> Storages:
     """:func:`storages` for numeric sizes: each tensor's strides followed through views."""
     base: dict[str, str] = {ir.NETWORK_INPUT: ir.NETWORK_INPUT}
     elements: dict[str, Dim] = {ir.NETWORK_INPUT: prod(report.input_shape)}
-    layouts: dict[str, Layout] = {ir.NETWORK_INPUT: _new(report.input_shape)}
-    for name, shape in report.other_inputs:
-        base[name], elements[name], layouts[name] = name, prod(shape), _new(shape)
+    layouts: dict[str, Layout] = {}
+    for name, shape in ((ir.NETWORK_INPUT, report.input_shape), *report.other_inputs):
+        base[name], elements[name] = name, prod(shape)
+        sizes = (batch, *shape)
+        layouts[name] = sizes, layouts_.contiguous(sizes)
     for layer in report.layers:
         node, source = layer.node, layer.inputs[0]
-        before = layouts[source]
-        after = _view_of(node, before, layer) if is_view(node) else None
+        sizes, strides = layouts[source]
+        new = (batch, *layer.output_shape)
+        viewed = is_view(node, training=True)
+        after = layouts_.view_strides(node, sizes, strides, new) if viewed else None
         if after is None:  # a storage of its own
             base[layer.name], elements[layer.name] = layer.name, prod(layer.output_shape)
-            after = _made(node, before, layer)
+            others = [layouts[name] for name in layer.inputs[1:]]
+            after = layouts_.output_strides(node, sizes, strides, new, others)
         else:
             base[layer.name] = base[source]
-        layouts[layer.name] = after
-        if isinstance(node, ir.Split):  # its parts: views of its input
-            axis = _axis(node.axis, len(layer.input_shape))
-            for index, shape in enumerate(layer.output_shapes):
-                base[f"{layer.name}.{index}"] = base[source]
-                layouts[f"{layer.name}.{index}"] = layouts_.sliced(
-                    before, axis, int(shape[axis - 1])
-                )
-    contiguous = {name: layouts_.is_contiguous(layout) for name, layout in layouts.items()}
+        # A split is read by its parts (NAME.i), each a view of its input, its strides.
+        layouts[layer.name] = (sizes, strides) if layer.output_shapes else (new, after)
+        for index, shape in enumerate(layer.output_shapes):
+            base[f"{layer.name}.{index}"] = base[source]
+            layouts[f"{layer.name}.{index}"] = (batch, *shape), strides
+    contiguous = {name: layouts_.is_contiguous(*layout) for name, layout in layouts.items()}
     return Storages(base, elements, contiguous, layouts)
-
-
-def _new(shape: Shape) -> Layout:
-    return layouts_.contiguous((layouts_.BATCH, *(int(n) for n in shape)))
-
-
-def _axis(axis: int, rank: int) -> int:
-    """A sample axis (negative from the end) as a tensor dimension (the batch is 0)."""
-    return axis % rank + 1
-
-
-def _view_of(node: ir.Node | None, before: Layout, layer: LayerReport) -> Layout | None:
-    """The layout of a view's output, or None where PyTorch copies (a reshape it cannot view)."""
-    rank = len(layer.input_shape)
-    sizes = (layouts_.BATCH, *(int(n) for n in layer.output_shape))
-    match node:
-        case ir.Flatten() | ir.Reshape() | ir.Unflatten():
-            return layouts_.view(before, sizes)
-        case ir.Permute():
-            return layouts_.permuted(before, (0, *(_axis(d, rank) for d in node.dims)))
-        case ir.Transpose():
-            dims = list(range(rank + 1))
-            first, second = (_axis(d, rank) for d in node.dims)
-            dims[first], dims[second] = second, first
-            return layouts_.permuted(before, tuple(dims))
-        case ir.Select():
-            return layouts_.selected(before, _axis(node.axis, rank))
-        case ir.Slice():
-            axis = _axis(node.axis, rank)
-            return layouts_.sliced(before, axis, sizes[axis], node.step)
-        case ir.Split():
-            return before  # its parts are read one by one (NAME.i)
-    return sizes, before[1]  # a crop (same strides, smaller), identity, a rate-0 dropout
-
-
-def _made(node: ir.Node | None, before: Layout, layer: LayerReport) -> Layout:
-    """The layout of a layer's new output: row-major, but for element-wise steps (which lay
-    it out in their input's order of strides), ``nn.Linear`` along a moved axis and Swin's
-    layers on ``[c, h, w]`` (which move their result's axes back: a permuted view)."""
-    sizes = (layouts_.BATCH, *(int(n) for n in layer.output_shape))
-    rank = len(sizes)
-    if isinstance(node, ELEMENT_WISE) and before[0] == sizes:
-        return layouts_.like(before, sizes)
-    if isinstance(node, ir.Dense) and _moved(node, layer.input_shape):
-        axis = _axis(node.axis or 0, rank - 1)
-        order = (*(d for d in range(rank) if d != axis), axis)  # the linear layer's axes
-        moved = layouts_.contiguous(tuple(sizes[d] for d in order))
-        return layouts_.permuted(moved, tuple(order.index(d) for d in range(rank)))
-    if getattr(node, "channels_first", False):
-        order = (0, *range(2, rank), 1)
-        made = layouts_.contiguous(tuple(sizes[d] for d in order))
-        return layouts_.permuted(made, tuple(order.index(d) for d in range(rank)))
-    return layouts_.contiguous(sizes)
 
 
 # -- what each layer type saves -------------------------------------------------------------
@@ -400,16 +333,6 @@ def _window_input(node: ir.Conv | ir.Pool, layer: LayerReport) -> Saved:
 def _weighted(node: Any, layer: LayerReport, reads: Reads) -> tuple[Saved, ...]:
     first = _window_input(node, layer) if isinstance(node, ir.Conv) else _input(layer)
     return (first, *_activation(node.activation, layer))
-
-
-def _moved(node: ir.Node | None, shape: Shape) -> bool:
-    """Whether ``node`` is a dense layer along another axis than the last (``movedim`` to
-    ``nn.Linear``'s and back)."""
-    return (
-        isinstance(node, ir.Dense)
-        and node.axis is not None
-        and (node.axis % len(shape) != len(shape) - 1)
-    )
 
 
 def _dense(node: ir.Dense, layer: LayerReport, reads: Reads) -> tuple[Saved, ...]:
@@ -605,15 +528,16 @@ SAVES: dict[type[Any], Rule] = {
     ir.Add: _nothing, ir.Concat: _nothing, ir.ZeroPad: _nothing, ir.Upsample: _nothing,
     ir.Scalar: _nothing, ir.ClassToken: _nothing, ir.PositionEmbedding: _nothing,
     ir.RelativePositionBias: _nothing, ir.ChannelShuffle: _nothing, ir.Standardize: _nothing,
-    **dict.fromkeys(VIEWS, _nothing),
+    **{view: _nothing for view in VIEWS if view is not ir.Dropout},  # a rate-0 dropout: above
 }  # fmt: skip
 """What each layer type saves (measured: see the module's docstring); a type missing here
 (MViT's layers) is not modelled."""
 
 
-def saved_tensors(report: Report) -> tuple[LayerSaved, ...]:
-    """What each layer of an unfolded ``report`` saves, storages resolved and charged."""
-    places = storages(report)
+def saved_tensors(report: Report, batch: Dim = BATCH) -> tuple[LayerSaved, ...]:
+    """What each layer of an unfolded ``report`` saves, storages resolved and charged, with
+    layouts followed for ``batch`` samples (see the module docstring)."""
+    places = storages(report, batch)
     needs_grad: dict[str, bool] = {ir.NETWORK_INPUT: False}
     needs_grad |= {name: False for name, _ in report.other_inputs}
     owners: dict[str, str] = {}
@@ -655,7 +579,7 @@ def _storage(saved: Saved, layer: LayerReport, places: Storages) -> str:
     name = f"{layer.name}:{saved.what}"
     if saved.tensor is not None:
         source = layer.inputs[saved.tensor]
-        moved = _moved(layer.node, layer.input_shape)
+        moved = moves_axis(layer.node, len(layer.input_shape))
         kept = (places.contiguous[source] and not moved) or not _folds(layer)
         if places.layouts is not None:
             kept = _kept(layer, saved.tensor, places.layouts[source])
@@ -673,17 +597,16 @@ def _kept(layer: LayerReport, index: int, layout: Layout) -> bool:
     node = layer.node
     rank = len(layout[0])
     if isinstance(node, ir.Dense):
-        if _moved(node, layer.input_shape):
-            axis = _axis(node.axis or 0, rank - 1)
-            order = (*(d for d in range(rank) if d != axis), axis)
-            layout = layouts_.permuted(layout, order)
-        return rank <= 2 or layouts_.folds(layout, 1)
+        if moves_axis(node, rank - 1):
+            axis = layouts_.tensor_axis(node.axis or 0, rank)
+            layout = layouts_.permuted(*layout, (*(d for d in range(rank) if d != axis), axis))
+        return rank <= 2 or layouts_.folds(*layout, 1)
     if isinstance(node, ir.Attention):
-        return layouts_.folds(layout, 1)
+        return layouts_.folds(*layout, 1)
     if isinstance(node, ir.MatMul):
         if index == 1 and node.transpose_b:
-            layout = layouts_.permuted(layout, (*range(rank - 2), rank - 1, rank - 2))
-        return rank <= 3 or layouts_.folds(layout, 2)
+            layout = layouts_.permuted(*layout, (*range(rank - 2), rank - 1, rank - 2))
+        return rank <= 3 or layouts_.folds(*layout, 2)
     return True
 
 

@@ -29,7 +29,8 @@ from torch.utils._pytree import tree_leaves
 
 import cnncalc
 from cnncalc import ir
-from cnncalc.memory import IN_PLACE_ACTIVATIONS, inference_memory
+from cnncalc.layouts import IN_PLACE_ACTIVATIONS
+from cnncalc.memory import inference_memory
 from tests.torch_builder import (
     BiasTable,
     Function,

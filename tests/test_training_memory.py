@@ -204,7 +204,7 @@ def test_resnet50_batch_32_fp16_adam() -> None:
 
 def test_the_table_says_what_it_includes() -> None:
     report = cnncalc.analyze(CHAIN)
-    text = training_memory_table(report, 2, "fp32", "fp32", "adam")
+    text = training_memory_table(report, training_memory(report, 2, "fp32", "fp32", "adam"))
     assert "│ c2    │ conv2d  │ input [r1]" in text
     assert f"{'saved activations (for backward, each storage once)':<58} {'2,944':>20} B" in text
     assert "Includes: weights: parameters and buffers" in text
@@ -213,7 +213,7 @@ def test_the_table_says_what_it_includes() -> None:
 
 def test_the_json_has_ints_and_charges_shared_tensors_once() -> None:
     report = cnncalc.analyze(CHAIN)
-    data = training_memory_json(report, 2, "half", "fp32", "momentum")
+    data = training_memory_json(report, training_memory(report, 2, "half", "fp32", "momentum"))
     assert (data["dtype"], data["weight_dtype"], data["optimizer"]) == ("fp16", "fp32", "momentum")
     c2 = data["layers"][2]
     assert c2["saved"] == [{"what": "input", "kind": "activation", "dtype": "fp16",
@@ -231,7 +231,8 @@ def test_hostile_names_are_escaped_in_the_table() -> None:
     spec = {"input": [3, 4, 4], "layers": [
         {"name": "\x1b[31mred", "type": "conv2d", "filters": 1, "kernel": 1},
     ]}  # fmt: skip
-    text = training_memory_table(cnncalc.analyze(spec), 1, "fp32", "fp32", "sgd")
+    report = cnncalc.analyze(spec)
+    text = training_memory_table(report, training_memory(report, 1, "fp32", "fp32", "sgd"))
     assert "\x1b" not in text
 
 

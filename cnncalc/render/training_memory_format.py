@@ -14,8 +14,8 @@ from cnncalc.arith import Dim
 from cnncalc.render.table_format import Grid, draw
 from cnncalc.render.text import count, shape
 from cnncalc.safe_text import visible
-from cnncalc.saved_tensors import Device, Kind, LayerSaved, SavedTensor, kind_dtype
-from cnncalc.training_memory import TrainingMemory, training_memory
+from cnncalc.saved_tensors import Kind, LayerSaved, SavedTensor, kind_dtype
+from cnncalc.training_memory import TrainingMemory
 
 INCLUDES = (
     "weights: parameters and buffers (index buffers int64); gradients: one per trainable "
@@ -34,17 +34,10 @@ EXCLUDES = (
 OPTIMIZER_NAMES = {"sgd": "SGD", "momentum": "SGD with momentum", "adam": "Adam", "adamw": "AdamW"}
 
 
-def training_memory_table(
-    report: Report,
-    batch: Dim,
-    dtype: str,
-    weight_dtype: str,
-    optimizer: str,
-    *,
-    device: Device = "cuda",
-) -> str:
-    """Each layer's saved tensors and charged bytes, then the step's memory, line by line."""
-    memory = training_memory(report, batch, dtype, weight_dtype, optimizer, device=device)
+def training_memory_table(report: Report, memory: TrainingMemory) -> str:
+    """Each layer's saved tensors and charged bytes, then the step's memory, line by line
+    (``memory``: :func:`cnncalc.training_memory.training_memory` of ``report``)."""
+    batch, device, optimizer = memory.batch, memory.device, memory.optimizer
     rows = [
         [visible(layer.name), visible(layer.type), _saves(layer, memory),
          count(layer.charged_bytes(batch, memory.dtype, device))]
@@ -79,17 +72,9 @@ def training_memory_table(
     return "\n".join(lines) + "\n"
 
 
-def training_memory_json(
-    report: Report,
-    batch: Dim,
-    dtype: str,
-    weight_dtype: str,
-    optimizer: str,
-    *,
-    device: Device = "cuda",
-) -> dict[str, Any]:
+def training_memory_json(report: Report, memory: TrainingMemory) -> dict[str, Any]:
     """The same as a JSON-ready dict: per layer, what it saves and what is charged to it."""
-    memory = training_memory(report, batch, dtype, weight_dtype, optimizer, device=device)
+    batch, device, optimizer = memory.batch, memory.device, memory.optimizer
     return {
         "name": report.name,
         "batch": _number(batch),
