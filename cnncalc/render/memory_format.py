@@ -14,7 +14,7 @@ from cnncalc.analysis import Report
 from cnncalc.arith import Dim
 from cnncalc.memory import EXCLUDES, INCLUDES, InferenceMemory, LayerMemory, Peak
 from cnncalc.render.table_format import Grid, draw, wrap
-from cnncalc.render.text import count, shape
+from cnncalc.render.text import byte_size, count, shape
 from cnncalc.safe_text import visible
 
 CAPTION = (
@@ -42,15 +42,15 @@ def render_memory(
         training_memory_json,
         training_memory_table,
     )
+    from cnncalc.training_memory import training_memory
 
     memory = inference_memory(report, batch, dtype, weight_dtype)
-    weights = memory.weight_dtype
+    step = training_memory(report, batch, dtype, memory.weight_dtype, optimizer)
     if fmt == "json":
         data = memory_json(memory)
-        data["training"] = training_memory_json(report, batch, dtype, weights, optimizer)
+        data["training"] = training_memory_json(report, step)
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-    training = training_memory_table(report, batch, dtype, weights, optimizer)
-    return memory_table(memory, report) + "\n" + training
+    return memory_table(memory, report) + "\n" + training_memory_table(report, step)
 
 
 def memory_table(memory: InferenceMemory, report: Report) -> str:
@@ -153,17 +153,12 @@ def _formula(value: Dim) -> str:
     return " + ".join(([count(rest)] if rest != 0 else []) + parts)
 
 
-_UNITS = ((2**30, "GiB"), (2**20, "MiB"), (2**10, "KiB"))
-
-
 def _bytes(value: Dim) -> str:
     """``51,114,064 B (48.7 MiB)``; a formula as it is."""
     if not isinstance(value, int):
         return f"{_formula(value)} B"
-    for size, unit in _UNITS:
-        if value >= size:
-            return f"{value:,} B ({value / size:.1f} {unit})"
-    return f"{value:,} B"
+    size = byte_size(value)
+    return f"{value:,} B ({size})" if size else f"{value:,} B"
 
 
 def memory_json(memory: InferenceMemory) -> dict[str, Any]:

@@ -108,3 +108,16 @@ def requirements_note(report: Report) -> str:
     """``Requires n ≥ 67.``, or nothing for a report without symbols."""
     needed = requirements(report)
     return f"Requires {', '.join(needed)}." if needed else ""
+
+
+BINARY_UNITS = ((2**30, "GiB"), (2**20, "MiB"), (2**10, "KiB"))
+
+
+def byte_size(value: Dim) -> str:
+    """A reading aid beside an exact byte count: ``48.7 MiB``; empty under 1 KiB or for a
+    formula (the exact count is always printed beside it)."""
+    if isinstance(value, int):
+        for size, unit in BINARY_UNITS:
+            if value >= size:
+                return f"{value / size:.1f} {unit}"
+    return ""

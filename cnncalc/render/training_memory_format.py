@@ -12,7 +12,7 @@ from typing import Any
 from cnncalc.analysis import Report
 from cnncalc.arith import Dim
 from cnncalc.render.table_format import Grid, draw
-from cnncalc.render.text import count, shape
+from cnncalc.render.text import byte_size, count, shape
 from cnncalc.safe_text import visible
 from cnncalc.saved_tensors import Kind, LayerSaved, SavedTensor, kind_dtype
 from cnncalc.training_memory import TrainingMemory
@@ -63,7 +63,8 @@ def training_memory_table(report: Report, memory: TrainingMemory) -> str:
     )
     lines = [title + drawn.rstrip("\n"), ""]
     for label, value in _summary(memory):
-        lines.append(f"{label:<58} {count(value):>20} B  {_human(value)}")
+        size = byte_size(value)
+        lines.append(f"{label:<58} {count(value):>20} B" + (f"  ({size})" if size else ""))
     if memory.unmodelled:
         names = ", ".join(visible(name) for name in memory.unmodelled)
         lines.append(f"Not modelled (counted as nothing): {names}")
@@ -142,18 +143,6 @@ def _tensor(tensor: SavedTensor, memory: TrainingMemory) -> dict[str, Any]:
         "bytes": _number(tensor.bytes(memory.batch, memory.dtype, memory.device)),
         "charged_to": tensor.owner,
     }
-
-
-def _human(value: Dim) -> str:
-    """``1.30 GiB``: a reading aid beside the exact bytes (empty for a formula)."""
-    if not isinstance(value, int):
-        return ""
-    size = float(value)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if abs(size) < 1024 or unit == "GiB":
-            return f"({size:.2f} {unit})" if unit != "B" else ""
-        size /= 1024
-    return ""  # pragma: no cover
 
 
 def _number(value: Dim) -> int | str:
