@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
 from cnncalc import ir
-from cnncalc.arith import Dim, prod, total
+from cnncalc.arith import Dim, total
 from cnncalc.dtypes import INDEX_DTYPE, canonical, dtype_bytes
 from cnncalc.saved_tensors import Device, LayerSaved, saved_tensors, storages
 
@@ -118,18 +118,6 @@ def parameter_tensors(node: ir.Node | None) -> int | None:
     return 0
 
 
-def index_buffers(node: ir.Node | None, buffers: Dim) -> Dim:
-    """Of a layer's ``buffers``, those held in int64 (indices and counters)."""
-    match node:
-        case ir.BatchNorm() | ir.Standardize():
-            return 0 if node.framework is ir.Framework.KERAS or buffers == 0 else 1
-        case ir.RelativePositionBias():
-            return buffers
-        case ir.WindowAttention():
-            return prod(node.window) ** 2
-    return 0
-
-
 def training_memory(
     report: Report,
     batch: Dim,
@@ -151,7 +139,7 @@ def training_memory(
     tensors: list[int] = []
     weights: list[Dim] = []
     for layer in report.layers:
-        indices = index_buffers(layer.node, layer.buffers)
+        indices = layer.integer_buffers
         weights.append((layer.params + layer.buffers - indices) * value + indices * index)
         count = parameter_tensors(layer.node)
         if count is None:
