@@ -76,7 +76,7 @@ from cnncalc import layouts as layouts_
 from cnncalc.arith import Dim, Shape, ceil_div, exact_div, prod, total
 from cnncalc.dtypes import INDEX_DTYPE, dtype_bytes
 from cnncalc.layouts import BATCH, RESHAPES, VIEWS, Layout, is_element_wise, is_view, moves_axis
-from cnncalc.spec.network import output_of
+from cnncalc.training import gradient_flow
 
 if TYPE_CHECKING:
     from cnncalc.analysis import LayerReport, Report
@@ -538,20 +538,14 @@ def saved_tensors(report: Report, batch: Dim = BATCH) -> tuple[LayerSaved, ...]:
     """What each layer of an unfolded ``report`` saves, storages resolved and charged, with
     layouts followed for ``batch`` samples (see the module docstring)."""
     places = storages(report, batch)
-    needs_grad: dict[str, bool] = {ir.NETWORK_INPUT: False}
-    needs_grad |= {name: False for name, _ in report.other_inputs}
     owners: dict[str, str] = {}
     """Each saved storage → the first layer that saves it."""
     result: list[LayerSaved] = []
-    for layer in report.layers:
-        reads = [needs_grad.get(output_of(name, needs_grad), True) for name in layer.inputs]
-        params = layer.trainable_params
-        trainable = not (type(params) is int and params == 0)
-        needs_grad[layer.name] = trainable or any(reads)
+    for layer, reads, trainable in gradient_flow(report):
         rule = SAVES.get(type(layer.node))
         try:
             # Autograd records nothing that needs no gradient.
-            said = rule(layer.node, layer, reads) if rule and needs_grad[layer.name] else ()
+            said = rule(layer.node, layer, reads) if rule and (trainable or any(reads)) else ()
         except KeyError:  # a case the rule does not model
             rule = None
         if rule is None:

@@ -30,6 +30,7 @@ batch: its last step, when ``b`` does not divide ``N``, has only the samples lef
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -94,21 +95,29 @@ def training_flops(report: Report) -> dict[str, TrainingFlops]:
 
 
 def step_facts(report: Report) -> dict[str, StepFacts]:
-    """What every layer's training FLOPs follow from, by name (an unfolded ``report``).
+    """What every layer's training FLOPs follow from, by name (an unfolded ``report``)."""
+    return {
+        layer.name: _facts(layer, reads, trainable)
+        for layer, reads, trainable in gradient_flow(report)
+    }
+
+
+def gradient_flow(report: Report) -> Iterator[tuple[LayerReport, list[bool], bool]]:
+    """Each layer of an unfolded ``report``, which of its inputs need a gradient, and
+    whether it has trainable parameters (a formula counts as some).
 
     A layer's output needs a gradient when the layer has trainable parameters or
-    reads something that needs one; the network's inputs need none.
+    reads something that needs one; the network's inputs need none (autograd then
+    records nothing for it: no backward FLOPs, no saved tensors).
     """
     needs_grad: dict[str, bool] = {ir.NETWORK_INPUT: False}
     needs_grad |= {name: False for name, _ in report.other_inputs}
-    result: dict[str, StepFacts] = {}
     for layer in report.layers:
         reads = [needs_grad.get(output_of(name, needs_grad), True) for name in layer.inputs]
         params = layer.trainable_params
-        trainable = not (type(params) is int and params == 0)  # a formula: some, in general
-        result[layer.name] = _facts(layer, reads, trainable)
+        trainable = not (type(params) is int and params == 0)
+        yield layer, reads, trainable
         needs_grad[layer.name] = trainable or any(reads)
-    return result
 
 
 def _facts(layer: LayerReport, reads: list[bool], trainable: bool) -> StepFacts:
