@@ -139,22 +139,15 @@ def _explain_csv(
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["layer", "type", "quantity", "formula", "substituted", "value", "convention"])
-    for key, quantity in derivation.quantities.items():
-        value = quantity.result
-        writer.writerow([
-            csv_cell(layer.name), csv_cell(layer.type), key,
-            csv_formula(str(quantity.formula)), csv_formula(quantity.substituted()),
-            value if isinstance(value, int) else csv_formula(str(value)),
-            report.convention.value,
-        ])  # fmt: skip
     field, training = steps.field, steps.training
-    more = [
+    rows = [
+        *derivation.quantities.items(),
         *((f"receptive_field.{'_'.join(axis.axes)}.{q.name}", q)
           for axis in (field.axes if field else ()) for q in axis.quantities),
         *((f"training.{key}", term.derivation)
           for key, term in zip(TRAINING_KEYS, training.terms if training else (), strict=False)),
     ]  # fmt: skip
-    for key, quantity in more:
+    for key, quantity in rows:
         value = quantity.result
         writer.writerow([
             csv_cell(layer.name), csv_cell(layer.type), key,
