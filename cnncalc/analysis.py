@@ -282,6 +282,20 @@ _SYMBOLIC_BAR, _NUMERIC_BAR = 20, 5_000
 """Layers from which an analysis may take a second or more: worth a progress bar."""
 
 
+def channels_last_hint(shape: Shape) -> str:
+    """A hint for an image input written channels last, as Keras writes it (``[28, 28, 1]``):
+    cnncalc reads ``[channels, height, width]``, so its layers see 28 channels of 28×1."""
+    if len(shape) != 3 or not all(type(size) is int for size in shape):
+        return ""
+    first, second, last = shape
+    if last in (1, 3, 4) and min(first, second) > 4:
+        return (
+            f" (the input [{first}, {second}, {last}] reads as {first} channels of "
+            f"{second}×{last}: channels come first, did you mean [{last}, {first}, {second}]?)"
+        )
+    return ""
+
+
 def analyze_network(network: ir.Network, convention: Convention) -> Report:
     """Apply each layer's rule in order, feeding each output shape to the next layer.
 
@@ -323,7 +337,7 @@ def analyze_network(network: ir.Network, convention: Convention) -> Report:
         except RuleError as error:
             loc = ("layers", layer.index) + ((error.field,) if error.field else ())
             raise SpecError(
-                error.message,
+                error.message + channels_last_hint(network.input_shape),
                 loc=loc,
                 layer=f"{layer.index + 1} '{layer.name}' ({layer.type})",
                 field=error.field,
