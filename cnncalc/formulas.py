@@ -290,7 +290,8 @@ def _bind(name: str, value: Dim, values: dict[sympy.Symbol, Dim]) -> sympy.Symbo
 
 
 def _output_names(output_shape: Shape, channels_last: bool = False) -> dict[Any, sympy.Symbol]:
-    """Output sizes worth a name of their own: ``h_out``, ``w_out`` (not bare symbols)."""
+    """Output sizes worth a name of their own: ``h_out``, ``w_out``, a flattened ``n_out``
+    (not bare symbols)."""
     if channels_last:
         axes = (*AXES.get(len(output_shape) - 1, ()), "c")
         return {
@@ -298,7 +299,10 @@ def _output_names(output_shape: Shape, channels_last: bool = False) -> dict[Any,
             for axis, expr in zip(axes, output_shape, strict=False)
             if not isinstance(expr, sympy.Symbol | int)
         }
-    spatial = output_shape[1:] if len(output_shape) > 1 else ()
+    if len(output_shape) == 1:  # a flatten's c_in·h_in·w_in values (a dense's are its units)
+        (size,) = output_shape
+        return {} if isinstance(size, sympy.Symbol | int) else {size: symbol("n_out")}
+    spatial = output_shape[1:]
     axes = AXES.get(len(spatial), ())
     names: dict[Any, sympy.Symbol] = {}
     for axis, expr in zip(axes, spatial, strict=False):

@@ -166,3 +166,21 @@ def test_formulas_json_is_written_layer_by_layer_as_one_document() -> None:
     assert text == json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     assert [layer["name"] for layer in data["layers"]] == [layer.name for layer in report.layers]
     assert data["layers"][0]["formulas"]["trainable_params"]["value"] == 7 * 7 * 3 * 64
+
+
+@pytest.mark.parametrize(
+    ("spec", "layer", "shown"),
+    [
+        # 《经典网络(四)AlexNet全解析》: the 6×6×256 maps flattened to 9,216 inputs of fc1.
+        ("alexnet.yaml", "flatten", "= 256·6·6 = 9,216"),
+        # 《第五章 深度学习用于计算机视觉(一)》: the 3×3×64 maps flattened to 576.
+        ("keras-mnist.yaml", "flatten_1", "= 64·3·3 = 576"),
+    ],
+)
+def test_explain_derives_a_flatten_s_size(
+    spec: str, layer: str, shown: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["explain", str(SPECS / spec), layer, "-f", "json"]) == 0
+    derived = json.loads(capsys.readouterr().out)
+    n_out = derived["quantities"]["n_out"]
+    assert f"= {n_out['substituted']} = {n_out['value']:,}" == shown
