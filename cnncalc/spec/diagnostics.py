@@ -140,6 +140,26 @@ _TEMPLATES = {
 """Messages for pydantic's error types, by type; ``{got}`` is the bounded input."""
 
 
+FRAMEWORK_WORDS: dict[str, str] = {
+    "pool_size": "kernel", "kernel_size": "kernel", "strides": "stride",
+    "use_bias": "bias", "out_channels": "filters", "out_features": "units",
+    "dilation_rate": "dilation", "padding_mode": "padding", "num_heads": "heads",
+    "momentum": "framework", "epsilon": "framework", "eps": "framework",
+}  # fmt: skip
+"""Keras's and PyTorch's words for a cnncalc field (``pool_size`` is ``kernel``)."""
+
+
+def _unknown_field(name: str, fields: list[str]) -> str:
+    """`` (did you mean 'kernel'? ...)``: a framework's word for a field first, else the
+    closest field's name."""
+    meant = FRAMEWORK_WORDS.get(name)
+    if meant == "framework":
+        return f" ({name} does not change a count: leave it out)"
+    if meant in fields:
+        return f" (did you mean '{meant}'? cnncalc's name for {name})"
+    return suggest(name, fields)
+
+
 def _message(detail: ErrorDetails, loc: Loc, model: type[BaseModel] | None) -> str:
     kind = detail["type"]
     ctx: dict[str, Any] = dict(detail.get("ctx") or {})
@@ -147,7 +167,7 @@ def _message(detail: ErrorDetails, loc: Loc, model: type[BaseModel] | None) -> s
     if kind == "extra_forbidden":
         name = str(loc[-1])
         where = "metric" if loc[:1] == ("expect",) else "field"
-        return f"unknown {where}{suggest(name, _model_fields(loc, model))}"
+        return f"unknown {where}{_unknown_field(name, _model_fields(loc, model))}"
     if loc == ("layers",):
         return f"expected a non-empty list of layers, got {got}"
     if kind.startswith("cnncalc"):
