@@ -143,7 +143,7 @@ _TEMPLATES = {
 FRAMEWORK_WORDS: dict[str, str] = {
     "pool_size": "kernel", "kernel_size": "kernel", "strides": "stride",
     "use_bias": "bias", "out_channels": "filters", "out_features": "units",
-    "dilation_rate": "dilation", "padding_mode": "padding", "num_heads": "heads",
+    "dilation_rate": "dilation", "num_heads": "heads",
     "momentum": "framework", "epsilon": "framework", "eps": "framework",
 }  # fmt: skip
 """Keras's and PyTorch's words for a cnncalc field (``pool_size`` is ``kernel``)."""
