@@ -132,14 +132,7 @@ def chains(draw: st.DrawFn) -> dict[str, Any]:
         elif kind == "zeropad2d":
             layer["padding"] = [[draw(st.integers(0, 2)), 0], [0, draw(st.integers(0, 2))]]
         layers.append(layer)
-    if draw(st.booleans()):  # a residual branch: a 3×3 convolution added back
-        last = layers[-1]["name"]
-        layers += [
-            {"name": "branch", "type": "conv2d", "filters": 2, "kernel": 3, "padding": 1,
-             "input": last},
-            {"name": "merge", "type": "add", "inputs": [last, "branch"]},
-        ]  # fmt: skip
-    return {"input": [2, size, size], "framework": "pytorch", "layers": layers}
+    return with_a_branch(draw, layers, size)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -236,14 +229,7 @@ def resizing_chains(draw: st.DrawFn) -> dict[str, Any]:
                       "padding": draw(st.integers(0, dilation * (kernel - 1))),
                       "output_padding": extra}  # fmt: skip
         layers.append(layer)
-    if draw(st.booleans()):  # a skip connection: a 3×3 convolution added back
-        last = layers[-1]["name"]
-        layers += [
-            {"name": "branch", "type": "conv2d", "filters": 2, "kernel": 3, "padding": 1,
-             "input": last},
-            {"name": "merge", "type": "add", "inputs": [last, "branch"]},
-        ]  # fmt: skip
-    return {"input": [2, size, size], "framework": "pytorch", "layers": layers}
+    return with_a_branch(draw, layers, size)
 
 
 def field_at(field: ReceptiveField, position: tuple[int, int]) -> list[tuple[int, int] | None]:
@@ -427,3 +413,16 @@ def test_the_command_line_shows_a_decoder_s_repeating_fields(
         "kind": "axes", "size": [5, 5], "jump": [1, 1], "start": [-3, -3],
         "period": [2, 2], "advance": [2, 2], "phases": [[[-3, 1], [-1, 3]]] * 2,
     }  # fmt: skip
+
+
+def with_a_branch(draw: st.DrawFn, layers: list[dict[str, Any]], size: int) -> dict[str, Any]:
+    """The spec of ``layers`` on a 2×size×size input, maybe with a residual branch: a 3×3
+    convolution of the last output added back to it."""
+    if draw(st.booleans()):
+        last = layers[-1]["name"]
+        layers += [
+            {"name": "branch", "type": "conv2d", "filters": 2, "kernel": 3, "padding": 1,
+             "input": last},
+            {"name": "merge", "type": "add", "inputs": [last, "branch"]},
+        ]  # fmt: skip
+    return {"input": [2, size, size], "framework": "pytorch", "layers": layers}
