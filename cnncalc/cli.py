@@ -19,10 +19,11 @@ import os
 import sys
 
 from cnncalc import TYPE_CHECKING, __version__
+from cnncalc.i18n import LANGUAGES, N_, _
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
-    from typing import NoReturn, TypeAlias
+    from typing import Any, NoReturn, TypeAlias
 
     from cnncalc.analysis import Report
 
@@ -88,17 +89,34 @@ def _depth(text: str) -> int:
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse with usage errors on one safe line: ``error: argument --depth: …``, exit 2.
+    """argparse with usage errors on one safe line: ``error: argument --depth: …``, exit 2,
+    and ``--lang`` on every command.
 
     argparse quotes the user's words as typed (``unrecognized arguments: …``): a
     file name holding an escape sequence would reach the terminal raw, and a long
     one would fill it.
     """
 
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        # main() reads --lang before any parser exists (the help itself is translated);
+        # declared here so that every command accepts and documents it.
+        self.add_argument(
+            "--lang",
+            choices=LANGUAGES,
+            help=_("language of the output: en or zh (default: CNNCALC_LANG, else the locale)"),
+        )
+
     def error(self, message: str) -> NoReturn:
         from cnncalc.safe_text import one_line
 
-        self.exit(EXIT_BAD_INPUT, f"error: {one_line(message, 300)} (see '{self.prog} --help')\n")
+        self.exit(
+            EXIT_BAD_INPUT,
+            _("error: {message} (see '{prog} --help')").format(
+                message=one_line(message, 300), prog=self.prog
+            )
+            + "\n",
+        )
 
 
 def _batch(text: str) -> int:
@@ -815,9 +833,66 @@ COMMANDS: dict[str, Command] = {
 ANALYZE: Command = (_analyze_parser, run_analyze)
 
 
+ARGPARSE_MESSAGES = (
+    N_("usage: "),
+    N_("positional arguments"),
+    N_("options"),
+    N_("show this help message and exit"),
+    N_("argument %(argument_name)s: %(message)s"),
+    N_("unrecognized arguments: %s"),
+    N_("the following arguments are required: %s"),
+    N_("one of the arguments %s is required"),
+    N_("not allowed with argument %s"),
+    N_("expected one argument"),
+    N_("expected at most one argument"),
+    N_("expected at least one argument"),
+    N_("ambiguous option: %(option)s could match %(matches)s"),
+    N_("invalid %(type)s value: %(value)r"),
+    N_("invalid choice: %(value)r (choose from %(choices)s)"),
+    N_("ignored explicit argument %r"),
+)
+"""argparse's own words that a user of cnncalc can see, for the catalog."""
+
+
+def _language(words: list[str]) -> str:
+    """The language to speak: ``--lang`` anywhere on the line, else the environment's.
+
+    Read before argparse runs, so that ``--help`` and usage errors are translated
+    too; an unknown ``--lang`` value is left for argparse to refuse.
+    """
+    from cnncalc.i18n import language_from_environment, language_of
+
+    for index, word in enumerate(words):
+        if word == "--":
+            break
+        value = None
+        if word == "--lang" and index + 1 < len(words):
+            value = words[index + 1]
+        elif word.startswith("--lang="):
+            value = word.removeprefix("--lang=")
+        if value is not None and value in LANGUAGES:
+            return value
+        if value is not None:
+            return language_of(value) or language_from_environment()
+    return language_from_environment()
+
+
+def _speak(language: str) -> None:
+    """Speak ``language``, argparse's own messages included."""
+    from cnncalc import i18n
+
+    i18n.activate(language)
+    # argparse translates its words ("usage:", "options", "invalid choice") through the
+    # standard gettext domain, whose language comes from the environment, not --lang:
+    # point its two translation functions at cnncalc's catalog instead.
+    setattr(argparse, "_", i18n.gettext)  # noqa: B010 - argparse's module global
+    setattr(argparse, "ngettext", i18n.ngettext)  # noqa: B010
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     words = list(sys.argv[1:] if argv is None else argv)
+    _speak(_language(words))
     if words and words[0] in COMMANDS:
         (parser, run), words = COMMANDS[words[0]], words[1:]
     else:

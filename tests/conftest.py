@@ -18,6 +18,10 @@ settings.register_profile("reproducible", derandomize=True, database=None)
 settings.register_profile("explore", derandomize=False)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "reproducible"))
 
+# The goldens are English unless a test asks for Chinese: a developer's zh_CN locale
+# must not turn them red (the language tests pass their environment explicitly).
+os.environ["CNNCALC_LANG"] = "en"
+
 ROOT = Path(__file__).resolve().parent.parent
 SPECS = ROOT / "specs"
 GOLDEN = Path(__file__).resolve().parent / "golden"

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from cnncalc.analysis import Report
+from cnncalc.i18n import _
 from cnncalc.render.text import (
     columns,
     convention_note,
@@ -59,10 +60,17 @@ def grid(report: Report) -> Grid:
     """Layers as rows, totals as the footer, the convention (and requirements) below."""
     count_columns = columns(report)
     return Grid(
-        title=f"{visible(report.name)}  (input {shape(report.input_shape)}"
-        + "".join(f", {visible(name)} {shape(dims)}" for name, dims in report.other_inputs)
-        + ")",
-        headers=["Layer", "Type", "Output shape", *(title for _, title in count_columns)],
+        title=_("{network}  (input {shape})").format(
+            network=visible(report.name),
+            shape=shape(report.input_shape)
+            + "".join(f", {visible(name)} {shape(dims)}" for name, dims in report.other_inputs),
+        ),
+        headers=[
+            _("Layer"),
+            _("Type"),
+            _("Output shape"),
+            *(title for _metric, title in count_columns),
+        ],
         right=[False, False, True, *(True for _ in count_columns)],
         rows=[
             [
@@ -74,7 +82,7 @@ def grid(report: Report) -> Grid:
             for layer in report.layers
         ],
         footer=[
-            "Total",
+            _("Total"),
             "",
             shape(report.output_shape),
             *(count(report.totals.metric(metric)) for metric, _ in count_columns),
@@ -151,7 +159,11 @@ def width(text: str) -> int:
 
 
 def wrap(text: str, page: int) -> list[str]:
-    """Words filled greedily into lines of at most ``page`` columns."""
+    """Words filled greedily into lines of at most ``page`` columns, as rich wraps them.
+
+    A word wider than the page (a Chinese sentence has no spaces) starts a new
+    line and is cut wherever the page ends, as rich folds it.
+    """
     lines: list[str] = []
     current = ""
     for word in text.split(" "):
@@ -161,7 +173,21 @@ def wrap(text: str, page: int) -> list[str]:
             current = word
         else:
             current = candidate
+        while width(current) > page:  # fold a word wider than the page
+            cut = fold_point(current, page)
+            lines.append(current[:cut])
+            current = current[cut:]
     return [*lines, current] if current else lines
+
+
+def fold_point(text: str, page: int) -> int:
+    """How many characters of ``text`` fill at most ``page`` columns (at least one)."""
+    used = 0
+    for index, ch in enumerate(text):
+        used += width(ch)
+        if used > page:
+            return max(index, 1)
+    return len(text)
 
 
 def to_text(renderable: RenderableType, page: int = PAGE_WIDTH) -> str:

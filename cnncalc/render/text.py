@@ -8,16 +8,17 @@ from typing import TYPE_CHECKING
 
 from cnncalc.arith import Dim, Shape
 from cnncalc.conventions import CONVENTIONS, Convention
+from cnncalc.i18n import N_, _
 
 if TYPE_CHECKING:
     from cnncalc.analysis import LayerReport, Report
     from cnncalc.render.math import Style
 
 _COUNTS = (
-    ("macs", "MACs"),
-    ("flops", "FLOPs"),
-    ("neurons", "Neurons"),
-    ("connections", "Connections"),
+    ("macs", N_("MACs")),
+    ("flops", N_("FLOPs")),
+    ("neurons", N_("Neurons")),
+    ("connections", N_("Connections")),
 )
 
 
@@ -28,13 +29,13 @@ def columns(report: Report) -> list[tuple[str, str]]:
     "Trainable" and "Non-trainable" when some are not (LeNet-5's RBF, batch norm).
     """
     params = (
-        [("trainable_params", "Params")]
+        [("trainable_params", _("Params"))]
         if report.totals.non_trainable_params == 0
-        else [("trainable_params", "Trainable"), ("non_trainable_params", "Non-trainable")]
+        else [("trainable_params", _("Trainable")), ("non_trainable_params", _("Non-trainable"))]
     )
     if report.totals.buffers != 0:
-        params.append(("buffers", "Buffers"))
-    return [*params, *_COUNTS]
+        params.append(("buffers", _("Buffers")))
+    return [*params, *((metric, _(title)) for metric, title in _COUNTS)]
 
 
 def count(value: Dim, style: Style = "unicode") -> str:
@@ -107,7 +108,7 @@ def requirements(report: Report, style: Style = "unicode") -> list[str]:
 def requirements_note(report: Report) -> str:
     """``Requires n ≥ 67.``, or nothing for a report without symbols."""
     needed = requirements(report)
-    return f"Requires {', '.join(needed)}." if needed else ""
+    return _("Requires {conditions}.").format(conditions=", ".join(needed)) if needed else ""
 
 
 BINARY_UNITS = ((2**30, "GiB"), (2**20, "MiB"), (2**10, "KiB"))
