@@ -37,9 +37,7 @@ QUANTITIES: Mapping[str, str] = {
         "a training step's memory (bytes): weights, gradients, optimizer state, the forward "
         "pass's peak"
     ),
-    "training_flops": N_(
-        "a training step's FLOPs: forward and backward (FlopCounterMode's count)"
-    ),
+    "training_flops": N_("a training step's FLOPs: forward and backward (FlopCounterMode's count)"),
 }
 """Each quantity's name, as a condition writes it, and what it is (``_(description)``
 in the active language)."""

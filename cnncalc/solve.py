@@ -154,9 +154,7 @@ def _operand(node: ast.expr, report: Report, quantities: Mapping[str, Callable[[
         base, exponent = _operand(node.left, report, quantities), node.right
         if not (isinstance(exponent, ast.Constant) and type(exponent.value) is int):
             raise CnncalcError(
-                _("'{power}': a power's exponent is a whole number").format(
-                    power=ast.unparse(node)
-                )
+                _("'{power}': a power's exponent is a whole number").format(power=ast.unparse(node))
             )
         if not (base.is_Integer and 0 <= exponent.value <= 64):
             raise CnncalcError(
@@ -289,9 +287,9 @@ def _search(
     first, last = search
     if last - first + 1 > MAX_SEARCH:
         raise CnncalcError(
-            _("search at most {limit} values at once (--range LO:HI); this range has {size}").format(
-                limit=f"{MAX_SEARCH:,}", size=f"{last - first + 1:,}"
-            )
+            _(
+                "search at most {limit} values at once (--range LO:HI); this range has {size}"
+            ).format(limit=f"{MAX_SEARCH:,}", size=f"{last - first + 1:,}")
         )
     low, high, rest = _bounds(constraints, x)
     first, last = max(first, low), last if high is None else min(last, high)

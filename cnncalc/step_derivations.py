@@ -105,9 +105,9 @@ def field_derivation(report: Report, layer: LayerReport) -> FieldDerivation:
         if isinstance(node, ir.Flatten):
             what = _("a flatten into a vector leaves no spatial axis: the whole input")
         else:
-            what = _(
-                "a {type} layer combines every position of its input: the whole input"
-            ).format(type=layer.type)
+            what = _("a {type} layer combines every position of its input: the whole input").format(
+                type=layer.type
+            )
         return FieldDerivation(what, (), field)
     periodic = _periodic_rule(layer, node, sources, field)
     if periodic is not None:
@@ -190,9 +190,7 @@ def _periodic_rule(
     return _(
         "{what}; the field repeats every {period} outputs (mean jump {jump}), its largest and "
         "output 0's given"
-    ).format(
-        what=what, period=every, jump="×".join(str(mean_jump(axis)) for axis in field.axes)
-    )
+    ).format(what=what, period=every, jump="×".join(str(mean_jump(axis)) for axis in field.axes))
 
 
 def _window(
@@ -233,7 +231,7 @@ def _axes(
     names = AXIS_NAMES.get(len(per_axis), tuple(str(i) for i in range(len(per_axis))))
     groups: list[tuple[list[str], dict[sympy.Symbol, Dim], AxisField]] = []
     for name, values, result in zip(names, per_axis, field.axes, strict=True):
-        for axes, seen, _ in groups:
+        for axes, seen, _result in groups:
             if seen == values:
                 axes.append(name)
                 break
@@ -413,8 +411,8 @@ class TableDerivation:
         times = r" \cdot " if style == "latex" else "·"
         weights = times.join(formula_text(s, style) for s in (N_J, *self.kernel))
         if style == "latex":
-            return rf"\sum_{{j}} \left({weights} + 1\right)" if self.bias else rf"\sum_{{j}} {weights}"
-        return f"Σ_j ({weights} + 1)" if self.bias else f"Σ_j {weights}"
+            return r"\sum_{j} " + (rf"\left({weights} + 1\right)" if self.bias else weights)
+        return "Σ_j " + (f"({weights} + 1)" if self.bias else weights)
 
     def connections_general(self, style: Style = "unicode") -> str:
         """``Σ_j (n_j·k_h·k_w + 1)·h_out·w_out``: one connection per weight use and bias."""
@@ -442,9 +440,7 @@ def table_derivation(layer: LayerReport) -> TableDerivation | None:
     weights_per_input = prod(node.kernel)
     counts = Counter(len(row) for row in table)
     params = total(n * weights_per_input + bias for n in (len(row) for row in table))
-    grouped = grouped_sum(
-        (counts[n], n * sympy.Mul(*kernel) + bias) for n in sorted(counts)
-    )
+    grouped = grouped_sum((counts[n], n * sympy.Mul(*kernel) + bias) for n in sorted(counts))
     connections = params * prod(layer.output_shape[1:])
     channels = layer.input_shape[0]
     return TableDerivation(
@@ -454,9 +450,11 @@ def table_derivation(layer: LayerReport) -> TableDerivation | None:
         reads=table,
         params=Derivation("trainable params", grouped, values, params),
         connections=Derivation(
-            "connections", sympy.Mul(PARAMS, *outputs, evaluate=False),
-            {**values, PARAMS: params}, connections,
-        ),  # fmt: skip
+            "connections",
+            sympy.Mul(PARAMS, *outputs, evaluate=False),
+            {**values, PARAMS: params},
+            connections,
+        ),
         kernel=kernel,
         outputs=outputs,
         bias=bool(bias),

@@ -404,14 +404,17 @@ def field_text(field: ReceptiveField) -> str:
     start = ", ".join(_signed(axis.start) for axis in field.axes)
     periods = period(field)
     if periods is not None:  # after a resize: the largest field, the mean jump (a fraction)
-        return _(
-            "up to {size}, mean jump {jump}, start {start}, repeating every {period} outputs"
-        ).format(
-            size=size,
-            jump="×".join(str(mean_jump(axis)) for axis in field.axes),
-            start=start,
-            period="×".join(str(p) for p in periods),
-        ) + mark
+        return (
+            _(
+                "up to {size}, mean jump {jump}, start {start}, repeating every {period} outputs"
+            ).format(
+                size=size,
+                jump="×".join(str(mean_jump(axis)) for axis in field.axes),
+                start=start,
+                period="×".join(str(p) for p in periods),
+            )
+            + mark
+        )
     jump = "×".join(_signed(axis.jump) for axis in field.axes)
     return _("{size}, jump {jump}, start {start}").format(size=size, jump=jump, start=start) + mark
 
@@ -511,9 +514,8 @@ def _table_markdown(table: TableDerivation | None) -> list[str]:
     for quantity, general in ((table.params, table.general("latex")),
                               (table.connections, table.connections_general("latex"))):  # fmt: skip
         steps = [general, quantity.substituted("latex"), _signed(quantity.result, "latex")]
-        lines.append(
-            f"| {quantity_title(quantity.name)} | ${' = '.join(steps)}$ | {count(quantity.result)} |"
-        )
+        title, value = quantity_title(quantity.name), count(quantity.result)
+        lines.append(f"| {title} | ${' = '.join(steps)}$ | {value} |")
     return lines
 
 
@@ -915,8 +917,8 @@ def solution_text(solution: Solution, condition: str, fmt: str = "table") -> str
                 "No {symbol} satisfies {condition} (found by trying every {symbol} from {first} "
                 "to {last})."
             )
-        first, last = searched or (0, 0)
-        return text.format(symbol=unknown, condition=condition, first=first, last=last) + "\n"
+        low, high = searched or (0, 0)
+        return text.format(symbol=unknown, condition=condition, first=low, last=high) + "\n"
     parts = []
     for first, last in solution.runs:
         if last is None:

@@ -74,7 +74,9 @@ def test_explain_draws_table_i(capsys: pytest.CaptureFixture[str]) -> None:
     lines = out.splitlines()
     start = lines.index("     0  1  2  3  4  5  6  7  8  9 10 11 12 13 14 15")
     # A row: its number in 3 columns, then a cell of 2 per C3 map, a space before each.
-    drawn = ["".join(line.ljust(52)[5 + 3 * j] for j in range(16)) for line in lines[start + 1 :][:6]]
+    drawn = [
+        "".join(line.ljust(52)[5 + 3 * j] for j in range(16)) for line in lines[start + 1 :][:6]
+    ]
     assert drawn == [row.ljust(16) for row in TABLE_I.splitlines()]
     assert [line[:4] for line in lines[start + 1 : start + 8]] == [
         "  0 ", "  1 ", "  2 ", "  3 ", "  4 ", "  5 ", "n_j ",
@@ -154,7 +156,7 @@ def test_a_table_too_large_to_draw_is_derived_all_the_same() -> None:
 
 
 def test_the_table_in_json_is_an_additive_key(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(["explain", LENET5, "C3", "-f", "json", "--lang", "zh"], capsys)
+    _code, out, _ = run(["explain", LENET5, "C3", "-f", "json", "--lang", "zh"], capsys)
     data = json.loads(out)
     table = data["connection_table"]
     assert table["reads"] == [list(row) for row in LENET5_C3]
@@ -225,7 +227,8 @@ def test_json_and_csv_are_english_in_chinese(capsys: pytest.CaptureFixture[str])
         _, english, _ = run(args, capsys)
         _, chinese, _ = run([*args, "--lang", "zh"], capsys)
         assert chinese == english
-        assert not re.search(r"[\u4e00-\u9fff]", english.replace("《卷积神经网络CNN与LeNet5详解》", ""))
+        cited = english.replace("《卷积神经网络CNN与LeNet5详解》", "")  # the convention note
+        assert not re.search(r"[\u4e00-\u9fff]", cited)
     solve_args = [*GOLDENS["solve-alexnet-symbolic.txt"], "-f", "json"]
     assert run([*solve_args, "--lang", "zh"], capsys)[1] == run(solve_args, capsys)[1]
     assert json.loads(run(solve_args, capsys)[1])["method"] == "in closed form"
@@ -252,7 +255,7 @@ def test_explain_in_each_format(fmt: str, capsys: pytest.CaptureFixture[str]) ->
         assert rows[0] == [
             "layer", "type", "quantity", "formula", "substituted", "value", "convention",
         ]  # fmt: skip
-        assert ["C3", "conv2d", "connections"] == rows[8][:3] and rows[8][5] == "151600"
+        assert rows[8][:3] == ["C3", "conv2d", "connections"] and rows[8][5] == "151600"
         assert rows[-1][2] == "receptive_field.h_w.start" and len(rows) == 1 + 8 + 3
     elif fmt == "markdown":
         assert out.startswith("### C3 (conv2d): 6×14×14 → 16×10×10\n")
@@ -281,4 +284,3 @@ def test_the_command_line_refuses_an_unknown_format_in_one_line(
     code, out, err = run(["explain", LENET5, "C3", "-f", "yaml"], capsys)
     assert (code, out) == (2, "")
     assert err.count("\n") == 1 and "invalid choice: 'yaml'" in err
-
