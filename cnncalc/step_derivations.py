@@ -1,4 +1,4 @@
-"""``explain``'s derivations of a layer's receptive field and training FLOPs.
+"""``explain``'s derivations of a layer's receptive field, training FLOPs and connection table.
 
 In the style of :mod:`cnncalc.formulas`: each quantity is a formula in the
 layer's own symbols, the values put in, and the result, which is the number
@@ -20,6 +20,13 @@ that the two agree).
   ``2·MACs``; the input's gradient ``2·MACs`` where the input needs one; the
   weights' ``2·MACs`` where the layer has trainable parameters; each with why it
   is there or not.
+- A convolution's connection table (LeNet-5's C3, LeCun et al. 1998 Table I):
+  output map ``j`` reads ``n_j`` input maps, so the layer has
+  ``Σ_j (n_j·k_h·k_w + 1)`` trainable parameters and that many connections per
+  output position, worked out from the table alone.
+
+The words (a rule, a why) are in the active language (:mod:`cnncalc.i18n`): JSON
+derives them in English.
 """
 
 from __future__ import annotations

@@ -4,7 +4,9 @@ Every formula comes from :func:`cnncalc.formulas.derive`, i.e. from the layer's
 own rule run on symbols; this module only lays it out: Unicode for the
 terminal, LaTeX in Markdown and JSON (``latex`` fields), ASCII that sympy parses
 back in JSON's ``formula`` fields. Layer and network names are the user's text,
-escaped for each format by :mod:`cnncalc.safe_text`.
+escaped for each format by :mod:`cnncalc.safe_text`. The words around the formulas
+are in the active language (:mod:`cnncalc.i18n`, the glossary's terms); JSON's and
+CSV's stay English, as their keys do: they are contracts.
 """
 
 from __future__ import annotations

@@ -8,13 +8,20 @@ import json
 import re
 
 import pytest
-import sympy
 
 import cnncalc
 from cnncalc import i18n
 from cnncalc.cli import FORMAT_NAMES, main
 from cnncalc.errors import CnncalcError
-from cnncalc.render.derivations import FORMATS, explain, formulas, solution_text
+from cnncalc.formulas import METRIC_NAMES
+from cnncalc.render.derivations import (
+    FORMATS,
+    STEP_TITLES,
+    explain,
+    formulas,
+    quantity_title,
+    solution_text,
+)
 from cnncalc.solve import solve
 from cnncalc.spec.tables import LENET5_C3
 from cnncalc.step_derivations import table_derivation
@@ -92,21 +99,6 @@ def test_explain_draws_table_i(capsys: pytest.CaptureFixture[str]) -> None:
     ]
 
 
-def test_the_table_s_counts_are_the_rule_s_and_the_paper_s() -> None:
-    """LeCun et al. 1998, §II.B: "Layer C3 has 1,516 trainable parameters and 151,600
-    connections" — from the table alone, and from the convolution rule."""
-    report = cnncalc.analyze(SPECS / "lenet5.yaml")
-    layer = report.layer("C3")
-    table = table_derivation(layer)
-    assert table is not None
-    assert sum(len(maps) * 25 + 1 for maps in paper_table()) == 1516
-    assert table.params.result == layer.trainable_params == 1516
-    assert table.connections.result == layer.connections == 151_600
-    assert table.inputs == tuple(len(maps) for maps in paper_table())
-    assert (table.source, table.input_maps) == ("S2", 6)
-    assert table_derivation(report.layer("C1")) is None  # a full convolution has no table
-
-
 def test_a_table_of_the_user_s_own_without_bias() -> None:
     spec = {
         "input": [3, 8, 8],
@@ -123,15 +115,6 @@ def test_a_table_of_the_user_s_own_without_bias() -> None:
     text = explain(report, "c")
     assert "connection table: X where map j of c (a column) reads map i of input (a row)" in text
     assert "\n    0 1\n  0 X\n  1   X\n  2   X\nn_j 1 2\n" in text
-
-
-def test_a_symbolic_table_derives_formulas() -> None:
-    report = cnncalc.analyze(SPECS / "lenet5-symbolic.yaml")
-    table = table_derivation(report.layer("C3"))
-    assert table is not None
-    assert table.params.substituted() == "6·(3·k·k + 1) + 9·(4·k·k + 1) + (6·k·k + 1)"
-    assert table.params.result == sympy.expand(report.layer("C3").trainable_params)
-    assert str(table.params.result) == "60*k**2 + 16"
 
 
 def test_a_table_too_large_to_draw_is_derived_all_the_same() -> None:
@@ -218,6 +201,25 @@ def test_the_chinese_reads_as_the_documents(capsys: pytest.CaptureFixture[str]) 
         "当 n = 227…258 时 pool3.output_shape[1] == 6 成立（共 32 个值）。\n"
         "由 ⌊(n − 35)/32⌋ = 6 解析求得。\n"
     )
+
+
+def test_every_title_has_its_chinese() -> None:
+    """Each quantity explain titles (the counts, the receptive field's, the training
+    terms') in the glossary's words; an output size keeps its symbols."""
+    names = [*METRIC_NAMES.values(), *STEP_TITLES]
+    with i18n.speaking("zh"):
+        titles = [quantity_title(name) for name in names]
+        assert quantity_title("h_out, w_out") == "输出特征图大小 h_out, w_out"
+    assert titles[:6] == [
+        "可训练参数量",
+        "不可训练参数量",
+        "乘加次数",
+        "计算量",
+        "神经元数量",
+        "连接数",
+    ]
+    assert all(re.fullmatch(r"[\u4e00-\u9fff：]+", title) for title in titles)
+    assert [quantity_title(name) for name in names] == names  # English: the names themselves
 
 
 def test_json_and_csv_are_english_in_chinese(capsys: pytest.CaptureFixture[str]) -> None:
