@@ -286,3 +286,21 @@ def test_the_command_line_refuses_an_unknown_format_in_one_line(
     code, out, err = run(["explain", LENET5, "C3", "-f", "yaml"], capsys)
     assert (code, out) == (2, "")
     assert err.count("\n") == 1 and "invalid choice: 'yaml'" in err
+
+
+@pytest.mark.parametrize(
+    ("fmt", "shown"),
+    [
+        ("table", r"map j of c|*x*\n (a column) reads map i of in|<b>\x1b[31m (a row)"),
+        ("markdown", r"map j of c\|\*x\*\\n (a column) reads map i of in\|\<b\>\\x1b\[31m"),
+        ("html", r"map j of c|*x*\n (a column) reads map i of in|&lt;b&gt;\x1b[31m (a row)"),
+    ],
+)
+def test_the_table_s_heading_shows_names_never_obeys_them(fmt: str, shown: str) -> None:
+    spec = {"input": [2, 4, 4], "layers": [
+        {"name": "in|<b>\x1b[31m", "type": "relu"},
+        {"name": "c|*x*\n", "type": "conv2d", "filters": 2, "kernel": 1,
+         "connections": [[0], [1]]},
+    ]}  # fmt: skip
+    text = explain(cnncalc.analyze(spec), "c|*x*\n", fmt)
+    assert shown in text and "\x1b" not in text
