@@ -131,9 +131,10 @@ def explain(
         )
     layer = report.layer(name)
     if fmt == "json":
-        with speaking("en"):
+        derivation = layer_derivation(report, layer)
+        with speaking("en"):  # the rules' and whys' words; an error is still the user's
             steps = _steps(report, layer, receptive_field, training)
-            data = _explain_data(report, layer, layer_derivation(report, layer), steps)
+        data = _explain_data(report, layer, derivation, steps)
         return json_safe(json.dumps(data, indent=2, ensure_ascii=False)) + "\n"
     steps = _steps(report, layer, receptive_field, training)
     if fmt == "html":
