@@ -22,6 +22,7 @@ from cnncalc import ir
 from cnncalc.arith import Dim, Shape
 from cnncalc.conventions import DEFAULT_CONVENTION, Convention, count
 from cnncalc.errors import CnncalcError, RuleError
+from cnncalc.i18n import _
 from cnncalc.render.math import Style, formula_text
 from cnncalc.rules import LayerCounts, apply_rule
 from cnncalc.symbolic import collecting_conditions, symbol
@@ -169,7 +170,7 @@ def formula(layer_type: str, metric: str, convention: Convention | str = DEFAULT
     from cnncalc.spec.layers import LAYER_TYPES, example_layer
 
     if layer_type not in LAYER_TYPES:
-        raise CnncalcError(f"unknown layer type '{layer_type}'")
+        raise CnncalcError(_("unknown layer type '{type}'").format(type=layer_type))
     node = example_layer(layer_type).to_ir()
     # Maps first, then a flat input; a merge gets two inputs.
     for shapes in (((1, 1, 1),), ((1,),), ((1, 1, 1), (1, 1, 1))):
@@ -178,7 +179,9 @@ def formula(layer_type: str, metric: str, convention: Convention | str = DEFAULT
         except RuleError:
             continue
         return derive(node, shapes, Convention(convention))[metric].formula
-    raise CnncalcError(f"no input shape fits a default '{layer_type}' layer")  # pragma: no cover
+    raise CnncalcError(  # pragma: no cover
+        _("no input shape fits a default '{type}' layer").format(type=layer_type)
+    )
 
 
 def _metric(counts: LayerCounts, metric: str, convention: Convention) -> Dim:

@@ -26,17 +26,21 @@ from typing import Any
 
 from cnncalc.analysis import Report
 from cnncalc.arith import exact_div, total
+from cnncalc.i18n import N_
 
 BATCH = "batch"
 """The symbol the quantities are formulas in."""
 
 QUANTITIES: Mapping[str, str] = {
-    "peak_memory": "inference memory at its peak (bytes): weights + live activations",
-    "training_memory": "a training step's memory (bytes): weights, gradients, optimizer "
-    "state, the forward pass's peak",
-    "training_flops": "a training step's FLOPs: forward and backward (FlopCounterMode's count)",
+    "peak_memory": N_("inference memory at its peak (bytes): weights + live activations"),
+    "training_memory": N_(
+        "a training step's memory (bytes): weights, gradients, optimizer state, the forward "
+        "pass's peak"
+    ),
+    "training_flops": N_("a training step's FLOPs: forward and backward (FlopCounterMode's count)"),
 }
-"""Each quantity's name, as a condition writes it, and what it is."""
+"""Each quantity's name, as a condition writes it, and what it is (``_(description)``
+in the active language)."""
 
 
 @dataclass(frozen=True, slots=True)

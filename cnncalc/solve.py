@@ -21,6 +21,7 @@ import sympy
 
 from cnncalc.analysis import METRICS, Report
 from cnncalc.errors import CnncalcError, show_value
+from cnncalc.i18n import _
 from cnncalc.progress import tracked
 from cnncalc.sizing import BATCH, QUANTITIES, Sizing
 from cnncalc.spec.network import TOTAL
@@ -42,7 +43,11 @@ class Solution:
     runs: tuple[tuple[int, int | None], ...]
     """Inclusive runs; ``last`` is None for an unbounded run (``n ≥ 67``)."""
     method: str
+    """How it was found, in English (JSON's ``method``): ``in closed form``, or ``by trying
+    every n from 1 to 4096``."""
     condition: Any
+    searched: tuple[int, int] | None = None
+    """The range tried one by one; None when the solution is in closed form."""
 
     @property
     def count(self) -> int | None:
@@ -75,12 +80,18 @@ def solve(
     symbols = report.symbols | {BATCH}
     if unknown not in symbols:
         known = ", ".join(sorted(symbols))
-        raise CnncalcError(f"'{unknown}' is not a size symbol of this spec (symbols: {known})")
+        raise CnncalcError(
+            _("'{symbol}' is not a size symbol of this spec (symbols: {symbols})").format(
+                symbol=unknown, symbols=known
+            )
+        )
     report = report.subs(values) if values else report
     missing = sorted(report.symbols - {unknown})
     if missing:
         raise CnncalcError(
-            f"give values for {', '.join(missing)} (--subs {missing[0]}=…) to solve for {unknown}"
+            _("give values for {symbols} (--subs {first}=…) to solve for {symbol}").format(
+                symbols=", ".join(missing), first=missing[0], symbol=unknown
+            )
         )
     # The quantities in batch are formulas of a numeric network's sizes only.
     numeric = unknown == BATCH and not report.symbols
@@ -98,6 +109,7 @@ def solve(
         _search(constraints, x, search),
         f"by trying every {unknown} from {search[0]} to {search[1]}",
         sympy.And(*relations),
+        search,
     )
 
 
@@ -108,20 +120,26 @@ def _parse(
     try:
         tree = ast.parse(condition.strip(), mode="eval").body
     except (SyntaxError, ValueError):  # ValueError: an integer of over 4,300 digits
-        raise CnncalcError(f"cannot read the condition {show_value(condition, 80)}") from None
+        raise CnncalcError(
+            _("cannot read the condition {condition}").format(condition=show_value(condition, 80))
+        ) from None
     parts = tree.values if isinstance(tree, ast.BoolOp) and isinstance(tree.op, ast.And) else [tree]
     relations = []
     for part in parts:
         if not isinstance(part, ast.Compare):
             raise CnncalcError(
-                'a condition compares quantities, e.g. "pool3.output_shape[1] == 6" '
-                "(several joined with 'and')"
+                _(
+                    'a condition compares quantities, e.g. "pool3.output_shape[1] == 6" '
+                    "(several joined with 'and')"
+                )
             )
         left = _operand(part.left, report, quantities)
         for op, comparator in zip(part.ops, part.comparators, strict=True):
             if type(op) not in _COMPARISONS:
                 raise CnncalcError(
-                    f"'{ast.unparse(part)}' does not compare with ==, !=, <, <=, > or >="
+                    _("'{part}' does not compare with ==, !=, <, <=, > or >=").format(
+                        part=ast.unparse(part)
+                    )
                 )
             right = _operand(comparator, report, quantities)
             relations.append(_COMPARISONS[type(op)](left, right))
@@ -135,15 +153,23 @@ def _operand(node: ast.expr, report: Report, quantities: Mapping[str, Callable[[
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
         base, exponent = _operand(node.left, report, quantities), node.right
         if not (isinstance(exponent, ast.Constant) and type(exponent.value) is int):
-            raise CnncalcError(f"'{ast.unparse(node)}': a power's exponent is a whole number")
+            raise CnncalcError(
+                _("'{power}': a power's exponent is a whole number").format(power=ast.unparse(node))
+            )
         if not (base.is_Integer and 0 <= exponent.value <= 64):
-            raise CnncalcError(f"'{ast.unparse(node)}': powers of numbers only, exponents 0 to 64")
+            raise CnncalcError(
+                _("'{power}': powers of numbers only, exponents 0 to 64").format(
+                    power=ast.unparse(node)
+                )
+            )
         return base**exponent.value
     if isinstance(node, ast.Name) and node.id in QUANTITIES:
         if node.id not in quantities:
             raise CnncalcError(
-                f"{node.id} is solved for batch, on a spec whose sizes are numbers (give its "
-                "symbols with --subs)"
+                _(
+                    "{quantity} is solved for batch, on a spec whose sizes are numbers (give its "
+                    "symbols with --subs)"
+                ).format(quantity=node.id)
             )
         return sympy.sympify(quantities[node.id]())
     if isinstance(node, ast.BinOp) and isinstance(
@@ -157,29 +183,39 @@ def _operand(node: ast.expr, report: Report, quantities: Mapping[str, Callable[[
         shape = _quantity(node.value, report, shape=True)
         index = node.slice.value
         if not isinstance(index, int) or not -len(shape) <= index < len(shape):
-            raise CnncalcError(f"output_shape has {len(shape)} axes; index {index!r} is outside")
+            raise CnncalcError(
+                _("output_shape has {axes} axes; index {index} is outside").format(
+                    axes=len(shape), index=repr(index)
+                )
+            )
         return sympy.sympify(shape[index])
     if isinstance(node, ast.Attribute):
         return sympy.sympify(_quantity(node, report, shape=False))
     raise CnncalcError(
-        f"'{ast.unparse(node)}' is not a quantity: write LAYER.metric, "
-        f"LAYER.output_shape[i], total.metric or {', '.join(QUANTITIES)}"
+        _(
+            "'{operand}' is not a quantity: write LAYER.metric, LAYER.output_shape[i], "
+            "total.metric or {quantities}"
+        ).format(operand=ast.unparse(node), quantities=", ".join(QUANTITIES))
     )
 
 
 def _quantity(node: ast.expr, report: Report, *, shape: bool) -> Any:
     if not (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)):
-        raise CnncalcError(f"'{ast.unparse(node)}' is not LAYER.metric")
+        raise CnncalcError(_("'{operand}' is not LAYER.metric").format(operand=ast.unparse(node)))
     layer, metric = node.value.id, node.attr
     if shape != (metric == "output_shape") or (not shape and metric not in METRICS):
         expected = "output_shape[i]" if shape else ", ".join(METRICS)
-        raise CnncalcError(f"'{metric}' is not a quantity here; expected {expected}")
+        raise CnncalcError(
+            _("'{metric}' is not a quantity here; expected {expected}").format(
+                metric=metric, expected=expected
+            )
+        )
     if layer == TOTAL:
         return report.output_shape if shape else report.totals.metric(metric)
     try:
         found = report.layer(layer)
     except KeyError:
-        raise CnncalcError(f"no layer named '{layer}'") from None
+        raise CnncalcError(_("no layer named '{layer}'").format(layer=layer)) from None
     return found.output_shape if shape else found.metric(metric)
 
 
@@ -251,15 +287,17 @@ def _search(
     first, last = search
     if last - first + 1 > MAX_SEARCH:
         raise CnncalcError(
-            f"search at most {MAX_SEARCH:,} values at once (--range LO:HI); this range has "
-            f"{last - first + 1:,}"
+            _(
+                "search at most {limit} values at once (--range LO:HI); this range has {size}"
+            ).format(limit=f"{MAX_SEARCH:,}", size=f"{last - first + 1:,}")
         )
     low, high, rest = _bounds(constraints, x)
     first, last = max(first, low), last if high is None else min(last, high)
     tests = [_compiled_relation(c, x) for c in rest]
     runs: list[tuple[int, int | None]] = []
     values = range(first, last + 1)
-    for value in tracked(values, f"trying {x} = {first}…{last}", worth_a_bar=len(values) > 2000):
+    trying = _("trying {symbol} = {first}…{last}").format(symbol=x, first=first, last=last)
+    for value in tracked(values, trying, worth_a_bar=len(values) > 2000):
         if all(test(value) for test in tests):
             if runs and runs[-1][1] == value - 1:
                 runs[-1] = (runs[-1][0], value)

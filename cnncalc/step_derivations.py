@@ -1,4 +1,4 @@
-"""``explain``'s derivations of a layer's receptive field and training FLOPs.
+"""``explain``'s derivations of a layer's receptive field, training FLOPs and connection table.
 
 In the style of :mod:`cnncalc.formulas`: each quantity is a formula in the
 layer's own symbols, the values put in, and the result, which is the number
@@ -20,18 +20,27 @@ that the two agree).
   ``2·MACs``; the input's gradient ``2·MACs`` where the input needs one; the
   weights' ``2·MACs`` where the layer has trainable parameters; each with why it
   is there or not.
+- A convolution's connection table (LeNet-5's C3, LeCun et al. 1998 Table I):
+  output map ``j`` reads ``n_j`` input maps, so the layer has
+  ``Σ_j (n_j·k_h·k_w + 1)`` trainable parameters and that many connections per
+  output position, worked out from the table alone.
+
+The words (a rule, a why) are in the active language (:mod:`cnncalc.i18n`): JSON
+derives them in English.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import sympy
 
 from cnncalc import ir
-from cnncalc.arith import Dim
+from cnncalc.arith import Dim, grouped_sum, prod, total
 from cnncalc.formulas import Derivation
+from cnncalc.i18n import _, pgettext
 from cnncalc.receptive_field import (
     AxisField,
     ReceptiveField,
@@ -40,6 +49,7 @@ from cnncalc.receptive_field import (
     period,
     receptive_fields,
 )
+from cnncalc.render.math import Style, formula_text
 from cnncalc.spec.network import output_of
 from cnncalc.training import StepFacts, step_facts
 
@@ -95,22 +105,24 @@ def field_derivation(report: Report, layer: LayerReport) -> FieldDerivation:
     field = fields[layer.name]
     node = layer.node
     if field.kind == "unknown":
-        return FieldDerivation(f"not derived: {field.why}", (), field)
+        return FieldDerivation(_("not derived: {why}").format(why=field.why), (), field)
     if field.kind == "whole":
         if any(source.kind == "whole" for source in sources):
-            return FieldDerivation("its input already sees the whole input", (), field)
+            return FieldDerivation(_("its input already sees the whole input"), (), field)
         if isinstance(node, ir.Flatten):
-            what = "a flatten into a vector leaves no spatial axis: the whole input"
+            what = _("a flatten into a vector leaves no spatial axis: the whole input")
         else:
-            what = f"a {layer.type} layer combines every position of its input: the whole input"
+            what = _("a {type} layer combines every position of its input: the whole input").format(
+                type=layer.type
+            )
         return FieldDerivation(what, (), field)
     periodic = _periodic_rule(layer, node, sources, field)
     if periodic is not None:
         return FieldDerivation(periodic, (), field)
     if len(sources) > 1:
         return FieldDerivation(
-            "the union of its inputs' fields: from the first start to the last end"
-            + (" (their grids do not align)" if field.misaligned else ""),
+            _("the union of its inputs' fields: from the first start to the last end")
+            + (_(" (their grids do not align)") if field.misaligned else ""),
             (),
             field,
         )
@@ -133,13 +145,16 @@ def field_derivation(report: Report, layer: LayerReport) -> FieldDerivation:
             for axis, p in zip(source.axes, shift, strict=True)
         ]
         formulas = (R_IN, J_IN, START_IN - P * J_IN)
-        what = "zero padding p before" if isinstance(node, ir.ZeroPad) else "cropping −p before"
-        return FieldDerivation(
-            f"{what}: the same field, its start p jumps earlier", _axes(per_axis, formulas, field),
-            field,
-        )  # fmt: skip
+        what = (
+            _("zero padding p before: the same field, its start p jumps earlier")
+            if isinstance(node, ir.ZeroPad)
+            else _("cropping −p before: the same field, its start p jumps earlier")
+        )
+        return FieldDerivation(what, _axes(per_axis, formulas, field), field)
     return FieldDerivation(
-        "each output position reads the same position of its input: its input's field", (), field
+        _("each output position reads the same position of its input: its input's field"),
+        (),
+        field,
     )
 
 
@@ -152,34 +167,37 @@ def _periodic_rule(
     every = "×".join(str(p) for p in period(field) or [1] * len(field.axes))
     if isinstance(node, ir.Upsample):
         reads = {
-            "nearest": "output i reads input ⌊i·b/a⌋",
-            "bilinear": "output i reads the two inputs around x = (i + ½)·b/a − ½ "
-            "(one where x is whole)",
-            "bicubic": "output i reads the four inputs ⌊x⌋ − 1 … ⌊x⌋ + 2 around "
-            "x = (i + ½)·b/a − ½ (one where x is whole)",
+            "nearest": _("output i reads input ⌊i·b/a⌋"),
+            "bilinear": _(
+                "output i reads the two inputs around x = (i + ½)·b/a − ½ (one where x is whole)"
+            ),
+            "bicubic": _(
+                "output i reads the four inputs ⌊x⌋ − 1 … ⌊x⌋ + 2 around x = (i + ½)·b/a − ½ "
+                "(one where x is whole)"
+            ),
         }[node.mode]
         ratios = node.scale or tuple(
             f"{out}/{n}" for out, n in zip(node.size or (), layer.input_shape[1:], strict=True)
         )
-        what = (
-            f"a {node.mode} resize by a/b = {'×'.join(str(r) for r in ratios)} outputs per "
-            f"input: {reads}"
+        what = _("a {mode} resize by a/b = {ratios} outputs per input: {reads}").format(
+            mode=node.mode, ratios="×".join(str(r) for r in ratios), reads=reads
         )
     elif isinstance(node, ir.ConvTranspose):
-        what = "a transposed convolution: output i reads the inputs j with i = j·s − p + t·d, t < k"
+        what = _(
+            "a transposed convolution: output i reads the inputs j with i = j·s − p + t·d, t < k"
+        )
     elif len(sources) > 1:
-        what = "the union of its inputs' fields, output by output" + (
-            " (their grids do not align)" if field.misaligned else ""
+        what = _("the union of its inputs' fields, output by output") + (
+            _(" (their grids do not align)") if field.misaligned else ""
         )
     else:
-        what = "each output's field is the hull of the fields of the inputs it reads"
+        what = _("each output's field is the hull of the fields of the inputs it reads")
     if period(field) is None:  # a window that undoes the resize: a plain field again
-        return f"{what}; the field moves by a whole jump per output again"
-    return (
-        f"{what}; the field repeats every {every} outputs (mean jump "
-        + "×".join(str(mean_jump(axis)) for axis in field.axes)
-        + "), its largest and output 0's given"
-    )
+        return _("{what}; the field moves by a whole jump per output again").format(what=what)
+    return _(
+        "{what}; the field repeats every {period} outputs (mean jump {jump}), its largest and "
+        "output 0's given"
+    ).format(what=what, period=every, jump="×".join(str(mean_jump(axis)) for axis in field.axes))
 
 
 def _window(
@@ -188,10 +206,14 @@ def _window(
     """A window layer's kernels, dilations, strides, paddings before, and its rule."""
     if isinstance(node, ir.Conv):
         kernels, dilations = list(node.kernel), list(node.dilation)
-        what = f"a window of k with dilation d, stride s, padding p before: {WINDOW_RULE}"
+        what = _("a window of k with dilation d, stride s, padding p before: {rule}").format(
+            rule=WINDOW_RULE
+        )
     elif isinstance(node, ir.Pool):
         kernels, dilations = list(node.kernel), [1] * len(node.kernel)
-        what = f"a window of k (d = 1), stride s, padding p before: {WINDOW_RULE}"
+        what = _("a window of k (d = 1), stride s, padding p before: {rule}").format(
+            rule=WINDOW_RULE
+        )
     else:
         return None
     windows = [d * (k - 1) + 1 for k, d in zip(kernels, dilations, strict=True)]
@@ -216,7 +238,7 @@ def _axes(
     names = AXIS_NAMES.get(len(per_axis), tuple(str(i) for i in range(len(per_axis))))
     groups: list[tuple[list[str], dict[sympy.Symbol, Dim], AxisField]] = []
     for name, values, result in zip(names, per_axis, field.axes, strict=True):
-        for axes, seen, _ in groups:
+        for axes, seen, _result in groups:
             if seen == values:
                 axes.append(name)
                 break
@@ -267,8 +289,10 @@ def training_derivation(report: Report, layer: LayerReport) -> TrainingDerivatio
         return TrainingDerivation(
             (),
             {},
-            f"FlopCounterMode counts no FLOPs for a {layer.type} layer, forward or backward "
-            "(only convolutions, linear layers and matrix products)",
+            _(
+                "FlopCounterMode counts no FLOPs for a {type} layer, forward or backward (only "
+                "convolutions, linear layers and matrix products)"
+            ).format(type=layer.type),
         )
     both = not _zero(facts.weighted_macs) and not _zero(facts.product_macs)
     weighted = (MACS_W if both else MACS) if not _zero(facts.weighted_macs) else 0
@@ -284,10 +308,10 @@ def training_derivation(report: Report, layer: LayerReport) -> TrainingDerivatio
     )
     weight_grad = 2 * weighted if facts.trainable else 0
     terms = (
-        ("forward", forward, flops.forward, "2 FLOPs per multiply-accumulate"),
+        ("forward", forward, flops.forward, _("2 FLOPs per multiply-accumulate")),
         ("backward: input", input_grad, flops.input_grad, _input_why(report, layer, facts)),
         ("backward: weights", weight_grad, flops.weight_grad, _weights_why(layer, facts)),
-        ("step", forward + input_grad + weight_grad, flops.total, "the three together"),
+        ("step", forward + input_grad + weight_grad, flops.total, _("the three together")),
     )
     return TrainingDerivation(
         tuple(
@@ -307,22 +331,28 @@ def _input_why(report: Report, layer: LayerReport, facts: StepFacts) -> str:
     if not _zero(facts.weighted_macs):
         if facts.input_needs_grad:
             parts.append(
-                "the output's gradient through the transposed weights, as many "
-                "multiply-accumulates as the forward"
+                _(
+                    "the output's gradient through the transposed weights, as many "
+                    "multiply-accumulates as the forward"
+                )
             )
         elif all(name in _network_inputs(report) for name in layer.inputs):
-            parts.append("none: its input is the network's, which needs no gradient")
+            parts.append(_("none: its input is the network's, which needs no gradient"))
         else:
             parts.append(
-                "none: its input needs no gradient (no layer before it has trainable "
-                "parameters: frozen, or none)"
+                _(
+                    "none: its input needs no gradient (no layer before it has trainable "
+                    "parameters: frozen, or none)"
+                )
             )
     if not _zero(facts.product_macs):
         parts.append(
-            f"{facts.product_operands} of the matrix products' 2 operands need a gradient, "
-            "each the output's gradient times the other operand"
+            _(
+                "{count} of the matrix products' 2 operands need a gradient, each the output's "
+                "gradient times the other operand"
+            ).format(count=facts.product_operands)
         )
-    return "; ".join(parts)
+    return pgettext("between clauses", "; ").join(parts)
 
 
 def _network_inputs(report: Report) -> set[str]:
@@ -331,13 +361,108 @@ def _network_inputs(report: Report) -> set[str]:
 
 def _weights_why(layer: LayerReport, facts: StepFacts) -> str:
     if _zero(facts.weighted_macs):
-        return "none: matrix products have no weights"
+        return _("none: matrix products have no weights")
     if facts.trainable:
-        return (
+        return _(
             "its input times the output's gradient, once per weight use: as many "
             "multiply-accumulates as the forward (the bias's gradient is a sum, which "
             "FlopCounterMode does not count)"
         )
     if layer.frozen:
-        return "none: the layer is frozen (trainable: false, or --freeze)"
-    return "none: it has no trainable parameters"
+        return _("none: the layer is frozen (trainable: false, or --freeze)")
+    return _("none: it has no trainable parameters")
+
+
+# -- connection tables ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TableDerivation:
+    """A convolution's connection table, and the counts it implies.
+
+    Output map ``j`` reads ``n_j`` input maps: it has ``n_j·k_h·k_w`` weights and a
+    bias, so the layer has ``Σ_j (n_j·k_h·k_w + 1)`` trainable parameters and, one per
+    weight use and one per bias, that many connections per output position. LeNet-5's
+    C3 (LeCun et al. 1998, Table I): ``6·(3·5·5 + 1) + 9·(4·5·5 + 1) + (6·5·5 + 1) =
+    1,516`` and ``1516·10·10 = 151,600``. Worked out from the table alone, apart from
+    the convolution rule (a test checks that the two agree); the terms are grouped by
+    ``n_j``, as the table's columns are counted.
+    """
+
+    layer: str
+    """The layer's name (``C3``)."""
+    source: str
+    """The layer whose maps are read (``S2``), or the network's input."""
+    input_maps: int
+    """The table's rows: the input's maps, or up to the last map the table reads when the
+    input's channels are a symbol."""
+    reads: ir.ConnectionTable
+    """For each output map, the input maps it reads, as the spec gives them."""
+    params: Derivation
+    """The trainable parameters, grouped by ``n_j``."""
+    connections: Derivation
+    """The parameters times the output positions."""
+    kernel: tuple[sympy.Symbol, ...]
+    """The kernel's symbols, ``k_h, k_w``."""
+    outputs: tuple[sympy.Symbol, ...]
+    """The output positions' symbols, ``h_out, w_out``."""
+    bias: bool
+
+    @property
+    def inputs(self) -> tuple[int, ...]:
+        """``n_j``: how many input maps each output map reads."""
+        return tuple(len(row) for row in self.reads)
+
+    def general(self, style: Style = "unicode") -> str:
+        """``Σ_j (n_j·k_h·k_w + 1)``: the trainable parameters in the table's terms."""
+        times = r" \cdot " if style == "latex" else "·"
+        weights = times.join(formula_text(s, style) for s in (N_J, *self.kernel))
+        if style == "latex":
+            return r"\sum_{j} " + (rf"\left({weights} + 1\right)" if self.bias else weights)
+        return "Σ_j " + (f"({weights} + 1)" if self.bias else weights)
+
+    def connections_general(self, style: Style = "unicode") -> str:
+        """``Σ_j (n_j·k_h·k_w + 1)·h_out·w_out``: one connection per weight use and bias."""
+        times = r" \cdot " if style == "latex" else "·"
+        return times.join([self.general(style), *(formula_text(s, style) for s in self.outputs)])
+
+
+N_J = _symbol("n_j")
+PARAMS = _symbol("params")
+
+
+def table_derivation(layer: LayerReport) -> TableDerivation | None:
+    """The connection table of ``layer`` and what it implies; None for a layer without one."""
+    node = layer.node
+    if not isinstance(node, ir.Conv) or node.connection_table is None:
+        return None
+    table = node.connection_table
+    rank = len(node.kernel)
+    axes = AXIS_NAMES.get(rank, tuple(str(i) for i in range(rank)))
+    kernel = tuple(_symbol(f"k_{axis}") for axis in axes)
+    outputs = tuple(_symbol(f"{axis}_out") for axis in axes)
+    values: dict[sympy.Symbol, Dim] = dict(zip(kernel, node.kernel, strict=True))
+    values |= dict(zip(outputs, layer.output_shape[1:], strict=True))
+    bias = int(node.bias)
+    weights_per_input = prod(node.kernel)
+    counts = Counter(len(row) for row in table)
+    params = total(n * weights_per_input + bias for n in (len(row) for row in table))
+    grouped = grouped_sum((counts[n], n * sympy.Mul(*kernel) + bias) for n in sorted(counts))
+    connections = params * prod(layer.output_shape[1:])
+    channels = layer.input_shape[0]
+    return TableDerivation(
+        layer=layer.name,
+        source=layer.inputs[0] if layer.inputs else ir.NETWORK_INPUT,
+        input_maps=channels if isinstance(channels, int) else max(max(r) for r in table) + 1,
+        reads=table,
+        params=Derivation("trainable params", grouped, values, params),
+        connections=Derivation(
+            "connections",
+            sympy.Mul(PARAMS, *outputs, evaluate=False),
+            {**values, PARAMS: params},
+            connections,
+        ),
+        kernel=kernel,
+        outputs=outputs,
+        bias=bool(bias),
+    )

@@ -1,4 +1,5 @@
-"""``explain``'s derivations of the receptive field and the training FLOPs."""
+"""``explain``'s derivations of the receptive field, the training FLOPs and a connection
+table."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from cnncalc.cli import main
 from cnncalc.errors import SpecError
 from cnncalc.receptive_field import receptive_fields
 from cnncalc.render.derivations import explain
-from cnncalc.step_derivations import field_derivation, training_derivation
+from cnncalc.step_derivations import field_derivation, table_derivation, training_derivation
 from cnncalc.symbolic import symbol
 from cnncalc.training import training_flops
 from tests.conftest import NUMERIC_SPECS, SPECS
@@ -256,3 +257,54 @@ def test_explain_gives_a_transposed_convolution_s_repeating_field() -> None:
     assert (data["size"], data["jump"], data["start"], data["period"], data["advance"]) == (
         [2, 2], ["1/2", "1/2"], [-1, -1], [2, 2], [1, 1],
     )  # fmt: skip
+
+
+# -- connection tables ---------------------------------------------------------------------
+
+
+def test_the_table_s_counts_are_the_rule_s_and_the_paper_s() -> None:
+    """LeCun et al. 1998, §II.B: "Layer C3 has 1,516 trainable parameters and 151,600
+    connections" — from the table alone, and from the convolution rule."""
+    report = cnncalc.analyze(SPECS / "lenet5.yaml")
+    layer = report.layer("C3")
+    table = table_derivation(layer)
+    assert table is not None
+    assert table.params.result == layer.trainable_params == 1516
+    assert table.connections.result == layer.connections == 151_600
+    assert table.inputs == (3,) * 6 + (4,) * 9 + (6,)
+    assert (table.source, table.input_maps) == ("S2", 6)
+    assert table_derivation(report.layer("C1")) is None  # a full convolution has no table
+
+
+def test_a_symbolic_table_derives_formulas() -> None:
+    report = cnncalc.analyze(SPECS / "lenet5-symbolic.yaml")
+    table = table_derivation(report.layer("C3"))
+    assert table is not None
+    assert table.params.substituted() == "6·(3·k·k + 1) + 9·(4·k·k + 1) + (6·k·k + 1)"
+    assert table.params.result == sympy.expand(report.layer("C3").trainable_params)
+    assert str(table.params.result) == "60*k**2 + 16"
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.integers(1, 5),
+    st.lists(st.sets(st.integers(0, 4), min_size=1), min_size=1, max_size=6),
+    st.integers(1, 3),
+    st.booleans(),
+)
+def test_a_table_s_counts_are_the_rule_s(
+    channels: int, rows: list[set[int]], kernel: int, bias: bool
+) -> None:
+    """Σ_j (n_j·k_h·k_w + 1), and as many connections per output position: worked out from
+    the table, the numbers the convolution rule gives, for any table."""
+    reads = [sorted({i % channels for i in row}) for row in rows]
+    spec = {"input": [channels, 5, 5], "layers": [
+        {"name": "c", "type": "conv2d", "filters": len(reads), "kernel": kernel, "bias": bias,
+         "connections": reads},
+    ]}  # fmt: skip
+    layer = cnncalc.analyze(spec).layer("c")
+    table = table_derivation(layer)
+    assert table is not None
+    assert table.params.result == layer.trainable_params
+    assert table.connections.result == layer.connections
+    assert table.params.result == sum(len(row) * kernel * kernel + bias for row in reads)

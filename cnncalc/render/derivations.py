@@ -4,7 +4,9 @@ Every formula comes from :func:`cnncalc.formulas.derive`, i.e. from the layer's
 own rule run on symbols; this module only lays it out: Unicode for the
 terminal, LaTeX in Markdown and JSON (``latex`` fields), ASCII that sympy parses
 back in JSON's ``formula`` fields. Layer and network names are the user's text,
-escaped for each format by :mod:`cnncalc.safe_text`.
+escaped for each format by :mod:`cnncalc.safe_text`. The words around the formulas
+are in the active language (:mod:`cnncalc.i18n`, the glossary's terms); JSON's and
+CSV's stay English, as their keys do: they are contracts.
 """
 
 from __future__ import annotations
@@ -21,29 +23,36 @@ import sympy
 
 from cnncalc.analysis import LayerReport, Report
 from cnncalc.arith import Dim
-from cnncalc.errors import CnncalcError
+from cnncalc.errors import CnncalcError, show_value
 from cnncalc.formulas import Derivation, LayerDerivation, derive
+from cnncalc.i18n import _, current, pgettext, speaking
 from cnncalc.receptive_field import ReceptiveField, mean_jump, period
 from cnncalc.render.math import Style, formula_text
 from cnncalc.render.table_format import PAGE_WIDTH, width, wrap
 from cnncalc.render.text import convention_note, count, layer_shape, shape
 from cnncalc.safe_text import csv_cell, csv_formula, json_safe, markdown_text, visible
 from cnncalc.solve import Solution
+from cnncalc.spec.tables import LENET5_C3
 from cnncalc.step_derivations import (
     FieldDerivation,
+    TableDerivation,
     TrainingDerivation,
     field_derivation,
+    table_derivation,
     training_derivation,
 )
 from cnncalc.symbolic import symbol
 
-FORMATS = ("table", "json", "csv", "markdown")
+FORMATS = ("table", "json", "csv", "markdown", "html")
+"""The formats ``explain`` writes (``-f``); any other is refused."""
 
 
 def layer_derivation(report: Report, layer: LayerReport) -> LayerDerivation:
     """The derivation of ``layer``'s metrics, under the report's convention."""
     if layer.node is None:
-        raise CnncalcError(f"'{layer.name}' is a folded block: derive its layers one by one")
+        raise CnncalcError(
+            _("'{name}' is a folded block: derive its layers one by one").format(name=layer.name)
+        )
     return derive(layer.node, layer.input_shapes, report.convention)
 
 
@@ -91,11 +100,13 @@ def _same_formula(sizes: tuple[tuple[str, Any], ...]) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class Steps:
-    """What ``explain`` derives beyond the counts, when asked: the receptive field
-    (``--receptive-field``) and the training FLOPs (``--training``)."""
+    """What ``explain`` derives beyond the counts: the receptive field
+    (``--receptive-field``), the training FLOPs (``--training``), and the connection
+    table of a convolution that has one (LeNet-5's C3)."""
 
     field: FieldDerivation | None = None
     training: TrainingDerivation | None = None
+    table: TableDerivation | None = None
 
 
 def explain(
@@ -107,25 +118,44 @@ def explain(
     training: bool = False,
 ) -> str:
     """The derivation of every metric of layer ``name``, as the documents write it; with
-    ``receptive_field`` and ``training``, of its receptive field and training FLOPs too."""
+    ``receptive_field`` and ``training``, of its receptive field and training FLOPs too.
+
+    ``fmt`` is one of :data:`FORMATS`; JSON's words (a rule, a why) are English in every
+    language, as its keys are: it is a contract, not prose.
+    """
+    if fmt not in FORMATS:
+        raise CnncalcError(
+            _("explain writes {formats}, not {format}").format(
+                formats=", ".join(FORMATS), format=show_value(fmt)
+            )
+        )
     layer = report.layer(name)
-    steps = Steps(
-        field_derivation(report, layer) if receptive_field else None,
-        training_derivation(report, layer) if training else None,
-    )
+    if fmt == "json":
+        derivation = layer_derivation(report, layer)
+        with speaking("en"):  # the rules' and whys' words; an error is still the user's
+            steps = _steps(report, layer, receptive_field, training)
+        data = _explain_data(report, layer, derivation, steps)
+        return json_safe(json.dumps(data, indent=2, ensure_ascii=False)) + "\n"
+    steps = _steps(report, layer, receptive_field, training)
     if fmt == "html":
         from cnncalc.render.html_format import explain as explain_html
 
-        return explain_html(report, layer, step_lines(layer, steps, STEP_WIDTH))
+        lines = [*table_lines(steps.table, step_width()), *step_lines(layer, steps, step_width())]
+        return explain_html(report, layer, lines)
     derivation = layer_derivation(report, layer)
-    if fmt == "json":
-        data = _explain_data(report, layer, derivation, steps)
-        return json_safe(json.dumps(data, indent=2, ensure_ascii=False)) + "\n"
     if fmt == "markdown":
         return _explain_markdown(report, layer, derivation, steps)
     if fmt == "csv":
         return _explain_csv(report, layer, derivation, steps)
     return _explain_text(report, layer, derivation, steps)
+
+
+def _steps(report: Report, layer: LayerReport, receptive_field: bool, training: bool) -> Steps:
+    return Steps(
+        field_derivation(report, layer) if receptive_field else None,
+        training_derivation(report, layer) if training else None,
+        table_derivation(layer),
+    )
 
 
 def _explain_csv(
@@ -134,7 +164,8 @@ def _explain_csv(
     """One row per quantity: ``layer, type, quantity, formula, substituted, value, convention``.
 
     The formula is sympy's spelling (``sympy.sympify`` reads it back); the layer's
-    name and type are the user's text, neutralised as in the CSV report.
+    name and type are the user's text, neutralised as in the CSV report. The header
+    and the quantities' keys are English in every language (they are column keys).
     """
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
@@ -162,6 +193,52 @@ def layer_heading(layer: LayerReport, text: Callable[[str], str] = visible) -> s
     """``C1 (conv2d): 1×32×32 → 6×28×28``, the name and type passed through ``text``."""
     inputs = " + ".join(shape(s) for s in layer.input_shapes)
     return f"{text(layer.name)} ({text(layer.type)}): {inputs} → {layer_shape(layer, shape)}"
+
+
+@functools.lru_cache(maxsize=8)
+def _titles(language: str) -> dict[str, str]:
+    """Each quantity's name as ``explain`` shows it, in ``language`` (the active one)."""
+    del language  # the cache's key: the words below are the active language's
+    return {
+        "trainable params": pgettext("quantity", "trainable params"),
+        "non-trainable params": pgettext("quantity", "non-trainable params"),
+        "MACs": pgettext("quantity", "MACs"),
+        "FLOPs": pgettext("quantity", "FLOPs"),
+        "neurons": pgettext("quantity", "neurons"),
+        "connections": pgettext("quantity", "connections"),
+        "size": pgettext("receptive field", "size"),
+        "jump": pgettext("receptive field", "jump"),
+        "start": pgettext("receptive field", "start"),
+        "field": pgettext("receptive field", "field"),
+        "forward": pgettext("training FLOPs", "forward"),
+        "backward: input": pgettext("training FLOPs", "backward: input"),
+        "backward: weights": pgettext("training FLOPs", "backward: weights"),
+        "step": pgettext("training FLOPs", "step"),
+    }
+
+
+def quantity_title(name: str) -> str:
+    """A quantity's name as ``explain`` shows it: ``trainable params`` is 可训练参数量 in
+    Chinese, ``h_out, w_out`` 输出特征图大小 h_out, w_out (the glossary's words).
+
+    ``name`` is :attr:`Derivation.name`, English: JSON's ``name`` fields keep it.
+    """
+    title = _titles(current()).get(name)
+    if title is not None:
+        return title
+    if name.endswith("_out"):  # output sizes, by their symbols
+        return pgettext("the output sizes, by their symbols", "{symbols}").format(symbols=name)
+    return name
+
+
+def titled_quantities(derivation: LayerDerivation) -> Iterator[tuple[str, Derivation]]:
+    """The quantities :func:`shown_quantities` gives, each with its title; output sizes
+    that agree shown once (``h_out, w_out``)."""
+    merged = same_size_axes(derivation)
+    for key, quantity in shown_quantities(derivation):
+        title = merged.get(key, key) if key.endswith("_out") else quantity.name
+        if title:
+            yield quantity_title(title), quantity
 
 
 def where_clause(derivation: LayerDerivation, style: str = "unicode") -> str:
@@ -196,38 +273,58 @@ def _value(value: object, style: str) -> str:
     return formula_text(value, style)  # type: ignore[arg-type]
 
 
+def _left(text: str, columns: int) -> str:
+    """``text`` padded to ``columns`` terminal columns (a Chinese character takes two)."""
+    return text + " " * (columns - width(text))
+
+
 def _explain_text(
     report: Report, layer: LayerReport, derivation: LayerDerivation, steps: Steps
 ) -> str:
     where = where_clause(derivation)
-    lines = [layer_heading(layer), *([f"where {where}"] if where else []), ""]
-    merged = same_size_axes(derivation)
-    rows = [
-        (merged.get(key, key) if key.endswith("_out") else q.name, q)
-        for key, q in shown_quantities(derivation)
-        if merged.get(key, key)
-    ]
-    width = max((len(title) for title, _ in rows), default=0) + 2
-    zeros = [q.name for q in derivation.quantities.values() if q.formula == 0]
-    width = max([width, *(len(z) + 2 for z in zeros)])
+    lines = [layer_heading(layer), *([_("where {values}").format(values=where)] if where else [])]
+    lines.append("")
+    rows = list(titled_quantities(derivation))
+    zeros = [quantity_title(q.name) for q in derivation.quantities.values() if q.formula == 0]
+    columns = max([0, *(width(title) for title, _ in rows)]) + 2
+    columns = max([columns, *(width(z) + 2 for z in zeros)])
     for title, quantity in rows:
-        general = quantity.general()
-        substituted = quantity.substituted()
-        result = count(quantity.result)
-        lines.append(f"{title:<{width}}{general}")
-        if substituted not in (general, result.replace(",", "")):
-            lines.append(f"{'':<{width - 2}}= {substituted}")
-        lines.append(f"{'':<{width - 2}}= {result}")
-    lines += [f"{name:<{width}}0" for name in zeros]
-    lines += step_lines(layer, steps, max(width, STEP_WIDTH))
+        lines += _aligned(title, _steps_of(quantity), columns)
+    lines += [f"{_left(name, columns)}0" for name in zeros]
+    lines += table_lines(steps.table, columns)
+    lines += step_lines(layer, steps, max(columns, step_width()))
     lines += ["", convention_note(report.convention)]
     return "\n".join(lines) + "\n"
 
 
+def _steps_of(quantity: Derivation) -> list[str]:
+    """The general formula, the values put in, the result: each shown once (as counted
+    with thousands separators, the result is the same as a formula's digits)."""
+    general, substituted = quantity.general(), quantity.substituted()
+    result = count(quantity.result)
+    steps = [general]
+    if substituted not in (general, result.replace(",", "")):
+        steps.append(substituted)
+    return [*steps, result]
+
+
+def _aligned(title: str, steps: list[str], columns: int) -> list[str]:
+    """``title`` in a column ``columns`` wide before the first step, then ``= step`` below."""
+    first, *rest = steps
+    return [f"{_left(title, columns)}{first}", *(f"{'':<{columns - 2}}= {s}" for s in rest)]
+
+
 TRAINING_KEYS = ("forward", "input_grad", "weight_grad", "total")
 """The training terms' keys in JSON and CSV, as ``--training``'s JSON names them."""
-STEP_WIDTH = len("backward: weights") + 2
-"""The title column's width the training terms need."""
+STEP_TITLES = ("size", "jump", "start", "field", "forward", "backward: input",
+               "backward: weights", "step")  # fmt: skip
+"""The titles of the receptive field's and the training FLOPs' quantities."""
+
+
+def step_width() -> int:
+    """The title column's width the receptive field's and training terms' titles need
+    (``backward: weights``, or its translation, and two spaces)."""
+    return max(width(quantity_title(title)) for title in STEP_TITLES) + 2
 
 
 def step_lines(layer: LayerReport, steps: Steps, width: int) -> list[str]:
@@ -235,16 +332,23 @@ def step_lines(layer: LayerReport, steps: Steps, width: int) -> list[str]:
     lines: list[str] = []
     field, training = steps.field, steps.training
     if field is not None:
-        lines += ["", f"receptive field: {visible(field.rule)}"]
+        lines += ["", _("receptive field: {rule}").format(rule=visible(field.rule))]
         for axis in field.axes:
-            lines.append(f"{', '.join(axis.axes)}: where {_step_where(axis.values)}")
+            lines.append(
+                _("{axes}: where {values}").format(
+                    axes=", ".join(axis.axes), values=_step_where(axis.values)
+                )
+            )
             lines += _derived(axis.quantities, width)
-        lines.append(f"{'field':<{width}}{field_text(field.field)}")
+        lines.append(f"{_left(quantity_title('field'), width)}{field_text(field.field)}")
     if training is None:
         return lines
-    lines += ["", "training FLOPs of one sample, as FlopCounterMode counts them around "
-              "loss.backward()" + (f", where {_step_where(training.values)}"
-                                   if training.values else "")]  # fmt: skip
+    heading = _(
+        "training FLOPs of one sample, as FlopCounterMode counts them around loss.backward()"
+    )
+    if training.values:
+        heading += _(", where {values}").format(values=_step_where(training.values))
+    lines += ["", heading]
     if training.why:
         lines.append(training.why)
     for term in training.terms:
@@ -256,10 +360,10 @@ def step_lines(layer: LayerReport, steps: Steps, width: int) -> list[str]:
 
 
 def _frozen_note(layer: LayerReport) -> str:
-    return (
-        f"frozen: its parameters count as non-trainable ({count(layer.non_trainable_params)}, "
-        "the trainable params above included)"
-    )
+    return _(
+        "frozen: its parameters count as non-trainable ({count}, the trainable params above "
+        "included)"
+    ).format(count=count(layer.non_trainable_params))
 
 
 def _derived(quantities: tuple[Derivation, ...], width: int) -> list[str]:
@@ -268,11 +372,12 @@ def _derived(quantities: tuple[Derivation, ...], width: int) -> list[str]:
     for quantity in quantities:
         general, substituted = quantity.general(), quantity.substituted()
         result = _signed(quantity.result)
-        lines.append(f"{quantity.name:<{width}}{general}")
+        steps = [general]
         if substituted not in (general, result.replace(",", "")):
-            lines.append(f"{'':<{width - 2}}= {substituted}")
+            steps.append(substituted)
         if result.replace(",", "") != general:
-            lines.append(f"{'':<{width - 2}}= {result}")
+            steps.append(result)
+        lines += _aligned(quantity_title(quantity.name), steps, width)
     return lines
 
 
@@ -294,23 +399,156 @@ def _signed(value: Dim, style: Style = "unicode") -> str:
 def field_text(field: ReceptiveField) -> str:
     """``163×163, jump 16×16, start −64, −64`` (as ``--receptive-field`` shows it)."""
     if field.kind == "whole":
-        return "the whole input"
+        return _("the whole input")
     if field.kind == "unknown":
-        return f"unknown ({visible(field.why)})"
-    mark = " (the branches' grids do not align)" if field.misaligned else ""
+        return _("unknown ({why})").format(why=visible(field.why))
+    mark = _(" (the branches' grids do not align)") if field.misaligned else ""
+    size = "×".join(_signed(axis.size) for axis in field.axes)
+    start = ", ".join(_signed(axis.start) for axis in field.axes)
     periods = period(field)
     if periods is not None:  # after a resize: the largest field, the mean jump (a fraction)
         return (
-            "up to " + "×".join(_signed(axis.size) for axis in field.axes)
-            + ", mean jump " + "×".join(str(mean_jump(axis)) for axis in field.axes)
-            + ", start " + ", ".join(_signed(axis.start) for axis in field.axes)
-            + ", repeating every " + "×".join(str(p) for p in periods) + " outputs" + mark
-        )  # fmt: skip
-    return (
-        "×".join(_signed(axis.size) for axis in field.axes)
-        + ", jump " + "×".join(_signed(axis.jump) for axis in field.axes)
-        + ", start " + ", ".join(_signed(axis.start) for axis in field.axes) + mark
-    )  # fmt: skip
+            _(
+                "up to {size}, mean jump {jump}, start {start}, repeating every {period} outputs"
+            ).format(
+                size=size,
+                jump="×".join(str(mean_jump(axis)) for axis in field.axes),
+                start=start,
+                period="×".join(str(p) for p in periods),
+            )
+            + mark
+        )
+    jump = "×".join(_signed(axis.jump) for axis in field.axes)
+    return _("{size}, jump {jump}, start {start}").format(size=size, jump=jump, start=start) + mark
+
+
+# -- the connection table -------------------------------------------------------------
+
+
+MAX_DRAWN_MAPS = 64
+"""A connection table is drawn when it has at most this many input and output maps; a
+larger one's counts are derived all the same (its drawing would grow as their product)."""
+
+
+def table_lines(table: TableDerivation | None, columns: int) -> list[str]:
+    """A connection table as LeCun et al. 1998 draw C3's (Table I): the input maps as
+    rows, the output maps as columns, an X where one reads the other; then the
+    trainable parameters and connections it implies, laid out as the counts are."""
+    if table is None:
+        return []
+    lines = ["", _table_heading(table, visible)]
+    if _drawn(table):
+        grid = _grid(table)
+        labels = max(width(row[0]) for row in grid)
+        cells = max(width(cell) for row in grid for cell in row[1:])
+        lines += [
+            " ".join([row[0].rjust(labels), *(cell.rjust(cells) for cell in row[1:])]).rstrip()
+            for row in grid
+        ]
+    else:
+        lines.append(_not_drawn(table))
+    params, connections = table.params, table.connections
+    columns = max(columns, width(quantity_title(params.name)) + 2,
+                  width(quantity_title(connections.name)) + 2)  # fmt: skip
+    lines += _aligned(
+        quantity_title(params.name),
+        [table.general(), params.substituted(), count(params.result)],
+        columns,
+    )
+    lines += _aligned(
+        quantity_title(connections.name),
+        [table.connections_general(), connections.substituted(), count(connections.result)],
+        columns,
+    )
+    return lines
+
+
+def _table_heading(table: TableDerivation, text: Callable[[str], str]) -> str:
+    """What the table shows, citing the paper for LeNet-5's own table."""
+    if table.reads == LENET5_C3:
+        heading = _(
+            "connection table (LeCun et al. 1998, Table I): X where map j of {layer} (a column) "
+            "reads map i of {source} (a row), n_j maps in all"
+        )
+    else:
+        heading = _(
+            "connection table: X where map j of {layer} (a column) reads map i of {source} "
+            "(a row), n_j maps in all"
+        )
+    return heading.format(layer=text(table.layer), source=text(table.source))
+
+
+def _drawn(table: TableDerivation) -> bool:
+    return table.input_maps <= MAX_DRAWN_MAPS and len(table.reads) <= MAX_DRAWN_MAPS
+
+
+def _not_drawn(table: TableDerivation) -> str:
+    return _(
+        "(not drawn: {outputs} output maps read {inputs} input maps; a table is drawn up to "
+        "{limit} maps a side)"
+    ).format(outputs=len(table.reads), inputs=table.input_maps, limit=MAX_DRAWN_MAPS)
+
+
+def _grid(table: TableDerivation) -> list[list[str]]:
+    """``[["", "0", "1", …], ["0", "X", "", …], …, ["n_j", "3", …]]``: the column
+    numbers, a row per input map, and how many maps each output map reads."""
+    reads = [set(row) for row in table.reads]
+    return [
+        ["", *(str(j) for j in range(len(reads)))],
+        *([str(i), *("X" if i in row else "" for row in reads)] for i in range(table.input_maps)),
+        ["n_j", *(str(n) for n in table.inputs)],
+    ]
+
+
+def _table_markdown(table: TableDerivation | None) -> list[str]:
+    """The connection table as a Markdown table, and what it implies in LaTeX."""
+    if table is None:
+        return []
+    heading = _table_heading(table, markdown_text)
+    lines = ["", f"#### {heading[:1].upper()}{heading[1:]}", ""]
+    if _drawn(table):
+        grid = _grid(table)
+        grid[0][0] = "i \\\\ j"
+        lines += [f"| {' | '.join(grid[0])} |", "|--:|" + ":-:|" * len(table.reads)]
+        lines += [f"| {' | '.join(row)} |" for row in grid[1:]]
+    else:
+        lines.append(markdown_text(_not_drawn(table)))
+    lines += ["", *_markdown_header(), f"|{_LEFT}|{_LEFT}|{_RIGHT}|"]
+    for quantity, general in ((table.params, table.general("latex")),
+                              (table.connections, table.connections_general("latex"))):  # fmt: skip
+        steps = [general, quantity.substituted("latex"), _signed(quantity.result, "latex")]
+        title, value = quantity_title(quantity.name), count(quantity.result)
+        lines.append(f"| {title} | ${' = '.join(steps)}$ | {value} |")
+    return lines
+
+
+def _table_data(table: TableDerivation) -> dict[str, Any]:
+    """The table as the spec gives it, per output map, and what it implies."""
+    return {
+        "source": table.source,
+        "input_maps": table.input_maps,
+        "reads": [list(row) for row in table.reads],
+        "inputs": list(table.inputs),
+        "trainable_params": {**_quantity_data(table.params), "sum": table.general(),
+                             "sum_latex": table.general("latex")},
+        "connections": {**_quantity_data(table.connections), "sum": table.connections_general(),
+                        "sum_latex": table.connections_general("latex")},
+    }  # fmt: skip
+
+
+# -- explain in Markdown and JSON -------------------------------------------------------------
+
+
+_LEFT, _RIGHT = ":--", "--:"
+
+
+def _markdown_header(training: bool = False) -> list[str]:
+    """``| quantity | formula | value |`` (a training term's: ``| term | … | why |``), in the
+    active language."""
+    first = pgettext("column", "term") if training else pgettext("column", "quantity")
+    words = [first, pgettext("column", "formula"), pgettext("column", "value"),
+             *([pgettext("column", "why")] if training else [])]  # fmt: skip
+    return [f"| {' | '.join(words)} |"]
 
 
 def _explain_markdown(
@@ -318,12 +556,18 @@ def _explain_markdown(
 ) -> str:
     where = where_clause(derivation, "latex")
     heading = layer_heading(layer, markdown_text)
-    lines = [f"### {heading}", "", *([f"where ${where}$", ""] if where else [])]
-    lines += ["| quantity | formula | value |", "|:--|:--|--:|"]
-    for _, quantity in shown_quantities(derivation):
+    lines = [f"### {heading}", ""]
+    if where:
+        lines += [_("where {values}").format(values=f"${where}$"), ""]
+    lines += [*_markdown_header(), f"|{_LEFT}|{_LEFT}|{_RIGHT}|"]
+    for _key, quantity in shown_quantities(derivation):
         steps = [quantity.general("latex"), quantity.substituted("latex"), str(quantity.result)]
         unique = [s for i, s in enumerate(steps) if s not in steps[:i]]
-        lines.append(f"| {quantity.name} | ${' = '.join(unique)}$ | {count(quantity.result)} |")
+        lines.append(
+            f"| {quantity_title(quantity.name)} | ${' = '.join(unique)}$ | "
+            f"{count(quantity.result)} |"
+        )
+    lines += _table_markdown(more.table)
     lines += _steps_markdown(layer, more)
     lines += ["", convention_note(report.convention), ""]
     return "\n".join(lines)
@@ -334,21 +578,28 @@ def _steps_markdown(layer: LayerReport, steps: Steps) -> list[str]:
     lines: list[str] = []
     field, training = steps.field, steps.training
     if field is not None:
-        lines += ["", f"#### Receptive field: {markdown_text(field.rule)}", ""]
+        rule = markdown_text(field.rule)
+        lines += ["", "#### " + _("Receptive field: {rule}").format(rule=rule), ""]
         for axis in field.axes:
-            lines += [f"{', '.join(axis.axes)}: where ${_step_where(axis.values, 'latex')}$", ""]
-            lines += ["| quantity | formula | value |", "|:--|:--|--:|"]
+            where = f"${_step_where(axis.values, 'latex')}$"
+            lines += [_("{axes}: where {values}").format(axes=", ".join(axis.axes), values=where)]
+            lines += ["", *_markdown_header(), f"|{_LEFT}|{_LEFT}|{_RIGHT}|"]
             lines += [_markdown_row(q) for q in axis.quantities]
             lines.append("")
-        lines.append(f"Field: {markdown_text(field_text(field.field))}")
+        lines.append(_("Field: {field}").format(field=markdown_text(field_text(field.field))))
     if training is None:
         return lines
-    where = f", where ${_step_where(training.values, 'latex')}$" if training.values else ""
-    lines += ["", f"#### Training FLOPs of one sample (FlopCounterMode){where}", ""]
+    where = (
+        _(", where {values}").format(values=f"${_step_where(training.values, 'latex')}$")
+        if training.values
+        else ""
+    )
+    heading = _("Training FLOPs of one sample (FlopCounterMode)")
+    lines += ["", f"#### {heading}{where}", ""]
     if training.why:
         lines.append(markdown_text(training.why))
     if training.terms:
-        lines += ["| term | formula | value | why |", "|:--|:--|--:|:--|"]
+        lines += [*_markdown_header(training=True), f"|{_LEFT}|{_LEFT}|{_RIGHT}|{_LEFT}|"]
         lines += [_markdown_row(t.derivation, t.why) for t in training.terms]
     if layer.frozen and layer.non_trainable_params != 0:
         lines += ["", markdown_text(_frozen_note(layer))]
@@ -359,7 +610,8 @@ def _markdown_row(quantity: Derivation, why: str | None = None) -> str:
     steps = [quantity.general("latex"), quantity.substituted("latex"), str(quantity.result)]
     unique = [s for i, s in enumerate(steps) if s not in steps[:i]]
     last = "" if why is None else f" {markdown_text(why)} |"
-    return f"| {quantity.name} | ${' = '.join(unique)}$ | {count(quantity.result)} |{last}"
+    title = quantity_title(quantity.name)
+    return f"| {title} | ${' = '.join(unique)}$ | {count(quantity.result)} |{last}"
 
 
 def _explain_data(
@@ -375,6 +627,8 @@ def _explain_data(
         "values": {str(k): _plain(v) for k, v in derivation.values.items()},
         "quantities": {key: _quantity_data(q) for key, q in derivation.quantities.items()},
     }
+    if steps.table is not None:
+        data["connection_table"] = _table_data(steps.table)
     if steps.field is not None:
         data["receptive_field"] = _field_data(steps.field)
     if steps.training is not None:
@@ -456,7 +710,13 @@ def _plain(value: Any) -> Any:
 
 
 def formulas(report: Report, fmt: str = "table") -> str:
-    """Every layer's quantities beside their general formulas."""
+    """Every layer's quantities beside their general formulas, in one of :data:`FORMATS`."""
+    if fmt not in FORMATS:
+        raise CnncalcError(
+            _("--formulas writes {formats}, not {format}").format(
+                formats=", ".join(FORMATS), format=show_value(fmt)
+            )
+        )
     if fmt == "html":  # the page always carries every layer's formulas
         from cnncalc.render.html_format import render
 
@@ -479,12 +739,14 @@ def formulas(report: Report, fmt: str = "table") -> str:
             writer.writerow([csv_cell(layer.name), key, formula, result, report.convention])
         return out.getvalue()
     if fmt == "markdown":
-        lines = [f"### {markdown_text(report.name)}", "", "| layer | quantity | formula | value |"]
+        header = [pgettext("column", "layer"), pgettext("column", "quantity"),
+                  pgettext("column", "formula"), pgettext("column", "value")]  # fmt: skip
+        lines = [f"### {markdown_text(report.name)}", "", f"| {' | '.join(header)} |"]
         lines.append("|:--|:--|:--|--:|")
-        for layer, _, q in rows:
+        for layer, _key, q in rows:
             lines.append(
-                f"| {markdown_text(layer.name)} | {q.name} | ${q.general('latex')}$ | "
-                f"{count(q.result)} |"
+                f"| {markdown_text(layer.name)} | {quantity_title(q.name)} | "
+                f"${q.general('latex')}$ | {count(q.result)} |"
             )
         return "\n".join([*lines, "", convention_note(report.convention), ""])
     return _formulas_text(report)
@@ -525,23 +787,27 @@ def _formulas_text(report: Report) -> str:
     """
     sections: list[list[list[str]]] = []
     for layer in report.layers:
-        derivation = layer_derivation(report, layer)
-        merged = same_size_axes(derivation)
         rows: list[list[str]] = []
         name = visible(layer.name)
-        for key, q in shown_quantities(derivation):
-            title = merged.get(key, key) if key.endswith("_out") else q.name
-            if not title:
-                continue
+        for title, q in titled_quantities(layer_derivation(report, layer)):
             rows.append([name if not rows else "", title, q.general(), count(q.result)])
-        sections.append(rows or [[name, "(passes values through)", "", ""]])
-    title, caption = f"{visible(report.name)}: formulas", convention_note(report.convention)
-    plain = draw_sections(title, FORMULA_HEADINGS, sections, caption, wraps=FORMULA_COLUMN)
+        sections.append(rows or [[name, _("(passes values through)"), "", ""]])
+    title = _("{network}: formulas").format(network=visible(report.name))
+    caption = convention_note(report.convention)
+    plain = draw_sections(title, formula_headings(), sections, caption, wraps=FORMULA_COLUMN)
     return plain if plain is not None else _formulas_rich(title, sections, caption)
 
 
-FORMULA_HEADINGS = (("Layer", False), ("Quantity", False), ("Formula", False), ("Value", True))
-"""The formulas table's headings, and whether each column is right-justified."""
+def formula_headings() -> tuple[tuple[str, bool], ...]:
+    """The formulas table's headings, and whether each column is right-justified."""
+    return (
+        (pgettext("formulas table", "Layer"), False),
+        (pgettext("formulas table", "Quantity"), False),
+        (pgettext("formulas table", "Formula"), False),
+        (pgettext("formulas table", "Value"), True),
+    )
+
+
 FORMULA_COLUMN = 2
 """The column that wraps when the table is wider than the page."""
 
@@ -615,7 +881,7 @@ def _formulas_rich(title: str, sections: list[list[list[str]]], caption: str) ->
 
     # Text, not str, for what holds a name: rich would read "[bold]" in it as markup.
     table = Table(title=Text(title, style="table.title"), caption=caption, caption_justify="left")
-    for heading, right in FORMULA_HEADINGS:
+    for heading, right in formula_headings():
         table.add_column(heading, justify="right" if right else "left")
     for rows in sections:
         for row in rows:
@@ -628,7 +894,8 @@ def _formulas_rich(title: str, sections: list[list[list[str]]], caption: str) ->
 
 
 def solution_text(solution: Solution, condition: str, fmt: str = "table") -> str:
-    """``n = 227…258 (32 values)``, with how it was found; or JSON."""
+    """``n = 227…258 (32 values)``, with how it was found; or JSON (English words, as its
+    keys: ``method`` is :attr:`Solution.method`)."""
     if fmt == "json":
         data = {
             "condition": condition,
@@ -638,10 +905,23 @@ def solution_text(solution: Solution, condition: str, fmt: str = "table") -> str
             "method": solution.method,
         }
         return json.dumps(data, indent=2) + "\n"
+    if fmt != "table":
+        raise CnncalcError(
+            _("solve writes table or json, not {format}").format(format=show_value(fmt))
+        )
     # The condition and the symbol are typed by the user: shown, never obeyed.
     unknown, condition = visible(solution.unknown), visible(condition)
+    searched = solution.searched
     if not solution.runs:
-        return f"No {unknown} satisfies {condition} (found {solution.method}).\n"
+        if searched is None:
+            text = _("No {symbol} satisfies {condition} (found in closed form).")
+        else:
+            text = _(
+                "No {symbol} satisfies {condition} (found by trying every {symbol} from {first} "
+                "to {last})."
+            )
+        low, high = searched or (0, 0)
+        return text.format(symbol=unknown, condition=condition, first=low, last=high) + "\n"
     parts = []
     for first, last in solution.runs:
         if last is None:
@@ -650,9 +930,26 @@ def solution_text(solution: Solution, condition: str, fmt: str = "table") -> str
             parts.append(f"{unknown} = {first}")
         else:
             parts.append(f"{unknown} = {first}…{last}")
-    total = f" ({solution.count:,} values)" if solution.count and solution.count > 1 else ""
-    lines = [
-        f"{condition} holds for {', '.join(parts)}{total}.",
-        f"Found {solution.method}, from {formula_text(solution.condition)}.",
-    ]
-    return "\n".join(lines) + "\n"
+    many = solution.count is not None and solution.count > 1
+    holds = (
+        _("{condition} holds for {values} ({count} values).")
+        if many
+        else _("{condition} holds for {values}.")
+    ).format(condition=condition, values=", ".join(parts), count=f"{solution.count or 0:,}")
+    formula = condition_text(solution.condition)
+    if searched is None:
+        found = _("Found in closed form, from {formula}.").format(formula=formula)
+    else:
+        found = _("Found by trying every {symbol} from {first} to {last}, from {formula}.").format(
+            symbol=unknown, first=searched[0], last=searched[1], formula=formula
+        )
+    return f"{holds}\n{found}\n"
+
+
+def condition_text(condition: Any) -> str:
+    """A condition as formulas print it; the relations of a conjunction one by one
+    (``⌊n/4⌋ − 7 = 1 and …``), not sympy's ``Eq(…) & Ne(…)``."""
+    if isinstance(condition, sympy.And):
+        joint = pgettext("between conditions", " and ")
+        return joint.join(formula_text(relation) for relation in condition.args)
+    return formula_text(condition)
