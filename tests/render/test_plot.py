@@ -29,7 +29,8 @@ def test_alexnet_bars_show_where_parameters_and_flops_concentrate(tmp_path: Path
     path = tmp_path / "alexnet.svg"
     plot(cnncalc.analyze(SPECS / "alexnet.yaml"), path)
     texts = svg_texts(path)
-    # Seed 003: 62,378,344 parameters, 37,752,832 of them in fc1 (6·6·256·4096 + 4096): 61%.
+    # 《经典网络(四)AlexNet全解析》: 62,378,344 parameters, 37,752,832 of them in fc1
+    # (6·6·256·4096 + 4096): 61%.
     assert "total 62,378,344" in " ".join(texts)
     assert "61%" in texts
     names = [t for t in texts if t in {"conv1", "pool1", "fc1", "fc3", "relu1", "flatten"}]

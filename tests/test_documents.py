@@ -1,9 +1,12 @@
 """Every number the source documents print, from the shipped spec files.
 
-Expected values are written as the source's own arithmetic. Seeds live in
-``../shared/seeds/``: 000 (LeNet-5 with a full C3, 计算量/连接数), 001 (modern
-LeNet-5 in torch.nn), 002 (Keras MNIST convnet), 003 (AlexNet), 004 (Keras
-three-conv CNN, and LeNet-5's paper numbers).
+Expected values are written as the source's own arithmetic. The documents
+(docs/sources.md lists them, with the slips cnncalc corrects): LeCun et al. 1998
+(LeNet-5, §II.B); 《卷积神经网络CNN与LeNet5详解》 (LeNet-5 with a full C3,
+计算量/连接数); 《LeNet卷积神经网络详解》 (the modern LeNet-5 in torch.nn);
+《第五章 深度学习用于计算机视觉(一)》 (the Keras MNIST convnet); 《经典网络(四)AlexNet全解析》
+(AlexNet); 《卷积层改变维度,梯度卷积核》 (a Keras three-conv CNN, and the paper's
+LeNet-5 numbers layer by layer).
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ def test_every_shipped_expect_block_holds(path: Path) -> None:
 
 
 class TestLeNet5Paper:
-    """LeCun et al. 1998, §II.B (and seed 004's layer-by-layer account)."""
+    """LeCun et al. 1998, §II.B (and 《卷积层改变维度,梯度卷积核》's layer-by-layer account)."""
 
     r = report("lenet5.yaml")
 
@@ -81,8 +84,8 @@ class TestLeNet5Paper:
             assert layer.flops == layer.connections, layer.name
 
 
-class TestSeed000FullC3:
-    """Seed 000: 可训练参数量, 计算量, 神经元数量, 连接数 for each layer."""
+class TestLeNet5FullC3Post:
+    """《卷积神经网络CNN与LeNet5详解》: 可训练参数量, 计算量, 神经元数量, 连接数 for each layer."""
 
     r = report("lenet5-full-c3.yaml")
 
@@ -136,8 +139,8 @@ class TestSeed000FullC3:
         assert s4.flops == (k * k + 1) * (m * m * a)
 
 
-class TestSeed001Modern:
-    """Seed 001: the torch.nn LeNet-5 with max pooling and a full C3."""
+class TestLeNet5ModernSlides:
+    """《LeNet卷积神经网络详解》: the torch.nn LeNet-5 with max pooling and a full C3."""
 
     r = report("lenet5-modern.yaml")
 
@@ -153,7 +156,7 @@ class TestSeed001Modern:
         assert self.r.layer("f7").trainable_params == 84 * 10 + 10 == 850
 
     def test_s2_connection_count_of_the_text(self) -> None:
-        # The seed's 连接数 (2*2+1)*6*14*14 is the paper's subsampling count: cnncalc
+        # The slides' 连接数 (2*2+1)*6*14*14 is the paper's subsampling count: cnncalc
         # gives it as the documents' operation count; a max pool's own connections
         # have no bias term.
         s2 = self.r.layer("s2")
@@ -164,8 +167,8 @@ class TestSeed001Modern:
         assert self.r.totals.trainable_params == 156 + 2416 + 48120 + 10164 + 850 == 61_706
 
 
-class TestSeed002Keras:
-    """Seed 002: both model.summary() tables."""
+class TestKerasMnistNotes:
+    """《第五章 深度学习用于计算机视觉(一)》: both model.summary() tables."""
 
     def test_convolutional_base(self) -> None:
         r = report("keras-mnist-convbase.yaml")
@@ -186,8 +189,8 @@ class TestSeed002Keras:
         assert r.totals.params == r.totals.trainable_params == 93_322
 
 
-class TestSeed003AlexNet:
-    """Seed 003: the printed shapes and parameter counts of its nn.Sequential."""
+class TestAlexNetPost:
+    """《经典网络(四)AlexNet全解析》: the printed shapes and parameters of its nn.Sequential."""
 
     r = report("alexnet.yaml")
 
@@ -227,8 +230,8 @@ class TestSeed003AlexNet:
         assert report("alexnet.yaml", "flops").totals.flops == 2 * 1_135_256_096
 
 
-class TestSeed004Keras3Conv:
-    """Seed 004: 卷积层参数数 and 全连接层参数个数."""
+class TestKeras3ConvPost:
+    """《卷积层改变维度,梯度卷积核》: 卷积层参数数 and 全连接层参数个数."""
 
     r = report("keras-mnist-3conv.yaml")
 
