@@ -77,8 +77,6 @@ def plot(report: Report, path: str | Path) -> None:
 
     fonts = fallback(words.texts())
     families = [*matplotlib.rcParams["font.family"], *fonts.families]
-    if fonts.missing and path.suffix.lower() != ".svg":
-        print(_missing_fonts(fonts.missing), file=sys.stderr)
     # Identical runs write identical SVG files: fixed ids, no creation date.
     with (
         matplotlib.rc_context(
@@ -90,6 +88,9 @@ def plot(report: Report, path: str | Path) -> None:
             warnings.filterwarnings("ignore", message="Glyph .* missing from font")
         figure = _figure(words, rows)
         figure.savefig(path, metadata=_metadata(path.suffix.lower()), bbox_inches="tight")
+    # After the file is written: a run that fails prints its one error line and nothing else.
+    if fonts.missing and path.suffix.lower() != ".svg":
+        print(_missing_fonts(fonts.missing), file=sys.stderr)
 
 
 def _missing_fonts(missing: str) -> str:

@@ -224,3 +224,14 @@ def test_a_character_no_font_has_is_named(
         "warning: no installed font has ᚠ (U+16A0) ᚢ (U+16A2) ᚦ (U+16A6) ᚨ (U+16A8) "
         "ᚱ (U+16B1) …: the plot shows them as empty boxes\n"
     )
+
+
+def test_a_plot_that_cannot_be_written_says_only_that(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    without_cjk_fonts(monkeypatch)
+    path = tmp_path / "no such folder" / "x.png"
+    assert main(["plot", str(SPECS / "lenet5-full-c3.yaml"), "-o", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith("error: ")
