@@ -87,9 +87,9 @@ def fallback(texts: Iterable[str]) -> Fallback:
     and so on. If some are still missing, the fonts of the system that
     matplotlib's cache does not know are added, and the search runs again over
     the CJK families, then every other installed family (by name, in order).
-    Cost: nothing unless a text has a character the default lacks; then a
-    lookup per character and family tried, and a directory scan if the CJK
-    fonts matplotlib knows are not enough.
+    Cost: nothing for ASCII; a lookup per other character in the default font;
+    then, if it lacks some, a lookup per character and family tried, and a
+    directory scan if the CJK fonts matplotlib knows are not enough.
     """
     from matplotlib import font_manager, rcParams
 
@@ -124,8 +124,9 @@ def fallback(texts: Iterable[str]) -> Fallback:
 
 
 def _characters(texts: Iterable[str]) -> list[str]:
-    """The characters to draw, each once, in order; spaces and controls draw nothing."""
-    seen = dict.fromkeys(ch for text in texts for ch in text if ch.isprintable() and ch != " ")
+    """The characters beyond ASCII to draw, each once, in order (every font has ASCII;
+    spaces, controls and format characters draw nothing)."""
+    seen = dict.fromkeys(ch for text in texts for ch in text if ch > "~" and ch.isprintable())
     return list(seen)
 
 

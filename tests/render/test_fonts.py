@@ -45,6 +45,18 @@ def test_what_the_default_font_draws_needs_no_other() -> None:
     assert fallback(["C1: 6@28×28", "conv1 + bn1 + relu", "Ж é → ·", "\x1b\n\t"]) == Fallback()
 
 
+def test_ascii_looks_no_font_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    from matplotlib import font_manager
+
+    def refuse(*_: object, **__: object) -> None:
+        raise AssertionError("a font was looked up")
+
+    monkeypatch.setattr(font_manager, "findfont", refuse)
+    assert fallback(["conv1: 6@28x28", "Parameters\ntotal 60,000 (1%)"]) == Fallback()
+    with pytest.raises(AssertionError, match="a font was looked up"):
+        fallback(["6@28×28"])
+
+
 def test_chinese_is_drawn_in_an_installed_cjk_font() -> None:
     if not cjk_font_installed():
         pytest.skip("no CJK font is installed (apt install fonts-noto-cjk)")
