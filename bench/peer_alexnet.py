@@ -1,4 +1,6 @@
-"""What a peer's user runs: build seed 003's AlexNet in torch, ask one peer for its count.
+"""What a peer's user runs: build an AlexNet in torch, ask one peer for its count.
+
+The AlexNet is the one of the blog post 《经典网络(四)AlexNet全解析》.
 
     python bench/peer_alexnet.py torchinfo|fvcore|ptflops
 
@@ -14,7 +16,7 @@ from torch import nn
 
 
 def alexnet() -> nn.Module:
-    """Seed 003's nn.Sequential, exactly as it prints it (227×227 input)."""
+    """《经典网络(四)AlexNet全解析》's nn.Sequential, exactly as it prints it (227×227 input)."""
     return nn.Sequential(
         nn.Conv2d(3, 96, kernel_size=11, stride=4), nn.ReLU(), nn.MaxPool2d(3, 2),
         nn.Conv2d(96, 256, kernel_size=5, padding=2), nn.ReLU(), nn.MaxPool2d(3, 2),

@@ -151,3 +151,38 @@ def test_a_layer_name_opens_its_formulas(open_report: Callable[[Path], Opened]) 
     assert "(5·5 + 1)" in shown.inner_text() or "1,516" in shown.inner_text()
     page.locator("th", has_text="Type").click()  # sorting carries the open formulas along
     assert page.locator("tr.cnncalc-formulas:visible").count() == 1
+
+
+def test_a_drawing_in_chinese_is_drawn_in_a_chinese_font(browser: Browser, tmp_path: Path) -> None:
+    """The SVG names CJK fonts after the Latin ones: Chromium draws the Chinese of the title
+    in one of them (as its DevTools protocol reports, font by font) and the rest in DejaVu."""
+    from tests.render.test_fonts import cjk_font_installed
+
+    if not cjk_font_installed():
+        pytest.skip("no CJK font is installed (apt install fonts-noto-cjk)")
+    from cnncalc import i18n
+    from cnncalc.render.draw_svg import draw
+    from cnncalc.render.fonts import CJK_FAMILIES
+
+    path = tmp_path / "lenet5-full-c3.svg"
+    with i18n.speaking("zh"):
+        path.write_text(draw(cnncalc.analyze(SPECS / "lenet5-full-c3.yaml")), encoding="utf-8")
+    page = browser.new_page()
+    try:
+        page.goto(path.as_uri())
+        session = page.context.new_cdp_session(page)
+        session.send("DOM.enable")
+        session.send("CSS.enable")
+        root = session.send("DOM.getDocument")["root"]["nodeId"]
+        glyphs: list[dict[str, int]] = []
+        for selector in ("svg > text", "svg > text:last-of-type"):  # the title, the caption
+            node = session.send("DOM.querySelector", {"nodeId": root, "selector": selector})
+            used = session.send("CSS.getPlatformFontsForNode", {"nodeId": node["nodeId"]})
+            glyphs.append({font["familyName"]: font["glyphCount"] for font in used["fonts"]})
+    finally:
+        page.close()
+    title, caption = ({f: n for f, n in fonts.items() if f in CJK_FAMILIES} for fonts in glyphs)
+    assert len(title) == 1
+    assert sum(title.values()) == len("《卷积神经网络与详解》")
+    assert caption.keys() == title.keys()  # 参数量, 计算量, 口径 in the same font
+    assert all(fonts.get("DejaVu Sans", 0) > 0 for fonts in glyphs)

@@ -2,9 +2,10 @@
 
 Recorded 2026-11-22 on torch 2.13.0 (CPU) with torchinfo 1.8.0, fvcore
 0.1.5.post20221221, ptflops 0.7.5 (default pytorch backend) and
-torch.utils.flop_counter.FlopCounterMode, batch 1, on the seed networks built
-in torch.nn exactly as lenet5-modern.yaml (seed 001) and alexnet.yaml (seed 003)
-describe them. The differential test of issue 5 re-measures them in CI.
+torch.utils.flop_counter.FlopCounterMode, batch 1, on the documents' networks
+built in torch.nn exactly as lenet5-modern.yaml (《LeNet卷积神经网络详解》) and
+alexnet.yaml (《经典网络(四)AlexNet全解析》) describe them. The differential test of
+issue 5 re-measures them in CI.
 """
 
 from __future__ import annotations

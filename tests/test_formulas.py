@@ -24,7 +24,8 @@ S = {name: symbol(name) for name in NAMES}
 @pytest.mark.parametrize(
     ("layer_type", "metric", "expected"),
     [
-        # Seed 000's 计算公式, in cnncalc's names: (a·k·k+1)·b, (a·k·k+1)·b·m·m.
+        # 《卷积神经网络CNN与LeNet5详解》's 计算公式, in cnncalc's names:
+        # (a·k·k+1)·b, (a·k·k+1)·b·m·m.
         ("conv2d", "trainable_params", S["c_out"] * (S["c_in"] * S["k_h"] * S["k_w"] / S["g"] + 1)),
         ("conv2d", "connections",
          S["c_out"] * S["h_out"] * S["w_out"] * (S["c_in"] * S["k_h"] * S["k_w"] / S["g"] + 1)),

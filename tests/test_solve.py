@@ -22,7 +22,7 @@ def exhaustive(report: cnncalc.Report, condition: str, unknown: str, **values: i
 def test_alexnet_6x6_before_fc1() -> None:
     solution = solve(ALEXNET, "pool3.output_shape[1] == 6", "n")
     assert solution.method == "in closed form"
-    # (227 − 11)/4 + 1 = 55 … 6; the seed's 227 is the smallest, 258 the largest.
+    # (227 − 11)/4 + 1 = 55 … 6; the post's 227 is the smallest, 258 the largest.
     assert solution.runs == ((227, 258),)
     assert solution.runs == exhaustive(ALEXNET, "pool3.output_shape[1] == 6", "n")
 

@@ -33,7 +33,7 @@ def test_symbolic_lenet5_at_the_papers_sizes_is_the_paper() -> None:
     assert symbolic.subs({"n": 32, "k": 5}).totals == numeric.totals
 
 
-def test_symbolic_alexnet_at_227_is_the_seed() -> None:
+def test_symbolic_alexnet_at_227_is_the_posts_network() -> None:
     symbolic = cnncalc.analyze(SPECS / "alexnet-symbolic.yaml")
     numeric = cnncalc.analyze(SPECS / "alexnet.yaml")
     assert rows(symbolic.subs({"n": 227})) == rows(numeric)

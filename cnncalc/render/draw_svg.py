@@ -28,8 +28,11 @@ are shown as escapes by :func:`cnncalc.safe_text.xml_text`, so the file always
 parses) and presentation attributes only, no ids or CSS, so that it can be
 inlined in HTML pages next to other drawings. Text widths are estimated from
 DejaVu Sans's advance widths, the widest of the usual sans-serif fonts, so
-labels do not overlap in narrower fonts either. The output depends only on the
-report: golden files can pin it.
+labels do not overlap in narrower fonts either; a Chinese character counts a
+full em, as CJK fonts draw it. The fonts named (:data:`FONT_FAMILY`) include
+the usual CJK ones, so that a viewer draws Chinese names and words
+(``--lang zh``) in a Chinese font. The output depends only on the report (and
+the language): golden files can pin it.
 """
 
 from __future__ import annotations
@@ -42,7 +45,9 @@ from dataclasses import dataclass, field
 
 from cnncalc.analysis import LayerReport, Report
 from cnncalc.arith import Dim, Shape
+from cnncalc.i18n import _
 from cnncalc.ir import NETWORK_INPUT
+from cnncalc.render.fonts import CSS_CJK_FAMILIES
 from cnncalc.render.text import count
 from cnncalc.render.text import shape as shape_text
 from cnncalc.safe_text import xml_text
@@ -74,7 +79,8 @@ MIN_WIDTH = 640.0
 SINGLE_LINE_MAX = 110.0
 """Labels are one line (``C1: 6@28×28``) when every label fits in this width."""
 
-FONT_FAMILY = "DejaVu Sans, Verdana, Arial, Helvetica, sans-serif"
+FONT_FAMILY = f"DejaVu Sans, Verdana, Arial, Helvetica, {CSS_CJK_FAMILIES}, sans-serif"
+"""Latin fonts first (the widths are DejaVu Sans's), then CJK fonts for Chinese."""
 INK, EDGE, MUTED = "#222222", "#555555", "#666666"
 COLOURS = {
     "input": ("#eeeeee", "#555555"),
@@ -344,7 +350,7 @@ def lay_out(nodes: list[Node], edges: list[Edge]) -> Layout:
         # Sorted by the lane wanted, each takes the first free one at or below it:
         # the lanes taken so far end at the last one given.
         last = -1
-        for wanted, kind, _, _, _, key in wants:
+        for wanted, kind, _dead_end, _order, _edge, key in wants:
             last = max(wanted, last + 1)
             if kind == 0:
                 nodes[key].lane = last
@@ -582,10 +588,12 @@ def measure(report: Report, layout: Layout, texts: dict[int, list[str]]) -> Geom
 def _caption(report: Report) -> str:
     """Total parameters and FLOPs, and the convention the FLOPs are counted under."""
     totals = report.totals
-    params = f"{count(totals.params)} parameters"
+    params = _("{count} parameters").format(count=count(totals.params))
     if totals.non_trainable_params != 0:
-        params += f" ({count(totals.trainable_params)} trainable)"
-    return f"{params} · {count(totals.flops)} FLOPs ('{report.convention}' convention)"
+        params += _(" ({count} trainable)").format(count=count(totals.trainable_params))
+    return _("{parameters} · {flops} FLOPs ('{convention}' convention)").format(
+        parameters=params, flops=count(totals.flops), convention=report.convention
+    )
 
 
 def _wrap(text: str, width: float) -> list[str]:
@@ -621,7 +629,7 @@ def draw(report: Report) -> str:
         "fill": INK,
     })  # fmt: skip
     title = xml_text(report.name)
-    ET.SubElement(svg, "title").text = f"{title}: network diagram"
+    ET.SubElement(svg, "title").text = _("{network}: network diagram").format(network=title)
     ET.SubElement(svg, "rect", {"width": "100%", "height": "100%", "fill": "#ffffff"})
     ET.SubElement(svg, "text", {
         "x": _n(MARGIN), "y": _n(MARGIN + TITLE), "font-size": _n(TITLE), "font-weight": "bold",

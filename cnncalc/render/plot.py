@@ -7,15 +7,26 @@ convolutions the reverse). Layers with neither are left out. Needs matplotlib
 (``pip install 'cnncalc[plot]'``); the Agg backend, so no display is needed.
 Names are drawn as written: a ``$`` in one is no mathtext and control characters
 are shown as escapes (:func:`cnncalc.safe_text.mathtext`).
+
+Chinese (a spec's names, or the words under ``--lang zh``) is drawn in an
+installed CJK font, found by :func:`cnncalc.render.fonts.fallback`; when no
+installed font has some characters, one ``warning:`` line says so and, for
+Chinese, how to install a font, since a PNG or PDF would show them as empty
+boxes. An SVG keeps its text as text, which the viewer draws with its own fonts:
+it names the font found, and needs no warning.
 """
 
 from __future__ import annotations
 
+import sys
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cnncalc.errors import CnncalcError
+from cnncalc.i18n import _
+from cnncalc.render.fonts import fallback, is_cjk
 from cnncalc.safe_text import mathtext, show_name
 
 if TYPE_CHECKING:
@@ -29,35 +40,72 @@ chart of more is too tall to read (0.28 in a bar: 140 in at 500): fold the layer
 by name (``--depth``) instead."""
 _BAR_HEIGHT_INCHES = 0.28
 _COLOURS = {"params": "#4c72b0", "flops": "#dd8452"}
+MISSING_SHOWN = 5
+"""The most characters a missing-font warning lists (then ``…``)."""
 
 
 def plot(report: Report, path: str | Path) -> None:
     """Write the bar chart of ``report`` to ``path`` (.svg, .png or .pdf, by its suffix)."""
     path = Path(path)
     if path.suffix.lower() not in FORMATS:
-        raise CnncalcError(f"plot writes {', '.join(FORMATS)} files, not '{path.name}'")
+        raise CnncalcError(
+            _("plot writes {formats} files, not '{name}'").format(
+                formats=", ".join(FORMATS), name=path.name
+            )
+        )
     rows = [layer for layer in report.layers if _params(layer) or layer.flops]
     if any(not isinstance(value, int) for r in rows for value in (_params(r), r.flops)):
-        raise CnncalcError("plot needs numbers: give the size symbols values with --subs")
+        raise CnncalcError(_("plot needs numbers: give the size symbols values with --subs"))
     if not rows:
-        raise CnncalcError(f"{report.name}: no layer has parameters or FLOPs to plot")
+        raise CnncalcError(
+            _("{network}: no layer has parameters or FLOPs to plot").format(network=report.name)
+        )
     if len(rows) > MAX_BARS:
         raise CnncalcError(
-            f"{report.name}: plot draws at most {MAX_BARS} bars, and {len(rows):,} layers have "
-            f"parameters or FLOPs{_folding_hint(report)}"
+            _(
+                "{network}: plot draws at most {most} bars, and {layers} layers have "
+                "parameters or FLOPs{hint}"
+            ).format(
+                network=report.name,
+                most=MAX_BARS,
+                layers=f"{len(rows):,}",
+                hint=_folding_hint(report),
+            )
         )
-    figure = _figure(report, rows)
+    words = _words(report, rows)
     import matplotlib
 
-    # Identical runs write identical SVG files: fixed ids, no creation date. SVG
-    # keeps text as text, so a viewer draws names in any script with its own fonts;
-    # a PNG without a CJK font shows boxes for those, which is not worth a warning.
+    fonts = fallback(words.texts())
+    families = [*matplotlib.rcParams["font.family"], *fonts.families]
+    # Identical runs write identical SVG files: fixed ids, no creation date.
     with (
-        matplotlib.rc_context({"svg.hashsalt": "cnncalc", "svg.fonttype": "none"}),
+        matplotlib.rc_context(
+            {"svg.hashsalt": "cnncalc", "svg.fonttype": "none", "font.family": families}
+        ),
         warnings.catch_warnings(),
     ):
-        warnings.filterwarnings("ignore", message="Glyph .* missing from font")
+        if fonts.missing:  # said once above (or left to the SVG's viewer), not once a glyph
+            warnings.filterwarnings("ignore", message="Glyph .* missing from font")
+        figure = _figure(words, rows)
         figure.savefig(path, metadata=_metadata(path.suffix.lower()), bbox_inches="tight")
+    # After the file is written: a run that fails prints its one error line and nothing else.
+    if fonts.missing and path.suffix.lower() != ".svg":
+        print(_missing_fonts(fonts.missing), file=sys.stderr)
+
+
+def _missing_fonts(missing: str) -> str:
+    """The one line that says which characters no installed font has, and what to do."""
+    if any(is_cjk(ch) for ch in missing):
+        return _(
+            "warning: no installed font has Chinese characters, so the plot shows them as "
+            "empty boxes; install one (Debian/Ubuntu: sudo apt install fonts-noto-cjk; "
+            "macOS and Windows come with one) or write an .svg"
+        )
+    shown = " ".join(f"{ch} (U+{ord(ch):04X})" for ch in missing[:MISSING_SHOWN])
+    more = " …" if len(missing) > MISSING_SHOWN else ""
+    return _(
+        "warning: no installed font has {characters}: the plot shows them as empty boxes"
+    ).format(characters=shown + more)
 
 
 def _folding_hint(report: Report) -> str:
@@ -67,10 +115,12 @@ def _folding_hint(report: Report) -> str:
         folded = report.folded(depth).layers
         bars = sum(1 for layer in folded if _params(layer) or layer.flops)
         if bars <= MAX_BARS:
-            return f": fold them by name with --depth {depth} ({bars:,} bars)"
+            return _(": fold them by name with --depth {depth} ({bars} bars)").format(
+                depth=depth, bars=f"{bars:,}"
+            )
     if deepest:
-        return f"; folded by name (--depth 1) they are still over {MAX_BARS}"
-    return " (and their names, without dots, do not fold with --depth)"
+        return _("; folded by name (--depth 1) they are still over {most}").format(most=MAX_BARS)
+    return _(" (and their names, without dots, do not fold with --depth)")
 
 
 def _params(layer: LayerReport) -> int:
@@ -86,48 +136,82 @@ def _metadata(suffix: str) -> dict[str, str | None]:
     return {"Software": "cnncalc"}
 
 
-def _figure(report: Report, rows: list[LayerReport]) -> Figure:
+@dataclass(frozen=True, slots=True)
+class _Panel:
+    key: str
+    """``params`` or ``flops``: the bars' colour."""
+    values: list[int]
+    heading: str
+    """The panel's title: what it counts, and the total."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Words:
+    """Every text the chart shows but the tick numbers and shares (digits, ``%``)."""
+
+    title: str
+    names: list[str]
+    panels: list[_Panel]
+
+    def texts(self) -> list[str]:
+        return [self.title, *self.names, *(panel.heading for panel in self.panels)]
+
+
+def _words(report: Report, rows: list[LayerReport]) -> _Words:
+    """The chart's texts, in the active language, ready for matplotlib (``$`` escaped)."""
+    # Names cut to 60 characters: a long one would leave the bars no room (found by the fuzzer).
+    names = [mathtext(show_name(layer.name)) for layer in rows]
+    params = [_params(layer) for layer in rows]
+    flops = [int(layer.flops) for layer in rows]
+    what = _("FLOPs ({convention} convention)").format(convention=report.convention.value)
+    panels = [
+        _Panel("params", params, _heading(_("Parameters"), sum(params), _trainable_note(report))),
+        _Panel("flops", flops, _heading(what, sum(flops), "")),
+    ]
+    return _Words(mathtext(show_name(report.name, 120)), names, panels)
+
+
+def _heading(what: str, total: int, note: str) -> str:
+    return "{what}\n{total}{note}".format(
+        what=mathtext(what), total=_("total {count}").format(count=f"{total:,}"), note=note
+    )
+
+
+def _figure(words: _Words, rows: list[LayerReport]) -> Figure:
     import matplotlib
 
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
     from matplotlib.ticker import FuncFormatter
 
-    # Names cut to 60 characters: a long one would leave the bars no room (found by the fuzzer).
-    names = [mathtext(show_name(layer.name)) for layer in rows]
     height = max(2.5, 1.2 + _BAR_HEIGHT_INCHES * len(rows))
     figure = Figure(figsize=(11, height), layout="constrained")
     params_axes, flops_axes = figure.subplots(1, 2, sharey=True)
-    panels = [
-        (params_axes, [_params(layer) for layer in rows], "params", "Parameters"),
-        (flops_axes, [int(layer.flops) for layer in rows], "flops",
-         f"FLOPs ({report.convention.value} convention)"),
-    ]  # fmt: skip
     positions = list(range(len(rows)))
-    for axes, values, key, title in panels:
-        total = sum(values)
-        bars = axes.barh(positions, values, color=_COLOURS[key], height=0.7)
+    for axes, panel in zip((params_axes, flops_axes), words.panels, strict=True):
+        total = sum(panel.values)
+        bars = axes.barh(positions, panel.values, color=_COLOURS[panel.key], height=0.7)
         axes.bar_label(
             bars,
-            labels=[f" {_share(value, total)}" for value in values],
+            labels=[f" {_share(value, total)}" for value in panel.values],
             fontsize=8,
         )
-        axes.set_title(f"{title}\ntotal {total:,}{_trainable_note(report, key)}", fontsize=10)
+        axes.set_title(panel.heading, fontsize=10)
         axes.xaxis.set_major_formatter(FuncFormatter(lambda x, _: _si(x)))
         axes.margins(x=0.18)  # room for the share labels
         axes.grid(axis="x", alpha=0.3)
         axes.set_axisbelow(True)
-    params_axes.set_yticks(positions, names, fontsize=8)
+    params_axes.set_yticks(positions, words.names, fontsize=8)
     params_axes.invert_yaxis()  # input at the top, as the table reads
-    figure.suptitle(mathtext(show_name(report.name, 120)), fontsize=12)
+    figure.suptitle(words.title, fontsize=12)
     return figure
 
 
-def _trainable_note(report: Report, key: str) -> str:
+def _trainable_note(report: Report) -> str:
     """`` (60,000 trainable)`` where some parameters are not (LeNet-5's RBF, Keras BN)."""
-    if key != "params" or report.totals.non_trainable_params == 0:
+    if report.totals.non_trainable_params == 0:
         return ""
-    return f" ({report.totals.trainable_params:,} trainable)"
+    return _(" ({count} trainable)").format(count=f"{report.totals.trainable_params:,}")
 
 
 def _share(value: int, total: int) -> str:

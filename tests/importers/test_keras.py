@@ -32,7 +32,7 @@ KERAS3_MNIST = FIXTURES / "mnist_convnet_keras3_config.json"
 Row = tuple[str, tuple[int | None, ...], int]
 """A ``summary()`` row: layer name, Keras's output shape, Param #."""
 
-SEED_002_SUMMARY: list[Row] = [
+MNIST_CONVNET_SUMMARY: list[Row] = [
     ("conv2d_5", (None, 26, 26, 32), (3 * 3 * 1 + 1) * 32),  # 320
     ("max_pooling2d_3", (None, 13, 13, 32), 0),
     ("conv2d_6", (None, 11, 11, 64), (3 * 3 * 32 + 1) * 64),  # 18,496
@@ -42,7 +42,7 @@ SEED_002_SUMMARY: list[Row] = [
     ("dense_1", (None, 64), (576 + 1) * 64),  # 36,928
     ("dense_2", (None, 10), (64 + 1) * 10),  # 650
 ]
-"""Seed 002's second ``model.summary()`` (Total params: 93,322)."""
+"""《第五章 深度学习用于计算机视觉(一)》's second ``model.summary()`` (Total params: 93,322)."""
 
 
 def keras_shape(shape: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -78,26 +78,26 @@ def analyze(path: Path) -> Report:
     return cnncalc.analyze(import_keras(str(path)).spec)
 
 
-# -- seed 002: the Deep Learning with Python MNIST convnet ---------------------------------
+# -- 《第五章 深度学习用于计算机视觉(一)》: the Deep Learning with Python MNIST convnet ------
 
 
-def test_seed_002_keras2_to_json_reads_as_its_summary() -> None:
+def test_mnist_convnet_keras2_to_json_reads_as_its_summary() -> None:
     report = analyze(KERAS2_MNIST)
-    assert summary(report) == SEED_002_SUMMARY
+    assert summary(report) == MNIST_CONVNET_SUMMARY
     assert report.totals.params == report.totals.trainable_params == 93_322
     assert report.totals.non_trainable_params == 0
 
 
-def test_seed_002_keras3_file_reads_as_its_summary(tmp_path: Path) -> None:
+def test_mnist_convnet_keras3_file_reads_as_its_summary(tmp_path: Path) -> None:
     imported = import_keras(str(keras_file(tmp_path, KERAS3_MNIST)))
     report = cnncalc.analyze(imported.spec)
-    assert summary(report) == SEED_002_SUMMARY
+    assert summary(report) == MNIST_CONVNET_SUMMARY
     assert report.totals.params == 93_322
     assert imported.skipped == []
     assert "Keras 3.8.0" in imported.comments[0]
 
 
-def test_seed_002_import_is_the_shipped_spec() -> None:
+def test_mnist_convnet_import_is_the_shipped_spec() -> None:
     """The imported spec gives specs/keras-mnist.yaml's report, every metric of every layer."""
     shipped = cnncalc.analyze(SPECS / "keras-mnist.yaml")
     for path in (KERAS2_MNIST, KERAS3_MNIST):
@@ -589,7 +589,7 @@ def test_the_core_does_not_import_the_importer_nor_it_anything_heavy() -> None:
 
 
 def test_reshape_of_the_input_becomes_the_input(tmp_path: Path) -> None:
-    """``Reshape((28, 28, 1), input_shape=(784,))``, then seed 002's layers."""
+    """``Reshape((28, 28, 1), input_shape=(784,))``, then the MNIST convnet's layers."""
     document = load(KERAS2_MNIST)
     layers = document["config"]["layers"]
     del layers[0]["config"]["batch_input_shape"]
@@ -597,7 +597,7 @@ def test_reshape_of_the_input_becomes_the_input(tmp_path: Path) -> None:
     layers.insert(0, {"class_name": "Reshape", "config": reshape})
     imported = import_keras(str(write(tmp_path, document)))
     assert imported.spec["input"] == [1, 28, 28]
-    assert summary(cnncalc.analyze(imported.spec)) == SEED_002_SUMMARY
+    assert summary(cnncalc.analyze(imported.spec)) == MNIST_CONVNET_SUMMARY
     assert "reshape (Reshape) reshapes the network input" in imported.to_yaml()
 
 
@@ -718,7 +718,7 @@ def test_tf_keras_operator_layers(tmp_path: Path) -> None:
 def test_other_documents_holding_a_config(tmp_path: Path, wrap: Any) -> None:
     """``model.get_config()`` dumped, Keras ≤ 2.1's layer list, TensorFlow.js's model.json."""
     report = analyze(write(tmp_path, wrap(load(KERAS2_MNIST))))
-    assert summary(report) == SEED_002_SUMMARY
+    assert summary(report) == MNIST_CONVNET_SUMMARY
 
 
 def one_layer(tmp_path: Path, cls: str, config: dict[str, Any]) -> Any:

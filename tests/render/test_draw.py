@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 import cnncalc
+from cnncalc import i18n
 from cnncalc.analysis import Report
 from cnncalc.render.draw_svg import build_graph, draw, lay_out, text_width
 from tests.conftest import ROOT, SPECS, Golden
@@ -207,3 +208,32 @@ def test_every_shipped_spec_draws_valid_svg(path: Path) -> None:
     assert svg.tag == f"{SVG}svg"
     assert float(svg.get("width", 0)) > 0 and float(svg.get("height", 0)) > 0
     assert len(nodes(svg)) >= 2
+
+
+# -- Chinese: the words under --lang zh, and fonts that draw them -------------------------
+
+
+def test_the_fonts_named_include_chinese_ones_before_the_generic_family() -> None:
+    family = parse("lenet5").get("font-family")
+    assert family == (
+        "DejaVu Sans, Verdana, Arial, Helvetica, 'Noto Sans CJK SC', 'Source Han Sans SC', "
+        "'PingFang SC', 'Hiragino Sans GB', 'Microsoft YaHei', 'WenQuanYi Micro Hei', "
+        "'Noto Sans SC', SimHei, sans-serif"
+    )
+
+
+def test_in_chinese(golden: Golden) -> None:
+    report = cnncalc.analyze(SPECS / "lenet5-full-c3.yaml")
+    with i18n.speaking("zh"):
+        drawn = draw(report)
+    golden.check("lenet5-full-c3.zh.svg", drawn)
+    svg = ET.fromstring(drawn)
+    assert svg.findtext(f"{SVG}title") == (
+        "LeNet-5, fully connected C3 (《卷积神经网络CNN与LeNet5详解》): 网络结构图"
+    )
+    assert texts(svg)[0] == "LeNet-5, fully connected C3 (《卷积神经网络CNN与LeNet5详解》)"
+    assert texts(svg)[-1] == (
+        "参数量 61,740 (可训练参数量 60,900) · 计算量 430,908 ('connections' 口径)"
+    )
+    # A Chinese character is a full em wide, as CJK fonts draw it (labels are laid out by it).
+    assert text_width("卷积《》", 10.0) == 4 * 10.0

@@ -9,10 +9,14 @@ from pathlib import Path
 import pytest
 
 import cnncalc
+from cnncalc import i18n
 from cnncalc.cli import main
 from cnncalc.errors import CnncalcError
+from cnncalc.render import plot as plot_module
+from cnncalc.render.fonts import CJK_FAMILIES, Fallback, fallback
 from cnncalc.render.plot import plot
 from tests.conftest import SPECS
+from tests.render.test_fonts import cjk_font_installed, without_cjk_fonts
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -29,7 +33,8 @@ def test_alexnet_bars_show_where_parameters_and_flops_concentrate(tmp_path: Path
     path = tmp_path / "alexnet.svg"
     plot(cnncalc.analyze(SPECS / "alexnet.yaml"), path)
     texts = svg_texts(path)
-    # Seed 003: 62,378,344 parameters, 37,752,832 of them in fc1 (6·6·256·4096 + 4096): 61%.
+    # 《经典网络(四)AlexNet全解析》: 62,378,344 parameters, 37,752,832 of them in fc1
+    # (6·6·256·4096 + 4096): 61%.
     assert "total 62,378,344" in " ".join(texts)
     assert "61%" in texts
     names = [t for t in texts if t in {"conv1", "pool1", "fc1", "fc3", "relu1", "flatten"}]
@@ -113,3 +118,120 @@ def test_a_long_name_is_cut_and_leaves_the_bars_their_room(tmp_path: Path) -> No
     labels = [t for t in svg_texts(path) if t.startswith("\\x1b]0;title")]
     assert labels == ["\\x1b]0;title\\x07" * 3 + "\\x1b]0;titl…"]
     assert len(labels[0]) == 60
+
+
+# -- Chinese: a CJK font when one is installed, one line saying how to get one when not ----
+
+HINT = (
+    "warning: no installed font has Chinese characters, so the plot shows them as empty "
+    "boxes; install one (Debian/Ubuntu: sudo apt install fonts-noto-cjk; macOS and Windows "
+    "come with one) or write an .svg\n"
+)
+
+
+def glyph_warnings(recorded: pytest.WarningsRecorder) -> list[str]:
+    return [str(w.message) for w in recorded if "missing from font" in str(w.message)]
+
+
+def test_a_chinese_name_and_words_are_drawn_in_a_cjk_font(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    recwarn: pytest.WarningsRecorder,
+) -> None:
+    if not cjk_font_installed():
+        pytest.skip("no CJK font is installed (apt install fonts-noto-cjk)")
+    chosen: list[Fallback] = []
+
+    def recording(texts: list[str]) -> Fallback:
+        chosen.append(fallback(texts))
+        return chosen[-1]
+
+    monkeypatch.setattr(plot_module, "fallback", recording)
+    path = tmp_path / "lenet5-full-c3.png"
+    with i18n.speaking("zh"):
+        plot(cnncalc.analyze(SPECS / "lenet5-full-c3.yaml"), path)
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    [found] = chosen
+    assert found.missing == ""
+    assert found.families[0] in CJK_FAMILIES
+    assert glyph_warnings(recwarn) == []
+    assert capsys.readouterr().err == ""
+
+
+def test_the_svg_names_the_cjk_font_found(tmp_path: Path) -> None:
+    if not cjk_font_installed():
+        pytest.skip("no CJK font is installed (apt install fonts-noto-cjk)")
+    path = tmp_path / "lenet5-full-c3.svg"
+    with i18n.speaking("zh"):
+        plot(cnncalc.analyze(SPECS / "lenet5-full-c3.yaml"), path)
+    texts = svg_texts(path)
+    assert "LeNet-5, fully connected C3 (《卷积神经网络CNN与LeNet5详解》)" in texts
+    assert {"参数量", "合计 61,740 (可训练参数量 60,900)", "计算量 (connections 口径)"} <= set(
+        texts
+    )
+    family = fallback(["卷积"]).families[0]
+    assert f"'{family}'" in path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("suffix", [".png", ".pdf"])
+def test_without_a_cjk_font_one_line_says_how_to_install_one(
+    suffix: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    recwarn: pytest.WarningsRecorder,
+) -> None:
+    without_cjk_fonts(monkeypatch)
+    path = tmp_path / f"lenet5-full-c3{suffix}"
+    plot(cnncalc.analyze(SPECS / "lenet5-full-c3.yaml"), path)
+    assert path.exists()
+    assert capsys.readouterr().err == HINT
+    assert glyph_warnings(recwarn) == []  # the line above, not one warning a character
+
+
+def test_the_hint_in_chinese_through_the_cli(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    without_cjk_fonts(monkeypatch)
+    path = tmp_path / "x.png"
+    with i18n.speaking("en"):  # main() leaves --lang's language on: back to English after
+        assert main(["plot", str(SPECS / "lenet5.yaml"), "-o", str(path), "--lang", "zh"]) == 0
+    assert capsys.readouterr().err == (
+        "警告: 没有已安装的字体含有中文字符，图中的中文会显示为空白方框；请安装一个 "
+        "(Debian/Ubuntu: sudo apt install fonts-noto-cjk；macOS 和 Windows 自带) 或改为输出 .svg\n"
+    )
+
+
+def test_an_svg_leaves_the_characters_to_its_viewer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    without_cjk_fonts(monkeypatch)
+    path = tmp_path / "x.svg"
+    plot(cnncalc.analyze(SPECS / "lenet5-full-c3.yaml"), path)
+    assert "《卷积神经网络CNN与LeNet5详解》" in " ".join(svg_texts(path))
+    assert capsys.readouterr().err == ""
+
+
+def test_a_character_no_font_has_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    without_cjk_fonts(monkeypatch)
+    spec = {"name": "runes ᚠᚢᚦ", "input": [1, 8, 8],
+            "layers": [{"name": "ᚨᚱᚲᛃ", "type": "conv2d", "filters": 2, "kernel": 3}]}  # fmt: skip
+    plot(cnncalc.analyze(spec), tmp_path / "x.png")
+    assert capsys.readouterr().err == (
+        "warning: no installed font has ᚠ (U+16A0) ᚢ (U+16A2) ᚦ (U+16A6) ᚨ (U+16A8) "
+        "ᚱ (U+16B1) …: the plot shows them as empty boxes\n"
+    )
+
+
+def test_a_plot_that_cannot_be_written_says_only_that(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    without_cjk_fonts(monkeypatch)
+    path = tmp_path / "no such folder" / "x.png"
+    assert main(["plot", str(SPECS / "lenet5-full-c3.yaml"), "-o", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith("error: ")

@@ -46,7 +46,8 @@ def test_max_pooling_has_no_parameters_and_no_bias_connection() -> None:
     s2 = pool(PoolKind.MAX, (6, 28, 28), 2)
     assert s2.trainable_params == 0
     assert s2.connections == 2 * 2 * 6 * 14 * 14
-    # The documents' operation count still charges (k·k+1) per output (seed 000, seed 001).
+    # The documents' operation count still charges (k·k+1) per output
+    # (《卷积神经网络CNN与LeNet5详解》, 《LeNet卷积神经网络详解》).
     assert s2.flops.connections == (2 * 2 + 1) * 6 * 14 * 14 == 5880
     assert s2.macs == 0
     assert s2.flops.flops == 0
@@ -59,7 +60,7 @@ def test_alexnet_pools() -> None:
 
 
 def test_keras_pooling_floors_odd_sizes() -> None:
-    # Seed 002: "11整除2是5,直接舍弃余数".
+    # 《第五章 深度学习用于计算机视觉(一)》: "11整除2是5,直接舍弃余数".
     assert pool(PoolKind.MAX, (64, 11, 11), 2).output_shape == (64, 5, 5)
 
 

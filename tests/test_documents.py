@@ -1,21 +1,28 @@
 """Every number the source documents print, from the shipped spec files.
 
-Expected values are written as the source's own arithmetic. Seeds live in
-``../shared/seeds/``: 000 (LeNet-5 with a full C3, 计算量/连接数), 001 (modern
-LeNet-5 in torch.nn), 002 (Keras MNIST convnet), 003 (AlexNet), 004 (Keras
-three-conv CNN, and LeNet-5's paper numbers).
+Expected values are written as the source's own arithmetic. The documents
+(docs/sources.md lists them, with the slips cnncalc corrects): LeCun et al. 1998
+(LeNet-5, §II.B); 《卷积神经网络CNN与LeNet5详解》 (LeNet-5 with a full C3,
+计算量/连接数); 《LeNet卷积神经网络详解》 (the modern LeNet-5 in torch.nn);
+《第五章 深度学习用于计算机视觉(一)》 (the Keras MNIST convnet); 《经典网络(四)AlexNet全解析》
+(AlexNet); 《卷积层改变维度,梯度卷积核》 (a Keras three-conv CNN, and the paper's
+LeNet-5 numbers layer by layer).
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
+import yaml
 
 import cnncalc
 from cnncalc.analysis import Report
 from cnncalc.expect import check
-from tests.conftest import SPECS
+from tests.conftest import ROOT, SPECS
+
+SOURCES = ROOT / "docs" / "sources.md"
 
 
 def report(name: str, convention: str | None = None) -> Report:
@@ -32,7 +39,7 @@ def test_every_shipped_expect_block_holds(path: Path) -> None:
 
 
 class TestLeNet5Paper:
-    """LeCun et al. 1998, §II.B (and seed 004's layer-by-layer account)."""
+    """LeCun et al. 1998, §II.B (and 《卷积层改变维度,梯度卷积核》's layer-by-layer account)."""
 
     r = report("lenet5.yaml")
 
@@ -81,8 +88,8 @@ class TestLeNet5Paper:
             assert layer.flops == layer.connections, layer.name
 
 
-class TestSeed000FullC3:
-    """Seed 000: 可训练参数量, 计算量, 神经元数量, 连接数 for each layer."""
+class TestLeNet5FullC3Post:
+    """《卷积神经网络CNN与LeNet5详解》: 可训练参数量, 计算量, 神经元数量, 连接数 for each layer."""
 
     r = report("lenet5-full-c3.yaml")
 
@@ -136,8 +143,8 @@ class TestSeed000FullC3:
         assert s4.flops == (k * k + 1) * (m * m * a)
 
 
-class TestSeed001Modern:
-    """Seed 001: the torch.nn LeNet-5 with max pooling and a full C3."""
+class TestLeNet5ModernSlides:
+    """《LeNet卷积神经网络详解》: the torch.nn LeNet-5 with max pooling and a full C3."""
 
     r = report("lenet5-modern.yaml")
 
@@ -153,7 +160,7 @@ class TestSeed001Modern:
         assert self.r.layer("f7").trainable_params == 84 * 10 + 10 == 850
 
     def test_s2_connection_count_of_the_text(self) -> None:
-        # The seed's 连接数 (2*2+1)*6*14*14 is the paper's subsampling count: cnncalc
+        # The slides' 连接数 (2*2+1)*6*14*14 is the paper's subsampling count: cnncalc
         # gives it as the documents' operation count; a max pool's own connections
         # have no bias term.
         s2 = self.r.layer("s2")
@@ -163,9 +170,21 @@ class TestSeed001Modern:
     def test_total(self) -> None:
         assert self.r.totals.trainable_params == 156 + 2416 + 48120 + 10164 + 850 == 61_706
 
+    def test_the_28_by_28_image_of_its_recognition_does_not_fit(self) -> None:
+        # recognition() resizes the image to 28×28: 28 → 24 → 12 → 8 → 4, and c5 is 5×5.
+        data = yaml.safe_load((SPECS / "lenet5-modern.yaml").read_text(encoding="utf-8"))
+        data["input"] = [1, 28, 28]
+        del data["expect"]
+        with pytest.raises(cnncalc.SpecError) as raised:
+            cnncalc.analyze(data)
+        assert str(raised.value) == (
+            "<spec>: layer 7 'c5' (conv2d): field 'kernel': "
+            "kernel 5 is larger than its padded input 4"
+        )
 
-class TestSeed002Keras:
-    """Seed 002: both model.summary() tables."""
+
+class TestKerasMnistNotes:
+    """《第五章 深度学习用于计算机视觉(一)》: both model.summary() tables."""
 
     def test_convolutional_base(self) -> None:
         r = report("keras-mnist-convbase.yaml")
@@ -186,8 +205,8 @@ class TestSeed002Keras:
         assert r.totals.params == r.totals.trainable_params == 93_322
 
 
-class TestSeed003AlexNet:
-    """Seed 003: the printed shapes and parameter counts of its nn.Sequential."""
+class TestAlexNetPost:
+    """《经典网络(四)AlexNet全解析》: the printed shapes and parameters of its nn.Sequential."""
 
     r = report("alexnet.yaml")
 
@@ -227,8 +246,8 @@ class TestSeed003AlexNet:
         assert report("alexnet.yaml", "flops").totals.flops == 2 * 1_135_256_096
 
 
-class TestSeed004Keras3Conv:
-    """Seed 004: 卷积层参数数 and 全连接层参数个数."""
+class TestKeras3ConvPost:
+    """《卷积层改变维度,梯度卷积核》: 卷积层参数数 and 全连接层参数个数."""
 
     r = report("keras-mnist-3conv.yaml")
 
@@ -239,3 +258,80 @@ class TestSeed004Keras3Conv:
         assert self.r.layer("dense_1").params == (128 + 1) * 64 == 8_256
         assert self.r.layer("dense_2").params == (64 + 1) * 10 == 650
         assert self.r.totals.params == 320 + 18_496 + 73_856 + 8_256 + 650
+
+
+# -- docs/sources.md: every document cited, by title ------------------------------------------
+
+TITLE = re.compile(r"《([^》\n]+)》|(LeCun et al\.,? 1998)")
+# How a source document must never be cited: by its number in a collection, or by a path
+# into the collection (the documents are cited by title).
+NUMBERED = re.compile(r"\bseeds?[ _-]?0\d\d\b|\.\./shared|shared/seeds|\bseeds/", re.IGNORECASE)
+
+
+def cited(text: str) -> set[str]:
+    """The document titles a text cites: 《…》 titles and the paper."""
+    return {(book or paper).replace("al.,", "al.") for book, paper in TITLE.findall(text)}
+
+
+def user_facing_files() -> list[Path]:
+    """Specs, READMEs, docs, cnncalc's sources and catalogs, and the rendered goldens."""
+    files = [*SPECS.glob("*.yaml"), *ROOT.glob("README*.md")]
+    for folder in ("docs", "cnncalc", "tests/golden"):
+        files += [path for path in (ROOT / folder).rglob("*") if path.is_file()]
+    return [path for path in files if path.suffix not in {".png", ".mo", ".pyc"}]
+
+
+def test_sources_names_every_document_the_specs_and_code_cite() -> None:
+    listed = SOURCES.read_text(encoding="utf-8")
+    headings = {line[3:].strip() for line in listed.splitlines() if line.startswith("## ")}
+    citing = [*SPECS.glob("*.yaml"), ROOT / "README.md", *(ROOT / "cnncalc").rglob("*.py")]
+    titles = {title for path in citing for title in cited(path.read_text(encoding="utf-8"))}
+    assert len(titles) >= 6  # the paper and the five documents, at least
+    for title in titles:
+        assert f"《{title}》" in headings or title in headings, f"docs/sources.md lacks {title}"
+    # And no entry for a document nothing cites any more.
+    in_specs = {t for path in SPECS.glob("*.yaml") for t in cited(path.read_text(encoding="utf-8"))}
+    assert {cited(heading).pop() for heading in headings} == in_specs
+
+
+def test_sources_names_every_spec_that_reproduces_a_document() -> None:
+    listed = SOURCES.read_text(encoding="utf-8")
+    for path in SPECS.glob("*.yaml"):
+        if cited(cnncalc.load(path).source or ""):
+            assert f"`{path.name}`" in listed, path.name
+
+
+def test_the_files_and_tests_sources_points_to_exist() -> None:
+    listed = SOURCES.read_text(encoding="utf-8")
+    for name in re.findall(r"`([\w.-]+\.yaml)`", listed):
+        assert (SPECS / name).is_file(), name
+    for path in re.findall(r"`(tests/[\w/.-]+\.(?:py|json))", listed):
+        assert (ROOT / path).is_file(), path
+    named = re.findall(r"`(tests/[\w/]+\.py)?::(\w+)`", listed)
+    assert named
+    for path, test in named:
+        source = (ROOT / (path or "tests/test_documents.py")).read_text(encoding="utf-8")
+        assert re.search(rf"^\s*(class|def) {test}\b", source, re.MULTILINE), (path, test)
+
+
+def test_no_user_facing_file_cites_a_document_by_number_or_path() -> None:
+    found = [
+        f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+        for path in user_facing_files()
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if NUMBERED.search(line)
+    ]
+    assert found == []
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["as in seed 000", "Seed 003's AlexNet", "seeds/001_x.txt", "see ../shared/", "SEED_002"],
+)
+def test_the_guard_catches_a_numbered_citation(line: str) -> None:
+    assert NUMBERED.search(line)
+
+
+@pytest.mark.parametrize("line", ["--seed 2028", "seeds 2028 and 2029", "a seeded rng"])
+def test_the_guard_lets_random_seeds_be(line: str) -> None:
+    assert not NUMBERED.search(line)
