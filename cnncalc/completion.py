@@ -8,10 +8,12 @@ are static, so completing costs the shell nothing and cnncalc's start-up nothing
 from __future__ import annotations
 
 import argparse
+import re
 
 import shtab
 
 from cnncalc import cli
+from cnncalc.i18n import _
 
 # Arguments that name files: completed with paths.
 _FILE_ARGUMENTS = {"spec", "specs", "model", "output"}
@@ -24,12 +26,12 @@ def completion_parser() -> argparse.ArgumentParser:
     command word), so this tree exists only to describe it.
     """
     top = cli.ANALYZE[0]()
-    commands = top.add_subparsers(title="commands", dest="command")
+    commands = top.add_subparsers(title=_("commands"), dest="command")
     for name, (make_parser, _) in cli.COMMANDS.items():
         parser = make_parser()
         commands.choices[name] = parser
         commands._choices_actions.append(  # how argparse lists subcommands
-            argparse.Action([], dest=name, help=(parser.description or "").split(".")[0])
+            argparse.Action([], dest=name, help=first_sentence(parser.description or ""))
         )
         _complete_files(parser)
     _complete_files(top)
@@ -37,6 +39,12 @@ def completion_parser() -> argparse.ArgumentParser:
     spec = next(action for action in top._actions if action.dest == "spec")
     spec.complete = {"bash": "_cnncalc_command_or_file", "zsh": "_files"}  # type: ignore[attr-defined]
     return top
+
+
+def first_sentence(text: str) -> str:
+    """``text`` up to its first full stop: ``. `` or a final ``.`` (not the dot of
+    ``torch.fx``), or Chinese's ``。``."""
+    return re.split(r"\.(?:\s|$)|。", text, maxsplit=1)[0]
 
 
 _BASH_PREAMBLE = """
