@@ -90,6 +90,18 @@ def _depth(text: str) -> int:
     return int(significant) if len(significant) <= 18 else 10**18
 
 
+def _fill(text: str, columns: int) -> list[str]:
+    """Chinese ``text`` filled into ``columns`` terminal columns, the glossary's terms whole.
+
+    (Only Chinese comes here: the glossary's import, a few milliseconds, is not
+    English start-up's.)
+    """
+    from cnncalc.glossary import TERMS
+    from cnncalc.wrapping import fill
+
+    return fill(text, columns, keep=[term.chinese for term in TERMS])
+
+
 class _Formatter(argparse.HelpFormatter):
     """argparse's help, with Chinese filled by terminal columns (:mod:`cnncalc.wrapping`).
 
@@ -102,16 +114,12 @@ class _Formatter(argparse.HelpFormatter):
     def _split_lines(self, text: str, width: int) -> list[str]:
         if current() == "en":
             return super()._split_lines(text, width)
-        from cnncalc.wrapping import fill
-
-        return fill(text, width)
+        return _fill(text, width)
 
     def _fill_text(self, text: str, width: int, indent: str) -> str:
         if current() == "en":
             return super()._fill_text(text, width, indent)
-        from cnncalc.wrapping import fill
-
-        return "\n".join(indent + line for line in fill(text, width - len(indent)))
+        return "\n".join(indent + line for line in _fill(text, width - len(indent)))
 
     def _format_usage(
         self,
@@ -537,9 +545,7 @@ def run_import(args: argparse.Namespace) -> int:
     progress.enable()
     if args.framework == "torch":
         if not args.input:
-            raise CnncalcError(
-                _("cnncalc import torch needs --input, e.g. --input 3,224,224")
-            )
+            raise CnncalcError(_("cnncalc import torch needs --input, e.g. --input 3,224,224"))
         from cnncalc.importers.torch_fx import import_torch
         from cnncalc.importers.torch_fx.factory_arguments import parse_kwargs
         from cnncalc.importers.torch_fx.input_shape import parse_input_shape
@@ -551,9 +557,7 @@ def run_import(args: argparse.Namespace) -> int:
         if args.input:
             raise CnncalcError(_("a Keras model states its own input shape: drop --input"))
         if args.kwargs is not None:
-            raise CnncalcError(
-                _("a Keras model is read from its file, not built: drop --kwargs")
-            )
+            raise CnncalcError(_("a Keras model is read from its file, not built: drop --kwargs"))
         from cnncalc.importers.keras_config import import_keras
 
         imported = import_keras(args.model)
@@ -914,7 +918,6 @@ def run_types(args: argparse.Namespace) -> int:
     import textwrap
 
     from cnncalc.spec.layers import ALIASES, LAYER_MODELS, LAYER_TYPES, summary
-    from cnncalc.wrapping import fill
 
     for model in LAYER_MODELS:
         names = [name for name, m in LAYER_TYPES.items() if m is model and name not in ALIASES]
@@ -924,7 +927,7 @@ def run_types(args: argparse.Namespace) -> int:
             text = textwrap.fill(summary(model), TYPES_WIDTH, initial_indent="  ",
                                  subsequent_indent="  ")  # fmt: skip
         else:  # the catalog holds each summary (tools/messages.py adds them)
-            text = "\n".join("  " + line for line in fill(_(summary(model)), TYPES_WIDTH - 2))
+            text = "\n".join("  " + line for line in _fill(_(summary(model)), TYPES_WIDTH - 2))
         print(f"{', '.join(names)}{also}\n{text}")
     return EXIT_OK
 
@@ -1010,6 +1013,20 @@ def _language(words: list[str]) -> str:
     return language_from_environment()
 
 
+def _command_position(words: list[str]) -> int:
+    """Where the command word may be: first, or after a leading ``--lang`` (``cnncalc
+    --lang zh explain …`` reads as ``cnncalc explain --lang zh …``)."""
+    position = 0
+    while position < len(words):
+        if words[position] == "--lang":
+            position += 2
+        elif words[position].startswith("--lang="):
+            position += 1
+        else:
+            break
+    return position
+
+
 def _speak(language: str) -> None:
     """Speak ``language``, argparse's own messages included."""
     from cnncalc import i18n
@@ -1027,8 +1044,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     words = list(sys.argv[1:] if argv is None else argv)
     spoken = current()  # the caller's language returns with the thresholds (main in a test)
     _speak(_language(words))
-    if words and words[0] in COMMANDS:
-        (parser, run), words = COMMANDS[words[0]], words[1:]
+    first = _command_position(words)
+    if first < len(words) and words[first] in COMMANDS:
+        (parser, run), words = COMMANDS[words[first]], words[:first] + words[first + 1 :]
     else:
         parser, run = ANALYZE
     # A large spec allocates millions of small objects that live until the run ends;

@@ -27,7 +27,7 @@ def completion_parser() -> argparse.ArgumentParser:
     """
     top = cli.ANALYZE[0]()
     commands = top.add_subparsers(title=_("commands"), dest="command")
-    for name, (make_parser, _) in cli.COMMANDS.items():
+    for name, (make_parser, _run) in cli.COMMANDS.items():
         parser = make_parser()
         commands.choices[name] = parser
         commands._choices_actions.append(  # how argparse lists subcommands

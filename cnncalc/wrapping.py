@@ -5,22 +5,30 @@ sentence (no spaces, each character two columns wide) comes out as one line
 twice the page's width. Here a line is measured in terminal columns (East
 Asian wide characters take two), and a line may also break between two
 Chinese characters, as Chinese typesetting does, but never before a closing
-mark (，。：）》) or after an opening one (（《), the rule the documents follow.
-ASCII text is left to :mod:`textwrap` by the callers, so English output is
-exactly what it always was. Standard library only: ``--help`` uses it.
+mark (，。：）》) or after an opening one (（《), the rule the documents follow,
+nor inside a term the caller names (计算量 stays whole: the glossary's words).
+English is left to :mod:`textwrap` (and argparse) by the callers, so its
+output is exactly what it always was. Standard library only: ``--help`` uses it.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
+from functools import lru_cache
 
 CLOSING = frozenset("，。、：；！？）》」』”’,.:;!?)]}")
 """Marks a line may not start with: they stay with the character before them."""
 OPENING = frozenset("（《「『“‘")
 """Marks a line may not end with: they stay with the character after them."""
 
-_TOKEN = re.compile(r"\s+|[^\s]")
+
+@lru_cache(maxsize=4)
+def _tokens(keep: tuple[str, ...]) -> re.Pattern[str]:
+    """White space, a term of ``keep`` (the longest first), or one character."""
+    terms = "".join(f"{re.escape(term)}|" for term in sorted(keep, key=len, reverse=True))
+    return re.compile(rf"\s+|{terms}[^\s]")
 
 
 def width(text: str) -> int:
@@ -37,24 +45,28 @@ def _wide(ch: str) -> bool:
     return not ch.isascii() and unicodedata.east_asian_width(ch) in "WF"
 
 
-def _pieces(text: str) -> list[tuple[bool, str]]:
+def _pieces(text: str, keep: tuple[str, ...]) -> list[tuple[bool, str]]:
     """``text`` as unbreakable pieces, each with whether a space comes before it.
 
     A piece is a run of narrow characters (an English word, a number, a formula
     without spaces) or one wide character, with the closing marks after it and
-    the opening marks before it glued on.
+    the opening marks before it glued on; a term of ``keep`` is one wide character.
     """
     pieces: list[tuple[bool, str]] = []
     spaced = False
     glue_next = False
-    for token in _TOKEN.findall(text):
+    for token in _tokens(keep).findall(text):
         if token.isspace():
             spaced, glue_next = True, False
             continue
-        joins_previous = pieces and not spaced and (
-            glue_next
-            or token in CLOSING
-            or not (_wide(token) or _wide(pieces[-1][1][-1]))  # inside a narrow word
+        joins_previous = (
+            pieces
+            and not spaced
+            and (
+                glue_next
+                or token in CLOSING
+                or not (_wide(token[0]) or _wide(pieces[-1][1][-1]))  # inside a narrow word
+            )
         )
         if joins_previous:
             pieces[-1] = (pieces[-1][0], pieces[-1][1] + token)
@@ -65,13 +77,13 @@ def _pieces(text: str) -> list[tuple[bool, str]]:
     return pieces
 
 
-def fill(text: str, columns: int) -> list[str]:
+def fill(text: str, columns: int, keep: Iterable[str] = ()) -> list[str]:
     """The lines of ``text`` (one paragraph; runs of white space are one break) filled
-    greedily into at most ``columns`` terminal columns; a piece wider than the page
-    gets a line of its own."""
+    greedily into at most ``columns`` terminal columns, never breaking inside a term of
+    ``keep``; a piece wider than the page gets a line of its own."""
     lines: list[str] = []
     current = ""
-    for spaced, piece in _pieces(text):
+    for spaced, piece in _pieces(text, tuple(keep)):
         candidate = current + (" " if spaced and current else "") + piece
         if current and width(candidate) > columns:
             lines.append(current)

@@ -987,6 +987,7 @@ def summary(model: type[LayerSpec]) -> str:
     paragraph = (model.__doc__ or "").strip().split("\n\n")[0]
     return " ".join(line.strip() for line in paragraph.splitlines()).replace("``", "")
 
+
 if TYPE_CHECKING:
     AnyLayer: TypeAlias = LayerSpec
 else:
