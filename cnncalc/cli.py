@@ -73,6 +73,9 @@ exit codes: 0 ok, 1 a check failed or no solution, 2 bad input, 70 internal erro
 """)
 
 
+CONVENTION_HELP = N_("FLOP convention of the FLOPs (default: the spec's, else connections)")
+"""``--convention``'s help where the report is not a table with a FLOPs column."""
+
 MAX_CONDITION_LENGTH = 1000
 """Longest ``solve`` condition: each comparison costs a symbolic step."""
 
@@ -396,8 +399,10 @@ def _explain_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("spec", help=_("the network spec"))
     parser.add_argument("layer", help=_("the layer's name"))
-    parser.add_argument("-f", "--format", choices=FORMAT_NAMES, default="table")
-    parser.add_argument("-c", "--convention", choices=CONVENTION_NAMES)
+    parser.add_argument(
+        "-f", "--format", choices=FORMAT_NAMES, default="table", help=_("output format (table)")
+    )
+    parser.add_argument("-c", "--convention", choices=CONVENTION_NAMES, help=_(CONVENTION_HELP))
     parser.add_argument("--subs", metavar="NAME=VALUE,...", help=_("values for size symbols"))
     parser.add_argument(
         "--receptive-field", action="store_true", help=_("derive its receptive field too")
@@ -419,7 +424,7 @@ def _check_parser() -> argparse.ArgumentParser:
             "each spec's convention). Exit 1 if any differs."
         ),
     )
-    parser.add_argument("specs", nargs="+", metavar="SPEC")
+    parser.add_argument("specs", nargs="+", metavar="SPEC", help=_("network specs to check"))
     return parser
 
 
@@ -467,7 +472,7 @@ def _plot_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "-o", "--output", required=True, help=_("the .svg, .png or .pdf file to write")
     )
-    parser.add_argument("-c", "--convention", choices=CONVENTION_NAMES)
+    parser.add_argument("-c", "--convention", choices=CONVENTION_NAMES, help=_(CONVENTION_HELP))
     parser.add_argument("--subs", metavar="NAME=VALUE,...", help=_("values for size symbols"))
     parser.add_argument(
         "--depth", type=_depth, metavar="N", help=_("one bar per group of layers named a.b.c by "
@@ -498,7 +503,7 @@ def _import_parser() -> argparse.ArgumentParser:
             "What cannot be translated is listed on stderr and in the file's header."
         ),
     )
-    parser.add_argument("framework", choices=("torch", "keras"))
+    parser.add_argument("framework", choices=("torch", "keras"), help=_("the model's framework"))
     parser.add_argument(
         "model",
         help=_(
@@ -724,7 +729,10 @@ def _solve_parser() -> argparse.ArgumentParser:
             "training_memory, training_flops and integers, joined with 'and'"
         ),
     )
-    parser.add_argument("--for", dest="unknown", required=True, metavar="SYMBOL")
+    parser.add_argument(
+        "--for", dest="unknown", required=True, metavar="SYMBOL",
+        help=_("the size symbol whose values are sought, e.g. n"),
+    )  # fmt: skip
     parser.add_argument(
         "--subs", metavar="NAME=VALUE,...", help=_("values of the other symbols (default: the "
         "spec's 'values')"),
@@ -735,12 +743,18 @@ def _solve_parser() -> argparse.ArgumentParser:
         "training_memory: the activations' number format, and the weights' unless "
         "--weight-dtype (fp32)"),
     )  # fmt: skip
-    parser.add_argument("--weight-dtype", type=_dtype, metavar="D")
+    parser.add_argument(
+        "--weight-dtype", type=_dtype, metavar="D",
+        help=_("peak_memory, training_memory: the weights' number format (default: --dtype)"),
+    )  # fmt: skip
     parser.add_argument(
         "--optimizer", choices=("sgd", "momentum", "adam", "adamw"), default="adam",
         help=_("training_memory: the optimizer whose state it counts (adam)"),
     )  # fmt: skip
-    parser.add_argument("-f", "--format", choices=("table", "json"), default="table")
+    parser.add_argument(
+        "-f", "--format", choices=("table", "json"), default="table",
+        help=_("output format (table)"),
+    )  # fmt: skip
     return parser
 
 
@@ -923,11 +937,12 @@ def run_types(args: argparse.Namespace) -> int:
         names = [name for name, m in LAYER_TYPES.items() if m is model and name not in ALIASES]
         aliases = [name for name, m in LAYER_TYPES.items() if m is model and name in ALIASES]
         also = _(" (also: {names})").format(names=", ".join(aliases)) if aliases else ""
+        described = summary(model)  # in the catalog: tools/messages.py adds every summary
         if current() == "en":  # textwrap's lines, as they have always been
-            text = textwrap.fill(summary(model), TYPES_WIDTH, initial_indent="  ",
+            text = textwrap.fill(described, TYPES_WIDTH, initial_indent="  ",
                                  subsequent_indent="  ")  # fmt: skip
-        else:  # the catalog holds each summary (tools/messages.py adds them)
-            text = "\n".join("  " + line for line in _fill(_(summary(model)), TYPES_WIDTH - 2))
+        else:
+            text = "\n".join("  " + line for line in _fill(_(described), TYPES_WIDTH - 2))
         print(f"{', '.join(names)}{also}\n{text}")
     return EXIT_OK
 
@@ -942,7 +957,7 @@ def _completion_parser() -> argparse.ArgumentParser:
             "~/.zfunc/_cnncalc (with ~/.zfunc in fpath)."
         ),
     )
-    parser.add_argument("shell", choices=("bash", "zsh", "tcsh"))
+    parser.add_argument("shell", choices=("bash", "zsh", "tcsh"), help=_("the shell"))
     return parser
 
 

@@ -20,7 +20,7 @@ from functools import lru_cache
 
 CLOSING = frozenset("，。、：；！？）》」』”’,.:;!?)]}")
 """Marks a line may not start with: they stay with the character before them."""
-OPENING = frozenset("（《「『“‘")
+OPENING = frozenset("（《「『“‘([{")
 """Marks a line may not end with: they stay with the character after them."""
 
 
