@@ -8,7 +8,6 @@ are static, so completing costs the shell nothing and cnncalc's start-up nothing
 from __future__ import annotations
 
 import argparse
-import re
 
 import shtab
 
@@ -31,7 +30,7 @@ def completion_parser() -> argparse.ArgumentParser:
         parser = make_parser()
         commands.choices[name] = parser
         commands._choices_actions.append(  # how argparse lists subcommands
-            argparse.Action([], dest=name, help=first_sentence(parser.description or ""))
+            argparse.Action([], dest=name, help=(parser.description or "").split(".")[0])
         )
         _complete_files(parser)
     _complete_files(top)
@@ -39,12 +38,6 @@ def completion_parser() -> argparse.ArgumentParser:
     spec = next(action for action in top._actions if action.dest == "spec")
     spec.complete = {"bash": "_cnncalc_command_or_file", "zsh": "_files"}  # type: ignore[attr-defined]
     return top
-
-
-def first_sentence(text: str) -> str:
-    """``text`` up to its first full stop: ``. `` or a final ``.`` (not the dot of
-    ``torch.fx``), or Chinese's ``。``."""
-    return re.split(r"\.(?:\s|$)|。", text, maxsplit=1)[0]
 
 
 _BASH_PREAMBLE = """
