@@ -19,10 +19,10 @@ import os
 import sys
 
 from cnncalc import TYPE_CHECKING, __version__
-from cnncalc.i18n import LANGUAGES, N_, _
+from cnncalc.i18n import LANGUAGES, N_, _, current
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Iterable, Sequence
     from typing import Any, NoReturn, TypeAlias
 
     from cnncalc.analysis import Report
@@ -45,7 +45,7 @@ DEVICE_NAMES = ("a100-sxm4-80gb", "h100-sxm5", "v100-sxm2", "t4")
 """``--device``'s choices: :data:`cnncalc.devices.DEVICES`'s names (a test keeps them so),
 written out so that start-up imports no dataclasses or fractions."""
 
-DESCRIPTION = """\
+DESCRIPTION = N_("""\
 Static analysis of a convolutional network described in YAML: for every layer
 and in total, the output shape, trainable and non-trainable parameters, MACs,
 FLOPs under a named convention, neurons and connections, as exact integers.
@@ -70,8 +70,11 @@ commands:
 
 exit codes: 0 ok, 1 a check failed or no solution, 2 bad input, 70 internal error,
 130 interrupted
-"""
+""")
 
+
+CONVENTION_HELP = N_("FLOP convention of the FLOPs (default: the spec's, else connections)")
+"""``--convention``'s help where the report is not a table with a FLOPs column."""
 
 MAX_CONDITION_LENGTH = 1000
 """Longest ``solve`` condition: each comparison costs a symbolic step."""
@@ -83,9 +86,64 @@ def _depth(text: str) -> int:
     significant = digits.lstrip("0")
     if not (digits.isascii() and digits.isdigit() and significant):
         shown = digits if len(digits) <= 40 else digits[:39] + "…"
-        raise argparse.ArgumentTypeError(f"takes a positive whole number, got '{shown}'")
+        raise argparse.ArgumentTypeError(
+            _("takes a positive whole number, got '{shown}'").format(shown=shown)
+        )
     # No name has more parts than it has characters: a longer number folds nothing more.
     return int(significant) if len(significant) <= 18 else 10**18
+
+
+def _fill(text: str, columns: int) -> list[str]:
+    """Chinese ``text`` filled into ``columns`` terminal columns, the glossary's terms whole.
+
+    (Only Chinese comes here: the glossary's import, a few milliseconds, is not
+    English start-up's.)
+    """
+    from cnncalc.glossary import TERMS
+    from cnncalc.wrapping import fill
+
+    return fill(text, columns, keep=[term.chinese for term in TERMS])
+
+
+class _Formatter(argparse.HelpFormatter):
+    """argparse's help, with Chinese filled by terminal columns (:mod:`cnncalc.wrapping`).
+
+    argparse measures text with ``len`` and breaks it at spaces: a Chinese help
+    line would run twice the page's width, and the usage's second line would
+    start two columns left of the first's options ("用法" is 2 characters, 4
+    columns). English takes argparse's own path, unchanged byte for byte.
+    """
+
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        if current() == "en":
+            return super()._split_lines(text, width)
+        return _fill(text, width)
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        if current() == "en":
+            return super()._fill_text(text, width, indent)
+        return "\n".join(indent + line for line in _fill(text, width - len(indent)))
+
+    def _format_usage(
+        self,
+        usage: str | None,
+        actions: Iterable[argparse.Action],
+        groups: Iterable[Any],
+        prefix: str | None,
+    ) -> str:
+        shown = _("usage: ") if prefix is None else prefix
+        if current() == "en":
+            return super()._format_usage(usage, actions, groups, prefix)
+        from cnncalc.wrapping import width
+
+        # Laid out behind an ASCII stand-in as wide as the prefix, then the prefix put back.
+        stand_in = "u" * width(shown)
+        text = super()._format_usage(usage, actions, groups, stand_in)
+        return shown + text.removeprefix(stand_in)
+
+
+class _RawFormatter(argparse.RawDescriptionHelpFormatter, _Formatter):
+    """:class:`_Formatter` keeping the description's lines as written (the command list)."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -98,6 +156,7 @@ class _Parser(argparse.ArgumentParser):
     """
 
     def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
         super().__init__(**kwargs)
         # main() reads --lang before any parser exists (the help itself is translated);
         # declared here so that every command accepts and documents it.
@@ -122,7 +181,9 @@ class _Parser(argparse.ArgumentParser):
 def _batch(text: str) -> int:
     """``--batch``: a whole number of samples, 1 to 2**31."""
     if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 2**31:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a batch size from 1 to 2**31")
+        raise argparse.ArgumentTypeError(
+            _("{text} is not a batch size from 1 to 2**31").format(text=repr(text))
+        )
     return int(text)
 
 
@@ -141,7 +202,9 @@ def _samples(text: str) -> int:
         and int(significant) <= MAX_SAMPLES
     ):
         shown = text if len(text) <= 40 else text[:39] + "…"
-        raise argparse.ArgumentTypeError(f"{shown!r} is not a dataset size from 1 to 2**63 − 1")
+        raise argparse.ArgumentTypeError(
+            _("{text} is not a dataset size from 1 to 2**63 − 1").format(text=repr(shown))
+        )
     return int(digits)
 
 
@@ -153,7 +216,9 @@ def _dtype(text: str) -> str:
         return canonical(text)
     except KeyError:
         raise argparse.ArgumentTypeError(
-            f"{text!r} is not a dtype: one of {', '.join(DTYPE_NAMES)}"
+            _("{text} is not a dtype: one of {names}").format(
+                text=repr(text), names=", ".join(DTYPE_NAMES)
+            )
         ) from None
 
 
@@ -162,92 +227,108 @@ def _analyze_parser() -> argparse.ArgumentParser:
 
     parser = _Parser(
         prog="cnncalc",
-        description=DESCRIPTION,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=_(DESCRIPTION),
+        formatter_class=_RawFormatter,
     )
-    parser.add_argument("spec", help="the network spec (YAML or JSON)")
+    parser.add_argument("spec", help=_("the network spec (YAML or JSON)"))
     parser.add_argument(
-        "-f", "--format", choices=FORMAT_NAMES, default="table", help="report format (table)"
+        "-f", "--format", choices=FORMAT_NAMES, default="table", help=_("report format (table)")
     )
     parser.add_argument(
         "-c",
         "--convention",
         choices=CONVENTION_NAMES,
-        help="FLOP convention of the FLOPs column (default: the spec's, else connections)",
+        help=_("FLOP convention of the FLOPs column (default: the spec's, else connections)"),
     )
     parser.add_argument(
         "--formulas",
         action="store_true",
-        help="show each count beside its general formula in the layer's own quantities",
+        help=_("show each count beside its general formula in the layer's own quantities"),
     )
     parser.add_argument(
         "--subs",
         metavar="NAME=VALUE,...",
-        help="put values in for a symbolic spec's size symbols, e.g. n=32,k=5",
+        help=_("put values in for a symbolic spec's size symbols, e.g. n=32,k=5"),
     )
     parser.add_argument(
         "--depth",
         type=_depth,
         metavar="N",
-        help="fold layers named a.b.c by their first N name parts (blocks: --depth 1)",
+        help=_("fold layers named a.b.c by their first N name parts (blocks: --depth 1)"),
     )
     parser.add_argument(
         "--receptive-field",
         action="store_true",
-        help="each layer's receptive field in the input instead: size, jump and start per "
-        "spatial axis (table or json)",
+        help=_(
+            "each layer's receptive field in the input instead: size, jump and start per "
+            "spatial axis (table or json)"
+        ),
     )
     parser.add_argument(
         "--training",
         action="store_true",
-        help="each layer's FLOPs in a training step instead: forward, the input's and the "
-        "weights' gradients, as FlopCounterMode counts them (table or json)",
+        help=_(
+            "each layer's FLOPs in a training step instead: forward, the input's and the "
+            "weights' gradients, as FlopCounterMode counts them (table or json)"
+        ),
     )
     parser.add_argument(
         "--memory",
         action="store_true",
-        help="each layer's inference memory instead: weight and output bytes, and the peak "
-        "of live activations (table or json)",
+        help=_(
+            "each layer's inference memory instead: weight and output bytes, and the peak "
+            "of live activations (table or json)"
+        ),
     )
     parser.add_argument(
         "--batch",
         type=_batch,
         metavar="N",
-        help="samples per step (--training, --memory, --roofline)",
+        help=_("samples per step (--training, --memory, --roofline)"),
     )
     parser.add_argument(
         "--dtype",
         type=_dtype,
         metavar="D",
-        help=f"number format of activations, and of weights unless --weight-dtype (--memory, "
-        f"--roofline; {DEFAULT_DTYPE}, fp16, bf16, int8, …)",
+        help=_(
+            "number format of activations, and of weights unless --weight-dtype (--memory, "
+            "--roofline; {default}, fp16, bf16, int8, …)"
+        ).format(default=DEFAULT_DTYPE),
     )
     parser.add_argument(
         "--optimizer",
         choices=("sgd", "momentum", "adam", "adamw"),
-        help="--memory: the training step's optimizer, whose state it counts (adam)",
+        help=_("--memory: the training step's optimizer, whose state it counts (adam)"),
     )
     parser.add_argument(
         "--weight-dtype",
         type=_dtype,
         metavar="D",
-        help="number format of weights (--memory; default: --dtype)",
+        help=_("number format of weights (--memory; default: --dtype)"),
     )
     _roofline_options(parser)
     parser.add_argument(
         "--samples",
         type=_samples,
         metavar="N",
-        help="with --training: the FLOPs of an epoch over N samples too (ImageNet: 1281167)",
+        help=_("with --training: the FLOPs of an epoch over N samples too (ImageNet: 1281167)"),
     )
     parser.add_argument(
         "--freeze",
         metavar="NAME",
-        help="freeze every layer up to and including NAME, as trainable: false does: their "
-        "parameters count as non-trainable and --training computes no gradient of them",
+        help=_(
+            "freeze every layer up to and including NAME, as trainable: false does: their "
+            "parameters count as non-trainable and --training computes no gradient of them"
+        ),
     )
-    parser.add_argument("-o", "--output", help="write the report to this file")
-    parser.add_argument("-V", "--version", action="version", version=f"cnncalc {__version__}")
+    parser.add_argument("-o", "--output", help=_("write the report to this file"))
+    parser.add_argument(
+        "-V",
+        "--version",
+        action="version",
+        version=f"cnncalc {__version__}",
+        help=_("show program's version number and exit"),  # argparse 3.11 leaves it English
+    )
     return parser
 
 
@@ -265,17 +346,19 @@ def _roofline_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--roofline",
         action="store_true",
-        help="each layer's bytes moved and FLOPs per byte instead; with a device, the "
-        "roofline's lower bound on its time (table or json)",
+        help=_(
+            "each layer's bytes moved and FLOPs per byte instead; with a device, the "
+            "roofline's lower bound on its time (table or json)"
+        ),
     )
     parser.add_argument(
-        "--device", choices=DEVICE_NAMES, help="--roofline: a named device's peak and bandwidth"
+        "--device", choices=DEVICE_NAMES, help=_("--roofline: a named device's peak and bandwidth")
     )
     parser.add_argument(
-        "--peak-flops", type=_rate, metavar="X", help="--roofline: peak FLOP/s, e.g. 312e12"
+        "--peak-flops", type=_rate, metavar="X", help=_("--roofline: peak FLOP/s, e.g. 312e12")
     )
     parser.add_argument(
-        "--bandwidth", type=_rate, metavar="Y", help="--roofline: memory bytes/s, e.g. 2.039e12"
+        "--bandwidth", type=_rate, metavar="Y", help=_("--roofline: memory bytes/s, e.g. 2.039e12")
     )
 
 
@@ -291,14 +374,14 @@ def _roofline(report: Report, args: argparse.Namespace, batch: int) -> str:
     roof = None
     if args.device is not None:
         if args.peak_flops is not None or args.bandwidth is not None:
-            raise CnncalcError("give --device, or --peak-flops and --bandwidth, not both")
+            raise CnncalcError(_("give --device, or --peak-flops and --bandwidth, not both"))
         from cnncalc.devices import DEVICES, peak
 
         device = DEVICES[args.device]
         roof = Roof(peak(device, dtype), device.bandwidth, device.title, device.source)
     elif args.peak_flops is not None or args.bandwidth is not None:
         if args.peak_flops is None or args.bandwidth is None:
-            raise CnncalcError("--peak-flops and --bandwidth go together")
+            raise CnncalcError(_("--peak-flops and --bandwidth go together"))
         roof = Roof(args.peak_flops, args.bandwidth)
     convention = Convention(args.convention) if args.convention else DEFAULT_CONVENTION
     return render_roofline(
@@ -309,22 +392,26 @@ def _roofline(report: Report, args: argparse.Namespace, batch: int) -> str:
 def _explain_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="cnncalc explain",
-        description="Derive every count of one layer the way the documents write it: "
-        "the general formula, the values put in, the result.",
+        description=_(
+            "Derive every count of one layer the way the documents write it: "
+            "the general formula, the values put in, the result."
+        ),
     )
-    parser.add_argument("spec", help="the network spec")
-    parser.add_argument("layer", help="the layer's name")
-    parser.add_argument("-f", "--format", choices=FORMAT_NAMES, default="table")
-    parser.add_argument("-c", "--convention", choices=CONVENTION_NAMES)
-    parser.add_argument("--subs", metavar="NAME=VALUE,...", help="values for size symbols")
+    parser.add_argument("spec", help=_("the network spec"))
+    parser.add_argument("layer", help=_("the layer's name"))
     parser.add_argument(
-        "--receptive-field", action="store_true", help="derive its receptive field too"
+        "-f", "--format", choices=FORMAT_NAMES, default="table", help=_("output format (table)")
+    )
+    parser.add_argument("-c", "--convention", choices=CONVENTION_NAMES, help=_(CONVENTION_HELP))
+    parser.add_argument("--subs", metavar="NAME=VALUE,...", help=_("values for size symbols"))
+    parser.add_argument(
+        "--receptive-field", action="store_true", help=_("derive its receptive field too")
     )
     parser.add_argument(
-        "--training", action="store_true", help="derive its FLOPs in a training step too"
+        "--training", action="store_true", help=_("derive its FLOPs in a training step too")
     )
     parser.add_argument(
-        "--freeze", metavar="NAME", help="freeze every layer up to and including NAME"
+        "--freeze", metavar="NAME", help=_("freeze every layer up to and including NAME")
     )
     return parser
 
@@ -332,29 +419,33 @@ def _explain_parser() -> argparse.ArgumentParser:
 def _check_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="cnncalc check",
-        description="Check every number in the specs' 'expect' blocks (flops under "
-        "each spec's convention). Exit 1 if any differs.",
+        description=_(
+            "Check every number in the specs' 'expect' blocks (flops under "
+            "each spec's convention). Exit 1 if any differs."
+        ),
     )
-    parser.add_argument("specs", nargs="+", metavar="SPEC")
+    parser.add_argument("specs", nargs="+", metavar="SPEC", help=_("network specs to check"))
     return parser
 
 
 def _conventions_parser() -> argparse.ArgumentParser:
-    return _Parser(prog="cnncalc conventions", description="List the FLOP conventions.")
+    return _Parser(prog="cnncalc conventions", description=_("List the FLOP conventions."))
 
 
 def _draw_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="cnncalc draw",
-        description="Draw the network the way the LeNet-5 figure does: feature-map stacks "
-        "to scale, each labelled with its layer's name and shape; graphs with their branches.",
+        description=_(
+            "Draw the network the way the LeNet-5 figure does: feature-map stacks "
+            "to scale, each labelled with its layer's name and shape; graphs with their branches."
+        ),
     )
-    parser.add_argument("spec", help="the network spec")
-    parser.add_argument("-o", "--output", required=True, help="the SVG file to write")
-    parser.add_argument("--subs", metavar="NAME=VALUE,...", help="values for size symbols")
+    parser.add_argument("spec", help=_("the network spec"))
+    parser.add_argument("-o", "--output", required=True, help=_("the SVG file to write"))
+    parser.add_argument("--subs", metavar="NAME=VALUE,...", help=_("values for size symbols"))
     parser.add_argument(
-        "--depth", type=_depth, metavar="N", help="one stack per group of layers named a.b.c by "
-        "their first N name parts (ResNet's layer1…layer4: --depth 1)",
+        "--depth", type=_depth, metavar="N", help=_("one stack per group of layers named a.b.c by "
+        "their first N name parts (ResNet's layer1…layer4: --depth 1)"),
     )  # fmt: skip
     return parser
 
@@ -372,18 +463,20 @@ def run_draw(args: argparse.Namespace) -> int:
 def _plot_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="cnncalc plot",
-        description="Plot each layer's parameters and FLOPs as bars, to see where they "
-        "concentrate. Needs matplotlib: pip install 'cnncalc[plot]'.",
+        description=_(
+            "Plot each layer's parameters and FLOPs as bars, to see where they "
+            "concentrate. Needs matplotlib: pip install 'cnncalc[plot]'."
+        ),
     )
-    parser.add_argument("spec", help="the network spec")
+    parser.add_argument("spec", help=_("the network spec"))
     parser.add_argument(
-        "-o", "--output", required=True, help="the .svg, .png or .pdf file to write"
+        "-o", "--output", required=True, help=_("the .svg, .png or .pdf file to write")
     )
-    parser.add_argument("-c", "--convention", choices=CONVENTION_NAMES)
-    parser.add_argument("--subs", metavar="NAME=VALUE,...", help="values for size symbols")
+    parser.add_argument("-c", "--convention", choices=CONVENTION_NAMES, help=_(CONVENTION_HELP))
+    parser.add_argument("--subs", metavar="NAME=VALUE,...", help=_("values for size symbols"))
     parser.add_argument(
-        "--depth", type=_depth, metavar="N", help="one bar per group of layers named a.b.c by "
-        "their first N name parts (ResNet's layer1…layer4: --depth 1)",
+        "--depth", type=_depth, metavar="N", help=_("one bar per group of layers named a.b.c by "
+        "their first N name parts (ResNet's layer1…layer4: --depth 1)"),
     )  # fmt: skip
     return parser
 
@@ -404,39 +497,49 @@ def run_plot(args: argparse.Namespace) -> int:
 def _import_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="cnncalc import",
-        description="Write a cnncalc spec for a PyTorch module (traced with torch.fx; needs "
-        "torch) or a Keras model (its JSON config or .keras file; needs no TensorFlow). "
-        "What cannot be translated is listed on stderr and in the file's header.",
+        description=_(
+            "Write a cnncalc spec for a PyTorch module (traced with torch.fx; needs "
+            "torch) or a Keras model (its JSON config or .keras file; needs no TensorFlow). "
+            "What cannot be translated is listed on stderr and in the file's header."
+        ),
     )
-    parser.add_argument("framework", choices=("torch", "keras"))
+    parser.add_argument("framework", choices=("torch", "keras"), help=_("the model's framework"))
     parser.add_argument(
         "model",
-        help="torch: MODULE:FACTORY (a function or class that builds the model, e.g. "
-        "torchvision.models:resnet18 or my_net.py:Net); keras: model.json or model.keras",
+        help=_(
+            "torch: MODULE:FACTORY (a function or class that builds the model, e.g. "
+            "torchvision.models:resnet18 or my_net.py:Net); keras: model.json or model.keras"
+        ),
     )
     parser.add_argument(
         "--input",
         metavar="C,H,W",
         action="append",
-        help="torch: the input shape without the batch axis (at most 100,000,000 values; "
-        "CNNCALC_IMPORT_MAX_INPUT raises it); once per input of a forward of several, in "
-        "order. The model's code runs for at most CNNCALC_IMPORT_TIMEOUT seconds (default "
-        "300; 0: no limit)",
+        help=_(
+            "torch: the input shape without the batch axis (at most 100,000,000 values; "
+            "CNNCALC_IMPORT_MAX_INPUT raises it); once per input of a forward of several, in "
+            "order. The model's code runs for at most CNNCALC_IMPORT_TIMEOUT seconds (default "
+            "300; 0: no limit)"
+        ),
     )
     parser.add_argument(
         "--kwargs",
         metavar="JSON",
-        help="torch: keyword arguments for the factory, as one JSON object, e.g. "
-        """'{"weights": null, "weights_backbone": null}' (at most 65,536 bytes)""",
+        help=_(
+            "torch: keyword arguments for the factory, as one JSON object, e.g. "
+            """'{"weights": null, "weights_backbone": null}' (at most 65,536 bytes)"""
+        ),
     )
     parser.add_argument(
         "--allow-uncounted",
         action="store_true",
-        help="write the spec even where parameters are in operations cnncalc cannot "
-        "translate (they are listed on stderr and in the header, and the totals leave them "
-        "out); without it, that is an error",
+        help=_(
+            "write the spec even where parameters are in operations cnncalc cannot "
+            "translate (they are listed on stderr and in the header, and the totals leave them "
+            "out); without it, that is an error"
+        ),
     )
-    parser.add_argument("-o", "--output", help="write the spec to this file (default: stdout)")
+    parser.add_argument("-o", "--output", help=_("write the spec to this file (default: stdout)"))
     return parser
 
 
@@ -447,7 +550,7 @@ def run_import(args: argparse.Namespace) -> int:
     progress.enable()
     if args.framework == "torch":
         if not args.input:
-            raise CnncalcError("cnncalc import torch needs --input, e.g. --input 3,224,224")
+            raise CnncalcError(_("cnncalc import torch needs --input, e.g. --input 3,224,224"))
         from cnncalc.importers.torch_fx import import_torch
         from cnncalc.importers.torch_fx.factory_arguments import parse_kwargs
         from cnncalc.importers.torch_fx.input_shape import parse_input_shape
@@ -457,9 +560,9 @@ def run_import(args: argparse.Namespace) -> int:
         imported = import_torch(args.model, shape, kwargs, tuple(others))
     else:
         if args.input:
-            raise CnncalcError("a Keras model states its own input shape: drop --input")
+            raise CnncalcError(_("a Keras model states its own input shape: drop --input"))
         if args.kwargs is not None:
-            raise CnncalcError("a Keras model is read from its file, not built: drop --kwargs")
+            raise CnncalcError(_("a Keras model is read from its file, not built: drop --kwargs"))
         from cnncalc.importers.keras_config import import_keras
 
         imported = import_keras(args.model)
@@ -468,25 +571,30 @@ def run_import(args: argparse.Namespace) -> int:
     if imported.uncounted_parameters and not args.allow_uncounted:
         first = next((line for line in imported.skipped if "parameters" in line), "")
         raise CnncalcError(
-            f"{imported.origin}: {imported.uncounted_parameters:,} of the model's parameters are "
-            f"in operations cnncalc cannot translate ({first}); --allow-uncounted writes the "
-            "spec without them"
+            _(
+                "{origin}: {count:,} of the model's parameters are in operations cnncalc "
+                "cannot translate ({first}); --allow-uncounted writes the spec without them"
+            ).format(origin=imported.origin, count=imported.uncounted_parameters, first=first)
         )
     # Written first: a run that ends in an error prints that one line and nothing else.
     _write(imported.to_yaml(), args.output)
     for line in imported.skipped:
-        print(f"warning: {one_line(f'skipped {line}')}", file=sys.stderr)
+        warning = _("skipped {what}").format(what=line)
+        print(_("warning: {message}").format(message=one_line(warning)), file=sys.stderr)
     for line in imported.differences:
-        print(f"warning: {one_line(f'{line}: the header says why')}", file=sys.stderr)
+        warning = _("{difference}: the header says why").format(difference=line)
+        print(_("warning: {message}").format(message=one_line(warning)), file=sys.stderr)
     return EXIT_OK
 
 
 def _schema_parser() -> argparse.ArgumentParser:
     return _Parser(
         prog="cnncalc schema",
-        description="Print the JSON Schema of the spec format. Editors with the YAML "
-        "language server complete and check specs that start with "
-        "'# yaml-language-server: $schema=cnncalc.schema.json'.",
+        description=_(
+            "Print the JSON Schema of the spec format. Editors with the YAML "
+            "language server complete and check specs that start with "
+            "'# yaml-language-server: $schema=cnncalc.schema.json'."
+        ),
     )
 
 
@@ -526,29 +634,31 @@ def _metric_report(report: Report, args: argparse.Namespace) -> str | None:
     chosen = [name for name in _METRIC_OPTIONS if getattr(args, name)]
     rates = args.device or args.peak_flops is not None or args.bandwidth is not None
     companions = (  # (given, the options it goes with, the message without them)
-        (rates, {"roofline"}, "--device, --peak-flops and --bandwidth go with --roofline"),
-        (args.samples is not None, {"training"}, "--samples goes with --training: the FLOPs "
-         "of an epoch's steps"),
-        (args.batch is not None, {"training", "memory", "roofline"}, "--batch goes with "
-         "--training, --memory or --roofline"),
-        (args.dtype is not None, {"memory", "roofline"}, "--dtype goes with --memory or "
-         "--roofline"),
-        (args.weight_dtype is not None, {"memory"}, "--weight-dtype goes with --memory"),
-        (args.optimizer is not None, {"memory"}, "--optimizer goes with --memory"),
+        (rates, {"roofline"}, N_("--device, --peak-flops and --bandwidth go with --roofline")),
+        (args.samples is not None, {"training"}, N_("--samples goes with --training: the "
+         "FLOPs of an epoch's steps")),
+        (args.batch is not None, {"training", "memory", "roofline"}, N_("--batch goes with "
+         "--training, --memory or --roofline")),
+        (args.dtype is not None, {"memory", "roofline"}, N_("--dtype goes with --memory or "
+         "--roofline")),
+        (args.weight_dtype is not None, {"memory"}, N_("--weight-dtype goes with --memory")),
+        (args.optimizer is not None, {"memory"}, N_("--optimizer goes with --memory")),
     )  # fmt: skip
     for given, options, message in companions:
         if given and not options & set(chosen):
-            raise CnncalcError(message)
+            raise CnncalcError(_(message))
     if not chosen:
         return None
     if len(chosen) > 1:
         raise CnncalcError(
-            "--roofline, --training, --memory and --receptive-field go one at a time"
+            _("--roofline, --training, --memory and --receptive-field go one at a time")
         )
     option = "--" + chosen[0].replace("_", "-")
     if args.depth is not None or args.formulas or args.format not in ("table", "json"):
         raise CnncalcError(
-            f"{option} goes with --format table or json, without --depth or --formulas"
+            _("{option} goes with --format table or json, without --depth or --formulas").format(
+                option=option
+            )
         )
     batch = args.batch or 1
     if args.roofline:
@@ -583,7 +693,7 @@ def run_analyze(args: argparse.Namespace) -> int:
         if args.formulas:
             from cnncalc.errors import CnncalcError
 
-            raise CnncalcError("--depth does not go with --formulas")
+            raise CnncalcError(_("--depth does not go with --formulas"))
         report = report.folded(args.depth)
     if args.formulas:
         from cnncalc.render.derivations import formulas
@@ -605,33 +715,46 @@ def run_analyze(args: argparse.Namespace) -> int:
 def _solve_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="cnncalc solve",
-        description="Find the values of a size symbol for which a condition on a symbolic "
-        "spec holds: in closed form where the formulas allow, else by trying every "
-        "integer in --range. The spec's requirements (kernels fit) hold at every solution.",
+        description=_(
+            "Find the values of a size symbol for which a condition on a symbolic "
+            "spec holds: in closed form where the formulas allow, else by trying every "
+            "integer in --range. The spec's requirements (kernels fit) hold at every solution."
+        ),
     )
-    parser.add_argument("spec", help="a spec with size symbols")
+    parser.add_argument("spec", help=_("a spec with size symbols"))
     parser.add_argument(
         "condition",
-        help="comparisons of LAYER.metric, LAYER.output_shape[i], total.metric, peak_memory, "
-        "training_memory, training_flops and integers, joined with 'and'",
+        help=_(
+            "comparisons of LAYER.metric, LAYER.output_shape[i], total.metric, peak_memory, "
+            "training_memory, training_flops and integers, joined with 'and'"
+        ),
     )
-    parser.add_argument("--for", dest="unknown", required=True, metavar="SYMBOL")
     parser.add_argument(
-        "--subs", metavar="NAME=VALUE,...", help="values of the other symbols (default: the "
-        "spec's 'values')",
+        "--for", dest="unknown", required=True, metavar="SYMBOL",
+        help=_("the size symbol whose values are sought, e.g. n"),
     )  # fmt: skip
-    parser.add_argument("--range", default="1:4096", metavar="LO:HI", help="search range")
     parser.add_argument(
-        "--dtype", type=_dtype, default="fp32", metavar="D", help="peak_memory, "
+        "--subs", metavar="NAME=VALUE,...", help=_("values of the other symbols (default: the "
+        "spec's 'values')"),
+    )  # fmt: skip
+    parser.add_argument("--range", default="1:4096", metavar="LO:HI", help=_("search range"))
+    parser.add_argument(
+        "--dtype", type=_dtype, default="fp32", metavar="D", help=_("peak_memory, "
         "training_memory: the activations' number format, and the weights' unless "
-        "--weight-dtype (fp32)",
+        "--weight-dtype (fp32)"),
     )  # fmt: skip
-    parser.add_argument("--weight-dtype", type=_dtype, metavar="D")
+    parser.add_argument(
+        "--weight-dtype", type=_dtype, metavar="D",
+        help=_("peak_memory, training_memory: the weights' number format (default: --dtype)"),
+    )  # fmt: skip
     parser.add_argument(
         "--optimizer", choices=("sgd", "momentum", "adam", "adamw"), default="adam",
-        help="training_memory: the optimizer whose state it counts (adam)",
+        help=_("training_memory: the optimizer whose state it counts (adam)"),
     )  # fmt: skip
-    parser.add_argument("-f", "--format", choices=("table", "json"), default="table")
+    parser.add_argument(
+        "-f", "--format", choices=("table", "json"), default="table",
+        help=_("output format (table)"),
+    )  # fmt: skip
     return parser
 
 
@@ -646,7 +769,9 @@ def run_solve(args: argparse.Namespace) -> int:
 
     search = parse_range(args.range)
     if len(args.condition) > MAX_CONDITION_LENGTH:
-        raise CnncalcError(f"a condition is limited to {MAX_CONDITION_LENGTH:,} characters")
+        raise CnncalcError(
+            _("a condition is limited to {limit:,} characters").format(limit=MAX_CONDITION_LENGTH)
+        )
     spec = load(args.spec)
     values = dict(spec.values)
     values.update(parse_assignments(args.subs or ""))
@@ -667,7 +792,11 @@ def run_explain(args: argparse.Namespace) -> int:
         from cnncalc.errors import CnncalcError
 
         listed = _layer_list(args.layer, names)
-        raise CnncalcError(f"{args.spec}: no layer named '{args.layer}'{listed}")
+        raise CnncalcError(
+            _("{spec}: no layer named '{layer}'{listed}").format(
+                spec=args.spec, layer=args.layer, listed=listed
+            )
+        )
     if args.freeze is not None:
         report = _frozen(report, args.spec, args.freeze)
     from cnncalc.render.derivations import explain
@@ -690,7 +819,11 @@ def _frozen(report: Report, spec: str, until: str) -> Report:
     if until not in names:
         from cnncalc.errors import CnncalcError
 
-        raise CnncalcError(f"{spec}: --freeze: no layer named '{until}'{_layer_list(until, names)}")
+        raise CnncalcError(
+            _("{spec}: --freeze: no layer named '{layer}'{listed}").format(
+                spec=spec, layer=until, listed=_layer_list(until, names)
+            )
+        )
     return report.frozen(until)
 
 
@@ -706,8 +839,8 @@ def _layer_list(wanted: str, names: list[str]) -> str:
     shown = ", ".join(show_name(name) for name in names[:EXPLAIN_NAMES_SHOWN])
     more = len(names) - EXPLAIN_NAMES_SHOWN
     if more > 0:
-        shown += f", … and {more:,} more"
-    return f"{suggest(wanted, names)}; layers: {shown}"
+        shown += _(", … and {count:,} more").format(count=more)
+    return _("{suggestion}; layers: {names}").format(suggestion=suggest(wanted, names), names=shown)
 
 
 def _write(text: str, output: str | None) -> None:
@@ -728,7 +861,11 @@ def _write(text: str, output: str | None) -> None:
 def _cannot_write(output: str, error: OSError) -> Exception:
     from cnncalc.errors import CnncalcError, show_value
 
-    return CnncalcError(f"cannot write {show_value(output, 200)}: {error.strerror or error}")
+    return CnncalcError(
+        _("cannot write {file}: {reason}").format(
+            file=show_value(output, 200), reason=error.strerror or error
+        )
+    )
 
 
 def run_check(args: argparse.Namespace) -> int:
@@ -743,20 +880,25 @@ def run_check(args: argparse.Namespace) -> int:
             spec = load(path)
             checked, mismatches = check(spec, analyze(spec))
         except SpecError as error:
-            print(f"error: {error}", file=sys.stderr)  # str(): one line, names shown safely
+            # str(): one line, names shown safely
+            print(_("error: {message}").format(message=error), file=sys.stderr)
             status = max(status, EXIT_BAD_INPUT)
             continue
         shown = visible(path)  # a file name is the user's text too
         if not spec.expect:
-            print(f"{shown}: no 'expect' block: nothing to check")
+            print(_("{file}: no 'expect' block: nothing to check").format(file=shown))
         elif mismatches:
             status = max(status, EXIT_CHECK_FAILED)
-            print(f"{shown}: {len(mismatches)} of {checked} expected numbers differ")
+            differ = _("{file}: {count} of {checked} expected numbers differ")
+            print(differ.format(file=shown, count=len(mismatches), checked=checked))
             for m in mismatches:
                 expected, got = visible(_show(m.expected)), visible(_show(m.got))
-                print(f"  {show_name(m.target)} {m.metric}: expected {expected}, got {got}")
+                line = _("  {target} {metric}: expected {expected}, got {got}")
+                print(line.format(target=show_name(m.target), metric=m.metric,
+                                  expected=expected, got=got))  # fmt: skip
         else:
-            print(f"{shown}: all {checked} expected numbers match")
+            print(_("{file}: all {checked} expected numbers match").format(
+                file=shown, checked=checked))  # fmt: skip
     return status
 
 
@@ -772,41 +914,50 @@ def run_conventions(args: argparse.Namespace) -> int:
     from cnncalc.conventions import CONVENTIONS, DEFAULT_CONVENTION
 
     for convention, info in CONVENTIONS.items():
-        default = " (default)" if convention is DEFAULT_CONVENTION else ""
-        print(f"{convention}{default}\n  {info.definition}\n  source: {info.source}")
+        default = _(" (default)") if convention is DEFAULT_CONVENTION else ""
+        source = _("source: {source}").format(source=_(info.source))
+        print(f"{convention}{default}\n  {_(info.definition)}\n  {source}")
     return EXIT_OK
 
 
 def _types_parser() -> argparse.ArgumentParser:
-    return _Parser(prog="cnncalc types", description="List the layer types.")
+    return _Parser(prog="cnncalc types", description=_("List the layer types."))
+
+
+TYPES_WIDTH = 88
+"""Columns of ``cnncalc types``'s lines."""
 
 
 def run_types(args: argparse.Namespace) -> int:
     import textwrap
 
-    from cnncalc.spec.layers import ALIASES, LAYER_MODELS, LAYER_TYPES
+    from cnncalc.spec.layers import ALIASES, LAYER_MODELS, LAYER_TYPES, summary
 
     for model in LAYER_MODELS:
         names = [name for name, m in LAYER_TYPES.items() if m is model and name not in ALIASES]
         aliases = [name for name, m in LAYER_TYPES.items() if m is model and name in ALIASES]
-        # The docstring's first paragraph, which may wrap over several lines.
-        paragraph = (model.__doc__ or "").strip().split("\n\n")[0]
-        summary = " ".join(line.strip() for line in paragraph.splitlines()).replace("``", "")
-        also = f" (also: {', '.join(aliases)})" if aliases else ""
-        wrapped = textwrap.fill(summary, width=88, initial_indent="  ", subsequent_indent="  ")
-        print(f"{', '.join(names)}{also}\n{wrapped}")
+        also = _(" (also: {names})").format(names=", ".join(aliases)) if aliases else ""
+        described = summary(model)  # in the catalog: tools/messages.py adds every summary
+        if current() == "en":  # textwrap's lines, as they have always been
+            text = textwrap.fill(described, TYPES_WIDTH, initial_indent="  ",
+                                 subsequent_indent="  ")  # fmt: skip
+        else:
+            text = "\n".join("  " + line for line in _fill(_(described), TYPES_WIDTH - 2))
+        print(f"{', '.join(names)}{also}\n{text}")
     return EXIT_OK
 
 
 def _completion_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="cnncalc completion",
-        description="Print a shell completion script for cnncalc's commands, options and "
-        "spec files. bash: cnncalc completion bash > "
-        "~/.local/share/bash-completion/completions/cnncalc; zsh: cnncalc completion zsh > "
-        "~/.zfunc/_cnncalc (with ~/.zfunc in fpath).",
+        description=_(
+            "Print a shell completion script for cnncalc's commands, options and "
+            "spec files. bash: cnncalc completion bash > "
+            "~/.local/share/bash-completion/completions/cnncalc; zsh: cnncalc completion zsh > "
+            "~/.zfunc/_cnncalc (with ~/.zfunc in fpath)."
+        ),
     )
-    parser.add_argument("shell", choices=("bash", "zsh", "tcsh"))
+    parser.add_argument("shell", choices=("bash", "zsh", "tcsh"), help=_("the shell"))
     return parser
 
 
@@ -877,6 +1028,20 @@ def _language(words: list[str]) -> str:
     return language_from_environment()
 
 
+def _command_position(words: list[str]) -> int:
+    """Where the command word may be: first, or after a leading ``--lang`` (``cnncalc
+    --lang zh explain …`` reads as ``cnncalc explain --lang zh …``)."""
+    position = 0
+    while position < len(words):
+        if words[position] == "--lang":
+            position += 2
+        elif words[position].startswith("--lang="):
+            position += 1
+        else:
+            break
+    return position
+
+
 def _speak(language: str) -> None:
     """Speak ``language``, argparse's own messages included."""
     from cnncalc import i18n
@@ -892,9 +1057,11 @@ def _speak(language: str) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     words = list(sys.argv[1:] if argv is None else argv)
+    spoken = current()  # the caller's language returns with the thresholds (main in a test)
     _speak(_language(words))
-    if words and words[0] in COMMANDS:
-        (parser, run), words = COMMANDS[words[0]], words[1:]
+    first = _command_position(words)
+    if first < len(words) and words[first] in COMMANDS:
+        (parser, run), words = COMMANDS[words[first]], words[:first] + words[first + 1 :]
     else:
         parser, run = ANALYZE
     # A large spec allocates millions of small objects that live until the run ends;
@@ -914,7 +1081,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         code = exit_.code
         return code if isinstance(code, int) else EXIT_BAD_INPUT
     except KeyboardInterrupt:
-        print("cnncalc: interrupted", file=sys.stderr)
+        print(_("cnncalc: interrupted"), file=sys.stderr)
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader went away (cnncalc spec | head -1): stop quietly.
@@ -924,31 +1091,35 @@ def main(argv: Sequence[str] | None = None) -> int:
         if error.filename is not None:  # a file cnncalc was asked to read, not stdout
             from cnncalc.safe_text import one_line
 
-            print(f"error: {one_line(f'{error.filename}: {error.strerror or error}')}",
-                  file=sys.stderr)  # fmt: skip
+            message = one_line(f"{error.filename}: {error.strerror or error}")
+            print(_("error: {message}").format(message=message), file=sys.stderr)
             return EXIT_BAD_INPUT
         # Standard output cannot be written (cnncalc spec > /dev/full).
         _drop_stdout()
-        print(f"error: cannot write the output: {error.strerror or error}", file=sys.stderr)
+        reason = error.strerror or error
+        print(_("error: cannot write the output: {reason}").format(reason=reason), file=sys.stderr)
         return EXIT_BAD_INPUT
     except Exception as error:
         from cnncalc.errors import CnncalcError
         from cnncalc.safe_text import one_line
 
         if isinstance(error, CnncalcError):
-            print(f"error: {one_line(str(error))}", file=sys.stderr)
+            print(_("error: {message}").format(message=one_line(str(error))), file=sys.stderr)
             return EXIT_BAD_INPUT
         if os.environ.get("CNNCALC_DEBUG"):
             raise
         # A bug in cnncalc, not in the spec: one line, and the way to the traceback.
         print(
-            f"cnncalc: internal error ({one_line(f'{type(error).__name__}: {error}')}); please "
-            "report it with the spec. Set CNNCALC_DEBUG=1 to see the traceback.",
+            _(
+                "cnncalc: internal error ({error}); please report it with the spec. "
+                "Set CNNCALC_DEBUG=1 to see the traceback."
+            ).format(error=one_line(f"{type(error).__name__}: {error}")),
             file=sys.stderr,
         )
         return EXIT_INTERNAL_ERROR
     finally:
         gc.set_threshold(*thresholds)
+        _speak(spoken)
 
 
 def _drop_stdout() -> None:

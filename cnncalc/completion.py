@@ -12,6 +12,7 @@ import argparse
 import shtab
 
 from cnncalc import cli
+from cnncalc.i18n import _
 
 # Arguments that name files: completed with paths.
 _FILE_ARGUMENTS = {"spec", "specs", "model", "output"}
@@ -24,8 +25,8 @@ def completion_parser() -> argparse.ArgumentParser:
     command word), so this tree exists only to describe it.
     """
     top = cli.ANALYZE[0]()
-    commands = top.add_subparsers(title="commands", dest="command")
-    for name, (make_parser, _) in cli.COMMANDS.items():
+    commands = top.add_subparsers(title=_("commands"), dest="command")
+    for name, (make_parser, _run) in cli.COMMANDS.items():
         parser = make_parser()
         commands.choices[name] = parser
         commands._choices_actions.append(  # how argparse lists subcommands

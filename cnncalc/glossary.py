@@ -65,6 +65,7 @@ TERMS: tuple[Term, ...] = (
     Term("receptive field", "感受野"),
     Term("convention", "口径", ("约定",), "which operations a count counts"),
     Term("memory", "内存", ("显存",), "显存 when it is a GPU's"),
+    Term("spec", "网络描述", note="the YAML (or JSON) file describing a network: SPEC"),
 )
 """Every term, in the order ``README.zh-CN.md`` lists them."""
 

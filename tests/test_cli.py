@@ -36,6 +36,13 @@ def test_version_and_help_import_nothing_heavy() -> None:
     assert imported_after(["--help"]) == set()
 
 
+def test_chinese_version_and_help_import_nothing_heavy() -> None:
+    """The catalog is read with the standard library's gettext, and Chinese help is filled
+    by cnncalc.wrapping: neither brings pydantic, rich, yaml or sympy."""
+    assert imported_after(["--lang", "zh", "--version"]) == set()
+    assert imported_after(["--help", "--lang", "zh"]) == set()
+
+
 def test_json_report_imports_neither_rich_nor_sympy() -> None:
     assert imported_after([str(SPECS / "alexnet.yaml"), "--format", "json"]) == {
         "pydantic",
@@ -49,6 +56,8 @@ def test_table_report_to_a_pipe_imports_neither_rich_nor_sympy() -> None:
 
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--version"]) == 0
+    assert capsys.readouterr().out == f"cnncalc {__version__}\n"
+    assert main(["--lang", "zh", "--version"]) == 0
     assert capsys.readouterr().out == f"cnncalc {__version__}\n"
 
 

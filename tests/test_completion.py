@@ -54,3 +54,14 @@ def test_every_command_and_shell_has_a_script() -> None:
     for shell in ("bash", "zsh", "tcsh"):
         script = completion_script(shell)
         assert all(name in script for name in cli.COMMANDS), shell
+
+
+def test_the_scripts_describe_in_the_language_spoken() -> None:
+    """zsh shows each command's description and each option's help: in Chinese with
+    ``--lang zh`` (``cnncalc completion zsh --lang zh``), in English otherwise."""
+    from cnncalc import i18n
+
+    with i18n.speaking("zh"):
+        chinese = completion_script("zsh")
+    assert "    conventions:'列出计算量的各种口径。'" in chinese
+    assert "    conventions:'List the FLOP conventions.'" in completion_script("zsh")

@@ -2,7 +2,8 @@
 
 ``python tools/messages.py`` (with the test extras, which bring Babel) does all
 three: every string marked with ``_``/``gettext``, ``N_``, ``ngettext`` or
-``pgettext`` in ``cnncalc/`` is extracted; each goes to the ``.po`` file of the
+``pgettext`` in ``cnncalc/`` is extracted, and so are the strings no marker can
+reach (:func:`unmarked`: the layer types' summaries); each goes to the ``.po`` file of the
 part of the program it comes from (:data:`AREAS`), keeping its translation; a
 string no longer in the code leaves its file; then every file is compiled into
 the one ``cnncalc.mo`` the program reads. ``--check`` changes nothing and exits 1
@@ -41,6 +42,7 @@ KEYWORDS: dict[str, tuple[int | tuple[int, str], ...] | None] = {
 AREAS = (
     ("cnncalc/cli.py", "cli"),
     ("cnncalc/completion.py", "cli"),
+    ("cnncalc/expect.py", "cli"),
     ("cnncalc/quiz", "quiz"),
     ("cnncalc/render/quiz", "quiz"),
     ("cnncalc/render/latex", "latex"),
@@ -90,6 +92,15 @@ def extracted() -> dict[Key, tuple[Message, str]]:
                           area_of(path))  # fmt: skip
             found[key][0].context = context
     return found
+
+
+def unmarked() -> dict[Key, tuple[Message, str]]:
+    """The strings shown to users that no marker can reach, and their area: the layer
+    models' summaries, the first paragraphs of their docstrings (``cnncalc types``).
+    """
+    from cnncalc.spec.layers import LAYER_MODELS, summary
+
+    return {summary(model): (Message(summary(model), ""), "types") for model in LAYER_MODELS}
 
 
 def _key_text(msgid: str | tuple[str, str]) -> str:
@@ -177,7 +188,7 @@ def untranslated(catalogs: Iterable[Catalog]) -> list[str]:
 
 def plan() -> tuple[dict[Path, bytes], dict[str, Catalog]]:
     """The files as they should be (path → content), and the catalogs they hold."""
-    catalogs = updated(extracted(), translated(existing().values()))
+    catalogs = updated(unmarked() | extracted(), translated(existing().values()))
     files = {CATALOGS / f"{area}.po": po_text(catalog) for area, catalog in catalogs.items()}
     files[COMPILED] = mo_bytes(catalogs.values())
     return files, catalogs

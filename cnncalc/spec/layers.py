@@ -975,6 +975,19 @@ LAYER_TYPES: dict[str, type[LayerSpec]] = {
 }
 """Every ``type`` name a spec may use, and its model."""
 
+
+def summary(model: type[LayerSpec]) -> str:
+    """What a layer model is, in one paragraph: its docstring's first, on one line, without
+    reST's ``double backquotes`` (``cnncalc types`` prints it).
+
+    The docstring stays the one place it is written: ``tools/messages.py`` adds each
+    summary to the message catalog (they cannot be marked where they are written), and
+    ``cnncalc types`` translates them with ``_(summary(model))``.
+    """
+    paragraph = (model.__doc__ or "").strip().split("\n\n")[0]
+    return " ".join(line.strip() for line in paragraph.splitlines()).replace("``", "")
+
+
 if TYPE_CHECKING:
     AnyLayer: TypeAlias = LayerSpec
 else:
