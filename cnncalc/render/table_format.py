@@ -22,13 +22,15 @@ import unicodedata
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from cnncalc.analysis import Report
+from cnncalc.analysis import LayerReport, Report
 from cnncalc.i18n import _
 from cnncalc.render.text import (
     columns,
+    connections_cell,
     convention_note,
     count,
     layer_shape,
+    pooling_note,
     requirements_note,
     shape,
 )
@@ -54,6 +56,7 @@ class Grid:
     footer: list[str]
     """The totals row; empty: none."""
     caption: str
+    """Paragraphs, one a line: each wrapped to the table's width."""
 
 
 def grid(report: Report) -> Grid:
@@ -77,7 +80,7 @@ def grid(report: Report) -> Grid:
                 visible(layer.name),
                 visible(layer.type),  # a folded block's type is its block's name
                 layer_shape(layer),
-                *(count(layer.metric(metric)) for metric, _ in count_columns),
+                *(_cell(layer, metric) for metric, _ in count_columns),
             ]
             for layer in report.layers
         ],
@@ -87,10 +90,26 @@ def grid(report: Report) -> Grid:
             shape(report.output_shape),
             *(count(report.totals.metric(metric)) for metric, _ in count_columns),
         ],
-        caption=" ".join(
-            filter(None, [requirements_note(report), convention_note(report.convention)])
+        caption="\n".join(
+            filter(
+                None,
+                [
+                    " ".join(
+                        filter(
+                            None, [requirements_note(report), convention_note(report.convention)]
+                        )
+                    ),
+                    pooling_note(report),
+                ],
+            )
         ),
     )
+
+
+def _cell(layer: LayerReport, metric: str) -> str:
+    """A count; a max or average pooling layer's connections marked (:func:`pooling_note`)."""
+    text = count(layer.metric(metric))
+    return connections_cell(layer, text) if metric == "connections" else text
 
 
 def build_table(report: Report, layout: Grid | None = None) -> Table:
@@ -144,7 +163,8 @@ def draw(layout: Grid, page: int = PAGE_WIDTH) -> str | None:
     if layout.footer:  # the totals; a grid without them ends after its rows
         lines += [line("├", "─", "┼", "┤"), cells(layout.footer, "│")]
     lines += [line("└", "─", "┴", "┘")]
-    lines += wrap(layout.caption, total)
+    for paragraph in layout.caption.split("\n") if layout.caption else ():
+        lines += wrap(paragraph, total)
     return "\n".join(line.rstrip() for line in lines) + "\n"
 
 
