@@ -14,7 +14,7 @@ from cnncalc.analysis import Report
 from cnncalc.arith import Dim
 from cnncalc.i18n import N_, _, pgettext
 from cnncalc.memory import EXCLUDES, INCLUDES, InferenceMemory, LayerMemory, Peak, Storage
-from cnncalc.render.table_format import Grid, draw, wrap
+from cnncalc.render.table_format import Grid, draw, fill
 from cnncalc.render.text import byte_size, count, shape
 from cnncalc.safe_text import visible
 
@@ -94,12 +94,14 @@ def memory_table(memory: InferenceMemory, report: Report) -> str:
         ],
         caption=_(CAPTION),
     )
-    drawn = draw(layout, page=10_000)  # no page limit, no title to be wider than the grid
+    drawn = draw(
+        layout, page=10_000, wrapper=fill
+    )  # no page limit, no title to be wider than the grid
     assert drawn is not None
     page = max(len(line) for line in drawn.splitlines())
     lines: list[str] = []
     for line in _summary(memory):
-        lines += wrap(line, page)
+        lines += fill(line, page)
     return title + drawn + "\n".join(lines) + "\n"
 
 

@@ -28,8 +28,8 @@ from cnncalc.receptive_field import (
     period,
     receptive_fields,
 )
-from cnncalc.render.table_format import Grid, draw
-from cnncalc.render.text import count, layer_shape, shape
+from cnncalc.render.table_format import Grid, draw, fill
+from cnncalc.render.text import count, layer_shape, sentences, shape
 from cnncalc.safe_text import visible
 
 CAPTION = N_(
@@ -67,7 +67,7 @@ def render_receptive_fields(report: Report, fmt: str) -> str:
     if any(periods):  # only networks with a resize: the others' table stays as it was
         rows = [[*row, repeats] for row, repeats in zip(rows, periods, strict=True)]
         headers.append(_("Repeats"))
-        caption += " " + _(RESIZE_CAPTION)
+        caption = sentences(caption, _(RESIZE_CAPTION))
     title = _("{network}: receptive fields in the input {shape}").format(
         network=visible(report.name), shape=shape(report.input_shape)
     )
@@ -79,7 +79,9 @@ def render_receptive_fields(report: Report, fmt: str) -> str:
         footer=[],
         caption=caption,
     )
-    drawn = draw(layout, page=10_000)  # no page limit, no title to be wider than the grid
+    drawn = draw(
+        layout, page=10_000, wrapper=fill
+    )  # no page limit, no title to be wider than the grid
     assert drawn is not None
     return title + drawn
 

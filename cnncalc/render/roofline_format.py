@@ -20,8 +20,8 @@ from cnncalc.arith import Dim
 from cnncalc.conventions import Convention
 from cnncalc.dtypes import dtype_bytes
 from cnncalc.i18n import N_, _, pgettext
-from cnncalc.render.table_format import Grid, draw
-from cnncalc.render.text import convention_note, count, shape
+from cnncalc.render.table_format import Grid, draw, fill
+from cnncalc.render.text import convention_note, count, sentences, shape
 from cnncalc.roofline import (
     Bound,
     LayerIntensity,
@@ -87,7 +87,7 @@ def render_roofline(
     ]
     body = [[visible(row.name), visible(row.type), *_cells(row)] for row in rows]
     footer = [_("Total"), "", *_cells(totals)]
-    caption = " ".join([convention_note(convention), _(BYTES_NOTE), _("FLOP/B to 2 decimals.")])
+    caption = sentences(convention_note(convention), _(BYTES_NOTE), _("FLOP/B to 2 decimals."))
     if roof is not None:
         headers += [_("Compute µs"), _("Memory µs"), _("Lower bound µs")]
         for cells, each in zip(body, bounds, strict=True):
@@ -96,15 +96,14 @@ def render_roofline(
         memory = sum((b.seconds for b in bounds if b.limit == "memory"), Fraction(0))
         footer += ["", "", _micro(seconds)]
         title += _("; roofline lower bound on {device}").format(device=_roof_name(roof))
-        caption += " " + " ".join(
-            [
-                _(BOUND_NOTE),
-                _roof_text(roof, dtype),
-                _(
-                    "Bound: the layer's least time (µs, 3 decimals) and which limit sets it; "
-                    "the total sums them ({memory} µs of it in memory-bound layers)."
-                ).format(memory=_micro(memory)),
-            ]
+        caption = sentences(
+            caption,
+            _(BOUND_NOTE),
+            _roof_text(roof, dtype),
+            _(
+                "Bound: the layer's least time (µs, 3 decimals) and which limit sets it; "
+                "the total sums them ({memory} µs of it in memory-bound layers)."
+            ).format(memory=_micro(memory)),
         )
     layout = Grid(
         title="",
@@ -114,7 +113,9 @@ def render_roofline(
         footer=footer,
         caption=caption,
     )
-    drawn = draw(layout, page=10_000)  # no page limit, no title to be wider than the grid
+    drawn = draw(
+        layout, page=10_000, wrapper=fill
+    )  # no page limit, no title to be wider than the grid
     assert drawn is not None
     return title + drawn
 

@@ -85,6 +85,15 @@ def convention_note(convention: Convention) -> str:
     )
 
 
+def sentences(*parts: str) -> str:
+    """Sentences one after another: a space after an English one, none after a Chinese
+    one (ending in 。, as Chinese text runs on); empty parts left out."""
+    text = ""
+    for part in filter(None, parts):
+        text += part if not text or text.endswith(("。", "！", "？")) else " " + part
+    return text
+
+
 POOLING_MARK = "*"
 """The mark beside a max or average pooling layer's connections, explained by
 :func:`pooling_note` below the table."""

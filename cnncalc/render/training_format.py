@@ -9,8 +9,8 @@ from typing import Any
 from cnncalc.analysis import Report
 from cnncalc.arith import Dim
 from cnncalc.i18n import N_, _, ngettext
-from cnncalc.render.table_format import Grid, draw
-from cnncalc.render.text import count, shape
+from cnncalc.render.table_format import Grid, draw, fill
+from cnncalc.render.text import count, sentences, shape
 from cnncalc.safe_text import visible
 from cnncalc.training import TrainingFlops, epoch_steps, training_flops
 
@@ -61,9 +61,11 @@ def render_training(report: Report, fmt: str, batch: int, samples: int | None = 
             for name, kind, step in rows
         ],
         footer=[_("Total"), "", *_cells(totals, batch, samples)],
-        caption=_(CAPTION) + ("" if samples is None else " " + epoch_note(samples, batch)),
+        caption=sentences(_(CAPTION), "" if samples is None else epoch_note(samples, batch)),
     )
-    drawn = draw(layout, page=10_000)  # no page limit, no title to be wider than the grid
+    drawn = draw(
+        layout, page=10_000, wrapper=fill
+    )  # no page limit, no title to be wider than the grid
     assert drawn is not None
     return title + drawn
 

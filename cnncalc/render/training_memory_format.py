@@ -11,7 +11,7 @@ from typing import Any
 from cnncalc.analysis import Report
 from cnncalc.arith import Dim
 from cnncalc.i18n import N_, _
-from cnncalc.render.table_format import Grid, draw, width, wrap
+from cnncalc.render.table_format import Grid, draw, fill, width
 from cnncalc.render.text import byte_size, count, shape
 from cnncalc.safe_text import visible
 from cnncalc.saved_tensors import Kind, LayerSaved, SavedTensor, kind_dtype
@@ -60,7 +60,7 @@ def training_memory_table(report: Report, memory: TrainingMemory) -> str:
             "charged to the first layer that saves it, named in brackets."
         ),
     )
-    drawn = draw(layout, page=10_000)
+    drawn = draw(layout, page=10_000, wrapper=fill)
     assert drawn is not None
     title = _(
         "{network}: training memory, batch {batch} of {shape}, activations {dtype}, "
@@ -81,8 +81,8 @@ def training_memory_table(report: Report, memory: TrainingMemory) -> str:
     if memory.unmodelled:
         names = ", ".join(visible(name) for name in memory.unmodelled)
         lines.append(_("Not modelled (counted as nothing): {names}").format(names=names))
-    lines += wrap(_("Includes: {items}.").format(items=_(INCLUDES)), 100)
-    lines += wrap(_("Excludes: {items}.").format(items=_(EXCLUDES)), 100)
+    lines += fill(_("Includes: {items}.").format(items=_(INCLUDES)), 100)
+    lines += fill(_("Excludes: {items}.").format(items=_(EXCLUDES)), 100)
     return "\n".join(lines) + "\n"
 
 
