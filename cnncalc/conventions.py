@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from cnncalc.arith import Dim, divides, exact_div, prod, total, where
+from cnncalc.i18n import N_
 from cnncalc.ir import Activation, PoolKind
 from cnncalc.work import (
     Activations,
@@ -290,7 +291,11 @@ def _torchscan(fact: Fact) -> Dim:
 
 @dataclass(frozen=True, slots=True)
 class ConventionInfo:
-    """One sentence saying what the convention counts, its source, and how it counts a fact."""
+    """One sentence saying what the convention counts, its source, and how it counts a fact.
+
+    ``definition`` and ``source`` are English, marked for the catalog: show them as
+    ``_(info.definition)`` and ``_(info.source)`` (JSON keeps the English).
+    """
 
     definition: str
     source: str
@@ -299,53 +304,69 @@ class ConventionInfo:
 
 CONVENTIONS: dict[Convention, ConventionInfo] = {
     Convention.CONNECTIONS: ConventionInfo(
-        "one per weight use and one per bias, (c_in·k·k + 1) per conv output; "
-        "a pooling output costs k·k+1",
-        "LeCun et al. 1998; 《卷积神经网络CNN与LeNet5详解》, where 计算量 = 连接数",
+        N_(
+            "one per weight use and one per bias, (c_in·k·k + 1) per conv output; "
+            "a pooling output costs k·k+1"
+        ),
+        N_("LeCun et al. 1998; 《卷积神经网络CNN与LeNet5详解》, where 计算量 = 连接数"),
         _connections,
     ),
     Convention.MACS: ConventionInfo(
-        "one per multiply-accumulate of a weight or of a matrix product (attention's q·kᵀ and "
-        "·v); biases, activations, pooling and normalisation cost nothing",
-        "fvcore, thop and torchscan for conv and linear",
+        N_(
+            "one per multiply-accumulate of a weight or of a matrix product (attention's q·kᵀ and "
+            "·v); biases, activations, pooling and normalisation cost nothing"
+        ),
+        N_("fvcore, thop and torchscan for conv and linear"),
         _macs,
     ),
     Convention.FLOPS: ConventionInfo(
-        "two per multiply-accumulate (a multiply and an add); biases, activations, "
-        "pooling and normalisation cost nothing",
-        "PyTorch FlopCounterMode",
+        N_(
+            "two per multiply-accumulate (a multiply and an add); biases, activations, "
+            "pooling and normalisation cost nothing"
+        ),
+        N_("PyTorch FlopCounterMode"),
         _flops,
     ),
     Convention.TORCHINFO: ConventionInfo(
-        "multiply-accumulates plus one per bias use; a normalisation layer costs its "
-        "parameters; layers without parameters cost nothing",
-        "torchinfo 1.8 summary(), Mult-Adds",
+        N_(
+            "multiply-accumulates plus one per bias use; a normalisation layer costs its "
+            "parameters; layers without parameters cost nothing"
+        ),
+        N_("torchinfo 1.8 summary(), Mult-Adds"),
         _torchinfo,
     ),
     Convention.PTFLOPS: ConventionInfo(
-        "multiply-accumulates (of matmul too) plus one per bias use, plus 2 per pooling input "
-        "and per ReLU element (a module hook and a patched functional both count them), 1 per "
-        "softmax and ReLU6 element, 2 per batch-norm element",
-        "ptflops 0.7.5 get_model_complexity_info, default pytorch backend",
+        N_(
+            "multiply-accumulates (of matmul too) plus one per bias use, plus 2 per pooling input "
+            "and per ReLU element (a module hook and a patched functional both count them), 1 per "
+            "softmax and ReLU6 element, 2 per batch-norm element"
+        ),
+        N_("ptflops 0.7.5 get_model_complexity_info, default pytorch backend"),
         _ptflops,
     ),
     Convention.FVCORE: ConventionInfo(
-        "multiply-accumulates of conv, linear and matmul (no bias), plus 2 per batch-norm "
-        "element in eval mode; activations and pooling cost nothing",
-        "fvcore 0.1.5 FlopCountAnalysis",
+        N_(
+            "multiply-accumulates of conv, linear and matmul (no bias), plus 2 per batch-norm "
+            "element in eval mode; activations and pooling cost nothing"
+        ),
+        N_("fvcore 0.1.5 FlopCountAnalysis"),
         _fvcore,
     ),
     Convention.THOP: ConventionInfo(
-        "multiply-accumulates of conv and linear (no bias), plus 4 per batch- and layer-norm "
-        "element, 1 per average-pooling output and 3·c−1 per softmax position; ReLU and max "
-        "pooling cost nothing",
-        "thop 0.1.1 profile()",
+        N_(
+            "multiply-accumulates of conv and linear (no bias), plus 4 per batch- and layer-norm "
+            "element, 1 per average-pooling output and 3·c−1 per softmax position; ReLU and max "
+            "pooling cost nothing"
+        ),
+        N_("thop 0.1.1 profile()"),
         _thop,
     ),
     Convention.TORCHSCAN: ConventionInfo(
-        "multiply-accumulates of conv and linear (no bias), plus 1 per batch-norm element (2 "
-        "if affine), k−1 per max-pooling output and k−1+rank per average-pooling output",
-        "torchscan 0.2.0 crawl_module(), MACs",
+        N_(
+            "multiply-accumulates of conv and linear (no bias), plus 1 per batch-norm element (2 "
+            "if affine), k−1 per max-pooling output and k−1+rank per average-pooling output"
+        ),
+        N_("torchscan 0.2.0 crawl_module(), MACs"),
         _torchscan,
     ),
 }

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Final
 
+from cnncalc.i18n import N_
+
 
 @dataclass(frozen=True, slots=True)
 class Device:
@@ -32,7 +34,8 @@ class Device:
     bandwidth: Fraction
     """Memory bandwidth, bytes a second."""
     source: str
-    """The vendor document the figures come from."""
+    """The vendor document the figures come from (English, marked for the catalog: a
+    report shows ``_(source)``)."""
 
 
 def _t(text: str) -> Fraction:
@@ -48,7 +51,7 @@ DEVICES: Final[dict[str, Device]] = {
             title="NVIDIA A100 80GB SXM4",
             peaks={"fp32": _t("19.5"), "fp16": _t("312"), "bf16": _t("312"), "int8": _t("624")},
             bandwidth=Fraction(2039) * 10**9,
-            source="NVIDIA A100 Tensor Core GPU datasheet (A100 80GB SXM column)",
+            source=N_("NVIDIA A100 Tensor Core GPU datasheet (A100 80GB SXM column)"),
         ),
         Device(
             name="h100-sxm5",
@@ -62,7 +65,7 @@ DEVICES: Final[dict[str, Device]] = {
                 "int8": _t("3958") / 2,
             },
             bandwidth=Fraction(3350) * 10**9,
-            source="NVIDIA H100 Tensor Core GPU datasheet (H100 SXM column)",
+            source=N_("NVIDIA H100 Tensor Core GPU datasheet (H100 SXM column)"),
         ),
         Device(
             name="v100-sxm2",
@@ -70,7 +73,7 @@ DEVICES: Final[dict[str, Device]] = {
             # 125 TFLOPS "deep learning": fp16 tensor cores; Volta has no bf16.
             peaks={"fp32": _t("15.7"), "fp16": _t("125")},
             bandwidth=Fraction(900) * 10**9,
-            source="NVIDIA Tesla V100 GPU Accelerator datasheet (V100 SXM2 column)",
+            source=N_("NVIDIA Tesla V100 GPU Accelerator datasheet (V100 SXM2 column)"),
         ),
         Device(
             name="t4",
@@ -78,7 +81,7 @@ DEVICES: Final[dict[str, Device]] = {
             # 65 TFLOPS "mixed precision (FP16/FP32)"; Turing has no bf16.
             peaks={"fp32": _t("8.1"), "fp16": _t("65"), "int8": _t("130")},
             bandwidth=Fraction(320) * 10**9,
-            source="NVIDIA T4 Tensor Core GPU datasheet (GPU memory bandwidth 320+ GB/s)",
+            source=N_("NVIDIA T4 Tensor Core GPU datasheet (GPU memory bandwidth 320+ GB/s)"),
         ),
     )
 }

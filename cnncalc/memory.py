@@ -60,6 +60,7 @@ from typing import TYPE_CHECKING, Literal
 from cnncalc import ir
 from cnncalc.arith import Dim, Shape, prod, total
 from cnncalc.dtypes import INDEX_DTYPE, canonical, dtype_bytes
+from cnncalc.i18n import N_
 from cnncalc.layouts import (
     contiguous,
     in_place_able,
@@ -73,20 +74,25 @@ if TYPE_CHECKING:
     from cnncalc.analysis import LayerReport, Report
 
 INCLUDES = (
-    "parameters and buffers at the weight dtype (integer buffers as int64)",
-    "every layer's output at the activation dtype, batch included",
-    "the network's inputs, held for the whole pass",
-    "the peak of live layer outputs from a liveness analysis in layer order: an output is "
-    "freed after its last reader; views share their input's storage",
+    N_("parameters and buffers at the weight dtype (integer buffers as int64)"),
+    N_("every layer's output at the activation dtype, batch included"),
+    N_("the network's inputs, held for the whole pass"),
+    N_(
+        "the peak of live layer outputs from a liveness analysis in layer order: an output is "
+        "freed after its last reader; views share their input's storage"
+    ),
 )
-"""What an inference memory report counts (each report says so)."""
+"""What an inference memory report counts (each report says so): English, marked for the
+catalog (JSON keeps the English; the table shows ``_(item)``)."""
 
 EXCLUDES = (
-    "a layer's internal temporaries (attention's score matrix, the pre-activation of a "
-    "fused activation, padding copies, normalisation statistics, max pooling's indices)",
-    "training: gradients, optimizer state, tensors saved for backward",
-    "convolution workspaces, allocator rounding and caching, fragmentation",
-    "the framework's own memory (CUDA context, interpreter)",
+    N_(
+        "a layer's internal temporaries (attention's score matrix, the pre-activation of a "
+        "fused activation, padding copies, normalisation statistics, max pooling's indices)"
+    ),
+    N_("training: gradients, optimizer state, tensors saved for backward"),
+    N_("convolution workspaces, allocator rounding and caching, fragmentation"),
+    N_("the framework's own memory (CUDA context, interpreter)"),
 )
 """What it leaves out."""
 

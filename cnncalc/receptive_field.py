@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Literal
 
 from cnncalc import ir
 from cnncalc.arith import Dim
+from cnncalc.i18n import N_, gettext
 from cnncalc.receptive_periodic import (
     MAX_PERIOD,
     Periodic,
@@ -81,7 +82,31 @@ class ReceptiveField:
     misaligned: bool = False
     """A merge of branches whose grids do not align: the union at output position 0."""
     why: str = ""
-    """Why the field is unknown (the layer that made it so)."""
+    """Why the field is unknown (the layer that made it so), in English (JSON's)."""
+    because: Because | None = None
+    """The same reason, to be shown in the language spoken (:meth:`reason`)."""
+
+    def reason(self) -> str:
+        """:attr:`why` in the language spoken."""
+        return self.because.shown() if self.because is not None else self.why
+
+
+@dataclass(frozen=True, slots=True)
+class Because:
+    """Why a layer's field is not derived: an English sentence, marked for the catalog where
+    it is written (``N_``), and the values of its placeholders."""
+
+    layer: str
+    text: str
+    values: tuple[tuple[str, str], ...] = ()
+
+    def english(self) -> str:
+        """``layer: sentence`` in English (the JSON report's ``why``)."""
+        return f"{self.layer}: {self.text.format(**dict(self.values))}"
+
+    def shown(self) -> str:
+        """``layer: sentence`` in the language spoken."""
+        return f"{self.layer}: {gettext(self.text).format(**dict(self.values))}"
 
 
 WHOLE = ReceptiveField(kind="whole")
@@ -113,7 +138,7 @@ def _through(layer: LayerReport, sources: list[ReceptiveField]) -> ReceptiveFiel
         return next(source for source in sources if source.kind == "unknown")
     if isinstance(node, ir.Add | ir.Multiply | ir.Concat):
         if isinstance(node, ir.Concat) and node.axis % len(layer.output_shape) != 0:
-            return _unknown(layer, "a concatenation along a spatial axis")
+            return _unknown(layer, N_("a concatenation along a spatial axis"))
         return _union(layer, sources)
     (field,) = sources[:1] or (WHOLE,)
     if field.kind == "whole":
@@ -145,10 +170,16 @@ def _through_one(layer: LayerReport, field: ReceptiveField) -> ReceptiveField:
         ):
             return WHOLE
         case ir.Flatten():
-            return WHOLE if len(layer.output_shape) == 1 else _unknown(layer, "a flatten")
+            return WHOLE if len(layer.output_shape) == 1 else _unknown(layer, N_("a flatten"))
         case _ if _keeps_positions(node, layer):
             return field
-    return _unknown(layer, f"cnncalc does not derive the field of {_a(layer.type)} layer")
+    if layer.type[:1].lower() in "aeiou":
+        return _unknown(
+            layer, N_("cnncalc does not derive the field of an {type} layer"), type=layer.type
+        )
+    return _unknown(
+        layer, N_("cnncalc does not derive the field of a {type} layer"), type=layer.type
+    )
 
 
 _POSITION_WISE = (
@@ -178,10 +209,15 @@ def _window(
     padding: ir.Padding,
 ) -> ReceptiveField:
     if len(windows) != len(field.axes):
-        return _unknown(layer, f"a {len(windows)}-D window on {len(field.axes)} spatial axes")
+        return _unknown(
+            layer,
+            N_("a {rank}-D window on {axes} spatial axes"),
+            rank=str(len(windows)),
+            axes=str(len(field.axes)),
+        )
     befores = padding_before(layer, windows, stride, padding)
     if befores is None:
-        return _unknown(layer, "'same' padding on a size given as a formula")
+        return _unknown(layer, _SAME_ON_A_FORMULA)
     return ReceptiveField(
         tuple(
             AxisField(axis.size + (k - 1) * axis.jump, axis.jump * s, axis.start - p * axis.jump)
@@ -255,8 +291,11 @@ def _upper(a: Dim, b: Dim) -> Dim:
     return Max(a, b)
 
 
-def _unknown(layer: LayerReport, why: str) -> ReceptiveField:
-    return ReceptiveField(kind="unknown", why=f"{layer.name}: {why}")
+def _unknown(layer: LayerReport, why: str, **values: str) -> ReceptiveField:
+    """The field of ``layer``, not derived because of ``why`` (a sentence marked ``N_``,
+    with ``values`` for its placeholders)."""
+    because = Because(layer.name, why, tuple(values.items()))
+    return ReceptiveField(kind="unknown", why=because.english(), because=because)
 
 
 # -- through resizes: fields that repeat every few outputs (cnncalc.receptive_periodic) ----
@@ -267,33 +306,49 @@ def _periodic_through(layer: LayerReport, field: ReceptiveField) -> ReceptiveFie
     try:
         maps = _taps(layer)
     except PeriodTooLong as error:  # a stride or a resize's numerator beyond the limit
-        return _unknown(layer, _too_long(error))
+        return _too_long(layer, error)
     if maps is None:  # no reads to follow: global pooling, a dense layer see it all
         whole = _through_one(layer, field)
-        return whole if whole.kind != "axes" else _unknown(layer, "a layer of no known reads")
+        return whole if whole.kind != "axes" else _unknown(layer, N_("a layer of no known reads"))
     if isinstance(maps, str):
         return _unknown(layer, maps)
     if len(maps) != len(field.axes):
-        return _unknown(layer, f"a {len(maps)}-D layer on {len(field.axes)} spatial axes")
+        return _unknown(
+            layer,
+            N_("a {rank}-D layer on {axes} spatial axes"),
+            rank=str(len(maps)),
+            axes=str(len(field.axes)),
+        )
     axes: list[AxisField] = []
     for axis, taps in zip(field.axes, maps, strict=True):
         periodic = as_periodic(axis)
         if periodic is None:
-            return _unknown(layer, _WHOLE_NUMBERS + " (its input's field is a formula)")
+            return _unknown(
+                layer,
+                N_(
+                    "cnncalc derives a field through a resize from whole numbers only (its "
+                    "input's field is a formula)"
+                ),
+            )
         try:
             axes.append(from_periodic(compose(periodic, taps)))
         except PeriodTooLong as error:
-            return _unknown(layer, _too_long(error))
+            return _too_long(layer, error)
     return ReceptiveField(tuple(axes), misaligned=field.misaligned)
 
 
-_WHOLE_NUMBERS = "cnncalc derives a field through a resize from whole numbers only"
+_SAME_ON_A_FORMULA = N_("'same' padding on a size given as a formula")
 
 
-def _too_long(error: PeriodTooLong) -> str:
-    return (
-        f"the field repeats only every {error.args[0]:,} outputs, more than the {MAX_PERIOD:,} "
-        "cnncalc derives (MAX_PERIOD in cnncalc/receptive_periodic.py)"
+def _too_long(layer: LayerReport, error: PeriodTooLong) -> ReceptiveField:
+    return _unknown(
+        layer,
+        N_(
+            "the field repeats only every {period} outputs, more than the {limit} cnncalc "
+            "derives (MAX_PERIOD in cnncalc/receptive_periodic.py)"
+        ),
+        period=f"{error.args[0]:,}",
+        limit=f"{MAX_PERIOD:,}",
     )
 
 
@@ -312,7 +367,7 @@ def _taps(layer: LayerReport) -> list[Taps] | str | None:
         windows = [d * (k - 1) + 1 for k, d in zip(node.kernel, dilation, strict=True)]
         befores = padding_before(layer, windows, node.stride, node.padding)
         if befores is None:
-            return "'same' padding on a size given as a formula"
+            return _SAME_ON_A_FORMULA
         rows = list(zip(node.kernel, dilation, node.stride, befores, strict=True))
         return _whole(rows) or [window_taps(*(int(v) for v in row)) for row in rows]
     if isinstance(node, ir.ConvTranspose):
@@ -334,15 +389,21 @@ def _resize_taps(layer: LayerReport, node: ir.Upsample) -> list[Taps] | str:
     if node.size is not None:
         pairs = list(zip(node.size, layer.input_shape[1:], strict=True))
         if _whole(pairs):
-            return _WHOLE_NUMBERS + " (a resize to a size, from a size given as a formula)"
+            return N_(
+                "cnncalc derives a field through a resize from whole numbers only (a resize "
+                "to a size, from a size given as a formula)"
+            )
         ratios = [Fraction(int(out), int(n)) for out, n in pairs if int(n) > 0]
     else:
         scales = node.scale or ()
         if not all(isinstance(s, int | Fraction) for s in scales):
-            return _WHOLE_NUMBERS + " (a scale given as a formula)"
+            return N_(
+                "cnncalc derives a field through a resize from whole numbers only (a scale "
+                "given as a formula)"
+            )
         ratios = [Fraction(s) for s in scales]
     if len(ratios) != len(layer.output_shape) - 1 or any(r <= 0 for r in ratios):
-        return "a resize to nothing"
+        return N_("a resize to nothing")
     return [resize_taps(ratio, node.mode) for ratio in ratios]
 
 
@@ -350,11 +411,10 @@ def _whole(rows: Sequence[tuple[Dim, ...]]) -> str:
     """Why ``rows`` cannot be read as whole numbers, or ``""``."""
     if all(isinstance(v, int) for row in rows for v in row):
         return ""
-    return _WHOLE_NUMBERS + " (the layer's sizes are formulas)"
-
-
-def _a(word: str) -> str:
-    return ("an " if word[:1].lower() in "aeiou" else "a ") + word
+    return N_(
+        "cnncalc derives a field through a resize from whole numbers only (the layer's sizes "
+        "are formulas)"
+    )
 
 
 def as_periodic(axis: AxisField) -> Periodic | None:
@@ -383,11 +443,17 @@ def _periodic_union(layer: LayerReport, sources: list[ReceptiveField]) -> Recept
     for index in range(len(sources[0].axes)):
         fields = [as_periodic(source.axes[index]) for source in sources]
         if any(field is None for field in fields):
-            return _unknown(layer, _WHOLE_NUMBERS + " (a branch's field is a formula)")
+            return _unknown(
+                layer,
+                N_(
+                    "cnncalc derives a field through a resize from whole numbers only (a "
+                    "branch's field is a formula)"
+                ),
+            )
         try:
             field, apart = union([field for field in fields if field is not None])
         except PeriodTooLong as error:
-            return _unknown(layer, _too_long(error))
+            return _too_long(layer, error)
         axes.append(from_periodic(field))
         misaligned = misaligned or apart
     return ReceptiveField(tuple(axes), misaligned=misaligned)

@@ -75,6 +75,7 @@ from cnncalc import ir
 from cnncalc import layouts as layouts_
 from cnncalc.arith import Dim, Shape, ceil_div, exact_div, prod, total
 from cnncalc.dtypes import INDEX_DTYPE, dtype_bytes
+from cnncalc.i18n import N_
 from cnncalc.layouts import BATCH, RESHAPES, VIEWS, Layout, is_element_wise, is_view, moves_axis
 from cnncalc.training import gradient_flow
 
@@ -123,7 +124,8 @@ class Saved:
     """One tensor a rule says its layer saves, before storages are resolved."""
 
     what: str
-    """``input``, ``input 1`` (the second operand), ``output``, or a new tensor's name."""
+    """``input``, ``input 1`` (the second operand), ``output``, or a new tensor's name:
+    English (JSON's), its words marked for the catalog (a table shows them translated)."""
     kind: Kind
     elements: Dim
     """Its elements (per sample when ``per_sample``), for a new tensor; a view's
@@ -289,16 +291,17 @@ def _activation(function: ir.Activation | None, layer: LayerReport) -> tuple[Sav
         return ()
     if function in OUTPUT_SAVERS:
         return (_output(layer),)
-    return (Saved("pre-activation", Kind.ACTIVATION, prod(layer.output_shape)),)
+    return (Saved(N_("pre-activation"), Kind.ACTIVATION, prod(layer.output_shape)),)
 
 
 def _input(layer: LayerReport, index: int = 0) -> Saved:
-    what = "input" if index == 0 else f"input {index}"
+    # Shown as "input 1" in the language spoken (the word translated, the index kept).
+    what = N_("input") if index == 0 else f"input {index}"
     return Saved(what, Kind.ACTIVATION, prod(layer.input_shapes[index]), tensor=index)
 
 
 def _output(layer: LayerReport) -> Saved:
-    return Saved("output", Kind.ACTIVATION, prod(layer.output_shape), tensor=OUTPUT)
+    return Saved(N_("output"), Kind.ACTIVATION, prod(layer.output_shape), tensor=OUTPUT)
 
 
 def _padded(node: ir.Conv | ir.Pool, shape: Shape) -> Dim | None:
@@ -327,7 +330,7 @@ def _window_input(node: ir.Conv | ir.Pool, layer: LayerReport) -> Saved:
     padded = _padded(node, layer.input_shape)
     if padded is None:
         return _input(layer)
-    return Saved("padded input", Kind.ACTIVATION, padded)
+    return Saved(N_("padded input"), Kind.ACTIVATION, padded)
 
 
 def _weighted(node: Any, layer: LayerReport, reads: Reads) -> tuple[Saved, ...]:
@@ -345,7 +348,7 @@ def _element_wise(node: ir.ElementWise, layer: LayerReport, reads: Reads) -> tup
 
 def _pool(node: ir.Pool, layer: LayerReport, reads: Reads) -> tuple[Saved, ...]:
     indices = (
-        (Saved("indices", Kind.INDEX, prod(layer.output_shape)),)
+        (Saved(N_("indices"), Kind.INDEX, prod(layer.output_shape)),)
         if node.kind is ir.PoolKind.MAX
         else ()
     )
@@ -354,7 +357,7 @@ def _pool(node: ir.Pool, layer: LayerReport, reads: Reads) -> tuple[Saved, ...]:
 
 def _adaptive(node: ir.AdaptivePool, layer: LayerReport, reads: Reads) -> tuple[Saved, ...]:
     if node.kind is ir.PoolKind.MAX:
-        return (_input(layer), Saved("indices", Kind.INDEX, prod(layer.output_shape)))
+        return (_input(layer), Saved(N_("indices"), Kind.INDEX, prod(layer.output_shape)))
     if node.output_size is None or all(size == 1 for size in node.output_size):
         return ()  # to one value per map PyTorch takes a mean, whose gradient needs no tensor
     return (_input(layer),)
@@ -362,8 +365,8 @@ def _adaptive(node: ir.AdaptivePool, layer: LayerReport, reads: Reads) -> tuple[
 
 def _statistics(rows: Dim, per_sample: bool = True) -> tuple[Saved, ...]:
     return (
-        Saved("mean", Kind.STATISTIC, rows, per_sample),
-        Saved("invstd", Kind.STATISTIC, rows, per_sample),
+        Saved(N_("mean"), Kind.STATISTIC, rows, per_sample),
+        Saved(N_("invstd"), Kind.STATISTIC, rows, per_sample),
     )
 
 
@@ -387,9 +390,9 @@ def _lrn(node: ir.LRN, layer: LayerReport, reads: Reads) -> tuple[Saved, ...]:
     channels, rest = layer.input_shape[0], prod(layer.input_shape[1:])
     return (
         _input(layer),
-        Saved("padded squares", Kind.ACTIVATION, (channels + node.size - 1) * rest),
-        Saved("pow base", Kind.ACTIVATION, channels * rest),
-        Saved("denominator", Kind.ACTIVATION, channels * rest),
+        Saved(N_("padded squares"), Kind.ACTIVATION, (channels + node.size - 1) * rest),
+        Saved(N_("pow base"), Kind.ACTIVATION, channels * rest),
+        Saved(N_("denominator"), Kind.ACTIVATION, channels * rest),
     )
 
 
@@ -399,15 +402,15 @@ def _l2(node: ir.L2Normalize, layer: LayerReport, reads: Reads) -> tuple[Saved, 
     norms = exact_div(prod(shape), shape[node.axis])
     return (
         _input(layer),
-        Saved("norms", Kind.ACTIVATION, norms),
-        Saved("clamped norms", Kind.ACTIVATION, norms),
+        Saved(N_("norms"), Kind.ACTIVATION, norms),
+        Saved(N_("clamped norms"), Kind.ACTIVATION, norms),
     )
 
 
 def _dropout(node: ir.Dropout, layer: LayerReport, reads: Reads) -> tuple[Saved, ...]:
     if node.rate == 0:
         return ()  # PyTorch returns its input itself
-    return (Saved("mask", Kind.MASK, prod(layer.input_shape)),)
+    return (Saved(N_("mask"), Kind.MASK, prod(layer.input_shape)),)
 
 
 def _operands(node: Any, layer: LayerReport, reads: Reads) -> tuple[Saved, ...]:
@@ -421,7 +424,9 @@ def _operands(node: Any, layer: LayerReport, reads: Reads) -> tuple[Saved, ...]:
     so_far = reads[0] or reads[1]
     for index in range(2, len(reads)):
         if reads[index]:
-            kept.append(Saved(f"product {index}", Kind.ACTIVATION, prod(layer.output_shape)))
+            kept.append(
+                Saved(N_("product") + f" {index}", Kind.ACTIVATION, prod(layer.output_shape))
+            )
         if so_far:
             kept.append(_input(layer, index))
         so_far = so_far or reads[index]
@@ -441,7 +446,7 @@ def _attention(node: ir.Attention, layer: LayerReport, reads: Reads) -> tuple[Sa
         Saved("k", Kind.ACTIVATION, others * dim),
         Saved("softmax", Kind.ACTIVATION, node.heads * tokens * others),
         Saved("v", Kind.ACTIVATION, others * dim),
-        Saved("heads", Kind.ACTIVATION, tokens * dim),
+        Saved(N_("heads"), Kind.ACTIVATION, tokens * dim),
     )
 
 
@@ -472,21 +477,21 @@ def _window_attention(
         keys = (("qkv", 3 * values),) if single else (("k", values), ("v", values))
         return tuple(
             Saved(what, one, count)
-            for what, count in (("windows", values), ("q", values), *keys, ("softmax", scores),
+            for what, count in ((N_("windows"), values), ("q", values), *keys, ("softmax", scores),
                                 ("heads", values))
         )  # fmt: skip
     norms = windows * size * node.heads
     table = prod(2 * w - 1 for w in node.window)
     return (
-        Saved("windows", one, values), Saved("qkv", one, 3 * values),
-        Saved("q norms", one, norms), Saved("q clamped norms", one, norms),
-        Saved("k norms", one, norms), Saved("k clamped norms", one, norms),
-        Saved("q", one, values), Saved("k", one, values), Saved("scores", one, scores),
+        Saved(N_("windows"), one, values), Saved("qkv", one, 3 * values),
+        Saved(N_("q norms"), one, norms), Saved(N_("q clamped norms"), one, norms),
+        Saved(N_("k norms"), one, norms), Saved(N_("k clamped norms"), one, norms),
+        Saved("q", one, values), Saved("k", one, values), Saved(N_("scores"), one, scores),
         Saved("softmax", one, scores), *(() if single else (Saved("v", one, values),)),
-        Saved("heads", one, values),
-        Saved("bias MLP ReLU", one, table * ir.SWIN_CPB_HIDDEN, per_sample=False),
-        Saved("bias sigmoid", one, node.heads * size * size, per_sample=False),
-        Saved("logit scale", one, node.heads, per_sample=False),
+        Saved(N_("heads"), one, values),
+        Saved(N_("bias MLP ReLU"), one, table * ir.SWIN_CPB_HIDDEN, per_sample=False),
+        Saved(N_("bias sigmoid"), one, node.heads * size * size, per_sample=False),
+        Saved(N_("logit scale"), one, node.heads, per_sample=False),
     )  # fmt: skip
 
 
@@ -496,11 +501,11 @@ def _patch_merging(node: ir.PatchMerging, layer: LayerReport, reads: Reads) -> t
     # (the linear layer keeps them) and normalises the 2c result.
     channels, _ = _channels(node, layer.input_shape)
     rows = exact_div(prod(layer.output_shape), 2 * channels)
-    merged = Saved("patches", Kind.ACTIVATION, rows * 4 * channels)
+    merged = Saved(N_("patches"), Kind.ACTIVATION, rows * 4 * channels)
     if node.version == 1:
-        normed = Saved("normalised patches", Kind.ACTIVATION, rows * 4 * channels)
+        normed = Saved(N_("normalised patches"), Kind.ACTIVATION, rows * 4 * channels)
         return (merged, *_statistics(rows), normed)
-    return (merged, Saved("reduced", Kind.ACTIVATION, rows * 2 * channels), *_statistics(rows))
+    return (merged, Saved(N_("reduced"), Kind.ACTIVATION, rows * 2 * channels), *_statistics(rows))
 
 
 def _nothing(node: Any, layer: LayerReport, reads: Reads) -> tuple[Saved, ...]:
@@ -513,7 +518,7 @@ def _input_only(node: Any, layer: LayerReport, reads: Reads) -> tuple[Saved, ...
 
 def _rbf(node: ir.RBF, layer: LayerReport, reads: Reads) -> tuple[Saved, ...]:
     # Σ (x − w)²: the differences, one per input and unit (no PyTorch module: not measured).
-    return (Saved("differences", Kind.ACTIVATION, prod(layer.input_shape) * node.units),)
+    return (Saved(N_("differences"), Kind.ACTIVATION, prod(layer.input_shape) * node.units),)
 
 
 SAVES: dict[type[Any], Rule] = {

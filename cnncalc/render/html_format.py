@@ -27,6 +27,7 @@ from cnncalc.analysis import LayerReport, Report
 from cnncalc.arith import Dim, Shape
 from cnncalc.conventions import CONVENTIONS, Convention
 from cnncalc.errors import CnncalcError
+from cnncalc.i18n import _, current, ngettext
 from cnncalc.render.derivations import (
     layer_derivation,
     layer_heading,
@@ -34,7 +35,16 @@ from cnncalc.render.derivations import (
     shown_quantities,
     where_clause,
 )
-from cnncalc.render.text import columns, count, layer_shape, requirements, shape
+from cnncalc.render.text import (
+    POOLING_MARK,
+    columns,
+    count,
+    layer_shape,
+    pooling_note,
+    requirements,
+    shape,
+    weightless_pooling,
+)
 from cnncalc.safe_text import html_text as escape  # html.escape, and controls made visible
 
 STYLE = """
@@ -104,10 +114,16 @@ def render(report: Report) -> str:
     return page(f"{report.name} — cnncalc", fragment(report))
 
 
+HTML_LANG = {"en": "en", "zh": "zh-CN"}
+"""The page's ``lang`` for each interface language (BCP 47): fonts and screen readers
+read Chinese as Chinese."""
+
+
 def page(title: str, body: str) -> str:
-    """A standalone HTML5 document around ``body``."""
+    """A standalone HTML5 document around ``body``, in the language being spoken."""
     return (
-        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f'<!DOCTYPE html>\n<html lang="{HTML_LANG.get(current(), "en")}">\n<head>\n'
+        '<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{escape(title)}</title>\n</head>\n<body>\n{body}</body>\n</html>\n"
     )
@@ -121,16 +137,25 @@ def fragment(report: Report) -> str:
         '<div class="cnncalc-report">',
         f"<style>{STYLE}</style>",
         f"<h1>{escape(report.name)}</h1>",
-        f"<p>Input {_shape(report.input_shape)}"
-        + "".join(f", {escape(name)} {_shape(dims)}" for name, dims in report.other_inputs)
-        + f", output {_shape(report.output_shape)}; "
-        f"{len(report.layers)} layers.</p>",
+        "<p>"
+        + ngettext(
+            "Input {inputs}, output {output}; {count} layer.",
+            "Input {inputs}, output {output}; {count} layers.",
+            len(report.layers),
+        ).format(
+            inputs=_shape(report.input_shape)
+            + "".join(f", {escape(name)} {_shape(dims)}" for name, dims in report.other_inputs),
+            output=_shape(report.output_shape),
+            count=len(report.layers),
+        )
+        + "</p>",
         _convention(report.convention),
         *_requirements(report),
         f'<figure class="cnncalc-diagram cnncalc-scroll">\n{draw(report)}</figure>',
         '<div class="cnncalc-scroll">',
         _table(report),
         "</div>",
+        *_pooling_note(report),
         f"<script>{SCRIPT}</script>",
         "</div>",
     ]
@@ -144,25 +169,42 @@ def _shape(value: Shape) -> str:
 def _convention(convention: Convention) -> str:
     """The convention in force, its one-sentence definition and its source."""
     info = CONVENTIONS[convention]
-    return (
-        f'<p class="cnncalc-convention"><strong>FLOPs: the {escape(repr(str(convention)))} '
-        f"convention</strong>: {escape(info.definition)} "
-        f'<span class="cnncalc-source">({escape(info.source)})</span>.</p>'
+    title = _("FLOPs: the {convention} convention").format(convention=repr(str(convention)))
+    source = _("({source})").format(source=_(info.source))
+    sentence = escape(_("{title}: {definition} {source}.")).format(
+        title=f"<strong>{escape(title)}</strong>",
+        definition=escape(_(info.definition)),
+        source=f'<span class="cnncalc-source">{escape(source)}</span>',
     )
+    return f'<p class="cnncalc-convention">{sentence}</p>'
 
 
 def _requirements(report: Report) -> list[str]:
     needed = requirements(report)
     if not needed:
         return []
-    items = ", ".join(escape(text) for text in needed)
-    return [f'<p class="cnncalc-requirements">Requires {items}.</p>']
+    items = ", ".join(needed)
+    text = escape(_("Requires {conditions}.").format(conditions=items))
+    return [f'<p class="cnncalc-requirements">{text}</p>']
 
 
-def _cell(value: Dim, tag: str = "td") -> str:
-    """A count: the exact integer in ``data-value`` for sorting; a formula as text."""
+def _pooling_note(report: Report) -> list[str]:
+    """Below the table: why a max or average pooling layer's connections carry a mark."""
+    note = pooling_note(report, name=str)  # the whole note escaped at once
+    return [f'<p class="cnncalc-note">{escape(note)}</p>'] if note else []
+
+
+def _cell(value: Dim, tag: str = "td", mark: str = "") -> str:
+    """A count: the exact integer in ``data-value`` for sorting; a formula as text;
+    ``mark`` (already HTML) after it."""
     exact = f' data-value="{value}"' if isinstance(value, int) else ""
-    return f'<{tag} class="num"{exact}>{escape(count(value))}</{tag}>'
+    return f'<{tag} class="num"{exact}>{escape(count(value))}{mark}</{tag}>'
+
+
+def _layer_cell(layer: LayerReport, metric: str) -> str:
+    """A layer's count; a max or average pooling layer's connections marked."""
+    marked = metric == "connections" and weightless_pooling(layer) is not None
+    return _cell(layer.metric(metric), mark=f"<sup>{POOLING_MARK}</sup>" if marked else "")
 
 
 def _shape_cell(value: Shape, text: str | None = None) -> str:
@@ -176,7 +218,7 @@ def _table(report: Report) -> str:
     """Layers as rows (each with its formulas row), totals in the footer."""
     metrics = columns(report)
     width = 3 + len(metrics)
-    heads = [("Layer", ""), ("Type", ""), ("Output shape", "num")]
+    heads = [(_("Layer"), ""), (_("Type"), ""), (_("Output shape"), "num")]
     heads += [(title, "num") for _, title in metrics]
     lines = ['<table class="cnncalc-layers">', "<thead><tr>"]
     for title, kind in heads:
@@ -186,7 +228,7 @@ def _table(report: Report) -> str:
         )
     lines.append("</tr></thead>")
     for index, layer in enumerate(report.layers):
-        cells = "".join(_cell(layer.metric(metric)) for metric, _ in metrics)
+        cells = "".join(_layer_cell(layer, metric) for metric, _title in metrics)
         lines += [
             f'<tbody data-index="{index}">',
             f'<tr class="cnncalc-layer"><th scope="row"><details><summary>{escape(layer.name)}'
@@ -196,10 +238,10 @@ def _table(report: Report) -> str:
             "</tr>",
             "</tbody>",
         ]
-    totals = "".join(_cell(report.totals.metric(metric)) for metric, _ in metrics)
+    totals = "".join(_cell(report.totals.metric(metric)) for metric, _title in metrics)
     lines += [
-        f'<tfoot><tr><th scope="row">Total</th><td></td>{_shape_cell(report.output_shape)}'
-        f"{totals}</tr></tfoot>",
+        f'<tfoot><tr><th scope="row">{escape(_("Total"))}</th><td></td>'
+        f"{_shape_cell(report.output_shape)}{totals}</tr></tfoot>",
         "</table>",
     ]
     return "\n".join(lines)
@@ -210,14 +252,15 @@ def derivation(report: Report, layer: LayerReport) -> str:
     try:
         derived = layer_derivation(report, layer)
     except CnncalcError:
-        return (
-            f"<p>{escape(layer.name)} stands for {layer.members} layers: their formulas are "
-            "in the unfolded report.</p>"
-        )
+        text = _(
+            "{name} stands for {count} layers: their formulas are in the unfolded report."
+        ).format(name=layer.name, count=layer.members)
+        return f"<p>{escape(text)}</p>"
     where = where_clause(derived)
     lines = [f"<p>{escape(layer_heading(layer))}"]
     if where:
-        lines.append(f'<br><span class="cnncalc-where">where {escape(where)}</span>')
+        where_text = _("where {clause}").format(clause=where)
+        lines.append(f'<br><span class="cnncalc-where">{escape(where_text)}</span>')
     lines.append('</p>\n<table class="cnncalc-derivation">')
     merged = same_size_axes(derived)
     for key, quantity in shown_quantities(derived):

@@ -12,12 +12,13 @@ from typing import Any
 
 from cnncalc.analysis import Report
 from cnncalc.arith import Dim
-from cnncalc.memory import EXCLUDES, INCLUDES, InferenceMemory, LayerMemory, Peak
-from cnncalc.render.table_format import Grid, draw, wrap
+from cnncalc.i18n import N_, _, pgettext
+from cnncalc.memory import EXCLUDES, INCLUDES, InferenceMemory, LayerMemory, Peak, Storage
+from cnncalc.render.table_format import Grid, draw, fill
 from cnncalc.render.text import byte_size, count, shape
 from cnncalc.safe_text import visible
 
-CAPTION = (
+CAPTION = N_(
     "Bytes. Output: each layer's output tensors (views included). Storage: new, a view of "
     "its input's storage, or a reshape's copy (its input's strides forbid a view). Live: "
     "the activation bytes held while the layer runs (the inputs, its output and every "
@@ -55,27 +56,33 @@ def render_memory(
 
 def memory_table(memory: InferenceMemory, report: Report) -> str:
     """The per-layer table, then one line per figure, each saying what it counts."""
-    title = (
-        f"{visible(memory.name)}: inference memory, batch {memory.batch} of "
-        f"{shape(report.input_shape)}, activations {memory.dtype}, weights {memory.weight_dtype}"
+    title = _(
+        "{network}: inference memory, batch {batch} of {shape}, activations {dtype}, "
+        "weights {weight_dtype}"
+    ).format(
+        network=visible(memory.name),
+        batch=memory.batch,
+        shape=shape(report.input_shape),
+        dtype=memory.dtype,
+        weight_dtype=memory.weight_dtype,
     )
     layout = Grid(
         title="",
         headers=[
-            "Layer",
-            "Type",
-            "Params",
-            "Buffers",
-            "Output",
-            "Storage",
-            "Live",
-            "In place",
-            "Live in place",
+            _("Layer"),
+            _("Type"),
+            pgettext("bytes", "Params"),
+            pgettext("bytes", "Buffers"),
+            pgettext("bytes", "Output"),
+            _("Storage"),
+            _("Live"),
+            _("In place"),
+            _("Live in place"),
         ],
         right=[False, False, True, True, True, False, True, False, True],
         rows=[_row(layer) for layer in memory.layers],
         footer=[
-            "Total",
+            _("Total"),
             "",
             count(memory.param_bytes),
             count(memory.buffer_bytes),
@@ -85,59 +92,85 @@ def memory_table(memory: InferenceMemory, report: Report) -> str:
             "",
             "",
         ],
-        caption=CAPTION,
+        caption=_(CAPTION),
     )
-    drawn = draw(layout, page=10_000)  # no page limit, no title to be wider than the grid
+    drawn = draw(
+        layout, page=10_000, wrapper=fill
+    )  # no page limit, no title to be wider than the grid
     assert drawn is not None
     page = max(len(line) for line in drawn.splitlines())
     lines: list[str] = []
     for line in _summary(memory):
-        lines += wrap(line, page)
+        lines += fill(line, page)
     return title + drawn + "\n".join(lines) + "\n"
 
 
 def _row(layer: LayerMemory) -> list[str]:
     if layer.in_place_of is not None:
-        in_place = "yes"
+        in_place = pgettext("in place", "yes")
     else:
-        in_place = "input kept" if layer.in_place_able else ""
+        in_place = _("input kept") if layer.in_place_able else ""
     return [
         visible(layer.name), visible(layer.type), count(layer.param_bytes),
-        count(layer.buffer_bytes), count(layer.output_bytes), layer.storage, count(layer.live),
-        in_place, count(layer.live_in_place),
+        count(layer.buffer_bytes), count(layer.output_bytes), storage_text(layer.storage),
+        count(layer.live), in_place, count(layer.live_in_place),
     ]  # fmt: skip
+
+
+def storage_text(storage: Storage) -> str:
+    """A layer's storage (``new``, ``view``, ``copy``, ``in place``) in the language spoken;
+    JSON keeps the English word."""
+    words = {
+        "new": pgettext("storage", "new"),
+        "view": pgettext("storage", "view"),
+        "copy": pgettext("storage", "copy"),
+        "in place": pgettext("storage", "in place"),
+    }
+    return words[storage]
 
 
 def _summary(memory: InferenceMemory) -> list[str]:
     a, w = memory.dtype, memory.weight_dtype
     weights = memory.weight_bytes
+    separator = pgettext("between items of a list", "; ")
     return [
-        f"Parameters: {_bytes(memory.param_bytes)}, at {w}.",
-        f"Buffers: {_bytes(memory.buffer_bytes)}, floating-point ones at {w}, integer ones "
-        "as int64.",
-        f"Weights (parameters and buffers): {_bytes(weights)}.",
-        f"Inputs: {_bytes(memory.input_bytes)}, at {a}, held for the whole pass.",
-        f"Activations: {_bytes(memory.output_bytes)}, every layer's output at {a} summed "
-        "(views included); no pass holds them all at once.",
-        f"Peak inference activations: {_bytes(memory.peak.bytes)}{_at(memory.peak)}: the "
-        "inputs and the layer outputs live at once, each output freed after its last "
-        "reader, views sharing their input's storage, no layer in place.",
-        f"  with in-place layers: {_bytes(memory.peak_in_place.bytes)}"
-        f"{_at(memory.peak_in_place)}: every layer that can overwrite an input nothing "
-        "reads later does.",
-        f"Peak inference memory: {_bytes(weights + memory.peak.bytes)} (weights and peak "
-        f"activations); with in-place layers {_bytes(weights + memory.peak_in_place.bytes)}.",
-        "Includes: " + "; ".join(INCLUDES) + ".",
-        "Excludes: " + "; ".join(EXCLUDES) + ".",
+        _("Parameters: {bytes}, at {dtype}.").format(bytes=_bytes(memory.param_bytes), dtype=w),
+        _("Buffers: {bytes}, floating-point ones at {dtype}, integer ones as int64.").format(
+            bytes=_bytes(memory.buffer_bytes), dtype=w
+        ),
+        _("Weights (parameters and buffers): {bytes}.").format(bytes=_bytes(weights)),
+        _("Inputs: {bytes}, at {dtype}, held for the whole pass.").format(
+            bytes=_bytes(memory.input_bytes), dtype=a
+        ),
+        _(
+            "Activations: {bytes}, every layer's output at {dtype} summed (views included); "
+            "no pass holds them all at once."
+        ).format(bytes=_bytes(memory.output_bytes), dtype=a),
+        _(
+            "Peak inference activations: {bytes}{where}: the inputs and the layer outputs live "
+            "at once, each output freed after its last reader, views sharing their input's "
+            "storage, no layer in place."
+        ).format(bytes=_bytes(memory.peak.bytes), where=_at(memory.peak)),
+        _(
+            "  with in-place layers: {bytes}{where}: every layer that can overwrite an input "
+            "nothing reads later does."
+        ).format(bytes=_bytes(memory.peak_in_place.bytes), where=_at(memory.peak_in_place)),
+        _(
+            "Peak inference memory: {bytes} (weights and peak activations); with in-place "
+            "layers {in_place}."
+        ).format(
+            bytes=_bytes(weights + memory.peak.bytes),
+            in_place=_bytes(weights + memory.peak_in_place.bytes),
+        ),
+        _("Includes: {items}.").format(items=separator.join(_(item) for item in INCLUDES)),
+        _("Excludes: {items}.").format(items=separator.join(_(item) for item in EXCLUDES)),
     ]
 
 
 def _at(peak: Peak) -> str:
-    return (
-        f" at '{visible(peak.layer)}'"
-        if peak.layer is not None
-        else " (its layer depends on the sizes)"
-    )
+    if peak.layer is None:
+        return _(" (its layer depends on the sizes)")
+    return _(" at '{layer}'").format(layer=visible(peak.layer))
 
 
 def _formula(value: Dim) -> str:

@@ -20,6 +20,7 @@ from typing import Any
 
 from cnncalc.analysis import Report
 from cnncalc.arith import Dim
+from cnncalc.i18n import N_, _
 from cnncalc.receptive_field import (
     ReceptiveField,
     as_periodic,
@@ -27,19 +28,19 @@ from cnncalc.receptive_field import (
     period,
     receptive_fields,
 )
-from cnncalc.render.table_format import Grid, draw
-from cnncalc.render.text import count, layer_shape, shape
+from cnncalc.render.table_format import Grid, draw, fill
+from cnncalc.render.text import count, layer_shape, sentences, shape
 from cnncalc.safe_text import visible
 
-CAPTION = (
+CAPTION = N_(
     "Receptive field: the input positions output position 0 sees, per spatial axis "
     "(size, jump between neighbouring outputs, first position; negative: padding), as "
     "Araujo et al., Distill 2019, compute it. A merge takes the union of its branches "
     "(* where their grids do not align)."
 )
 
-RESIZE_CAPTION = (
-    " After an upsampling or a transposed convolution the field repeats every few outputs "
+RESIZE_CAPTION = N_(
+    "After an upsampling or a transposed convolution the field repeats every few outputs "
     "(Repeats): Field is the largest over the outputs, Jump the mean step, Start output 0's."
 )
 
@@ -60,14 +61,16 @@ def render_receptive_fields(report: Report, fmt: str) -> str:
         [visible(layer.name), visible(layer.type), layer_shape(layer), *_cells(fields[layer.name])]
         for layer in report.layers
     ]
-    headers = ["Layer", "Type", "Output shape", "Field", "Jump", "Start"]
-    caption = CAPTION
+    headers = [_("Layer"), _("Type"), _("Output shape"), _("Field"), _("Jump"), _("Start")]
+    caption = _(CAPTION)
     periods = [_period_cell(fields[layer.name]) for layer in report.layers]
     if any(periods):  # only networks with a resize: the others' table stays as it was
         rows = [[*row, repeats] for row, repeats in zip(rows, periods, strict=True)]
-        headers.append("Repeats")
-        caption += RESIZE_CAPTION
-    title = f"{visible(report.name)}: receptive fields in the input {shape(report.input_shape)}"
+        headers.append(_("Repeats"))
+        caption = sentences(caption, _(RESIZE_CAPTION))
+    title = _("{network}: receptive fields in the input {shape}").format(
+        network=visible(report.name), shape=shape(report.input_shape)
+    )
     layout = Grid(
         title="",
         headers=headers,
@@ -76,16 +79,18 @@ def render_receptive_fields(report: Report, fmt: str) -> str:
         footer=[],
         caption=caption,
     )
-    drawn = draw(layout, page=10_000)  # no page limit, no title to be wider than the grid
+    drawn = draw(
+        layout, page=10_000, wrapper=fill
+    )  # no page limit, no title to be wider than the grid
     assert drawn is not None
     return title + drawn
 
 
 def _cells(field: ReceptiveField) -> list[str]:
     if field.kind == "whole":
-        return ["whole input", "", ""]
+        return [_("whole input"), "", ""]
     if field.kind == "unknown":
-        return ["unknown", "", visible(field.why)]
+        return [_("unknown"), "", visible(field.reason())]
     mark = "*" if field.misaligned else ""
     return [
         "×".join(count(axis.size) for axis in field.axes) + mark,
@@ -127,7 +132,9 @@ def _periodic_json(field: ReceptiveField) -> dict[str, Any]:
 
 def _period_cell(field: ReceptiveField) -> str:
     periods = period(field) if field.kind == "axes" else None
-    return "" if periods is None else "every " + "×".join(count(p) for p in periods)
+    if periods is None:
+        return ""
+    return _("every {period}").format(period="×".join(count(p) for p in periods))
 
 
 def _jump(value: Dim | Fraction) -> str:

@@ -19,8 +19,9 @@ from cnncalc.analysis import Report
 from cnncalc.arith import Dim
 from cnncalc.conventions import Convention
 from cnncalc.dtypes import dtype_bytes
-from cnncalc.render.table_format import Grid, draw
-from cnncalc.render.text import convention_note, count, shape
+from cnncalc.i18n import N_, _, pgettext
+from cnncalc.render.table_format import Grid, draw, fill
+from cnncalc.render.text import convention_note, count, sentences, shape
 from cnncalc.roofline import (
     Bound,
     LayerIntensity,
@@ -33,13 +34,13 @@ from cnncalc.roofline import (
 )
 from cnncalc.safe_text import visible
 
-BYTES_NOTE = (
+BYTES_NOTE = N_(
     "Bytes: each tensor a layer reads, once; its parameters and the buffers inference reads, "
     "once a batch; its outputs written. Views (permute, split, dropout, identity, a flatten "
     "or reshape PyTorch need not copy, …) move nothing. Each layer one fused kernel: no "
     "cache reuse across layers."
 )
-BOUND_NOTE = (
+BOUND_NOTE = N_(
     "A lower bound, not a prediction: each layer takes at least max(FLOPs/peak, "
     "bytes/bandwidth); no caches, no kernel launch cost, no overlap limits, every unit at "
     "its peak."
@@ -65,26 +66,44 @@ def render_roofline(
         return _json(
             report, rows, totals, bounds, batch=batch, dtype=dtype, convention=convention, roof=roof
         )
-    title = (
-        f"{visible(report.name)}: arithmetic intensity at batch {batch} of "
-        f"{shape(report.input_shape)}, {dtype} ({dtype_bytes(dtype)} bytes a value)"
+    title = _(
+        "{network}: arithmetic intensity at batch {batch} of {shape}, {dtype} "
+        "({bytes} bytes a value)"
+    ).format(
+        network=visible(report.name),
+        batch=batch,
+        shape=shape(report.input_shape),
+        dtype=dtype,
+        bytes=dtype_bytes(dtype),
     )
-    headers = ["Layer", "Type", "FLOPs", "Bytes read", "Weight bytes", "Bytes written", "FLOP/B"]
+    headers = [
+        _("Layer"),
+        _("Type"),
+        _("FLOPs"),
+        _("Bytes read"),
+        _("Weight bytes"),
+        _("Bytes written"),
+        "FLOP/B",
+    ]
     body = [[visible(row.name), visible(row.type), *_cells(row)] for row in rows]
-    footer = ["Total", "", *_cells(totals)]
-    caption = f"{convention_note(convention)} {BYTES_NOTE} FLOP/B to 2 decimals."
+    footer = [_("Total"), "", *_cells(totals)]
+    caption = sentences(convention_note(convention), _(BYTES_NOTE), _("FLOP/B to 2 decimals."))
     if roof is not None:
-        headers += ["Compute µs", "Memory µs", "Lower bound µs"]
+        headers += [_("Compute µs"), _("Memory µs"), _("Lower bound µs")]
         for cells, each in zip(body, bounds, strict=True):
             cells.extend(_bound_cells(each))
         seconds = total_bound(bounds)
         memory = sum((b.seconds for b in bounds if b.limit == "memory"), Fraction(0))
         footer += ["", "", _micro(seconds)]
-        title += f"; roofline lower bound on {_roof_name(roof)}"
-        caption += (
-            f" {BOUND_NOTE} {_roof_text(roof, dtype)} Bound: the layer's least time "
-            f"(µs, 3 decimals) and which limit sets it; the total sums them "
-            f"({_micro(memory)} µs of it in memory-bound layers)."
+        title += _("; roofline lower bound on {device}").format(device=_roof_name(roof))
+        caption = sentences(
+            caption,
+            _(BOUND_NOTE),
+            _roof_text(roof, dtype),
+            _(
+                "Bound: the layer's least time (µs, 3 decimals) and which limit sets it; "
+                "the total sums them ({memory} µs of it in memory-bound layers)."
+            ).format(memory=_micro(memory)),
         )
     layout = Grid(
         title="",
@@ -94,7 +113,9 @@ def render_roofline(
         footer=footer,
         caption=caption,
     )
-    drawn = draw(layout, page=10_000)  # no page limit, no title to be wider than the grid
+    drawn = draw(
+        layout, page=10_000, wrapper=fill
+    )  # no page limit, no title to be wider than the grid
     assert drawn is not None
     return title + drawn
 
@@ -102,7 +123,7 @@ def render_roofline(
 def _cells(row: LayerIntensity) -> list[str]:
     moved = row.traffic
     if moved.view:
-        return [count(row.flops), "view", "", "", ""]
+        return [count(row.flops), pgettext("storage", "view"), "", "", ""]
     return [
         count(row.flops),
         count(moved.reads),
@@ -123,7 +144,8 @@ def _intensity(value: Any) -> str:
 def _bound_cells(each: Bound) -> list[str]:
     if each.limit is None:  # a view, or nothing to do
         return ["", "", ""]
-    return [_micro(each.compute), _micro(each.memory), f"{_micro(each.seconds)} {each.limit}"]
+    limit = _("compute") if each.limit == "compute" else _("memory")
+    return [_micro(each.compute), _micro(each.memory), f"{_micro(each.seconds)} {limit}"]
 
 
 def _micro(seconds: Fraction) -> str:
@@ -131,14 +153,20 @@ def _micro(seconds: Fraction) -> str:
 
 
 def _roof_name(roof: Roof) -> str:
-    return visible(roof.device) if roof.device else "the given peak and bandwidth"
+    return visible(roof.device) if roof.device else _("the given peak and bandwidth")
 
 
 def _roof_text(roof: Roof, dtype: str) -> str:
-    source = f" ({roof.source})" if roof.source else ""
-    return (
-        f"Peak {_rate(roof.peak)} FLOP/s ({dtype}, dense), bandwidth {_rate(roof.bandwidth)} "
-        f"B/s{source}; ridge point {decimal(roof.ridge, 2)} FLOP/B."
+    source = _(" ({source})").format(source=_(roof.source)) if roof.source else ""
+    return _(
+        "Peak {peak} FLOP/s ({dtype}, dense), bandwidth {bandwidth} B/s{source}; ridge point "
+        "{ridge} FLOP/B."
+    ).format(
+        peak=_rate(roof.peak),
+        dtype=dtype,
+        bandwidth=_rate(roof.bandwidth),
+        source=source,
+        ridge=decimal(roof.ridge, 2),
     )
 
 
@@ -149,7 +177,7 @@ def _rate(value: Fraction) -> str:
         if scaled >= 1:
             text = decimal(scaled, 3).rstrip("0").rstrip(".").replace(",", "")
             exact = Fraction(text) == scaled
-            return f"{text}e{exponent}" + ("" if exact else " (rounded)")
+            return f"{text}e{exponent}" + ("" if exact else _(" (rounded)"))
     return decimal(value, 3)
 
 

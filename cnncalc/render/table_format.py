@@ -19,17 +19,21 @@ from __future__ import annotations
 import io
 import sys
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from cnncalc.analysis import Report
+from cnncalc.analysis import LayerReport, Report
 from cnncalc.i18n import _
 from cnncalc.render.text import (
     columns,
+    connections_cell,
     convention_note,
     count,
     layer_shape,
+    pooling_note,
     requirements_note,
+    sentences,
     shape,
 )
 from cnncalc.safe_text import visible
@@ -54,6 +58,7 @@ class Grid:
     footer: list[str]
     """The totals row; empty: none."""
     caption: str
+    """Paragraphs, one a line: each wrapped to the table's width."""
 
 
 def grid(report: Report) -> Grid:
@@ -77,7 +82,7 @@ def grid(report: Report) -> Grid:
                 visible(layer.name),
                 visible(layer.type),  # a folded block's type is its block's name
                 layer_shape(layer),
-                *(count(layer.metric(metric)) for metric, _ in count_columns),
+                *(_cell(layer, metric) for metric, _ in count_columns),
             ]
             for layer in report.layers
         ],
@@ -87,10 +92,22 @@ def grid(report: Report) -> Grid:
             shape(report.output_shape),
             *(count(report.totals.metric(metric)) for metric, _ in count_columns),
         ],
-        caption=" ".join(
-            filter(None, [requirements_note(report), convention_note(report.convention)])
+        caption="\n".join(  # the pooling note a paragraph of its own, as a footnote
+            filter(
+                None,
+                [
+                    sentences(requirements_note(report), convention_note(report.convention)),
+                    pooling_note(report),
+                ],
+            )
         ),
     )
+
+
+def _cell(layer: LayerReport, metric: str) -> str:
+    """A count; a max or average pooling layer's connections marked (:func:`pooling_note`)."""
+    text = count(layer.metric(metric))
+    return connections_cell(layer, text) if metric == "connections" else text
 
 
 def build_table(report: Report, layout: Grid | None = None) -> Table:
@@ -120,8 +137,14 @@ def render(report: Report) -> str:
     return drawn if drawn is not None else to_text(build_table(report, layout))
 
 
-def draw(layout: Grid, page: int = PAGE_WIDTH) -> str | None:
-    """The grid in rich's heavy-head box style, or None if it is wider than ``page``."""
+def draw(
+    layout: Grid, page: int = PAGE_WIDTH, wrapper: Callable[[str, int], list[str]] | None = None
+) -> str | None:
+    """The grid in rich's heavy-head box style, or None if it is wider than ``page``.
+
+    The caption is wrapped as rich wraps it (:func:`wrap`), unless ``wrapper`` says
+    otherwise: :func:`fill` for a table rich never draws.
+    """
     table = [layout.headers, *layout.rows, *([layout.footer] if layout.footer else [])]
     widths = [max(width(row[i]) for row in table) for i in range(len(layout.headers))]
     total = sum(widths) + 3 * len(widths) + 1
@@ -144,7 +167,8 @@ def draw(layout: Grid, page: int = PAGE_WIDTH) -> str | None:
     if layout.footer:  # the totals; a grid without them ends after its rows
         lines += [line("├", "─", "┼", "┤"), cells(layout.footer, "│")]
     lines += [line("└", "─", "┴", "┘")]
-    lines += wrap(layout.caption, total)
+    for paragraph in layout.caption.split("\n") if layout.caption else ():
+        lines += (wrapper or wrap)(paragraph, total)
     return "\n".join(line.rstrip() for line in lines) + "\n"
 
 
@@ -178,6 +202,61 @@ def wrap(text: str, page: int) -> list[str]:
             lines.append(current[:cut])
             current = current[cut:]
     return [*lines, current] if current else lines
+
+
+CLOSING = set("，。；：、！？）》」』,.;:!?)]")
+"""Punctuation a line must not start with (it stays with the character before it)."""
+OPENING = set("（《「『([")
+"""Punctuation a line must not end with (it stays with the character after it)."""
+
+
+def fill(text: str, page: int) -> list[str]:
+    """Words filled into lines of at most ``page`` columns, breaking between Chinese
+    characters too, for paragraphs rich does not draw (the memory, training, roofline and
+    receptive-field reports).
+
+    Chinese has no spaces between words, so :func:`wrap` (rich's rule) can only break a
+    Chinese sentence at the few spaces around numbers and names, and leaves lines half
+    empty; here a line may also end between two wide characters, but never before a
+    closing mark (，。）) or after an opening one (（《). ASCII text is wrapped as
+    :func:`wrap` does, so English output is the same either way.
+    """
+    if text.isascii():
+        return wrap(text, page)
+    lines: list[str] = []
+    current = ""
+    for piece, spaced in _pieces(text):
+        candidate = current + (" " if spaced and current else "") + piece
+        if current and width(candidate) > page:
+            lines.append(current)
+            current = piece
+        else:
+            current = candidate
+        while width(current) > page:  # a piece wider than the page
+            cut = fold_point(current, page)
+            lines.append(current[:cut])
+            current = current[cut:]
+    return [*lines, current] if current else lines
+
+
+def _pieces(text: str) -> list[tuple[str, bool]]:
+    """``text`` cut where a line may break: at spaces (the flag: a space before the piece)
+    and around each wide character, punctuation kept with its neighbour."""
+    pieces: list[tuple[str, bool]] = []
+    for word in text.split(" "):
+        units: list[str] = []
+        for ch in word:
+            wide = unicodedata.east_asian_width(ch) in "WF"
+            if units and (
+                ch in CLOSING
+                or units[-1][-1] in OPENING
+                or not (wide or unicodedata.east_asian_width(units[-1][-1]) in "WF")
+            ):
+                units[-1] += ch  # no break here: narrow after narrow, or at punctuation
+            else:
+                units.append(ch)
+        pieces += [(unit, index == 0) for index, unit in enumerate(units or [""])]
+    return pieces
 
 
 def fold_point(text: str, page: int) -> int:

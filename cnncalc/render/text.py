@@ -8,7 +8,9 @@ from typing import TYPE_CHECKING
 
 from cnncalc.arith import Dim, Shape
 from cnncalc.conventions import CONVENTIONS, Convention
-from cnncalc.i18n import N_, _
+from cnncalc.i18n import N_, _, pgettext
+from cnncalc.ir import Pool, PoolKind
+from cnncalc.safe_text import visible
 
 if TYPE_CHECKING:
     from cnncalc.analysis import LayerReport, Report
@@ -78,7 +80,128 @@ def layer_shape(layer: LayerReport, render: Callable[[Shape], str] = shape) -> s
 def convention_note(convention: Convention) -> str:
     """One sentence naming the convention of the FLOPs column, with its source."""
     info = CONVENTIONS[convention]
-    return f"FLOPs: '{convention}' convention, {info.definition} ({info.source})."
+    return _("FLOPs: '{convention}' convention, {definition} ({source}).").format(
+        convention=convention, definition=_(info.definition), source=_(info.source)
+    )
+
+
+def sentences(*parts: str) -> str:
+    """Sentences one after another: a space after an English one, none after a Chinese
+    one (ending in 。, as Chinese text runs on); empty parts left out."""
+    text = ""
+    for part in filter(None, parts):
+        text += part if not text or text.endswith(("。", "！", "？")) else " " + part
+    return text
+
+
+POOLING_MARK = "*"
+"""The mark beside a max or average pooling layer's connections, explained by
+:func:`pooling_note` below the table."""
+
+_POOLING_KINDS = {
+    frozenset({PoolKind.MAX}): N_("Max pooling has no coefficient and no bias"),
+    frozenset({PoolKind.AVG}): N_("Average pooling has no coefficient and no bias"),
+    frozenset({PoolKind.MAX, PoolKind.AVG}): N_(
+        "Max and average pooling have no coefficient and no bias"
+    ),
+}
+
+
+def weightless_pooling(layer: LayerReport) -> Pool | None:
+    """The pooling node of a max or average pooling layer (``k·k`` connections per output,
+    not the ``k·k+1`` of LeNet-5's trainable subsampling), else None."""
+    node = layer.node
+    if isinstance(node, Pool) and node.kind in (PoolKind.MAX, PoolKind.AVG):
+        return node
+    return None
+
+
+def connections_cell(layer: LayerReport, text: str, mark: str = POOLING_MARK) -> str:
+    """``text``, a layer's connections, with ``mark`` if :func:`pooling_note` explains it."""
+    return text + mark if weightless_pooling(layer) is not None else text
+
+
+def pooling_note(
+    report: Report,
+    *,
+    name: Callable[[str], str] = visible,
+    style: Style = "unicode",
+    math: Callable[[str], str] = str,
+    mark: str = POOLING_MARK,
+) -> str:
+    """Why a max or average pooling layer's connections are not the documents' count.
+
+    Such a layer has no coefficient and no bias: ``k·k`` connections per output,
+    ``2·2·6·14·14 = 4,704`` for the modern LeNet-5's S2, where LeNet-5's trainable
+    subsampling (LeCun et al. 1998; 《卷积神经网络CNN与LeNet5详解》) has ``(k·k+1)`` per
+    output, ``(2·2+1)·6·14·14 = 5,880``, the count 《LeNet卷积神经网络详解》 gives its
+    max-pooling S2 — and the layer's FLOPs under the ``connections`` convention. Every
+    number is the report's: each layer's kernel, output shape and connections, and the
+    first one's count as subsampling from its facts (the ``connections`` convention of
+    :data:`cnncalc.conventions.CONVENTIONS`). Empty when no layer is such a pooling.
+    ``name`` shows a layer name in the output's escaping; ``math`` wraps a formula
+    (Markdown's ``$…$``).
+    """
+    layers = [
+        (layer, node) for layer in report.layers if (node := weightless_pooling(layer)) is not None
+    ]
+    if not layers:
+        return ""
+    separator = pgettext("between items of a list", "; ")
+    counts = separator.join(
+        f"{name(layer.name)}: "
+        + math(_equation([*node.kernel, *layer.output_shape], layer.connections, style))
+        for layer, node in layers
+    )
+    kinds = frozenset(node.kind for _layer, node in layers)
+    first, node = layers[0]
+    subsampling = math(
+        _equation(
+            [_sum_text([*node.kernel], style), *first.output_shape],
+            first.flops_by_convention[Convention.CONNECTIONS],
+            style,
+        )
+    )
+    values = {
+        "mark": mark,
+        "pooling": _(_POOLING_KINDS[kinds]),
+        "counts": counts,
+        "name": name(first.name),
+        "equation": subsampling,
+    }
+    if report.convention is not Convention.CONNECTIONS:
+        return _(
+            "{mark} {pooling}: one connection per window element (k·k) per output, {counts}. "
+            "LeNet-5's trainable subsampling has a coefficient and a bias per map, k·k+1 "
+            "connections per output (LeCun et al. 1998; 《卷积神经网络CNN与LeNet5详解》): "
+            "{name} would have {equation}."
+        ).format(**values)
+    return _(
+        "{mark} {pooling}: one connection per window element (k·k) per output, {counts}. "
+        "LeNet-5's trainable subsampling has a coefficient and a bias per map, k·k+1 "
+        "connections per output (LeCun et al. 1998; 《卷积神经网络CNN与LeNet5详解》): "
+        "{name} would have {equation}, its FLOPs under the 'connections' convention."
+    ).format(**values)
+
+
+def _factor(value: Dim, style: Style) -> str:
+    if isinstance(value, int):
+        return str(value)
+    text = count(value, style)
+    return text if value.is_Atom or value.is_Function else f"({text})"  # ⌊…⌋ needs none
+
+
+def _sum_text(kernel: list[Dim], style: Style) -> str:
+    """``(2·2+1)``: a window's size plus the subsampling's bias."""
+    times = " \\cdot " if style == "latex" else "·"
+    return "(" + times.join(_factor(k, style) for k in kernel) + "+1)"
+
+
+def _equation(factors: list[Dim | str], value: Dim, style: Style) -> str:
+    """``2·2·6·14·14 = 4,704``: the factors (text as it is), then the report's value."""
+    times = " \\cdot " if style == "latex" else "·"
+    product = times.join(f if isinstance(f, str) else _factor(f, style) for f in factors)
+    return f"{product} = {count(value, style)}"
 
 
 def requirements(report: Report, style: Style = "unicode") -> list[str]:

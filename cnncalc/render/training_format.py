@@ -8,12 +8,13 @@ from typing import Any
 
 from cnncalc.analysis import Report
 from cnncalc.arith import Dim
-from cnncalc.render.table_format import Grid, draw
-from cnncalc.render.text import count, shape
+from cnncalc.i18n import N_, _, ngettext
+from cnncalc.render.table_format import Grid, draw, fill
+from cnncalc.render.text import count, sentences, shape
 from cnncalc.safe_text import visible
 from cnncalc.training import TrainingFlops, epoch_steps, training_flops
 
-CAPTION = (
+CAPTION = N_(
     "Training FLOPs of one step, as PyTorch's FlopCounterMode counts them around "
     "loss.backward(): 2 per multiply-accumulate of convolutions, linear layers and matrix "
     "products; backward, the input's gradient (none for the first layer's input) and the "
@@ -46,23 +47,25 @@ def render_training(report: Report, fmt: str, batch: int, samples: int | None = 
         if samples is not None:
             data["epoch"] = _json(totals, samples)
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-    title = (
-        f"{visible(report.name)}: one training step, batch {batch} of {shape(report.input_shape)}"
+    title = _("{network}: one training step, batch {batch} of {shape}").format(
+        network=visible(report.name), batch=batch, shape=shape(report.input_shape)
     )
-    epoch = [] if samples is None else ["Epoch"]
-    flops = ["Forward", "Backward: input", "Backward: weights", "Step", *epoch]
+    epoch = [] if samples is None else [_("Epoch")]
+    flops = [_("Forward"), _("Backward: input"), _("Backward: weights"), _("Step"), *epoch]
     layout = Grid(
         title="",
-        headers=["Layer", "Type", *flops],
+        headers=[_("Layer"), _("Type"), *flops],
         right=[False, False, *(True for _ in flops)],
         rows=[
             [visible(name), visible(kind), *_cells(step, batch, samples)]
             for name, kind, step in rows
         ],
-        footer=["Total", "", *_cells(totals, batch, samples)],
-        caption=CAPTION + ("" if samples is None else " " + epoch_note(samples, batch)),
+        footer=[_("Total"), "", *_cells(totals, batch, samples)],
+        caption=sentences(_(CAPTION), "" if samples is None else epoch_note(samples, batch)),
     )
-    drawn = draw(layout, page=10_000)  # no page limit, no title to be wider than the grid
+    drawn = draw(
+        layout, page=10_000, wrapper=fill
+    )  # no page limit, no title to be wider than the grid
     assert drawn is not None
     return title + drawn
 
@@ -70,11 +73,18 @@ def render_training(report: Report, fmt: str, batch: int, samples: int | None = 
 def epoch_note(samples: int, batch: int) -> str:
     """What the Epoch column counts, with the epoch's steps and its last step's samples."""
     steps, last = epoch_steps(samples, batch)
-    partial = f", the last of {last:,} (it counts its own samples)" if last != batch else ""
-    return (
-        f"Epoch: {samples:,} samples in {steps:,} step{'s' if steps != 1 else ''} of "
-        f"{batch:,}{partial}: {samples:,} times a sample's FLOPs."
+    partial = (
+        _(", the last of {last} (it counts its own samples)").format(last=f"{last:,}")
+        if last != batch
+        else ""
     )
+    return ngettext(
+        "Epoch: {samples} samples in {steps} step of {batch}{partial}: {samples} times a "
+        "sample's FLOPs.",
+        "Epoch: {samples} samples in {steps} steps of {batch}{partial}: {samples} times a "
+        "sample's FLOPs.",
+        steps,
+    ).format(samples=f"{samples:,}", steps=f"{steps:,}", batch=f"{batch:,}", partial=partial)
 
 
 def _cells(step: TrainingFlops, batch: int, samples: int | None) -> list[str]:

@@ -554,3 +554,20 @@ def test_an_internal_error_is_one_line(
         "cnncalc: internal error (ValueError: Unknown symbol:\\n\\foo\\x1b[2J); please report it "
         "with the spec. Set CNNCALC_DEBUG=1 to see the traceback.\n"
     )
+
+
+def test_the_pooling_note_shows_each_name_as_written() -> None:
+    """The footnote under a table with max pooling names its layers: escaped in each
+    format like the table's own cells (no raw control, no Markdown or HTML markup)."""
+    layers = [{"name": name, "type": "maxpool1d", "kernel": 1} for name in HOSTILE]
+    report = cnncalc.analyze({"name": NETWORK, "input": [2, 8], "layers": layers})
+    table = render(report, "table")
+    assert_no_raw_control(table)
+    assert f"{visible(HOSTILE[0])}: 1·2·8 = 16;" in " ".join(table.split())
+    markdown = render(report, "markdown")
+    (note,) = [line for line in markdown.splitlines() if line.startswith("\\* ")]
+    assert all(f"{markdown_text(name)}: 1·2·8 = 16" in note for name in HOSTILE)
+    page = render(report, "html")
+    text = "".join(check_html(page).text)
+    assert all(f"{visible(name)}: 1·2·8 = 16" in text for name in HOSTILE)
+    assert "<script>alert" not in page
