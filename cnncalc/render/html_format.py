@@ -31,8 +31,8 @@ from cnncalc.i18n import _, current, ngettext
 from cnncalc.render.derivations import (
     layer_derivation,
     layer_heading,
-    same_size_axes,
-    shown_quantities,
+    quantity_title,
+    titled_quantities,
     where_clause,
 )
 from cnncalc.render.text import (
@@ -262,11 +262,7 @@ def derivation(report: Report, layer: LayerReport) -> str:
         where_text = _("where {clause}").format(clause=where)
         lines.append(f'<br><span class="cnncalc-where">{escape(where_text)}</span>')
     lines.append('</p>\n<table class="cnncalc-derivation">')
-    merged = same_size_axes(derived)
-    for key, quantity in shown_quantities(derived):
-        title = merged.get(key, key) if key.endswith("_out") else quantity.name
-        if not title:
-            continue
+    for title, quantity in titled_quantities(derived):
         general, substituted, result = (
             quantity.general(), quantity.substituted(), count(quantity.result)
         )  # fmt: skip
@@ -277,7 +273,7 @@ def derivation(report: Report, layer: LayerReport) -> str:
             steps.append(result)
         formula = " = ".join(escape(step) for step in steps)
         lines.append(f"<tr><td>{escape(title)}</td><td>= {formula}</td></tr>")
-    zeros = [q.name for q in derived.quantities.values() if q.formula == 0]
+    zeros = [quantity_title(q.name) for q in derived.quantities.values() if q.formula == 0]
     if zeros:
         lines.append(f"<tr><td>{escape(', '.join(zeros))}</td><td>= 0</td></tr>")
     lines.append("</table>")

@@ -129,13 +129,9 @@ PRODUCTS = (
 """The datasheets' products, named as their vendor names them (the titles of
 :data:`cnncalc.devices.DEVICES` too)."""
 
-NOT_YET_HERS = (
-    re.compile(r"<svg.*?</svg>", re.S),
-    re.compile(r'<tr class="cnncalc-formulas">.*?</tr>\n</tbody>', re.S),
-)
-"""Parts of the HTML page other modules write: the drawing (:mod:`cnncalc.render.draw_svg`)
-and each layer's derivation (:mod:`cnncalc.render.derivations`), translated and checked
-with them, not here."""
+NOT_YET_HERS: tuple[re.Pattern[str], ...] = ()
+"""Parts of a page left out of the check (none: the drawing and each layer's derivation
+are translated too)."""
 
 REPORTS = {
     "table": [],
