@@ -23,19 +23,20 @@ class Term:
     chinese: str
     aliases: tuple[str, ...] = ()
     note: str = ""
-    """Where the words come from, or why this one was picked."""
+    """Where the words come from, or why this one was picked (in Chinese: the glossary's
+    readers read it in ``README.zh-CN.md``)."""
 
 
 TERMS: tuple[Term, ...] = (
     Term("layer", "层"),
     Term("type", "类型"),
     Term("total", "合计", ("总计",)),
-    Term("input feature map size", "输入特征图大小", note="all five documents"),
-    Term("output shape", "输出特征图大小", ("输出尺寸", "输出形状"), "all five documents"),
+    Term("input feature map size", "输入特征图大小", note="五篇文档都用此词"),
+    Term("output shape", "输出特征图大小", ("输出尺寸", "输出形状"), "五篇文档都用此词"),
     Term("feature map", "特征图"),
     Term("channel", "通道"),
-    Term("kernel size", "卷积核大小", ("卷积核尺寸",), "卷积核尺寸: 《LeNet卷积神经网络详解》"),
-    Term("stride", "步长", ("步幅",), "步幅: 《第五章 深度学习用于计算机视觉(一)》"),
+    Term("kernel size", "卷积核大小", ("卷积核尺寸",), "《LeNet卷积神经网络详解》写作卷积核尺寸"),
+    Term("stride", "步长", ("步幅",), "《第五章 深度学习用于计算机视觉(一)》写作步幅"),
     Term("padding", "填充"),
     Term("weight", "权重"),
     Term("bias", "偏置"),
@@ -43,29 +44,29 @@ TERMS: tuple[Term, ...] = (
         "trainable parameters",
         "可训练参数量",
         ("可训练参数", "参数个数"),
-        "《卷积神经网络CNN与LeNet5详解》; 参数个数: 《卷积层改变维度,梯度卷积核》",
+        "《卷积神经网络CNN与LeNet5详解》所用；《卷积层改变维度,梯度卷积核》写作参数个数",
     ),
     Term("non-trainable parameters", "不可训练参数量"),
-    Term("parameters", "参数量", note="《经典网络(四)AlexNet全解析》"),
+    Term("parameters", "参数量", note="《经典网络(四)AlexNet全解析》所用；含不可训练的部分"),
     Term("buffers", "缓冲区"),
     Term(
         "FLOPs",
         "计算量",
         ("浮点运算次数",),
-        "《卷积神经网络CNN与LeNet5详解》 (where 计算量 = 连接数); the caption names the convention",
+        "《卷积神经网络CNN与LeNet5详解》所用（其中 计算量 = 连接数）；表注写明口径",
     ),
-    Term("MACs", "乘加次数", ("乘累加次数",), "multiply-accumulates; FLOPs are 2·MACs"),
-    Term("neurons", "神经元数量", ("神经元个数",), "神经元个数: 《卷积层改变维度,梯度卷积核》"),
+    Term("MACs", "乘加次数", ("乘累加次数",), "乘法-累加 (MACs)；flops 口径下计算量 = 2·乘加次数"),
+    Term("neurons", "神经元数量", ("神经元个数",), "《卷积层改变维度,梯度卷积核》写作神经元个数"),
     Term("connections", "连接数"),
     Term("convolution", "卷积"),
     Term("convolutional layer", "卷积层"),
-    Term("pooling", "池化", ("下采样", "子采样"), "LeNet-5's S2/S4 are 下采样 in the documents"),
-    Term("flatten", "展平", ("光栅化", "扁平化"), "光栅化: 《卷积神经网络CNN与LeNet5详解》"),
+    Term("pooling", "池化", ("下采样", "子采样"), "文档中 LeNet-5 的 S2、S4 称为下采样层"),
+    Term("flatten", "展平", ("光栅化", "扁平化"), "《卷积神经网络CNN与LeNet5详解》写作光栅化"),
     Term("fully connected layer", "全连接层", ("稠密层",)),
     Term("receptive field", "感受野"),
-    Term("convention", "口径", ("约定",), "which operations a count counts"),
-    Term("memory", "内存", ("显存",), "显存 when it is a GPU's"),
-    Term("spec", "网络描述", note="the YAML (or JSON) file describing a network: SPEC"),
+    Term("convention", "口径", ("约定",), "一个计数把哪些运算算在内"),
+    Term("memory", "内存", ("显存",), "GPU 的内存即显存"),
+    Term("spec", "网络描述", note="描述网络的 YAML（或 JSON）文件，命令行中的 SPEC"),
 )
 """Every term, in the order ``README.zh-CN.md`` lists them."""
 
