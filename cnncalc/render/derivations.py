@@ -118,6 +118,10 @@ def explain(
 
         return explain_html(report, layer, step_lines(layer, steps, STEP_WIDTH))
     derivation = layer_derivation(report, layer)
+    if fmt == "latex":
+        from cnncalc.render.latex_format import explain as explain_latex
+
+        return explain_latex(report, layer, derivation, steps)
     if fmt == "json":
         data = _explain_data(report, layer, derivation, steps)
         return json_safe(json.dumps(data, indent=2, ensure_ascii=False)) + "\n"
