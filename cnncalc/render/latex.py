@@ -59,12 +59,19 @@ sentences), as commands: the text fonts of pdfLaTeX have none of them, and Latin
 Modern lacks the floor brackets."""
 
 
+LIGATURES = frozenset(["--", "''", "``", ",,", "!`", "?`"])
+"""Pairs of characters that TeX's fonts join into another glyph: ``--`` is an en dash,
+``''`` a closing quote, ``!``` an ``¡``."""
+
+
 def escape(text: str) -> str:
     """``text`` as LaTeX prints it literally; a control character as its code (``U+001B``),
-    never raw."""
+    never raw. ``{}`` parts two characters a font would join (``<!--`` keeps both hyphens)."""
     out = []
-    for ch in text:
-        if ch in SPECIALS:
+    for index, ch in enumerate(text):
+        if text[index : index + 2] in LIGATURES:
+            out.append(ch + "{}")
+        elif ch in SPECIALS:
             out.append(SPECIALS[ch])
         elif ch in SYMBOLS:
             out.append(SYMBOLS[ch])
