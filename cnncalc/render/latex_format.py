@@ -171,7 +171,8 @@ def table(report: Report) -> str:
         ])  # fmt: skip
     return "\n".join([
         r"\begin{table}[htbp]", r"\centering",
-        rf"\caption{{{caption(report)}}}",
+        # A caption above a table: LaTeX leaves no space below it, before the top rule.
+        rf"\caption{{{caption(report)}}}\smallskip",
         rf"\begin{{tabular}}{{{spec}}}",
         r"\toprule", header, r"\midrule",
         *body, *last,

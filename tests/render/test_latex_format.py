@@ -23,7 +23,7 @@ from cnncalc.render import render
 from cnncalc.render.derivations import explain
 from cnncalc.render.latex import document, escape, preamble
 from cnncalc.render.latex_format import LONG_TABLE, fill, first_cell, number
-from tests.conftest import SPECS, Golden
+from tests.conftest import ROOT, SPECS, Golden
 from tests.fuzzing.properties import latex_text
 from tests.render.test_hostile_names import HOSTILE, hostile_spec
 
@@ -42,7 +42,7 @@ COMMANDS = frozenset([
     "footnotesize", "dimexpr", "tabcolsep", "relax", "raggedright", "arraybackslash", "text",
     "intertext", "allowdisplaybreaks", "textbackslash", "textasciicircum", "textasciitilde",
     "textless", "textgreater", "textbar", "char", "ensuremath", "cdot", "times", "rightarrow",
-    "geq", "leq", "lfloor", "rfloor", "left", "right", "frac", "textendash", "ldots",
+    "geq", "leq", "lfloor", "rfloor", "left", "right", "frac", "textendash", "ldots", "smallskip",
 ])  # fmt: skip
 """Every command the LaTeX documents of the hostile spec may hold: cnncalc's own."""
 
@@ -110,6 +110,12 @@ def test_a_long_network_is_a_longtable_a_short_one_a_tabular() -> None:
     assert "& 25{,}557{,}032 &" in resnet.split(r"\midrule")[-1]  # ResNet-50's parameters
     lenet = render(cnncalc.analyze(LENET), "latex")
     assert r"\begin{tabular}{llrrrrrrr}" in lenet and r"\begin{longtable}" not in lenet
+
+
+def test_the_readme_states_the_longtable_threshold() -> None:
+    assert f"Up to {LONG_TABLE} layers it is a `tabular`" in (ROOT / "README.md").read_text(
+        encoding="utf-8"
+    ).replace("\n", " ")
 
 
 def test_a_symbolic_table_breaks_its_formulas_in_columns_of_one_width() -> None:
