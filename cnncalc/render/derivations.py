@@ -119,7 +119,7 @@ def explain(
         return explain_html(report, layer, step_lines(layer, steps, STEP_WIDTH))
     derivation = layer_derivation(report, layer)
     if fmt == "latex":
-        from cnncalc.render.latex_format import explain as explain_latex
+        from cnncalc.render.latex_explain import explain as explain_latex
 
         return explain_latex(report, layer, derivation, steps)
     if fmt == "json":
