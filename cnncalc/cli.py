@@ -40,7 +40,7 @@ GC_THRESHOLDS = (100_000, 50, 1_000)
 CONVENTION_NAMES = (
     "connections", "macs", "flops", "torchinfo", "ptflops", "fvcore", "thop", "torchscan",
 )  # fmt: skip
-FORMAT_NAMES = ("table", "json", "csv", "markdown", "html")
+FORMAT_NAMES = ("table", "json", "csv", "markdown", "html", "latex")
 DEVICE_NAMES = ("a100-sxm4-80gb", "h100-sxm5", "v100-sxm2", "t4")
 """``--device``'s choices: :data:`cnncalc.devices.DEVICES`'s names (a test keeps them so),
 written out so that start-up imports no dataclasses or fractions."""
@@ -696,6 +696,15 @@ def run_analyze(args: argparse.Namespace) -> int:
             raise CnncalcError(_("--depth does not go with --formulas"))
         report = report.folded(args.depth)
     if args.formulas:
+        if args.format == "latex":
+            from cnncalc.errors import CnncalcError
+
+            raise CnncalcError(
+                _(
+                    "--formulas has no LaTeX form: 'cnncalc explain SPEC LAYER -f latex' "
+                    "derives one layer's counts"
+                )
+            )
         from cnncalc.render.derivations import formulas
 
         text = formulas(report, args.format)

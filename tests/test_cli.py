@@ -50,6 +50,13 @@ def test_json_report_imports_neither_rich_nor_sympy() -> None:
     }
 
 
+def test_latex_report_imports_neither_rich_nor_sympy() -> None:
+    assert imported_after([str(SPECS / "alexnet.yaml"), "--format", "latex"]) == {
+        "pydantic",
+        "yaml",
+    }
+
+
 def test_table_report_to_a_pipe_imports_neither_rich_nor_sympy() -> None:
     assert imported_after([str(SPECS / "alexnet.yaml")]) == {"pydantic", "yaml"}
 

@@ -182,7 +182,7 @@ def test_usage_errors_are_one_line(capsys: pytest.CaptureFixture[str]) -> None:
         EXIT_BAD_INPUT,
         "",
         "error: argument -f/--format: invalid choice: 'xml' (choose from 'table', 'json', "
-        "'csv', 'markdown', 'html') (see 'cnncalc explain --help')\n",
+        "'csv', 'markdown', 'html', 'latex') (see 'cnncalc explain --help')\n",
     )
 
 

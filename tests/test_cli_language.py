@@ -65,7 +65,7 @@ def test_a_usage_error_in_chinese_is_one_line(capsys: pytest.CaptureFixture[str]
         2,
         "",
         "错误: 参数 -f/--format: 无效的选择: 'nope' (可选: 'table', 'json', 'csv', 'markdown', "
-        "'html') (见 'cnncalc --help')\n",
+        "'html', 'latex') (见 'cnncalc --help')\n",
     )
 
 

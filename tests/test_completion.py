@@ -38,7 +38,10 @@ def complete(words: list[str]) -> list[str]:
         (["cnncalc", "exp"], ["explain"]),
         (["cnncalc", "specs/lenet5-m"], ["specs/lenet5-modern.yaml"]),  # a spec: no command word
         (["cnncalc", "explain", "specs/lenet5-m"], ["specs/lenet5-modern.yaml"]),
-        (["cnncalc", "specs/lenet5.yaml", "-f", ""], ["csv", "html", "json", "markdown", "table"]),
+        (
+            ["cnncalc", "specs/lenet5.yaml", "-f", ""],
+            ["csv", "html", "json", "latex", "markdown", "table"],
+        ),
         (["cnncalc", "specs/lenet5.yaml", "-c", "f"], ["flops", "fvcore"]),
         (["cnncalc", "import", ""], ["keras", "torch"]),
         (["cnncalc", "plot", "specs/alexnet.yaml", "--d"], ["--depth"]),

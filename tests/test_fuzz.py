@@ -83,7 +83,7 @@ def test_templates_are_valid_specs(name: str) -> None:
     assert (outcome.status, outcome.err) == (0, "")
 
 
-@pytest.mark.parametrize("format_", ["table", "json", "csv", "markdown", "html"])
+@pytest.mark.parametrize("format_", ["table", "json", "csv", "markdown", "html", "latex"])
 def test_a_plain_spec_satisfies_every_property_in_every_format(format_: str) -> None:
     """No property fails on a well-behaved spec (the properties do not cry wolf)."""
     text = TEMPLATES["graph"]

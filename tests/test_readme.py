@@ -97,8 +97,6 @@ def test_the_chinese_readme_works_the_lenet5_example_in_chinese() -> None:
 def test_the_chinese_readme_prints_the_glossary() -> None:
     from cnncalc.glossary import TERMS
 
-    rows = [
-        f"| {t.english} | {t.chinese} | {'、'.join(t.aliases)} | {t.note} |" for t in TERMS
-    ]
+    rows = [f"| {t.english} | {t.chinese} | {'、'.join(t.aliases)} | {t.note} |" for t in TERMS]
     table = "\n".join(["| English | 中文 | 别名 | 说明 |", "|---|---|---|---|", *rows])
     assert f"\n{table}\n" in README_ZH

@@ -1,4 +1,5 @@
-"""Renderers: a :class:`~cnncalc.analysis.Report` as a terminal table, JSON, CSV or Markdown.
+"""Renderers: a :class:`~cnncalc.analysis.Report` as a terminal table, JSON, CSV, Markdown,
+HTML or LaTeX.
 
 Formatting lives only here; the report holds numbers. Each format is its own
 module, imported only when asked for, so ``--format json`` never imports rich.
@@ -12,7 +13,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from cnncalc.analysis import Report
 
-FORMATS = ("table", "json", "csv", "markdown", "html")
+FORMATS = ("table", "json", "csv", "markdown", "html", "latex")
 
 
 def render(report: Report, fmt: str) -> str:

@@ -43,7 +43,11 @@ from cnncalc.step_derivations import (
 )
 from cnncalc.symbolic import symbol
 
-FORMATS = ("table", "json", "csv", "markdown", "html")
+FORMATS = ("table", "json", "csv", "markdown", "html", "latex")
+"""What ``explain`` writes."""
+FORMULA_FORMATS = ("table", "json", "csv", "markdown", "html")
+"""What ``--formulas`` writes (its LaTeX would be the report's table with a formula per
+cell: not written yet)."""
 """The formats ``explain`` writes (``-f``); any other is refused."""
 
 
@@ -143,6 +147,10 @@ def explain(
         lines = [*table_lines(steps.table, step_width()), *step_lines(layer, steps, step_width())]
         return explain_html(report, layer, lines)
     derivation = layer_derivation(report, layer)
+    if fmt == "latex":
+        from cnncalc.render.latex_explain import explain as explain_latex
+
+        return explain_latex(report, layer, derivation, steps)
     if fmt == "markdown":
         return _explain_markdown(report, layer, derivation, steps)
     if fmt == "csv":
@@ -710,11 +718,11 @@ def _plain(value: Any) -> Any:
 
 
 def formulas(report: Report, fmt: str = "table") -> str:
-    """Every layer's quantities beside their general formulas, in one of :data:`FORMATS`."""
-    if fmt not in FORMATS:
+    """Every layer's quantities beside their general formulas, in one of :data:`FORMULA_FORMATS`."""
+    if fmt not in FORMULA_FORMATS:
         raise CnncalcError(
             _("--formulas writes {formats}, not {format}").format(
-                formats=", ".join(FORMATS), format=show_value(fmt)
+                formats=", ".join(FORMULA_FORMATS), format=show_value(fmt)
             )
         )
     if fmt == "html":  # the page always carries every layer's formulas

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shlex
 from dataclasses import dataclass
 
-FORMATS = ("table", "json", "csv", "markdown", "html", "svg", "yaml", "text", "png", "pdf")
+FORMATS = ("table", "json", "csv", "markdown", "html", "latex", "svg", "yaml", "text", "png", "pdf")
 """What an output may be; each but ``png``/``pdf`` is text, checked by its own parser."""
 
 

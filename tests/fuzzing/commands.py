@@ -19,7 +19,7 @@ from tests.fuzzing.cases import Command, Output
 SPEC = "spec.yaml"
 """The spec's file name in the case's directory (commands run there)."""
 
-FORMATS = ("table", "json", "csv", "markdown", "html")
+FORMATS = ("table", "json", "csv", "markdown", "html", "latex")
 CONVENTIONS = tuple(convention.value for convention in Convention)
 HAS_MATPLOTLIB = importlib.util.find_spec("matplotlib") is not None
 
@@ -62,7 +62,9 @@ def analyze(rng: random.Random, layers: Sequence[str], symbols: Sequence[str]) -
     argv += maybe(rng, 0.15, "--depth", rng.choice(vocabulary.DEPTH_VALUES))
     shape = f"analyze -f {format_}" + (" --formulas" if formulas else "")
     if rng.random() < 0.25:
-        out = output(rng, {"markdown": "md", "table": "txt"}.get(format_, format_), format_)
+        out = output(
+            rng, {"markdown": "md", "table": "txt", "latex": "tex"}.get(format_, format_), format_
+        )
         return Command((*argv, "-o", out.path), "text", shape + " -o", out)
     return Command(tuple(argv), format_, shape)
 

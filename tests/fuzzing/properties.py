@@ -275,6 +275,58 @@ def yaml_text(text: str) -> list[str]:
     return []
 
 
+LATEX_ESCAPED = re.compile(r"\\[{}&%$#_\\]")
+"""``\\{`` and the other escaped specials, and ``\\\\`` (a line end), which are not structure."""
+LATEX_ENVIRONMENT = re.compile(r"\\(begin|end)\{([^{}]*)\}")
+LATEX_TABLES = ("tabular", "longtable")
+
+
+def latex_line(line: str, plain: str, first: bool) -> list[str]:
+    """One line of a LaTeX document (``plain``: without its escaped specials): braces
+    balance, no ``%`` comments out its rest (but on the first, cnncalc's comment), and its
+    math ``$`` pair up."""
+    found = []
+    depth = 0
+    for ch in plain:
+        depth += {"{": 1, "}": -1}.get(ch, 0)
+        if depth < 0:
+            break
+    if depth != 0:
+        found.append(problem("LaTeX line with unbalanced braces", repr(line[:120])))
+    if "%" in plain and not first:
+        found.append(problem("LaTeX comment in the output", repr(line[:120])))
+    if plain.count("$") % 2:
+        found.append(problem("LaTeX line with an unpaired $", repr(line[:120])))
+    return found
+
+
+def latex_text(text: str) -> list[str]:
+    """A LaTeX document whose structure no name changed: every line sound
+    (:func:`latex_line`), environments nested, every row of a table with its header's
+    number of cells."""
+    found = []
+    stack: list[str] = []
+    cells: int | None = None
+    for number, line in enumerate(text.splitlines()):
+        plain = LATEX_ESCAPED.sub("", line)
+        found += latex_line(line, plain, number == 0)
+        for kind, name in LATEX_ENVIRONMENT.findall(plain):
+            if kind == "begin":
+                stack.append(name)
+            elif not stack or stack.pop() != name:
+                found.append(problem("LaTeX environments do not nest", name))
+        if not (stack and stack[-1] in LATEX_TABLES and "\\\\" in line):
+            continue
+        if not line.startswith("\\caption"):
+            count = plain.count("&")
+            cells = count if cells is None else cells
+            if count != cells:
+                found.append(problem("LaTeX row with a different cell count", repr(line[:120])))
+    if stack:
+        found.append(problem("LaTeX environment left open", stack[-1]))
+    return found
+
+
 def binary(data: bytes, format_: str) -> list[str]:
     """A PNG or PDF starts with its magic bytes."""
     magic = {"png": b"\x89PNG", "pdf": b"%PDF"}[format_]
@@ -289,6 +341,7 @@ def output_text(text: str, format_: str, where: str, report: bool) -> list[str]:
         "csv": csv_text,
         "markdown": markdown_text,
         "html": html_text,
+        "latex": latex_text,
         "svg": svg_text,
         "yaml": yaml_text,
     }

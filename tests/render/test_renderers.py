@@ -13,7 +13,9 @@ from cnncalc.render import FORMATS, render
 from cnncalc.render.json_format import to_dict
 from tests.conftest import NUMERIC_SPECS, SPECS, Golden
 
-SUFFIX = {"table": "txt", "json": "json", "csv": "csv", "markdown": "md", "html": "html"}
+SUFFIX = {
+    "table": "txt", "json": "json", "csv": "csv", "markdown": "md", "html": "html", "latex": "tex",
+}  # fmt: skip
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
