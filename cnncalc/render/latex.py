@@ -51,16 +51,19 @@ def needs_cjk(text: str) -> bool:
 PACKAGES = (r"\usepackage{booktabs}", r"\usepackage{amsmath}", r"\usepackage{longtable}")
 
 
-def document(body: str, *, title: str = "") -> str:
+def document(body: str, *, title: str = "", landscape: bool = True) -> str:
     """A whole LaTeX document around ``body`` (already LaTeX): ``ctexart`` when anything
-    in it is Chinese (compile with ``xelatex``), else ``article``."""
+    in it is Chinese (compile with ``xelatex``), else ``article``; on landscape pages (a
+    report's wide table) unless ``landscape`` is false (an exercise sheet)."""
     cjk = needs_cjk(body) or needs_cjk(title)
     lines = [
         "% Written by cnncalc. Compile with xelatex" + ("." if cjk else " or pdflatex."),
         r"\documentclass[UTF8]{ctexart}" if cjk else r"\documentclass{article}",
         *([] if cjk else [r"\usepackage[T1]{fontenc}", r"\usepackage{textcomp}"]),
         *PACKAGES,
-        r"\usepackage[margin=2cm,landscape]{geometry}",
+        r"\usepackage[margin=2cm,landscape]{geometry}"
+        if landscape
+        else r"\usepackage[margin=2cm]{geometry}",
         r"\begin{document}",
         *([rf"\section*{{{escape(title)}}}"] if title else []),
         body.rstrip("\n"),
