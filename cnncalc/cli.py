@@ -733,7 +733,9 @@ MAX_SEED = 2**63 - 1
 def _seed(text: str) -> int:
     """``--seed``: a whole number from 0 to 2**63 − 1."""
     digits = text.strip()
-    if not (digits.isascii() and digits.isdigit() and len(digits) <= 19 and int(digits) <= MAX_SEED):
+    if not (
+        digits.isascii() and digits.isdigit() and len(digits) <= 19 and int(digits) <= MAX_SEED
+    ):
         shown = digits if len(digits) <= 40 else digits[:39] + "…"
         raise argparse.ArgumentTypeError(f"takes a whole number from 0 to 2**63 − 1, got '{shown}'")
     return int(digits)
@@ -760,7 +762,9 @@ def run_quiz(args: argparse.Namespace) -> int:
     if args.answers is None:
         _write(render_quiz(quiz, args.format), args.output)
         return EXIT_OK
-    exercises, answers = (render_quiz(quiz, args.format, sheet) for sheet in ("exercises", "answers"))
+    exercises, answers = (
+        render_quiz(quiz, args.format, sheet) for sheet in ("exercises", "answers")
+    )
     _write(exercises, args.output)
     _write(answers, args.answers)
     return EXIT_OK

@@ -64,6 +64,9 @@ INVERSE_SYMBOL = "n"
 QUESTION_NODES = (ir.Conv, ir.ConvTranspose, ir.Pool, ir.AdaptivePool, ir.Dense, ir.RBF)
 """The layers exams ask about; the others (activations, flatten, norms, merges) only when
 named with ``--layers``."""
+SLIDING_NODES = (ir.Conv, ir.ConvTranspose, ir.Pool)
+"""The layers whose output size follows their input's through a sliding window: what the
+inverse question asks about."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +89,7 @@ class Facts:
     bias: bool = True
     ceil_mode: bool = False
     output_size: tuple[Any, ...] = ()
-    """An adaptive pooling layer's output size."""
+    """An adaptive pooling layer's output size; empty for a global pooling."""
     table: tuple[tuple[int, int], ...] = ()
     """A connection table as ``(output maps, input maps each reads)``, by fan-in:
     LeNet-5's C3 is ``((6, 3), (9, 4), (1, 6))``."""
@@ -229,9 +232,7 @@ def build_quiz(
             exercises.append(exercise)
     if "input_size" in chosen_asks:
         target = _inverse_target(report, picked if named is not None else report.layers)
-        inverse = (
-            _inverse(len(exercises) + 1, network, report, target, conv) if target else None
-        )
+        inverse = _inverse(len(exercises) + 1, network, report, target, conv) if target else None
         if inverse is not None:
             exercises.append(inverse)
     if not exercises:
@@ -369,7 +370,7 @@ def facts_of(node: ir.Node, input_shape: Shape) -> Facts:
             pool=node.kind.value, ceil_mode=node.ceil_mode,
         )  # fmt: skip
     if isinstance(node, ir.AdaptivePool):
-        return Facts("adaptive", input_shape, output_size=tuple(node.output_size))
+        return Facts("adaptive", input_shape, output_size=tuple(node.output_size or ()))
     if isinstance(node, ir.Dense):
         return Facts("dense", input_shape, units=node.units, bias=node.bias)
     if isinstance(node, ir.RBF):
@@ -381,10 +382,10 @@ def facts_of(node: ir.Node, input_shape: Shape) -> Facts:
 
 
 def _inverse_target(report: Report, layers: Sequence[LayerReport]) -> LayerReport | None:
-    """The last of ``layers`` whose output is a map (``[c, h, w]`` or ``[c, l]``) of the
-    layers exams ask about: the map before the classifier, AlexNet's pool3."""
+    """The last convolution or pooling of ``layers`` (the map before the classifier,
+    AlexNet's pool3): an adaptive pooling's output size does not follow its input's."""
     for layer in reversed(layers):
-        if isinstance(layer.node, QUESTION_NODES) and len(layer.output_shape) >= 2:
+        if isinstance(layer.node, SLIDING_NODES) and len(layer.output_shape) >= 2:
             return layer
     return None
 
@@ -396,7 +397,7 @@ def _inverse(
     target: LayerReport,
     convention: Convention,
 ) -> InverseExercise | None:
-    """"For which n is ``target``'s output as large as it is?", on a copy of the network up
+    """ "For which n is ``target``'s output as large as it is?", on a copy of the network up
     to ``target`` whose input is ``c×n×n``; None where the input is not square, or the
     output does not depend on n (an adaptive pooling)."""
     shape = network.input_shape
@@ -450,9 +451,9 @@ def varied(
 
     Up to :data:`MAX_VARIED_SIZES` sizes, in a random order, each get one new value:
     the input's spatial size (±1/8, at least ±2, kept square), a square kernel of 2
-    or more (±2, so odd stays odd; a padding of ``(k − 1)/2``, which keeps the
-    size, follows it), a convolution's filters and a dense layer's units (half to
-    twice, in steps of the largest power of 2 up to 32 that divides them). A new
+    or more (±2, so odd stays odd, never 1×1; a padding of ``(k − 1)/2``, which keeps
+    the size, follows it), a convolution's filters and a dense layer's units (half to
+    one and a half times, in steps of :func:`_step`). A new
     value stays only if the whole network still analyses under the rules; else the
     old one stays.
     """
@@ -465,8 +466,8 @@ def varied(
             sites.append((index, "units"))
     rng.shuffle(sites)
     changes: dict[tuple[str | None, str], Change] = {}
-    for index, field in sites[:MAX_VARIED_SIZES]:
-        trial = _varied_at(network, index, field, rng)
+    for site, field in sites[:MAX_VARIED_SIZES]:
+        trial = _varied_at(network, site, field, rng)
         if trial is None:
             continue
         candidate, made = trial
@@ -479,7 +480,22 @@ def varied(
             key = (change.layer, change.field)
             first = changes.get(key)
             changes[key] = change if first is None else replace(change, before=first.before)
-    return network, tuple(c for c in changes.values() if c.before != c.after)
+    order = {layer.name: index for index, layer in enumerate(network.layers)}
+    fields = ("input", "kernel", "padding", "filters", "units")
+    made = sorted(
+        changes.values(),
+        key=lambda c: (-1 if c.layer is None else order[c.layer], fields.index(c.field)),
+    )
+    return network, tuple(c for c in made if c.before != c.after)
+
+
+def _step(size: int) -> int:
+    """The steps a new filter or unit count moves in: the largest power of 2 that divides
+    ``size`` and is at most a quarter of it (96 → 16, 4096 → 1024, 6 → 1, 84 → 4)."""
+    step = size & -size
+    while step > 1 and 4 * step > size:
+        step //= 2
+    return step
 
 
 def _varied_at(
@@ -506,12 +522,14 @@ def _varied_at(
         if len(set(kernel)) != 1 or type(kernel[0]) is not int or kernel[0] < 2:
             return None
         k = kernel[0]
-        new_k = rng.choice([v for v in (k - 2, k + 2) if v >= 1])
+        new_k = rng.choice([v for v in (k - 2, k + 2) if v >= min(k, 3)])  # never 1×1
         changes: dict[str, Any] = {"kernel": (new_k,) * len(kernel)}
         made.append(Change(layer.name, "kernel", k, new_k))
-        keeps_size = k % 2 == 1 and op.padding != "same" and set(op.padding) == {
-            ((k - 1) // 2, (k - 1) // 2)
-        }
+        keeps_size = (
+            k % 2 == 1
+            and op.padding != "same"
+            and set(op.padding) == {((k - 1) // 2, (k - 1) // 2)}
+        )
         if keeps_size:
             p = (new_k - 1) // 2
             changes["padding"] = ((p, p),) * len(kernel)
@@ -521,8 +539,8 @@ def _varied_at(
         old = getattr(op, field)
         if type(old) is not int:
             return None
-        step = min(32, old & -old)
-        values = [v for v in range(step, 2 * old + 1, step) if 2 * v >= old and v != old]
+        step = _step(old)
+        values = [v for v in range(step, 3 * old // 2 + 1, step) if 2 * v >= old and v != old]
         if not values:
             return None
         new = rng.choice(values)

@@ -18,6 +18,7 @@ included) are escaped too, piece by piece, around their placeholders.
 
 from __future__ import annotations
 
+import re
 import string
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -44,17 +45,15 @@ ASK_LABELS = {
     "params": N_("trainable parameters"),
     "flops": N_("FLOPs (under the '{convention}' convention)"),
     "macs": N_("MACs (multiply-accumulates)"),
-    "neurons": N_("neurons"),
-    "connections": N_("connections"),
+    "neurons": N_("number of neurons"),
+    "connections": N_("number of connections"),
 }
 """Each counting question's words, in the glossary's terms."""
 
 POOL_KINDS = {
     "max": N_("a max pooling layer"),
     "avg": N_("an average pooling layer"),
-    "subsampling": N_(
-        "a subsampling layer (LeNet-5's pooling: a trainable coefficient and bias per map)"
-    ),
+    "subsampling": N_("LeNet-5's trainable pooling layer"),
 }
 
 
@@ -82,8 +81,12 @@ def _latex_math(text: str) -> str:
 
 
 def _latex_text(text: str) -> str:
-    """Text for LaTeX: escaped, and ``--vary`` kept from becoming an en dash."""
-    return latex.escape(text).replace("--", "-{}-")
+    """Text for LaTeX: escaped, ``--vary`` kept from becoming an en dash, and an opening
+    quote (``'connections'``) written as one."""
+    return _OPENING_QUOTE.sub("`", latex.escape(text).replace("--", "-{}-"))
+
+
+_OPENING_QUOTE = re.compile(r"(?<![\w\\])'(?=\w)")
 
 
 FORMS = {
@@ -172,6 +175,11 @@ def statement(exercise: Exercise, form: Form) -> str:
             kernel=form.math(size_text(facts.kernel)), stride=form.math(_same(facts.stride)),
             padding=form.math(padding_text(facts.padding)), extras=extras, input=given,
         )  # fmt: skip
+    if facts.family == "adaptive" and not facts.output_size:
+        template = _(
+            "{layer} is a global pooling layer ({type}), one value per map; its input is {input}."
+        )
+        return fill(template, form, layer=layer, type=kind, input=given)
     if facts.family == "adaptive":
         template = _(
             "{layer} is an adaptive pooling layer ({type}) whose output feature maps are "
@@ -200,7 +208,9 @@ def _extras(facts: Facts, form: Form) -> str:
     """What a layer has beyond the usual: dilation, groups, no bias, a connection table."""
     items = []
     if facts.dilation and set(facts.dilation) != {1}:
-        items.append(fill(_("dilation {dilation}"), form, dilation=form.math(_same(facts.dilation))))
+        items.append(
+            fill(_("dilation {dilation}"), form, dilation=form.math(_same(facts.dilation)))
+        )
     if facts.output_padding and set(facts.output_padding) != {0}:
         items.append(fill(_("output padding {padding}"), form,
                           padding=form.math(_same(facts.output_padding))))  # fmt: skip
@@ -208,6 +218,8 @@ def _extras(facts: Facts, form: Form) -> str:
         items.append(fill(_("in {groups} groups"), form, groups=str(facts.groups)))
     if not facts.bias:
         items.append(form.words(_("no bias")))
+    if facts.pool == "subsampling":
+        items.append(form.words(_("a trainable coefficient and bias per map")))
     if facts.ceil_mode:
         items.append(form.words(_("rounding up (ceil_mode)")))
     if facts.table:
@@ -230,12 +242,12 @@ def ask_label(part_or_ask: Part | str, quiz: Quiz, form: Form) -> str:
 
 
 def inverse_statement(exercise: InverseExercise, form: Form) -> str:
-    """"The network's input is 3×n×n. For which n are pool3's output feature maps 6×6?"."""
+    """ "The network's input is 3×n×n. For which n are pool3's output feature maps 6×6?"."""
     given = size_text((exercise.channels, *("n",) * exercise.axes))
     return fill(
-        _("The network's input is {input}. For which n are the output feature maps of "
+        _("The network's input is {input}. For which {n} are the output feature maps of "
           "{layer} ({type}) {size}?"),
-        form, input=form.math(given), layer=form.user(exercise.layer),
+        form, input=form.math(given), n=form.math("n"), layer=form.user(exercise.layer),
         type=form.user(exercise.type), size=form.math(size_text(exercise.target)),
     )  # fmt: skip
 
@@ -254,31 +266,53 @@ def runs_text(exercise: InverseExercise) -> str:
 
 
 def solution_sentence(exercise: InverseExercise, form: Form) -> str:
-    """"From ⌊(n − 35)/32⌋ = 6: n = 227…258 (32 values), in closed form."."""
+    """ "From ⌊(n − 35)/32⌋ = 6: n = 227…258 (32 values), in closed form."."""
     solution = exercise.solution
     condition = form.math(formula_text(solution.condition)) if form.style == "unicode" else (
         f"${formula_text(solution.condition, 'latex')}$"
     )  # fmt: skip
     if not solution.runs:
-        return fill(_("{condition} holds for no n."), form, condition=condition)
+        return fill(_("{condition} holds for no {n}."), form, condition=condition, n=form.math("n"))
     total = solution.count
     amount = (
         fill(ngettext(" ({count} value)", " ({count} values)", total), form, count=count(total))
         if total is not None and total > 1
         else ""
     )
-    how = (
-        form.words(_("in closed form"))
-        if exercise.closed_form
-        else fill(_("by trying every n from {first} to {last}"), form,
-                  first=str(exercise.searched[0]), last=str(exercise.searched[1]))
-    )  # fmt: skip
-    return fill(
-        _("From {condition}: {runs}{count}, found {how}. The network's own n = {given} is "
-          "one of them."),
-        form, condition=condition, runs=form.math(runs_text(exercise)), count=amount, how=how,
-        given=str(exercise.given),
-    )  # fmt: skip
+    if exercise.closed_form:
+        found = fill(
+            _("From {condition}: {runs}{count}, solved in closed form."),
+            form,
+            condition=condition,
+            runs=form.math(runs_text(exercise)),
+            count=amount,
+        )
+    else:
+        found = fill(
+            _("From {condition}: {runs}{count}, found by trying every {n} from {first} to {last}."),
+            form,
+            condition=condition,
+            runs=form.math(runs_text(exercise)),
+            count=amount,
+            n=form.math("n"),
+            first=str(exercise.searched[0]),
+            last=str(exercise.searched[1]),
+        )
+    given = fill(
+        _("The network's own {size} is one of them."), form, size=form.math(f"n = {exercise.given}")
+    )
+    return sentences(found, given)
+
+
+def sentences(first: str, second: str) -> str:
+    """Two sentences (already written for the format) one after the other: a space
+    between them in English, none after a Chinese 。."""
+    return pgettext("two sentences", "{first} {second}").format(first=first, second=second)
+
+
+def labelled(label: str, value: str, form: Form) -> str:
+    """``trainable parameters: 34,944`` (a full-width colon in Chinese)."""
+    return fill(_("{label}: {value}"), form, label=label, value=value)
 
 
 def change_text(change: Change, form: Form) -> str:
@@ -383,7 +417,12 @@ class _Sheet:
         if not values:
             return ""
         math = f"${values}$" if self.form.style == "latex" else self.form.math(values)
-        return fill(_("where {values}"), self.form, values=math)
+        return fill(pgettext("quiz", "where {values}"), self.form, values=math)
+
+    def by_layer(self) -> str:
+        """The inverse answer's lead-in: "The output size, layer by layer, as a function of n:"."""
+        template = _("The output size, layer by layer, as a function of {n}:")
+        return fill(template, self.form, n=self.form.math("n"))
 
     def document(self, sheets: str) -> str:
         raise NotImplementedError
@@ -407,7 +446,9 @@ class _Text(_Sheet):
                 lines.append(f"{exercise.number}. {inverse_statement(exercise, self.form)}")
             else:
                 find = _("Find:")
-                lines.append(f"{exercise.number}. {statement(exercise, self.form)} {find}")
+                lines.append(
+                    f"{exercise.number}. {sentences(statement(exercise, self.form), find)}"
+                )
                 lines += [
                     f"{self.INDENT}({i}) {ask_label(part, self.quiz, self.form)}"
                     for i, part in enumerate(exercise.parts, 1)
@@ -431,7 +472,8 @@ class _Text(_Sheet):
                 lines.append(self.INDENT + where)
             for i, part in enumerate(exercise.parts, 1):
                 label = ask_label(part, self.quiz, self.form)
-                lines.append(f"{self.INDENT}({i}) {label}: {answer_value(part, self.form)}")
+                answer = labelled(label, answer_value(part, self.form), self.form)
+                lines.append(f"{self.INDENT}({i}) {answer}")
                 lines += self.derivations(exercise, part)
             lines.append("")
         return "\n".join(lines)
@@ -457,7 +499,7 @@ class _Text(_Sheet):
 
     def inverse(self, exercise: InverseExercise) -> list[str]:
         lines = [f"{exercise.number}. {inverse_statement(exercise, self.form)}"]
-        lines.append(self.INDENT + _("The output size, layer by layer, as a function of n:"))
+        lines.append(self.INDENT + self.by_layer())
         width = max(len(visible(step.layer)) for step in exercise.steps)
         for step in exercise.steps:
             name = visible(step.layer)
@@ -484,7 +526,7 @@ class _Markdown(_Sheet):
                 lines += [f"{exercise.number}. {inverse_statement(exercise, self.form)}", ""]
                 continue
             find = markdown_text(_("Find:"))
-            lines.append(f"{exercise.number}. {statement(exercise, self.form)} {find}")
+            lines.append(f"{exercise.number}. {sentences(statement(exercise, self.form), find)}")
             lines += [
                 f"   {i}. {ask_label(part, self.quiz, self.form)}"
                 for i, part in enumerate(exercise.parts, 1)
@@ -510,7 +552,8 @@ class _Markdown(_Sheet):
                 lines += [where, ""]
             for i, part in enumerate(exercise.parts, 1):
                 label = ask_label(part, self.quiz, self.form)
-                lines.append(f"{i}. {label}: **{answer_value(part, self.form)}**")
+                answer = labelled(label, f"**{answer_value(part, self.form)}**", self.form)
+                lines.append(f"{i}. {answer}")
                 name, steps = size_names(exercise, part, "latex")
                 for derivation in steps:
                     lhs = name or (
@@ -525,7 +568,7 @@ class _Markdown(_Sheet):
 
     def inverse(self, exercise: InverseExercise) -> list[str]:
         lines = [f"**{exercise.number}. {inverse_statement(exercise, self.form)}**", ""]
-        lines += [markdown_text(_("The output size, layer by layer, as a function of n:")), ""]
+        lines += [(self.by_layer()), ""]
         lines += [
             f"- {markdown_text(step.layer)}: ${formula_text(step.size, 'latex')}$"
             for step in exercise.steps
@@ -571,9 +614,11 @@ class _Html(_Sheet):
                 lines.append(f"<li><p>{inverse_statement(exercise, self.form)}</p></li>")
                 continue
             find = html_text(_("Find:"))
-            lines.append(f"<li><p>{statement(exercise, self.form)} {find}</p>")
+            lines.append(f"<li><p>{sentences(statement(exercise, self.form), find)}</p>")
             lines.append("<ol>")
-            lines += [f"<li>{ask_label(part, self.quiz, self.form)}</li>" for part in exercise.parts]
+            lines += [
+                f"<li>{ask_label(part, self.quiz, self.form)}</li>" for part in exercise.parts
+            ]
             lines.append("</ol></li>")
         lines += ["</ol>", "</section>"]
         return "\n".join(lines) + "\n"
@@ -597,7 +642,8 @@ class _Html(_Sheet):
             lines += ["</p>", "<ol>"]
             for part in exercise.parts:
                 label = ask_label(part, self.quiz, self.form)
-                lines.append(f"<li>{label}: <strong>{answer_value(part, self.form)}</strong>")
+                value = f"<strong>{answer_value(part, self.form)}</strong>"
+                lines.append(f"<li>{labelled(label, value, self.form)}")
                 text = _Text(self.quiz, FORMS["text"]).derivations(exercise, part)
                 if text:
                     steps = "\n".join(html_text(line.strip()) for line in text)
@@ -609,11 +655,12 @@ class _Html(_Sheet):
 
     def inverse(self, exercise: InverseExercise) -> list[str]:
         steps = "\n".join(
-            html_text(f"{visible(step.layer)}: {formula_text(step.size)}") for step in exercise.steps
+            html_text(f"{visible(step.layer)}: {formula_text(step.size)}")
+            for step in exercise.steps
         )
         return [
             f"<li><p>{inverse_statement(exercise, self.form)}</p>",
-            f"<p>{html_text(_('The output size, layer by layer, as a function of n:'))}</p>",
+            f"<p>{self.by_layer()}</p>",
             f'<div class="cnncalc-steps">{steps}</div>',
             f"<p>{solution_sentence(exercise, self.form)}</p></li>",
         ]
@@ -639,7 +686,8 @@ class _Latex(_Sheet):
                 lines.append(rf"\item {inverse_statement(exercise, self.form)}")
                 continue
             find = latex.escape(_("Find:"))
-            lines += [rf"\item {statement(exercise, self.form)} {find}", r"\begin{enumerate}"]
+            text = sentences(statement(exercise, self.form), find)
+            lines += [rf"\item {text}", r"\begin{enumerate}"]
             lines += [rf"\item {ask_label(part, self.quiz, self.form)}" for part in exercise.parts]
             lines.append(r"\end{enumerate}")
         lines.append(r"\end{enumerate}")
@@ -663,7 +711,7 @@ class _Latex(_Sheet):
             lines.append(r"\begin{enumerate}")
             for part in exercise.parts:
                 label = ask_label(part, self.quiz, self.form)
-                lines.append(rf"\item {label}: {answer_value(part, self.form)}")
+                lines.append(rf"\item {labelled(label, answer_value(part, self.form), self.form)}")
                 lines += self.derivations(exercise, part)
             lines.append(r"\end{enumerate}")
         lines.append(r"\end{enumerate}")
@@ -691,7 +739,7 @@ class _Latex(_Sheet):
         return [
             rf"\item {inverse_statement(exercise, self.form)}",
             "",
-            latex.escape(_("The output size, layer by layer, as a function of n:")),
+            (self.by_layer()),
             r"\begin{align*}",
             " \\\\\n".join(rows),
             r"\end{align*}",
