@@ -227,7 +227,10 @@ def build_quiz(
     picked = _pick(report, named, questions, rng)
     exercises: list[Exercise | InverseExercise] = []
     for layer in picked:
-        exercise = _exercise(len(exercises) + 1, report, layer, chosen_asks, named is not None)
+        # A question whose answer the question states (a dense layer's output size) only
+        # when both the layer and the question were asked for by name.
+        explicit = named is not None and asks is not None
+        exercise = _exercise(len(exercises) + 1, report, layer, chosen_asks, explicit)
         if exercise is not None:
             exercises.append(exercise)
     if "input_size" in chosen_asks:
@@ -319,7 +322,7 @@ def _pick(
 
 
 def _exercise(
-    number: int, report: Report, layer: LayerReport, asks: Sequence[str], named: bool
+    number: int, report: Report, layer: LayerReport, asks: Sequence[str], explicit: bool
 ) -> Exercise | None:
     assert layer.node is not None  # an analysis' rows, not folded ones
     facts = facts_of(layer.node, layer.input_shape)
@@ -330,7 +333,7 @@ def _exercise(
             continue
         if ask == "output_size":
             # A fully connected layer's output is its units, which the question states.
-            if facts.family in ("dense", "rbf") and not named:
+            if facts.family in ("dense", "rbf") and not explicit:
                 continue
             steps = tuple(q for key, q in derivation.quantities.items() if key.endswith("_out"))
             parts.append(Part(ask, layer.output_shape, steps))
