@@ -32,6 +32,7 @@ from cnncalc.quiz import Change, Exercise, Facts, InverseExercise, Part, Quiz
 from cnncalc.render import latex
 from cnncalc.render.derivations import same_size_axes, where_clause
 from cnncalc.render.math import Style, formula_text
+from cnncalc.render.table_format import width
 from cnncalc.render.text import convention_note, count
 from cnncalc.safe_text import html_text, markdown_text, visible
 from cnncalc.symbolic import symbol
@@ -499,11 +500,13 @@ class _Text(_Sheet):
 
     def inverse(self, exercise: InverseExercise) -> list[str]:
         lines = [f"{exercise.number}. {inverse_statement(exercise, self.form)}"]
-        lines.append(self.INDENT + self.by_layer())
-        width = max(len(visible(step.layer)) for step in exercise.steps)
-        for step in exercise.steps:
-            name = visible(step.layer)
-            lines.append(f"{self.INDENT}    {name:<{width}}  {formula_text(step.size)}")
+        if exercise.steps:
+            lines.append(self.INDENT + self.by_layer())
+            names = [visible(step.layer) for step in exercise.steps]
+            widest = max(width(name) for name in names)
+            for name, step in zip(names, exercise.steps, strict=True):
+                gap = " " * (widest - width(name) + 2)
+                lines.append(f"{self.INDENT}    {name}{gap}{formula_text(step.size)}")
         lines += [self.INDENT + solution_sentence(exercise, self.form), ""]
         return lines
 
@@ -568,12 +571,14 @@ class _Markdown(_Sheet):
 
     def inverse(self, exercise: InverseExercise) -> list[str]:
         lines = [f"**{exercise.number}. {inverse_statement(exercise, self.form)}**", ""]
-        lines += [(self.by_layer()), ""]
-        lines += [
-            f"- {markdown_text(step.layer)}: ${formula_text(step.size, 'latex')}$"
-            for step in exercise.steps
-        ]
-        return [*lines, "", solution_sentence(exercise, self.form), ""]
+        if exercise.steps:
+            lines += [self.by_layer(), ""]
+            lines += [
+                f"- {markdown_text(step.layer)}: ${formula_text(step.size, 'latex')}$"
+                for step in exercise.steps
+            ]
+            lines.append("")
+        return [*lines, solution_sentence(exercise, self.form), ""]
 
 
 HTML_STYLE = """
@@ -660,8 +665,11 @@ class _Html(_Sheet):
         )
         return [
             f"<li><p>{inverse_statement(exercise, self.form)}</p>",
-            f"<p>{self.by_layer()}</p>",
-            f'<div class="cnncalc-steps">{steps}</div>',
+            *(
+                [f"<p>{self.by_layer()}</p>", f'<div class="cnncalc-steps">{steps}</div>']
+                if exercise.steps
+                else []
+            ),
             f"<p>{solution_sentence(exercise, self.form)}</p></li>",
         ]
 
@@ -736,12 +744,7 @@ class _Latex(_Sheet):
             rf"\text{{{latex.escape(step.layer)}}} &: {formula_text(step.size, 'latex')}"
             for step in exercise.steps
         ]
-        return [
-            rf"\item {inverse_statement(exercise, self.form)}",
-            "",
-            (self.by_layer()),
-            r"\begin{align*}",
-            " \\\\\n".join(rows),
-            r"\end{align*}",
-            solution_sentence(exercise, self.form),
-        ]
+        lines = [rf"\item {inverse_statement(exercise, self.form)}", ""]
+        if rows:  # an empty align* would end its paragraph inside it
+            lines += [self.by_layer(), r"\begin{align*}", " \\\\\n".join(rows), r"\end{align*}"]
+        return [*lines, solution_sentence(exercise, self.form)]
