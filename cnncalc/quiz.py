@@ -60,6 +60,9 @@ MAX_VARIED_SIZES = 32
 """Sizes ``vary`` tries to change at most: each try analyses the network once more, so a
 quiz costs at most 33 analyses whatever the network's size."""
 INVERSE_SYMBOL = "n"
+INVERSE_MAX_LAYERS = 1_000
+"""Most layers up to the inverse question's layer: the question analyses them on the symbol
+``n``, a few ms a layer (1,000 take seconds); a deeper layer gets no inverse question."""
 """The input size's name in the inverse question."""
 QUESTION_NODES = (ir.Conv, ir.ConvTranspose, ir.Pool, ir.AdaptivePool, ir.Dense, ir.RBF)
 """The layers exams ask about; the others (activations, flatten, norms, merges) only when
@@ -411,6 +414,8 @@ def _inverse(
     assert isinstance(given, int) and isinstance(shape[0], int)
     names = [layer.name for layer in network.layers]
     end = names.index(target.name)
+    if end >= INVERSE_MAX_LAYERS:
+        return None
     # solve() reads LAYER.output_shape as Python: the target gets a name it can read.
     alias = next(f"target{i}" for i in range(len(names) + 1) if f"target{i}" not in names)
     prefix = (*network.layers[:end], replace(network.layers[end], name=alias))

@@ -328,3 +328,17 @@ def test_without_a_seed_the_sheet_names_the_one_drawn() -> None:
     )  # fmt: skip
     assert seed.isdigit()
     assert again.stdout == result.stdout
+
+
+def test_the_readme_quiz_is_real_output() -> None:
+    from cnncalc.i18n import speaking
+    from cnncalc.render.quiz_format import render_quiz
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n## Exercises\n")[1].split("\n## ")[0]
+    shown = section.split("```text\n")[1].split("```")[0]
+    with speaking("zh"):
+        q = quiz("lenet5.yaml", layers=["C3"], asks=["params", "connections", "input_size"], seed=1)
+        text = render_quiz(q, "text")
+    assert shown == text.replace("\f", "")  # the README shows the page break as nothing
+    assert "   (1) 可训练参数量：1,516\n" in shown and "       = 151,600\n" in shown

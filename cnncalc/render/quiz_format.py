@@ -106,7 +106,9 @@ def fill(template: str, form: Form, **values: str) -> str:
         out.append(form.words(literal))
         if field is not None:
             out.append(values[field])
-    return "".join(out)
+    text = "".join(out)
+    # LaTeX: 'connections' with an opening quote, once the value after it is in place.
+    return _OPENING_QUOTE.sub("`", text) if form.name == "latex" else text
 
 
 # -- the pieces of a question ---------------------------------------------------------
