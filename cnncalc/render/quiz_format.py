@@ -81,10 +81,15 @@ def _latex_math(text: str) -> str:
     return "$" + "".join(LATEX_MATH.get(ch, ch) for ch in text) + "$"
 
 
-def _latex_text(text: str) -> str:
-    """Text for LaTeX: escaped, ``--vary`` kept from becoming an en dash, and an opening
-    quote (``'connections'``) written as one."""
-    return _OPENING_QUOTE.sub("`", latex.escape(text).replace("--", "-{}-"))
+def _latex_user(text: str) -> str:
+    """The user's text for LaTeX: escaped, and ``--`` kept from becoming an en dash."""
+    return latex.escape(text).replace("--", "-{}-")
+
+
+def _latex_words(text: str) -> str:
+    """Our words for LaTeX: as the user's, and an opening quote written as one (``'flops'``
+    would print two closing quotes)."""
+    return _OPENING_QUOTE.sub("`", _latex_user(text))
 
 
 _OPENING_QUOTE = re.compile(r"(?<![\w\\])'(?=\w)")
@@ -94,7 +99,7 @@ FORMS = {
     "text": Form("text", visible, str, str, "unicode"),
     "markdown": Form("markdown", markdown_text, markdown_text, str, "latex"),
     "html": Form("html", html_text, html_text, html_text, "unicode"),
-    "latex": Form("latex", _latex_text, _latex_text, _latex_math, "latex"),
+    "latex": Form("latex", _latex_user, _latex_words, _latex_math, "latex"),
 }
 
 
@@ -103,12 +108,13 @@ def fill(template: str, form: Form, **values: str) -> str:
     (already written for the format) put in its placeholders."""
     out = []
     for literal, field, _spec, _conversion in string.Formatter().parse(template):
-        out.append(form.words(literal))
+        words = form.words(literal)
+        if form.name == "latex" and field is not None and words.endswith("'"):
+            words = words[:-1] + "`"  # the quote opens around the value: '{convention}'
+        out.append(words)
         if field is not None:
             out.append(values[field])
-    text = "".join(out)
-    # LaTeX: 'connections' with an opening quote, once the value after it is in place.
-    return _OPENING_QUOTE.sub("`", text) if form.name == "latex" else text
+    return "".join(out)
 
 
 # -- the pieces of a question ---------------------------------------------------------
