@@ -6,8 +6,7 @@ The questions are phrased as the documents phrase them (《卷积神经网络CNN
 (:mod:`cnncalc.glossary`), in English or Chinese (``--lang``). Each answer is
 the analysis' number with its derivation as ``explain`` prints it: the general
 formula, the values put in, the result. The two sheets are separate pages of one
-document (a form feed in text, a page break in HTML and LaTeX, a rule in
-Markdown) or two documents (:func:`render_quiz` with ``sheets``).
+document (a page break in HTML and LaTeX, a rule in text and Markdown) or two documents (:func:`render_quiz` with ``sheets``).
 
 Every name from the spec (the network's, the layers', the types) is the user's
 text, escaped for the format: :func:`cnncalc.safe_text.visible` in text,
@@ -437,6 +436,11 @@ class _Sheet:
         raise NotImplementedError
 
 
+PAGE_RULE = "\n" + "─" * 72 + "\n\n"
+"""Where the answer sheet starts in text: a rule to cut along (a form feed would be a raw
+control character, which no output of cnncalc holds)."""
+
+
 class _Text(_Sheet):
     INDENT = "   "
 
@@ -446,7 +450,7 @@ class _Text(_Sheet):
             pages.append(self.exercises())
         if sheets in ("both", "answers"):
             pages.append(self.answers())
-        return "\f\n".join(pages)
+        return PAGE_RULE.join(pages)
 
     def exercises(self) -> str:
         lines = [self.title("exercises"), *self.notes(), ""]
