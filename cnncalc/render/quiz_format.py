@@ -6,7 +6,8 @@ The questions are phrased as the documents phrase them (《卷积神经网络CNN
 (:mod:`cnncalc.glossary`), in English or Chinese (``--lang``). Each answer is
 the analysis' number with its derivation as ``explain`` prints it: the general
 formula, the values put in, the result. The two sheets are separate pages of one
-document (a page break in HTML and LaTeX, a rule in text and Markdown) or two documents (:func:`render_quiz` with ``sheets``).
+document (a page break in HTML and LaTeX, a rule in text and Markdown) or two
+documents (:func:`render_quiz` with ``sheets``).
 
 Every name from the spec (the network's, the layers', the types) is the user's
 text, escaped for the format: :func:`cnncalc.safe_text.visible` in text,
