@@ -57,6 +57,8 @@ commands:
                                 the sizes for which COND holds, e.g.
                                 "pool3.output_shape[1] == 6" --for n
   cnncalc check SPEC [SPEC...]  check the numbers in each spec's 'expect' block
+  cnncalc quiz SPEC [--layers C1,S2] [--ask params,...] [--seed N] [--vary]
+                                exercises with worked answers, on a separate sheet
   cnncalc draw SPEC -o net.svg  draw the network as the LeNet-5 figure does
   cnncalc plot SPEC -o costs.svg
                                 bar chart of each layer's parameters and FLOPs
@@ -821,6 +823,127 @@ def run_explain(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _quiz_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="cnncalc quiz",
+        description=_(
+            "Write exercises on a network, as the textbooks ask them (a layer's output size, "
+            "trainable parameters, FLOPs, connections; the input size for which a layer's "
+            "output has its size), with the worked answers on a separate sheet. Every answer "
+            "is the analysis' number, derived as 'explain' derives it."
+        ),
+    )
+    parser.add_argument("spec", help=_("the network spec"))
+    parser.add_argument(
+        "--layers",
+        metavar="NAME,...",
+        help=_(
+            "the layers to ask about (default: --questions of the convolution, pooling and "
+            "fully connected layers, drawn by the seed)"
+        ),
+    )
+    parser.add_argument(
+        "--ask",
+        metavar="WHAT,...",
+        help=_(
+            "what to ask: output_size, params, flops, macs, neurons, connections, input_size "
+            "(the inverse question); default: output_size, params, flops, connections, "
+            "input_size"
+        ),
+    )
+    parser.add_argument(
+        "--questions",
+        type=_depth,
+        metavar="N",
+        help=_("how many layers to ask about when --layers names none (5)"),
+    )
+    parser.add_argument(
+        "--seed",
+        type=_seed,
+        metavar="N",
+        help=_(
+            "draws the layers (and --vary's sizes): the same seed gives the same quiz "
+            "(default: a new one, printed on the sheets)"
+        ),
+    )
+    parser.add_argument(
+        "--vary",
+        action="store_true",
+        help=_(
+            "new sizes (input, kernels, filters, units) within a range of the spec's, each "
+            "kept only if the rules accept the network"
+        ),
+    )
+    parser.add_argument(
+        "-c",
+        "--convention",
+        choices=CONVENTION_NAMES,
+        help=_("FLOP convention of the FLOPs questions (default: the spec's)"),
+    )
+    parser.add_argument(
+        "-f",
+        "--format",
+        choices=("text", "markdown", "html", "latex"),
+        default="text",
+        help=_("sheet format (text)"),
+    )
+    parser.add_argument(
+        "-o",
+        "--output",
+        help=_(
+            "write the exercises (and the answers, after a page break, unless --answers) to "
+            "this file"
+        ),
+    )
+    parser.add_argument("--answers", metavar="FILE", help=_("write the answer sheet to FILE"))
+    return parser
+
+
+MAX_SEED = 2**63 - 1
+
+
+def _seed(text: str) -> int:
+    """``--seed``: a whole number from 0 to 2**63 − 1."""
+    digits = text.strip()
+    if not (
+        digits.isascii() and digits.isdigit() and len(digits) <= 19 and int(digits) <= MAX_SEED
+    ):
+        shown = digits if len(digits) <= 40 else digits[:39] + "…"
+        raise argparse.ArgumentTypeError(
+            _("takes a whole number from 0 to 2**63 − 1, got '{value}'").format(value=shown)
+        )
+    return int(digits)
+
+
+def run_quiz(args: argparse.Namespace) -> int:
+    import secrets
+
+    from cnncalc.api import load
+    from cnncalc.conventions import Convention
+    from cnncalc.quiz import build_quiz, parse_list
+    from cnncalc.render.quiz_format import render_quiz
+
+    seed = args.seed if args.seed is not None else secrets.randbelow(1_000_000)
+    quiz = build_quiz(
+        load(args.spec),
+        layers=parse_list(args.layers),
+        asks=parse_list(args.ask),
+        seed=seed,
+        vary=args.vary,
+        questions=args.questions,
+        convention=Convention(args.convention) if args.convention else None,
+    )
+    if args.answers is None:
+        _write(render_quiz(quiz, args.format), args.output)
+        return EXIT_OK
+    exercises, answers = (
+        render_quiz(quiz, args.format, sheet) for sheet in ("exercises", "answers")
+    )
+    _write(exercises, args.output)
+    _write(answers, args.answers)
+    return EXIT_OK
+
+
 def _frozen(report: Report, spec: str, until: str) -> Report:
     """``--freeze NAME``: the layers up to and including NAME frozen; an unknown NAME is bad
     input, named as ``explain`` names an unknown layer."""
@@ -985,6 +1108,7 @@ COMMANDS: dict[str, Command] = {
     "explain": (_explain_parser, run_explain),
     "import": (_import_parser, run_import),
     "plot": (_plot_parser, run_plot),
+    "quiz": (_quiz_parser, run_quiz),
     "schema": (_schema_parser, run_schema),
     "solve": (_solve_parser, run_solve),
     "types": (_types_parser, run_types),

@@ -113,16 +113,22 @@ def preamble(text: str, language: str | None = None) -> tuple[str, list[str]]:
     return "xelatex or pdflatex", [r"\documentclass{article}"]
 
 
-def document(body: str, *, title: str = "", language: str | None = None) -> str:
+def document(
+    body: str, *, title: str = "", language: str | None = None, landscape: bool = True
+) -> str:
     """A whole LaTeX document around ``body`` (already LaTeX), in the class
-    :func:`preamble` chooses for it and the interface's language (or ``language``)."""
+    :func:`preamble` chooses for it and the interface's language (or ``language``); on
+    landscape pages (a report's wide table) unless ``landscape`` is false (an exercise
+    sheet)."""
     heading = [rf"\section*{{{escape(title)}}}"] if title else []
     engine, head = preamble(body + "".join(heading), language)
     lines = [
         f"% Written by cnncalc. Compile with {engine}.",
         *head,
         *PACKAGES,
-        r"\usepackage[margin=2cm,landscape]{geometry}",
+        r"\usepackage[margin=2cm,landscape]{geometry}"
+        if landscape
+        else r"\usepackage[margin=2cm]{geometry}",
         r"\begin{document}",
         *heading,
         body.rstrip("\n"),

@@ -176,6 +176,36 @@ def roofline(rng: random.Random, layers: Sequence[str], symbols: Sequence[str]) 
     return Command(tuple(argv), format_, f"analyze --roofline -f {format_}")
 
 
+QUIZ_FORMATS = {"text": "text", "markdown": "markdown", "html": "html", "latex": "text"}
+"""``quiz -f``'s formats, and how its output is checked (LaTeX: as clean text)."""
+ASKS = ["output_size", "params", "flops", "macs", "neurons", "connections", "input_size"]
+
+
+def quiz(rng: random.Random, layers: Sequence[str], symbols: Sequence[str]) -> Command:
+    """``cnncalc quiz SPEC`` with --layers, --ask, --seed, --vary, --questions, -c, -f, -o and
+    --answers."""
+    format_ = rng.choice(list(QUIZ_FORMATS))
+    argv = ["quiz", SPEC, "-f", format_]
+    if layers and rng.random() < 0.4:
+        named = rng.sample(list(layers), min(len(layers), rng.randint(1, 3)))
+        argv += ["--layers", ",".join(named)]
+    elif rng.random() < 0.1:
+        argv += ["--layers", vocabulary.hostile_name(rng)]
+    if rng.random() < 0.4:
+        asks = rng.sample(ASKS, rng.randint(1, 3)) + maybe(rng, 0.1, "weights")
+        argv += ["--ask", ",".join(asks)]
+    argv += ["--seed", rng.choice(["0", "1", "7", "123456789", "-1", "x"])]
+    argv += maybe(rng, 0.4, "--vary")
+    argv += maybe(rng, 0.2, "--questions", rng.choice(vocabulary.DEPTH_VALUES))
+    argv += maybe(rng, 0.2, "-c", rng.choice(CONVENTIONS))
+    shape = f"quiz -f {format_}"
+    if rng.random() < 0.3:
+        out = output(rng, "txt", QUIZ_FORMATS[format_])
+        argv += ["--answers", out.path]
+        return Command(tuple(argv), QUIZ_FORMATS[format_], shape, out)
+    return Command(tuple(argv), QUIZ_FORMATS[format_], shape)
+
+
 SpecCommand = Callable[[random.Random, Sequence[str], Sequence[str]], Command]
 
 SPEC_COMMANDS: list[tuple[SpecCommand, int]] = [
@@ -187,6 +217,7 @@ SPEC_COMMANDS: list[tuple[SpecCommand, int]] = [
     (draw, 2),
     (plot, 1),
     (roofline, 1),
+    (quiz, 2),
 ]
 """The commands that read a spec, and how often each is drawn."""
 
@@ -227,7 +258,9 @@ def standalone(rng: random.Random) -> Command:
     if choice == 4:
         return Command((rng.choice(["--version", "-V", "--help", "-h"]),), "text", "help")
     if choice == 5:
-        command = rng.choice(["explain", "solve", "check", "draw", "plot", "import", "types"])
+        command = rng.choice(
+            ["explain", "solve", "check", "draw", "plot", "import", "types", "quiz"]
+        )
         return Command((command, "--help"), "text", "help")
     if choice == 6:
         return Command((rng.choice(["--nope", "-f", "--depth", "-o"]),), "text", "usage")
