@@ -415,6 +415,7 @@ def _explain_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--freeze", metavar="NAME", help=_("freeze every layer up to and including NAME")
     )
+    parser.add_argument("-o", "--output", help=_("write the derivation to this file"))
     return parser
 
 
@@ -819,7 +820,7 @@ def run_explain(args: argparse.Namespace) -> int:
         receptive_field=args.receptive_field,
         training=args.training,
     )
-    _write(text, None)
+    _write(text, args.output)
     return EXIT_OK
 
 

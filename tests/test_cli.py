@@ -175,3 +175,19 @@ def test_ctrl_c_during_a_long_run_ends_with_one_line(tmp_path: Path) -> None:
     assert process.returncode == 130
     assert err == "cnncalc: interrupted\n"
     assert out == ""
+
+
+def test_explain_writes_its_derivation_to_a_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``explain … -o FILE``: the file holds what stdout would (C1's 156), stdout nothing."""
+    target = tmp_path / "c1.md"
+    assert main(["explain", str(SPECS / "lenet5.yaml"), "C1", "-f", "markdown"]) == 0
+    printed = capsys.readouterr().out
+    assert (
+        main(["explain", str(SPECS / "lenet5.yaml"), "C1", "-f", "markdown", "-o", str(target)])
+        == 0
+    )
+    assert capsys.readouterr().out == ""
+    assert target.read_text(encoding="utf-8") == printed
+    assert "= 156" in printed

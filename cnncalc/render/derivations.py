@@ -28,7 +28,7 @@ from cnncalc.formulas import Derivation, LayerDerivation, derive
 from cnncalc.i18n import _, current, pgettext, speaking
 from cnncalc.receptive_field import ReceptiveField, mean_jump, period
 from cnncalc.render.math import Style, formula_text
-from cnncalc.render.table_format import PAGE_WIDTH, width, wrap
+from cnncalc.render.table_format import PAGE_WIDTH, wrap
 from cnncalc.render.text import convention_note, count, layer_shape, shape
 from cnncalc.safe_text import csv_cell, csv_formula, json_safe, markdown_text, visible
 from cnncalc.solve import Solution
@@ -42,6 +42,7 @@ from cnncalc.step_derivations import (
     training_derivation,
 )
 from cnncalc.symbolic import symbol
+from cnncalc.wrapping import width
 
 FORMATS = ("table", "json", "csv", "markdown", "html", "latex")
 """What ``explain`` writes."""
@@ -254,17 +255,20 @@ def where_clause(derivation: LayerDerivation, style: str = "unicode") -> str:
     used: set[sympy.Basic] = set()
     for quantity in derivation.quantities.values():
         used |= getattr(quantity.formula, "free_symbols", set())
-    groups: list[tuple[list[str], object]] = []
+    # (names as shown, the value, the last symbol's own name): axes are related by their
+    # symbols' names, whatever the style shows (``h_{in}`` in LaTeX is ``h_in``).
+    groups: list[tuple[list[str], object, str]] = []
     for sym, value in derivation.values.items():
         if sym not in used:
             continue
         name = formula_text(sym, style)  # type: ignore[arg-type]
         last = groups[-1] if groups else None
-        if last and last[1] == value and _related(last[0][-1], str(sym)):
+        if last and last[1] == value and _related(last[2], str(sym)):
             last[0].append(name)
+            groups[-1] = (last[0], value, str(sym))
         else:
-            groups.append(([name], value))
-    return ", ".join(" = ".join([*names, _value(value, style)]) for names, value in groups)
+            groups.append(([name], value, str(sym)))
+    return ", ".join(" = ".join([*names, _value(value, style)]) for names, value, _sym in groups)
 
 
 def _related(a: str, b: str) -> bool:

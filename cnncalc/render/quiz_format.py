@@ -32,10 +32,10 @@ from cnncalc.quiz import Change, Exercise, Facts, InverseExercise, Part, Quiz
 from cnncalc.render import latex
 from cnncalc.render.derivations import same_size_axes, where_clause
 from cnncalc.render.math import Style, formula_text
-from cnncalc.render.table_format import width
 from cnncalc.render.text import convention_note, count
 from cnncalc.safe_text import html_text, markdown_text, visible
 from cnncalc.symbolic import symbol
+from cnncalc.wrapping import width
 
 QUIZ_FORMATS = ("text", "markdown", "html", "latex")
 SHEETS = ("both", "exercises", "answers")

@@ -37,6 +37,7 @@ from cnncalc.render.text import (
     shape,
 )
 from cnncalc.safe_text import visible
+from cnncalc.wrapping import width
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -170,16 +171,6 @@ def draw(
     for paragraph in layout.caption.split("\n") if layout.caption else ():
         lines += (wrapper or wrap)(paragraph, total)
     return "\n".join(line.rstrip() for line in lines) + "\n"
-
-
-def width(text: str) -> int:
-    """Terminal columns ``text`` takes: 2 for East Asian wide characters, 0 for combining."""
-    if text.isascii():
-        return len(text)
-    return sum(
-        0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in "WF" else 1
-        for ch in text
-    )
 
 
 def wrap(text: str, page: int) -> list[str]:

@@ -11,11 +11,12 @@ from typing import Any
 from cnncalc.analysis import Report
 from cnncalc.arith import Dim
 from cnncalc.i18n import N_, _
-from cnncalc.render.table_format import Grid, draw, fill, width
+from cnncalc.render.table_format import Grid, draw, fill
 from cnncalc.render.text import byte_size, count, shape
 from cnncalc.safe_text import visible
 from cnncalc.saved_tensors import Kind, LayerSaved, SavedTensor, kind_dtype
 from cnncalc.training_memory import TrainingMemory
+from cnncalc.wrapping import width
 
 INCLUDES = N_(
     "weights: parameters and buffers (index buffers int64); gradients: one per trainable "

@@ -18,7 +18,8 @@ from cnncalc.cli import main
 from cnncalc.conventions import Convention
 from cnncalc.devices import DEVICES
 from cnncalc.render import render
-from cnncalc.render.table_format import fill, width, wrap
+from cnncalc.render.table_format import fill, wrap
+from cnncalc.wrapping import width
 from tests.conftest import GOLDEN, ROOT, SPECS, Golden
 from tests.test_documents import POST_COLUMNS, POST_TABLE
 
