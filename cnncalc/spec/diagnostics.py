@@ -150,6 +150,8 @@ _OTHER_TEMPLATES = {
     "too_long": N_("expected at most {max_length} items, got {got}"),
     "string_too_long": N_("expected at most {max_length} characters, got {got}"),
     "finite_number": N_("expected a finite number, got {got}"),
+    "int_parsing_size": N_("expected an integer of fewer digits, got {got}"),
+    "value_error": N_("invalid value ({error}), got {got}"),
 }
 """pydantic's error types that English shows in pydantic's own words (``Input should be
 less than or equal to 8, got 9``) and other languages in these: the English output stays
