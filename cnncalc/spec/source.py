@@ -80,6 +80,11 @@ Bounds the load of a hostile file: the values are counted on the event stream
 tiny values stops within about 2 s, not after all of its 16 MiB."""
 
 
+class TooManyValues(SpecError):
+    """A document holding more than :data:`MAX_NODES` values (told apart from the other
+    errors of :func:`measure` by its class, whatever language its message is in)."""
+
+
 class _Resolver(BaseResolver):
     """YAML 1.2 core schema implicit types (PyYAML implements YAML 1.1)."""
 
@@ -229,7 +234,7 @@ def measure(text: str) -> tuple[int, bool]:
             if depth > MAX_DEPTH:
                 raise SpecError(nesting_message(), line=event.start_mark.line + 1)
             if values > MAX_NODES:
-                raise SpecError(
+                raise TooManyValues(
                     _(
                         "the document holds more than {limit} values: a spec needs far fewer "
                         "(repeat a block instead)"
