@@ -10,6 +10,7 @@ from cnncalc import ir
 from cnncalc.arith import Dim, Shape, check_shape, total
 from cnncalc.conventions import Convention, Flops, count
 from cnncalc.errors import RuleError, SpecError
+from cnncalc.i18n import _, ngettext
 from cnncalc.progress import tracked
 from cnncalc.rules import LayerCounts, apply_rule
 from cnncalc.work import Work
@@ -289,10 +290,10 @@ def channels_last_hint(shape: Shape) -> str:
         return ""
     first, second, last = shape
     if last in (1, 3, 4) and min(first, second) > 4:
-        return (
-            f" (the input [{first}, {second}, {last}] reads as {first} channels of "
-            f"{second}×{last}: channels come first, did you mean [{last}, {first}, {second}]?)"
-        )
+        return _(
+            " (the input [{first}, {second}, {last}] reads as {first} channels of "
+            "{second}×{last}: channels come first, did you mean [{last}, {first}, {second}]?)"
+        ).format(first=first, second=second, last=last)
     return ""
 
 
@@ -312,9 +313,10 @@ def analyze_network(network: ir.Network, convention: Convention) -> Report:
     worth_a_bar = len(network.layers) >= (_SYMBOLIC_BAR if network.symbolic else _NUMERIC_BAR)
     if network.symbolic and len(network.layers) > ir.MAX_SYMBOLIC_LAYERS:
         raise SpecError(
-            f"the spec has {len(network.layers):,} layers and size symbols, over the limit of "
-            f"{ir.MAX_SYMBOLIC_LAYERS:,} for a symbolic analysis (a few ms a layer): give its "
-            "sizes as numbers",
+            _(
+                "the spec has {count} layers and size symbols, over the limit of {limit} for a "
+                "symbolic analysis (a few ms a layer): give its sizes as numbers"
+            ).format(count=f"{len(network.layers):,}", limit=f"{ir.MAX_SYMBOLIC_LAYERS:,}"),
             loc=("layers",),
         )
     if network.symbolic:
@@ -398,18 +400,25 @@ def _input_shape(
     if found is not None:
         raise RuleError(
             field_name,
-            f"'{source}' has {len(found)} outputs: read one of them, as '{source}.0' to "
-            f"'{source}.{len(found) - 1}'",
+            _(
+                "'{source}' has {count} outputs: read one of them, as '{source}.0' to "
+                "'{source}.{last}'"
+            ).format(source=source, count=len(found), last=len(found) - 1),
         )
-    base, _, part = source.rpartition(".")
+    base, _dot, part = source.rpartition(".")
     outputs = shapes.get(base, ())
     count = len(outputs) if outputs and isinstance(outputs[0], tuple) else 1
-    raise RuleError(
-        field_name,
-        f"'{base}' has {count} output{'s' if count != 1 else ''}"
-        + (f", '{base}.0' to '{base}.{count - 1}'" if count > 1 else f": read it as '{base}'")
-        + f"; there is no output {part}",
+    message = (
+        ngettext(
+            "'{base}' has {count} output, '{base}.0' to '{base}.{last}'; there is no output {part}",
+            "'{base}' has {count} outputs, '{base}.0' to '{base}.{last}'; there is no output "
+            "{part}",
+            count,
+        )
+        if count > 1
+        else _("'{base}' has 1 output: read it as '{base}'; there is no output {part}")
     )
+    raise RuleError(field_name, message.format(base=base, count=count, last=count - 1, part=part))
 
 
 def _apply_symbolic(

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, TypeAlias
 
 from cnncalc.errors import RuleError
+from cnncalc.i18n import N_, _
 
 if TYPE_CHECKING:
     from sympy import Expr
@@ -33,8 +34,8 @@ Every count is a product of a few sizes (at most about ten, a 3-D convolution's
 MACs), so with sizes bounded a count stays below about 2**640, and the total of
 200,000 such layers below 2**660: about 200 digits, far from Python's 4,300-digit
 limit on printing an int."""
-MAX_SIZE_TEXT = "2**63 − 1, the largest size PyTorch and ONNX store"
-"""How messages name :data:`MAX_SIZE`."""
+MAX_SIZE_TEXT = N_("2**63 − 1, the largest size PyTorch and ONNX store")
+"""How messages name :data:`MAX_SIZE` (marked: show it as ``_(MAX_SIZE_TEXT)``)."""
 
 
 def check_shape(shape: Shape) -> None:
@@ -48,7 +49,12 @@ def check_shape(shape: Shape) -> None:
         from cnncalc.errors import show_value
 
         size = max(shape)
-        raise RuleError(None, f"its output size {show_value(size)} is larger than {MAX_SIZE_TEXT}")
+        raise RuleError(
+            None,
+            _("its output size {size} is larger than {bound}").format(
+                size=show_value(size), bound=_(MAX_SIZE_TEXT)
+            ),
+        )
 
 
 def ceil_div(a: Dim, b: Dim) -> Dim:

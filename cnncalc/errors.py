@@ -11,8 +11,10 @@ the message stays one line, and long names cut to 60 characters.
 
 from __future__ import annotations
 
+import errno
 import math
 
+from cnncalc.i18n import N_, _, ngettext
 from cnncalc.safe_text import one_line
 
 Loc = tuple[str | int, ...]
@@ -75,6 +77,29 @@ class RuleError(CnncalcError):
         self.message = message
 
 
+_OS_REASONS = {
+    errno.ENOENT: N_("No such file or directory"),
+    errno.EACCES: N_("Permission denied"),
+    errno.EISDIR: N_("Is a directory"),
+    errno.ENOTDIR: N_("Not a directory"),
+    errno.ENAMETOOLONG: N_("File name too long"),
+    errno.ELOOP: N_("Too many levels of symbolic links"),
+    errno.ENOSPC: N_("No space left on device"),
+    errno.EROFS: N_("Read-only file system"),
+    errno.EEXIST: N_("File exists"),
+}
+"""The C library's words for the usual reasons a file cannot be read or written (English:
+exactly as ``strerror`` says them), to translate."""
+
+
+def os_reason(error: OSError) -> str:
+    """Why ``error`` happened, in the active language: ``strerror`` for the reasons of
+    :data:`_OS_REASONS` when it says what they say, else ``strerror`` as it is."""
+    text = error.strerror or str(error)
+    known = _OS_REASONS.get(error.errno or 0)
+    return _(known) if known is not None and known == text else text
+
+
 def show_value(value: object, limit: int = 40) -> str:
     """A short, bounded rendering of a user's value for an error message.
 
@@ -88,11 +113,14 @@ def show_value(value: object, limit: int = 40) -> str:
         except TypeError:  # pragma: no cover - defensive
             size = -1
         if isinstance(value, dict):
-            return f"a mapping with {size} key{'s' if size != 1 else ''}"
+            return ngettext("a mapping with {n} key", "a mapping with {n} keys", size).format(
+                n=size
+            )
         if size <= 4 and all(isinstance(v, (int, str, float, bool)) for v in value):
             text = "[" + ", ".join(show_value(v, 12) for v in value) + "]"
-            return text if len(text) <= limit else f"a {kind} of {size} items"
-        return f"a {kind} of {size} item{'s' if size != 1 else ''}"
+            if len(text) <= limit:
+                return text
+        return _sequence_of(kind, size)
     if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 128:
         # str() of a huge int is quadratic (and capped at 4300 digits): its magnitude will do.
         sign = "-" if value < 0 else ""
@@ -105,3 +133,10 @@ def show_value(value: object, limit: int = 40) -> str:
     if len(text) > limit:
         text = text[: limit - 1] + "…"
     return text
+
+
+def _sequence_of(kind: str, size: int) -> str:
+    """``a list of 3 items`` (a tuple: ``a tuple of 3 items``), in the active language."""
+    if kind == "tuple":
+        return ngettext("a tuple of {n} item", "a tuple of {n} items", size).format(n=size)
+    return ngettext("a list of {n} item", "a list of {n} items", size).format(n=size)

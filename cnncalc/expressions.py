@@ -19,6 +19,7 @@ from pydantic import GetCoreSchemaHandler
 from pydantic_core import core_schema
 
 from cnncalc.arith import MAX_SIZE
+from cnncalc.i18n import _
 
 MAX_FORMULA_LENGTH = 200
 """Longest formula accepted; deep expressions would only slow the parser down."""
@@ -99,7 +100,7 @@ def _evaluate(node: ast.expr) -> int:
     assert isinstance(node, ast.BinOp)  # check_formula admitted nothing else
     left, right = _evaluate(node.left), _evaluate(node.right)
     if isinstance(node.op, ast.FloorDiv) and right == 0:
-        raise FormulaError("division by zero")
+        raise FormulaError(_("division by zero"))
     operations: dict[type[ast.operator], Callable[[int, int], int]] = {
         ast.Add: int.__add__, ast.Sub: int.__sub__, ast.Mult: int.__mul__,
         ast.FloorDiv: int.__floordiv__, ast.Pow: int.__pow__,
@@ -110,19 +111,21 @@ def _evaluate(node: ast.expr) -> int:
 def check_formula(text: str) -> frozenset[str]:
     """The names in ``text``, after checking that it is an allowed formula."""
     if len(text) > MAX_FORMULA_LENGTH:
-        raise FormulaError(f"formulas are limited to {MAX_FORMULA_LENGTH} characters")
+        raise FormulaError(
+            _("formulas are limited to {limit} characters").format(limit=MAX_FORMULA_LENGTH)
+        )
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError:
-        raise FormulaError("not a formula") from None
+        raise FormulaError(_("not a formula")) from None
     names: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Name):
             if not _NAME.match(node.id):
-                raise FormulaError(f"'{node.id}' is not a size name")
+                raise FormulaError(_("'{name}' is not a size name").format(name=node.id))
             names.add(node.id)
         elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
-            raise FormulaError("'/' is real division: sizes use '//' (floor division)")
+            raise FormulaError(_("'/' is real division: sizes use '//' (floor division)"))
         elif (
             isinstance(node, ast.BinOp)
             and isinstance(node.op, ast.Pow)
@@ -130,24 +133,33 @@ def check_formula(text: str) -> frozenset[str]:
                 isinstance(node.right, ast.Constant) and node.right.value in range(MAX_POWER + 1)
             )
         ):
-            raise FormulaError(f"a power must be a whole number from 0 to {MAX_POWER}")
+            raise FormulaError(
+                _("a power must be a whole number from 0 to {most}").format(most=MAX_POWER)
+            )
         elif isinstance(node, ast.Constant) and (
             not isinstance(node.value, int) or isinstance(node.value, bool)
         ):
-            raise FormulaError(f"{node.value!r} is not an integer")
+            raise FormulaError(_("{value} is not an integer").format(value=repr(node.value)))
         elif not isinstance(node, _ALLOWED):
-            raise FormulaError(f"'{ast.unparse(node)}' is not allowed in a size formula")
+            raise FormulaError(
+                _("'{text}' is not allowed in a size formula").format(text=ast.unparse(node))
+            )
     bits, terms = _bounds(tree.body)
     if bits > MAX_FORMULA_BITS:
-        symbols = " with its symbols at 2**63 − 1" if names else ""
-        raise FormulaError(
-            f"its value could reach 2**{bits:,}{symbols}; a formula's values are bounded "
-            f"by 2**{MAX_FORMULA_BITS}"
+        message = (
+            _(
+                "its value could reach 2**{bits} with its symbols at 2**63 − 1; a formula's "
+                "values are bounded by 2**{most}"
+            )
+            if names
+            else _("its value could reach 2**{bits}; a formula's values are bounded by 2**{most}")
         )
+        raise FormulaError(message.format(bits=f"{bits:,}", most=MAX_FORMULA_BITS))
     if terms > MAX_FORMULA_TERMS:
         raise FormulaError(
-            f"it multiplies out to as many as {terms:,} terms; a formula may have "
-            f"{MAX_FORMULA_TERMS}"
+            _("it multiplies out to as many as {terms} terms; a formula may have {most}").format(
+                terms=f"{terms:,}", most=MAX_FORMULA_TERMS
+            )
         )
     return frozenset(names)
 

@@ -13,6 +13,7 @@ from cnncalc import ir
 from cnncalc.analysis import Report
 from cnncalc.arith import MAX_SIZE, MAX_SIZE_TEXT
 from cnncalc.errors import CnncalcError, show_value
+from cnncalc.i18n import _
 from cnncalc.symbolic import substitute, symbol
 
 T = TypeVar("T")
@@ -35,14 +36,21 @@ def parse_assignments(text: str, option: str = "--subs") -> dict[str, int]:
     for part in (p.strip() for p in text.split(",")):
         match = _ASSIGNMENT.fullmatch(part)
         if match is None:
-            got = show_value(part) if part else "an empty pair (two commas in a row?)"
+            got = show_value(part) if part else _("an empty pair (two commas in a row?)")
             raise CnncalcError(
-                f"{option} expects name=value pairs of positive integers, like n=32,k=5; got {got}"
+                _(
+                    "{option} expects name=value pairs of positive integers, like n=32,k=5; "
+                    "got {got}"
+                ).format(option=option, got=got)
             )
         name, digits = match.groups()
         number = _size(digits, f"{option} {name}")
         if name in values:
-            raise CnncalcError(f"{option} gives {name} twice ({name}={values[name]}, {part})")
+            raise CnncalcError(
+                _("{option} gives {name} twice ({first}, {part})").format(
+                    option=option, name=name, first=f"{name}={values[name]}", part=part
+                )
+            )
         values[name] = number
     return values
 
@@ -54,7 +62,9 @@ def parse_range(text: str) -> tuple[int, int]:
         first, last = _size(low.strip(), "--range LO"), _size(high.strip(), "--range HI")
         if first <= last:
             return first, last
-    raise CnncalcError(f"--range expects LO:HI with 1 ≤ LO ≤ HI, got {show_value(text)}")
+    raise CnncalcError(
+        _("--range expects LO:HI with 1 ≤ LO ≤ HI, got {got}").format(got=show_value(text))
+    )
 
 
 _DIGITS = re.compile(r"[0-9]+", re.ASCII)
@@ -64,11 +74,21 @@ def _size(digits: str, what: str) -> int:
     """ASCII ``digits`` as a size from 1 to ``MAX_SIZE``; else an error naming ``what``."""
     significant = digits.lstrip("0")
     if len(significant) > len(str(MAX_SIZE)) or int(significant or "0") > MAX_SIZE:
-        shown = significant if len(significant) <= 40 else f"a {len(significant):,}-digit number"
-        raise CnncalcError(f"{what}: {shown} is larger than {MAX_SIZE_TEXT}")
+        shown = (
+            significant
+            if len(significant) <= 40
+            else _("a {count}-digit number").format(count=f"{len(significant):,}")
+        )
+        raise CnncalcError(
+            _("{what}: {number} is larger than {bound}").format(
+                what=what, number=shown, bound=_(MAX_SIZE_TEXT)
+            )
+        )
     number = int(significant or "0")
     if number < 1:
-        raise CnncalcError(f"{what}: sizes are positive integers, got {digits}")
+        raise CnncalcError(
+            _("{what}: sizes are positive integers, got {got}").format(what=what, got=digits)
+        )
     return number
 
 
@@ -83,60 +103,81 @@ def substitute_report(report: Report, values: Mapping[str, int]) -> Report:
     if unknown:
         from cnncalc.spec.fields import suggest
 
-        known = ", ".join(sorted(report.symbols)) or "none"
+        known = ", ".join(sorted(report.symbols)) or _("none")
         hint = suggest(unknown[0], sorted(report.symbols))
-        raise CnncalcError(f"no size symbol named {', '.join(unknown)}{hint} (symbols: {known})")
+        raise CnncalcError(
+            _("no size symbol named {names}{hint} (symbols: {known})").format(
+                names=", ".join(unknown), hint=hint, known=known
+            )
+        )
     for name, value in values.items():
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_SIZE:
             raise CnncalcError(
-                f"{name} must be a positive integer up to 2**63 − 1, got {show_value(value)}"
+                _("{name} must be a positive integer up to 2**63 − 1, got {got}").format(
+                    name=name, got=show_value(value)
+                )
             )
     mapping = {symbol(name): value for name, value in values.items()}
     given = ", ".join(f"{k}={v}" for k, v in values.items())
     requirements = []
     for requirement in report.requirements:
-        field = f", field '{requirement.field}'" if requirement.field else ""
-        where = (
-            "the input shape"
-            if requirement.layer == ir.NETWORK_INPUT
-            else f"layer '{requirement.layer}'{field}"
-        )
+        where = _requirement_place(requirement.layer, requirement.field)
         try:
             relation = sympy.sympify(requirement.relation).xreplace(mapping)
         except TypeError:  # sympy refuses to compare an infinity: a division by zero
-            raise CnncalcError(f"{given} makes {where} divide by zero") from None
+            raise CnncalcError(_divides_by_zero(given, where)) from None
         if relation is sympy.false:
             from cnncalc.render.math import formula_text
 
             raise CnncalcError(
-                f"{given} breaks {where}: it requires {formula_text(requirement.relation)}, "
-                f"and {formula_text(requirement.relation, values=mapping)} is false"
-            )
+                _("{given} breaks {where}: it requires {relation}, and {values} is false").format(
+                    given=given, where=where, relation=formula_text(requirement.relation),
+                    values=formula_text(requirement.relation, values=mapping),
+                )
+            )  # fmt: skip
         if relation is not sympy.true:
             requirements.append(replace(requirement, relation=relation))
     substituted = _deep(report, mapping)
     for where, size in _sizes(substituted):
         if type(size) is int and size > MAX_SIZE:
             raise CnncalcError(
-                f"{given} makes {where} {show_value(size)}, larger than {MAX_SIZE_TEXT}"
+                _("{given} makes {where} {size}, larger than {bound}").format(
+                    given=given, where=where, size=show_value(size), bound=_(MAX_SIZE_TEXT)
+                )
             )
         if isinstance(size, sympy.Expr) and size.is_finite is False:
-            raise CnncalcError(f"{given} makes {where} divide by zero")
+            raise CnncalcError(_divides_by_zero(given, where))
     return replace(substituted, requirements=tuple(requirements))
+
+
+def _requirement_place(layer: str, field: str | None) -> str:
+    """``the input shape``, ``layer 'c1', field 'kernel'``: where a requirement comes from."""
+    if layer == ir.NETWORK_INPUT:
+        return _("the input shape")
+    if field:
+        return _("layer '{layer}', field '{field}'").format(layer=layer, field=field)
+    return _("layer '{layer}'").format(layer=layer)
+
+
+def _divides_by_zero(given: str, where: str) -> str:
+    return _("{given} makes {where} divide by zero").format(given=given, where=where)
 
 
 def _sizes(report: Report) -> Iterator[tuple[str, object]]:
     """Every size of a report, and where it is: the input, each layer's fields and output."""
     for size in report.input_shape:
-        yield "the input shape", size
+        yield _("the input shape"), size
     for layer in report.layers:
         node = layer.node
         if is_dataclass(node) and not isinstance(node, type):
             for item in fields(node):
                 for size in _flat(getattr(node, item.name)):
-                    yield f"layer '{layer.name}', field '{item.name}',", size
+                    where = _("layer '{layer}', field '{field}',").format(
+                        layer=layer.name, field=item.name
+                    )
+                    yield where, size
         for size in layer.output_shape:
-            yield f"layer '{layer.name}''s output size", size
+            yield _("layer '{layer}''s output size").format(layer=layer.name), size
 
 
 def _flat(value: object) -> Iterator[object]:

@@ -21,6 +21,7 @@ import sympy
 from cnncalc.arith import Dim
 from cnncalc.errors import RuleError
 from cnncalc.expressions import Formula
+from cnncalc.i18n import N_, _
 
 ASSUMPTIONS = {"integer": True, "positive": True}
 """Every size symbol is a positive integer."""
@@ -199,7 +200,7 @@ def require_symbolic(condition: object, field: str | None, message: str) -> None
     found.append(Condition(relation, field, message))
 
 
-DIVISION_BY_ZERO = "the formula divides by zero"
+DIVISION_BY_ZERO = N_("the formula divides by zero")
 """The message for a size formula whose value is infinite or undefined (``n // (n - n)``)."""
 
 _MAY_BE_ZERO = ("padding", "output_padding", "cropping")
@@ -220,7 +221,7 @@ def require_sizes(node: object) -> None:
         minimum = 0 if item.name in _MAY_BE_ZERO else 1
         for size in _formula_sizes(getattr(node, item.name)):
             if not size.is_finite and size.is_finite is not None:
-                raise RuleError(item.name, DIVISION_BY_ZERO)
+                raise RuleError(item.name, _(DIVISION_BY_ZERO))
             require_symbolic(size >= minimum, item.name, _not_a_size(size, minimum))
 
 
@@ -232,7 +233,7 @@ def input_requirements(shape: tuple[Dim, ...]) -> list[Condition]:
                 continue
             try:
                 if not size.is_finite and size.is_finite is not None:
-                    raise RuleError(None, DIVISION_BY_ZERO)
+                    raise RuleError(None, _(DIVISION_BY_ZERO))
                 require_symbolic(size >= 1, None, _not_a_size(size, 1))
             except RuleError as error:
                 from cnncalc.errors import SpecError
@@ -250,10 +251,21 @@ def _formula_sizes(value: object) -> Iterator[sympy.Expr]:
 
 
 def _not_a_size(size: sympy.Expr, minimum: int) -> str:
-    kind = "a positive integer" if minimum else "a non-negative integer"
     if size.is_number:
-        return f"expected {kind}, got a formula equal to {size}"
-    return f"expected {kind}, got {size}, which is not one for any value of its symbols"
+        message = (
+            _("expected a positive integer, got a formula equal to {size}")
+            if minimum
+            else _("expected a non-negative integer, got a formula equal to {size}")
+        )
+    else:
+        message = (
+            _("expected a positive integer, got {size}, which is not one for any value of its "
+              "symbols")
+            if minimum
+            else _("expected a non-negative integer, got {size}, which is not one for any value "
+                   "of its symbols")
+        )  # fmt: skip
+    return message.format(size=size)
 
 
 def simplify_condition(relation: sympy.Basic) -> sympy.Basic:
@@ -273,7 +285,7 @@ def simplify_condition(relation: sympy.Basic) -> sympy.Basic:
         if not difference.is_integer:
             return relation
         difference -= 1  # a > b is a - b - 1 >= 0 for integers
-    for _ in range(64):
+    for _step in range(64):
         reduced = _reduce_step(difference)
         if reduced == difference:
             break

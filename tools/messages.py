@@ -63,6 +63,11 @@ AREAS = (
     ("cnncalc/errors.py", "errors"),
     ("cnncalc/importers/", "errors"),
     ("cnncalc/rules/", "errors"),
+    ("cnncalc/analysis.py", "errors"),
+    ("cnncalc/arith.py", "errors"),
+    ("cnncalc/expressions.py", "errors"),
+    ("cnncalc/substitution.py", "errors"),
+    ("cnncalc/symbolic.py", "errors"),
 )
 """Source path prefix → the ``.po`` file (without ``.po``) its strings go to; the first
 prefix that matches a string's first use wins; anything else goes to ``messages.po``."""

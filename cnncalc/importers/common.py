@@ -75,7 +75,7 @@ def check_readable(text: str, origin: str = "") -> None:
     (``cnncalc.spec.source``). A Keras concatenation of thousands of inputs, each
     named in ``inputs:``, reaches the value bound long before the layer bound.
     """
-    from cnncalc.spec.source import MAX_NODES, max_bytes, measure
+    from cnncalc.spec.source import MAX_NODES, TooManyValues, max_bytes, measure
 
     lead = f"{origin}: " if origin else ""
     size, limit = len(text.encode("utf-8")), max_bytes()
@@ -87,7 +87,7 @@ def check_readable(text: str, origin: str = "") -> None:
     try:
         measure(text)
     except SpecError as error:
-        if "values" in error.message:
+        if isinstance(error, TooManyValues):
             _check_values(MAX_NODES + 1, origin)
         raise CnncalcError(
             f"{lead}the spec it translates to would not be read back ({error.message}); "

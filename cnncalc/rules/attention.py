@@ -14,6 +14,7 @@ from functools import partial
 
 from cnncalc.arith import Dim, Shape, divides, equals, exact_div, prod, require, total
 from cnncalc.errors import RuleError, show_value
+from cnncalc.i18n import _
 from cnncalc.ir import (
     Activation,
     Attention,
@@ -33,16 +34,17 @@ def _tokens(input_shape: Shape, layer: str) -> tuple[Dim, Dim]:
     if len(input_shape) != 2:
         raise RuleError(
             None,
-            f"{layer} needs [tokens, features], got {format_shape(input_shape)}: reshape or "
-            "flatten a map into tokens first (ViT: flatten with start: 1, then transpose)",
+            _(
+                "{layer} needs [tokens, features], got {shape}: reshape or flatten a map into "
+                "tokens first (ViT: flatten with start: 1, then transpose)"
+            ).format(layer=layer, shape=format_shape(input_shape)),
         )
     return input_shape[0], input_shape[1]
 
 
 def _inner_mismatch(a: Shape, b: Shape, k: Dim, other: Dim) -> str:
-    return (
-        f"matmul of {format_shape(a)} and {format_shape(b)}: {show_value(k)} columns "
-        f"against {show_value(other)} rows"
+    return _("matmul of {a} and {b}: {columns} columns against {rows} rows").format(
+        a=format_shape(a), b=format_shape(b), columns=show_value(k), rows=show_value(other)
     )
 
 
@@ -55,13 +57,16 @@ def matmul(node: MatMul, inputs: tuple[Shape, ...]) -> LayerCounts:
     ``2·b·m·n·k``); no parameters; ``b·m·n`` neurons, ``k`` connections each.
     """
     if len(inputs) != 2:
-        raise RuleError("inputs", f"matmul multiplies two inputs, got {len(inputs)}")
+        raise RuleError(
+            "inputs", _("matmul multiplies two inputs, got {count}").format(count=len(inputs))
+        )
     a, b = inputs
     if len(a) < 2 or len(b) < 2 or len(a) != len(b):
         raise RuleError(
             "inputs",
-            f"matmul needs two inputs of one rank, 2 or more: got {format_shape(a)} and "
-            f"{format_shape(b)}",
+            _("matmul needs two inputs of one rank, 2 or more: got {a} and {b}").format(
+                a=format_shape(a), b=format_shape(b)
+            ),
         )
     rows, inner = a[-2], a[-1]
     other, columns = (b[-1], b[-2]) if node.transpose_b else (b[-2], b[-1])
@@ -84,11 +89,15 @@ def matmul(node: MatMul, inputs: tuple[Shape, ...]) -> LayerCounts:
 
 
 def _batch_mismatch(a: Shape, b: Shape) -> str:
-    return f"matmul of {format_shape(a)} and {format_shape(b)}: the leading axes do not match"
+    return _("matmul of {a} and {b}: the leading axes do not match").format(
+        a=format_shape(a), b=format_shape(b)
+    )
 
 
 def _heads(heads: Dim, dim: Dim) -> str:
-    return f"heads={show_value(heads)} must divide the {show_value(dim)} features"
+    return _("heads={heads} must divide the {dim} features").format(
+        heads=show_value(heads), dim=show_value(dim)
+    )
 
 
 @merge_rule(Attention)
@@ -112,8 +121,10 @@ def attention(node: Attention, inputs: tuple[Shape, ...]) -> LayerCounts:
     if not 1 <= len(inputs) <= 3:
         raise RuleError(
             "inputs",
-            f"attention reads 1 input (self-attention), 2 (queries, then keys and values) "
-            f"or 3 (queries, keys, values), not {len(inputs)}",
+            _(
+                "attention reads 1 input (self-attention), 2 (queries, then keys and values) "
+                "or 3 (queries, keys, values), not {count}"
+            ).format(count=len(inputs)),
         )
     tokens, dim = _tokens(inputs[0], "attention")
     require(divides(node.heads, dim), "heads", partial(_heads, node.heads, dim))
@@ -153,7 +164,9 @@ def attention(node: Attention, inputs: tuple[Shape, ...]) -> LayerCounts:
 
 
 def _kv_mismatch(keys: Dim, values: Dim) -> str:
-    return f"{show_value(keys)} key tokens but {show_value(values)} value tokens: they must match"
+    return _("{keys} key tokens but {values} value tokens: they must match").format(
+        keys=show_value(keys), values=show_value(values)
+    )
 
 
 @rule(ClassToken)
@@ -205,14 +218,18 @@ def relative_position_bias(node: RelativePositionBias, input_shape: Shape) -> La
     - neurons: the scores; connections: two per score, as an ``add``
     """
     if len(node.window) != 2:
-        raise RuleError("window", f"a 2-D window, [n_h, n_w]; got {len(node.window)} sides")
+        raise RuleError(
+            "window",
+            _("a 2-D window, [n_h, n_w]; got {count} sides").format(count=len(node.window)),
+        )
     window_h, window_w = node.window
     positions = window_h * window_w
     if len(input_shape) < 3:
         raise RuleError(
             None,
-            f"relative_position_bias needs scores [..., heads, N, N], got "
-            f"{format_shape(input_shape)}",
+            _("relative_position_bias needs scores [..., heads, N, N], got {shape}").format(
+                shape=format_shape(input_shape)
+            ),
         )
     heads, rows, columns = input_shape[-3:]
     for size in (rows, columns):
@@ -230,7 +247,10 @@ def relative_position_bias(node: RelativePositionBias, input_shape: Shape) -> La
 
 
 def _positions(window: tuple[int, ...], shape: Shape) -> str:
-    return (
-        f"a {window[0]}×{window[1]} window has {window[0] * window[1]} positions, but the scores "
-        f"are {format_shape(shape)}: the last two axes must both be the window's positions"
-    )
+    return _(
+        "a {height}×{width} window has {positions} positions, but the scores are {shape}: the "
+        "last two axes must both be the window's positions"
+    ).format(
+        height=window[0], width=window[1], positions=window[0] * window[1],
+        shape=format_shape(shape),
+    )  # fmt: skip

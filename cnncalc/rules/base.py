@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from cnncalc.arith import Dim, Shape
 from cnncalc.conventions import Convention, Flops, count
 from cnncalc.errors import RuleError
+from cnncalc.i18n import _
 from cnncalc.ir import Node
 from cnncalc.work import Work
 
@@ -109,7 +110,9 @@ def apply_rule(node: Node, inputs: tuple[Shape, ...]) -> LayerCounts:
     if len(inputs) != 1:
         raise RuleError(
             "inputs",
-            f"this layer takes one input, not {len(inputs)}: merge them with add or concat",
+            _("this layer takes one input, not {count}: merge them with add or concat").format(
+                count=len(inputs)
+            ),
         )
     return rule_for(node)(node, inputs[0])
 

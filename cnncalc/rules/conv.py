@@ -17,6 +17,7 @@ from cnncalc.arith import (
     require,
 )
 from cnncalc.errors import show_value
+from cnncalc.i18n import _
 from cnncalc.ir import ConnectionTable, Conv, ConvTranspose
 from cnncalc.rules.base import LayerCounts, rule
 from cnncalc.rules.window import output_sizes, split_input
@@ -28,14 +29,16 @@ def _require_groups_divide(groups: Dim, in_channels: Dim, filters: Dim) -> None:
     require(
         divides(groups, in_channels),
         "groups",
-        lambda: (
-            f"groups={show_value(groups)} must divide the {show_value(in_channels)} input channels"
+        lambda: _("groups={groups} must divide the {channels} input channels").format(
+            groups=show_value(groups), channels=show_value(in_channels)
         ),
     )
     require(
         divides(groups, filters),
         "groups",
-        lambda: f"groups={show_value(groups)} must divide the {show_value(filters)} filters",
+        lambda: _("groups={groups} must divide the {filters} filters").format(
+            groups=show_value(groups), filters=show_value(filters)
+        ),
     )
 
 
@@ -100,7 +103,7 @@ def _row_groups(table: ConnectionTable) -> tuple[tuple[int, int], ...]:
         adjacent = any({(start + i) % spanned for i in range(len(row))} == maps for start in row)
         return len(row), adjacent
 
-    return tuple((size, count) for (size, _), count in Counter(map(kind, table)).items())
+    return tuple((size, count) for (size, _adjacent), count in Counter(map(kind, table)).items())
 
 
 def _check_table(table: ConnectionTable, filters: Dim, in_channels: Dim) -> None:
@@ -108,21 +111,23 @@ def _check_table(table: ConnectionTable, filters: Dim, in_channels: Dim) -> None
     require(
         equals(len(table), filters),
         "connections",
-        lambda: (
-            f"the connection table has {len(table)} rows but the layer has {show_value(filters)} "
-            "filters"
-        ),
+        lambda: _(
+            "the connection table has {rows} rows but the layer has {filters} filters"
+        ).format(rows=len(table), filters=show_value(filters)),
     )
     for row in table:
         for index in row:
             require(
                 index < in_channels,
                 "connections",
-                partial(
-                    "input map {} does not exist: the input has {} maps (indices 0 to {})".format,
-                    index, in_channels, in_channels - 1,
-                ),
+                partial(_no_such_map, index, in_channels),
             )  # fmt: skip
+
+
+def _no_such_map(index: int, in_channels: Dim) -> str:
+    return _(
+        "input map {index} does not exist: the input has {maps} maps (indices 0 to {last})"
+    ).format(index=index, maps=in_channels, last=in_channels - 1)
 
 
 @rule(ConvTranspose)
@@ -178,11 +183,13 @@ def transposed_convolution(node: ConvTranspose, input_shape: Shape) -> LayerCoun
 
 
 def _output_padding_too_large(extra: Dim, stride: Dim, dilation: Dim) -> str:
-    return (
-        f"output_padding {show_value(extra)} must be smaller than the stride "
-        f"{show_value(stride)} or the dilation {show_value(dilation)} (PyTorch)"
-    )
+    return _(
+        "output_padding {extra} must be smaller than the stride {stride} or the dilation "
+        "{dilation} (PyTorch)"
+    ).format(extra=show_value(extra), stride=show_value(stride), dilation=show_value(dilation))
 
 
 def _padding_eats_output(padding: Dim, size: Dim) -> str:
-    return f"padding {show_value(padding)} leaves an output of size {show_value(size)}"
+    return _("padding {padding} leaves an output of size {size}").format(
+        padding=show_value(padding), size=show_value(size)
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from cnncalc.arith import Dim, Shape, prod
 from cnncalc.errors import RuleError
+from cnncalc.i18n import _
 from cnncalc.ir import RBF, Dense
 from cnncalc.rules.base import LayerCounts, rule
 from cnncalc.rules.shape import axis_index
@@ -15,8 +16,9 @@ def _flat_size(input_shape: Shape, layer: str) -> Dim:
     if len(input_shape) != 1:
         raise RuleError(
             None,
-            f"{layer} needs a flat input, got {format_shape(input_shape)}: "
-            "add a flatten layer before it",
+            _("{layer} needs a flat input, got {shape}: add a flatten layer before it").format(
+                layer=layer, shape=format_shape(input_shape)
+            ),
         )
     return input_shape[0]
 
@@ -37,9 +39,11 @@ def dense(node: Dense, input_shape: Shape) -> LayerCounts:
     if node.axis is None and rank > 2:
         raise RuleError(
             None,
-            f"dense needs a flat input or [tokens, features], got {format_shape(input_shape)}: "
-            "add a flatten layer before it, or give 'axis' (-1: the last, as nn.Linear; "
-            "0: the channels, as Keras's Dense on a channels-last map)",
+            _(
+                "dense needs a flat input or [tokens, features], got {shape}: add a flatten "
+                "layer before it, or give 'axis' (-1: the last, as nn.Linear; 0: the channels, "
+                "as Keras's Dense on a channels-last map)"
+            ).format(shape=format_shape(input_shape)),
         )
     axis = axis_index(-1 if node.axis is None else node.axis, rank, "axis")
     inputs = input_shape[axis]

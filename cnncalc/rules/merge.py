@@ -7,6 +7,7 @@ from typing import Literal
 
 from cnncalc.arith import Dim, Shape, equals, prod, require
 from cnncalc.errors import RuleError
+from cnncalc.i18n import _
 from cnncalc.ir import Add, Concat, Multiply
 from cnncalc.rules.base import LayerCounts, merge_rule
 from cnncalc.rules.shape import axis_index
@@ -16,11 +17,18 @@ from cnncalc.work import Combination
 
 def _at_least_two(inputs: tuple[Shape, ...], layer: str) -> None:
     if len(inputs) < 2:
-        raise RuleError("inputs", f"{layer} needs at least two inputs, got {len(inputs)}")
+        raise RuleError(
+            "inputs",
+            _("{layer} needs at least two inputs, got {count}").format(
+                layer=layer, count=len(inputs)
+            ),
+        )
 
 
 def _mismatch(what: str, axis: int, first: Shape, other: Shape) -> str:
-    return f"{what}: axis {axis} of {format_shape(other)} does not match {format_shape(first)}"
+    return _("{layer}: axis {axis} of {other} does not match {first}").format(
+        layer=what, axis=axis, other=format_shape(other), first=format_shape(first)
+    )
 
 
 def _elementwise(kind: Literal["add", "multiply"], output_shape: Shape, inputs: int) -> LayerCounts:
@@ -52,8 +60,10 @@ def add(node: Add, inputs: tuple[Shape, ...]) -> LayerCounts:
     for other in inputs[1:]:
         if len(other) != len(first):
             raise RuleError(
-                "inputs", f"add needs inputs of one shape, got {format_shape(first)} and "
-                f"{format_shape(other)}",
+                "inputs",
+                _("add needs inputs of one shape, got {first} and {other}").format(
+                    first=format_shape(first), other=format_shape(other)
+                ),
             )  # fmt: skip
     return _elementwise("add", _broadcast(inputs, "add"), len(inputs))
 
@@ -98,8 +108,10 @@ def concat(node: Concat, inputs: tuple[Shape, ...]) -> LayerCounts:
     for other in inputs[1:]:
         if len(other) != len(first):
             raise RuleError(
-                "inputs", f"concat needs inputs of one rank, got {format_shape(first)} and "
-                f"{format_shape(other)}",
+                "inputs",
+                _("concat needs inputs of one rank, got {first} and {other}").format(
+                    first=format_shape(first), other=format_shape(other)
+                ),
             )  # fmt: skip
     along = axis_index(node.axis, len(first), "axis")
     for other in inputs[1:]:

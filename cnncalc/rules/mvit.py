@@ -14,6 +14,7 @@ from functools import partial
 
 from cnncalc.arith import Dim, Shape, divides, equals, exact_div, prod, require, where
 from cnncalc.errors import RuleError, show_value
+from cnncalc.i18n import _
 from cnncalc.ir import (
     Activation,
     Pool,
@@ -41,8 +42,10 @@ def _grid_tokens(input_shape: Shape, grid: tuple[Dim, Dim, Dim], layer: str) -> 
     if len(input_shape) != 2:
         raise RuleError(
             None,
-            f"{layer} needs tokens [1 + t·h·w, features] (a class token, then the grid), got "
-            f"{format_shape(input_shape)}",
+            _(
+                "{layer} needs tokens [1 + t·h·w, features] (a class token, then the grid), "
+                "got {shape}"
+            ).format(layer=layer, shape=format_shape(input_shape)),
         )
     require(
         equals(input_shape[0], 1 + prod(grid)),
@@ -55,13 +58,15 @@ def _grid_tokens(input_shape: Shape, grid: tuple[Dim, Dim, Dim], layer: str) -> 
 def _grid_mismatch(tokens: Dim, grid: tuple[Dim, ...], extra: int = 1) -> str:
     what = "1 + " if extra else ""
     sizes = "×".join(show_value(n) for n in grid)
-    return (
-        f"a grid of {sizes} needs {what}{show_value(prod(grid))} tokens, got {show_value(tokens)}"
+    return _("a grid of {sizes} needs {needed} tokens, got {tokens}").format(
+        sizes=sizes, needed=what + show_value(prod(grid)), tokens=show_value(tokens)
     )
 
 
 def _heads(heads: Dim, units: Dim) -> str:
-    return f"heads={show_value(heads)} must divide the {show_value(units)} output features"
+    return _("heads={heads} must divide the {units} output features").format(
+        heads=show_value(heads), units=show_value(units)
+    )
 
 
 def _pooled(kernel: tuple[Dim, ...], stride: tuple[Dim, ...]) -> bool:
@@ -126,7 +131,7 @@ def pooling_attention(node: PoolingAttention, input_shape: Shape) -> LayerCounts
             kind=NormKind.LAYER, elements=heads * (1 + prod(grid)) * head_dim, affine=True,
             parameters=2 * head_dim,
         )  # fmt: skip
-        for _ in range(copies):
+        for _copy in range(copies):
             work += [conv, norm]
             params += conv.parameters + norm.parameters
             connections += conv.uses
@@ -201,8 +206,9 @@ def separable_position_embedding(
     if len(input_shape) != 2:
         raise RuleError(
             None,
-            "separable_position_embedding needs tokens [t·h·w, features], got "
-            f"{format_shape(input_shape)}",
+            _("separable_position_embedding needs tokens [t·h·w, features], got {shape}").format(
+                shape=format_shape(input_shape)
+            ),
         )
     t, h, w = node.grid
     require(

@@ -12,6 +12,7 @@ from functools import partial
 
 from cnncalc.arith import Shape, divides, prod, require
 from cnncalc.errors import show_value
+from cnncalc.i18n import _
 from cnncalc.ir import LRN, BatchNorm, Framework, GroupNorm, L2Normalize, LayerNorm, Standardize
 from cnncalc.rules.base import LayerCounts, rule
 from cnncalc.work import Normalisation, NormKind
@@ -120,7 +121,9 @@ def group_norm(node: GroupNorm, input_shape: Shape) -> LayerCounts:
 
 def groups_must_divide(groups: object, channels: object) -> str:
     """The message of a channel grouping that does not divide the channels."""
-    return f"groups={show_value(groups)} must divide the {show_value(channels)} channels"
+    return _("groups={groups} must divide the {channels} channels").format(
+        groups=show_value(groups), channels=show_value(channels)
+    )
 
 
 @rule(LRN)

@@ -7,6 +7,7 @@ from functools import partial
 
 from cnncalc.arith import Dim, Shape, prod, require, window_total
 from cnncalc.errors import RuleError, show_value
+from cnncalc.i18n import N_, _
 from cnncalc.ir import AdaptivePool, Pool, PoolKind, Scale, Upsample
 from cnncalc.rules.base import LayerCounts, rule
 from cnncalc.rules.window import output_sizes, split_input
@@ -14,14 +15,24 @@ from cnncalc.work import AdaptivePooling, Interpolation, Pooling, WeightedSums, 
 
 
 def _padding_too_large(pad: Dim, kernel: Dim) -> str:
-    return f"padding {show_value(pad)} is more than half the pooling window {show_value(kernel)}"
+    return _("padding {padding} is more than half the pooling window {kernel}").format(
+        padding=show_value(pad), kernel=show_value(kernel)
+    )
 
 
 def _smaller_than_kernel(size: Dim, kernel: Dim) -> str:
-    return (
-        f"an axis of {show_value(size)} is smaller than the kernel {show_value(kernel)}: "
-        "3-D average pooling needs the kernel to fit before padding (PyTorch's AvgPool3d)"
-    )
+    return _(
+        "an axis of {size} is smaller than the kernel {kernel}: 3-D average pooling needs the "
+        "kernel to fit before padding (PyTorch's AvgPool3d)"
+    ).format(size=show_value(size), kernel=show_value(kernel))
+
+
+_POOLINGS = {
+    PoolKind.MAX: N_("max pooling"),
+    PoolKind.AVG: N_("avg pooling"),
+    PoolKind.SUBSAMPLING: N_("subsampling pooling"),
+}
+"""How a message names a pooling layer, by its kind."""
 
 
 @rule(Pool)
@@ -40,7 +51,7 @@ def pooling(node: Pool, input_shape: Shape) -> LayerCounts:
       ``k·k`` per output; then the ``activation`` on every output
     """
     rank = len(node.kernel)
-    channels, spatial = split_input(input_shape, rank, f"{node.kind.value} pooling")
+    channels, spatial = split_input(input_shape, rank, _(_POOLINGS[node.kind]))
     if node.padding != "same":
         for k, pair in zip(node.kernel, node.padding, strict=True):
             for pad in pair:
@@ -87,10 +98,13 @@ def adaptive_pooling(node: AdaptivePool, input_shape: Shape) -> LayerCounts:
     element read, one value out per window.
     """
     rank = len(input_shape) - 1
-    channels, spatial = split_input(input_shape, rank, "adaptive pooling")
+    channels, spatial = split_input(input_shape, rank, _("adaptive pooling"))
     targets = node.output_size if node.output_size is not None else (1,) * rank
     if len(targets) != rank:
-        raise RuleError("output_size", f"{len(targets)} output sizes for {rank} spatial axes")
+        raise RuleError(
+            "output_size",
+            _("{count} output sizes for {rank} spatial axes").format(count=len(targets), rank=rank),
+        )
     window_sum = prod(window_total(n, o) for n, o in zip(spatial, targets, strict=True))
     outputs = channels * prod(targets)
     connections = channels * window_sum
@@ -157,4 +171,6 @@ def _whole(scale: Scale) -> Dim:
 
 
 def _scaled_to_nothing(n: Dim, scale: Scale) -> str:
-    return f"scaling an axis of {show_value(n)} by {scale} leaves no value (⌊n·s⌋ = 0)"
+    return _("scaling an axis of {size} by {scale} leaves no value (⌊n·s⌋ = 0)").format(
+        size=show_value(n), scale=scale
+    )

@@ -14,6 +14,7 @@ from functools import partial
 
 from cnncalc.arith import Dim, Shape, ceil_div, divides, equals, exact_div, prod, require
 from cnncalc.errors import RuleError, show_value
+from cnncalc.i18n import _
 from cnncalc.ir import (
     ChannelShuffle,
     Crop,
@@ -37,28 +38,31 @@ def axis_index(axis: int, rank: int, field: str) -> int:
     if not -rank <= axis < rank:
         raise RuleError(
             field,
-            f"axis {axis} does not exist: the input has {rank} axes "
-            f"(0 to {rank - 1}, or -{rank} to -1 from the end; the batch axis is not counted)",
+            _(
+                "axis {axis} does not exist: the input has {rank} axes (0 to {last}, or "
+                "-{rank} to -1 from the end; the batch axis is not counted)"
+            ).format(axis=axis, rank=rank, last=rank - 1),
         )
     return axis % rank
 
 
 def _not_divisible(known: Dim, total: Dim, shape: Shape) -> str:
-    return (
-        f"{show_value(total)} values do not fill {format_shape(shape)}: "
-        f"not a multiple of {show_value(known)}"
+    return _("{total} values do not fill {shape}: not a multiple of {known}").format(
+        total=show_value(total), shape=format_shape(shape), known=show_value(known)
     )
 
 
 def _sizes_mismatch(total: Dim, wanted: Dim, shape: Shape) -> str:
-    return f"{format_shape(shape)} holds {show_value(wanted)} values, the input {show_value(total)}"
+    return _("{shape} holds {wanted} values, the input {total}").format(
+        shape=format_shape(shape), wanted=show_value(wanted), total=show_value(total)
+    )
 
 
 def with_inferred(sizes: tuple[Dim, ...], total: Dim, field: str) -> Shape:
     """``sizes`` holding ``total`` values, its one ``-1`` (if any) inferred as PyTorch does."""
     unknown = [i for i, size in enumerate(sizes) if type(size) is int and size == -1]
     if len(unknown) > 1:
-        raise RuleError(field, "only one size may be -1 (inferred)")
+        raise RuleError(field, _("only one size may be -1 (inferred)"))
     if not unknown:
         require(
             equals(prod(sizes), total), field, partial(_sizes_mismatch, total, prod(sizes), sizes)
@@ -82,7 +86,12 @@ def flatten(node: Flatten, input_shape: Shape) -> LayerCounts:
     start = axis_index(node.start, rank, "start")
     end = axis_index(node.end, rank, "end")
     if start > end:
-        raise RuleError("end", f"end axis {node.end} comes before start axis {node.start}")
+        raise RuleError(
+            "end",
+            _("end axis {end} comes before start axis {start}").format(
+                end=node.end, start=node.start
+            ),
+        )
     merged = prod(input_shape[start : end + 1])
     return LayerCounts(output_shape=(*input_shape[:start], merged, *input_shape[end + 1 :]))
 
@@ -100,11 +109,17 @@ def permute(node: Permute, input_shape: Shape) -> LayerCounts:
     rank = len(input_shape)
     if len(node.dims) != rank:
         raise RuleError(
-            "dims", f"{len(node.dims)} axes for an input of {rank}: {format_shape(input_shape)}"
+            "dims",
+            _("{count} axes for an input of {rank}: {shape}").format(
+                count=len(node.dims), rank=rank, shape=format_shape(input_shape)
+            ),
         )
     order = [axis_index(axis, rank, "dims") for axis in node.dims]
     if len(set(order)) != rank:
-        raise RuleError("dims", f"{list(node.dims)} names an axis twice: not a permutation")
+        raise RuleError(
+            "dims",
+            _("{dims} names an axis twice: not a permutation").format(dims=list(node.dims)),
+        )
     return LayerCounts(output_shape=tuple(input_shape[axis] for axis in order))
 
 
@@ -132,7 +147,10 @@ def channel_shuffle(node: ChannelShuffle, input_shape: Shape) -> LayerCounts:
     Like PyTorch's, it needs maps (channels and at least one more axis)."""
     if len(input_shape) < 2:
         raise RuleError(
-            None, f"channel_shuffle needs maps (channels, …), got {format_shape(input_shape)}"
+            None,
+            _("channel_shuffle needs maps (channels, …), got {shape}").format(
+                shape=format_shape(input_shape)
+            ),
         )
     channels = input_shape[0]
     message = partial(groups_must_divide, node.groups, channels)
@@ -141,14 +159,15 @@ def channel_shuffle(node: ChannelShuffle, input_shape: Shape) -> LayerCounts:
 
 
 def _parts_mismatch(total: Dim, parts: Dim) -> str:
-    return f"the parts' sizes add up to {show_value(parts)}, the axis has {show_value(total)}"
+    return _("the parts' sizes add up to {parts}, the axis has {total}").format(
+        parts=show_value(parts), total=show_value(total)
+    )
 
 
 def _chunks_mismatch(chunks: Dim, size: Dim) -> str:
-    return (
-        f"{show_value(chunks)} chunks do not divide the axis of {show_value(size)}: "
-        "give the parts' sizes with 'sizes'"
-    )
+    return _(
+        "{chunks} chunks do not divide the axis of {size}: give the parts' sizes with 'sizes'"
+    ).format(chunks=show_value(chunks), size=show_value(size))
 
 
 @rule(Split)
@@ -164,7 +183,7 @@ def split(node: Split, input_shape: Shape) -> LayerCounts:
     else:
         chunks = node.chunks if node.chunks is not None else 1
         if type(chunks) is not int:
-            raise RuleError("chunks", "the number of chunks must be a number, not a formula")
+            raise RuleError("chunks", _("the number of chunks must be a number, not a formula"))
         require(divides(chunks, size), "chunks", partial(_chunks_mismatch, chunks, size))
         parts = (exact_div(size, chunks),) * chunks
     outputs = tuple((*input_shape[:axis], part, *input_shape[axis + 1 :]) for part in parts)
@@ -177,7 +196,10 @@ def select(node: Select, input_shape: Shape) -> LayerCounts:
     input needs two axes at least (a sample of no axis is one number, not a tensor)."""
     if len(input_shape) < 2:
         raise RuleError(
-            None, f"select would leave no axis of {format_shape(input_shape)}: use slice"
+            None,
+            _("select would leave no axis of {shape}: use slice").format(
+                shape=format_shape(input_shape)
+            ),
         )
     axis = axis_index(node.axis, len(input_shape), "axis")
     size = input_shape[axis]
@@ -190,7 +212,9 @@ def select(node: Select, input_shape: Shape) -> LayerCounts:
 
 
 def _index_out_of_range(index: int, size: Dim) -> str:
-    return f"index {index} is out of range for an axis of {show_value(size)}"
+    return _("index {index} is out of range for an axis of {size}").format(
+        index=index, size=show_value(size)
+    )
 
 
 def _slice_bound(value: int | None, default: Dim, size: Dim, field: str) -> Dim:
@@ -206,13 +230,15 @@ def _slice_bound(value: int | None, default: Dim, size: Dim, field: str) -> Dim:
 
 
 def _bound_outside(value: int, size: Dim) -> str:
-    return f"{value} is outside an axis of {show_value(size)}"
+    return _("{value} is outside an axis of {size}").format(value=value, size=show_value(size))
 
 
 def _keeps_nothing(node: Slice, size: Dim) -> str:
     start = "" if node.start is None else node.start
     stop = "" if node.stop is None else node.stop
-    return f"[{start}:{stop}:{node.step}] keeps nothing of an axis of {show_value(size)}"
+    return _("{slice} keeps nothing of an axis of {size}").format(
+        slice=f"[{start}:{stop}:{node.step}]", size=show_value(size)
+    )
 
 
 @rule(Slice)
@@ -230,13 +256,15 @@ def slice_(node: Slice, input_shape: Shape) -> LayerCounts:
 
 
 def _cropped_away(size: Dim, cut: Dim) -> str:
-    return f"cropping {show_value(cut)} leaves nothing of an axis of {show_value(size)}"
+    return _("cropping {cut} leaves nothing of an axis of {size}").format(
+        cut=show_value(cut), size=show_value(size)
+    )
 
 
 @rule(Crop)
 def crop(node: Crop, input_shape: Shape) -> LayerCounts:
     """Each spatial axis shrinks by its cropping: ``n − before − after`` (at least 1)."""
-    channels, spatial = split_input(input_shape, len(node.cropping), "crop")
+    channels, spatial = split_input(input_shape, len(node.cropping), _("crop"))
     sizes = []
     for n, (before, after) in zip(spatial, node.cropping, strict=True):
         require(n - before - after >= 1, "cropping", partial(_cropped_away, n, before + after))

@@ -15,6 +15,7 @@ from functools import partial
 
 from cnncalc.arith import Dim, Shape, ceil_div, divides, exact_div, prod, require, where
 from cnncalc.errors import RuleError, show_value
+from cnncalc.i18n import _, ngettext
 from cnncalc.ir import SWIN_CPB_HIDDEN, Activation, PatchMerging, WindowAttention
 from cnncalc.rules.base import LayerCounts, rule
 from cnncalc.rules.window import format_shape
@@ -29,31 +30,50 @@ def _channels_last(
     numbers of spatial axes in ``ranks``."""
     if len(input_shape) - 1 not in ranks:
         video = 3 in ranks
+        shape = format_shape(input_shape)
         if channels_first:
-            axes = "[channels, height, width]" + (" or [channels, time, height, width]" * video)
-            raise RuleError(None, f"{layer} needs a map {axes}, got {format_shape(input_shape)}")
-        axes = "[height, width, channels]" + (" or [time, height, width, channels]" * video)
-        dims = "[1, 2, 0]" + (" (a video's [1, 2, 3, 0])" * video)
-        raise RuleError(
-            None,
-            f"{layer} needs a channels-last map {axes}, got {format_shape(input_shape)}: "
-            f"permute a map with dims {dims} first",
-        )
+            message = (
+                _("{layer} needs a map [channels, height, width] or [channels, time, height, "
+                  "width], got {shape}")
+                if video
+                else _("{layer} needs a map [channels, height, width], got {shape}")
+            )  # fmt: skip
+            raise RuleError(None, message.format(layer=layer, shape=shape))
+        message = (
+            _("{layer} needs a channels-last map [height, width, channels] or [time, height, "
+              "width, channels], got {shape}: permute a map with dims [1, 2, 0] (a video's "
+              "[1, 2, 3, 0]) first")
+            if video
+            else _("{layer} needs a channels-last map [height, width, channels], got {shape}: "
+                   "permute a map with dims [1, 2, 0] first")
+        )  # fmt: skip
+        raise RuleError(None, message.format(layer=layer, shape=shape))
     if channels_first:
         return tuple(input_shape[1:]), input_shape[0]
     return tuple(input_shape[:-1]), input_shape[-1]
 
 
 def _heads(heads: Dim, channels: Dim) -> str:
-    return f"heads={show_value(heads)} must divide the {show_value(channels)} channels"
+    return _("heads={heads} must divide the {channels} channels").format(
+        heads=show_value(heads), channels=show_value(channels)
+    )
 
 
 def _window_needs(rank: int, window: tuple[int, ...], input_shape: Shape) -> str:
-    axes = "[time, height, width]" if len(window) == 3 else "[height, width]"
-    return (
-        f"a {len(window)}-D window {axes} on a map of {rank} spatial "
-        f"{'axis' if rank == 1 else 'axes'} {format_shape(input_shape)}"
-    )
+    shape = format_shape(input_shape)
+    if len(window) == 3:
+        message = ngettext(
+            "a 3-D window [time, height, width] on a map of {rank} spatial axis {shape}",
+            "a 3-D window [time, height, width] on a map of {rank} spatial axes {shape}",
+            rank,
+        )
+    else:
+        message = ngettext(
+            "a {sides}-D window [height, width] on a map of {rank} spatial axis {shape}",
+            "a {sides}-D window [height, width] on a map of {rank} spatial axes {shape}",
+            rank,
+        )
+    return message.format(sides=len(window), rank=rank, shape=shape)
 
 
 @rule(WindowAttention)
@@ -95,14 +115,20 @@ def window_attention(node: WindowAttention, input_shape: Shape) -> LayerCounts:
         raise RuleError("window", _window_needs(len(sizes), node.window, input_shape))
     if len(node.shift) != rank:
         raise RuleError(
-            "shift", f"{len(node.shift)} shifts for a {rank}-D window: give one per window axis"
+            "shift",
+            _("{count} shifts for a {rank}-D window: give one per window axis").format(
+                count=len(node.shift), rank=rank
+            ),
         )
     if rank == 3 and node.version == 2:
-        raise RuleError("version", "version 2 (Swin V2) takes a 2-D window [height, width]")
+        raise RuleError("version", _("version 2 (Swin V2) takes a 2-D window [height, width]"))
     for shift, window in zip(node.shift, node.window, strict=True):
         if shift >= window:
             raise RuleError(
-                "shift", f"a shift of {shift} is not smaller than the window of {window}"
+                "shift",
+                _("a shift of {shift} is not smaller than the window of {window}").format(
+                    shift=shift, window=window
+                ),
             )
     require(divides(node.heads, channels), "heads", partial(_heads, node.heads, channels))
     heads, v2 = node.heads, node.version == 2

@@ -6,18 +6,25 @@ from functools import partial
 
 from cnncalc.arith import Dim, Shape, ceil_div, require, where
 from cnncalc.errors import RuleError, show_value
+from cnncalc.i18n import _
 from cnncalc.ir import Padding
 
 
 def split_input(input_shape: Shape, rank: int, layer: str) -> tuple[Dim, Shape]:
     """``(channels, spatial)`` of a channels-first input with ``rank`` spatial axes."""
     if len(input_shape) != rank + 1:
-        axes = {1: "(channels, length)", 2: "(channels, height, width)"}.get(
-            rank, f"(channels, {rank} spatial axes)"
-        )
-        flat = " (a flattened input has lost its spatial axes)" if len(input_shape) == 1 else ""
+        if rank == 1:
+            axes = _("(channels, length)")
+        elif rank == 2:
+            axes = _("(channels, height, width)")
+        else:
+            axes = _("(channels, {rank} spatial axes)").format(rank=rank)
+        flat = _(" (a flattened input has lost its spatial axes)") if len(input_shape) == 1 else ""
         raise RuleError(
-            None, f"{layer} needs a {axes} input, got {format_shape(input_shape)}{flat}"
+            None,
+            _("{layer} needs a {axes} input, got {shape}{flat}").format(
+                layer=layer, axes=axes, shape=format_shape(input_shape), flat=flat
+            ),
         )
     return input_shape[0], input_shape[1:]
 
@@ -28,9 +35,9 @@ def format_shape(shape: Shape) -> str:
 
 
 def _too_large(kernel: Dim, dilation: Dim, extent: Dim, padded: Dim) -> str:
-    dilated = f" (dilated to {show_value(extent)})" if dilation != 1 else ""
-    return (
-        f"kernel {show_value(kernel)}{dilated} is larger than its padded input {show_value(padded)}"
+    dilated = _(" (dilated to {extent})").format(extent=show_value(extent)) if dilation != 1 else ""
+    return _("kernel {kernel}{dilated} is larger than its padded input {padded}").format(
+        kernel=show_value(kernel), dilated=dilated, padded=show_value(padded)
     )
 
 

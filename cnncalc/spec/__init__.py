@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
-from cnncalc.errors import SpecError
+from cnncalc.errors import SpecError, os_reason
+from cnncalc.i18n import N_, _
 from cnncalc.spec import layers
 from cnncalc.spec.network import Expectation, NetworkSpec
 from cnncalc.spec.source import SourceMap, decode, load_yaml, max_bytes
@@ -28,8 +29,6 @@ __all__ = [
     "read_spec_text",
 ]
 
-_TOP_LEVEL_HINT = "a mapping with 'input' and 'layers'"
-
 
 def parse_spec(data: object, source_map: SourceMap | None = None) -> NetworkSpec:
     """Validate plain data (a loaded YAML document or a dict) into a :class:`NetworkSpec`.
@@ -38,9 +37,7 @@ def parse_spec(data: object, source_map: SourceMap | None = None) -> NetworkSpec
     blocks); error reporting is imported only when there is an error.
     """
     if not isinstance(data, Mapping):
-        what = "empty" if data is None else f"a {type(data).__name__}"
-        raise _located(SpecError(f"the spec must be {_TOP_LEVEL_HINT}; this one is {what}"),
-                       data, source_map)  # fmt: skip
+        raise _located(SpecError(_not_a_mapping(data)), data, source_map)
     expanded, origins = data, None
     layers = data.get("layers")
     if data.get("blocks") or (
@@ -65,6 +62,22 @@ def parse_spec(data: object, source_map: SourceMap | None = None) -> NetworkSpec
     spec._source_map = source_map
     spec._origins = origins
     return spec
+
+
+def _not_a_mapping(data: object) -> str:
+    """Why a document that is not a mapping is not a spec."""
+    if data is None:
+        return _("the spec must be a mapping with 'input' and 'layers'; this one is empty")
+    kind = type(data).__name__
+    word = _KINDS.get(kind)
+    return _("the spec must be a mapping with 'input' and 'layers'; this one is a {kind}").format(
+        kind=_(word) if word is not None else kind
+    )
+
+
+_KINDS = {"list": N_("list"), "str": N_("str"), "int": N_("int"), "float": N_("float"),
+          "bool": N_("bool")}  # fmt: skip
+"""A YAML document's Python type, as :func:`_not_a_mapping` names it."""
 
 
 def _located(
@@ -99,18 +112,25 @@ def read_spec(path: str | Path) -> NetworkSpec:
         with os.fdopen(descriptor, "rb") as file:
             mode = os.fstat(descriptor).st_mode
             if not (stat.S_ISREG(mode) or stat.S_ISFIFO(mode)):
-                raise SpecError(f"cannot read the spec: {_file_kind(mode)}", source=source)
+                raise SpecError(
+                    _("cannot read the spec: {why}").format(why=_file_kind(mode)), source=source
+                )
             os.set_blocking(descriptor, True)
             raw = file.read(limit + 1)
     except OSError as error:
-        raise SpecError(f"cannot read the spec: {error.strerror or error}", source=source) from None
+        raise SpecError(
+            _("cannot read the spec: {why}").format(why=os_reason(error)), source=source
+        ) from None
     return read_spec_text(decode(raw, source), source)
 
 
 def _file_kind(mode: int) -> str:
     if stat.S_ISDIR(mode):
-        return "it is a directory"
-    kinds = {stat.S_ISCHR: "a character device", stat.S_ISBLK: "a block device",
-             stat.S_ISSOCK: "a socket"}  # fmt: skip
-    kind = next((name for test, name in kinds.items() if test(mode)), None)
-    return f"it is {kind}, not a regular file" if kind else "it is not a regular file"
+        return _("it is a directory")
+    if stat.S_ISCHR(mode):
+        return _("it is a character device, not a regular file")
+    if stat.S_ISBLK(mode):
+        return _("it is a block device, not a regular file")
+    if stat.S_ISSOCK(mode):
+        return _("it is a socket, not a regular file")
+    return _("it is not a regular file")

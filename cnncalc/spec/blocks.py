@@ -33,6 +33,7 @@ from cnncalc import ir
 from cnncalc.arith import MAX_SIZE, MAX_SIZE_TEXT
 from cnncalc.errors import Loc, SpecError, show_value
 from cnncalc.expressions import Formula, FormulaError, constant_value
+from cnncalc.i18n import _
 from cnncalc.spec.fields import suggest
 
 BLOCK_INPUT = "in"
@@ -97,8 +98,10 @@ def _is_instance(entry: object) -> bool:
 def _blocks(data: Mapping[str, Any]) -> dict[str, BlockSpec]:
     raw = data.get("blocks") or {}
     if not isinstance(raw, Mapping):
-        raise SpecError(f"expected a mapping of block names to blocks, got {show_value(raw)}",
-                        loc=("blocks",))  # fmt: skip
+        raise SpecError(
+            _("expected a mapping of block names to blocks, got {got}").format(got=show_value(raw)),
+            loc=("blocks",),
+        )
     blocks = {}
     for name, body in raw.items():
         try:
@@ -126,14 +129,16 @@ class _Expander:
         previous = self.layers[-1]
         if not isinstance(previous, Mapping):  # validation would say so later; a block needs it now
             raise SpecError(
-                f"expected a layer (a mapping with 'type'), got {show_value(previous)}",
+                _("expected a layer (a mapping with 'type'), got {got}").format(
+                    got=show_value(previous)
+                ),
                 loc=self.origins[-1].loc,
             )
         return str(previous["name"])
 
     def emit(self, layer: dict[str, Any], origin: Origin) -> None:
         if len(self.layers) >= MAX_LAYERS:
-            raise SpecError(f"blocks expand to more than {MAX_LAYERS:,} layers", loc=origin.loc)
+            raise SpecError(_more_layers(), loc=origin.loc)
         self.layers.append(layer)
         self.origins.append(origin)
 
@@ -155,33 +160,49 @@ class _Expander:
 
     def instance(self, entry: Mapping[str, Any], loc: Loc, depth: int, prefix: str) -> None:
         if depth > MAX_NESTING:
-            raise SpecError(f"blocks nested deeper than {MAX_NESTING} levels", loc=loc)
+            raise SpecError(
+                _("blocks nested deeper than {levels} levels").format(levels=MAX_NESTING), loc=loc
+            )
         block_name = entry["block"]
         block = self.blocks.get(block_name) if isinstance(block_name, str) else None
         if block is None:
             hint = suggest(str(block_name), list(self.blocks))
-            raise SpecError(f"no block is named {show_value(block_name)}{hint}",
-                            loc=(*loc, "block"))  # fmt: skip
+            raise SpecError(
+                _("no block is named {got}{hint}").format(got=show_value(block_name), hint=hint),
+                loc=(*loc, "block"),
+            )
         self.instances += 1
         name = entry.get("name") or f"{block_name}_{self.instances}"
         repeat = entry.get("repeat", 1)
         if isinstance(repeat, bool) or not isinstance(repeat, int) or repeat < 1:
-            raise SpecError(f"expected a positive integer, got {show_value(repeat)}",
-                            loc=(*loc, "repeat"))  # fmt: skip
+            raise SpecError(
+                _("expected a positive integer, got {got}").format(got=show_value(repeat)),
+                loc=(*loc, "repeat"),
+            )
         if repeat > MAX_LAYERS:
             shown = f"{repeat:,}" if repeat.bit_length() <= 128 else show_value(repeat)
-            raise SpecError(f"repeat {shown} is over the limit of {MAX_LAYERS:,} layers after "
-                            "expanding blocks", loc=(*loc, "repeat"))  # fmt: skip
+            raise SpecError(
+                _(
+                    "repeat {repeat} is over the limit of {limit} layers after expanding blocks"
+                ).format(repeat=shown, limit=f"{MAX_LAYERS:,}"),
+                loc=(*loc, "repeat"),
+            )
         given = {k: v for k, v in entry.items() if k not in INSTANCE_KEYS}
         first = entry.get("first") or {}
         if not isinstance(first, Mapping):
-            raise SpecError(f"expected a mapping of parameters, got {show_value(first)}",
-                            loc=(*loc, "first"))  # fmt: skip
+            raise SpecError(
+                _("expected a mapping of parameters, got {got}").format(got=show_value(first)),
+                loc=(*loc, "first"),
+            )
         for key, where in [*((k, loc) for k in given), *((k, (*loc, "first")) for k in first)]:
             if key not in block.params:
                 hint = suggest(str(key), [*block.params, *INSTANCE_KEYS])
-                raise SpecError(f"block '{block_name}' has no parameter '{key}'{hint}",
-                                loc=(*where, key))  # fmt: skip
+                raise SpecError(
+                    _("block '{block}' has no parameter '{name}'{hint}").format(
+                        block=block_name, name=key, hint=hint
+                    ),
+                    loc=(*where, key),
+                )
         source = entry.get("input")
         for repetition in range(repeat):
             params = {**block.params, **given, **(first if repetition == 0 else {})}
@@ -223,8 +244,10 @@ class _Expander:
                 self.emit(expanded, Origin(loc, block_name))
             first = False
         if first:
-            raise SpecError(f"every layer of block '{block_name}' is left out here",
-                            loc=instance_loc)  # fmt: skip
+            raise SpecError(
+                _("every layer of block '{block}' is left out here").format(block=block_name),
+                loc=instance_loc,
+            )
 
 
 def _expand_layer(
@@ -270,8 +293,10 @@ def _read(value: object, local: dict[str, str], block: str, loc: Loc) -> object:
         return value
     hint = suggest(value, list(local))
     raise SpecError(
-        f"'{value}' is not a layer above this one in block '{block}'{hint}; a block's "
-        f"layers read '{BLOCK_INPUT}' (the block's input) or layers above them in the block",
+        _(
+            "'{name}' is not a layer above this one in block '{block}'{hint}; a block's layers "
+            "read '{block_input}' (the block's input) or layers above them in the block"
+        ).format(name=value, block=block, hint=hint, block_input=BLOCK_INPUT),
         loc=loc,
     )
 
@@ -287,7 +312,9 @@ def _included(condition: object, params: Mapping[str, Any], loc: Loc) -> bool:
         if isinstance(value, bool):
             return value is not negate
     raise SpecError(
-        f"expected a boolean parameter, 'not' one, true or false, got {show_value(condition)}",
+        _("expected a boolean parameter, 'not' one, true or false, got {got}").format(
+            got=show_value(condition)
+        ),
         loc=(*loc, "when"),
     )
 
@@ -318,23 +345,36 @@ def _substitute(value: object, params: Mapping[str, Any], loc: Loc) -> object:
     try:
         result = Formula(text)
     except FormulaError as error:
-        raise SpecError(f"with the block's parameters put in, {error}", loc=loc) from None
+        raise SpecError(
+            _("with the block's parameters put in, {problem}").format(problem=error), loc=loc
+        ) from None
     return constant_value(result) if not result.names else str(result)
 
 
 def _as_node(value: object, name: str, loc: Loc) -> ast.expr:
     if isinstance(value, bool) or not isinstance(value, int | str):
-        raise SpecError(f"parameter '{name}' is {show_value(value)}, not a size", loc=loc)
+        raise SpecError(
+            _("parameter '{name}' is {got}, not a size").format(name=name, got=show_value(value)),
+            loc=loc,
+        )
     if isinstance(value, int):
         if abs(value) > MAX_SIZE:  # a size, and ast.unparse could not even print it
-            raise SpecError(f"parameter '{name}' is {show_value(value)}, larger than "
-                            f"{MAX_SIZE_TEXT}", loc=loc)  # fmt: skip
+            raise SpecError(
+                _("parameter '{name}' is {got}, larger than {bound}").format(
+                    name=name, got=show_value(value), bound=_(MAX_SIZE_TEXT)
+                ),
+                loc=loc,
+            )
         return ast.Constant(value)
     try:
         return ast.parse(str(Formula(value)), mode="eval").body
     except FormulaError as error:
-        raise SpecError(f"parameter '{name}' is {show_value(value)}, not a size: {error}",
-                        loc=loc) from None  # fmt: skip
+        raise SpecError(
+            _("parameter '{name}' is {got}, not a size: {problem}").format(
+                name=name, got=show_value(value), problem=error
+            ),
+            loc=loc,
+        ) from None
 
 
 def check_expansion(entries: list[Any], blocks: dict[str, BlockSpec]) -> tuple[int, int]:
@@ -346,6 +386,10 @@ def check_expansion(entries: list[Any], blocks: dict[str, BlockSpec]) -> tuple[i
     name and an input to a layer, and drops its ``when``).
     """
     return _Counter(blocks).check(entries)
+
+
+def _more_layers() -> str:
+    return _("blocks expand to more than {limit} layers").format(limit=f"{MAX_LAYERS:,}")
 
 
 def block_specs(data: Mapping[str, Any]) -> dict[str, BlockSpec]:
@@ -374,29 +418,46 @@ class _Counter:
             if not _is_instance(entry):
                 layers, values = layers + 1, values + _values(entry)
                 if layers > MAX_LAYERS:  # instances above, this layer past the bound: say so now
-                    raise SpecError(
-                        f"blocks expand to more than {MAX_LAYERS:,} layers", loc=("layers", index)
-                    )
+                    raise SpecError(_more_layers(), loc=("layers", index))
                 continue
             more_layers, more_values = self.instance(entry, depth=0)
             layers, values = layers + more_layers, values + more_values
             if layers > MAX_LAYERS or values > MAX_VALUES:
+                over_layers = layers > MAX_LAYERS
                 what = (
-                    f"{more_layers:,} layers" if layers > MAX_LAYERS
-                    else f"{more_values:,} values (fields and list items)"
+                    _("{count} layers").format(count=f"{more_layers:,}") if over_layers
+                    else _("{count} values (fields and list items)").format(
+                        count=f"{more_values:,}")
                 )  # fmt: skip
                 bound = (
-                    f"{MAX_LAYERS:,} layers" if layers > MAX_LAYERS else f"{MAX_VALUES:,} values"
-                )
+                    _("{count} layers").format(count=f"{MAX_LAYERS:,}") if over_layers
+                    else _("{count} values").format(count=f"{MAX_VALUES:,}")
+                )  # fmt: skip
                 repeat = entry.get("repeat")
-                times = f" repeated {repeat:,} times" if isinstance(repeat, int) else ""
-                above = (layers - more_layers) if layers > MAX_LAYERS else (values - more_values)
-                with_above = f"; with the {above:,} above it, that is" if above else ","
-                raise SpecError(
-                    f"block '{entry['block']}'{times} expands to {what}{with_above} over the "
-                    f"limit of {bound} after expanding blocks",
-                    loc=("layers", index, "repeat") if times else ("layers", index),
+                times = (
+                    _(" repeated {count} times").format(count=f"{repeat:,}")
+                    if isinstance(repeat, int)
+                    else ""
                 )
+                above = (layers - more_layers) if over_layers else (values - more_values)
+                message = (
+                    _(
+                        "block '{block}'{times} expands to {what}; with the {above} above it, "
+                        "that is over the limit of {bound} after expanding blocks"
+                    )
+                    if above
+                    else _(
+                        "block '{block}'{times} expands to {what}, over the limit of {bound} "
+                        "after expanding blocks"
+                    )
+                )
+                raise SpecError(
+                    message.format(
+                        block=entry["block"], times=times, what=what, above=f"{above:,}",
+                        bound=bound,
+                    ),
+                    loc=("layers", index, "repeat") if times else ("layers", index),
+                )  # fmt: skip
         return layers, values
 
     def instance(self, entry: Mapping[str, Any], depth: int) -> tuple[int, int]:

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from cnncalc.errors import Loc, SpecError, show_value
+from cnncalc.i18n import N_, _, current
 from cnncalc.safe_text import show_name
 from cnncalc.spec.fields import suggest
 
@@ -121,24 +122,40 @@ def _model_fields(loc: Loc, model: type[BaseModel] | None) -> list[str]:
 
 
 _TEMPLATES = {
-    "missing": "required field is missing",
-    "int_type": "expected an integer, got {got}",
-    "int_parsing": "expected an integer, got {got}",
-    "int_from_float": "expected an integer, got {got}",
-    "bool_type": "expected true or false, got {got}",
-    "bool_parsing": "expected true or false, got {got}",
-    "string_type": "expected a non-empty string, got {got}",
-    "string_too_short": "expected a non-empty string, got {got}",
-    "float_type": "expected a number, got {got}",
-    "float_parsing": "expected a number, got {got}",
-    "model_type": "expected a mapping, got {got}",
-    "dict_type": "expected a mapping, got {got}",
-    "greater_than_equal": "expected a number ≥ {ge}, got {got}",
-    "enum": "expected {expected}, got {got}",
-    "literal_error": "expected {expected}, got {got}",
+    "missing": N_("required field is missing"),
+    "int_type": N_("expected an integer, got {got}"),
+    "int_parsing": N_("expected an integer, got {got}"),
+    "int_from_float": N_("expected an integer, got {got}"),
+    "bool_type": N_("expected true or false, got {got}"),
+    "bool_parsing": N_("expected true or false, got {got}"),
+    "string_type": N_("expected a non-empty string, got {got}"),
+    "string_too_short": N_("expected a non-empty string, got {got}"),
+    "float_type": N_("expected a number, got {got}"),
+    "float_parsing": N_("expected a number, got {got}"),
+    "model_type": N_("expected a mapping, got {got}"),
+    "dict_type": N_("expected a mapping, got {got}"),
+    "greater_than_equal": N_("expected a number ≥ {ge}, got {got}"),
+    "enum": N_("expected {expected}, got {got}"),
+    "literal_error": N_("expected {expected}, got {got}"),
 }
 """Messages for pydantic's error types, by type; ``{got}`` is the bounded input."""
 
+_OTHER_TEMPLATES = {
+    "less_than_equal": N_("expected a number ≤ {le}, got {got}"),
+    "greater_than": N_("expected a number > {gt}, got {got}"),
+    "less_than": N_("expected a number < {lt}, got {got}"),
+    "list_type": N_("expected a list, got {got}"),
+    "tuple_type": N_("expected a list, got {got}"),
+    "too_short": N_("expected at least {min_length} items, got {got}"),
+    "too_long": N_("expected at most {max_length} items, got {got}"),
+    "string_too_long": N_("expected at most {max_length} characters, got {got}"),
+    "finite_number": N_("expected a finite number, got {got}"),
+    "int_parsing_size": N_("expected an integer of fewer digits, got {got}"),
+    "value_error": N_("invalid value ({error}), got {got}"),
+}
+"""pydantic's error types that English shows in pydantic's own words (``Input should be
+less than or equal to 8, got 9``) and other languages in these: the English output stays
+as it always was, and no language shows pydantic's English."""
 
 FRAMEWORK_WORDS: dict[str, str] = {
     "pool_size": "kernel", "kernel_size": "kernel", "strides": "stride",
@@ -154,10 +171,20 @@ def _unknown_field(name: str, fields: list[str]) -> str:
     closest field's name."""
     meant = FRAMEWORK_WORDS.get(name)
     if meant == "framework":
-        return f" ({name} does not change a count: leave it out)"
+        return _(" ({name} does not change a count: leave it out)").format(name=name)
     if meant in fields:
-        return f" (did you mean '{meant}'? cnncalc's name for {name})"
+        return _(" (did you mean '{meant}'? cnncalc's name for {name})").format(
+            meant=meant, name=name
+        )
     return suggest(name, fields)
+
+
+def or_list(expected: str) -> str:
+    """pydantic's ``'a', 'b' or 'c'`` with its last ``or`` in the active language."""
+    items, sep, last = expected.rpartition(" or ")
+    if not sep:
+        return expected
+    return _("{items} or {last}").format(items=items, last=last)
 
 
 def _message(detail: ErrorDetails, loc: Loc, model: type[BaseModel] | None) -> str:
@@ -166,14 +193,27 @@ def _message(detail: ErrorDetails, loc: Loc, model: type[BaseModel] | None) -> s
     got = show_value(detail.get("input"))
     if kind == "extra_forbidden":
         name = str(loc[-1])
-        where = "metric" if loc[:1] == ("expect",) else "field"
-        return f"unknown {where}{_unknown_field(name, _model_fields(loc, model))}"
+        hint = _unknown_field(name, _model_fields(loc, model))
+        if loc[:1] == ("expect",):
+            return _("unknown metric{hint}").format(hint=hint)
+        return _("unknown field{hint}").format(hint=hint)
     if loc == ("layers",):
-        return f"expected a non-empty list of layers, got {got}"
+        return _("expected a non-empty list of layers, got {got}").format(got=got)
     if kind.startswith("cnncalc"):
         return detail["msg"]
+    if kind in ("enum", "literal_error") and isinstance(ctx.get("expected"), str):
+        ctx["expected"] = or_list(ctx["expected"])
     template = _TEMPLATES.get(kind)
     if template is not None:
-        return template.format(got=got, **ctx)
+        return _(template).format(got=got, **ctx)
+    other = _OTHER_TEMPLATES.get(kind)
+    if other is not None and current() != "en":
+        try:
+            return _(other).format(got=got, **ctx)
+        except (KeyError, IndexError):  # pragma: no cover - a context pydantic changed
+            pass
     text = detail["msg"]
+    if current() != "en":
+        # A pydantic error type with no message of ours: its code, not its English.
+        return _("invalid value ({kind}), got {got}").format(kind=kind, got=got)
     return f"{text[:1].lower()}{text[1:]}, got {got}"

@@ -20,21 +20,31 @@ from pydantic_core import PydanticCustomError
 from cnncalc.arith import MAX_SIZE, MAX_SIZE_TEXT
 from cnncalc.errors import show_value
 from cnncalc.expressions import MAX_FORMULA_LENGTH, Formula, FormulaError, constant_value
+from cnncalc.i18n import N_, _
 from cnncalc.ir import Activation, AxisPadding, ConnectionTable
 from cnncalc.spec.tables import CONNECTION_TABLES
 
 AXIS_NAMES = {1: ["length"], 2: ["height", "width"], 3: ["depth", "height", "width"]}
+"""The spatial axes' names by rank, as messages name them (English: what the docs call them)."""
+_AXIS_WORDS = {"length": N_("length"), "height": N_("height"), "width": N_("width"),
+               "depth": N_("depth")}  # fmt: skip
+
+
+def axis_names(rank: int) -> list[str]:
+    """:data:`AXIS_NAMES` of ``rank`` in the active language."""
+    return [_(_AXIS_WORDS[name]) for name in AXIS_NAMES[rank]]
 
 
 def _fail(expected: str, value: object) -> PydanticCustomError:
+    """``expected {expected}, got {got}``; ``expected`` is already in the active language."""
     if isinstance(value, str):
         try:
             Formula(value)
         except FormulaError as problem:
-            expected = f"{expected} ({problem})"
+            expected = _("{expected} ({problem})").format(expected=expected, problem=problem)
     return PydanticCustomError(
         "cnncalc_value",
-        "expected {expected}, got {got}",
+        _("expected {expected}, got {got}"),
         {"expected": expected, "got": show_value(value)},
     )
 
@@ -76,15 +86,15 @@ def too_large(number: int) -> PydanticCustomError:
     """The error for a size above :data:`~cnncalc.arith.MAX_SIZE`."""
     return PydanticCustomError(
         "cnncalc_value",
-        "{got} is larger than {bound}",
-        {"got": show_value(number), "bound": MAX_SIZE_TEXT},
+        _("{got} is larger than {bound}"),
+        {"got": show_value(number), "bound": _(MAX_SIZE_TEXT)},
     )
 
 
 def _count(value: object) -> Size:
     size = _size(value, 1)
     if size is None:
-        raise _fail("a positive integer or a size formula such as 'n' or '2*k + 1'", value)
+        raise _fail(_("a positive integer or a size formula such as 'n' or '2*k + 1'"), value)
     return size
 
 
@@ -106,7 +116,7 @@ def _size_value(value: object) -> int:
             raise too_large(number)
         if number >= 1:
             return number
-    raise _fail("a positive integer", value)
+    raise _fail(_("a positive integer"), value)
 
 
 SizeValue: TypeAlias = Annotated[
@@ -123,7 +133,7 @@ def _expected(value: object) -> int | Formula:
             return Formula(value)
         except FormulaError:
             pass
-    raise _fail("a non-negative integer or a formula in the spec's size symbols", value)
+    raise _fail(_("a non-negative integer or a formula in the spec's size symbols"), value)
 
 
 Expected: TypeAlias = Annotated[
@@ -142,7 +152,7 @@ def _real(value: object) -> float | int:
         )
     ):
         return value
-    raise _fail("a finite number", value)
+    raise _fail(_("a finite number"), value)
 
 
 Real: TypeAlias = Annotated[float | int, BeforeValidator(_real, json_schema_input_type=float)]
@@ -155,7 +165,10 @@ def _shape(value: object) -> tuple[Size, ...]:
         if None not in sizes:
             return tuple(sizes)  # type: ignore[arg-type]
     raise _fail(
-        "a list of positive integers or size formulas, channels first ([channels, height, width])",
+        _(
+            "a list of positive integers or size formulas, channels first "
+            "([channels, height, width])"
+        ),
         value,
     )
 
@@ -171,9 +184,6 @@ InputShape: TypeAlias = Annotated[
 
 def per_axis(rank: int, minimum: int = 1) -> Callable[[object], tuple[Size, ...]]:
     """A validator accepting ``k`` or ``[k_1, ..., k_rank]``, returning a ``rank``-tuple."""
-    names = ", ".join(AXIS_NAMES[rank])
-    kind = "a positive integer" if minimum >= 1 else "a non-negative integer"
-    expected = kind if rank == 1 else f"{kind} or [{names}]"
 
     def parse(value: object) -> tuple[Size, ...]:
         single = _size(value, minimum)
@@ -183,9 +193,20 @@ def per_axis(rank: int, minimum: int = 1) -> Callable[[object], tuple[Size, ...]
             sizes = [_size(v, minimum) for v in value]
             if None not in sizes:
                 return tuple(sizes)  # type: ignore[arg-type]
-        raise _fail(expected, value)
+        raise _fail(per_axis_expected(rank, minimum), value)
 
     return parse
+
+
+def per_axis_expected(rank: int, minimum: int) -> str:
+    """What :func:`per_axis` accepts, in words: ``a positive integer or [height, width]``.
+
+    Built when a message needs it, not when the validator is: the language is
+    chosen after the models are defined."""
+    kind = _("a positive integer") if minimum >= 1 else _("a non-negative integer")
+    if rank == 1:
+        return kind
+    return _("{kind} or [{names}]").format(kind=kind, names=", ".join(axis_names(rank)))
 
 
 _AXES_INPUT = _SIZE_INPUT | list[_SIZE_INPUT]
@@ -239,8 +260,10 @@ def _scales(value: object) -> tuple[Size | Fraction, ...]:
             return tuple(scales)  # type: ignore[arg-type]
     raise PydanticCustomError(
         "cnncalc_value",
-        "expected a positive integer, fraction ('1/2') or decimal (0.5), or [height, width] of "
-        "them, got {got}",
+        _(
+            "expected a positive integer, fraction ('1/2') or decimal (0.5), or [height, width] "
+            "of them, got {got}"
+        ),
         {"got": show_value(value)},
     )
 
@@ -257,7 +280,6 @@ def _int_sizes(minimum: int, maximum: int, *, scalar: int) -> Callable[[object],
     """A validator accepting ``n``, ``[n_h, n_w]`` or ``[n_t, n_h, n_w]`` of plain integers in
     a range; ``n`` alone becomes ``scalar`` copies of it (2: a window, 1: a shift, which the
     layer then gives every axis of its window)."""
-    kind = f"an integer from {minimum} to {maximum}"
 
     def parse(value: object) -> tuple[int, ...]:
         items = value if isinstance(value, list | tuple) and len(value) in (2, 3) else None
@@ -265,7 +287,13 @@ def _int_sizes(minimum: int, maximum: int, *, scalar: int) -> Callable[[object],
             items = [value] * scalar
         if items is not None and all(_is_int(v) and minimum <= v <= maximum for v in items):
             return tuple(items)
-        raise _fail(f"{kind}, or [height, width] or [time, height, width] of them", value)
+        raise _fail(
+            _(
+                "an integer from {minimum} to {maximum}, or [height, width] or "
+                "[time, height, width] of them"
+            ).format(minimum=minimum, maximum=maximum),
+            value,
+        )
 
     return parse
 
@@ -305,11 +333,7 @@ def padding_parser(
 
     Without ``same`` (a transposed conv, zero padding) only explicit padding is taken.
     """
-    names = AXIS_NAMES[rank]
     single = per_axis(rank, minimum=0)
-    pairs = ", ".join(f"[{n}_before, {n}_after]" for n in names)
-    keywords = "'valid', 'same', " if same else "'valid', "
-    expected = f"{keywords}a non-negative integer, [{', '.join(names)}] or [{pairs}]"
 
     def parse(value: object) -> tuple[AxisPadding, ...] | Literal["same"]:
         if value == "same" and same:
@@ -320,7 +344,7 @@ def padding_parser(
             # A misspelt keyword must not become a size symbol.
             raise PydanticCustomError(
                 "cnncalc_value",
-                "unknown padding {got}{hint}",
+                _("unknown padding {got}{hint}"),
                 {"got": show_value(value), "hint": suggest(value, ["valid", "same"])},
             )
         if (
@@ -337,9 +361,22 @@ def padding_parser(
         try:
             return tuple((p, p) for p in single(value))
         except PydanticCustomError:
-            raise _fail(expected, value) from None
+            raise _fail(_padding_expected(rank, same), value) from None
 
     return parse
+
+
+def _padding_expected(rank: int, same: bool) -> str:
+    """``'valid', 'same', a non-negative integer, [height, width] or [[height_before, …]]``."""
+    names = axis_names(rank)
+    pairs = ", ".join(_("[{axis}_before, {axis}_after]").format(axis=n) for n in names)
+    if not same:
+        return _("'valid', a non-negative integer, [{names}] or [{pairs}]").format(
+            names=", ".join(names), pairs=pairs
+        )
+    return _("'valid', 'same', a non-negative integer, [{names}] or [{pairs}]").format(
+        names=", ".join(names), pairs=pairs
+    )
 
 
 _PADDING_INPUT = (
@@ -389,7 +426,9 @@ def _sizes_or_inferred(value: object) -> tuple[Size, ...]:
         if None not in sizes:
             return tuple(sizes)  # type: ignore[arg-type]
     raise _fail(
-        f"a list of 1 to {MAX_AXIS + 1} positive integers or size formulas, one of them may be -1",
+        _("a list of 1 to {most} positive integers or size formulas, one of them may be -1").format(
+            most=MAX_AXIS + 1
+        ),
         value,
     )
 
@@ -415,7 +454,10 @@ def _positive_sizes(value: object) -> tuple[Size, ...]:
         sizes = [_size(v, 1) for v in value]
         if None not in sizes:
             return tuple(sizes)  # type: ignore[arg-type]
-    raise _fail(f"a list of 1 to {MAX_SIZES:,} positive integers or size formulas", value)
+    raise _fail(
+        _("a list of 1 to {most} positive integers or size formulas").format(most=f"{MAX_SIZES:,}"),
+        value,
+    )
 
 
 PartSizes: TypeAlias = Annotated[
@@ -433,7 +475,7 @@ PartSizes: TypeAlias = Annotated[
 def suggest(word: str, choices: list[str]) -> str:
     """`` (did you mean 'x'?)`` when ``word`` is close to one of ``choices``."""
     close = difflib.get_close_matches(word, choices, n=1, cutoff=0.5)
-    return f" (did you mean '{close[0]}'?)" if close else ""
+    return _(" (did you mean '{name}'?)").format(name=close[0]) if close else ""
 
 
 _NO_ACTIVATION = ("linear", "none", "identity")
@@ -445,7 +487,7 @@ def _activation(value: object) -> Activation | None:
     if isinstance(value, str):
         if value.lower() == Activation.PRELU:
             raise PydanticCustomError(
-                "cnncalc_value", "prelu learns its slopes: write it as a layer of its own", {}
+                "cnncalc_value", _("prelu learns its slopes: write it as a layer of its own"), {}
             )
         try:
             return Activation(value.lower())
@@ -453,14 +495,14 @@ def _activation(value: object) -> Activation | None:
             names = [a.value for a in Activation if a is not Activation.PRELU]
             raise PydanticCustomError(
                 "cnncalc_value",
-                "unknown activation {got}{hint}; expected one of {names}",
+                _("unknown activation {got}{hint}; expected one of {names}"),
                 {
                     "got": show_value(value),
                     "hint": suggest(value.lower(), names),
                     "names": ", ".join([*names, "linear"]),
                 },
             ) from None
-    raise _fail("an activation name such as 'relu'", value)
+    raise _fail(_("an activation name such as 'relu'"), value)
 
 
 ActivationName: TypeAlias = Annotated[
@@ -484,8 +526,10 @@ def _connections(value: object) -> ConnectionTable | None:
         names = ["full", *CONNECTION_TABLES]
         raise PydanticCustomError(
             "cnncalc_value",
-            "unknown connection table {got}{hint}; expected one of {names} or a list of "
-            "input-map lists, one per output map",
+            _(
+                "unknown connection table {got}{hint}; expected one of {names} or a list of "
+                "input-map lists, one per output map"
+            ),
             {"got": show_value(value), "hint": suggest(value, names), "names": ", ".join(names)},
         )
     if isinstance(value, list | tuple) and value:
@@ -498,12 +542,12 @@ def _connections(value: object) -> ConnectionTable | None:
                 and len(set(row)) == len(row)
             ):
                 raise _fail(
-                    "a list of distinct input-map indices (0, 1, ...) for each output map",
+                    _("a list of distinct input-map indices (0, 1, ...) for each output map"),
                     row,
                 )
             rows.append(tuple(row))
         return tuple(rows)
-    raise _fail("'full', 'lenet5' or a list of input-map lists, one per output map", value)
+    raise _fail(_("'full', 'lenet5' or a list of input-map lists, one per output map"), value)
 
 
 Connections: TypeAlias = Annotated[
@@ -516,7 +560,7 @@ Connections: TypeAlias = Annotated[
 def _rate(value: object) -> float:
     if isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value < 1:
         return float(value)
-    raise _fail("a rate between 0 (inclusive) and 1 (exclusive)", value)
+    raise _fail(_("a rate between 0 (inclusive) and 1 (exclusive)"), value)
 
 
 Rate: TypeAlias = Annotated[float, BeforeValidator(_rate, json_schema_input_type=float)]

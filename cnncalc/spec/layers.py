@@ -25,6 +25,7 @@ from pydantic_core import PydanticCustomError
 
 from cnncalc import ir
 from cnncalc.errors import SpecError, show_value
+from cnncalc.i18n import N_, _
 from cnncalc.spec.fields import (
     MAX_AXIS,
     MAX_SIZES,
@@ -128,7 +129,7 @@ class LayerSpec(BaseModel):
     @model_validator(mode="after")
     def _one_way_in(self) -> LayerSpec:
         if self.input is not None and self.inputs is not None:
-            raise PydanticCustomError("cnncalc_value", "give 'input' or 'inputs', not both")
+            raise PydanticCustomError("cnncalc_value", _("give 'input' or 'inputs', not both"))
         return self
 
     @property
@@ -645,7 +646,7 @@ class Upsample(LayerSpec):
     @model_validator(mode="after")
     def _scale_or_size(self) -> Upsample:
         if self.scale is not None and self.size is not None:
-            raise PydanticCustomError("cnncalc_value", "give 'scale' or 'size', not both")
+            raise PydanticCustomError("cnncalc_value", _("give 'scale' or 'size', not both"))
         return self
 
     def to_ir(self, defaults: Defaults = DEFAULTS) -> ir.Upsample:
@@ -1005,18 +1006,25 @@ def layer_from(index: int, item: object) -> LayerSpec:
         return item
     if not isinstance(item, Mapping):
         raise SpecError(
-            f"expected a layer (a mapping with 'type'), got {show_value(item)}",
+            _("expected a layer (a mapping with 'type'), got {got}").format(got=show_value(item)),
             loc=("layers", index),
         )
     kind = item.get("type")
     if kind is None:
-        raise SpecError(f"missing 'type' (or 'block'): {_TYPES_HINT}", loc=("layers", index))
+        raise SpecError(
+            _("missing 'type' (or 'block'): {hint}").format(hint=_(TYPES_HINT)),
+            loc=("layers", index),
+        )
     model = LAYER_TYPES.get(kind) if isinstance(kind, str) else None
     if model is None:
         canonical = [name for name in LAYER_TYPES if name not in ALIASES]
         hint = suggest(str(kind), canonical)
-        raise SpecError(f"unknown layer type {show_value(kind)}{hint}: {_TYPES_HINT}",
-                        loc=("layers", index, "type"))  # fmt: skip
+        raise SpecError(
+            _("unknown layer type {got}{hint}: {types}").format(
+                got=show_value(kind), hint=hint, types=_(TYPES_HINT)
+            ),
+            loc=("layers", index, "type"),
+        )
     try:
         return model.model_validate(item)
     except ValidationError as error:
@@ -1027,7 +1035,8 @@ def layer_from(index: int, item: object) -> LayerSpec:
         raise located from None
 
 
-_TYPES_HINT = "'cnncalc types' lists the layer types"
+TYPES_HINT = N_("'cnncalc types' lists the layer types")
+"""Where to find the layer types (marked: shown as ``_(TYPES_HINT)``)."""
 
 
 def example_layer(type_name: str) -> LayerSpec:

@@ -21,6 +21,7 @@ from cnncalc.arith import Shape
 from cnncalc.conventions import DEFAULT_CONVENTION, Convention
 from cnncalc.errors import Loc, SpecError
 from cnncalc.expressions import Formula
+from cnncalc.i18n import _
 from cnncalc.spec.fields import Expected, InputShape, SizeValue, suggest
 from cnncalc.spec.layers import Defaults, LayerSpec, layer_from
 
@@ -122,7 +123,9 @@ class NetworkSpec(BaseModel):
             return value
         if len(value) > ir.MAX_LAYERS:  # before any layer is validated
             raise SpecError(
-                f"the spec has {len(value):,} layers, over the limit of {ir.MAX_LAYERS:,}",
+                _("the spec has {count} layers, over the limit of {limit}").format(
+                    count=f"{len(value):,}", limit=f"{ir.MAX_LAYERS:,}"
+                ),
                 loc=("layers",),
             )
         return [layer_from(index, item) for index, item in enumerate(value)]
@@ -135,7 +138,9 @@ class NetworkSpec(BaseModel):
         for key in self.expect:
             if key != TOTAL and key not in names:
                 raise SpecError(
-                    f"no layer is named '{key}'{suggest(key, [*names, TOTAL])}",
+                    _("no layer is named '{name}'{hint}").format(
+                        name=key, hint=suggest(key, [*names, TOTAL])
+                    ),
                     loc=("expect", key),
                 )
         if self.values:
@@ -150,10 +155,15 @@ class NetworkSpec(BaseModel):
             )
             for key in self.values:
                 if key not in symbols:
-                    known = f"symbols: {', '.join(symbols)}" if symbols else "it has none"
+                    known = (
+                        _("symbols: {names}").format(names=", ".join(symbols))
+                        if symbols
+                        else _("it has none")
+                    )
                     raise SpecError(
-                        f"no size symbol of this spec is named '{key}'{suggest(key, symbols)} "
-                        f"({known})",
+                        _("no size symbol of this spec is named '{name}'{hint} ({known})").format(
+                            name=key, hint=suggest(key, symbols), known=known
+                        ),
                         loc=("values", key),
                     )
         return self
@@ -239,8 +249,12 @@ def _check_input_names(inputs: dict[str, Shape], names: list[str]) -> None:
     """The other inputs' names: neither reserved nor a layer's."""
     for name in inputs:
         if name in (TOTAL, ir.NETWORK_INPUT) or name in names:
-            what = "a layer's name" if name in names else "reserved"
-            raise SpecError(f"'{name}' is {what}; name the input otherwise", loc=("inputs", name))
+            message = (
+                _("'{name}' is a layer's name; name the input otherwise")
+                if name in names
+                else _("'{name}' is reserved; name the input otherwise")
+            )
+            raise SpecError(message.format(name=name), loc=("inputs", name))
 
 
 def resolve_inputs(
@@ -264,13 +278,19 @@ def resolve_inputs(
             source = output_of(written, known)
             if source not in known and source != ir.NETWORK_INPUT:
                 hint = suggest(written, [*above, *names])
-                raise SpecError(f"layer '{name}' reads '{written}', but no layer is named so{hint}",
-                                loc=loc)  # fmt: skip
+                raise SpecError(
+                    _("layer '{name}' reads '{source}', but no layer is named so{hint}").format(
+                        name=name, source=written, hint=hint
+                    ),
+                    loc=loc,
+                )
             if source not in above:
                 raise SpecError(
-                    f"layer '{name}' reads '{source}', which comes after it (layer "
-                    f"{names.index(source) + 1}): a layer reads only layers above it, so this "
-                    "would be a cycle",
+                    _(
+                        "layer '{name}' reads '{source}', which comes after it (layer "
+                        "{position}): a layer reads only layers above it, so this would be a "
+                        "cycle"
+                    ).format(name=name, source=source, position=names.index(source) + 1),
                     loc=loc,
                 )
         resolved.append(sources or (previous,))
@@ -300,14 +320,17 @@ def layer_names(layers: Sequence[LayerSpec]) -> list[str]:
         if layer.name is None:
             continue
         if layer.name in (TOTAL, ir.NETWORK_INPUT):
-            meaning = "the totals in 'expect'" if layer.name == TOTAL else "the network's input"
-            raise SpecError(
-                f"'{layer.name}' is reserved for {meaning}; choose another name",
-                loc=("layers", index, "name"),
+            message = (
+                _("'{name}' is reserved for the totals in 'expect'; choose another name")
+                if layer.name == TOTAL
+                else _("'{name}' is reserved for the network's input; choose another name")
             )
+            raise SpecError(message.format(name=layer.name), loc=("layers", index, "name"))
         if layer.name in given:
             raise SpecError(
-                f"duplicate layer name '{layer.name}' (layer {given[layer.name] + 1} has it too)",
+                _("duplicate layer name '{name}' (layer {position} has it too)").format(
+                    name=layer.name, position=given[layer.name] + 1
+                ),
                 loc=("layers", index, "name"),
             )
         given[layer.name] = index

@@ -40,6 +40,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.resolver import BaseResolver
 
 from cnncalc.errors import Loc, SpecError
+from cnncalc.i18n import N_, _
 
 try:
     from yaml._yaml import CParser as _Parser  # libyaml's parser and composer
@@ -61,7 +62,8 @@ DEFAULT_MAX_BYTES = 16 * 1024 * 1024
 """Largest spec file read by default (16 MiB; a 10,000-layer chain is about 0.7 MB)."""
 MAX_DEPTH = 64
 """Deepest nesting of mappings and sequences (a spec needs about 5)."""
-NESTING_MESSAGE = f"nesting deeper than {MAX_DEPTH} levels: a spec needs only a few"
+NESTING_MESSAGE = N_("nesting deeper than {levels} levels: a spec needs only a few")
+"""Marked: shown as :func:`nesting_message`."""
 MAX_INT_DIGITS = 4000
 """Most digits of an integer in a spec (any size is far shorter: see ``MAX_SIZE``)."""
 MAX_MERGE_DEPTH = MAX_DEPTH
@@ -76,6 +78,11 @@ MAX_NODES = 1_000_000
 Bounds the load of a hostile file: the values are counted on the event stream
 (about 1.5 µs each) before any is composed (about 10 µs each), so a file of
 tiny values stops within about 2 s, not after all of its 16 MiB."""
+
+
+class TooManyValues(SpecError):
+    """A document holding more than :data:`MAX_NODES` values (told apart from the other
+    errors of :func:`measure` by its class, whatever language its message is in)."""
 
 
 class _Resolver(BaseResolver):
@@ -117,26 +124,32 @@ class _Constructor(SafeConstructor):
         # a hex or octal integer of as many bits could not be printed.
         if len(digits.lstrip("+-0")) * math.log10(base) > MAX_INT_DIGITS:
             raise ConstructorError(
-                None, None, f"integer too large: more than {MAX_INT_DIGITS:,} digits",
+                None, None,
+                _("integer too large: more than {digits} digits").format(
+                    digits=f"{MAX_INT_DIGITS:,}"
+                ),
                 node.start_mark,
             )  # fmt: skip
         return int(digits, base)
 
     def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: dict[object, Node] = {}
-        for key_node, _ in node.value:
+        for key_node, _value in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
                 continue
             if not isinstance(key_node, ScalarNode):
                 raise ConstructorError(
-                    None, None, "a key must be a plain value, not a list or mapping",
+                    None, None, _("a key must be a plain value, not a list or mapping"),
                     key_node.start_mark,
                 )  # fmt: skip
             key = (key_node.tag, key_node.value)
             if key in seen:
                 first = seen[key].start_mark.line + 1
                 raise ConstructorError(
-                    None, None, f"duplicate key '{key_node.value}' (first given on line {first})",
+                    None, None,
+                    _("duplicate key '{key}' (first given on line {line})").format(
+                        key=key_node.value, line=first
+                    ),
                     key_node.start_mark,
                 )  # fmt: skip
             seen[key] = key_node
@@ -145,7 +158,9 @@ class _Constructor(SafeConstructor):
     def reject_tag(self, node: Node) -> None:
         raise ConstructorError(
             None, None,
-            f"the tag '{_short_tag(node.tag)}' is not allowed: a spec holds plain data only",
+            _("the tag '{tag}' is not allowed: a spec holds plain data only").format(
+                tag=_short_tag(node.tag)
+            ),
             node.start_mark,
         )  # fmt: skip
 
@@ -206,7 +221,9 @@ def measure(text: str) -> tuple[int, bool]:
                     aliases = True
                     if event.anchor not in anchors:  # libyaml's composer would not name it
                         raise SpecError(
-                            f"invalid YAML: found undefined alias '{event.anchor}'",
+                            _("invalid YAML: found undefined alias '{alias}'").format(
+                                alias=event.anchor
+                            ),
                             line=event.start_mark.line + 1,
                         )
                 continue
@@ -215,16 +232,23 @@ def measure(text: str) -> tuple[int, bool]:
             depth += step[0]
             values += step[1]
             if depth > MAX_DEPTH:
-                raise SpecError(NESTING_MESSAGE, line=event.start_mark.line + 1)
+                raise SpecError(nesting_message(), line=event.start_mark.line + 1)
             if values > MAX_NODES:
-                raise SpecError(
-                    f"the document holds more than {MAX_NODES:,} values: "
-                    "a spec needs far fewer (repeat a block instead)",
+                raise TooManyValues(
+                    _(
+                        "the document holds more than {limit} values: a spec needs far fewer "
+                        "(repeat a block instead)"
+                    ).format(limit=f"{MAX_NODES:,}"),
                     line=event.start_mark.line + 1,
                 )
     finally:
         parser.dispose()
     return values, aliases
+
+
+def nesting_message() -> str:
+    """:data:`NESTING_MESSAGE` in the active language."""
+    return _(NESTING_MESSAGE).format(levels=MAX_DEPTH)
 
 
 def compose(text: str) -> Node | None:
@@ -260,7 +284,9 @@ def _expanded_size(root: Node) -> int:
             )
             if depth > MAX_MERGE_DEPTH:
                 raise SpecError(
-                    f"merge keys ('<<') chained deeper than {MAX_MERGE_DEPTH} levels",
+                    _("merge keys ('<<') chained deeper than {levels} levels").format(
+                        levels=MAX_MERGE_DEPTH
+                    ),
                     line=node.start_mark.line + 1,
                 )
             unfinished.discard(id(node))
@@ -269,7 +295,7 @@ def _expanded_size(root: Node) -> int:
             continue
         if id(node) in unfinished:
             raise SpecError(
-                "an alias refers to a node that contains it: the document never ends",
+                _("an alias refers to a node that contains it: the document never ends"),
                 line=node.start_mark.line + 1,
             )
         unfinished.add(id(node))
@@ -317,8 +343,10 @@ def max_bytes() -> int:
     from cnncalc.errors import CnncalcError, show_value
 
     raise CnncalcError(
-        f"CNNCALC_MAX_SPEC_BYTES must be a whole number of bytes from 1 to "
-        f"{MAX_SPEC_BYTES_CEILING:,} (1 GiB), got {show_value(value)}"
+        _(
+            "CNNCALC_MAX_SPEC_BYTES must be a whole number of bytes from 1 to {ceiling} (1 GiB), "
+            "got {got}"
+        ).format(ceiling=f"{MAX_SPEC_BYTES_CEILING:,}", got=show_value(value))
     )
 
 
@@ -327,7 +355,9 @@ def decode(raw: bytes, source: str) -> str:
     limit = max_bytes()
     if len(raw) > limit:
         raise SpecError(
-            f"the spec is over the {limit:,}-byte limit (set CNNCALC_MAX_SPEC_BYTES to raise it)",
+            _(
+                "the spec is over the {limit}-byte limit (set CNNCALC_MAX_SPEC_BYTES to raise it)"
+            ).format(limit=f"{limit:,}"),
             source=source,
         )
     try:
@@ -335,7 +365,9 @@ def decode(raw: bytes, source: str) -> str:
     except UnicodeDecodeError as error:
         line = raw.count(b"\n", 0, error.start) + 1
         raise SpecError(
-            f"byte 0x{raw[error.start]:02x} is not UTF-8: save the spec as UTF-8",
+            _("byte {byte} is not UTF-8: save the spec as UTF-8").format(
+                byte=f"0x{raw[error.start]:02x}"
+            ),
             source=source,
             line=line,
         ) from None
@@ -345,13 +377,15 @@ def load_yaml(text: str, source: str) -> Any:
     """The plain data of a YAML document, loaded under the limits above."""
     loader = _Loader(text)
     try:
-        _, aliases = measure(text)
+        _values, aliases = measure(text)
         node = loader.get_single_node()
         if node is None:
             return None
         if aliases and _expanded_size(node) > MAX_NODES:
             raise SpecError(
-                f"aliases expand the document to more than {MAX_NODES:,} values (an alias bomb?)",
+                _(
+                    "aliases expand the document to more than {limit} values (an alias bomb?)"
+                ).format(limit=f"{MAX_NODES:,}"),
                 line=node.start_mark.line + 1,
             )
         return loader.construct_document(node)
@@ -363,7 +397,9 @@ def load_yaml(text: str, source: str) -> Any:
     except yaml.reader.ReaderError as error:  # a character YAML forbids
         code = error.character if isinstance(error.character, int) else ord(error.character)
         raise SpecError(
-            f"invalid YAML: the character U+{code:04X} is not allowed in YAML text",
+            _("invalid YAML: the character {character} is not allowed in YAML text").format(
+                character=f"U+{code:04X}"
+            ),
             source=source, line=text.count("\n", 0, error.position) + 1,
         ) from None  # fmt: skip
     except SpecError as error:
@@ -379,13 +415,76 @@ def _yaml_message(error: yaml.MarkedYAMLError, text: str) -> str:
         # libyaml 0.2.6 (PyYAML 6.0.4) refuses 1,000 open brackets itself while
         # its scanner reads ahead, before the event count below sees a level:
         # the same input gets the same message whichever libyaml parses it.
-        return NESTING_MESSAGE
+        return nesting_message()
     mark = error.problem_mark
     if mark is not None and text[mark.index : mark.index + 1] == "\t":
-        return "a tab character: YAML indents with spaces only"
-    if error.context and not isinstance(error, ConstructorError):
-        return f"invalid YAML: {problem} ({error.context.strip()})"
-    return problem if isinstance(error, ConstructorError) else f"invalid YAML: {problem}"
+        return _("a tab character: YAML indents with spaces only")
+    if isinstance(error, ConstructorError):
+        return problem  # cnncalc's own message, already in the active language
+    if error.context:
+        return _("invalid YAML: {problem} ({context})").format(
+            problem=yaml_words(problem), context=yaml_words(error.context.strip())
+        )
+    return _("invalid YAML: {problem}").format(problem=yaml_words(problem))
+
+
+def yaml_words(text: str) -> str:
+    """libyaml's ``problem`` or ``context`` in the active language, where the catalog has it
+    (:data:`YAML_WORDS`); otherwise as libyaml says it."""
+    return _(text) if text in YAML_WORDS else text
+
+
+YAML_WORDS = frozenset(
+    (
+        N_("mapping values are not allowed in this context"),
+        N_("mapping keys are not allowed in this context"),
+        N_("block sequence entries are not allowed in this context"),
+        N_("did not find expected key"),
+        N_("did not find expected ',' or ']'"),
+        N_("did not find expected ',' or '}'"),
+        N_("did not find expected '-' indicator"),
+        N_("did not find expected node content"),
+        N_("did not find expected <document start>"),
+        N_("did not find expected comment or line break"),
+        N_("did not find expected alphabetic or numeric character"),
+        N_("did not find expected whitespace or line break"),
+        N_("did not find expected hexdecimal number"),
+        N_("could not find expected ':'"),
+        N_("found character that cannot start any token"),
+        N_("found unexpected end of stream"),
+        N_("found unknown escape character"),
+        N_("found unexpected ':'"),
+        N_("found unexpected document indicator"),
+        N_("found undefined tag handle"),
+        N_("found a tab character that violates indentation"),
+        N_("found a tab character where an indentation space is expected"),
+        N_("found invalid Unicode character escape code"),
+        N_("control characters are not allowed"),
+        N_("expected a single document in the stream"),
+        N_("but found another document"),
+        N_("while scanning for the next token"),
+        N_("while scanning a simple key"),
+        N_("while scanning a plain scalar"),
+        N_("while scanning a quoted scalar"),
+        N_("while scanning a block scalar"),
+        N_("while scanning an anchor"),
+        N_("while scanning an alias"),
+        N_("while scanning a tag"),
+        N_("while scanning a directive"),
+        N_("while parsing a block mapping"),
+        N_("while parsing a block collection"),
+        N_("while parsing a block node"),
+        N_("while parsing a flow mapping"),
+        N_("while parsing a flow sequence"),
+        N_("while parsing a flow node"),
+        N_("while parsing a node"),
+        N_("while parsing a quoted scalar"),
+        N_("while parsing a tag"),
+    )
+)
+"""libyaml's messages for the slips a hand-written spec makes (an unclosed bracket, a
+missing space after a colon, a bad indent), marked for translation; libyaml's
+other messages are shown as it words them."""
 
 
 class SourceMap:

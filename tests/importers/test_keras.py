@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 import cnncalc
+from cnncalc import i18n
 from cnncalc.analysis import Report
 from cnncalc.cli import main
 from cnncalc.errors import CnncalcError
@@ -531,6 +532,26 @@ def test_malformed_files_are_one_error_line(
     [line] = captured.err.splitlines()
     assert line.startswith(f"error: {path}: ")
     assert message in line
+
+
+@pytest.mark.parametrize(
+    ("case", "message"),
+    [
+        ("hdf5", "这是 HDF5（.h5）模型文件；cnncalc 读取 Keras 模型的 JSON 配置：请用 "
+         "model.to_json() 或存为 .keras 文件"),
+        ("binary", "不是 UTF-8 文本，因此不是 Keras JSON 配置"),
+        ("deep", "JSON 嵌套超过 100 层；Keras 模型配置即使模型套模型，也远用不了这么多层"),
+    ],
+)  # fmt: skip
+def test_malformed_files_are_said_in_chinese(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], case: str, message: str
+) -> None:
+    path = tmp_path / f"{case}.json"
+    path.write_bytes(MALFORMED[case][0])
+    with i18n.speaking("en"):  # cnncalc --lang zh switches; the test's language comes back
+        assert main(["import", "keras", str(path), "--lang", "zh"]) == 2
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.endswith(f"{path}：{message}")
 
 
 @pytest.mark.parametrize(

@@ -19,6 +19,7 @@ import torch
 from torch import nn
 
 import cnncalc
+from cnncalc import i18n
 from cnncalc.cli import main
 from cnncalc.errors import CnncalcError
 from cnncalc.importers.torch_fx import from_module
@@ -330,6 +331,26 @@ def test_an_input_shape_is_read_strictly_and_bounded_before_anything_runs(
     models: Path, capsys: pytest.CaptureFixture[str], shape: str, message: str
 ) -> None:
     assert error_line(capsys, f"{models}:Net", "--input", shape) == f"error: {message}"
+
+
+@pytest.mark.parametrize(
+    ("shape", "message"),
+    [
+        (
+            "3,x,8",
+            "--input 的第 2 个大小为 'x'：大小是用 ASCII 数字写的整数，"
+            "以逗号分隔（例如 3,224,224）",
+        ),
+        ("3,0,8", "--input：第 2 个大小为 0；每个大小至少为 1"),
+        (",".join(["1"] * 17), "--input 有 17 个大小；模型的输入最多 16 个轴"),
+    ],
+)
+def test_a_bad_input_shape_is_said_in_chinese(
+    models: Path, capsys: pytest.CaptureFixture[str], shape: str, message: str
+) -> None:
+    with i18n.speaking("en"):  # cnncalc --lang zh switches; the test's language comes back
+        line = error_line(capsys, f"{models}:Net", "--input", shape, "--lang", "zh")
+    assert line.endswith(f": {message}") and "--input" in line
 
 
 def test_the_input_bound_can_be_set(

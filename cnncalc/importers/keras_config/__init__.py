@@ -38,6 +38,7 @@ from __future__ import annotations
 import os
 
 from cnncalc.errors import CnncalcError
+from cnncalc.i18n import _
 from cnncalc.importers.common import Imported
 from cnncalc.importers.keras_config.graph import Graph, model_graph
 from cnncalc.importers.keras_config.importer import Importer
@@ -87,8 +88,10 @@ def _check_size(graph: Graph, path: str) -> None:
 
     if len(graph.nodes) > MAX_LAYERS:
         raise CnncalcError(
-            f"{path}: the model has {len(graph.nodes):,} layer calls; a cnncalc spec holds at "
-            f"most {MAX_LAYERS:,} layers"
+            _(
+                "{path}: the model has {count} layer calls; a cnncalc spec holds at most {most} "
+                "layers"
+            ).format(path=path, count=f"{len(graph.nodes):,}", most=f"{MAX_LAYERS:,}")
         )
 
 

@@ -18,7 +18,8 @@ import stat
 import struct
 from typing import BinaryIO
 
-from cnncalc.errors import CnncalcError
+from cnncalc.errors import CnncalcError, os_reason
+from cnncalc.i18n import N_, _
 
 MAX_ZIP_MEMBERS = 10_000
 """The most members a ``.keras`` zip may list (Keras writes three: config.json,
@@ -46,7 +47,7 @@ def open_regular(path: str) -> BinaryIO:
         _check_regular(path, os.stat(path).st_mode)
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except OSError as error:
-        raise CnncalcError(f"{path}: cannot read the file: {error.strerror or error}") from None
+        raise CnncalcError(cannot_read(path, error)) from None
     try:
         _check_regular(path, os.fstat(fd).st_mode)
         os.set_blocking(fd, True)
@@ -59,14 +60,24 @@ def open_regular(path: str) -> BinaryIO:
 def _check_regular(path: str, mode: int) -> None:
     if stat.S_ISREG(mode):
         return
-    kinds = [(stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
-             (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
-             (stat.S_ISSOCK, "a socket")]  # fmt: skip
-    kind = next((name for test, name in kinds if test(mode)), "not a regular file")
+    kinds = [(stat.S_ISDIR, N_("a directory")), (stat.S_ISFIFO, N_("a FIFO (named pipe)")),
+             (stat.S_ISCHR, N_("a character device")), (stat.S_ISBLK, N_("a block device")),
+             (stat.S_ISSOCK, N_("a socket"))]  # fmt: skip
+    kind = next((name for test, name in kinds if test(mode)), _NOT_REGULAR)
     raise CnncalcError(
-        f"{path}: {kind}, not a model file: cnncalc reads a Keras model from a regular file "
-        "(model.json or model.keras)"
+        _(
+            "{path}: {kind}, not a model file: cnncalc reads a Keras model from a regular file "
+            "(model.json or model.keras)"
+        ).format(path=path, kind=_(kind))
     )
+
+
+_NOT_REGULAR = N_("not a regular file")
+
+
+def cannot_read(path: str, error: OSError) -> str:
+    """``model.json: cannot read the file: No such file or directory``."""
+    return _("{path}: cannot read the file: {why}").format(path=path, why=os_reason(error))
 
 
 def check_zip_directory(file: BinaryIO, path: str) -> None:
@@ -95,14 +106,16 @@ def check_zip_directory(file: BinaryIO, path: str) -> None:
                 members, directory = zip64[7], zip64[8]
     if members > MAX_ZIP_MEMBERS:
         raise CnncalcError(
-            f"{path}: a zip of {members:,} members; a .keras file holds a few (config.json, "
-            f"metadata.json, the weights), and cnncalc reads zips of at most "
-            f"{MAX_ZIP_MEMBERS:,}"
+            _(
+                "{path}: a zip of {members} members; a .keras file holds a few (config.json, "
+                "metadata.json, the weights), and cnncalc reads zips of at most {most}"
+            ).format(path=path, members=f"{members:,}", most=f"{MAX_ZIP_MEMBERS:,}")
         )
     if directory > MAX_ZIP_DIRECTORY_BYTES:
         raise CnncalcError(
-            f"{path}: a zip whose directory is {directory:,} bytes; cnncalc reads zip "
-            f"directories of at most {MAX_ZIP_DIRECTORY_BYTES:,} bytes (a .keras file's is "
-            "a few hundred)"
+            _(
+                "{path}: a zip whose directory is {size} bytes; cnncalc reads zip directories "
+                "of at most {most} bytes (a .keras file's is a few hundred)"
+            ).format(path=path, size=f"{directory:,}", most=f"{MAX_ZIP_DIRECTORY_BYTES:,}")
         )
     file.seek(0)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cnncalc.errors import CnncalcError
+from cnncalc.i18n import _
 from cnncalc.importers.keras_config.inbound import InboundTensor, inbound_calls, refs
 from cnncalc.importers.keras_config.messages import show_shape
 from cnncalc.ir import NETWORK_INPUT
@@ -82,18 +83,23 @@ class Graph:
     def set_input(self, batch_shape: Any, where: str) -> None:
         if self.input_batch_shape is not None:
             raise CnncalcError(
-                f"{self.path}: the model has more than one input ({where} is another); "
-                "a cnncalc spec has one input"
+                _(
+                    "{path}: the model has more than one input ({where} is another); a cnncalc "
+                    "spec has one input"
+                ).format(path=self.path, where=where)
             )
         if batch_shape is None:
             raise CnncalcError(
-                f"{self.path}: {where} states no input shape: the model was never built "
-                "(give it an Input, or input_shape= on its first layer)"
+                _(
+                    "{path}: {where} states no input shape: the model was never built (give it "
+                    "an Input, or input_shape= on its first layer)"
+                ).format(path=self.path, where=where)
             )
         if not isinstance(batch_shape, list) or len(batch_shape) < 2:
             raise CnncalcError(
-                f"{self.path}: {where}: input shape {show_shape(batch_shape)} is not "
-                "(batch, ..., channels)"
+                _("{path}: {where}: input shape {shape} is not (batch, ..., channels)").format(
+                    path=self.path, where=where, shape=show_shape(batch_shape)
+                )
             )
         self.input_batch_shape = batch_shape
 
@@ -118,7 +124,9 @@ class Graph:
             shape = build.get("input_shape") if isinstance(build, dict) else None
             previous = self._add(entry, scope, [previous], [shape])[0]
         if previous is None:
-            raise CnncalcError(f"{self.path}: the Sequential model has no layers")
+            raise CnncalcError(
+                _("{path}: the Sequential model has no layers").format(path=self.path)
+            )
         return previous
 
     # Functional models.
@@ -180,8 +188,9 @@ class Graph:
             missing = next(name for name, index, _ in calls[position]
                            if (scope + name, index) not in self._tensors)  # fmt: skip
             raise CnncalcError(
-                f"{self.path}: layer '{entry.name}' ({entry.keras_class}) reads "
-                f"'{missing}', which no layer of the model makes"
+                _("{where} reads '{name}', which no layer of the model makes").format(
+                    where=f"{self.path}: layer '{entry.name}' ({entry.keras_class})", name=missing
+                )
             )
 
     def _inbound(self, entry: _Entry) -> list[InboundTensor]:
@@ -200,7 +209,11 @@ class Graph:
         try:
             return self._tensors[(name, index)]
         except KeyError:
-            raise CnncalcError(f"{self.path}: {where} names '{name}', not a layer") from None
+            raise CnncalcError(
+                _("{path}: {where} names '{name}', not a layer").format(
+                    path=self.path, where=where, name=name
+                )
+            ) from None
 
     # Both.
 
@@ -212,8 +225,10 @@ class Graph:
                 outputs = self.functional(entry.config, inner, inputs)
                 if not outputs:
                     raise CnncalcError(
-                        f"{self.path}: the nested model '{entry.name}' names no "
-                        "output_layers, so nothing reads from it"
+                        _(
+                            "{path}: the nested model '{name}' names no output_layers, so nothing "
+                            "reads from it"
+                        ).format(path=self.path, name=entry.name)
                     )
                 return outputs
             return [self.sequential(entry.config, inner, inputs[0])]
@@ -231,7 +246,9 @@ class Graph:
 
     def _entry(self, item: Any, where: str) -> _Entry:
         if not isinstance(item, dict) or not isinstance(item.get("class_name"), str):
-            raise CnncalcError(f"{self.path}: {where} is not a Keras layer config")
+            raise CnncalcError(
+                _("{path}: {where} is not a Keras layer config").format(path=self.path, where=where)
+            )
         config = item.get("config")
         if isinstance(config, list):  # a nested Keras ≤ 2.1 Sequential
             config = {"layers": config}
@@ -263,7 +280,9 @@ def model_graph(path: str, kind: str, config: dict[str, Any], data: Any) -> Grap
             config = config | {"build_input_shape": build.get("input_shape")}
         graph.sequential(config, "", None)
     if graph.input_batch_shape is None:
-        raise CnncalcError(f"{path}: the model states no input shape (it was never built)")
+        raise CnncalcError(
+            _("{path}: the model states no input shape (it was never built)").format(path=path)
+        )
     graph.link_shapes()
     return graph
 

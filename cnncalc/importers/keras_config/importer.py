@@ -12,6 +12,7 @@ from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from cnncalc.errors import CnncalcError
+from cnncalc.i18n import _
 from cnncalc.importers.common import LONG_IMPORT
 from cnncalc.importers.keras_config.failures import in_keras_terms
 from cnncalc.importers.keras_config.graph import Graph, Node
@@ -111,14 +112,20 @@ class Importer:
         for node in tracked(self.nodes, "translating", worth_a_bar=worth_a_bar):
             self._translate(node)
         if not self.layers:
-            raise CnncalcError(f"{self.path}: no layer of the model could be translated")
+            raise CnncalcError(
+                _("{path}: no layer of the model could be translated").format(path=self.path)
+            )
 
     def _translate(self, node: Node) -> None:
         sources = [self.produced[source] for source in node.inputs]
         call = Call(node, sources, self)
         where = f"{self.path}: layer '{node.name}' ({node.keras_class})"
         if not sources:  # a hand-edited config: a call of the layer that names no tensor
-            raise CnncalcError(f"{where}: its call reads no tensor (inbound_nodes names none)")
+            raise CnncalcError(
+                _("{where}: its call reads no tensor (inbound_nodes names none)").format(
+                    where=where
+                )
+            )
         translator = TRANSLATORS.get(node.translator_key)
         try:
             if translator is None:
@@ -136,8 +143,9 @@ class Importer:
         except (TypeError, ValueError, KeyError, AttributeError) as error:
             # A hand-edited or foreign config: say where, never a traceback.
             raise CnncalcError(
-                f"{where}: a config field this importer cannot read "
-                f"({type(error).__name__}: {error})"
+                _("{where}: a config field this importer cannot read ({error})").format(
+                    where=where, error=f"{type(error).__name__}: {error}"
+                )
             ) from None
         self._emit(node, sources, layers)
         self.skipped += [f"{node.name} ({node.keras_class}): {note}" for note in call.notes]

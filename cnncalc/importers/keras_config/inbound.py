@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from typing import Any, TypeAlias
 
 from cnncalc.errors import CnncalcError
+from cnncalc.i18n import _
 
 InboundTensor: TypeAlias = tuple[str, int, Any]
 """``(layer, tensor index, Keras shape or None)``: a tensor a layer call reads."""
@@ -47,11 +48,15 @@ def inbound_calls(inbound_nodes: Any, layer: str) -> list[InboundTensor]:
     spec cannot say: that is an error, as is a layer never called.
     """
     if not isinstance(inbound_nodes, list) or not inbound_nodes:
-        raise CnncalcError(f"{layer} has no inbound_nodes: it is not called in the model")
+        raise CnncalcError(
+            _("{layer} has no inbound_nodes: it is not called in the model").format(layer=layer)
+        )
     if len(inbound_nodes) > 1:
         raise CnncalcError(
-            f"{layer} is called {len(inbound_nodes)} times "
-            "(shared weights); a cnncalc spec calls each layer once"
+            _(
+                "{layer} is called {count} times (shared weights); a cnncalc spec calls each "
+                "layer once"
+            ).format(layer=layer, count=len(inbound_nodes))
         )
     node = inbound_nodes[0]
     if isinstance(node, dict):  # Keras 3: {"args": [...], "kwargs": {...}}

@@ -20,7 +20,8 @@ from operator import sub
 from typing import Any, BinaryIO
 
 from cnncalc.errors import CnncalcError
-from cnncalc.importers.keras_config.files import check_zip_directory, open_regular
+from cnncalc.i18n import _
+from cnncalc.importers.keras_config.files import cannot_read, check_zip_directory, open_regular
 from cnncalc.importers.keras_config.messages import show
 
 MAX_CONFIG_BYTES = 64 * 1024 * 1024
@@ -56,19 +57,24 @@ def read_document(path: str) -> Document:
                 return _read_keras_zip(file, path)
             size = os.fstat(file.fileno()).st_size
             if size > MAX_CONFIG_BYTES:
-                raise CnncalcError(f"{path}: over the {MAX_CONFIG_BYTES:,}-byte limit for a config")
+                raise CnncalcError(_over_the_limit(path))
             file.seek(0)
             raw = file.read(MAX_CONFIG_BYTES + 1)  # at most: the file may grow meanwhile
         except OSError as error:
-            raise CnncalcError(f"{path}: cannot read the file: {error.strerror or error}") from None
+            raise CnncalcError(cannot_read(path, error)) from None
     if raw.startswith(b"PK\x03\x04"):
         # zipfile found no central directory: a .keras file cut short or damaged.
-        raise CnncalcError(f"{path}: a damaged zip file (its directory is missing): not a "
-                           "readable .keras file")  # fmt: skip
+        raise CnncalcError(
+            _(
+                "{path}: a damaged zip file (its directory is missing): not a readable .keras file"
+            ).format(path=path)
+        )
     if raw.startswith(b"\x89HDF"):
         raise CnncalcError(
-            f"{path}: an HDF5 (.h5) model file; cnncalc reads a Keras model's JSON config: "
-            "save it with model.to_json() or as a .keras file"
+            _(
+                "{path}: an HDF5 (.h5) model file; cnncalc reads a Keras model's JSON config: "
+                "save it with model.to_json() or as a .keras file"
+            ).format(path=path)
         )
     data = _parse_json(raw, path)
     return Document(data, _keras_version(data), "JSON config")
@@ -81,7 +87,11 @@ def _read_keras_zip(file: BinaryIO, path: str) -> Document:
         with zipfile.ZipFile(file) as archive:
             names = set(archive.namelist())
             if "config.json" not in names:
-                raise CnncalcError(f"{path}: a zip file without config.json: not a .keras model")
+                raise CnncalcError(
+                    _("{path}: a zip file without config.json: not a .keras model").format(
+                        path=path
+                    )
+                )
             data = _parse_json(_member(archive, "config.json", path), f"{path}:config.json")
             metadata: Any = None
             if "metadata.json" in names:
@@ -89,7 +99,9 @@ def _read_keras_zip(file: BinaryIO, path: str) -> Document:
                 metadata = _parse_json(raw, f"{path}:metadata.json")
     except (zipfile.BadZipFile, zlib.error, OSError, RuntimeError, NotImplementedError,
             EOFError) as error:  # fmt: skip
-        raise CnncalcError(f"{path}: not a readable .keras (zip) file: {error}") from None
+        raise CnncalcError(
+            _("{path}: not a readable .keras (zip) file: {why}").format(path=path, why=error)
+        ) from None
     return Document(data, _keras_version(metadata), ".keras file")
 
 
@@ -104,8 +116,10 @@ def _member(archive: zipfile.ZipFile, name: str, path: str) -> bytes:
     size = archive.getinfo(name).file_size
     if size > MAX_CONFIG_BYTES:
         raise CnncalcError(
-            f"{path}:{name}: {size:,} bytes uncompressed, over the {MAX_CONFIG_BYTES:,}-byte "
-            "limit for a config (a zip bomb?)"
+            _(
+                "{where}: {size} bytes uncompressed, over the {limit}-byte limit for a config "
+                "(a zip bomb?)"
+            ).format(where=f"{path}:{name}", size=f"{size:,}", limit=f"{MAX_CONFIG_BYTES:,}")
         )
     # Read at most the limit all the same: the stated size may lie.
     with archive.open(name) as member:
@@ -124,19 +138,23 @@ def _bounded_int(text: str) -> int:
 
 def _parse_json(raw: bytes, where: str) -> Any:
     if len(raw) > MAX_CONFIG_BYTES:
-        raise CnncalcError(f"{where}: over the {MAX_CONFIG_BYTES:,}-byte limit for a config")
+        raise CnncalcError(_over_the_limit(where))
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise CnncalcError(f"{where}: not UTF-8 text, so not a Keras JSON config") from None
+        raise CnncalcError(
+            _("{where}: not UTF-8 text, so not a Keras JSON config").format(where=where)
+        ) from None
     try:
         data = json.loads(text, object_hook=_plain_lists, parse_int=_bounded_int)
     except _LongNumber:
         raise CnncalcError(f"{where}: {_long_number(text)}") from None
     except json.JSONDecodeError as error:
         raise CnncalcError(
-            f"{where}: not JSON (line {error.lineno}, column {error.colno}: {error.msg}); "
-            "expected a Keras model config (model.to_json()) or a .keras file"
+            _(
+                "{where}: not JSON (line {line}, column {column}: {problem}); expected a Keras "
+                "model config (model.to_json()) or a .keras file"
+            ).format(where=where, line=error.lineno, column=error.colno, problem=error.msg)
         ) from None
     except RecursionError:  # json's own bound, below Python's stack limit
         raise CnncalcError(_too_deep(where)) from None
@@ -146,9 +164,15 @@ def _parse_json(raw: bytes, where: str) -> Any:
 
 
 def _too_deep(where: str) -> str:
-    return (
-        f"{where}: JSON nested deeper than {MAX_JSON_DEPTH} levels; a Keras model config, "
-        "even of models inside models, needs far fewer"
+    return _(
+        "{where}: JSON nested deeper than {levels} levels; a Keras model config, even of "
+        "models inside models, needs far fewer"
+    ).format(where=where, levels=MAX_JSON_DEPTH)
+
+
+def _over_the_limit(where: str) -> str:
+    return _("{where}: over the {limit}-byte limit for a config").format(
+        where=where, limit=f"{MAX_CONFIG_BYTES:,}"
     )
 
 
@@ -181,11 +205,13 @@ def _long_number(text: str) -> str:
             line = text.count("\n", 0, match.start()) + 1
             column = match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
             digits = len(match.group(1).lstrip("-"))
-            return (
-                f"line {line}, column {column}: an integer of {digits:,} digits; a Keras "
-                f"config's integers have at most {MAX_INT_DIGITS}"
-            )
-    return f"an integer of more than {MAX_INT_DIGITS} digits"  # pragma: no cover - found above
+            return _(
+                "line {line}, column {column}: an integer of {digits} digits; a Keras config's "
+                "integers have at most {most}"
+            ).format(line=line, column=column, digits=f"{digits:,}", most=MAX_INT_DIGITS)
+    return _("an integer of more than {most} digits").format(  # pragma: no cover - found above
+        most=MAX_INT_DIGITS
+    )
 
 
 def _plain_lists(obj: dict[str, Any]) -> Any:
@@ -212,15 +238,21 @@ def model_config(data: Any, path: str) -> tuple[str, dict[str, Any]]:
             config = {"layers": config}
         if not isinstance(config, dict) or not isinstance(config.get("layers"), list):
             raise CnncalcError(
-                f"{path}: the config of a Keras {show(class_name)} lists no layers: not a "
-                "Sequential or Functional model (a subclassed model's config does not "
-                "describe its layers)"
+                _(
+                    "{path}: the config of a Keras {kind} lists no layers: not a Sequential or "
+                    "Functional model (a subclassed model's config does not describe its layers)"
+                ).format(path=path, kind=show(class_name))
             )
     elif isinstance(data, dict) and isinstance(data.get("layers"), list):
         config = data
     else:
         raise CnncalcError(
-            f'{path}: not a Keras model config: expected {{"class_name": "Sequential" or '
-            '"Functional", "config": {"layers": [...]}} as model.to_json() writes it'
+            _(
+                "{path}: not a Keras model config: expected {expected} as model.to_json() writes it"
+            ).format(
+                path=path,
+                expected='{"class_name": "Sequential" or "Functional", '
+                '"config": {"layers": [...]}}',
+            )
         )
     return ("Functional" if "input_layers" in config else "Sequential"), config

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from cnncalc.errors import CnncalcError
+from cnncalc.i18n import _
 from cnncalc.importers.keras_config.graph import Node
 from cnncalc.importers.keras_config.messages import show_shape
 
@@ -31,8 +32,10 @@ def data_format(nodes: list[Node], path: str) -> str:
     }
     if len(formats) > 1:
         raise CnncalcError(
-            f"{path}: the model mixes channels_first and channels_last layers; cnncalc "
-            "reads one layout (channels first)"
+            _(
+                "{path}: the model mixes channels_first and channels_last layers; cnncalc reads "
+                "one layout (channels first)"
+            ).format(path=path)
         )
     return formats.pop() if formats else "channels_last"
 
@@ -44,13 +47,19 @@ def spec_input(batch_shape: list[Any], channels_first: bool, path: str) -> list[
         dims = [dims[-1], *dims[:-1]]
     if not (isinstance(dims[0], int) and dims[0] >= 1):
         raise CnncalcError(
-            f"{path}: input shape {show_shape(batch_shape)}: the channel axis needs a size"
+            _("{path}: input shape {shape}: the channel axis needs a size").format(
+                path=path, shape=show_shape(batch_shape)
+            )
         )
     symbols = _SPATIAL_SYMBOLS.get(len(dims) - 1, [f"s{i}" for i in range(1, len(dims))])
     shape: list[int | str] = [dims[0]]
     for dim, symbol in zip(dims[1:], symbols, strict=True):
         if dim is not None and not (isinstance(dim, int) and dim >= 1):
-            raise CnncalcError(f"{path}: input shape {show_shape(batch_shape)} is not sizes")
+            raise CnncalcError(
+                _("{path}: input shape {shape} is not sizes").format(
+                    path=path, shape=show_shape(batch_shape)
+                )
+            )
         shape.append(symbol if dim is None else dim)
     return shape
 

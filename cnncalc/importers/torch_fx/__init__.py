@@ -35,6 +35,7 @@ from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
 from cnncalc.errors import CnncalcError
+from cnncalc.i18n import _, ngettext
 from cnncalc.importers.common import LONG_IMPORT, Imported
 from cnncalc.importers.torch_fx.accounting import numel, totals_line
 from cnncalc.importers.torch_fx.calls import live
@@ -79,7 +80,7 @@ def import_torch(
     for shape in (input_shape, *others):
         check_input_shape(shape)
     require_torch()
-    outer = user_code(f"importing {target}", phase=False)
+    outer = user_code(_("importing {what}").format(what=target), phase=False)
     with time_limit(target), contextlib.redirect_stdout(sys.stderr), outer:
         module = build(target, kwargs)
         source = f"PyTorch {target} ({type(module).__qualname__})"
@@ -105,12 +106,14 @@ def from_module(
     from torch import nn
 
     if not isinstance(module, nn.Module):
-        raise CnncalcError(f"expected a torch.nn.Module, got a {type(module).__name__}")
+        raise CnncalcError(
+            _("expected a torch.nn.Module, got a {kind}").format(kind=type(module).__name__)
+        )
     for shape in (input_shape, *others):
         check_input_shape(shape)
     cls = type(module)
     title = name or cls.__name__
-    with time_limit(title), user_code(f"importing {title}", phase=False):
+    with time_limit(title), user_code(_("importing {what}").format(what=title), phase=False):
         source = f"PyTorch {cls.__module__}.{cls.__qualname__}"
         return _import_model(module, input_shape, title, source, others)
 
@@ -200,10 +203,14 @@ def _input_names(module: nn.Module, others: int) -> tuple[str, ...]:
     named = [p for p in parameters if p.kind in positional]
     required = [p.name for p in named if p.default is p.empty]
     if len(required) > 1 + others or len(named) < 1 + others:
-        given = f"{1 + others} input shape{'s' if others else ''}"
+        given = ngettext("{count} input shape", "{count} input shapes", 1 + others).format(
+            count=1 + others
+        )
         raise CnncalcError(
-            f"the model's forward takes {len(required)} inputs ({', '.join(required)}); "
-            f"--input gave {given}: give one --input per input, in order"
+            _(
+                "the model's forward takes {count} inputs ({names}); --input gave {given}: give "
+                "one --input per input, in order"
+            ).format(count=len(required), names=", ".join(required), given=given)
         )
     return tuple(p.name for p in named[1 : 1 + others])
 

@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from cnncalc.errors import CnncalcError
+from cnncalc.i18n import N_, _
 from cnncalc.importers.torch_fx.calls import Shape
 from cnncalc.importers.torch_fx.messages import shape_text
 
-_BUG = "this is a bug in cnncalc's PyTorch importer: please report it with the model"
+_BUG = N_("this is a bug in cnncalc's PyTorch importer: please report it with the model")
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,24 +38,38 @@ def verify(spec: dict[str, Any], checks: list[Check]) -> tuple[int, int, int]:
     try:
         report = analyze(spec)
     except CnncalcError as error:
-        raise CnncalcError(f"the imported spec does not analyse ({error}); {_BUG}") from None
+        raise CnncalcError(
+            _("the imported spec does not analyse ({error}); {bug}").format(
+                error=error, bug=_(_BUG)
+            )
+        ) from None
     rows = {row.name: row for row in report.layers}
     for check in checks:
         row = rows[check.name]
         parts = tuple(tuple(int(n) for n in shape) for shape in row.output_shapes)
         if parts != check.parts:
             raise CnncalcError(
-                f"layer '{check.name}' ({check.what}): cnncalc gives outputs "
-                f"{', '.join(map(shape_text, parts))}, PyTorch "
-                f"{', '.join(map(shape_text, check.parts))}; {_BUG}"
-            )
+                _(
+                    "layer '{name}' ({what}): cnncalc gives outputs {ours}, PyTorch {theirs}; {bug}"
+                ).format(
+                    name=check.name, what=check.what, ours=", ".join(map(shape_text, parts)),
+                    theirs=", ".join(map(shape_text, check.parts)), bug=_(_BUG),
+                )
+            )  # fmt: skip
         ours = (tuple(int(n) for n in row.output_shape), int(row.params), int(row.buffers))
         theirs = (check.shape, check.params, check.buffers)
         if ours != theirs:
             raise CnncalcError(
-                f"layer '{check.name}' ({check.what}): cnncalc gives output "
-                f"{shape_text(ours[0])}, {ours[1]:,} parameters, {ours[2]:,} buffers, PyTorch "
-                f"{shape_text(theirs[0])}, {theirs[1]:,}, {theirs[2]:,}; {_BUG}"
-            )
+                _(
+                    "layer '{name}' ({what}): cnncalc gives output {shape}, {params} parameters, "
+                    "{buffers} buffers, PyTorch {their_shape}, {their_params}, {their_buffers}; "
+                    "{bug}"
+                ).format(
+                    name=check.name, what=check.what, shape=shape_text(ours[0]),
+                    params=f"{ours[1]:,}", buffers=f"{ours[2]:,}",
+                    their_shape=shape_text(theirs[0]), their_params=f"{theirs[1]:,}",
+                    their_buffers=f"{theirs[2]:,}", bug=_(_BUG),
+                )
+            )  # fmt: skip
     totals = report.totals
     return int(totals.params), int(totals.buffers), int(totals.flops)

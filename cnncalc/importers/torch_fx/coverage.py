@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 from typing import TYPE_CHECKING
 
+from cnncalc.i18n import _
 from cnncalc.importers.torch_fx.guard import user_code
 
 if TYPE_CHECKING:
@@ -35,7 +36,7 @@ def flop_counter_flops(root: nn.Module, input_shapes: tuple[tuple[int, ...], ...
         with contextlib.ExitStack() as stack:
             stack.enter_context(torch.no_grad())
             stack.enter_context(sdpa_kernel(SDPBackend.MATH))
-            stack.enter_context(user_code("counting the model's FLOPs with FlopCounterMode"))
+            stack.enter_context(user_code(_("counting the model's FLOPs with FlopCounterMode")))
             stack.enter_context(counter)
             root(*(torch.zeros(1, *shape) for shape in input_shapes))
     finally:

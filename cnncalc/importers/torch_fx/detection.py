@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from cnncalc.errors import CnncalcError
+from cnncalc.i18n import _
 from cnncalc.importers.torch_fx.accounting import numel
 from cnncalc.importers.torch_fx.guard import user_code
 from cnncalc.importers.torch_fx.messages import one_line, shape_text
@@ -179,27 +180,34 @@ def static_part(model: nn.Module, input_shape: tuple[int, ...]) -> StaticPart | 
     name = type(model).__name__
     if len(input_shape) != 3:
         raise CnncalcError(
-            f"{name} is a detection model: its input is an image [channels, height, width], "
-            f"and the input shape given has {len(input_shape)} sizes"
+            _(
+                "{name} is a detection model: its input is an image [channels, height, width], "
+                "and the input shape given has {count} sizes"
+            ).format(name=name, count=len(input_shape))
         )
     transform = getattr(model, "transform", None)
     if transform is None or _base_named(type(transform), (TRANSFORM,)) is None:
         raise CnncalcError(
-            f"{name}'s transform is a {class_name(type(transform))}, not torchvision's "
-            "GeneralizedRCNNTransform: cnncalc knows how that one normalises, resizes and pads"
+            _(
+                "{name}'s transform is a {kind}, not torchvision's GeneralizedRCNNTransform: "
+                "cnncalc knows how that one normalises, resizes and pads"
+            ).format(name=name, kind=class_name(type(transform)))
         )
     training = model.training
     model.eval()
     try:
         image = torch.zeros(*input_shape)
-        with torch.no_grad(), user_code(f"running {name}.transform"):
+        running = _("running {what}").format(what=f"{name}.transform")
+        with torch.no_grad(), user_code(running):
             try:
-                batch, _ = transform([image])
+                batch, _targets = transform([image])
             except Exception as error:  # the model's code: its failure in one line
                 raise CnncalcError(
-                    f"running {name}.transform on zeros of {shape_text(input_shape)} failed: "
-                    f"{one_line(error)}"
-                ) from None
+                    _("running {what} on zeros of {shape} failed: {why}").format(
+                        what=f"{name}.transform", shape=shape_text(input_shape),
+                        why=one_line(error),
+                    )
+                ) from None  # fmt: skip
         size = (int(batch.image_sizes[0][0]), int(batch.image_sizes[0][1]))
         padded = (int(batch.tensors.shape[-2]), int(batch.tensors.shape[-1]))
         given = (input_shape[1], input_shape[2])
@@ -209,7 +217,7 @@ def static_part(model: nn.Module, input_shape: tuple[int, ...]) -> StaticPart | 
         )
         _check_transform(module, image, batch.tensors, name)
         part = StaticPart(module, model_params=numel(model.parameters()))
-        with torch.no_grad(), user_code(f"running {name}.backbone"):
+        with torch.no_grad(), user_code(_("running {what}").format(what=f"{name}.backbone")):
             levels = module.levels(batch.tensors)
         part.lines = _boundary(model, kind, (given, size, padded), levels)
         if vgg:
@@ -233,10 +241,14 @@ def _check_transform(module: Any, image: Any, batched: Any, name: str) -> None:
         ours = module.transformed(image[None])
     if ours.shape != batched.shape or not torch.allclose(ours, batched, atol=1e-5):
         raise CnncalcError(
-            f"{name}.transform gives a batch of {shape_text(tuple(batched.shape))} that "
-            f"cnncalc's normalise, resize and pad do not reproduce "
-            f"({shape_text(tuple(ours.shape))}): its transform is not torchvision 0.29.1's"
-        )
+            _(
+                "{name}.transform gives a batch of {theirs} that cnncalc's normalise, resize and "
+                "pad do not reproduce ({ours}): its transform is not torchvision 0.29.1's"
+            ).format(
+                name=name, theirs=shape_text(tuple(batched.shape)),
+                ours=shape_text(tuple(ours.shape)),
+            )
+        )  # fmt: skip
 
 
 def _boundary(
@@ -347,8 +359,8 @@ def _macs_per_region(modules: list[tuple[str, Any]], pooled: tuple[int, ...]) ->
     from torch.utils.flop_counter import FlopCounterMode
 
     counter = FlopCounterMode(display=False)
-    with torch.no_grad(), user_code("counting the ROI heads' FLOPs"), counter:
+    with torch.no_grad(), user_code(_("counting the ROI heads' FLOPs")), counter:
         value = torch.zeros(1, *pooled)
-        for _, module in modules:
+        for _name, module in modules:
             value = module(value)  # the last (FastRCNNPredictor) returns a tuple
     return int(counter.get_total_flops()) // 2

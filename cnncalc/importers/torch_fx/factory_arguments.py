@@ -17,10 +17,12 @@ import json
 from typing import Any
 
 from cnncalc.errors import CnncalcError, show_value
+from cnncalc.i18n import N_, _
 
 MAX_KWARGS_BYTES = 65_536
 """The longest ``--kwargs`` text, in UTF-8 bytes (a factory's arguments need a few dozen)."""
-_EXAMPLE = """e.g. '{"weights": null, "num_classes": 10}'"""
+_EXAMPLE = N_("""e.g. '{"weights": null, "num_classes": 10}'""")
+"""Marked: shown as ``_(_EXAMPLE)``."""
 _SHOWN_ARGUMENTS = 4
 _NAME_LIMIT = 40
 
@@ -43,33 +45,51 @@ def parse_kwargs(text: str) -> dict[str, Any]:
     size = len(text.encode("utf-8", "surrogatepass"))
     if size > MAX_KWARGS_BYTES:
         raise CnncalcError(
-            f"--kwargs is {size:,} bytes, over the {MAX_KWARGS_BYTES:,}-byte limit for a "
-            "factory's keyword arguments"
+            _(
+                "--kwargs is {size} bytes, over the {limit}-byte limit for a factory's keyword "
+                "arguments"
+            ).format(size=f"{size:,}", limit=f"{MAX_KWARGS_BYTES:,}")
         )
     try:
         value = json.loads(text, object_pairs_hook=_no_duplicates, parse_int=_bounded_int)
     except _DuplicateKey as error:
-        raise CnncalcError(f"--kwargs names {show_value(str(error))} twice") from None
+        raise CnncalcError(
+            _("--kwargs names {key} twice").format(key=show_value(str(error)))
+        ) from None
     except _LongNumber as error:
         raise CnncalcError(
-            f"--kwargs has an integer of {int(str(error)):,} digits; at most {MAX_INT_DIGITS}"
+            _("--kwargs has an integer of {digits} digits; at most {most}").format(
+                digits=f"{int(str(error)):,}", most=MAX_INT_DIGITS
+            )
         ) from None
     except json.JSONDecodeError as error:
-        where = f"line {error.lineno}, column" if error.lineno > 1 else "column"
+        where = (
+            _("line {line}, column {column}").format(line=error.lineno, column=error.colno)
+            if error.lineno > 1
+            else _("column {column}").format(column=error.colno)
+        )
         raise CnncalcError(
-            f"--kwargs is not JSON ({where} {error.colno}: {error.msg}); expected an object of "
-            f"keyword arguments, {_EXAMPLE}"
+            _(
+                "--kwargs is not JSON ({where}: {problem}); expected an object of keyword "
+                "arguments, {example}"
+            ).format(where=where, problem=error.msg, example=_(_EXAMPLE))
         ) from None
     except RecursionError:  # json's own bound, below Python's stack limit
-        raise CnncalcError("--kwargs is JSON nested too deeply to read") from None
+        raise CnncalcError(_("--kwargs is JSON nested too deeply to read")) from None
     if not isinstance(value, dict):
-        kind = {list: "a list", str: "a string", bool: "a boolean", type(None): "null"}.get(
-            type(value), "a number"
-        )
+        kind = _JSON_KINDS.get(type(value), _A_NUMBER)
         raise CnncalcError(
-            f"--kwargs must be a JSON object of keyword arguments, {_EXAMPLE}; got {kind}"
+            _("--kwargs must be a JSON object of keyword arguments, {example}; got {kind}").format(
+                example=_(_EXAMPLE), kind=_(kind)
+            )
         )
     return value
+
+
+_JSON_KINDS = {list: N_("a list"), str: N_("a string"), bool: N_("a boolean"),
+               type(None): N_("null")}  # fmt: skip
+"""How an error names a JSON value that is not an object (any other: a number)."""
+_A_NUMBER = N_("a number")
 
 
 def call_text(target: str, kwargs: dict[str, Any]) -> str:

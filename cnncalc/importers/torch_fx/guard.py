@@ -31,6 +31,7 @@ from collections.abc import Iterator
 from types import FrameType
 
 from cnncalc.errors import CnncalcError, show_value
+from cnncalc.i18n import _
 from cnncalc.importers.torch_fx.messages import one_line
 
 DEFAULT_TIMEOUT = 300
@@ -61,8 +62,9 @@ def import_timeout() -> float:
         seconds = -1.0
     if not 0 <= seconds < float("inf"):
         raise CnncalcError(
-            f"CNNCALC_IMPORT_TIMEOUT must be a number of seconds (0 for no limit), got "
-            f"{show_value(value)}"
+            _(
+                "CNNCALC_IMPORT_TIMEOUT must be a number of seconds (0 for no limit), got {got}"
+            ).format(got=show_value(value))
         )
     return seconds
 
@@ -86,11 +88,30 @@ def user_code(what: str, *, phase: bool = True) -> Iterator[None]:
         raise
     except SystemExit as exit_:
         code = "" if exit_.code is None else show_value(exit_.code)
-        raise CnncalcError(f"{what} exited (sys.exit({code}))") from None
+        raise CnncalcError(
+            _("{what} exited ({call})").format(what=what, call=f"sys.exit({code})")
+        ) from None
     except Exception:
         raise
     except BaseException as error:  # GeneratorExit, a class of the model's own
-        raise CnncalcError(f"{what} failed: {one_line(error)}") from None
+        raise CnncalcError(failed(what, one_line(error))) from None
+
+
+def failed(what: str, why: str) -> str:
+    """``calling net.py:Net() failed: ValueError: …``; ``what`` in the active language."""
+    return _("{what} failed: {why}").format(what=what, why=why)
+
+
+def _timeout_message(model: str, seconds: float, phase: str | None) -> str:
+    if phase:
+        return _(
+            "{model}: the import did not finish within {seconds} s (while {phase}); set "
+            "CNNCALC_IMPORT_TIMEOUT to more seconds (0: no limit) if the model is this slow"
+        ).format(model=model, seconds=f"{seconds:g}", phase=phase)
+    return _(
+        "{model}: the import did not finish within {seconds} s; set CNNCALC_IMPORT_TIMEOUT "
+        "to more seconds (0: no limit) if the model is this slow"
+    ).format(model=model, seconds=f"{seconds:g}")
 
 
 @contextlib.contextmanager
@@ -102,20 +123,18 @@ def time_limit(model: str) -> Iterator[None]:
         yield
         return
 
-    message = (
-        f"{model}: the import did not finish within {seconds:g} s; set CNNCALC_IMPORT_TIMEOUT "
-        "to more seconds (0: no limit) if the model is this slow"
-    )
+    message = _timeout_message(model, seconds, None)
     expired: list[float] = []  # when the alarm first rang
 
     def expire(signum: int, frame: FrameType | None) -> None:
         if not expired:
             expired.append(time.monotonic())
         elif time.monotonic() - expired[0] >= GRACE:
-            sys.stderr.write(
-                f"error: {message} (the model's code went on for {GRACE:g} s after it was "
-                "told to stop: cnncalc ends here)\n"
-            )
+            ended = _(
+                "{message} (the model's code went on for {grace} s after it was told to stop: "
+                "cnncalc ends here)"
+            ).format(message=message, grace=f"{GRACE:g}")
+            sys.stderr.write(f"error: {ended}\n")
             sys.stderr.flush()
             os._exit(_EXIT_BAD_INPUT)
         raise ImportTimeout
@@ -126,8 +145,7 @@ def time_limit(model: str) -> Iterator[None]:
         yield
     except ImportTimeout as timeout:
         signal.setitimer(signal.ITIMER_REAL, 0)
-        during = f" (while {timeout.phase})" if timeout.phase else ""
-        raise CnncalcError(message.replace(" s;", f" s{during};", 1)) from None
+        raise CnncalcError(_timeout_message(model, seconds, timeout.phase)) from None
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)

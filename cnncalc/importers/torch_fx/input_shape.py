@@ -15,13 +15,13 @@ import os
 import re
 
 from cnncalc.errors import CnncalcError, show_value
+from cnncalc.i18n import _
 
 MAX_INPUT_VALUES = 100_000_000
 """The most values an input may hold (400 MB of float32; a 3×4096×4096 image is 50 million)."""
 MAX_INPUT_AXES = 16
 """The most axes an input may have (PyTorch's layers read at most 3 spatial axes)."""
 _SIZE = re.compile(r"[0-9]+", re.ASCII)
-_EXAMPLE = "e.g. 3,224,224"
 
 
 def max_input_values() -> int:
@@ -31,7 +31,9 @@ def max_input_values() -> int:
         return MAX_INPUT_VALUES
     if not _SIZE.fullmatch(value) or len(value) > 30:
         raise CnncalcError(
-            f"CNNCALC_IMPORT_MAX_INPUT must be a whole number of values, got {show_value(value)}"
+            _("CNNCALC_IMPORT_MAX_INPUT must be a whole number of values, got {got}").format(
+                got=show_value(value)
+            )
         )
     return int(value)
 
@@ -41,47 +43,74 @@ def parse_input_shape(text: str) -> tuple[int, ...]:
     parts = text.split(",")
     if len(parts) > MAX_INPUT_AXES:
         raise CnncalcError(
-            f"--input has {len(parts):,} sizes; a model's input has at most {MAX_INPUT_AXES} axes"
+            _("--input has {count} sizes; a model's input has at most {most} axes").format(
+                count=f"{len(parts):,}", most=MAX_INPUT_AXES
+            )
         )
     shape = []
     for axis, part in enumerate(parts, start=1):
         if not _SIZE.fullmatch(part):
-            what = "empty" if not part else show_value(part)
+            what = _("empty") if not part else show_value(part)
             raise CnncalcError(
-                f"--input size {axis} is {what}: sizes are whole numbers in ASCII digits, "
-                f"separated by commas ({_EXAMPLE})"
+                _(
+                    "--input size {axis} is {what}: sizes are whole numbers in ASCII digits, "
+                    "separated by commas (e.g. 3,224,224)"
+                ).format(axis=axis, what=what)
             )
         digits = len(part.lstrip("0"))
         if digits > len(str(max_input_values())):  # before int(): 5,000 digits are refused
-            raise CnncalcError(f"--input size {axis} has {digits:,} digits: {_over_limit(None)}")
+            raise CnncalcError(
+                _("--input size {axis} has {digits} digits: {why}").format(
+                    axis=axis, digits=f"{digits:,}", why=_over_limit(None)
+                )
+            )
         shape.append(int(part))
     check_input_shape(tuple(shape), "--input")
     return tuple(shape)
 
 
-def check_input_shape(shape: tuple[int, ...], what: str = "the input shape") -> None:
-    """Refuse a shape that is not positive sizes, or of more than the bound's values."""
+def check_input_shape(shape: tuple[int, ...], what: str | None = None) -> None:
+    """Refuse a shape that is not positive sizes, or of more than the bound's values;
+    ``what`` names it (default: the input shape)."""
+    what = _("the input shape") if what is None else what
     if not shape or not all(isinstance(n, int) and not isinstance(n, bool) for n in shape):
-        raise CnncalcError(f"{what} must be sizes ({_EXAMPLE}), got {show_value(list(shape))}")
+        raise CnncalcError(
+            _("{what} must be sizes (e.g. 3,224,224), got {got}").format(
+                what=what, got=show_value(list(shape))
+            )
+        )
     if len(shape) > MAX_INPUT_AXES:
         raise CnncalcError(
-            f"{what} has {len(shape):,} axes; a model's input has at most {MAX_INPUT_AXES}"
+            _("{what} has {count} axes; a model's input has at most {most}").format(
+                what=what, count=f"{len(shape):,}", most=MAX_INPUT_AXES
+            )
         )
     if not all(n >= 1 for n in shape):
         axis = next(i for i, n in enumerate(shape, start=1) if n < 1)
         raise CnncalcError(
-            f"{what}: size {axis} is {show_value(shape[axis - 1])}; every size is at least 1"
+            _("{what}: size {axis} is {got}; every size is at least 1").format(
+                what=what, axis=axis, got=show_value(shape[axis - 1])
+            )
         )
     if math.prod(shape) > max_input_values():
         shown = ",".join(show_value(n, 24) for n in shape)
-        raise CnncalcError(f"{what} {shown}: {_over_limit(math.prod(shape))}")
+        raise CnncalcError(
+            _("{what} {shape}: {why}").format(
+                what=what, shape=shown, why=_over_limit(math.prod(shape))
+            )
+        )
 
 
 def _over_limit(values: int | None) -> str:
     """``30,000,000,000 values, more than the 100,000,000 cnncalc runs a model on (…)``."""
     limit = f"{max_input_values():,}"
-    raise_it = "(set CNNCALC_IMPORT_MAX_INPUT to raise it)"
     if values is None:
-        return f"larger than the {limit} values cnncalc runs a model on {raise_it}"
+        return _(
+            "larger than the {limit} values cnncalc runs a model on (set "
+            "CNNCALC_IMPORT_MAX_INPUT to raise it)"
+        ).format(limit=limit)
     count = show_value(values) if values.bit_length() > 128 else f"{values:,}"
-    return f"{count} values, more than the {limit} cnncalc runs a model on {raise_it}"
+    return _(
+        "{count} values, more than the {limit} cnncalc runs a model on (set "
+        "CNNCALC_IMPORT_MAX_INPUT to raise it)"
+    ).format(count=count, limit=limit)

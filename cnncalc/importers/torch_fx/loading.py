@@ -12,14 +12,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cnncalc.errors import CnncalcError
+from cnncalc.i18n import N_, _
 from cnncalc.importers.torch_fx.factory_arguments import call_text
-from cnncalc.importers.torch_fx.guard import user_code
+from cnncalc.importers.torch_fx.guard import failed, user_code
 from cnncalc.importers.torch_fx.messages import one_line
 
 if TYPE_CHECKING:
     from torch import nn
 
-_NEEDS_TORCH = "cnncalc import torch needs PyTorch: pip install torch"
+_NEEDS_TORCH = N_("cnncalc import torch needs PyTorch: pip install torch")
 
 
 def require_torch() -> None:
@@ -27,7 +28,7 @@ def require_torch() -> None:
     try:
         import torch  # noqa: F401
     except ImportError:
-        raise CnncalcError(_NEEDS_TORCH) from None
+        raise CnncalcError(_(_NEEDS_TORCH)) from None
 
 
 def build(target: str, kwargs: dict[str, Any] | None = None) -> nn.Module:
@@ -38,29 +39,41 @@ def build(target: str, kwargs: dict[str, Any] | None = None) -> nn.Module:
     where, colon, attribute = target.rpartition(":")
     if not colon or not where or not attribute:
         raise CnncalcError(
-            f"expected MODULE:FACTORY (e.g. torchvision.models:resnet18 or path/to/net.py:Net), "
-            f"got '{target}'"
+            _(
+                "expected MODULE:FACTORY (e.g. torchvision.models:resnet18 or path/to/net.py:Net), "
+                "got '{target}'"
+            ).format(target=target)
         )
     found = _attribute(_python_module(where), where, attribute)
     if isinstance(found, nn.Module):
         if kwargs:
             raise CnncalcError(
-                f"{target} is a model already built (a {type(found).__name__}), not a factory: "
-                "there is nothing to pass --kwargs to"
+                _(
+                    "{target} is a model already built (a {kind}), not a factory: there is "
+                    "nothing to pass --kwargs to"
+                ).format(target=target, kind=type(found).__name__)
             )
         return found
     if not callable(found):
-        raise CnncalcError(f"{target} is a {type(found).__name__}, not a torch.nn.Module")
+        raise CnncalcError(
+            _("{target} is a {kind}, not a torch.nn.Module").format(
+                target=target, kind=type(found).__name__
+            )
+        )
     call = call_text(target, kwargs or {})
     try:
-        with user_code(f"calling {call}"):
+        with user_code(_("calling {call}").format(call=call)):
             built = found(**(kwargs or {}))
     except CnncalcError:
         raise
     except Exception as error:  # the user's code: any failure is theirs to see in one line
-        raise CnncalcError(f"calling {call} failed: {one_line(error)}") from None
+        raise CnncalcError(failed(_("calling {call}").format(call=call), one_line(error))) from None
     if not isinstance(built, nn.Module):
-        raise CnncalcError(f"{call} returned a {type(built).__name__}, not a torch.nn.Module")
+        raise CnncalcError(
+            _("{call} returned a {kind}, not a torch.nn.Module").format(
+                call=call, kind=type(built).__name__
+            )
+        )
     return built
 
 
@@ -72,41 +85,51 @@ def _python_module(where: str) -> Any:
     # which `python -m` would have: add it, so `my_net:Net` works as it does there.
     with _on_path(os.getcwd()):
         try:
-            with user_code(f"importing {where}"):
+            with user_code(_("importing {what}").format(what=where)):
                 return importlib.import_module(where)
         except ModuleNotFoundError as error:
             if error.name and (where == error.name or where.startswith(error.name + ".")):
                 raise CnncalcError(
-                    f"no module named '{error.name}' (is it installed, or on PYTHONPATH?)"
+                    _("no module named '{name}' (is it installed, or on PYTHONPATH?)").format(
+                        name=error.name
+                    )
                 ) from None
-            raise CnncalcError(f"importing {where} failed: {one_line(error)}") from None
+            raise CnncalcError(
+                failed(_("importing {what}").format(what=where), one_line(error))
+            ) from None
         except CnncalcError:
             raise
         except Exception as error:
-            raise CnncalcError(f"importing {where} failed: {one_line(error)}") from None
+            raise CnncalcError(
+                failed(_("importing {what}").format(what=where), one_line(error))
+            ) from None
 
 
 def _module_from_file(path: Path) -> Any:
     if path.exists() and not path.is_file():
-        raise CnncalcError(f"{path}: not a regular file, so not a Python file to import")
+        raise CnncalcError(
+            _("{path}: not a regular file, so not a Python file to import").format(path=path)
+        )
     if not path.is_file():
-        raise CnncalcError(f"{path}: no such file")
+        raise CnncalcError(_("{path}: no such file").format(path=path))
     name = f"cnncalc_import_{path.stem}"
     loader_spec = importlib.util.spec_from_file_location(name, path)
     if loader_spec is None or loader_spec.loader is None:
-        raise CnncalcError(f"{path}: not a Python file")
+        raise CnncalcError(_("{path}: not a Python file").format(path=path))
     module = importlib.util.module_from_spec(loader_spec)
     sys.modules[name] = module  # dataclasses and pickling look the module up by name
     # The file may import its neighbours, as it would when run as a script.
     with _on_path(str(path.resolve().parent)):
         try:
-            with user_code(f"{path}: running the file"):
+            with user_code(_("{path}: running the file").format(path=path)):
                 loader_spec.loader.exec_module(module)
         except BaseException as error:
             sys.modules.pop(name, None)
             if not isinstance(error, Exception) or isinstance(error, CnncalcError):
                 raise
-            raise CnncalcError(f"{path}: running the file failed: {one_line(error)}") from None
+            raise CnncalcError(
+                failed(_("{path}: running the file").format(path=path), one_line(error))
+            ) from None
     return module
 
 
@@ -127,17 +150,20 @@ def _attribute(module: Any, where: str, attribute: str) -> Any:
     found = module
     for part in attribute.split("."):
         try:
-            with user_code(f"reading {where}:{attribute}"):  # a module's __getattr__ runs
+            reading = _("reading {what}").format(what=f"{where}:{attribute}")
+            with user_code(reading):  # a module's __getattr__ runs
                 found = getattr(found, part)
         except AttributeError:
             from cnncalc.spec.fields import suggest
 
             names = [name for name in dir(module) if not name.startswith("_")]
             raise CnncalcError(
-                f"{where} has no attribute '{attribute}'{suggest(attribute, names)}"
+                _("{where} has no attribute '{attribute}'{hint}").format(
+                    where=where, attribute=attribute, hint=suggest(attribute, names)
+                )
             ) from None
         except CnncalcError:
             raise
         except Exception as error:  # a property or module __getattr__ of the user's
-            raise CnncalcError(f"reading {where}:{attribute} failed: {one_line(error)}") from None
+            raise CnncalcError(failed(reading, one_line(error))) from None
     return found

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, Literal
 
 from cnncalc.errors import CnncalcError
+from cnncalc.i18n import _
 from cnncalc.importers.torch_fx.calls import Attr, Call, Ref, Shape, batched, flat, refs
 from cnncalc.importers.torch_fx.guard import user_code
 from cnncalc.importers.torch_fx.messages import one_line, shape_text
@@ -29,7 +30,7 @@ def record(
     recorder = _Recorder(root, example, others or {})
     handles = recorder.hook()
     try:
-        with recorder.mode(), user_code("running the model's forward"):
+        with recorder.mode(), user_code(_("running the model's forward")):
             result = root(example, *(others or {}).values())
     except CnncalcError:
         raise
@@ -42,10 +43,10 @@ def record(
 
 
 def _forward_failed(example: torch.Tensor, error: BaseException) -> str:
-    return (
-        f"the model's forward pass on an input of shape {shape_text(tuple(example.shape))} "
-        f"failed (is --input right for this model?): {one_line(error)}"
-    )
+    return _(
+        "the model's forward pass on an input of shape {shape} failed (is --input right for "
+        "this model?): {why}"
+    ).format(shape=shape_text(tuple(example.shape)), why=one_line(error))
 
 
 class _Recorder:

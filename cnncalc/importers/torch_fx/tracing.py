@@ -12,6 +12,7 @@ import io
 from typing import TYPE_CHECKING, Any, Literal
 
 from cnncalc.errors import CnncalcError
+from cnncalc.i18n import N_, _
 from cnncalc.importers.torch_fx.calls import Attr, Call, Ref, Shape, batched, refs
 from cnncalc.importers.torch_fx.guard import user_code
 from cnncalc.importers.torch_fx.messages import one_line, shape_text
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
 _TRACED = (
     "Traced with torch.fx (symbolic_trace): the layers and their inputs are the forward's graph."
 )
-_RUNNING = "running the model's forward"
+_RUNNING = N_("running the model's forward")
 _KINDS: dict[str, Literal["module", "function", "method"]] = {
     "call_module": "module", "call_function": "function", "call_method": "method",
 }  # fmt: skip
@@ -45,7 +46,7 @@ def trace_or_record(
     example = torch.zeros(1, *input_shape)
     more = [torch.zeros(1, *shape) for _, shape in others]
     try:
-        with user_code("tracing the model's forward"):
+        with user_code(_("tracing the model's forward")):
             graph_module, scopes = _trace(root)
     except CnncalcError:  # it exited: no fallback
         raise
@@ -54,7 +55,7 @@ def trace_or_record(
     else:
         try:
             # ShapeProp prints the traceback of a failing node before raising: keep it quiet.
-            with contextlib.redirect_stderr(io.StringIO()), user_code(_RUNNING):
+            with contextlib.redirect_stderr(io.StringIO()), user_code(_(_RUNNING)):
                 _propagation(graph_module).propagate(example, *more)
         except CnncalcError:
             raise
