@@ -66,7 +66,7 @@ TERMS: tuple[Term, ...] = (
     Term("receptive field", "感受野"),
     Term("convention", "口径", ("约定",), "一个计数把哪些运算算在内"),
     Term("memory", "内存", ("显存",), "GPU 的内存即显存"),
-    Term("spec", "网络描述", note="描述网络的 YAML（或 JSON）文件，命令行中的 SPEC"),
+    Term("spec", "网络描述", ("规格",), note="描述网络的 YAML（或 JSON）文件，命令行中的 SPEC"),
 )
 """Every term, in the order ``README.zh-CN.md`` lists them."""
 
