@@ -70,13 +70,13 @@ def _not_a_mapping(data: object) -> str:
         return _("the spec must be a mapping with 'input' and 'layers'; this one is empty")
     kind = type(data).__name__
     word = _KINDS.get(kind)
-    return _("the spec must be a mapping with 'input' and 'layers'; this one is a {kind}").format(
+    return _("the spec must be a mapping with 'input' and 'layers'; this one is {kind}").format(
         kind=_(word) if word is not None else kind
     )
 
 
-_KINDS = {"list": N_("list"), "str": N_("str"), "int": N_("int"), "float": N_("float"),
-          "bool": N_("bool")}  # fmt: skip
+_KINDS = {"list": N_("a list"), "str": N_("a string"), "int": N_("an integer"),
+          "float": N_("a number"), "bool": N_("true or false")}  # fmt: skip
 """A YAML document's Python type, as :func:`_not_a_mapping` names it."""
 
 
