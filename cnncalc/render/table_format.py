@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import io
 import sys
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from cnncalc import wrapping
 from cnncalc.analysis import LayerReport, Report
 from cnncalc.i18n import _
 from cnncalc.render.text import (
@@ -195,12 +195,6 @@ def wrap(text: str, page: int) -> list[str]:
     return [*lines, current] if current else lines
 
 
-CLOSING = set("，。；：、！？）》」』,.;:!?)]")
-"""Punctuation a line must not start with (it stays with the character before it)."""
-OPENING = set("（《「『([")
-"""Punctuation a line must not end with (it stays with the character after it)."""
-
-
 def fill(text: str, page: int) -> list[str]:
     """Words filled into lines of at most ``page`` columns, breaking between Chinese
     characters too, for paragraphs rich does not draw (the memory, training, roofline and
@@ -208,46 +202,22 @@ def fill(text: str, page: int) -> list[str]:
 
     Chinese has no spaces between words, so :func:`wrap` (rich's rule) can only break a
     Chinese sentence at the few spaces around numbers and names, and leaves lines half
-    empty; here a line may also end between two wide characters, but never before a
-    closing mark (，。）) or after an opening one (（《). ASCII text is wrapped as
+    empty; :func:`cnncalc.wrapping.fill` also ends a line between two wide characters,
+    never before a closing mark (，。）) or after an opening one (（《), and a piece wider
+    than the page is folded as :func:`wrap` folds it. ASCII text is wrapped as
     :func:`wrap` does, so English output is the same either way.
     """
     if text.isascii():
         return wrap(text, page)
     lines: list[str] = []
-    current = ""
-    for piece, spaced in _pieces(text):
-        candidate = current + (" " if spaced and current else "") + piece
-        if current and width(candidate) > page:
-            lines.append(current)
-            current = piece
-        else:
-            current = candidate
-        while width(current) > page:  # a piece wider than the page
-            cut = fold_point(current, page)
-            lines.append(current[:cut])
-            current = current[cut:]
-    return [*lines, current] if current else lines
-
-
-def _pieces(text: str) -> list[tuple[str, bool]]:
-    """``text`` cut where a line may break: at spaces (the flag: a space before the piece)
-    and around each wide character, punctuation kept with its neighbour."""
-    pieces: list[tuple[str, bool]] = []
-    for word in text.split(" "):
-        units: list[str] = []
-        for ch in word:
-            wide = unicodedata.east_asian_width(ch) in "WF"
-            if units and (
-                ch in CLOSING
-                or units[-1][-1] in OPENING
-                or not (wide or unicodedata.east_asian_width(units[-1][-1]) in "WF")
-            ):
-                units[-1] += ch  # no break here: narrow after narrow, or at punctuation
-            else:
-                units.append(ch)
-        pieces += [(unit, index == 0) for index, unit in enumerate(units or [""])]
-    return pieces
+    for filled in wrapping.fill(text, page):
+        rest = filled
+        while width(rest) > page:  # a piece wider than the page
+            cut = fold_point(rest, page)
+            lines.append(rest[:cut])
+            rest = rest[cut:]
+        lines.append(rest)
+    return lines
 
 
 def fold_point(text: str, page: int) -> int:
