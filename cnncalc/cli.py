@@ -78,6 +78,13 @@ exit codes: 0 ok, 1 a check failed or no solution, 2 bad input, 70 internal erro
 CONVENTION_HELP = N_("FLOP convention of the FLOPs (default: the spec's, else connections)")
 """``--convention``'s help where the report is not a table with a FLOPs column."""
 
+SYMBOLIC_HELP = N_(
+    "a symbolic spec's counts as formulas in its size symbols, not numbers at its 'values' "
+    "(--subs still puts in the values it gives)"
+)
+"""``--symbolic``'s help: a spec's ``values`` are defaults, and this leaves them out."""
+SUBS_HELP = N_("values for size symbols, over the spec's 'values'")
+
 MAX_CONDITION_LENGTH = 1000
 """Longest ``solve`` condition: each comparison costs a symbolic step."""
 
@@ -250,7 +257,14 @@ def _analyze_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--subs",
         metavar="NAME=VALUE,...",
-        help=_("put values in for a symbolic spec's size symbols, e.g. n=32,k=5"),
+        help=_(
+            "put values in for a symbolic spec's size symbols, over its 'values', e.g. n=32,k=5"
+        ),
+    )
+    parser.add_argument(
+        "--symbolic",
+        action="store_true",
+        help=_(SYMBOLIC_HELP),
     )
     parser.add_argument(
         "--depth",
@@ -405,7 +419,8 @@ def _explain_parser() -> argparse.ArgumentParser:
         "-f", "--format", choices=FORMAT_NAMES, default="table", help=_("output format (table)")
     )
     parser.add_argument("-c", "--convention", choices=CONVENTION_NAMES, help=_(CONVENTION_HELP))
-    parser.add_argument("--subs", metavar="NAME=VALUE,...", help=_("values for size symbols"))
+    parser.add_argument("--subs", metavar="NAME=VALUE,...", help=_(SUBS_HELP))
+    parser.add_argument("--symbolic", action="store_true", help=_(SYMBOLIC_HELP))
     parser.add_argument(
         "--receptive-field", action="store_true", help=_("derive its receptive field too")
     )
@@ -445,7 +460,12 @@ def _draw_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("spec", help=_("the network spec"))
     parser.add_argument("-o", "--output", required=True, help=_("the SVG file to write"))
-    parser.add_argument("--subs", metavar="NAME=VALUE,...", help=_("values for size symbols"))
+    parser.add_argument("--subs", metavar="NAME=VALUE,...", help=_(SUBS_HELP))
+    parser.add_argument(
+        "--symbolic",
+        action="store_true",
+        help=_("a symbolic spec's sizes drawn nominal, labelled with their formulas"),
+    )
     parser.add_argument(
         "--depth", type=_depth, metavar="N", help=_("one stack per group of layers named a.b.c by "
         "their first N name parts (ResNet's layer1…layer4: --depth 1)"),
@@ -454,7 +474,7 @@ def _draw_parser() -> argparse.ArgumentParser:
 
 
 def run_draw(args: argparse.Namespace) -> int:
-    report = _report(args.spec, None, args.subs)
+    report = _report(args.spec, None, args.subs, args.symbolic)
     if args.depth is not None:
         report = report.folded(args.depth)
     from cnncalc.render.draw_svg import draw
@@ -476,7 +496,7 @@ def _plot_parser() -> argparse.ArgumentParser:
         "-o", "--output", required=True, help=_("the .svg, .png or .pdf file to write")
     )
     parser.add_argument("-c", "--convention", choices=CONVENTION_NAMES, help=_(CONVENTION_HELP))
-    parser.add_argument("--subs", metavar="NAME=VALUE,...", help=_("values for size symbols"))
+    parser.add_argument("--subs", metavar="NAME=VALUE,...", help=_(SUBS_HELP))
     parser.add_argument(
         "--depth", type=_depth, metavar="N", help=_("one bar per group of layers named a.b.c by "
         "their first N name parts (ResNet's layer1…layer4: --depth 1)"),
@@ -610,18 +630,21 @@ def run_schema(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _report(spec: str, convention: str | None, subs: str | None) -> Report:
+def _report(
+    spec: str, convention: str | None, subs: str | None, symbolic: bool = False
+) -> Report:
+    """The report at the spec's ``values``, ``--subs`` over them; with ``--symbolic``, in
+    formulas (only ``--subs`` put in)."""
     from cnncalc import progress
-    from cnncalc.api import analyze
+    from cnncalc.api import analyze_at_values
 
     progress.enable()
-
-    report = analyze(spec, convention)
+    overrides = None
     if subs:
         from cnncalc.substitution import parse_assignments
 
-        report = report.subs(parse_assignments(subs))
-    return report
+        overrides = parse_assignments(subs)
+    return analyze_at_values(spec, convention, overrides, symbolic=symbolic)
 
 
 _METRIC_OPTIONS = ("roofline", "training", "memory", "receptive_field")
@@ -685,7 +708,7 @@ def _metric_report(report: Report, args: argparse.Namespace) -> str | None:
 
 
 def run_analyze(args: argparse.Namespace) -> int:
-    report = _report(args.spec, args.convention, args.subs)
+    report = _report(args.spec, args.convention, args.subs, args.symbolic)
     if args.freeze is not None:
         report = _frozen(report, args.spec, args.freeze)
     metric = _metric_report(report, args)
@@ -798,7 +821,7 @@ def run_solve(args: argparse.Namespace) -> int:
 
 
 def run_explain(args: argparse.Namespace) -> int:
-    report = _report(args.spec, args.convention, args.subs)
+    report = _report(args.spec, args.convention, args.subs, args.symbolic)
     names = [layer.name for layer in report.layers]
     if args.layer not in names:
         from cnncalc.errors import CnncalcError
@@ -868,6 +891,11 @@ def _quiz_parser() -> argparse.ArgumentParser:
         ),
     )
     parser.add_argument(
+        "--subs",
+        metavar="NAME=VALUE,...",
+        help=_("a symbolic spec's sizes, over its 'values' (the quiz asks about numbers)"),
+    )
+    parser.add_argument(
         "--vary",
         action="store_true",
         help=_(
@@ -925,6 +953,11 @@ def run_quiz(args: argparse.Namespace) -> int:
     from cnncalc.render.quiz_format import render_quiz
 
     seed = args.seed if args.seed is not None else secrets.randbelow(1_000_000)
+    values = None
+    if args.subs:
+        from cnncalc.substitution import parse_assignments
+
+        values = parse_assignments(args.subs)
     quiz = build_quiz(
         load(args.spec),
         layers=parse_list(args.layers),
@@ -933,6 +966,7 @@ def run_quiz(args: argparse.Namespace) -> int:
         vary=args.vary,
         questions=args.questions,
         convention=Convention(args.convention) if args.convention else None,
+        values=values,
     )
     if args.answers is None:
         _write(render_quiz(quiz, args.format), args.output)

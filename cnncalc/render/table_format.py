@@ -35,6 +35,7 @@ from cnncalc.render.text import (
     requirements_note,
     sentences,
     shape,
+    values_note,
 )
 from cnncalc.safe_text import visible
 from cnncalc.wrapping import width
@@ -97,7 +98,11 @@ def grid(report: Report) -> Grid:
             filter(
                 None,
                 [
-                    sentences(requirements_note(report), convention_note(report.convention)),
+                    sentences(
+                        values_note(report),
+                        requirements_note(report),
+                        convention_note(report.convention),
+                    ),
                     pooling_note(report),
                 ],
             )

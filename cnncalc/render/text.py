@@ -228,6 +228,16 @@ def requirements(report: Report, style: Style = "unicode") -> list[str]:
     return texts + [formula_text(relation, style) for relation in others]
 
 
+def values_note(report: Report) -> str:
+    """``At n = 32, k = 5.``: the values put in for a symbolic spec's size symbols (its
+    ``values``, ``--subs``); nothing for a numeric spec or formulas."""
+    if not report.values:
+        return ""
+    from cnncalc.analysis import values_text
+
+    return _("At {values}.").format(values=values_text(report.values))
+
+
 def requirements_note(report: Report) -> str:
     """``Requires n ≥ 67.``, or nothing for a report without symbols."""
     needed = requirements(report)
