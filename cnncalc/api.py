@@ -61,7 +61,22 @@ def analyze_at_values(
     *,
     symbolic: bool = False,
 ) -> Report:
-    """The report at the spec's ``values`` with ``overrides`` put over them (``--subs``).
+    """The report at the spec's ``values`` with ``overrides`` put over them (``--subs``):
+    what ``cnncalc SPEC`` prints; see :func:`at_values`."""
+    if isinstance(spec, str | Path):
+        spec = load(spec)
+    return at_values(spec, analyze(spec, convention), overrides, symbolic=symbolic)
+
+
+def at_values(
+    spec: NetworkSpec,
+    report: Report,
+    overrides: Mapping[str, int] | None = None,
+    *,
+    symbolic: bool = False,
+) -> Report:
+    """``report``, the analysis of ``spec``, at the spec's ``values`` with ``overrides``
+    put over them.
 
     The spec's ``values`` are defaults: a symbol they give is a number unless
     ``overrides`` gives it another value, and a symbol neither gives stays a symbol.
@@ -71,13 +86,11 @@ def analyze_at_values(
     a requirement are an error, located at the spec's ``values`` when they are its own.
     The report's :attr:`~cnncalc.analysis.Report.values` say what was put in.
     """
-    if isinstance(spec, str | Path):
-        spec = load(spec)
-    report = analyze(spec, convention)
     given = dict(overrides or {})
     defaults = {} if symbolic else spec.values
     # In the spec's order, each override in its default's place, then the others.
-    values = {k: given.get(k, v) for k, v in defaults.items() if k in report.symbols}
+    symbols = report.symbols if defaults else frozenset()
+    values = {k: given.get(k, v) for k, v in defaults.items() if k in symbols}
     values.update(given)
     if not values:
         return report

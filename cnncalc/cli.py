@@ -56,6 +56,10 @@ commands:
   cnncalc solve SPEC COND --for SYMBOL
                                 the sizes for which COND holds, e.g.
                                 "pool3.output_shape[1] == 6" --for n
+  cnncalc compare A.yaml B.yaml [--depth N] [--metrics params,macs,...]
+  cnncalc compare SPEC --subs n=32 --subs n=64
+                                variants side by side: each layer and the totals,
+                                with differences and ratios
   cnncalc check SPEC [SPEC...]  check the numbers in each spec's 'expect' block
   cnncalc quiz SPEC [--layers C1,S2] [--ask params,...] [--seed N] [--vary]
                                 exercises with worked answers, on a separate sheet
@@ -630,9 +634,7 @@ def run_schema(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _report(
-    spec: str, convention: str | None, subs: str | None, symbolic: bool = False
-) -> Report:
+def _report(spec: str, convention: str | None, subs: str | None, symbolic: bool = False) -> Report:
     """The report at the spec's ``values``, ``--subs`` over them; with ``--symbolic``, in
     formulas (only ``--subs`` put in)."""
     from cnncalc import progress
@@ -744,6 +746,89 @@ def run_analyze(args: argparse.Namespace) -> int:
 
         text = render(report, args.format)
     _write(text, args.output)
+    return EXIT_OK
+
+
+def _compare_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="cnncalc compare",
+        description=_(
+            "Compare variants of a network in one table: several specs, or one spec at "
+            "several --subs (each spec at its 'values' otherwise). A row per layer, matched "
+            "by name, and the totals; each count of a variant beside its difference from the "
+            "first variant's (Δ) and its ratio to it (×, to 3 decimals)."
+        ),
+    )
+    parser.add_argument("specs", nargs="+", metavar="SPEC", help=_("the network specs"))
+    parser.add_argument(
+        "--subs",
+        action="append",
+        metavar="NAME=VALUE,...",
+        help=_(
+            "one variant's values for the size symbols, over the spec's 'values'; once per "
+            "variant (--subs n=32 --subs n=64), every spec at each"
+        ),
+    )
+    parser.add_argument(
+        "--metrics",
+        metavar="NAME,...",
+        help=_(
+            "the counts compared: params, trainable_params, non_trainable_params, buffers, "
+            "macs, flops, neurons, connections (default: params,macs,flops)"
+        ),
+    )
+    parser.add_argument(
+        "-c",
+        "--convention",
+        choices=CONVENTION_NAMES,
+        help=_("FLOP convention of every variant's FLOPs (default: the first spec's)"),
+    )
+    parser.add_argument(
+        "--depth",
+        type=_depth,
+        metavar="N",
+        help=_("fold layers named a.b.c by their first N name parts (blocks: --depth 1)"),
+    )
+    parser.add_argument(
+        "-f", "--format", choices=FORMAT_NAMES, default="table", help=_("report format (table)")
+    )
+    parser.add_argument("-o", "--output", help=_("write the report to this file"))
+    return parser
+
+
+def run_compare(args: argparse.Namespace) -> int:
+    from cnncalc import progress
+    from cnncalc.compare import DEFAULT_METRICS, Variant, compare, parse_metrics, variant_names
+    from cnncalc.errors import CnncalcError
+    from cnncalc.substitution import parse_assignments
+
+    # The arguments first: a typo fails before any spec is analysed.
+    metrics = DEFAULT_METRICS if args.metrics is None else parse_metrics(args.metrics)
+    subs: list[str] = args.subs or []
+    overrides: list[dict[str, int] | None] = [parse_assignments(text) for text in subs]
+    overrides = overrides or [None]
+    if len(args.specs) * len(overrides) < 2:
+        raise CnncalcError(
+            _(
+                "compare needs two variants or more: two specs, or one spec with --subs "
+                "twice (--subs n=32 --subs n=64)"
+            )
+        )
+    progress.enable()
+    from cnncalc.api import analyze, at_values, load
+    from cnncalc.conventions import Convention
+
+    specs = [load(path) for path in args.specs]
+    convention = Convention(args.convention) if args.convention else specs[0].convention
+    names = iter(variant_names(args.specs, subs))
+    variants = []
+    for path, spec in zip(args.specs, specs, strict=True):
+        report = analyze(spec, convention)  # once per spec, whatever its --subs
+        for values in overrides:
+            variants.append(Variant(next(names), path, at_values(spec, report, values)))
+    from cnncalc.render.compare_format import render_comparison
+
+    _write(render_comparison(compare(variants, metrics, args.depth), args.format), args.output)
     return EXIT_OK
 
 
@@ -1137,6 +1222,7 @@ def run_completion(args: argparse.Namespace) -> int:
 
 COMMANDS: dict[str, Command] = {
     "check": (_check_parser, run_check),
+    "compare": (_compare_parser, run_compare),
     "completion": (_completion_parser, run_completion),
     "conventions": (_conventions_parser, run_conventions),
     "draw": (_draw_parser, run_draw),
