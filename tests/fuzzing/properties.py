@@ -279,6 +279,7 @@ LATEX_ESCAPED = re.compile(r"\\[{}&%$#_\\]")
 """``\\{`` and the other escaped specials, and ``\\\\`` (a line end), which are not structure."""
 LATEX_ENVIRONMENT = re.compile(r"\\(begin|end)\{([^{}]*)\}")
 LATEX_TABLES = ("tabular", "longtable")
+LATEX_SPAN = re.compile(r"\\multicolumn\{([0-9]+)\}")
 
 
 def latex_line(line: str, plain: str, first: bool) -> list[str]:
@@ -318,7 +319,9 @@ def latex_text(text: str) -> list[str]:
         if not (stack and stack[-1] in LATEX_TABLES and "\\\\" in line):
             continue
         if not line.startswith("\\caption"):
-            count = plain.count("&")
+            # A \multicolumn{n}{…}{…} cell stands for n cells (compare's variant headings).
+            spans = LATEX_SPAN.findall(plain)
+            count = plain.count("&") + sum(int(span) - 1 for span in spans)
             cells = count if cells is None else cells
             if count != cells:
                 found.append(problem("LaTeX row with a different cell count", repr(line[:120])))
