@@ -800,13 +800,15 @@ def run_compare(args: argparse.Namespace) -> int:
     from cnncalc import progress
     from cnncalc.compare import DEFAULT_METRICS, Variant, compare, parse_metrics, variant_names
     from cnncalc.errors import CnncalcError
-    from cnncalc.substitution import parse_assignments
 
     # The arguments first: a typo fails before any spec is analysed.
     metrics = DEFAULT_METRICS if args.metrics is None else parse_metrics(args.metrics)
     subs: list[str] = args.subs or []
-    overrides: list[dict[str, int] | None] = [parse_assignments(text) for text in subs]
-    overrides = overrides or [None]
+    overrides: list[dict[str, int] | None] = [None]
+    if subs:  # (substitution imports sympy: numeric specs alone never do)
+        from cnncalc.substitution import parse_assignments
+
+        overrides = [parse_assignments(text) for text in subs]
     if len(args.specs) * len(overrides) < 2:
         raise CnncalcError(
             _(

@@ -343,3 +343,11 @@ def test_a_spec_without_values_is_refused(
         "error: 'open': compare shows numbers, and n have no value: give them with --subs, "
         "or in the spec's 'values'\n",
     )
+
+
+def test_comparing_numeric_specs_imports_neither_rich_nor_sympy() -> None:
+    from tests.test_cli import imported_after
+
+    for fmt in ("table", "json", "latex"):
+        argv = ["compare", LENET, FULL_C3, "-f", fmt]
+        assert imported_after(argv) == {"pydantic", "yaml"}
