@@ -17,12 +17,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sys
+from dataclasses import replace
 from typing import Any
 
 from cnncalc.analysis import values_text
 from cnncalc.compare import RATIO_PLACES, Cell, Comparison, Row, Variant, ratio_text
 from cnncalc.i18n import _
-from cnncalc.render.table_format import Grid, draw
+from cnncalc.render.table_format import Grid, draw, fill
 from cnncalc.render.text import convention_note, metric_title, shape
 from cnncalc.safe_text import csv_cell, html_text, json_safe, markdown_text, visible
 
@@ -165,10 +167,12 @@ def table(comparison: Comparison) -> str:
             ),
         ),
     )
-    from cnncalc.render.table_format import fill
-
-    drawn = draw(layout, page=10_000, wrapper=fill)  # as wide as the variants need
-    assert drawn is not None  # no page limit
+    # As wide as the variants and names need (no page: a 20,000-character name is a
+    # wide table, not an error); a title wider than the table (which each name heads a
+    # column of, so it cannot be) would go on a line of its own.
+    drawn = draw(layout, page=sys.maxsize, wrapper=fill)
+    if drawn is None:
+        drawn = layout.title + "\n" + (draw(replace(layout, title=""), sys.maxsize, fill) or "")
     return drawn
 
 

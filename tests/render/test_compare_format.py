@@ -185,3 +185,13 @@ def test_xelatex_compiles_the_comparison(
     monkeypatch.chdir(SPECS.parent)
     text = cli([*LENET, "-f", "latex"], capsys)
     assert compile_tex(text, tmp_path, "xelatex").read_bytes().startswith(b"%PDF")
+
+
+def test_a_very_long_name_makes_a_wide_table_not_an_error() -> None:
+    name = "a" * 20_000
+    report = cnncalc.analyze(
+        {"input": [4], "layers": [{"name": name, "type": "dense", "units": 2}]}
+    )
+    text = render_comparison(compare([Variant("x", "x.yaml", report)] * 2, ["params"]), "table")
+    row = next(line for line in text.splitlines() if line.startswith("│ a"))
+    assert row == f"│ {name} │     10 │     10 │ 0 │ 1.000 │"
