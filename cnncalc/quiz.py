@@ -293,6 +293,8 @@ def _numeric(
     from cnncalc.api import analyze_at_values
 
     numbers = analyze_at_values(spec, convention, values)
+    if not numbers.values:  # every symbol cancelled (padding: n**0): sympy's integers, as ints
+        numbers = numbers.subs({})
     missing = sorted(numbers.symbols)
     if missing:
         raise CnncalcError(

@@ -174,3 +174,18 @@ def test_a_symbol_the_analysis_lost_takes_no_default(tmp_path: Path) -> None:
     assert at_values(loaded, report) is report
     with pytest.raises(CnncalcError, match="no size symbol named n"):
         at_values(loaded, report, {"n": 5})  # named on the command line: an error, as before
+
+
+def test_a_quiz_on_a_spec_whose_symbols_all_cancel(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # padding n**0 is 1 for every n: no symbol is left to take a value (found by the fuzzer).
+    spec = tmp_path / "cancel.yaml"
+    spec.write_text(
+        "input: [3, 224, 224]\nlayers:\n"
+        '  - {name: c, type: conv2d, filters: 384, kernel: 3, padding: "n**0"}\n'
+    )
+    argv = ["quiz", str(spec), "--seed", "1", "--ask", "params", "--layers", "c"]
+    status, out, err = run(argv, capsys)
+    assert (status, err) == (0, "")
+    assert "= 10,752" in out  # (3·3·3 + 1)·384
