@@ -129,10 +129,11 @@ def test_rows_are_matched_by_name_in_the_first_variant_s_order(tmp_path: Path) -
     assert [r.name for r in comparison.rows] == ["w", "x", "new1", "new2", "y", "z"]
     cells = {r.name: r.cells for r in comparison.rows}
     assert cells["y"][1] is None  # only the first has y
-    assert cells["w"][0] is None and cells["w"][1] is not None
+    w, x = cells["w"][1], cells["x"][1]
+    assert cells["w"][0] is None and w is not None and x is not None
     # w has no base: its count, without a difference or a ratio.
-    assert cells["w"][1][0].value == 20 and cells["w"][1][0].delta is None
-    assert cells["x"][1][0].delta == 0 and cells["x"][1][0].ratio == 1
+    assert w[0].value == 20 and w[0].delta is None
+    assert x[0].delta == 0 and x[0].ratio == 1
 
 
 def test_depth_folds_every_variant_as_the_report_folds() -> None:
