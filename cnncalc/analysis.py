@@ -134,6 +134,10 @@ class Report:
     """What a symbolic network needs of its symbols; empty for numbers."""
     other_inputs: tuple[tuple[str, Shape], ...] = ()
     """The network's other inputs, by name, with their shapes."""
+    values: tuple[tuple[str, object], ...] = ()
+    """The values put in for size symbols (a spec's ``values``, ``--subs``), in the order
+    given: empty for a numeric spec and for formulas. A value is an int (or, where the
+    formula language allows them, an exact rational): :func:`value_text` writes it."""
     _positions: ClassVar[dict[str, int] | None] = None
     """Each layer name's first row, set on an instance by its first :meth:`layer` call
     (not a field: ``replace`` and ``subs`` make reports without it)."""
@@ -195,7 +199,8 @@ class Report:
         return replace(self, layers=rows, totals=totals_of(rows))
 
     def subs(self, values: Mapping[str, int]) -> Report:
-        """The report with size symbols replaced by ``values`` (see :mod:`cnncalc.substitution`)."""
+        """The report with size symbols replaced by ``values`` (see :mod:`cnncalc.substitution`);
+        its :attr:`values` record them."""
         from cnncalc.substitution import substitute_report
 
         return substitute_report(self, values)
@@ -232,6 +237,16 @@ class Report:
         from cnncalc.render.markdown_format import render
 
         return render(self)
+
+
+def value_text(value: object) -> str:
+    """A size symbol's value as text: ``32``; an exact rational as ``3/4`` (its ``str``)."""
+    return str(value)
+
+
+def values_text(values: Sequence[tuple[str, object]], separator: str = ", ") -> str:
+    """``n = 32, k = 5``: the values a report was computed at."""
+    return separator.join(f"{name} = {value_text(value)}" for name, value in values)
 
 
 def totals_of(layers: Sequence[LayerReport]) -> Counts:

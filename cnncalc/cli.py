@@ -56,6 +56,10 @@ commands:
   cnncalc solve SPEC COND --for SYMBOL
                                 the sizes for which COND holds, e.g.
                                 "pool3.output_shape[1] == 6" --for n
+  cnncalc compare A.yaml B.yaml [--depth N] [--metrics params,macs,...]
+  cnncalc compare SPEC --subs n=32 --subs n=64
+                                variants side by side: each layer and the totals,
+                                with differences and ratios
   cnncalc check SPEC [SPEC...]  check the numbers in each spec's 'expect' block
   cnncalc quiz SPEC [--layers C1,S2] [--ask params,...] [--seed N] [--vary]
                                 exercises with worked answers, on a separate sheet
@@ -77,6 +81,13 @@ exit codes: 0 ok, 1 a check failed or no solution, 2 bad input, 70 internal erro
 
 CONVENTION_HELP = N_("FLOP convention of the FLOPs (default: the spec's, else connections)")
 """``--convention``'s help where the report is not a table with a FLOPs column."""
+
+SYMBOLIC_HELP = N_(
+    "a symbolic spec's counts as formulas in its size symbols, not numbers at its 'values' "
+    "(--subs still puts in the values it gives)"
+)
+"""``--symbolic``'s help: a spec's ``values`` are defaults, and this leaves them out."""
+SUBS_HELP = N_("values for size symbols, over the spec's 'values'")
 
 MAX_CONDITION_LENGTH = 1000
 """Longest ``solve`` condition: each comparison costs a symbolic step."""
@@ -250,7 +261,14 @@ def _analyze_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--subs",
         metavar="NAME=VALUE,...",
-        help=_("put values in for a symbolic spec's size symbols, e.g. n=32,k=5"),
+        help=_(
+            "put values in for a symbolic spec's size symbols, over its 'values', e.g. n=32,k=5"
+        ),
+    )
+    parser.add_argument(
+        "--symbolic",
+        action="store_true",
+        help=_(SYMBOLIC_HELP),
     )
     parser.add_argument(
         "--depth",
@@ -405,7 +423,8 @@ def _explain_parser() -> argparse.ArgumentParser:
         "-f", "--format", choices=FORMAT_NAMES, default="table", help=_("output format (table)")
     )
     parser.add_argument("-c", "--convention", choices=CONVENTION_NAMES, help=_(CONVENTION_HELP))
-    parser.add_argument("--subs", metavar="NAME=VALUE,...", help=_("values for size symbols"))
+    parser.add_argument("--subs", metavar="NAME=VALUE,...", help=_(SUBS_HELP))
+    parser.add_argument("--symbolic", action="store_true", help=_(SYMBOLIC_HELP))
     parser.add_argument(
         "--receptive-field", action="store_true", help=_("derive its receptive field too")
     )
@@ -445,7 +464,12 @@ def _draw_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("spec", help=_("the network spec"))
     parser.add_argument("-o", "--output", required=True, help=_("the SVG file to write"))
-    parser.add_argument("--subs", metavar="NAME=VALUE,...", help=_("values for size symbols"))
+    parser.add_argument("--subs", metavar="NAME=VALUE,...", help=_(SUBS_HELP))
+    parser.add_argument(
+        "--symbolic",
+        action="store_true",
+        help=_("a symbolic spec's sizes drawn nominal, labelled with their formulas"),
+    )
     parser.add_argument(
         "--depth", type=_depth, metavar="N", help=_("one stack per group of layers named a.b.c by "
         "their first N name parts (ResNet's layer1…layer4: --depth 1)"),
@@ -454,7 +478,7 @@ def _draw_parser() -> argparse.ArgumentParser:
 
 
 def run_draw(args: argparse.Namespace) -> int:
-    report = _report(args.spec, None, args.subs)
+    report = _report(args.spec, None, args.subs, args.symbolic)
     if args.depth is not None:
         report = report.folded(args.depth)
     from cnncalc.render.draw_svg import draw
@@ -476,7 +500,7 @@ def _plot_parser() -> argparse.ArgumentParser:
         "-o", "--output", required=True, help=_("the .svg, .png or .pdf file to write")
     )
     parser.add_argument("-c", "--convention", choices=CONVENTION_NAMES, help=_(CONVENTION_HELP))
-    parser.add_argument("--subs", metavar="NAME=VALUE,...", help=_("values for size symbols"))
+    parser.add_argument("--subs", metavar="NAME=VALUE,...", help=_(SUBS_HELP))
     parser.add_argument(
         "--depth", type=_depth, metavar="N", help=_("one bar per group of layers named a.b.c by "
         "their first N name parts (ResNet's layer1…layer4: --depth 1)"),
@@ -610,18 +634,19 @@ def run_schema(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _report(spec: str, convention: str | None, subs: str | None) -> Report:
+def _report(spec: str, convention: str | None, subs: str | None, symbolic: bool = False) -> Report:
+    """The report at the spec's ``values``, ``--subs`` over them; with ``--symbolic``, in
+    formulas (only ``--subs`` put in)."""
     from cnncalc import progress
-    from cnncalc.api import analyze
+    from cnncalc.api import analyze_at_values
 
     progress.enable()
-
-    report = analyze(spec, convention)
+    overrides = None
     if subs:
         from cnncalc.substitution import parse_assignments
 
-        report = report.subs(parse_assignments(subs))
-    return report
+        overrides = parse_assignments(subs)
+    return analyze_at_values(spec, convention, overrides, symbolic=symbolic)
 
 
 _METRIC_OPTIONS = ("roofline", "training", "memory", "receptive_field")
@@ -685,7 +710,7 @@ def _metric_report(report: Report, args: argparse.Namespace) -> str | None:
 
 
 def run_analyze(args: argparse.Namespace) -> int:
-    report = _report(args.spec, args.convention, args.subs)
+    report = _report(args.spec, args.convention, args.subs, args.symbolic)
     if args.freeze is not None:
         report = _frozen(report, args.spec, args.freeze)
     metric = _metric_report(report, args)
@@ -721,6 +746,91 @@ def run_analyze(args: argparse.Namespace) -> int:
 
         text = render(report, args.format)
     _write(text, args.output)
+    return EXIT_OK
+
+
+def _compare_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="cnncalc compare",
+        description=_(
+            "Compare variants of a network in one table: several specs, or one spec at "
+            "several --subs (each spec at its 'values' otherwise). A row per layer, matched "
+            "by name, and the totals; each count of a variant beside its difference from the "
+            "first variant's (Δ) and its ratio to it (×, to 3 decimals)."
+        ),
+    )
+    parser.add_argument("specs", nargs="+", metavar="SPEC", help=_("the network specs"))
+    parser.add_argument(
+        "--subs",
+        action="append",
+        metavar="NAME=VALUE,...",
+        help=_(
+            "one variant's values for the size symbols, over the spec's 'values'; once per "
+            "variant (--subs n=32 --subs n=64), every spec at each"
+        ),
+    )
+    parser.add_argument(
+        "--metrics",
+        metavar="NAME,...",
+        help=_(
+            "the counts compared: params, trainable_params, non_trainable_params, buffers, "
+            "macs, flops, neurons, connections (default: params,macs,flops)"
+        ),
+    )
+    parser.add_argument(
+        "-c",
+        "--convention",
+        choices=CONVENTION_NAMES,
+        help=_("FLOP convention of every variant's FLOPs (default: the first spec's)"),
+    )
+    parser.add_argument(
+        "--depth",
+        type=_depth,
+        metavar="N",
+        help=_("fold layers named a.b.c by their first N name parts (blocks: --depth 1)"),
+    )
+    parser.add_argument(
+        "-f", "--format", choices=FORMAT_NAMES, default="table", help=_("report format (table)")
+    )
+    parser.add_argument("-o", "--output", help=_("write the report to this file"))
+    return parser
+
+
+def run_compare(args: argparse.Namespace) -> int:
+    from cnncalc import progress
+    from cnncalc.compare import DEFAULT_METRICS, Variant, compare, parse_metrics, variant_names
+    from cnncalc.errors import CnncalcError
+
+    # The arguments first: a typo fails before any spec is analysed.
+    metrics = DEFAULT_METRICS if args.metrics is None else parse_metrics(args.metrics)
+    subs: list[str] = args.subs or []
+    overrides: list[dict[str, int] | None] = [None]
+    if subs:  # (substitution imports sympy: numeric specs alone never do)
+        from cnncalc.substitution import parse_assignments
+
+        overrides = [parse_assignments(text) for text in subs]
+    if len(args.specs) * len(overrides) < 2:
+        raise CnncalcError(
+            _(
+                "compare needs two variants or more: two specs, or one spec with --subs "
+                "twice (--subs n=32 --subs n=64)"
+            )
+        )
+    progress.enable()
+    from cnncalc.api import analyze, at_values, load
+    from cnncalc.conventions import Convention
+
+    specs = [load(path) for path in args.specs]
+    convention = Convention(args.convention) if args.convention else specs[0].convention
+    names = iter(variant_names(args.specs, subs))
+    variants = []
+    for path, spec in zip(args.specs, specs, strict=True):
+        report = analyze(spec, convention)  # once per spec, whatever its --subs
+        for values in overrides:
+            variants.append(Variant(next(names), path, at_values(spec, report, values)))
+    from cnncalc.render.compare_format import render_comparison
+
+    _write(render_comparison(compare(variants, metrics, args.depth), args.format), args.output)
     return EXIT_OK
 
 
@@ -798,7 +908,7 @@ def run_solve(args: argparse.Namespace) -> int:
 
 
 def run_explain(args: argparse.Namespace) -> int:
-    report = _report(args.spec, args.convention, args.subs)
+    report = _report(args.spec, args.convention, args.subs, args.symbolic)
     names = [layer.name for layer in report.layers]
     if args.layer not in names:
         from cnncalc.errors import CnncalcError
@@ -868,6 +978,11 @@ def _quiz_parser() -> argparse.ArgumentParser:
         ),
     )
     parser.add_argument(
+        "--subs",
+        metavar="NAME=VALUE,...",
+        help=_("a symbolic spec's sizes, over its 'values' (the quiz asks about numbers)"),
+    )
+    parser.add_argument(
         "--vary",
         action="store_true",
         help=_(
@@ -925,6 +1040,11 @@ def run_quiz(args: argparse.Namespace) -> int:
     from cnncalc.render.quiz_format import render_quiz
 
     seed = args.seed if args.seed is not None else secrets.randbelow(1_000_000)
+    values = None
+    if args.subs:
+        from cnncalc.substitution import parse_assignments
+
+        values = parse_assignments(args.subs)
     quiz = build_quiz(
         load(args.spec),
         layers=parse_list(args.layers),
@@ -933,6 +1053,7 @@ def run_quiz(args: argparse.Namespace) -> int:
         vary=args.vary,
         questions=args.questions,
         convention=Convention(args.convention) if args.convention else None,
+        values=values,
     )
     if args.answers is None:
         _write(render_quiz(quiz, args.format), args.output)
@@ -1103,6 +1224,7 @@ def run_completion(args: argparse.Namespace) -> int:
 
 COMMANDS: dict[str, Command] = {
     "check": (_check_parser, run_check),
+    "compare": (_compare_parser, run_compare),
     "completion": (_completion_parser, run_completion),
     "conventions": (_conventions_parser, run_conventions),
     "draw": (_draw_parser, run_draw),

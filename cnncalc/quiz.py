@@ -26,7 +26,7 @@ and every answer is the same rules' answer. All randomness comes from
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -210,16 +210,18 @@ def build_quiz(
     vary: bool = False,
     questions: int | None = None,
     convention: Convention | None = None,
+    values: Mapping[str, int] | None = None,
 ) -> Quiz:
     """The quiz on ``spec``: exercises on ``layers`` (default: ``questions`` of the layers
     exams ask about, drawn by ``seed``), each asking ``asks`` (default
-    :data:`DEFAULT_ASKS`); with ``vary``, on new sizes drawn by ``seed``.
+    :data:`DEFAULT_ASKS`); with ``vary``, on new sizes drawn by ``seed``. A symbolic spec
+    is asked about at its ``values``, with ``values`` put over them (``--subs``).
 
     Raises :class:`CnncalcError` for an unknown layer or question, or a quiz with none.
     """
     chosen_asks = _asks(asks)
     conv = convention if convention is not None else spec.convention
-    network = _numeric(spec, conv)
+    network = _numeric(spec, conv, values)
     names = [layer.name for layer in network.layers]
     named = _layers(layers, names) if layers is not None else None
     changes: tuple[Change, ...] = ()
@@ -280,20 +282,26 @@ def _layers(wanted: Sequence[str], names: list[str]) -> set[str]:
     return set(wanted)
 
 
-def _numeric(spec: NetworkSpec, convention: Convention) -> ir.Network:
-    """The spec's network with numbers for sizes: a symbolic spec takes its ``values``."""
+def _numeric(
+    spec: NetworkSpec, convention: Convention, values: Mapping[str, int] | None = None
+) -> ir.Network:
+    """The spec's network with numbers for sizes: a symbolic spec takes its ``values``,
+    ``values`` put over them (a value for a numeric spec is an error naming its symbols)."""
     network = spec.to_ir()
-    if not network.symbolic:
+    if not network.symbolic and not values:
         return network
-    report = analyze_network(network, convention)
-    missing = sorted(report.symbols - set(spec.values))
+    from cnncalc.api import analyze_at_values
+
+    numbers = analyze_at_values(spec, convention, values)
+    if not numbers.values:  # every symbol cancelled (padding: n**0): sympy's integers, as ints
+        numbers = numbers.subs({})
+    missing = sorted(numbers.symbols)
     if missing:
         raise CnncalcError(
             _("a quiz asks about numbers: give {symbols} a value in the spec's 'values'").format(
                 symbols=", ".join(missing)
             )
         )
-    numbers = report.subs({k: v for k, v in spec.values.items() if k in report.symbols})
     layers = []
     for layer, row in zip(network.layers, numbers.layers, strict=True):
         assert row.node is not None  # an analysis' rows carry their nodes

@@ -147,7 +147,11 @@ def substitute_report(report: Report, values: Mapping[str, int]) -> Report:
             )
         if isinstance(size, sympy.Expr) and size.is_finite is False:
             raise CnncalcError(_divides_by_zero(given, where))
-    return replace(substituted, requirements=tuple(requirements))
+    return replace(
+        substituted,
+        requirements=tuple(requirements),
+        values=(*report.values, *values.items()),
+    )
 
 
 def _requirement_place(layer: str, field: str | None) -> str:
@@ -197,7 +201,7 @@ def _deep(value: T, mapping: Mapping[sympy.Symbol, int]) -> T:
         changes = {
             f.name: _deep(getattr(value, f.name), mapping)
             for f in fields(value)
-            if f.name != "requirements"
+            if f.name not in ("requirements", "values")
         }
         return replace(value, **changes)
     return value

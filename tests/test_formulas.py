@@ -109,10 +109,19 @@ def test_subs_on_the_command_line(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_explain_a_symbolic_layer(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["explain", str(SPECS / "lenet5-symbolic.yaml"), "C1"]) == 0
+    assert main(["explain", str(SPECS / "lenet5-symbolic.yaml"), "C1", "--symbolic"]) == 0
     out = capsys.readouterr().out
     assert "h_out, w_out          ⌊(h_in + 2·p_h − (k_h − 1)·d_h − 1)/s_h⌋ + 1" in out
     assert "                    = n − (k − 1) − 1 + 1\n                    = n − k + 1" in out
+
+
+def test_explain_a_symbolic_layer_at_its_values(capsys: pytest.CaptureFixture[str]) -> None:
+    # The spec's values (n = 32, k = 5) are defaults: the derivation is lenet5.yaml's.
+    assert main(["explain", str(SPECS / "lenet5-symbolic.yaml"), "C1"]) == 0
+    at_values = capsys.readouterr().out
+    assert main(["explain", str(SPECS / "lenet5.yaml"), "C1"]) == 0
+    assert at_values == capsys.readouterr().out
+    assert "                    = 32 − (5 − 1) − 1 + 1\n                    = 28" in at_values
 
 
 def test_formulas_of_a_long_chain_derive_each_structure_once(

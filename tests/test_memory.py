@@ -331,7 +331,7 @@ def test_a_symbolic_peak_is_a_max_whose_layer_depends_on_the_sizes(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     path = str(SPECS / "lenet5-symbolic.yaml")
-    assert main([path, "--memory", "-f", "json"]) == 0
+    assert main([path, "--memory", "--symbolic", "-f", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["peak"]["layer"] is None and data["peak"]["activation_bytes"].startswith("Max(")
     assert main([path, "--memory", "--subs", "n=32,k=5", "-f", "json"]) == 0
@@ -339,7 +339,10 @@ def test_a_symbolic_peak_is_a_max_whose_layer_depends_on_the_sizes(
     # LeNet-5 at 32×32, k = 5: the input and C1's 6×28×28 and S2's 6×14×14 at 4 bytes.
     assert numeric["peak"]["activation_bytes"] == 4 * (32 * 32 + 6 * 28 * 28 + 6 * 14 * 14)
     assert numeric["peak"]["layer"] == "S2"
-    assert main([path, "--memory"]) == 0
+    # The spec's values (n = 32, k = 5) are the defaults: the same numbers without --subs.
+    assert main([path, "--memory", "-f", "json"]) == 0
+    assert json.loads(capsys.readouterr().out) == numeric
+    assert main([path, "--memory", "--symbolic"]) == 0
     assert "max(" in capsys.readouterr().out
 
 

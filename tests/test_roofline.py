@@ -360,7 +360,7 @@ def test_a_bad_rate_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None
 
 def test_a_symbolic_spec_has_no_time_without_numbers(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(capsys, str(SPECS / "lenet5-symbolic.yaml"), "--roofline", "--device",
-                         "t4")  # fmt: skip
+                         "t4", "--symbolic")  # fmt: skip
     assert (code, out) == (2, "")
     assert err == (
         "error: the roofline bound needs the network's sizes as numbers: give them with --subs\n"

@@ -40,6 +40,8 @@ KEYWORDS: dict[str, tuple[int | tuple[int, str], ...] | None] = {
     "pgettext": ((1, "c"), 2),
 }
 AREAS = (
+    ("cnncalc/compare.py", "compare"),
+    ("cnncalc/render/compare_format.py", "compare"),
     ("cnncalc/cli.py", "cli"),
     ("cnncalc/completion.py", "cli"),
     ("cnncalc/expect.py", "cli"),

@@ -43,6 +43,7 @@ from cnncalc.render.text import (
     pooling_note,
     requirements,
     shape,
+    values_note,
     weightless_pooling,
 )
 from cnncalc.safe_text import html_text as escape  # html.escape, and controls made visible
@@ -149,6 +150,7 @@ def fragment(report: Report) -> str:
             count=len(report.layers),
         )
         + "</p>",
+        *_values(report),
         _convention(report.convention),
         *_requirements(report),
         f'<figure class="cnncalc-diagram cnncalc-scroll">\n{draw(report)}</figure>',
@@ -177,6 +179,12 @@ def _convention(convention: Convention) -> str:
         source=f'<span class="cnncalc-source">{escape(source)}</span>',
     )
     return f'<p class="cnncalc-convention">{sentence}</p>'
+
+
+def _values(report: Report) -> list[str]:
+    """The values a symbolic spec's report was computed at, if any."""
+    note = values_note(report)
+    return [f'<p class="cnncalc-values">{escape(note)}</p>'] if note else []
 
 
 def _requirements(report: Report) -> list[str]:

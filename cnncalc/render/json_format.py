@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from cnncalc.analysis import METRICS, Counts, LayerReport, Report
+from cnncalc.analysis import METRICS, Counts, LayerReport, Report, value_text
 from cnncalc.arith import Dim
 from cnncalc.conventions import Flops
 from cnncalc.safe_text import json_safe
@@ -45,6 +45,7 @@ def to_dict(report: Report) -> dict[str, Any]:
     data: dict[str, Any] = {
         "name": report.name,
         "convention": report.convention.value,
+        **_values(report),
         "input_shape": [_number(d) for d in report.input_shape],
         **_other_inputs(report),
         "output_shape": [_number(d) for d in report.output_shape],
@@ -71,6 +72,20 @@ def to_dict(report: Report) -> dict[str, Any]:
             layer_data["latex"] = _latex(layer, layer.output_shape)
         data["totals"]["latex"] = _latex(report.totals, report.output_shape)
     return data
+
+
+def _values(report: Report) -> dict[str, Any]:
+    """``values``: the values put in for the size symbols (the spec's ``values``, ``--subs``),
+    by name, an int as a JSON number (an exact rational as text, ``"3/4"``); only for a
+    report that had some put in (the contract grows)."""
+    if not report.values:
+        return {}
+    return {
+        "values": {
+            name: value if type(value) is int else value_text(value)
+            for name, value in report.values
+        }
+    }
 
 
 def _outputs(layer: LayerReport) -> dict[str, Any]:

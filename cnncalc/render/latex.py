@@ -38,6 +38,7 @@ SPECIALS = {
 SYMBOLS = {
     "·": r"\ensuremath{\cdot}",
     "×": r"\ensuremath{\times}",
+    "Δ": r"\ensuremath{\Delta}",
     "−": r"\ensuremath{-}",
     "→": r"\ensuremath{\rightarrow}",
     "≥": r"\ensuremath{\geq}",

@@ -31,7 +31,15 @@ from cnncalc.analysis import LayerReport, Report
 from cnncalc.arith import Dim, Shape
 from cnncalc.i18n import _
 from cnncalc.render.latex import document, escape
-from cnncalc.render.text import columns, convention_note, count, layer_shape, requirements, shape
+from cnncalc.render.text import (
+    columns,
+    convention_note,
+    count,
+    layer_shape,
+    requirements,
+    shape,
+    values_note,
+)
 from cnncalc.safe_text import visible
 
 LONG_TABLE = 30
@@ -108,7 +116,7 @@ def heading(report: Report) -> str:
 def caption(report: Report) -> str:
     """The requirements of a symbolic network, then the FLOP convention with its source."""
     needed = requirements(report, "latex")
-    parts = []
+    parts = [escape(values_note(report))] if report.values else []
     if needed:
         conditions = ", ".join(f"${text}$" for text in needed)
         parts.append(fill(_("Requires {conditions}."), conditions=conditions))

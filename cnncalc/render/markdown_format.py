@@ -22,6 +22,7 @@ from cnncalc.render.text import (
     pooling_note,
     requirements,
     shape,
+    values_note,
 )
 from cnncalc.safe_text import markdown_text
 
@@ -55,6 +56,8 @@ def render(report: Report) -> str:
         f"| **{_('Total')}** | | {_shape(report.output_shape)} | " + " | ".join(totals) + " |"
     )
     lines.append("")
+    if report.values:
+        lines += [markdown_text(values_note(report)), ""]
     needed = requirements(report, "latex")
     if needed:
         lines.append(

@@ -17,6 +17,7 @@ markup.
 from __future__ import annotations
 
 import io
+import itertools
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ from cnncalc.render.text import (
     requirements_note,
     sentences,
     shape,
+    values_note,
 )
 from cnncalc.safe_text import visible
 from cnncalc.wrapping import width
@@ -60,6 +62,9 @@ class Grid:
     """The totals row; empty: none."""
     caption: str
     """Paragraphs, one a line: each wrapped to the table's width."""
+    groups: tuple[tuple[str, int], ...] = ()
+    """Headings above the headers, each over the number of columns given (a comparison's
+    variants); the spans add up to the columns. Empty: none. Drawn by :func:`draw` only."""
 
 
 def grid(report: Report) -> Grid:
@@ -97,7 +102,11 @@ def grid(report: Report) -> Grid:
             filter(
                 None,
                 [
-                    sentences(requirements_note(report), convention_note(report.convention)),
+                    sentences(
+                        values_note(report),
+                        requirements_note(report),
+                        convention_note(report.convention),
+                    ),
                     pooling_note(report),
                 ],
             )
@@ -148,12 +157,22 @@ def draw(
     """
     table = [layout.headers, *layout.rows, *([layout.footer] if layout.footer else [])]
     widths = [max(width(row[i]) for row in table) for i in range(len(layout.headers))]
+    starts = [0]  # the first column of each group, then the end
+    for heading, span in layout.groups:
+        starts.append(starts[-1] + span)
+        inside = sum(widths[starts[-2] : starts[-1]]) + 3 * (span - 1)
+        widths[starts[-1] - 1] += max(0, width(heading) - inside)  # a wide heading widens
     total = sum(widths) + 3 * len(widths) + 1
     if total > page or width(layout.title) > total:
         return None
 
-    def line(left: str, fill: str, joint: str, right: str) -> str:
-        return left + joint.join(fill * (w + 2) for w in widths) + right
+    def line(left: str, fill: str, joint: str, right: str, inner: str | None = None) -> str:
+        """A rule; ``inner`` joins the columns inside a group (between groups: ``joint``)."""
+        if inner is None:
+            return left + joint.join(fill * (w + 2) for w in widths) + right
+        parts = [fill * (w + 2) for w in widths]
+        joints = [joint if i in starts else inner for i in range(1, len(widths))]
+        return left + "".join(p + j for p, j in zip(parts, [*joints, ""], strict=True)) + right
 
     def cells(row: list[str], bar: str) -> str:
         padded = [
@@ -163,7 +182,20 @@ def draw(
         return bar + bar.join(f" {cell} " for cell in padded) + bar
 
     lines = [" " * ((total - width(layout.title)) // 2) + layout.title]
-    lines += [line("┏", "━", "┳", "┓"), cells(layout.headers, "┃"), line("┡", "━", "╇", "┩")]
+    if layout.groups:
+        spans = itertools.pairwise(starts)
+        headings = [
+            heading + " " * (sum(widths[a:b]) + 3 * (b - a - 1) - width(heading))
+            for (heading, _span), (a, b) in zip(layout.groups, spans, strict=True)
+        ]
+        lines += [
+            line("┏", "━", "┳", "┓", inner="━"),
+            "┃" + "┃".join(f" {heading} " for heading in headings) + "┃",
+            line("┣", "━", "╋", "┫", inner="┳"),
+        ]
+    else:
+        lines.append(line("┏", "━", "┳", "┓"))
+    lines += [cells(layout.headers, "┃"), line("┡", "━", "╇", "┩")]
     lines += [cells(row, "│") for row in layout.rows]
     if layout.footer:  # the totals; a grid without them ends after its rows
         lines += [line("├", "─", "┼", "┤"), cells(layout.footer, "│")]

@@ -24,6 +24,24 @@ _COUNTS = (
 )
 
 
+_TITLES = {
+    "trainable_params": N_("Trainable"),
+    "non_trainable_params": N_("Non-trainable"),
+    "buffers": N_("Buffers"),
+    **dict(_COUNTS),
+}
+
+
+def metric_title(metric: str) -> str:
+    """A count metric's heading (of :data:`~cnncalc.analysis.METRICS`), in the language
+    spoken. ``params``, trainable and not, is "Params" as Keras says it, but not the
+    table's "Params" column, which :func:`columns` gives the trainable ones (in Chinese
+    参数量, not 可训练参数量)."""
+    if metric == "params":
+        return pgettext("trainable and non-trainable", "Params")
+    return _(_TITLES[metric])
+
+
 def columns(report: Report) -> list[tuple[str, str]]:
     """The count columns of the table and Markdown renderers: (metric, heading).
 
@@ -226,6 +244,16 @@ def requirements(report: Report, style: Style = "unicode") -> list[str]:
             others[relation] = None
     texts = [formula_text(sympy.GreaterThan(s, b), style) for s, b in bounds.items()]
     return texts + [formula_text(relation, style) for relation in others]
+
+
+def values_note(report: Report) -> str:
+    """``At n = 32, k = 5.``: the values put in for a symbolic spec's size symbols (its
+    ``values``, ``--subs``); nothing for a numeric spec or formulas."""
+    if not report.values:
+        return ""
+    from cnncalc.analysis import values_text
+
+    return _("At {values}.").format(values=values_text(report.values))
 
 
 def requirements_note(report: Report) -> str:

@@ -51,7 +51,7 @@ def subs(rng: random.Random, symbols: Sequence[str]) -> str:
 
 
 def analyze(rng: random.Random, layers: Sequence[str], symbols: Sequence[str]) -> Command:
-    """``cnncalc SPEC`` with any of -f, -c, --formulas, --subs, --depth, -o."""
+    """``cnncalc SPEC`` with any of -f, -c, --formulas, --subs, --symbolic, --depth, -o."""
     format_ = rng.choice(FORMATS)
     argv = [SPEC, "-f", format_] if format_ != "table" or rng.random() < 0.5 else [SPEC]
     argv += maybe(rng, 0.3, "-c", rng.choice(CONVENTIONS))
@@ -59,6 +59,7 @@ def analyze(rng: random.Random, layers: Sequence[str], symbols: Sequence[str]) -
     argv += ["--formulas"] if formulas else []
     if symbols or rng.random() < 0.15:
         argv += maybe(rng, 0.6 if symbols else 1.0, "--subs", subs(rng, symbols))
+    argv += maybe(rng, 0.3 if symbols else 0.05, "--symbolic")
     argv += maybe(rng, 0.15, "--depth", rng.choice(vocabulary.DEPTH_VALUES))
     shape = f"analyze -f {format_}" + (" --formulas" if formulas else "")
     if rng.random() < 0.25:
@@ -84,7 +85,7 @@ def memory(rng: random.Random, layers: Sequence[str], symbols: Sequence[str]) ->
 
 
 def explain(rng: random.Random, layers: Sequence[str], symbols: Sequence[str]) -> Command:
-    """``cnncalc explain SPEC LAYER`` in every format, with -c and --subs."""
+    """``cnncalc explain SPEC LAYER`` in every format, with -c, --subs and --symbolic."""
     format_ = rng.choice(FORMATS)
     layer = (
         rng.choice(list(layers))
@@ -95,6 +96,7 @@ def explain(rng: random.Random, layers: Sequence[str], symbols: Sequence[str]) -
     argv += maybe(rng, 0.3, "-c", rng.choice(CONVENTIONS))
     if symbols or rng.random() < 0.1:
         argv += maybe(rng, 0.6, "--subs", subs(rng, symbols))
+    argv += maybe(rng, 0.3 if symbols else 0.05, "--symbolic")
     return Command(tuple(argv), format_, f"explain -f {format_}")
 
 
@@ -128,11 +130,12 @@ def solve(rng: random.Random, layers: Sequence[str], symbols: Sequence[str]) -> 
 
 
 def draw(rng: random.Random, layers: Sequence[str], symbols: Sequence[str]) -> Command:
-    """``cnncalc draw SPEC -o FILE.svg`` (with --subs)."""
+    """``cnncalc draw SPEC -o FILE.svg`` (with --subs, --symbolic)."""
     out = output(rng, "svg", "svg")
     argv = ["draw", SPEC, "-o", out.path]
     if symbols or rng.random() < 0.1:
         argv += maybe(rng, 0.7, "--subs", subs(rng, symbols))
+    argv += maybe(rng, 0.3 if symbols else 0.05, "--symbolic")
     return Command(tuple(argv), "text", "draw", out)
 
 
@@ -198,12 +201,37 @@ def quiz(rng: random.Random, layers: Sequence[str], symbols: Sequence[str]) -> C
     argv += maybe(rng, 0.4, "--vary")
     argv += maybe(rng, 0.2, "--questions", rng.choice(vocabulary.DEPTH_VALUES))
     argv += maybe(rng, 0.2, "-c", rng.choice(CONVENTIONS))
+    if symbols or rng.random() < 0.05:
+        argv += maybe(rng, 0.4, "--subs", subs(rng, symbols))
     shape = f"quiz -f {format_}"
     if rng.random() < 0.3:
         out = output(rng, "txt", QUIZ_FORMATS[format_])
         argv += ["--answers", out.path]
         return Command(tuple(argv), QUIZ_FORMATS[format_], shape, out)
     return Command(tuple(argv), QUIZ_FORMATS[format_], shape)
+
+
+METRICS_VALUES = ["params,macs", "flops", "connections,neurons,buffers", "parms", ",", "macs,macs"]
+"""``compare --metrics``: good lists, a typo, an empty one, a repeated name."""
+
+
+def compare(rng: random.Random, layers: Sequence[str], symbols: Sequence[str]) -> Command:
+    """``cnncalc compare SPEC SPEC`` or ``SPEC --subs … --subs …`` in every format, with
+    --metrics, -c, --depth, -o."""
+    format_ = rng.choice(FORMATS)
+    argv = ["compare", SPEC]
+    if symbols and rng.random() < 0.7:
+        argv += ["--subs", subs(rng, symbols), "--subs", subs(rng, symbols)]
+    else:
+        argv += [SPEC, *maybe(rng, 0.5 if symbols else 0.05, "--subs", subs(rng, symbols))]
+    argv += ["-f", format_]
+    argv += maybe(rng, 0.3, "--metrics", rng.choice(METRICS_VALUES))
+    argv += maybe(rng, 0.2, "-c", rng.choice(CONVENTIONS))
+    argv += maybe(rng, 0.2, "--depth", rng.choice(vocabulary.DEPTH_VALUES))
+    if rng.random() < 0.15:
+        out = output(rng, "txt", format_)
+        return Command((*argv, "-o", out.path), "text", f"compare -f {format_} -o", out)
+    return Command(tuple(argv), format_, f"compare -f {format_}")
 
 
 SpecCommand = Callable[[random.Random, Sequence[str], Sequence[str]], Command]
@@ -218,6 +246,7 @@ SPEC_COMMANDS: list[tuple[SpecCommand, int]] = [
     (plot, 1),
     (roofline, 1),
     (quiz, 2),
+    (compare, 2),
 ]
 """The commands that read a spec, and how often each is drawn."""
 
@@ -259,7 +288,7 @@ def standalone(rng: random.Random) -> Command:
         return Command((rng.choice(["--version", "-V", "--help", "-h"]),), "text", "help")
     if choice == 5:
         command = rng.choice(
-            ["explain", "solve", "check", "draw", "plot", "import", "types", "quiz"]
+            ["explain", "solve", "check", "draw", "plot", "import", "types", "quiz", "compare"]
         )
         return Command((command, "--help"), "text", "help")
     if choice == 6:

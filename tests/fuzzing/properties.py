@@ -185,12 +185,19 @@ def csv_text(text: str) -> list[str]:
     if any(len(row) != len(rows[0]) for row in rows):
         lengths = sorted({len(row) for row in rows})
         found.append(problem("CSV rows of different lengths", f"lengths {lengths}"))
+    # compare's differences may be negative; nothing else may.
+    signed = {column for column, name in enumerate(rows[0]) if name == "delta"}
     for row in rows:
         for column, cell in enumerate(row):
             if cell.startswith(FORMULA_PREFIXES) and not INTEGER.fullmatch(cell):
                 found.append(problem("CSV cell starts a formula", repr(cell[:80])))
                 return found
-            if column > 0 and INTEGER.fullmatch(cell) and cell.startswith("-"):
+            if (
+                column > 0
+                and column not in signed
+                and INTEGER.fullmatch(cell)
+                and cell.startswith("-")
+            ):
                 found.append(problem("negative number in CSV", cell[:80]))
                 return found
     return found
@@ -279,6 +286,7 @@ LATEX_ESCAPED = re.compile(r"\\[{}&%$#_\\]")
 """``\\{`` and the other escaped specials, and ``\\\\`` (a line end), which are not structure."""
 LATEX_ENVIRONMENT = re.compile(r"\\(begin|end)\{([^{}]*)\}")
 LATEX_TABLES = ("tabular", "longtable")
+LATEX_SPAN = re.compile(r"\\multicolumn\{([0-9]+)\}")
 
 
 def latex_line(line: str, plain: str, first: bool) -> list[str]:
@@ -318,7 +326,9 @@ def latex_text(text: str) -> list[str]:
         if not (stack and stack[-1] in LATEX_TABLES and "\\\\" in line):
             continue
         if not line.startswith("\\caption"):
-            count = plain.count("&")
+            # A \multicolumn{n}{…}{…} cell stands for n cells (compare's variant headings).
+            spans = LATEX_SPAN.findall(plain)
+            count = plain.count("&") + sum(int(span) - 1 for span in spans)
             cells = count if cells is None else cells
             if count != cells:
                 found.append(problem("LaTeX row with a different cell count", repr(line[:120])))

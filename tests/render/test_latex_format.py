@@ -64,7 +64,7 @@ def cli(*argv: str, capsys: pytest.CaptureFixture[str]) -> str:
         ("lenet5-C3.tex", ["explain", LENET, "C3", "-f", "latex"]),
         ("lenet5-C3.zh.tex", ["explain", LENET, "C3", "-f", "latex", "--lang", "zh"]),
         ("lenet5-C3-steps.zh.tex", ["explain", LENET, "C3", "-f", "latex", *STEPS, "--lang", "zh"]),
-        ("lenet5-symbolic.tex", [str(SPECS / "lenet5-symbolic.yaml"), "-f", "latex"]),
+        ("lenet5-symbolic.tex", [str(SPECS / "lenet5-symbolic.yaml"), "-f", "latex", "--symbolic"]),
     ],
 )
 def test_golden(
@@ -267,7 +267,7 @@ def compile_tex(text: str, directory: Path, name: str) -> Path:
         [LENET, "-f", "latex", "--lang", "zh"],
         ["explain", LENET, "C3", "-f", "latex"],
         ["explain", LENET, "C3", "-f", "latex", *STEPS, "--lang", "zh"],
-        [str(SPECS / "lenet5-symbolic.yaml"), "-f", "latex"],
+        [str(SPECS / "lenet5-symbolic.yaml"), "-f", "latex", "--symbolic"],
     ],
     ids=["table", "table-zh", "explain", "explain-steps-zh", "symbolic"],
 )
