@@ -8,6 +8,7 @@ document's data, so another section (training memory) can follow each;
 from __future__ import annotations
 
 import json
+import sys
 from typing import Any
 
 from cnncalc.analysis import Report
@@ -16,7 +17,7 @@ from cnncalc.i18n import N_, _, pgettext
 from cnncalc.memory import EXCLUDES, INCLUDES, InferenceMemory, LayerMemory, Peak, Storage
 from cnncalc.render.table_format import Grid, draw, fill
 from cnncalc.render.text import byte_size, count, shape
-from cnncalc.safe_text import visible
+from cnncalc.safe_text import json_safe, visible
 
 CAPTION = N_(
     "Bytes. Output: each layer's output tensors (views included). Storage: new, a view of "
@@ -50,7 +51,7 @@ def render_memory(
     if fmt == "json":
         data = memory_json(memory)
         data["training"] = training_memory_json(report, step)
-        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+        return json_safe(json.dumps(data, indent=2, ensure_ascii=False)) + "\n"
     return memory_table(memory, report) + "\n" + training_memory_table(report, step)
 
 
@@ -95,7 +96,7 @@ def memory_table(memory: InferenceMemory, report: Report) -> str:
         caption=_(CAPTION),
     )
     drawn = draw(
-        layout, page=10_000, wrapper=fill
+        layout, page=sys.maxsize, wrapper=fill
     )  # no page limit, no title to be wider than the grid
     assert drawn is not None
     page = max(len(line) for line in drawn.splitlines())

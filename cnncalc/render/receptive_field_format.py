@@ -15,6 +15,7 @@ first period: its first and last input position, or null where it reads none).
 from __future__ import annotations
 
 import json
+import sys
 from fractions import Fraction
 from typing import Any
 
@@ -30,7 +31,7 @@ from cnncalc.receptive_field import (
 )
 from cnncalc.render.table_format import Grid, draw, fill
 from cnncalc.render.text import count, layer_shape, sentences, shape
-from cnncalc.safe_text import visible
+from cnncalc.safe_text import json_safe, visible
 
 CAPTION = N_(
     "Receptive field: the input positions output position 0 sees, per spatial axis "
@@ -56,7 +57,7 @@ def render_receptive_fields(report: Report, fmt: str) -> str:
                 for layer in report.layers
             ],
         }
-        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+        return json_safe(json.dumps(data, indent=2, ensure_ascii=False)) + "\n"
     rows = [
         [visible(layer.name), visible(layer.type), layer_shape(layer), *_cells(fields[layer.name])]
         for layer in report.layers
@@ -80,7 +81,7 @@ def render_receptive_fields(report: Report, fmt: str) -> str:
         caption=caption,
     )
     drawn = draw(
-        layout, page=10_000, wrapper=fill
+        layout, page=sys.maxsize, wrapper=fill
     )  # no page limit, no title to be wider than the grid
     assert drawn is not None
     return title + drawn

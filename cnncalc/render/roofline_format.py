@@ -12,6 +12,7 @@ would need parsing), beside a 6-decimal rendering of it.
 from __future__ import annotations
 
 import json
+import sys
 from fractions import Fraction
 from typing import Any
 
@@ -32,7 +33,7 @@ from cnncalc.roofline import (
     summed,
     total_bound,
 )
-from cnncalc.safe_text import visible
+from cnncalc.safe_text import json_safe, visible
 
 BYTES_NOTE = N_(
     "Bytes: each tensor a layer reads, once; its parameters and the buffers inference reads, "
@@ -114,7 +115,7 @@ def render_roofline(
         caption=caption,
     )
     drawn = draw(
-        layout, page=10_000, wrapper=fill
+        layout, page=sys.maxsize, wrapper=fill
     )  # no page limit, no title to be wider than the grid
     assert drawn is not None
     return title + drawn
@@ -227,7 +228,7 @@ def _json(
                 sum((b.seconds for b in bounds if b.limit == "compute"), Fraction(0))
             ),
         }
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return json_safe(json.dumps(data, indent=2, ensure_ascii=False)) + "\n"
 
 
 def _json_row(row: LayerIntensity) -> dict[str, Any]:

@@ -4,6 +4,7 @@ or JSON; with ``--samples``, each layer's and the total FLOPs of an epoch too.""
 from __future__ import annotations
 
 import json
+import sys
 from typing import Any
 
 from cnncalc.analysis import Report
@@ -11,7 +12,7 @@ from cnncalc.arith import Dim
 from cnncalc.i18n import N_, _, ngettext
 from cnncalc.render.table_format import Grid, draw, fill
 from cnncalc.render.text import count, sentences, shape
-from cnncalc.safe_text import visible
+from cnncalc.safe_text import json_safe, visible
 from cnncalc.training import TrainingFlops, epoch_steps, training_flops
 
 CAPTION = N_(
@@ -46,7 +47,7 @@ def render_training(report: Report, fmt: str, batch: int, samples: int | None = 
         data["total"] = _json(totals, batch)
         if samples is not None:
             data["epoch"] = _json(totals, samples)
-        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+        return json_safe(json.dumps(data, indent=2, ensure_ascii=False)) + "\n"
     title = _("{network}: one training step, batch {batch} of {shape}").format(
         network=visible(report.name), batch=batch, shape=shape(report.input_shape)
     )
@@ -64,7 +65,7 @@ def render_training(report: Report, fmt: str, batch: int, samples: int | None = 
         caption=sentences(_(CAPTION), "" if samples is None else epoch_note(samples, batch)),
     )
     drawn = draw(
-        layout, page=10_000, wrapper=fill
+        layout, page=sys.maxsize, wrapper=fill
     )  # no page limit, no title to be wider than the grid
     assert drawn is not None
     return title + drawn

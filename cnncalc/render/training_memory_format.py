@@ -6,6 +6,7 @@ content (snake_case keys, bytes as ints; a formula as its text on symbolic sizes
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from cnncalc.analysis import Report
@@ -61,7 +62,7 @@ def training_memory_table(report: Report, memory: TrainingMemory) -> str:
             "charged to the first layer that saves it, named in brackets."
         ),
     )
-    drawn = draw(layout, page=10_000, wrapper=fill)
+    drawn = draw(layout, page=sys.maxsize, wrapper=fill)
     assert drawn is not None
     title = _(
         "{network}: training memory, batch {batch} of {shape}, activations {dtype}, "

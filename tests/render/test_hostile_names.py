@@ -571,3 +571,42 @@ def test_the_pooling_note_shows_each_name_as_written() -> None:
     text = "".join(check_html(page).text)
     assert all(f"{visible(name)}: 1·2·8 = 16" in text for name in HOSTILE)
     assert "<script>alert" not in page
+
+
+# -- the metric reports ----------------------------------------------------------------
+
+METRIC_REPORTS = [
+    ["--memory"],
+    ["--training"],
+    ["--receptive-field"],
+    ["--roofline", "--device", "t4"],
+]
+
+
+@pytest.mark.parametrize("options", METRIC_REPORTS, ids=lambda o: o[0])
+@pytest.mark.parametrize("fmt", ["table", "json"])
+def test_metric_reports_show_every_name_and_obey_none(
+    spec_file: Path, options: list[str], fmt: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The memory, training, receptive-field and roofline reports, as table and JSON: no
+    raw control character reaches the output (their JSON once wrote U+009B raw), and
+    JSON keeps every name exactly."""
+    assert main([str(spec_file), *options, "-f", fmt]) == 0
+    out = capsys.readouterr().out
+    assert_no_raw_control(out)
+    if fmt == "json":
+        names = [json.loads(n) for n in re.findall(r'"name": ("(?:[^"\\]|\\.)*")', out)]
+        assert set(HOSTILE) <= set(names)
+    else:
+        assert CHINESE in out
+
+
+@pytest.mark.parametrize("options", METRIC_REPORTS, ids=lambda o: o[0])
+def test_metric_reports_take_a_very_long_name(
+    tmp_path: Path, options: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A 20,000-character name makes a wide table, not an internal error (exit 70)."""
+    path = tmp_path / "long.yaml"
+    path.write_text(json.dumps(hostile_spec(["x" * 20_000])), encoding="utf-8")
+    assert main([str(path), *options]) == 0
+    assert "x" * 20_000 in capsys.readouterr().out
