@@ -203,12 +203,12 @@ class _Program:
         if isinstance(expr, sympy.Piecewise):
             return self._piecewise(expr)
         if type(expr) in _COMPARISONS:
-            left, right = self.lower(expr.lhs), self.lower(expr.rhs)
-            if not (self.integral[left] and self.integral[right]):
-                # a ≤ p/2 as 2·a − p ≤ 0: integers again, where the denominator is a number
-                numerator, denominator = (expr.lhs - expr.rhs).as_numer_denom()
-                if denominator.is_Integer and denominator > 0:
-                    left, right = self.lower(numerator), self.const(0)
+            # a ≤ p/2 as 2·a − p ≤ 0: integers again, where the denominator is a number
+            numerator, denominator = (expr.lhs - expr.rhs).as_numer_denom()
+            if denominator != 1 and denominator.is_Integer and denominator > 0:
+                left, right = self.lower(numerator), self.const(0)
+            else:
+                left, right = self.lower(expr.lhs), self.lower(expr.rhs)
             return self.node(_COMPARISONS[type(expr)], (left, right))
         if isinstance(expr, sympy.And | sympy.Or):
             args = tuple(self.lower(arg) for arg in expr.args)
@@ -722,7 +722,8 @@ class Evaluator:
             if not all(type(value) is int for value in axis):
                 return False
             box.append((int(min(axis)), int(max(axis))))
-        return _bounded(self._program, box)
+        roots = [*self._requirements, *self._sizes, *self._conditions, *self._outputs]
+        return _bounded(self._program, box, roots)
 
 
 def _slow(expr: Any, symbols: tuple[Any, ...], fallback: Fallback | None) -> Callable[..., Any]:
@@ -768,13 +769,20 @@ Interval = tuple[int, int] | None
 """A node's least and greatest value over a box; None for a truth value."""
 
 
-def _bounded(program: _Program, box: list[tuple[int, int]]) -> bool:  # noqa: PLR0912
-    """Interval arithmetic over the program: every value within ±:data:`INT64_LIMIT`, and
-    so is every partial sum (bounded by the sum of magnitudes) and partial product (by
-    the product of magnitudes, each at least 1), as NumPy computes them left to right."""
+def _bounded(program: _Program, box: list[tuple[int, int]], roots: Sequence[int]) -> bool:  # noqa: PLR0912
+    """Interval arithmetic over the nodes ``roots`` need: every value within
+    ±:data:`INT64_LIMIT`, and so is every partial sum (bounded by the sum of magnitudes)
+    and partial product (by the product of magnitudes, each at least 1), as NumPy
+    computes them left to right."""
     limit = INT64_LIMIT
-    intervals: list[Interval] = []
-    for node in program.nodes:
+    needed = set(roots)
+    for index in range(len(program.nodes) - 1, -1, -1):  # arguments precede their users
+        if index in needed:
+            needed.update(program.nodes[index].args)
+    intervals: dict[int, Interval] = {}
+    for index, node in enumerate(program.nodes):
+        if index not in needed:
+            continue
         args = [intervals[a] for a in node.args]
         op = node.op
         bound: Interval
@@ -827,7 +835,7 @@ def _bounded(program: _Program, box: list[tuple[int, int]]) -> bool:  # noqa: PL
             return False
         if bound is not None and max(abs(bound[0]), abs(bound[1])) > limit:
             return False
-        intervals.append(bound)
+        intervals[index] = bound
     return True
 
 

@@ -170,18 +170,23 @@ def _why_not(report: Report, point: Mapping[str, Exact]) -> str:
     return _("{given} makes a size divide by zero").format(given=given)
 
 
-def pareto_front(xs: Sequence[Exact], ys: Sequence[Exact]) -> list[bool]:
-    """Which points no other point beats: none has ``x' ≤ x`` and ``y' ≤ y`` with one of
-    them smaller (both metrics are costs: less is better). Equal points are all on the
-    front. Sorting by ``x`` then ``y`` finds them in ``O(n log n)``: a point is on the
-    front when its ``y`` is below every ``y`` at a smaller ``x``, and the least at its own."""
-    order = sorted(range(len(xs)), key=lambda i: (xs[i], ys[i]))
-    front = [False] * len(xs)
-    best: Exact | None = None  # the least y at a smaller x
+def pareto_front(xs: Sequence[Exact], ys: Sequence[Exact], *, most_x: bool = False) -> list[bool]:
+    """Which points no other point beats, ``y`` a cost (less is better) and ``x`` a cost too,
+    or with ``most_x`` a good (more is better: parameters as capacity, against MACs).
+
+    A point is beaten when another is at least as good on both and better on one;
+    equal points are all on the front. Sorting by ``x`` (best first) then ``y``
+    finds them in ``O(n log n)``: a point is on the front when its ``y`` is below
+    every ``y`` at a better ``x``, and the least at its own.
+    """
+    keys = [-x for x in xs] if most_x else list(xs)
+    order = sorted(range(len(keys)), key=lambda i: (keys[i], ys[i]))
+    front = [False] * len(keys)
+    best: Exact | None = None  # the least y at a better x
     start = 0
     while start < len(order):
         stop = start
-        while stop < len(order) and xs[order[stop]] == xs[order[start]]:
+        while stop < len(order) and keys[order[stop]] == keys[order[start]]:
             stop += 1
         least = ys[order[start]]
         if best is None or least < best:

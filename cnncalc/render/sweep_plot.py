@@ -2,9 +2,14 @@
 Pareto front marked.
 
 Each grid point kept is a dot at (``x``, ``y``), MACs against parameters unless
-told; the points no other point beats on both (:func:`cnncalc.sweep.pareto_front`:
-both are costs, less is better) are drawn larger, joined by a line, and labelled
-with their grid values when there are at most :data:`LABELLED` of them. The
+told. The Pareto front is the most of ``x`` for the least of ``y``
+(:func:`cnncalc.sweep.pareto_front` with ``most_x``): the points where no other
+point has as much ``x`` or more for as little ``y`` or less, one of them strictly
+(with parameters as a model's capacity and MACs as its cost, the largest network
+each budget of MACs affords). Two costs minimised together would make the front
+the grid's smallest network alone, whenever the costs grow with every size. The
+front's points are drawn larger, joined by a line, and labelled with their grid
+values when there are at most :data:`LABELLED` of them. The
 counts stay exact everywhere else; only their positions on the page are floats.
 Needs matplotlib (``pip install 'cnncalc[plot]'``), imported here only; fonts,
 file metadata and the missing-font warning are :mod:`cnncalc.render.plot`'s.
@@ -56,10 +61,12 @@ def plot_sweep(result: Sweep, path: str | Path, x: str = "params", y: str = "mac
             ).format(most=f"{MAX_POINTS:,}", count=f"{len(result):,}")
         )
     xs, ys = result.columns[x], result.columns[y]
-    front = [i for i, on in enumerate(pareto_front(xs, ys)) if on]
+    front = [i for i, on in enumerate(pareto_front(xs, ys, most_x=True)) if on]
     front.sort(key=lambda i: (xs[i], ys[i]))
     labels = [_label(result, i) for i in front] if len(front) <= LABELLED else []
-    what = _("Pareto front: no other point has fewer of both")
+    what = _("Pareto front: the most {x} for the fewest {y}").format(
+        x=_(HEADINGS[x]), y=_(HEADINGS[y])
+    )
     title = mathtext(show_name(result.network, 120))
     words = [title, _(HEADINGS[x]), _(HEADINGS[y]), what, *labels]
     import matplotlib
@@ -106,7 +113,7 @@ def _figure(
     axes = figure.subplots()
     small = 4 if len(xs) > 10_000 else 12
     axes.scatter(xs, ys, s=small, color=_COLOURS["points"], linewidths=0)
-    axes.plot([xs[i] for i in front], [ys[i] for i in front], drawstyle="steps-post",
+    axes.plot([xs[i] for i in front], [ys[i] for i in front], drawstyle="steps-pre",
               color=_COLOURS["front"], linewidth=1, alpha=0.6)  # fmt: skip
     axes.scatter([xs[i] for i in front], [ys[i] for i in front], s=30,
                  color=_COLOURS["front"], label=what, zorder=3)  # fmt: skip
