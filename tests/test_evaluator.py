@@ -149,7 +149,7 @@ ROUNDING = [
     sympy.ceiling(N * A / 8),
     sympy.Max(8, sympy.floor((32 * A + 4) / 8) * 8),  # make_divisible(32·a, 8)'s shape
     sympy.Min(N, sympy.Rational(3, 4) * A * N),
-    sympy.Piecewise((N, A < sympy.Rational(1, 2)), (2 * N, True)),
+    sympy.Piecewise((N, sympy.Lt(A, sympy.Rational(1, 2))), (2 * N, True)),
     N**2 / 2 + N / 2,  # an integer with fractional coefficients
     sympy.Mod(N, 7) * A,
     sympy.floor(sympy.floor(N * A) / 3 - sympy.Rational(5, 3)),
