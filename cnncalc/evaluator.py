@@ -769,74 +769,78 @@ Interval = tuple[int, int] | None
 """A node's least and greatest value over a box; None for a truth value."""
 
 
-def _bounded(program: _Program, box: list[tuple[int, int]], roots: Sequence[int]) -> bool:  # noqa: PLR0912
+def _bounded(program: _Program, box: list[tuple[int, int]], roots: Sequence[int]) -> bool:
     """Interval arithmetic over the nodes ``roots`` need: every value within
     ±:data:`INT64_LIMIT`, and so is every partial sum (bounded by the sum of magnitudes)
     and partial product (by the product of magnitudes, each at least 1), as NumPy
     computes them left to right."""
-    limit = INT64_LIMIT
     needed = set(roots)
     for index in range(len(program.nodes) - 1, -1, -1):  # arguments precede their users
         if index in needed:
             needed.update(program.nodes[index].args)
     intervals: dict[int, Interval] = {}
-    for index, node in enumerate(program.nodes):
-        if index not in needed:
-            continue
-        args = [intervals[a] for a in node.args]
-        op = node.op
-        bound: Interval
-        if op in _BOOLEAN:
-            bound = None
-        elif op == "const":
-            if type(node.value) is not int:
-                return False
-            bound = (node.value, node.value)
-        elif op == "sym":
-            bound = box[node.value]
-        elif op in ("add", "mul"):
-            spans = [a for a in args if a is not None]
-            magnitudes = [max(abs(lo), abs(hi)) for lo, hi in spans]
-            if op == "add":
-                if sum(magnitudes) > limit:
+    try:
+        for index, node in enumerate(program.nodes):
+            if index in needed:
+                bound = _interval(node, [intervals[a] for a in node.args], box)
+                if bound is not None and max(abs(bound[0]), abs(bound[1])) > INT64_LIMIT:
                     return False
-                bound = (sum(lo for lo, _ in spans), sum(hi for _, hi in spans))
-            else:
-                if math.prod(max(m, 1) for m in magnitudes) > limit:
-                    return False
-                bound = spans[0]
-                for lo, hi in spans[1:]:
-                    corners = [bound[0] * lo, bound[0] * hi, bound[1] * lo, bound[1] * hi]
-                    bound = (min(corners), max(corners))
-        elif op == "pow":
-            (lo, hi), exponent = args[0] or (0, 0), node.value
-            magnitude = max(abs(lo), abs(hi))
-            if magnitude > 1 and exponent * math.log2(magnitude) > 64:
-                return False
-            ends = [lo**exponent, hi**exponent]
-            low = 0 if exponent % 2 == 0 and lo <= 0 <= hi else min(ends)
-            bound = (low, max(ends))
-        elif op in ("fdiv", "cdiv"):
-            bound = _quotient(args[0], args[1], op == "fdiv")
-        elif op == "mod":
-            lo, hi = args[1] or (0, 0)
-            bound = (min(lo + 1, 0), max(hi - 1, 0))
-        elif op in ("min", "max"):
-            spans = [a for a in args if a is not None]
-            pick = min if op == "min" else max
-            bound = (pick(lo for lo, _ in spans), pick(hi for _, hi in spans))
-        elif op == "gcd":
-            magnitude = max(max(abs(lo), abs(hi)) for lo, hi in (a for a in args if a))
-            bound = (0, magnitude)
-        elif op == "where":
-            branches = [a for a in args[1:] if a is not None]
-            bound = (min(lo for lo, _ in branches), max(hi for _, hi in branches))
-        else:  # ratio, slow: never vectorised
-            return False
-        if bound is not None and max(abs(bound[0]), abs(bound[1])) > limit:
-            return False
-        intervals[index] = bound
+                intervals[index] = bound
+    except _NotVectorisable:
+        return False
     return True
+
+
+def _interval(  # noqa: PLR0912 - one case per operation
+    node: _Node, args: list[Interval], box: list[tuple[int, int]]
+) -> Interval:
+    """A node's interval from its arguments'; :class:`_NotVectorisable` where a partial
+    sum, product or power could leave int64, or the node has no int64 form."""
+    op = node.op
+    spans = [a for a in args if a is not None]
+    if op in _BOOLEAN:
+        return None
+    if op == "const":
+        value = node.value
+        if type(value) is not int:
+            raise _NotVectorisable("a fraction")
+        return value, value
+    if op == "sym":
+        position: int = node.value
+        return box[position]
+    magnitudes = [max(abs(lo), abs(hi)) for lo, hi in spans]
+    if op == "add":
+        if sum(magnitudes) > INT64_LIMIT:
+            raise _NotVectorisable("a sum")
+        return sum(lo for lo, _ in spans), sum(hi for _, hi in spans)
+    if op == "mul":
+        if math.prod(max(m, 1) for m in magnitudes) > INT64_LIMIT:
+            raise _NotVectorisable("a product")
+        bound = spans[0]
+        for lo, hi in spans[1:]:
+            corners = [bound[0] * lo, bound[0] * hi, bound[1] * lo, bound[1] * hi]
+            bound = (min(corners), max(corners))
+        return bound
+    if op == "pow":
+        (lo, hi), exponent = spans[0], node.value
+        if magnitudes[0] > 1 and exponent * math.log2(magnitudes[0]) > 64:
+            raise _NotVectorisable("a power")
+        ends = [lo**exponent, hi**exponent]
+        return (0 if exponent % 2 == 0 and lo <= 0 <= hi else min(ends)), max(ends)
+    if op in ("fdiv", "cdiv"):
+        return _quotient(args[0], args[1], op == "fdiv")
+    if op == "mod":
+        lo, hi = spans[-1]
+        return min(lo + 1, 0), max(hi - 1, 0)
+    if op in ("min", "max"):
+        pick = min if op == "min" else max
+        return pick(lo for lo, _ in spans), pick(hi for _, hi in spans)
+    if op == "gcd":
+        return 0, max(magnitudes)
+    if op == "where":
+        branches = [a for a in args[1:] if a is not None]
+        return min(lo for lo, _ in branches), max(hi for _, hi in branches)
+    raise _NotVectorisable(op)  # ratio, slow
 
 
 def _quotient(top: Interval, bottom: Interval, down: bool) -> Interval:

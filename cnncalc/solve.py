@@ -151,15 +151,10 @@ def solve_region(
     :data:`MAX_SEARCH` points in all. The other symbols take ``values``; the constraints
     in one unknown alone that reduce to bounds (``n ≥ 67``) narrow its range first.
     """
+    from cnncalc.substitution import check_values
+
     names = tuple(unknowns)
-    symbols = report.symbols
-    for name in names:
-        if name not in symbols:
-            raise CnncalcError(
-                _("'{symbol}' is not a size symbol of this spec (symbols: {symbols})").format(
-                    symbol=name, symbols=", ".join(sorted(symbols)) or _("none")
-                )
-            )
+    check_values(report, dict.fromkeys(names, ()))
     if len(set(names)) != len(names):
         raise CnncalcError(_("--for names a symbol twice: {names}").format(names=",".join(names)))
     given = {k: v for k, v in (values or {}).items() if k not in names}
@@ -298,7 +293,7 @@ def _number(node: ast.Constant, source: str) -> Any:
             raise InvalidOperation
     except InvalidOperation:
         raise CnncalcError(
-            _("'{number}' is not a number a condition can compare (up to 1e{limit})").format(
+            _("{number} is not a number a condition can compare (up to 1e{limit})").format(
                 number=show_value(written or repr(node.value), 40), limit=MAX_NUMBER_EXPONENT
             )
         ) from None

@@ -17,9 +17,9 @@ from typing import Any
 
 from cnncalc.errors import CnncalcError, show_value
 from cnncalc.grid import Exact
-from cnncalc.i18n import N_, _, ngettext
+from cnncalc.i18n import _, ngettext
 from cnncalc.render.table_format import Grid, draw, fill
-from cnncalc.render.text import convention_note, sentences
+from cnncalc.render.text import METRIC_HEADINGS, convention_note, sentences
 from cnncalc.safe_text import csv_cell, json_safe, markdown_text, visible
 from cnncalc.sweep import Sweep, value_text
 from cnncalc.wrapping import width
@@ -27,18 +27,6 @@ from cnncalc.wrapping import width
 FORMATS = ("table", "csv", "json", "markdown")
 NOTE_WIDTH = 88
 """Columns the notes below a sweep's table fill, at least (more for a wider table)."""
-
-HEADINGS = {
-    "trainable_params": N_("Trainable"),
-    "non_trainable_params": N_("Non-trainable"),
-    "params": N_("Parameters"),
-    "buffers": N_("Buffers"),
-    "macs": N_("MACs"),
-    "flops": N_("FLOPs"),
-    "neurons": N_("Neurons"),
-    "connections": N_("Connections"),
-}
-"""Each metric's column heading (the report table's words)."""
 
 
 def render_sweep(result: Sweep, fmt: str) -> str:
@@ -84,7 +72,7 @@ def _title(result: Sweep) -> str:
 
 
 def _headings(result: Sweep) -> list[str]:
-    return [_(HEADINGS[metric]) for metric in result.metrics]
+    return [_(METRIC_HEADINGS[metric]) for metric in result.metrics]
 
 
 def _cell(value: Exact) -> str:

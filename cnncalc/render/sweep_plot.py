@@ -26,7 +26,7 @@ from cnncalc.errors import CnncalcError
 from cnncalc.i18n import _
 from cnncalc.render.fonts import fallback
 from cnncalc.render.plot import FORMATS, file_metadata, missing_fonts_warning, si_number
-from cnncalc.render.sweep_format import HEADINGS
+from cnncalc.render.text import METRIC_HEADINGS
 from cnncalc.safe_text import mathtext, show_name
 from cnncalc.sweep import Sweep, pareto_front, value_text
 
@@ -65,10 +65,10 @@ def plot_sweep(result: Sweep, path: str | Path, x: str = "params", y: str = "mac
     front.sort(key=lambda i: (xs[i], ys[i]))
     labels = [_label(result, i) for i in front] if len(front) <= LABELLED else []
     what = _("Pareto front: the most {x} for the fewest {y}").format(
-        x=_(HEADINGS[x]), y=_(HEADINGS[y])
+        x=_(METRIC_HEADINGS[x]), y=_(METRIC_HEADINGS[y])
     )
     title = mathtext(show_name(result.network, 120))
-    words = [title, _(HEADINGS[x]), _(HEADINGS[y]), what, *labels]
+    words = [title, _(METRIC_HEADINGS[x]), _(METRIC_HEADINGS[y]), what, *labels]
     import matplotlib
 
     fonts = fallback(words)
@@ -122,8 +122,8 @@ def _figure(
                       fontsize=7)  # fmt: skip
     for axis in (axes.xaxis, axes.yaxis):
         axis.set_major_formatter(FuncFormatter(lambda value, _: si_number(value)))
-    axes.set_xlabel(mathtext(_(HEADINGS[x])))
-    axes.set_ylabel(mathtext(_(HEADINGS[y])))
+    axes.set_xlabel(mathtext(_(METRIC_HEADINGS[x])))
+    axes.set_ylabel(mathtext(_(METRIC_HEADINGS[y])))
     axes.grid(alpha=0.3)
     axes.set_axisbelow(True)
     axes.legend(loc="upper left", fontsize=8)
