@@ -255,9 +255,7 @@ def main() -> None:  # noqa: PLR0915 - one measurement after another, printed as
             size *= len(axis.values)
         rounds = args.repeat if size <= 100_000 else min(3, args.repeat)
         timings = [
-            median(
-                partial(sweep, report, axes, metrics, None, values, vectorise=vectorise), rounds
-            )  # fmt: skip
+            median(partial(sweep, report, axes, metrics, None, values, vectorise=vectorise), rounds)
             for vectorise in (True, False)
         ]
         say(f"| `--grid \"{text}\"` | {size:,} | {timings[0]:,.3f} s | "
