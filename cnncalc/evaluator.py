@@ -61,6 +61,14 @@ INT64_LIMIT = 2**63 - 1
 """The largest magnitude NumPy's int64 holds: every value, partial sum and partial product
 of a grid must stay within it for the vectorised form to run."""
 
+SPECIALISED = 256
+"""The most combinations of fractional values (a width multiplier ``a = 1/4, 1/2, …``) a grid
+compiles its program for, each with those values put in, so that NumPy runs the rest."""
+
+SPECIALISED_POINTS = 1_000
+"""The fewest points a specialised program must have on average to be worth compiling
+(milliseconds) rather than running the grid in Python's integers."""
+
 _INLINE_DEPTH = 40
 """Nested inline expressions deeper than this are cut into temporaries (Python's compiler
 recurses once per level)."""
@@ -506,6 +514,8 @@ class Evaluator:
         fallback: Fallback | None = None,
     ) -> None:
         self.symbols = tuple(symbols)
+        self._formulas = (tuple(outputs), tuple(conditions), tuple(requirements), tuple(sizes))
+        self._fallback = fallback
         program = _Program(self.symbols, fallback)
         self._program = program
         self._requirements = [program.lower(sympy.sympify(r)) for r in requirements]
@@ -637,6 +647,17 @@ class Evaluator:
         if len(axes) != len(self.symbols):
             raise ValueError(f"{len(self.symbols)} axes expected, got {len(axes)}")
         total = math.prod(len(axis) for axis in axes)
+        fractional = [i for i, axis in enumerate(axes) if not all(type(v) is int for v in axis)]
+        combinations = math.prod(len(axes[i]) for i in fractional)
+        if (
+            fractional
+            and vectorise is not False
+            and len(fractional) < len(axes)
+            and combinations <= SPECIALISED
+            and total >= SPECIALISED_POINTS * combinations
+            and _has_numpy()
+        ):
+            return self._specialised(axes, fractional, progress, vectorise)
         fits = self._vectorised is not None and vectorise is not False and self._fits_int64(axes)
         if vectorise and not fits:
             raise ValueError("NumPy cannot evaluate this grid exactly")
@@ -652,6 +673,68 @@ class Evaluator:
             for start in shown:
                 result = self._python_chunk(points, start, min(start + CHUNK, total), result)
         return result
+
+    def _specialised(
+        self,
+        axes: Sequence[Sequence[Exact]],
+        fractional: list[int],
+        progress: str | None,
+        vectorise: bool | None,
+    ) -> GridResult:
+        """The grid, one sub-grid of the whole-number axes per combination of the fractional
+        axes' values, each with those values put into the formulas (sympy, exactly: a
+        width ⌊32·a⌋ at a = 3/4 is 24) and compiled again: NumPy can then run them."""
+        import numpy
+
+        whole = [i for i in range(len(axes)) if i not in fractional]
+        shape = [len(axis) for axis in axes]
+        outputs, conditions, requirements, sizes = self._formulas
+        positions, columns = [], [[] for _ in outputs]  # type: list[Any], list[list[Any]]
+        invalid = filtered = 0
+        firsts: list[int] = []
+        vectorised = True
+        indices = itertools.product(*(range(len(axes[i])) for i in fractional))
+        for chosen in tracked(list(indices), progress or "", worth_a_bar=progress is not None):
+            mapping = {
+                self.symbols[i]: sympy.Rational(Fraction(axes[i][k]).numerator,
+                                                Fraction(axes[i][k]).denominator)
+                for i, k in zip(fractional, chosen, strict=True)
+            }  # fmt: skip
+            part = Evaluator(
+                [self.symbols[i] for i in whole],
+                [sympy.sympify(o).xreplace(mapping) for o in outputs],
+                [sympy.sympify(c).xreplace(mapping) for c in conditions],
+                requirements=[sympy.sympify(r).xreplace(mapping) for r in requirements],
+                sizes=[sympy.sympify(z).xreplace(mapping) for z in sizes],
+                fallback=self._fallback,
+            ).grid([axes[i] for i in whole], vectorise=vectorise)
+            # A sub-grid position, as indices along the whole-number axes, back in the grid.
+            inner = numpy.unravel_index(numpy.asarray(part.kept, dtype=numpy.int64),
+                                        [shape[i] for i in whole])  # fmt: skip
+            index: list[Any] = [None] * len(axes)
+            for i, k in zip(fractional, chosen, strict=True):
+                index[i] = numpy.full(len(part.kept), k, dtype=numpy.int64)
+            for i, along in zip(whole, inner, strict=True):
+                index[i] = along
+            positions.append(numpy.ravel_multi_index(index, shape))
+            for column, values in zip(columns, part.values, strict=True):
+                column.extend(values)
+            invalid, filtered = invalid + part.invalid, filtered + part.filtered
+            if part.first_invalid is not None:
+                where: Any = numpy.unravel_index(part.first_invalid, [shape[i] for i in whole])
+                for i, position in zip(whole, where, strict=True):
+                    index[i] = int(position)
+                for i, k in zip(fractional, chosen, strict=True):
+                    index[i] = k
+                firsts.append(int(numpy.ravel_multi_index(index, shape)))
+            vectorised = vectorised and part.vectorised
+        kept = numpy.concatenate(positions) if positions else numpy.zeros(0, dtype=numpy.int64)
+        if fractional != list(range(len(fractional))):  # not the outer axes: put in grid order
+            order = numpy.argsort(kept, kind="stable")
+            kept = kept[order]
+            columns = [[column[i] for i in order.tolist()] for column in columns]
+        first = min(firsts) if firsts else None
+        return GridResult(kept.tolist(), columns, invalid, first, filtered, vectorised)
 
     def _python_chunk(
         self, points: Iterator[tuple[Exact, ...]], start: int, stop: int, result: GridResult
@@ -724,6 +807,12 @@ class Evaluator:
             box.append((int(min(axis)), int(max(axis))))
         roots = [*self._requirements, *self._sizes, *self._conditions, *self._outputs]
         return _bounded(self._program, box, roots)
+
+
+def _has_numpy() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("numpy") is not None
 
 
 def _slow(expr: Any, symbols: tuple[Any, ...], fallback: Fallback | None) -> Callable[..., Any]:

@@ -221,3 +221,25 @@ def test_conditions_keep_points_and_requirements_refuse_them() -> None:
     assert (result.kept, result.values, result.invalid, result.filtered) == (
         [3, 5, 7, 9], [[8, 12, 16, 20]], 2, 4,
     )  # fmt: skip
+
+
+def test_fractional_axes_are_put_in_and_the_rest_runs_in_numpy() -> None:
+    # A width multiplier's values are few: the program is compiled once per value, each
+    # with the value put in (⌊32·a⌋ at a = 3/4 is 24), and NumPy runs the whole-number axes.
+    # The result is the Python grid's, in grid order whichever axis is the fractional one.
+    outputs = [ROUNDING[0], ROUNDING[2], ROUNDING[4], sympy.floor(32 * A) * N**2 * 3]
+    widths = [Fraction(k, 8) for k in range(1, 9)]
+    for symbols, axes in (([A, N], [widths, range(1, 2001)]), ([N, A], [range(1, 2001), widths])):
+        compiled = Evaluator(
+            symbols, outputs, [sympy.Ne(sympy.Mod(N, 5), 0)], requirements=[N >= 3]
+        )
+        specialised, python = compiled.grid(axes), compiled.grid(axes, vectorise=False)
+        assert specialised.vectorised and not python.vectorised
+        assert (specialised.kept, specialised.values) == (python.kept, python.values)
+        assert (specialised.invalid, specialised.first_invalid, specialised.filtered) == (
+            python.invalid, python.first_invalid, python.filtered,
+        )  # fmt: skip
+        assert (python.invalid, python.first_invalid, python.filtered) == (16, 0, 8 * 400)
+    at_three_quarters = Evaluator([A, N], outputs).grid([[Fraction(3, 4)], range(10, 10_010)])
+    assert at_three_quarters.values[0][:2] == [24, 24]
+    assert at_three_quarters.values[3][0] == 24 * 100 * 3
