@@ -19,7 +19,11 @@ shared subexpression computed once, and runs it in one of two forms:
   not a dependency) and the program needs no fractions. Before a grid runs,
   interval arithmetic over the same program bounds every value, partial sum and
   partial product at the grid's extreme values; NumPy runs only if all of them
-  fit in int64, else the Python form does. The result is exact either way.
+  fit in int64, else the Python form does. The result is exact either way. A
+  grid whose axes hold fractions (a width multiplier ``a = 1/4, 1/2, …``) is run
+  as one sub-grid per combination of those values, each with the values put in
+  (sympy, exactly: ``⌊32·a⌋`` at 3/4 is 24) and compiled again, so that NumPy
+  runs the whole-number axes.
 
 The program's source is generated here from sympy trees and compiled with
 :func:`compile`: no user text ever reaches it. Symbols become positional names
@@ -29,8 +33,9 @@ names called are this module's helpers. A formula the generator cannot write (a
 sum whose length is a symbol) is evaluated by ``fallback`` at each point (sympy's
 substitution: slow, still exact); without a fallback it is an error.
 
-Cost: lowering and compiling take milliseconds (once); a point then costs a few
-microseconds in Python, or tens of nanoseconds in NumPy.
+Cost: lowering and compiling take milliseconds (once); a point of every total
+of AlexNet then costs about 1 µs in Python and 0.2 µs in NumPy, where sympy's
+substitution takes 2 to 6 ms (``bench/sweep.py``).
 """
 
 from __future__ import annotations
