@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any
 
@@ -13,7 +14,7 @@ from hypothesis import strategies as st
 import cnncalc
 from cnncalc.analysis import METRICS, Report
 from cnncalc.errors import CnncalcError
-from cnncalc.evaluator import Evaluator, NotCompilable, compile_formulas
+from cnncalc.evaluator import Evaluator, Exact, NotCompilable, compile_formulas
 from cnncalc.substitution import sizes_of
 from cnncalc.sweep import symbols_named
 from cnncalc.symbolic import substitute, symbol
@@ -228,8 +229,13 @@ def test_fractional_axes_are_put_in_and_the_rest_runs_in_numpy() -> None:
     # with the value put in (⌊32·a⌋ at a = 3/4 is 24), and NumPy runs the whole-number axes.
     # The result is the Python grid's, in grid order whichever axis is the fractional one.
     outputs = [ROUNDING[0], ROUNDING[2], ROUNDING[4], sympy.floor(32 * A) * N**2 * 3]
-    widths = [Fraction(k, 8) for k in range(1, 9)]
-    for symbols, axes in (([A, N], [widths, range(1, 2001)]), ([N, A], [range(1, 2001), widths])):
+    widths: list[Exact] = [Fraction(k, 8) for k in range(1, 9)]
+    sizes: Sequence[Exact] = range(1, 2001)
+    orders: list[tuple[list[Any], list[Sequence[Exact]]]] = [
+        ([A, N], [widths, sizes]),
+        ([N, A], [sizes, widths]),
+    ]
+    for symbols, axes in orders:
         compiled = Evaluator(
             symbols, outputs, [sympy.Ne(sympy.Mod(N, 5), 0)], requirements=[N >= 3]
         )
