@@ -33,6 +33,7 @@ import datetime
 import io
 import os
 import platform
+import shlex
 import statistics
 import subprocess
 import sys
@@ -60,6 +61,7 @@ from cnncalc.sweep import sweep, symbols_named  # noqa: E402
 from cnncalc.symbolic import substitute  # noqa: E402
 
 HEADING = "## Fast exact evaluation: solve and sweep (bench/sweep.py)"
+"""The section's heading; the spec's name follows it (a section per spec)."""
 SEARCH = (1, 4096)
 
 BASE_SOLVE = r"""
@@ -149,11 +151,12 @@ def main() -> None:  # noqa: PLR0915 - one measurement after another, printed as
         print(line, flush=True)
         lines.append(line)
 
-    say(HEADING)
+    heading = f"{HEADING}, {args.spec}"
+    say(heading)
     say()
     say(f"cnncalc from this checkout against {args.base}, Python {platform.python_version()}, "
         f"{platform.machine()}, {os.cpu_count()} cores, {datetime.date.today()}; "
-        f"`python bench/sweep.py {args.spec} --repeat {args.repeat}` (medians)")  # fmt: skip
+        f"`python bench/sweep.py {shlex.join(sys.argv[1:])}` (medians)")  # fmt: skip
     say()
 
     # Substitution, a sample of points (each a fresh xreplace of every formula).
@@ -275,7 +278,7 @@ def main() -> None:  # noqa: PLR0915 - one measurement after another, printed as
         f"{imports or 'no numpy, no sympy, no evaluator'}.")  # fmt: skip
     say()
     if args.write:
-        write_section(BENCH / "RESULTS.md", HEADING, "\n".join(lines))
+        write_section(BENCH / "RESULTS.md", heading, "\n".join(lines))
 
 
 if __name__ == "__main__":

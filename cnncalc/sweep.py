@@ -56,11 +56,20 @@ class Sweep:
         """The grid values of kept row ``row``, one per axis."""
         return _coordinates(self.positions[row], self.axes)
 
+    def coordinates(self) -> list[list[Exact]]:
+        """Each axis's values at the kept points: columns, as :attr:`columns` holds them."""
+        found = []
+        stride = 1
+        for axis in reversed(self.axes):
+            values, size = axis.values, len(axis.values)
+            found.append([values[(position // stride) % size] for position in self.positions])
+            stride *= size
+        return found[::-1]
+
     def rows(self) -> Iterator[tuple[tuple[Exact, ...], tuple[Exact, ...]]]:
         """``(grid values, metric values)`` of each kept point, in grid order."""
         columns = [self.columns[metric] for metric in self.metrics]
-        for row, position in enumerate(self.positions):
-            yield _coordinates(position, self.axes), tuple(column[row] for column in columns)
+        return zip(zip(*self.coordinates(), strict=True), zip(*columns, strict=True), strict=True)
 
 
 def _coordinates(position: int, axes: Sequence[Axis]) -> tuple[Exact, ...]:

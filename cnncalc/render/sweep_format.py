@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 from typing import Any
 
@@ -131,9 +132,12 @@ def _csv(result: Sweep) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([*(csv_cell(axis.name) for axis in result.axes), *result.metrics,
                      "convention"])  # fmt: skip
-    convention = result.convention.value
-    for point, values in result.rows():
-        writer.writerow([*(value_text(v) for v in point), *values, convention])
+    coordinates = [
+        column if all(isinstance(v, int) for v in axis.ends()) else list(map(value_text, column))
+        for axis, column in zip(result.axes, result.coordinates(), strict=True)
+    ]
+    metrics = [result.columns[metric] for metric in result.metrics]
+    writer.writerows(zip(*coordinates, *metrics, itertools.repeat(result.convention.value)))
     return out.getvalue()
 
 
