@@ -528,6 +528,10 @@ class Evaluator:
                                                                    self.symbols})  # fmt: skip
         self._conditions = [program.lower(sympy.sympify(c)) for c in conditions]
         self._outputs = [program.lower(sympy.sympify(o)) for o in outputs]
+        self.source = ""
+        """The generated Python (for tests and the curious)."""
+        self.numpy_source: str | None = None
+        """The generated NumPy form, if NumPy is installed and the program has one."""
         self.point: Callable[..., Any] = self._python(fallback)
         """``point(*values)``: None (no network), False (a condition fails) or the outputs."""
         self._vectorised = self._numpy()
@@ -588,7 +592,6 @@ class Evaluator:
         for index, expr in enumerate(program.slow):
             namespace[f"_slow{index}"] = _slow(expr, self.symbols, fallback)
         self.source = source
-        """The generated Python (for tests and the curious)."""
         exec(compile(source, "<cnncalc evaluator>", "exec"), namespace)  # generated: see above
         function: Callable[..., Any] = namespace["evaluate"]
         return function
@@ -631,7 +634,6 @@ class Evaluator:
             **writer.namespace,
         }
         self.numpy_source = source
-        """The generated NumPy form, if any."""
         exec(compile(source, "<cnncalc evaluator, numpy>", "exec"), namespace)
         function: Callable[..., Any] = namespace["evaluate"]
         return function
