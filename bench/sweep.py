@@ -247,9 +247,9 @@ def main() -> None:  # noqa: PLR0915 - one measurement after another, printed as
     say()
 
     # Sweeps: 10,000 and 1,000,000 points, NumPy and Python.
-    say("| sweep (params, macs, flops) | points | NumPy | per point | "
+    say("| sweep (params, macs, flops) | points | networks | NumPy | per point | "
         "Python's integers | per point |")  # fmt: skip
-    say("|:--|--:|--:|--:|--:|--:|")
+    say("|:--|--:|--:|--:|--:|--:|--:|")
     metrics = ("params", "macs", "flops")
     for text in grids:
         axes = parse_grid(text)
@@ -261,7 +261,8 @@ def main() -> None:  # noqa: PLR0915 - one measurement after another, printed as
             median(partial(sweep, report, axes, metrics, None, values, vectorise=vectorise), rounds)
             for vectorise in (True, False)
         ]
-        say(f"| `--grid \"{text}\"` | {size:,} | {timings[0]:,.3f} s | "
+        networks = len(sweep(report, axes, metrics, None, values))
+        say(f"| `--grid \"{text}\"` | {size:,} | {networks:,} | {timings[0]:,.3f} s | "
             f"{per_point(timings[0], size)} | {timings[1]:,.3f} s | "
             f"{per_point(timings[1], size)} |")  # fmt: skip
     million = grids[-1]
@@ -269,7 +270,7 @@ def main() -> None:  # noqa: PLR0915 - one measurement after another, printed as
     whole = command_time(command, ROOT, min(3, args.repeat))
     say()
     say(f"The whole command `cnncalc sweep {args.spec} --grid \"{million}\" -f csv -o "
-        f"/dev/null` (start-up, sympy, analysis, the sweep, a million CSV lines): "
+        f"/dev/null` (start-up, sympy, analysis, the sweep, a CSV line per network): "
         f"{whole:,.2f} s (target: under 10 s).")  # fmt: skip
     say()
     here, before = statistics.median(here_startup), statistics.median(base_startup)
