@@ -54,7 +54,7 @@ AREAS = (
     ("cnncalc/solve.py", "solve"),
     ("cnncalc/sizing.py", "solve"),
     ("cnncalc/render/region_format.py", "solve"),
-    ("cnncalc/evaluator.py", "sweep"),
+    ("cnncalc/evaluator/", "sweep"),
     ("cnncalc/grid.py", "sweep"),
     ("cnncalc/sweep.py", "sweep"),
     ("cnncalc/render/sweep", "sweep"),
