@@ -53,13 +53,15 @@ FLOPs under a named convention, neurons and connections, as exact integers.
 commands:
   cnncalc SPEC [options]        analyse SPEC and print the report
   cnncalc explain SPEC LAYER    derive every count of one layer, step by step
-  cnncalc solve SPEC COND --for SYMBOL
+  cnncalc solve SPEC COND --for SYMBOL[,SYMBOL...]
                                 the sizes for which COND holds, e.g.
                                 "pool3.output_shape[1] == 6" --for n
   cnncalc compare A.yaml B.yaml [--depth N] [--metrics params,macs,...]
   cnncalc compare SPEC --subs n=32 --subs n=64
                                 variants side by side: each layer and the totals,
                                 with differences and ratios
+  cnncalc sweep SPEC --grid "k=3,5,7; n=128:224:32" [--where COND]
+                                the totals at every point of a grid of sizes
   cnncalc check SPEC [SPEC...]  check the numbers in each spec's 'expect' block
   cnncalc quiz SPEC [--layers C1,S2] [--ask params,...] [--seed N] [--vary]
                                 exercises with worked answers, on a separate sheet
@@ -852,14 +854,18 @@ def _solve_parser() -> argparse.ArgumentParser:
         ),
     )
     parser.add_argument(
-        "--for", dest="unknown", required=True, metavar="SYMBOL",
-        help=_("the size symbol whose values are sought, e.g. n"),
+        "--for", dest="unknown", required=True, metavar="SYMBOL[,SYMBOL...]",
+        help=_("the size symbol whose values are sought, e.g. n; several (a,n): every point of "
+               "their ranges where COND holds"),
     )  # fmt: skip
     parser.add_argument(
         "--subs", metavar="NAME=VALUE,...", help=_("values of the other symbols (default: the "
         "spec's 'values')"),
     )  # fmt: skip
-    parser.add_argument("--range", default="1:4096", metavar="LO:HI", help=_("search range"))
+    parser.add_argument(
+        "--range", action="append", default=[], metavar="[NAME=]LO:HI",
+        help=_("search range (1:4096); NAME=LO:HI for one of several unknowns, once each"),
+    )  # fmt: skip
     parser.add_argument(
         "--dtype", type=_dtype, default="fp32", metavar="D", help=_("peak_memory, "
         "training_memory: the activations' number format, and the weights' unless "
@@ -886,10 +892,12 @@ def run_solve(args: argparse.Namespace) -> int:
 
     progress.enable()
     from cnncalc.errors import CnncalcError
-    from cnncalc.solve import solve
-    from cnncalc.substitution import parse_assignments, parse_range
+    from cnncalc.grid import parse_ranges
+    from cnncalc.solve import DEFAULT_RANGE, solve, solve_region
+    from cnncalc.substitution import parse_assignments
 
-    search = parse_range(args.range)
+    unknowns = [name.strip() for name in args.unknown.split(",")]
+    ranges = parse_ranges(args.range, unknowns, DEFAULT_RANGE)
     if len(args.condition) > MAX_CONDITION_LENGTH:
         raise CnncalcError(
             _("a condition is limited to {limit:,} characters").format(limit=MAX_CONDITION_LENGTH)
@@ -897,14 +905,109 @@ def run_solve(args: argparse.Namespace) -> int:
     spec = load(args.spec)
     values = dict(spec.values)
     values.update(parse_assignments(args.subs or ""))
+    if len(unknowns) > 1:
+        region = solve_region(analyze(spec), args.condition, unknowns, values, ranges)
+        from cnncalc.render.region_format import region_text
+
+        _write(region_text(region, args.condition, args.format), None)
+        return EXIT_OK if region.count else EXIT_CHECK_FAILED
     from cnncalc.sizing import Sizing
 
     sizing = Sizing(args.dtype, args.weight_dtype, args.optimizer)
-    solution = solve(analyze(spec), args.condition, args.unknown, values, search, sizing=sizing)
+    (unknown,) = unknowns
+    search = ranges[unknown]
+    solution = solve(analyze(spec), args.condition, unknown, values, search, sizing=sizing)
     from cnncalc.render.derivations import solution_text
 
     _write(solution_text(solution, args.condition, args.format), None)
     return EXIT_OK if solution.runs else EXIT_CHECK_FAILED
+
+
+def _sweep_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="cnncalc sweep",
+        description=_(
+            "The totals of a symbolic spec at every point of a grid of its sizes, each as "
+            "--subs would give it, the formulas compiled once so that a point costs "
+            "microseconds. Points where the network does not exist are left out and counted."
+        ),
+    )
+    parser.add_argument("spec", help=_("a spec with size symbols"))
+    parser.add_argument(
+        "--grid", action="append", required=True, metavar="NAME=VALUES[; ...]",
+        help=_("the grid: NAME=v1,v2,... or NAME=lo:hi[:step] (hi included), ';' between "
+               "names, e.g. \"k=3,5,7; n=128:224:32\"; exact numbers (3, 300e6, 0.75, 3/4); "
+               "at most 1,000,000 points"),
+    )  # fmt: skip
+    parser.add_argument(
+        "--where", metavar="COND",
+        help=_("keep the points where COND holds: comparisons of LAYER.metric, "
+               "LAYER.output_shape[i], total.metric and numbers, joined with 'and', as solve "
+               "reads them (e.g. \"total.macs <= 300e6\")"),
+    )  # fmt: skip
+    parser.add_argument(
+        "--metrics", default="params,macs,flops", metavar="M,M,...",
+        help=_("the totals to show (params,macs,flops), among trainable_params, "
+               "non_trainable_params, params, buffers, macs, flops, neurons, connections"),
+    )  # fmt: skip
+    parser.add_argument("-c", "--convention", choices=CONVENTION_NAMES, help=_(CONVENTION_HELP))
+    parser.add_argument(
+        "--subs", metavar="NAME=VALUE,...", help=_("values of the symbols the grid does not "
+        "name (default: the spec's 'values')"),
+    )  # fmt: skip
+    parser.add_argument(
+        "-f", "--format", choices=("table", "csv", "json", "markdown"), default="table",
+        help=_("output format (table)"),
+    )  # fmt: skip
+    parser.add_argument("-o", "--output", help=_("write to this file (default: stdout)"))
+    parser.add_argument(
+        "--plot", metavar="FILE", help=_("also draw one total against another at every point, "
+        "the Pareto front marked (.svg, .png or .pdf; needs matplotlib)"),
+    )  # fmt: skip
+    parser.add_argument(
+        "--plot-axes", default="params,macs", metavar="X,Y",
+        help=_("the plot's metrics, across and up (params,macs)"),
+    )  # fmt: skip
+    return parser
+
+
+def run_sweep(args: argparse.Namespace) -> int:
+    from cnncalc import progress
+    from cnncalc.api import analyze, load
+    from cnncalc.errors import CnncalcError
+    from cnncalc.grid import parse_grid
+    from cnncalc.substitution import parse_assignments
+    from cnncalc.sweep import sweep
+
+    progress.enable()
+    if args.where is not None and len(args.where) > MAX_CONDITION_LENGTH:
+        raise CnncalcError(
+            _("a condition is limited to {limit:,} characters").format(limit=MAX_CONDITION_LENGTH)
+        )
+    axes = parse_grid(";".join(args.grid))
+    metrics = [name.strip() for name in args.metrics.split(",")]
+    plotted = [name.strip() for name in args.plot_axes.split(",")]
+    if args.plot is not None:
+        if len(plotted) != 2:
+            raise CnncalcError(
+                _("--plot-axes takes two metrics, X,Y, got {got}").format(got=args.plot_axes)
+            )
+        metrics += [name for name in plotted if name not in metrics]
+    spec = load(args.spec)
+    values = dict(spec.values)
+    values.update(parse_assignments(args.subs or ""))
+    result = sweep(analyze(spec, args.convention), axes, metrics, args.where, values)
+    from cnncalc.render.sweep_format import render_sweep
+
+    _write(render_sweep(result, args.format), args.output)
+    if args.plot is not None:
+        from cnncalc.render.sweep_plot import plot_sweep
+
+        try:
+            plot_sweep(result, args.plot, plotted[0], plotted[1])
+        except OSError as error:
+            raise _cannot_write(args.plot, error) from None
+    return EXIT_OK
 
 
 def run_explain(args: argparse.Namespace) -> int:
@@ -1234,6 +1337,7 @@ COMMANDS: dict[str, Command] = {
     "quiz": (_quiz_parser, run_quiz),
     "schema": (_schema_parser, run_schema),
     "solve": (_solve_parser, run_solve),
+    "sweep": (_sweep_parser, run_sweep),
     "types": (_types_parser, run_types),
 }
 """Each command's argument parser and what runs it; anything else is a spec to analyse."""

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import ast
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Any
 
@@ -21,8 +22,8 @@ import sympy
 
 from cnncalc.analysis import METRICS, Report
 from cnncalc.errors import CnncalcError, show_value
+from cnncalc.evaluator import Evaluator
 from cnncalc.i18n import _
-from cnncalc.progress import tracked
 from cnncalc.sizing import BATCH, QUANTITIES, Sizing
 from cnncalc.spec.network import TOTAL
 from cnncalc.symbolic import simplify_condition, substitute, symbol
@@ -96,7 +97,7 @@ def solve(
     # The quantities in batch are formulas of a numeric network's sizes only.
     numeric = unknown == BATCH and not report.symbols
     quantities = (sizing or Sizing()).quantities(report) if numeric else {}
-    relations = _parse(condition, report, quantities)
+    relations = parse_condition(condition, report, quantities)
     # The requirements first: where they fail the network is undefined, and a size
     # may divide by zero (a stride of n//2 at n = 1).
     constraints = [*(r.relation for r in report.requirements), *relations]
@@ -113,12 +114,137 @@ def solve(
     )
 
 
-def _parse(
-    condition: str, report: Report, quantities: Mapping[str, Callable[[], Any]]
+@dataclass(frozen=True, slots=True)
+class RegionRow:
+    """Points of a region: for every value of ``run`` (the next-to-last unknown), with the
+    earlier unknowns at ``outer``, the last unknown's values are the runs ``inner``."""
+
+    outer: tuple[int, ...]
+    run: tuple[int, int]
+    inner: tuple[tuple[int, int | None], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Region:
+    """The integer points of several unknowns' ranges where a condition holds, as rows of
+    runs: a row per run of the next-to-last unknown's values that share the last one's."""
+
+    unknowns: tuple[str, ...]
+    ranges: tuple[tuple[int, int], ...]
+    """Each unknown's range, as searched (before the requirements narrowed it)."""
+    rows: tuple[RegionRow, ...]
+    count: int
+    condition: Any
+    method: str
+    """How it was found, in English (JSON's ``method``)."""
+
+
+def solve_region(
+    report: Report,
+    condition: str,
+    unknowns: Sequence[str],
+    values: Mapping[str, int] | None = None,
+    ranges: Mapping[str, tuple[int, int]] | None = None,
+) -> Region:
+    """The points of ``unknowns`` (two or more size symbols) at which ``condition`` holds,
+    each unknown within its range (default 1 to 4096), every point tried: at most
+    :data:`MAX_SEARCH` points in all. The other symbols take ``values``; the constraints
+    in one unknown alone that reduce to bounds (``n ≥ 67``) narrow its range first.
+    """
+    from cnncalc.substitution import check_values
+
+    names = tuple(unknowns)
+    check_values(report, dict.fromkeys(names, ()))
+    if len(set(names)) != len(names):
+        raise CnncalcError(_("--for names a symbol twice: {names}").format(names=",".join(names)))
+    given = {k: v for k, v in (values or {}).items() if k not in names}
+    report = report.subs(given) if given else report
+    missing = sorted(report.symbols - set(names))
+    if missing:
+        raise CnncalcError(
+            _("give values for {symbols} (--subs {first}=…) to solve for {symbol}").format(
+                symbols=", ".join(missing), first=missing[0], symbol=",".join(names)
+            )
+        )
+    searched = tuple((ranges or {}).get(name, DEFAULT_RANGE) for name in names)
+    size = math.prod(last - first + 1 for first, last in searched)
+    if size > MAX_SEARCH:
+        raise CnncalcError(
+            _(
+                "search at most {limit} points at once (--range NAME=LO:HI for each unknown); "
+                "these ranges have {size}"
+            ).format(limit=f"{MAX_SEARCH:,}", size=f"{size:,}")
+        )
+    relations = parse_condition(condition, report)
+    xs = [symbol(name) for name in names]
+    narrowed = list(searched)
+    rest = []
+    for constraint in [*(r.relation for r in report.requirements), *relations]:
+        free = [x for x in xs if x in getattr(constraint, "free_symbols", ())]
+        if len(free) == 1:
+            low, high, left = _bounds([constraint], free[0])
+            if not left:
+                position = xs.index(free[0])
+                first, last = narrowed[position]
+                narrowed[position] = (max(first, low), last if high is None else min(last, high))
+                continue
+        rest.append(constraint)
+    method = "by trying every point of " + ", ".join(
+        f"{name} = {first}…{last}" for name, (first, last) in zip(names, searched, strict=True)
+    )
+    joint = sympy.And(*relations)
+    if any(last < first for first, last in narrowed):
+        return Region(names, searched, (), 0, joint, method)
+    axes = [range(first, last + 1) for first, last in narrowed]
+    evaluator = Evaluator(xs, [], rest, fallback=substitute)
+    trying = _("trying {points} points").format(points=f"{math.prod(map(len, axes)):,}")
+    kept = evaluator.grid(axes, progress=trying).kept
+    return Region(names, searched, _region_rows(kept, axes), len(kept), joint, method)
+
+
+def _region_rows(kept: list[int], axes: list[range]) -> tuple[RegionRow, ...]:
+    """Grid positions (row-major) as rows: the last axis's runs for each point of the others,
+    next-to-last values with the same runs (and the same earlier values) merged."""
+    last = len(axes[-1])
+    by_prefix: dict[int, list[int]] = {}
+    for index in kept:
+        by_prefix.setdefault(index // last, []).append(axes[-1][index % last])
+    rows: list[RegionRow] = []
+    for key, values in by_prefix.items():
+        coordinates, prefix = [], key
+        for axis in reversed(axes[:-1]):
+            prefix, position = divmod(prefix, len(axis))
+            coordinates.append(axis[position])
+        *outer, value = reversed(coordinates)
+        inner = runs_of(values)
+        previous = rows[-1] if rows else None
+        if (
+            previous is not None
+            and previous.outer == tuple(outer)
+            and previous.run[1] == value - 1
+            and previous.inner == inner
+        ):
+            rows[-1] = RegionRow(previous.outer, (previous.run[0], value), inner)
+        else:
+            rows.append(RegionRow(tuple(outer), (value, value), inner))
+    return tuple(rows)
+
+
+def parse_condition(
+    condition: str, report: Report, quantities: Mapping[str, Callable[[], Any]] | None = None
 ) -> list[Any]:
-    """``pool3.output_shape[1] == 6 and total.params < 10**8`` → sympy relations."""
+    """``pool3.output_shape[1] == 6 and total.params < 10**8`` → sympy relations.
+
+    Numbers are read exactly: ``300e6`` is the integer 300,000,000 (not a float),
+    ``2.5e8`` 250,000,000; a number that is not whole (``3e-1``) may scale a quantity
+    (``total.macs <= 0.5*total.params``) but is refused beside a quantity that is
+    always an integer (every count is). ``quantities`` are the extra names a
+    condition may read (:mod:`cnncalc.sizing`'s, in batch).
+    """
+    quantities = quantities or {}
+    text = condition.strip()
     try:
-        tree = ast.parse(condition.strip(), mode="eval").body
+        tree = ast.parse(text, mode="eval").body
     except (SyntaxError, ValueError):  # ValueError: an integer of over 4,300 digits
         raise CnncalcError(
             _("cannot read the condition {condition}").format(condition=show_value(condition, 80))
@@ -133,7 +259,7 @@ def _parse(
                     "(several joined with 'and')"
                 )
             )
-        left = _operand(part.left, report, quantities)
+        left_node, left = part.left, _operand(part.left, report, quantities, text)
         for op, comparator in zip(part.ops, part.comparators, strict=True):
             if type(op) not in _COMPARISONS:
                 raise CnncalcError(
@@ -141,17 +267,65 @@ def _parse(
                         part=ast.unparse(part)
                     )
                 )
-            right = _operand(comparator, report, quantities)
+            right = _operand(comparator, report, quantities, text)
+            _whole_beside_whole((left_node, left), (comparator, right), text)
+            _whole_beside_whole((comparator, right), (left_node, left), text)
             relations.append(_COMPARISONS[type(op)](left, right))
-            left = right
+            left_node, left = comparator, right
     return relations
 
 
-def _operand(node: ast.expr, report: Report, quantities: Mapping[str, Callable[[], Any]]) -> Any:
-    if isinstance(node, ast.Constant) and type(node.value) is int:
+MAX_NUMBER_EXPONENT = 4300
+"""The largest power of ten a number in a condition may have (``1e4300``): Python's own
+limit on an integer's digits."""
+
+
+def _number(node: ast.Constant, source: str) -> Any:
+    """A numeric literal exactly, from its text: ``300e6`` → 300000000, ``0.75`` → 3/4."""
+    if type(node.value) is int:
         return sympy.Integer(node.value)
+    written = (ast.get_source_segment(source, node) or "").replace("_", "")
+    try:
+        if type(node.value) is not float:
+            raise InvalidOperation
+        decimal = Decimal(written)
+        if not decimal.is_finite() or abs(decimal.adjusted()) > MAX_NUMBER_EXPONENT:
+            raise InvalidOperation
+    except InvalidOperation:
+        raise CnncalcError(
+            _("{number} is not a number a condition can compare (up to 1e{limit})").format(
+                number=show_value(written or repr(node.value), 40), limit=MAX_NUMBER_EXPONENT
+            )
+        ) from None
+    value = Fraction(decimal)
+    return sympy.Rational(value.numerator, value.denominator)
+
+
+def _whole_beside_whole(
+    number: tuple[ast.expr, Any], other: tuple[ast.expr, Any], source: str
+) -> None:
+    """Refuse a number that is not whole compared with a quantity that always is (each an
+    operand's node and value)."""
+    (number_node, value), (other_node, quantity) = number, other
+    if value.is_Rational and not value.is_Integer and quantity.is_integer:
+        raise CnncalcError(
+            _(
+                "'{number}' is not a whole number, and {quantity} always is: compare it with a "
+                "whole number"
+            ).format(
+                number=ast.get_source_segment(source, number_node) or ast.unparse(number_node),
+                quantity=ast.get_source_segment(source, other_node) or ast.unparse(other_node),
+            )
+        )
+
+
+def _operand(
+    node: ast.expr, report: Report, quantities: Mapping[str, Callable[[], Any]], source: str
+) -> Any:
+    if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+        return _number(node, source)
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
-        base, exponent = _operand(node.left, report, quantities), node.right
+        base, exponent = _operand(node.left, report, quantities, source), node.right
         if not (isinstance(exponent, ast.Constant) and type(exponent.value) is int):
             raise CnncalcError(
                 _("'{power}': a power's exponent is a whole number").format(power=ast.unparse(node))
@@ -175,8 +349,8 @@ def _operand(node: ast.expr, report: Report, quantities: Mapping[str, Callable[[
     if isinstance(node, ast.BinOp) and isinstance(
         node.op, ast.Add | ast.Sub | ast.Mult | ast.FloorDiv
     ):
-        left = _operand(node.left, report, quantities)
-        right = _operand(node.right, report, quantities)
+        left = _operand(node.left, report, quantities, source)
+        right = _operand(node.right, report, quantities, source)
         operations = {ast.Add: left + right, ast.Sub: left - right, ast.Mult: left * right}
         return operations.get(type(node.op), sympy.floor(left / right))
     if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant):
@@ -271,7 +445,8 @@ def _as_inequalities(relation: Any) -> list[Any]:
 
 
 MAX_SEARCH = 1_000_001
-"""The most values one search tries (``--range 1:1000001``)."""
+"""The most values one search tries (``--range 1:1000001``); for several unknowns, the most
+points of their ranges' product."""
 
 
 def _search(
@@ -281,8 +456,9 @@ def _search(
 
     The constraints that reduce to bounds on ``x`` (a kernel must fit: ``n ≥ 67``)
     narrow the range instead of being tried; the others are compiled once into
-    exact integer arithmetic (:func:`_compiled`), so a value costs microseconds,
-    not the milliseconds of a sympy substitution: a million values take seconds.
+    exact integer arithmetic (:mod:`cnncalc.evaluator`), so a value costs
+    microseconds, not the milliseconds of a sympy substitution (what the code
+    generator cannot write is substituted, value by value).
     """
     first, last = search
     if last - first + 1 > MAX_SEARCH:
@@ -293,121 +469,20 @@ def _search(
         )
     low, high, rest = _bounds(constraints, x)
     first, last = max(first, low), last if high is None else min(last, high)
-    tests = [_compiled_relation(c, x) for c in rest]
-    runs: list[tuple[int, int | None]] = []
-    values = range(first, last + 1)
+    if last < first:
+        return ()
+    evaluator = Evaluator([x], [], rest, fallback=substitute)
     trying = _("trying {symbol} = {first}…{last}").format(symbol=x, first=first, last=last)
-    for value in tracked(values, trying, worth_a_bar=len(values) > 2000):
-        if all(test(value) for test in tests):
-            if runs and runs[-1][1] == value - 1:
-                runs[-1] = (runs[-1][0], value)
-            else:
-                runs.append((value, value))
+    found = evaluator.grid([range(first, last + 1)], progress=trying).kept
+    return runs_of(index + first for index in found)
+
+
+def runs_of(values: Iterable[int]) -> tuple[tuple[int, int | None], ...]:
+    """Increasing integers as inclusive runs: ``1, 2, 3, 7`` → ``((1, 3), (7, 7))``."""
+    runs: list[tuple[int, int | None]] = []
+    for value in values:
+        if runs and runs[-1][1] == value - 1:
+            runs[-1] = (runs[-1][0], value)
+        else:
+            runs.append((value, value))
     return tuple(runs)
-
-
-def _compiled_relation(constraint: Any, x: sympy.Symbol) -> Callable[[int], bool]:
-    """Whether ``constraint`` holds at a value of ``x``: compiled where it can be."""
-    compare = _COMPARE.get(type(constraint))
-    if compare is not None:
-        left, right = _compiled(constraint.lhs, x), _compiled(constraint.rhs, x)
-        if left is not None and right is not None:
-
-            def holds(value: int) -> bool:
-                try:
-                    return bool(compare(left(value), right(value)))
-                except ZeroDivisionError:
-                    return False  # no network has this size
-
-            return holds
-    return lambda value: _holds(constraint, x, value)
-
-
-Exact = int | Fraction
-"""A value of a compiled formula: an integer, or a fraction on the way to a floor."""
-
-
-def _compiled(expr: Any, x: sympy.Symbol) -> Callable[[int], Exact] | None:
-    """``expr`` (in ``x`` alone) as a Python function in exact arithmetic, or None.
-
-    Covers what the rules produce: integers and fractions, ``+``, ``·``, integer
-    powers, ``⌊⌋``, ``⌈⌉``, ``mod``, ``max`` and ``min``. A floor of a fraction
-    with an integer denominator, ``⌊(n − 35)/32⌋``, is integer division of its
-    numerator, so most formulas never leave Python's integers. A division by
-    zero raises :class:`ZeroDivisionError` (sympy's ``zoo``: no such network).
-    """
-    if expr == x:
-        return lambda value: value
-    if expr.is_Rational:
-        constant: Exact = int(expr) if expr.is_Integer else Fraction(int(expr.p), int(expr.q))
-        return lambda value: constant
-    if isinstance(expr, sympy.floor | sympy.ceiling):
-        return _compiled_rounding(expr, x)
-    parts = [_compiled(arg, x) for arg in expr.args]
-    if any(part is None for part in parts):
-        return None
-    return _compiled_operation(expr, parts)  # type: ignore[arg-type]
-
-
-def _compiled_rounding(expr: Any, x: sympy.Symbol) -> Callable[[int], Exact] | None:
-    """``⌊p/q⌋`` as ``p // q`` for an integer ``q``; any other floor (or ceiling) as is."""
-    numerator, denominator = expr.args[0].as_numer_denom()
-    top = _compiled(numerator, x)
-    down = isinstance(expr, sympy.floor)
-    if top is not None and denominator.is_Integer and denominator.is_positive:
-        divisor = int(denominator)
-        if down:
-            return lambda value: _floor(top(value), divisor)
-        return lambda value: -_floor(-top(value), divisor)
-    inner = _compiled(expr.args[0], x)
-    if inner is None:
-        return None
-    rounding = math.floor if down else math.ceil
-    return lambda value: rounding(inner(value))
-
-
-def _compiled_operation(
-    expr: Any, parts: list[Callable[[int], Exact]]
-) -> Callable[[int], Exact] | None:
-    """A sum, product, integer power, ``mod``, ``max`` or ``min`` of compiled parts."""
-    if isinstance(expr, sympy.Add):
-        return lambda value: sum(part(value) for part in parts)
-    if isinstance(expr, sympy.Mul):
-        return lambda value: math.prod(part(value) for part in parts)
-    if isinstance(expr, sympy.Pow) and expr.exp.is_Integer:
-        base, exponent = parts[0], int(expr.exp)
-        if exponent >= 0:
-            return lambda value: base(value) ** exponent
-        return lambda value: Fraction(1) / Fraction(base(value)) ** -exponent
-    if isinstance(expr, sympy.Mod):
-        dividend, divisor = parts
-        return lambda value: dividend(value) % divisor(value)
-    if isinstance(expr, sympy.Max | sympy.Min):
-        pick = max if isinstance(expr, sympy.Max) else min
-        return lambda value: pick(part(value) for part in parts)
-    return None
-
-
-def _floor(value: Exact, divisor: int) -> int:
-    return value // divisor if isinstance(value, int) else math.floor(value / divisor)
-
-
-def _holds(constraint: Any, x: sympy.Symbol, value: int) -> bool:
-    if constraint is sympy.true or constraint is sympy.false:
-        return bool(constraint)
-    left = substitute(constraint.lhs, {x: value})
-    right = substitute(constraint.rhs, {x: value})
-    if not (_defined(left) and _defined(right)):
-        return False  # a division by zero: no network has this size
-    return bool(_COMPARE[type(constraint)](left, right))
-
-
-def _defined(value: Any) -> bool:
-    return isinstance(value, int) or bool(value.is_finite)
-
-
-_COMPARE: dict[type, Callable[[Any, Any], bool]] = {
-    sympy.Eq: lambda a, b: a == b, sympy.Ne: lambda a, b: a != b,
-    sympy.StrictLessThan: lambda a, b: a < b, sympy.LessThan: lambda a, b: a <= b,
-    sympy.StrictGreaterThan: lambda a, b: a > b, sympy.GreaterThan: lambda a, b: a >= b,
-}  # fmt: skip

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import fields, is_dataclass, replace
 from typing import TypeVar
 
@@ -99,24 +99,7 @@ def substitute_report(report: Report, values: Mapping[str, int]) -> Report:
     the numeric path's answer exactly (a property the tests check). A value
     that breaks one of the report's requirements is an error naming it.
     """
-    unknown = sorted(set(values) - report.symbols)
-    if unknown:
-        from cnncalc.spec.fields import suggest
-
-        known = ", ".join(sorted(report.symbols)) or _("none")
-        hint = suggest(unknown[0], sorted(report.symbols))
-        raise CnncalcError(
-            _("no size symbol named {names}{hint} (symbols: {known})").format(
-                names=", ".join(unknown), hint=hint, known=known
-            )
-        )
-    for name, value in values.items():
-        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_SIZE:
-            raise CnncalcError(
-                _("{name} must be a positive integer up to 2**63 − 1, got {got}").format(
-                    name=name, got=show_value(value)
-                )
-            )
+    check_values(report, {name: (value,) for name, value in values.items()})
     mapping = {symbol(name): value for name, value in values.items()}
     given = ", ".join(f"{k}={v}" for k, v in values.items())
     requirements = []
@@ -138,7 +121,7 @@ def substitute_report(report: Report, values: Mapping[str, int]) -> Report:
         if relation is not sympy.true:
             requirements.append(replace(requirement, relation=relation))
     substituted = _deep(report, mapping)
-    for where, size in _sizes(substituted):
+    for where, size in sizes_of(substituted):
         if type(size) is int and size > MAX_SIZE:
             raise CnncalcError(
                 _("{given} makes {where} {size}, larger than {bound}").format(
@@ -154,6 +137,33 @@ def substitute_report(report: Report, values: Mapping[str, int]) -> Report:
     )
 
 
+def check_values(report: Report, values: Mapping[str, Iterable[object]]) -> None:
+    """Refuse a name that is no size symbol of ``report``, and a value no size can take.
+
+    ``values`` gives each name the values it will take (a sweep's axis: for a range
+    of integers, its ends suffice). A size is an integer from 1 to ``MAX_SIZE``.
+    """
+    unknown = sorted(set(values) - report.symbols)
+    if unknown:
+        from cnncalc.spec.fields import suggest
+
+        known = ", ".join(sorted(report.symbols)) or _("none")
+        hint = suggest(unknown[0], sorted(report.symbols))
+        raise CnncalcError(
+            _("no size symbol named {names}{hint} (symbols: {known})").format(
+                names=", ".join(unknown), hint=hint, known=known
+            )
+        )
+    for name, taken in values.items():
+        for value in taken:
+            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_SIZE:
+                raise CnncalcError(
+                    _("{name} must be a positive integer up to 2**63 − 1, got {got}").format(
+                        name=name, got=show_value(value)
+                    )
+                )
+
+
 def _requirement_place(layer: str, field: str | None) -> str:
     """``the input shape``, ``layer 'c1', field 'kernel'``: where a requirement comes from."""
     if layer == ir.NETWORK_INPUT:
@@ -167,7 +177,7 @@ def _divides_by_zero(given: str, where: str) -> str:
     return _("{given} makes {where} divide by zero").format(given=given, where=where)
 
 
-def _sizes(report: Report) -> Iterator[tuple[str, object]]:
+def sizes_of(report: Report) -> Iterator[tuple[str, object]]:
     """Every size of a report, and where it is: the input, each layer's fields and output."""
     for size in report.input_shape:
         yield _("the input shape"), size

@@ -87,13 +87,13 @@ def plot(report: Report, path: str | Path) -> None:
         if fonts.missing:  # said once above (or left to the SVG's viewer), not once a glyph
             warnings.filterwarnings("ignore", message="Glyph .* missing from font")
         figure = _figure(words, rows)
-        figure.savefig(path, metadata=_metadata(path.suffix.lower()), bbox_inches="tight")
+        figure.savefig(path, metadata=file_metadata(path.suffix.lower()), bbox_inches="tight")
     # After the file is written: a run that fails prints its one error line and nothing else.
     if fonts.missing and path.suffix.lower() != ".svg":
-        print(_missing_fonts(fonts.missing), file=sys.stderr)
+        print(missing_fonts_warning(fonts.missing), file=sys.stderr)
 
 
-def _missing_fonts(missing: str) -> str:
+def missing_fonts_warning(missing: str) -> str:
     """The one line that says which characters no installed font has, and what to do."""
     if any(is_cjk(ch) for ch in missing):
         return _(
@@ -128,7 +128,8 @@ def _params(layer: LayerReport) -> int:
     return total
 
 
-def _metadata(suffix: str) -> dict[str, str | None]:
+def file_metadata(suffix: str) -> dict[str, str | None]:
+    """What matplotlib writes into the file: no date, so identical runs write identical files."""
     if suffix == ".svg":
         return {"Date": None, "Creator": "cnncalc"}
     if suffix == ".pdf":
@@ -197,7 +198,7 @@ def _figure(words: _Words, rows: list[LayerReport]) -> Figure:
             fontsize=8,
         )
         axes.set_title(panel.heading, fontsize=10)
-        axes.xaxis.set_major_formatter(FuncFormatter(lambda x, _: _si(x)))
+        axes.xaxis.set_major_formatter(FuncFormatter(lambda x, _: si_number(x)))
         axes.margins(x=0.18)  # room for the share labels
         axes.grid(axis="x", alpha=0.3)
         axes.set_axisbelow(True)
@@ -221,7 +222,7 @@ def _share(value: int, total: int) -> str:
     return f"{percent:.0f}%" if percent >= 1 else "<1%"
 
 
-def _si(value: float) -> str:
+def si_number(value: float) -> str:
     """Axis ticks: ``60M``, ``1.5G``."""
     for factor, suffix in ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")):
         if abs(value) >= factor:

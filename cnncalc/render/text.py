@@ -22,6 +22,14 @@ _COUNTS = (
     ("neurons", N_("Neurons")),
     ("connections", N_("Connections")),
 )
+METRIC_HEADINGS = {
+    "trainable_params": N_("Trainable"),
+    "non_trainable_params": N_("Non-trainable"),
+    "params": N_("Parameters"),
+    "buffers": N_("Buffers"),
+    **dict(_COUNTS),
+}
+"""Each metric's column heading where the metrics are chosen (a sweep), marked: ``_()`` it."""
 
 
 _TITLES = {

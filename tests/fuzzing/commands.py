@@ -129,6 +129,39 @@ def solve(rng: random.Random, layers: Sequence[str], symbols: Sequence[str]) -> 
     return Command(tuple(argv), "text" if format_ == "table" else "json", f"solve -f {format_}")
 
 
+SWEEP_VALUES = ["1:40", "28,32", "1:10:3", "224", "1/2", "0.75", "1:3000", "³", "0", ""]
+"""The values a sweep's grid gives one of the spec's symbols."""
+
+
+def sweep(rng: random.Random, layers: Sequence[str], symbols: Sequence[str]) -> Command:
+    """``cnncalc sweep SPEC --grid G`` with --where, --metrics, -c, --subs, -f, and -o or
+    --plot."""
+    if symbols and rng.random() < 0.8:
+        named = rng.sample(list(symbols), rng.randint(1, len(symbols)))
+        grid = "; ".join(f"{name}={rng.choice(SWEEP_VALUES)}" for name in named)
+    else:
+        grid = rng.choice(vocabulary.GRID_VALUES)
+    argv = ["sweep", SPEC, "--grid", grid]
+    if rng.random() < 0.3:
+        argv += ["--where", rng.choice(vocabulary.CONDITIONS)]
+    argv += maybe(rng, 0.3, "--metrics", rng.choice(["macs", "params,connections", "x", ""]))
+    argv += maybe(rng, 0.2, "-c", rng.choice(CONVENTIONS))
+    if symbols:
+        argv += maybe(rng, 0.3, "--subs", subs(rng, symbols))
+    format_ = rng.choice(["table", "csv", "json", "markdown"])
+    argv += ["-f", format_]
+    stdout = "text" if format_ == "table" else format_
+    if HAS_MATPLOTLIB and rng.random() < 0.15:
+        extension = rng.choice(["svg", "png", "txt"])
+        out = output(rng, extension, extension)
+        argv += ["--plot", out.path, *maybe(rng, 0.3, "--plot-axes", "macs,x")]
+        return Command(tuple(argv), stdout, f"sweep -f {format_} --plot .{extension}", out)
+    if rng.random() < 0.2:
+        out = output(rng, {"markdown": "md", "table": "txt"}.get(format_, format_), format_)
+        return Command((*argv, "-o", out.path), "text", f"sweep -f {format_} -o", out)
+    return Command(tuple(argv), stdout, f"sweep -f {format_}")
+
+
 def draw(rng: random.Random, layers: Sequence[str], symbols: Sequence[str]) -> Command:
     """``cnncalc draw SPEC -o FILE.svg`` (with --subs, --symbolic)."""
     out = output(rng, "svg", "svg")
@@ -242,6 +275,7 @@ SPEC_COMMANDS: list[tuple[SpecCommand, int]] = [
     (explain, 4),
     (check, 2),
     (solve, 3),
+    (sweep, 2),
     (draw, 2),
     (plot, 1),
     (roofline, 1),

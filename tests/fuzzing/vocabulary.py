@@ -142,6 +142,13 @@ RANGE_VALUES = [
 ]  # fmt: skip
 """``solve --range`` values, good and bad."""
 
+GRID_VALUES = [
+    "", ";", "n", "n=", "=3", "n=1::0", "n=³²", "n=٣", "n=1e999", "n=1/0", "n=1:2:3:4",
+    "n=" + "9" * HUGE_DIGITS, "n=1:" + "9" * 30, "n=1:1000000000", "a=1:1000; b=1:1001",
+    "n=-5", "n=0.5", "n=1/3", "n=1,1", "\x1b[2J=3", "n=32; n=64", "n=5:1", "k=1:3; n=28:40",
+]  # fmt: skip
+"""``sweep --grid`` values, good and bad."""
+
 DEPTH_VALUES = ["1", "2", "0", "-1", "3", "9" * 30, "٣", "³", "x"]
 """``--depth`` values; argparse's ``int`` accepts the Arabic-Indic ``٣`` and refuses ``³``."""
 
