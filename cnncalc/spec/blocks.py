@@ -146,6 +146,8 @@ def _with_network_params(
                 continue
             if key == "repeat":
                 expanded[key] = _repeat(value, params)
+            elif key == "first":
+                expanded[key] = _first(value, params, (*loc, key))
             elif key in _STRUCTURE:
                 expanded[key] = value
             else:
@@ -153,6 +155,13 @@ def _with_network_params(
         kept.append(expanded)
         written.append(index)
     return kept, written
+
+
+def _first(value: object, params: Mapping[str, Any], loc: Loc) -> object:
+    """An instance's ``first:`` values take the enclosing parameters, as its other values do."""
+    if not isinstance(value, Mapping):
+        return value  # the expansion says what is wrong with it
+    return {key: _substitute(item, params, (*loc, key)) for key, item in value.items()}
 
 
 def _repeat(value: object, params: Mapping[str, Any]) -> object:
@@ -334,6 +343,8 @@ def _expand_layer(
             continue
         if key == "repeat":
             expanded[key] = _repeat(value, params)
+        elif key == "first":
+            expanded[key] = _first(value, params, (*loc, key))
         elif key == "input":
             expanded[key] = _read(value, local, block, (*loc, key))
         elif key == "inputs" and isinstance(value, list):

@@ -1,0 +1,187 @@
+"""``cnncalc models``: the built-in models listed by paper; ``--papers``: each paper's
+numbers beside cnncalc's exact counts (``docs/papers.md`` is its Markdown).
+
+Text for the terminal, Markdown for documents. The words are translated; the
+papers' titles, the models' names and the specs' notes are data and stay as
+written (English). Names and notes are the specs' text, made safe per format.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from cnncalc.i18n import N_, _
+from cnncalc.library import Entry
+from cnncalc.papers import PaperRow, PaperTable, target_name
+from cnncalc.safe_text import markdown_text, visible
+
+QUANTITIES = {
+    "output_shape": N_("output shape"),
+    "trainable_params": N_("trainable parameters"),
+    "non_trainable_params": N_("non-trainable parameters"),
+    "params": N_("parameters"),
+    "buffers": N_("buffers"),
+    "macs": N_("MACs (multiply-adds)"),
+    "flops": N_("FLOPs ({convention})"),
+    "neurons": N_("neurons"),
+    "connections": N_("connections"),
+}
+"""What a published number counts, as the tables name it."""
+
+
+def cite(paper: Mapping[str, Any]) -> str:
+    """``He et al., CVPR 2016``: authors, venue and year, as far as the spec gives them."""
+    venue = paper.get("venue")
+    year = paper.get("year")
+    where = f"{venue} {year}" if venue else str(year)
+    return f"{paper.get('authors')}, {where}"
+
+
+def _by_paper(items: Iterable[Entry]) -> dict[str, list[Entry]]:
+    papers: dict[str, list[Entry]] = {}
+    for entry in items:
+        papers.setdefault(str(entry.paper.get("title")), []).append(entry)
+    return papers
+
+
+def models_listing(items: Iterable[Entry], fmt: str = "table") -> str:
+    """Every built-in model under its paper: its name, the network it is, what it varies."""
+    papers = _by_paper(items)
+    count = sum(len(models) for models in papers.values())
+    intro = _(
+        "{count} built-in models from {papers} papers. 'cnncalc NAME' analyses one (any "
+        "command takes a name where it takes a spec file); 'cnncalc models --papers' sets "
+        "each paper's numbers beside cnncalc's exact counts."
+    ).format(count=count, papers=len(papers))
+    if fmt == "markdown":
+        lines = [intro, ""]
+        for title, models in papers.items():
+            paper = models[0].paper
+            lines += [f"### {markdown_text(title)}", "", markdown_text(cite(paper)), ""]
+            lines += [f"| {_('model')} | {_('network')} | {_('variant of')} |", "|---|---|---|"]
+            for entry in models:
+                of = f"`{entry.variant_of}`" if entry.variant_of else ""
+                lines.append(f"| `{entry.model}` | {markdown_text(entry.name)} | {of} |")
+            lines.append("")
+        return "\n".join(lines)
+    width = max(len(entry.model) for models in papers.values() for entry in models)
+    lines = [intro]
+    for title, models in papers.items():
+        lines += ["", visible(f"{title} ({cite(models[0].paper)})")]
+        for entry in models:
+            of = _(" (a variant of {model})").format(model=entry.variant_of) if (
+                entry.variant_of) else ""  # fmt: skip
+            lines.append(f"  {entry.model:<{width}}  {visible(entry.name)}{of}")
+    return "\n".join(lines) + "\n"
+
+
+def quantity(row: PaperRow) -> str:
+    """``total MACs (multiply-adds)``, ``conv1 parameters``: what the number counts."""
+    entry = row.result.entry
+    convention = entry.convention.value if entry.convention else _("the spec's convention")
+    what = _(QUANTITIES[entry.metric]).format(convention=convention)
+    target = target_name(entry.layers)
+    return what if target == "total" else f"{target}: {what}"
+
+
+def _count(value: object) -> str:
+    if isinstance(value, tuple):
+        return "×".join(str(v) for v in value)
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def _printed(row: PaperRow) -> str:
+    value = row.result.entry.value
+    if isinstance(value, list):
+        return "×".join(str(v) for v in value)
+    return f"{value:,}" if isinstance(value, int) else value
+
+
+def _note(row: PaperRow) -> str:
+    entry = row.result.entry
+    parts = [entry.note] if entry.note else []
+    if entry.differs:
+        parts.append(_("Differs: {why}").format(why=entry.differs))
+    if row.compared:
+        counts = "; ".join(f"{model} {_count(value)}" for model, value in row.compared)
+        parts.append(_("Compare: {counts}.").format(counts=counts))
+    return " ".join(parts)
+
+
+def _mark(row: PaperRow) -> str:
+    if not row.result.as_explained:
+        return "!"
+    return "✓" if row.result.agrees else "✗"
+
+
+def papers_document(tables: Iterable[PaperTable], fmt: str = "table") -> str:
+    """Each paper's published numbers beside cnncalc's counts, one table per paper."""
+    if fmt == "markdown":
+        return _papers_markdown(tables)
+    lines: list[str] = []
+    for table in tables:
+        lines += [visible(f"{table.paper.get('title')} ({cite(table.paper)})")]
+        for row in table.rows:
+            entry = row.result.entry
+            lines.append(
+                f"  {_mark(row)} {row.model}  {quantity(row)}: "
+                + _("published {value} ({source}), cnncalc {count}").format(
+                    value=visible(_printed(row)), source=visible(entry.source),
+                    count=_count(row.result.count),
+                )  # fmt: skip
+            )
+            note = _note(row)
+            if note:
+                lines.append(f"      {visible(note)}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+PAPERS_HEADER = N_("""\
+# The papers' numbers, reproduced
+
+Generated from the built-in models (`cnncalc/models/`) by
+`cnncalc models --papers -f markdown > docs/papers.md`; a test fails when this
+file is out of date. Each number a paper (or a framework's documentation) prints
+is set beside cnncalc's exact count of the same quantity, and compared at the
+precision it is printed with: "3.8×10^9" stands for 3.75–3.85×10^9, "569 M" for
+568.5–569.5 million. ✓: the count rounds to it. ✗: it does not, and the note says
+why (an erratum, another convention or variant, an unstated detail), with the
+counts that explain it. `cnncalc check --models` checks all of them, and fails
+when a ✓ stops agreeing or a ✗ starts to.
+""")
+
+
+def _papers_markdown(tables: Iterable[PaperTable]) -> str:
+    lines = [_(PAPERS_HEADER)]
+    for table in tables:
+        paper = table.paper
+        url = f" · <{paper['url']}>" if paper.get("url") else ""
+        lines += [f"## {markdown_text(str(paper.get('title')))}", "",
+                  markdown_text(cite(paper)) + url, ""]  # fmt: skip
+        if table.rows:
+            head = [_("model"), _("quantity"), _("published"), _("where"), _("cnncalc"), "",
+                    _("note")]  # fmt: skip
+            lines += ["| " + " | ".join(head) + " |", "|---|---|--:|---|--:|:-:|---|"]
+            for row in table.rows:
+                cells = [
+                    f"`{row.model}`", markdown_text(quantity(row)), markdown_text(_printed(row)),
+                    markdown_text(row.result.entry.source), _count(row.result.count),
+                    _mark(row), markdown_text(_note(row)),
+                ]  # fmt: skip
+                lines.append("| " + " | ".join(cells) + " |")
+            lines.append("")
+        if table.exact:
+            lines.append(_("Exact numbers (`expect`: the frameworks' own counts, to the unit):"))
+            lines.append("")
+            for number in table.exact:
+                target = "" if number.target == "total" else f"{number.target} "
+                lines.append(
+                    f"- `{number.model}` {markdown_text(target)}{number.metric}: "
+                    f"{_count(number.value)}"
+                )
+            lines.append("")
+    return "\n".join(lines)
