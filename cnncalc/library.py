@@ -49,7 +49,6 @@ INDEX: dict[str, str] = {
     "vgg13": "vgg.yaml",
     "vgg16-c": "vgg.yaml",
     "vgg19": "vgg.yaml",
-    "nin": "nin.yaml",
     "googlenet": "googlenet.yaml",
     "googlenet-torchvision": "googlenet.yaml",
     "resnet18": "resnet18.yaml",
@@ -75,7 +74,6 @@ INDEX: dict[str, str] = {
     "densenet121-keras": "densenet.yaml",
     "densenet169-keras": "densenet.yaml",
     "densenet201-keras": "densenet.yaml",
-    "inception_v3": "inception_v3.yaml",
     "mobilenet_v2": "mobilenet_v2.yaml",
     "vit_b_16": "vit_b_16.yaml",
 }
