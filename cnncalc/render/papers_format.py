@@ -13,7 +13,7 @@ from typing import Any
 
 from cnncalc.i18n import N_, _
 from cnncalc.library import Entry
-from cnncalc.papers import PaperRow, PaperTable, target_name
+from cnncalc.papers import ExactNumber, PaperRow, PaperTable, target_name
 from cnncalc.safe_text import markdown_text, visible
 
 QUANTITIES = {
@@ -155,6 +155,14 @@ when a ✓ stops agreeing or a ✗ starts to.
 """)
 
 
+def _grouped(exact: Iterable[ExactNumber]) -> dict[tuple[str, str], list[tuple[str, object]]]:
+    """The exact numbers by model and layer, in order."""
+    grouped: dict[tuple[str, str], list[tuple[str, object]]] = {}
+    for number in exact:
+        grouped.setdefault((number.model, number.target), []).append((number.metric, number.value))
+    return grouped
+
+
 def _papers_markdown(tables: Iterable[PaperTable]) -> str:
     lines = [_(PAPERS_HEADER)]
     for table in tables:
@@ -175,13 +183,12 @@ def _papers_markdown(tables: Iterable[PaperTable]) -> str:
                 lines.append("| " + " | ".join(cells) + " |")
             lines.append("")
         if table.exact:
-            lines.append(_("Exact numbers (`expect`: the frameworks' own counts, to the unit):"))
-            lines.append("")
-            for number in table.exact:
-                target = "" if number.target == "total" else f"{number.target} "
-                lines.append(
-                    f"- `{number.model}` {markdown_text(target)}{number.metric}: "
-                    f"{_count(number.value)}"
+            lines += [_("Exact numbers (`expect`, checked to the unit):"), "",
+                      f"| {_('model')} | {_('layer')} | {_('numbers')} |", "|---|---|---|"]  # fmt: skip
+            for (model, target), numbers in _grouped(table.exact).items():
+                shown = " · ".join(
+                    f"{markdown_text(metric)} {_count(value)}" for metric, value in numbers
                 )
+                lines.append(f"| `{model}` | {markdown_text(target)} | {shown} |")
             lines.append("")
     return "\n".join(lines)
