@@ -30,6 +30,10 @@ QUANTITIES = {
 """What a published number counts, as the tables name it."""
 
 
+LISTING_WIDTH = 88
+"""Columns the listing's introduction is filled to."""
+
+
 def cite(paper: Mapping[str, Any]) -> str:
     """``He et al., CVPR 2016``: authors, venue and year, as far as the spec gives them."""
     venue = paper.get("venue")
@@ -66,7 +70,9 @@ def models_listing(items: Iterable[Entry], fmt: str = "table") -> str:
             lines.append("")
         return "\n".join(lines)
     width = max(len(entry.model) for models in papers.values() for entry in models)
-    lines = [intro]
+    from cnncalc.wrapping import fill
+
+    lines = fill(intro, LISTING_WIDTH)
     for title, models in papers.items():
         lines += ["", visible(f"{title} ({cite(models[0].paper)})")]
         for entry in models:
