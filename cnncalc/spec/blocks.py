@@ -86,7 +86,7 @@ def expand_blocks(data: Mapping[str, Any]) -> tuple[dict[str, Any], tuple[Origin
     layers = data.get("layers")
     written: list[int] | None = None
     if "params" in data and isinstance(layers, list):
-        layers, written = _with_network_params(layers, network_params(data))
+        layers, written = with_network_params(layers, network_params(data))
     if not isinstance(layers, list) or not any(_is_instance(entry) for entry in layers):
         if data.get("blocks"):
             _blocks(data)  # still check the definitions
@@ -121,7 +121,7 @@ def network_params(data: Mapping[str, Any]) -> dict[str, Any]:
     return dict(raw)
 
 
-def _with_network_params(
+def with_network_params(
     entries: list[Any], params: Mapping[str, Any]
 ) -> tuple[list[Any], list[int]]:
     """The top-level layers with the network's parameters put in, and where each was written.
