@@ -1081,7 +1081,7 @@ def _check_one(spec: Any, shown: str) -> int:
     """Check one spec's ``expect`` and ``published`` numbers, print what was found, and
     return the exit status it calls for."""
     from cnncalc.api import analyze
-    from cnncalc.expect import check, check_published
+    from cnncalc.expect import check
     from cnncalc.safe_text import show_name, visible
 
     report = analyze(spec)

@@ -115,9 +115,9 @@ def unknown_model(name: str) -> SpecError:
     from cnncalc.spec.fields import suggest
 
     return SpecError(
-        _(
-            "no such file or built-in model{hint}; 'cnncalc models' lists the models"
-        ).format(hint=suggest(name, list(INDEX))),
+        _("no such file or built-in model{hint}; 'cnncalc models' lists the models").format(
+            hint=suggest(name, list(INDEX))
+        ),
         source=show_value(name, 60).strip("'"),
     )
 
@@ -134,7 +134,7 @@ def load_model(name: str) -> NetworkSpec:
     return parse_spec(data, SourceMap(str(path), text), None if own == name else name)
 
 
-def load(spec: str | os.PathLike[str]) -> NetworkSpec:
+def load(spec: str | Path) -> NetworkSpec:
     """A spec argument, read: the file it names, or the built-in model of that name."""
     from cnncalc.spec import read_spec
 

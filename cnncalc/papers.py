@@ -81,9 +81,7 @@ def paper_tables() -> list[PaperTable]:
         for target, expectation in spec.expect.items():
             for metric, value in expectation.model_dump(exclude_none=True).items():
                 exact.append(ExactNumber(entry.model, target, metric, value))
-    return [
-        PaperTable(paper, tuple(rows), tuple(exact)) for paper, rows, exact in papers.values()
-    ]
+    return [PaperTable(paper, tuple(rows), tuple(exact)) for paper, rows, exact in papers.values()]
 
 
 def target_name(layers: list[str]) -> str:

@@ -104,7 +104,7 @@ def _instance() -> dict[str, Any]:
         "anyOf": [
             {**_INSTANCE["properties"]["repeat"], "maximum": MAX_LAYERS},
             {"type": "string", "minLength": 1, "description": "A parameter's name."},
-        ]
+        ],
     }
     return {**_INSTANCE, "properties": {**_INSTANCE["properties"], "repeat": repeat}}
 

@@ -132,13 +132,12 @@ def papers_document(tables: Iterable[PaperTable], fmt: str = "table") -> str:
         lines += [visible(f"{table.paper.get('title')} ({cite(table.paper)})")]
         for row in table.rows:
             entry = row.result.entry
-            lines.append(
-                f"  {_mark(row)} {row.model}  {quantity(row)}: "
-                + _("published {value} ({source}), cnncalc {count}").format(
-                    value=visible(_printed(row)), source=visible(entry.source),
-                    count=_count(row.result.count),
-                )  # fmt: skip
+            found = _("published {value} ({source}), cnncalc {count}").format(
+                value=visible(_printed(row)),
+                source=visible(entry.source),
+                count=_count(row.result.count),
             )
+            lines.append(f"  {_mark(row)} {row.model}  {quantity(row)}: {found}")
             note = _note(row)
             if note:
                 lines.append(f"      {visible(note)}")
@@ -189,8 +188,13 @@ def _papers_markdown(tables: Iterable[PaperTable]) -> str:
                 lines.append("| " + " | ".join(cells) + " |")
             lines.append("")
         if table.exact:
-            lines += [_("Exact numbers (`expect`, checked to the unit):"), "",
-                      f"| {_('model')} | {_('layer')} | {_('numbers')} |", "|---|---|---|"]  # fmt: skip
+            columns = f"| {_('model')} | {_('layer')} | {_('numbers')} |"
+            lines += [
+                _("Exact numbers (`expect`, checked to the unit):"),
+                "",
+                columns,
+                "|---|---|---|",
+            ]
             for (model, target), numbers in _grouped(table.exact).items():
                 shown = " · ".join(
                     f"{markdown_text(metric)} {_count(value)}" for metric, value in numbers

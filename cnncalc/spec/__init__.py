@@ -13,7 +13,8 @@ from pydantic import ValidationError
 from cnncalc.errors import SpecError, os_reason
 from cnncalc.i18n import N_, _
 from cnncalc.spec import layers
-from cnncalc.spec.network import Expectation, NetworkSpec
+from cnncalc.spec.expectation import Expectation
+from cnncalc.spec.network import NetworkSpec
 from cnncalc.spec.source import SourceMap, decode, load_yaml, max_bytes
 
 if TYPE_CHECKING:
@@ -116,9 +117,7 @@ def _located(
     return locate(error, data, source_map, origins)
 
 
-def read_spec_text(
-    text: str, source: str = "<string>", variant: str | None = None
-) -> NetworkSpec:
+def read_spec_text(text: str, source: str = "<string>", variant: str | None = None) -> NetworkSpec:
     """Parse a spec from YAML text (``variant``: one of its variants)."""
     source_map = SourceMap(source, text)
     return parse_spec(load_yaml(text, source), source_map, variant)

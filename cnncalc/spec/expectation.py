@@ -32,8 +32,7 @@ class Expectation(BaseModel):
     )
     buffers: Expected | None = Field(
         default=None,
-        description="PyTorch's buffers (batch norm's running statistics), with "
-        "framework: pytorch.",
+        description="PyTorch's buffers (batch norm's running statistics), with framework: pytorch.",
     )
     macs: Expected | None = Field(default=None, description="Multiply-accumulates.")
     flops: Expected | None = Field(default=None, description="FLOPs under the spec's convention.")

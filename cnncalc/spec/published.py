@@ -110,7 +110,7 @@ def printed_number(
             raise ValueError(
                 _(
                     "{got} is not a number as papers print them (e.g. 3.8e9, 3.8×10^9, "
-                    "569 M, 4.2M, 1.5 billion, 340,908)"
+                    "569 M, 4.2M, 340,908)"
                 ).format(got=show_value(written))
             )
         mantissa = match.group("mantissa").replace(",", "")
@@ -134,6 +134,13 @@ def printed_number(
 
 
 def _printed(value: object) -> str | int:
+    if isinstance(value, str):
+        try:
+            printed_number(value)  # the digits must read; significant and binary only scale them
+        except ValueError as error:
+            raise PydanticCustomError(
+                "cnncalc_value", "{message}", {"message": str(error)}
+            ) from None
     if isinstance(value, bool) or not isinstance(value, int | str | float):
         raise PydanticCustomError(
             "cnncalc_value",
@@ -250,7 +257,8 @@ class Published(BaseModel):
         try:
             self.printed()
         except ValueError as error:
-            raise PydanticCustomError("cnncalc_value", "{message}", {"message": str(error)}) from None
+            message = {"message": str(error)}
+            raise PydanticCustomError("cnncalc_value", "{message}", message) from None
         return self
 
     def printed(self) -> PrintedNumber:

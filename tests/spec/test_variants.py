@@ -48,7 +48,9 @@ def layers_of(variant: str | None) -> list[tuple[str, int, tuple[int, ...]]]:
 
 def test_the_spec_as_written_is_its_model_with_its_parameters() -> None:
     spec = read_spec_text(FAMILY, "family.yaml")
-    assert (spec.model, spec.name, list(spec.variants)) == ("tiny", "tiny", ["tiny-deep", "tiny-wide"])
+    assert (spec.model, spec.name, list(spec.variants)) == (
+        "tiny", "tiny", ["tiny-deep", "tiny-wide"],
+    )  # fmt: skip
     # stem (3·9 + 1)·16 = 448; body.0 stride 2 (first: {stride: blocks}), (16·9 + 1)·16 = 2,320
     assert layers_of(None) == [
         ("stem", 448, (16, 32, 32)),
@@ -93,23 +95,42 @@ def test_check_reads_each_variants_numbers(
 @pytest.mark.parametrize(
     ("variant", "edit", "message"),
     [
-        ("tiny-dep", None, "family.yaml:19: field 'variants': no variant is named 'tiny-dep' "
-         "(did you mean 'tiny-deep'?) (variants: tiny-deep, tiny-wide)"),
-        (None, ("{deep: true, blocks: 3}", "{deep: true, block: 3}"),
-         "family.yaml:22: field 'variants.tiny-deep.params.block': the spec has no parameter "
-         "'block' (did you mean 'blocks'?)"),
-        ("tiny-deep", ("extra: {params: 136}", "extr: {params: 136}"),
-         "family.yaml:24: field 'variants.tiny-deep.expect.extr': no layer is named 'extr' "
-         "(did you mean 'extra'?)"),
-        (None, ("when: deep}", "when: dep}"),
-         "family.yaml:14: layer 3 'extra' (conv2d): field 'when': expected a boolean parameter, "
-         "'not' one, true or false, got 'dep'"),
-        (None, ("params: {width: 8,", "params: {width: 8.5,"),
-         "family.yaml:4: field 'params.width': expected true, false, an integer or a formula, "
-         "got 8.5"),
-        (None, ("  tiny-wide:", "  tiny:"),
-         "family.yaml:25: field 'variants.tiny': 'tiny' is the spec's own model; a variant needs "
-         "another name"),
+        (
+            "tiny-dep",
+            None,
+            "family.yaml:19: field 'variants': no variant is named 'tiny-dep' "
+            "(did you mean 'tiny-deep'?) (variants: tiny-deep, tiny-wide)",
+        ),
+        (
+            None,
+            ("{deep: true, blocks: 3}", "{deep: true, block: 3}"),
+            "family.yaml:22: field 'variants.tiny-deep.params.block': the spec has no parameter "
+            "'block' (did you mean 'blocks'?)",
+        ),
+        (
+            "tiny-deep",
+            ("extra: {params: 136}", "extr: {params: 136}"),
+            "family.yaml:24: field 'variants.tiny-deep.expect.extr': no layer is named 'extr' "
+            "(did you mean 'extra'?)",
+        ),
+        (
+            None,
+            ("when: deep}", "when: dep}"),
+            "family.yaml:14: layer 3 'extra' (conv2d): field 'when': expected a boolean parameter, "
+            "'not' one, true or false, got 'dep'",
+        ),
+        (
+            None,
+            ("params: {width: 8,", "params: {width: 8.5,"),
+            "family.yaml:4: field 'params.width': expected true, false, an integer or a formula, "
+            "got 8.5",
+        ),
+        (
+            None,
+            ("  tiny-wide:", "  tiny:"),
+            "family.yaml:25: field 'variants.tiny': 'tiny' is the spec's own model; a variant "
+            "needs another name",
+        ),
     ],
 )
 def test_a_mistake_in_a_variant_is_located_in_its_entry(
