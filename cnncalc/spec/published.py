@@ -162,6 +162,29 @@ Printed: TypeAlias = Annotated[
 ]
 """A published value: the number as printed (a string or an exact integer), or a shape."""
 
+
+def _layers(value: object) -> object:
+    if (isinstance(value, str) and value) or (
+        isinstance(value, list) and value and all(isinstance(v, str) and v for v in value)
+    ):
+        return value
+    raise PydanticCustomError(
+        "cnncalc_value",
+        _("expected a layer's name, 'total' or a non-empty list of names, got {got}"),
+        {"got": show_value(value)},
+    )
+
+
+Layers: TypeAlias = Annotated[
+    str | list[str],
+    BeforeValidator(
+        _layers,
+        json_schema_input_type=Annotated[str, Field(min_length=1)]
+        | Annotated[list[Annotated[str, Field(min_length=1)]], Field(min_length=1)],
+    ),
+]
+"""What a published number counts: one name, or several whose counts are summed."""
+
 PUBLISHED_METRICS = (
     "output_shape", "trainable_params", "non_trainable_params", "params", "buffers", "macs",
     "flops", "neurons", "connections",
@@ -180,7 +203,7 @@ class Published(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
 
-    layer: str | list[str] = Field(
+    layer: Layers = Field(
         default="total",
         description="What the number counts: 'total', a layer, a block instance (the sum "
         "of its layers, as --depth folds them) or a list of them (their sum).",
