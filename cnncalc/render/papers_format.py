@@ -11,23 +11,26 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from cnncalc.i18n import N_, _
+from cnncalc.i18n import N_, _, pgettext
 from cnncalc.library import Entry
 from cnncalc.papers import ExactNumber, PaperRow, PaperTable, target_name
 from cnncalc.safe_text import markdown_text, visible
 
-QUANTITIES = {
-    "output_shape": N_("output shape"),
-    "trainable_params": N_("trainable parameters"),
-    "non_trainable_params": N_("non-trainable parameters"),
-    "params": N_("parameters"),
-    "buffers": N_("buffers"),
-    "macs": N_("MACs (multiply-adds)"),
-    "flops": N_("FLOPs ({convention})"),
-    "neurons": N_("neurons"),
-    "connections": N_("connections"),
-}
-"""What a published number counts, as the tables name it."""
+
+def quantity_word(metric: str) -> str:
+    """What a published number counts, as the tables name it (``{convention}`` left in)."""
+    words = {
+        "output_shape": pgettext("papers", "output shape"),
+        "trainable_params": pgettext("papers", "trainable parameters"),
+        "non_trainable_params": pgettext("papers", "non-trainable parameters"),
+        "params": pgettext("papers", "parameters"),
+        "buffers": pgettext("papers", "buffers"),
+        "macs": pgettext("papers", "MACs (multiply-adds)"),
+        "flops": pgettext("papers", "FLOPs ({convention})"),
+        "neurons": pgettext("papers", "neurons"),
+        "connections": pgettext("papers", "connections"),
+    }
+    return words[metric]
 
 
 LISTING_WIDTH = 88
@@ -63,7 +66,12 @@ def models_listing(items: Iterable[Entry], fmt: str = "table") -> str:
         for title, models in papers.items():
             paper = models[0].paper
             lines += [f"### {markdown_text(title)}", "", markdown_text(cite(paper)), ""]
-            lines += [f"| {_('model')} | {_('network')} | {_('variant of')} |", "|---|---|---|"]
+            head = [
+                pgettext("papers", "model"),
+                pgettext("papers", "network"),
+                pgettext("papers", "variant of"),
+            ]
+            lines += ["| " + " | ".join(head) + " |", "|---|---|---|"]
             for entry in models:
                 of = f"`{entry.variant_of}`" if entry.variant_of else ""
                 lines.append(f"| `{entry.model}` | {markdown_text(entry.name)} | {of} |")
@@ -86,7 +94,7 @@ def quantity(row: PaperRow) -> str:
     """``total MACs (multiply-adds)``, ``conv1 parameters``: what the number counts."""
     entry = row.result.entry
     convention = entry.convention.value if entry.convention else _("the spec's convention")
-    what = _(QUANTITIES[entry.metric]).format(convention=convention)
+    what = quantity_word(entry.metric).format(convention=convention)
     target = target_name(entry.layers)
     return what if target == "total" else f"{target}: {what}"
 
@@ -176,8 +184,15 @@ def _papers_markdown(tables: Iterable[PaperTable]) -> str:
         lines += [f"## {markdown_text(str(paper.get('title')))}", "",
                   markdown_text(cite(paper)) + url, ""]  # fmt: skip
         if table.rows:
-            head = [_("model"), _("quantity"), _("published"), _("where"), _("cnncalc"), "",
-                    _("note")]  # fmt: skip
+            head = [
+                pgettext("papers", "model"),
+                pgettext("papers", "quantity"),
+                pgettext("papers", "published"),
+                pgettext("papers", "where"),
+                pgettext("papers", "cnncalc"),
+                "",
+                pgettext("papers", "note"),
+            ]
             lines += ["| " + " | ".join(head) + " |", "|---|---|--:|---|--:|:-:|---|"]
             for row in table.rows:
                 cells = [
@@ -188,7 +203,12 @@ def _papers_markdown(tables: Iterable[PaperTable]) -> str:
                 lines.append("| " + " | ".join(cells) + " |")
             lines.append("")
         if table.exact:
-            columns = f"| {_('model')} | {_('layer')} | {_('numbers')} |"
+            names = [
+                pgettext("papers", "model"),
+                pgettext("papers", "layer"),
+                pgettext("papers", "numbers"),
+            ]
+            columns = "| " + " | ".join(names) + " |"
             lines += [
                 _("Exact numbers (`expect`, checked to the unit):"),
                 "",
