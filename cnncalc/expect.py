@@ -103,8 +103,18 @@ def _published(entry: Published, report: Report) -> PublishedResult:
     if entry.metric == "output_shape":
         agrees = isinstance(count, tuple) and list(count) == entry.value
     else:
-        agrees = type(count) is int and entry.printed().agrees(count)
+        agrees = type(count) is int and _agrees(entry, count)
     return PublishedResult(entry, count, agrees)
+
+
+def _agrees(entry: Published, count: int) -> bool:
+    """Within the printed precision; or past the bound, for "less than" and "more than"."""
+    printed = entry.printed()
+    if entry.bound == "below":
+        return count < printed.value
+    if entry.bound == "above":
+        return count > printed.value
+    return printed.agrees(count)
 
 
 def check(spec: NetworkSpec, report: Report) -> tuple[int, list[Mismatch]]:

@@ -74,6 +74,9 @@ INDEX: dict[str, str] = {
     "densenet121-keras": "densenet.yaml",
     "densenet169-keras": "densenet.yaml",
     "densenet201-keras": "densenet.yaml",
+    "inception_v3": "inception_v3.yaml",
+    "inception_v3-eval": "inception_v3.yaml",
+    "inception_v3-keras": "inception_v3.yaml",
     "mobilenet_v2": "mobilenet_v2.yaml",
     "vit_b_16": "vit_b_16.yaml",
 }

@@ -108,10 +108,12 @@ def _count(value: object) -> str:
 
 
 def _printed(row: PaperRow) -> str:
-    value = row.result.entry.value
+    entry = row.result.entry
+    value = entry.value
     if isinstance(value, list):
         return "×".join(str(v) for v in value)
-    return f"{value:,}" if isinstance(value, int) else value
+    shown = f"{value:,}" if isinstance(value, int) else value
+    return {"below": "< ", "above": "> "}.get(entry.bound or "", "") + shown
 
 
 def _note(row: PaperRow) -> str:

@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Annotated, TypeAlias
+from typing import Annotated, Literal, TypeAlias
 
 from pydantic import (
     BaseModel,
@@ -225,6 +225,11 @@ class Published(BaseModel):
     )
     binary: StrictBool = Field(
         default=False, description="K, M, G are 1,024, 1,024², 1,024³ (not 10³, 10⁶, 10⁹)."
+    )
+    bound: Literal["below", "above"] | None = Field(
+        default=None,
+        description="The number is a bound, not a rounding: 'below' (\"less than 25 million\": "
+        "the count is under it) or 'above' (\"more than 40M\").",
     )
     convention: Convention | None = Field(
         default=None, description="The FLOP convention of a flops number (default: the spec's)."
