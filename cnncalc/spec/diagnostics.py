@@ -128,9 +128,8 @@ def _model_fields(loc: Loc, model: type[BaseModel] | None) -> list[str]:
         elif len(loc) == 2 and loc[0] == "paper":
             model = Paper
         elif len(loc) >= 3 and loc[0] == "variants":
-            model = {"expect": Expectation, "published": Published}.get(
-                str(loc[2]) if len(loc) >= 5 else "", Variant
-            )
+            inside: dict[str, type[BaseModel]] = {"expect": Expectation, "published": Published}
+            model = inside.get(str(loc[2]) if len(loc) >= 5 else "", Variant)
     return list(model.model_fields)
 
 
