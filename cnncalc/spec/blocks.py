@@ -140,19 +140,7 @@ def with_network_params(
         loc: Loc = ("layers", index)
         if not _included(entry.get("when", True), params, loc):
             continue
-        expanded: dict[str, Any] = {}
-        for key, value in entry.items():
-            if key == "when":
-                continue
-            if key == "repeat":
-                expanded[key] = _repeat(value, params)
-            elif key == "first":
-                expanded[key] = _first(value, params, (*loc, key))
-            elif key in _STRUCTURE:
-                expanded[key] = value
-            else:
-                expanded[key] = _substitute(value, params, (*loc, key))
-        kept.append(expanded)
+        kept.append(_expand_layer(entry, None, params, "", loc))
         written.append(index)
     return kept, written
 
@@ -333,10 +321,14 @@ class _Expander:
 
 
 def _expand_layer(
-    layer: Mapping[str, Any], local: dict[str, str], params: Mapping[str, Any], block: str,
-    loc: Loc,
+    layer: Mapping[str, Any], local: dict[str, str] | None, params: Mapping[str, Any],
+    block: str, loc: Loc,
 ) -> dict[str, Any]:  # fmt: skip
-    """A block layer's fields with parameters put in and input names made global."""
+    """A block layer's fields with parameters put in and input names made global.
+
+    ``local`` None: a top-level layer (the network's own params), whose input names
+    are global already.
+    """
     expanded: dict[str, Any] = {}
     for key, value in layer.items():
         if key == "when":
@@ -345,9 +337,9 @@ def _expand_layer(
             expanded[key] = _repeat(value, params)
         elif key == "first":
             expanded[key] = _first(value, params, (*loc, key))
-        elif key == "input":
+        elif key == "input" and local is not None:
             expanded[key] = _read(value, local, block, (*loc, key))
-        elif key == "inputs" and isinstance(value, list):
+        elif key == "inputs" and isinstance(value, list) and local is not None:
             expanded[key] = [_read(v, local, block, (*loc, key, i)) for i, v in enumerate(value)]
         elif key in _STRUCTURE:
             expanded[key] = value
