@@ -425,7 +425,8 @@ def _check_parser() -> argparse.ArgumentParser:
         prog="cnncalc check",
         description=_(
             "Check every number in the specs' 'expect' blocks (flops under "
-            "each spec's convention). Exit 1 if any differs."
+            "each spec's convention), every variant's, and their 'published' numbers at "
+            "the precision they are printed with. Exit 1 if any differs."
         ),
     )
     parser.add_argument(
