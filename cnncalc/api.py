@@ -22,7 +22,12 @@ from cnncalc.spec import NetworkSpec, parse_spec, read_spec, read_spec_text
 
 
 def load(path: str | Path) -> NetworkSpec:
-    """Read and validate a spec file; raises :class:`SpecError` with file, line, layer, field."""
+    """Read and validate a spec file, or a built-in model by name (``"resnet50"``: see
+    :mod:`cnncalc.library`); raises :class:`SpecError` with file, line, layer, field."""
+    if isinstance(path, str):
+        from cnncalc.library import load as load_spec
+
+        return load_spec(path)
     return read_spec(path)
 
 

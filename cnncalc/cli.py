@@ -63,6 +63,7 @@ commands:
   cnncalc sweep SPEC --grid "k=3,5,7; n=128:224:32" [--where COND]
                                 the totals at every point of a grid of sizes
   cnncalc check SPEC [SPEC...]  check the numbers in each spec's 'expect' block
+  cnncalc models [--papers]     the built-in models (cnncalc resnet50), with their papers
   cnncalc quiz SPEC [--layers C1,S2] [--ask params,...] [--seed N] [--vary]
                                 exercises with worked answers, on a separate sheet
   cnncalc draw SPEC -o net.svg  draw the network as the LeNet-5 figure does
@@ -445,11 +446,54 @@ def _check_parser() -> argparse.ArgumentParser:
         prog="cnncalc check",
         description=_(
             "Check every number in the specs' 'expect' blocks (flops under "
-            "each spec's convention). Exit 1 if any differs."
+            "each spec's convention), every variant's, and their 'published' numbers at "
+            "the precision they are printed with. Exit 1 if any differs."
         ),
     )
-    parser.add_argument("specs", nargs="+", metavar="SPEC", help=_("network specs to check"))
+    parser.add_argument(
+        "specs", nargs="*", metavar="SPEC",
+        help=_("network specs to check: files, or built-in models by name"),
+    )  # fmt: skip
+    parser.add_argument(
+        "--models", action="store_true",
+        help=_("check every built-in model (cnncalc models lists them)"),
+    )  # fmt: skip
     return parser
+
+
+def _models_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="cnncalc models",
+        description=_(
+            "List the built-in models by paper: 'cnncalc NAME' analyses one, and every "
+            "command takes a name where it takes a spec file. --papers sets each paper's "
+            "published numbers beside cnncalc's exact counts."
+        ),
+    )
+    parser.add_argument(
+        "--papers", action="store_true",
+        help=_("each paper's numbers beside cnncalc's counts, with the notes"),
+    )  # fmt: skip
+    parser.add_argument(
+        "-f", "--format", choices=("table", "markdown"), default="table",
+        help=_("output format (table)"),
+    )  # fmt: skip
+    parser.add_argument("-o", "--output", help=_("write the list to this file"))
+    return parser
+
+
+def run_models(args: argparse.Namespace) -> int:
+    if args.papers:
+        from cnncalc.papers import paper_tables
+        from cnncalc.render.papers_format import papers_document
+
+        _write(papers_document(paper_tables(), args.format), args.output)
+        return EXIT_OK
+    from cnncalc.library import entries
+    from cnncalc.render.papers_format import models_listing
+
+    _write(models_listing(entries(), args.format), args.output)
+    return EXIT_OK
 
 
 def _conventions_parser() -> argparse.ArgumentParser:
@@ -1226,37 +1270,105 @@ def _cannot_write(output: str, error: OSError) -> Exception:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    from cnncalc.api import analyze, load
-    from cnncalc.errors import SpecError
-    from cnncalc.expect import check
-    from cnncalc.safe_text import show_name, visible
+    from cnncalc.api import load
+    from cnncalc.errors import CnncalcError, SpecError
+    from cnncalc.safe_text import visible
 
+    if not args.specs and not args.models:
+        raise CnncalcError(_("name the specs to check, or give --models"))
+    targets = list(args.specs)
+    if args.models:
+        from cnncalc.library import INDEX
+
+        targets += list(INDEX)
     status = EXIT_OK
-    for path in args.specs:
+    for path in targets:
         try:
             spec = load(path)
-            checked, mismatches = check(spec, analyze(spec))
+            shown = visible(path)  # a file name is the user's text too
+            status = max(status, _check_one(spec, shown))
+            from cnncalc.library import is_path
+
+            if spec.variants and is_path(path):
+                from cnncalc.spec import read_spec
+
+                for variant in spec.variants:
+                    named = f"{shown} [{variant}]"
+                    status = max(status, _check_one(read_spec(path, variant), named))
         except SpecError as error:
             # str(): one line, names shown safely
             print(_("error: {message}").format(message=error), file=sys.stderr)
             status = max(status, EXIT_BAD_INPUT)
-            continue
-        shown = visible(path)  # a file name is the user's text too
-        if not spec.expect:
-            print(_("{file}: no 'expect' block: nothing to check").format(file=shown))
-        elif mismatches:
-            status = max(status, EXIT_CHECK_FAILED)
-            differ = _("{file}: {count} of {checked} expected numbers differ")
-            print(differ.format(file=shown, count=len(mismatches), checked=checked))
-            for m in mismatches:
-                expected, got = visible(_show(m.expected)), visible(_show(m.got))
-                line = _("  {target} {metric}: expected {expected}, got {got}")
-                print(line.format(target=show_name(m.target), metric=m.metric,
-                                  expected=expected, got=got))  # fmt: skip
-        else:
-            print(_("{file}: all {checked} expected numbers match").format(
-                file=shown, checked=checked))  # fmt: skip
     return status
+
+
+def _check_one(spec: Any, shown: str) -> int:
+    """Check one spec's ``expect`` and ``published`` numbers, print what was found, and
+    return the exit status it calls for."""
+    from cnncalc.api import analyze
+    from cnncalc.expect import check
+    from cnncalc.safe_text import show_name, visible
+
+    report = analyze(spec)
+    checked, mismatches = check(spec, report)
+    status = EXIT_OK
+    if not spec.expect and not spec.published:
+        print(_("{file}: no 'expect' block: nothing to check").format(file=shown))
+    elif mismatches:
+        status = EXIT_CHECK_FAILED
+        differ = _("{file}: {count} of {checked} expected numbers differ")
+        print(differ.format(file=shown, count=len(mismatches), checked=checked))
+        for m in mismatches:
+            expected, got = visible(_show(m.expected)), visible(_show(m.got))
+            line = _("  {target} {metric}: expected {expected}, got {got}")
+            print(line.format(target=show_name(m.target), metric=m.metric,
+                              expected=expected, got=got))  # fmt: skip
+    elif spec.expect:
+        print(_("{file}: all {checked} expected numbers match").format(
+            file=shown, checked=checked))  # fmt: skip
+    if spec.published:
+        status = max(status, _check_published(spec, report, shown))
+    return status
+
+
+def _check_published(spec: Any, report: Report, shown: str) -> int:
+    from cnncalc.expect import check_published
+    from cnncalc.papers import target_name
+    from cnncalc.safe_text import show_name, visible
+
+    results = check_published(spec, report)
+    wrong = [result for result in results if not result.as_explained]
+    agreeing = sum(result.agrees for result in results)
+    if not wrong:
+        if agreeing == len(results):
+            line = _("{file}: all {count} published numbers agree at their printed precision")
+        else:
+            line = _(
+                "{file}: {agreeing} of {count} published numbers agree at their printed "
+                "precision; the other {others} differ as the spec explains"
+            )
+        print(line.format(file=shown, count=len(results), agreeing=agreeing,
+                          others=len(results) - agreeing))  # fmt: skip
+        return EXIT_OK
+    print(_("{file}: {wrong} of {count} published numbers are not as the spec says").format(
+        file=shown, wrong=len(wrong), count=len(results)))  # fmt: skip
+    for result in wrong:
+        entry = result.entry
+        value = entry.value if not isinstance(entry.value, int) else f"{entry.value:,}"
+        what = (
+            _("  {target} {metric}: published {value} ({source}); cnncalc counts {count}")
+            if not result.agrees
+            else _(
+                "  {target} {metric}: published {value} ({source}) agrees with cnncalc's "
+                "{count}, but the spec says it differs"
+            )
+        )
+        print(what.format(
+            target=show_name(target_name(entry.layers)), metric=entry.metric,
+            value=visible(str(value)), source=visible(entry.source),
+            count=visible(_show(result.count)),
+        ))  # fmt: skip
+    return EXIT_CHECK_FAILED
 
 
 def _show(value: object) -> str:
@@ -1333,6 +1445,7 @@ COMMANDS: dict[str, Command] = {
     "draw": (_draw_parser, run_draw),
     "explain": (_explain_parser, run_explain),
     "import": (_import_parser, run_import),
+    "models": (_models_parser, run_models),
     "plot": (_plot_parser, run_plot),
     "quiz": (_quiz_parser, run_quiz),
     "schema": (_schema_parser, run_schema),

@@ -10,6 +10,7 @@ from cnncalc.errors import CnncalcError, SpecError
 from cnncalc.expressions import Formula
 from cnncalc.spec import NetworkSpec
 from cnncalc.spec.network import TOTAL
+from cnncalc.spec.published import Published
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,28 +23,114 @@ class Mismatch:
     got: object
 
 
+@dataclass(frozen=True, slots=True)
+class PublishedResult:
+    """A published number beside cnncalc's exact count of the same quantity."""
+
+    entry: Published
+    count: Dim | Shape
+    """cnncalc's exact count (a shape for ``output_shape``)."""
+    agrees: bool
+    """Whether the count rounds to the printed number at its printed precision."""
+
+    @property
+    def as_explained(self) -> bool:
+        """Agreeing, or differing with a ``differs`` explanation: what ``check`` accepts."""
+        return self.agrees != (self.entry.differs is not None)
+
+
+def at_values(spec: NetworkSpec, report: Report) -> Report:
+    """The report at the spec's ``values`` (a symbolic spec), where numbers are checked."""
+    # A symbol the analysis lost (its formulas cancelled out) needs no value.
+    values = {name: value for name, value in spec.values.items() if name in report.symbols}
+    try:
+        return report.subs(values) if values else report
+    except CnncalcError as error:  # a value breaks a requirement: the spec's own mistake
+        from cnncalc.spec.diagnostics import locate
+
+        located = SpecError(str(error), loc=("values",))
+        raise locate(located, None, spec._source_map) from None
+
+
+def check_published(spec: NetworkSpec, report: Report) -> list[PublishedResult]:
+    """Each of the spec's ``published`` numbers beside cnncalc's count, and whether it agrees.
+
+    ``flops`` is counted under the entry's ``convention`` (else the report's); a
+    list of layers, or a block instance, sums its layers' counts.
+    """
+    report = at_values(spec, report) if spec.published else report
+    return [_published(entry, report) for entry in spec.published]
+
+
+def published_count(entry: Published, report: Report) -> Dim | Shape:
+    """cnncalc's count of what ``entry`` counts, in ``report``."""
+    if entry.metric == "output_shape":
+        (name,) = entry.layers[:1]
+        if name == TOTAL:
+            return report.output_shape
+        return report.layer(_layers_of(name, report)[-1]).output_shape
+    counts: Dim = 0
+    for name in entry.layers:
+        rows = [report.totals] if name == TOTAL else [
+            report.layer(layer) for layer in _layers_of(name, report)
+        ]  # fmt: skip
+        for row in rows:
+            counts += _metric(row, entry, report)
+    return counts
+
+
+def _layers_of(name: str, report: Report) -> list[str]:
+    """``name`` itself, or the layers of the block instance it names."""
+    names = [layer.name for layer in report.layers]
+    if name in names:
+        return [name]
+    from cnncalc.spec.network import instance_layers
+
+    return instance_layers(name, names)
+
+
+def _metric(row: Counts, entry: Published, report: Report) -> Dim:
+    if entry.metric == "flops" and entry.convention not in (None, report.convention):
+        flops = report.flops_by_convention if row is report.totals else (
+            row.flops_by_convention  # type: ignore[attr-defined]
+        )  # fmt: skip
+        return flops[entry.convention]
+    return row.metric(entry.metric)
+
+
+def _published(entry: Published, report: Report) -> PublishedResult:
+    count = published_count(entry, report)
+    if entry.metric == "output_shape":
+        agrees = isinstance(count, tuple) and list(count) == entry.value
+    else:
+        agrees = type(count) is int and _agrees(entry, count)
+    return PublishedResult(entry, count, agrees)
+
+
+def _agrees(entry: Published, count: int) -> bool:
+    """Within the printed precision; or past the bound, for "less than" and "more than"."""
+    printed = entry.printed()
+    if entry.bound == "below":
+        return count < printed.value
+    if entry.bound == "above":
+        return count > printed.value
+    return printed.agrees(count)
+
+
 def check(spec: NetworkSpec, report: Report) -> tuple[int, list[Mismatch]]:
     """How many expected values were checked, and those that differ.
 
     A formula is compared with the report's formula (sympy must prove them
     equal); a number with the report at the spec's ``values``.
     """
-    # A symbol the analysis lost (its formulas cancelled out) needs no value.
-    values = {name: value for name, value in spec.values.items() if name in report.symbols}
-    try:
-        at_values = report.subs(values) if values else report
-    except CnncalcError as error:  # a value breaks a requirement: the spec's own mistake
-        from cnncalc.spec.diagnostics import locate
-
-        located = SpecError(str(error), loc=("values",))
-        raise locate(located, None, spec._source_map) from None
+    at_spec_values = at_values(spec, report)
     checked = 0
     mismatches: list[Mismatch] = []
     for target, expectation in spec.expect.items():
         for metric, expected in expectation.model_dump(exclude_none=True).items():
             expected_value = getattr(expectation, metric)
             symbolic = _has_formula(expected_value)
-            got = _actual(report if symbolic else at_values, target, metric)
+            got = _actual(report if symbolic else at_spec_values, target, metric)
             checked += 1
             if not _equal(expected_value, got):
                 mismatches.append(Mismatch(target, metric, expected, got))

@@ -48,6 +48,10 @@ _INSTANCE: dict[str, Any] = {
 }  # fmt: skip
 
 
+_PARAMETRISED = "With 'params': layers written as a block's layers are."
+_PLAIN = "Without 'params': layers and block instances."
+
+
 def spec_schema() -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of a cnncalc spec, every field described."""
     from pydantic import TypeAdapter
@@ -70,15 +74,24 @@ def spec_schema() -> dict[str, Any]:
     definitions["BlockLayer"] = _block_layer(sorted(LAYER_TYPES))
     definitions["Block"] = _block()
     properties = schema["properties"]
+    plain = {"anyOf": [{"$ref": "#/$defs/Layer"}, {"$ref": "#/$defs/BlockInstance"}]}
     properties["layers"]["items"] = {
-        "anyOf": [{"$ref": "#/$defs/Layer"}, {"$ref": "#/$defs/BlockInstance"}]
+        "anyOf": [*plain["anyOf"], {"$ref": "#/$defs/BlockLayer"}],
+        "description": "A layer or a block instance; with the spec's params, written as a "
+        "block's layers are (parameter names as values, 'when:').",
     }
     properties["blocks"]["additionalProperties"] = {"$ref": "#/$defs/Block"}
+    # With the network's own params, its layers are written as a block's are: parameter
+    # names as values, 'when:' conditions (cnncalc.spec.variants).
+    parametrised = {"anyOf": [{"$ref": "#/$defs/BlockLayer"}, {"$ref": "#/$defs/BlockInstance"}]}
     return {
         "$schema": SCHEMA_DIALECT,
         "$id": "https://cnncalc.invalid/cnncalc.schema.json",
         "title": "cnncalc network spec",
         **schema,
+        "if": {"required": ["params"]},
+        "then": {"properties": {"layers": {"items": parametrised, "description": _PARAMETRISED}}},
+        "else": {"properties": {"layers": {"items": plain, "description": _PLAIN}}},
     }
 
 
@@ -86,7 +99,13 @@ def _instance() -> dict[str, Any]:
     """A block instance; ``repeat`` bounded as the expansion bounds it."""
     from cnncalc.spec.blocks import MAX_LAYERS
 
-    repeat = {**_INSTANCE["properties"]["repeat"], "maximum": MAX_LAYERS}
+    repeat = {
+        "description": _INSTANCE["properties"]["repeat"]["description"],
+        "anyOf": [
+            {**_INSTANCE["properties"]["repeat"], "maximum": MAX_LAYERS},
+            {"type": "string", "minLength": 1, "description": "A parameter's name."},
+        ],
+    }
     return {**_INSTANCE, "properties": {**_INSTANCE["properties"], "repeat": repeat}}
 
 

@@ -25,8 +25,9 @@ from cnncalc.conventions import Convention
 from cnncalc.ir import Activation
 from cnncalc.spec.blocks import INSTANCE_KEYS, BlockSpec
 from cnncalc.spec.diagnostics import FRAMEWORK_WORDS
+from cnncalc.spec.expectation import Expectation
 from cnncalc.spec.layers import ALIASES, LAYER_MODELS, LAYER_TYPES
-from cnncalc.spec.network import Expectation, NetworkSpec
+from cnncalc.spec.network import NetworkSpec
 from cnncalc.spec.tables import CONNECTION_TABLES
 from tests.conftest import ROOT, Golden
 

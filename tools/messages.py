@@ -45,6 +45,8 @@ AREAS = (
     ("cnncalc/cli.py", "cli"),
     ("cnncalc/completion.py", "cli"),
     ("cnncalc/expect.py", "cli"),
+    ("cnncalc/library.py", "errors"),
+    ("cnncalc/papers.py", "reports"),
     ("cnncalc/quiz", "quiz"),
     ("cnncalc/render/quiz", "quiz"),
     ("cnncalc/render/latex", "latex"),

@@ -23,6 +23,7 @@ from cnncalc.i18n import _
 from cnncalc.render.derivations import (
     Steps,
     field_text,
+    quantity_title,
     same_size_axes,
     shown_quantities,
     where_clause,
@@ -72,7 +73,7 @@ def layer_heading(layer: LayerReport) -> str:
 
 def name_text(quantity: Derivation) -> str:
     """A quantity's name, translated, as text inside math."""
-    return rf"\text{{{escape(_(quantity.name))}}}"
+    return rf"\text{{{escape(quantity_title(quantity.name))}}}"
 
 
 def result_math(value: Dim) -> str:

@@ -13,7 +13,8 @@ from pydantic import ValidationError
 from cnncalc.errors import SpecError, os_reason
 from cnncalc.i18n import N_, _
 from cnncalc.spec import layers
-from cnncalc.spec.network import Expectation, NetworkSpec
+from cnncalc.spec.expectation import Expectation
+from cnncalc.spec.network import NetworkSpec
 from cnncalc.spec.source import SourceMap, decode, load_yaml, max_bytes
 
 if TYPE_CHECKING:
@@ -30,35 +31,60 @@ __all__ = [
 ]
 
 
-def parse_spec(data: object, source_map: SourceMap | None = None) -> NetworkSpec:
+def parse_spec(
+    data: object, source_map: SourceMap | None = None, variant: str | None = None
+) -> NetworkSpec:
     """Validate plain data (a loaded YAML document or a dict) into a :class:`NetworkSpec`.
 
-    Blocks are expanded first (their module is imported only when a spec has
-    blocks); error reporting is imported only when there is an error.
+    ``variant`` names one of the spec's ``variants`` (see :mod:`cnncalc.spec.variants`):
+    the spec with its values in; an error in what the variant gives is located in
+    its entry. Blocks are expanded first (their module is imported only when a
+    spec has blocks or params); error reporting is imported only when there is an
+    error.
     """
     if not isinstance(data, Mapping):
         raise _located(SpecError(_not_a_mapping(data)), data, source_map)
+    taken: frozenset[str] = frozenset()
+    if variant is not None:
+        from cnncalc.spec.variants import select_variant
+
+        try:
+            data, taken = select_variant(data, variant)
+        except SpecError as error:
+            raise _located(error, data, source_map) from None
+
+    def located(
+        error: SpecError, where: object, origins: tuple[Origin, ...] | None = None
+    ) -> SpecError:
+        if taken and error.loc and error.loc[0] in taken:
+            error.loc = ("variants", str(variant), *error.loc)
+        return _located(error, where, source_map, origins)
+
     expanded, origins = data, None
     layers = data.get("layers")
-    if data.get("blocks") or (
-        isinstance(layers, list)
-        and any(isinstance(entry, Mapping) and "block" in entry for entry in layers)
+    if (
+        data.get("blocks")
+        or "params" in data
+        or (
+            isinstance(layers, list)
+            and any(isinstance(entry, Mapping) and "block" in entry for entry in layers)
+        )
     ):
         from cnncalc.spec.blocks import expand_blocks
 
         try:
             expanded, origins = expand_blocks(data)
         except SpecError as error:
-            raise _located(error, data, source_map) from None
+            raise located(error, data) from None
     try:
         spec = NetworkSpec.model_validate(expanded)
     except ValidationError as validation_error:
         from cnncalc.spec.diagnostics import from_validation_error
 
         translated = from_validation_error(validation_error, expanded)
-        raise _located(translated, expanded, source_map, origins) from None
+        raise located(translated, expanded, origins) from None
     except SpecError as error:
-        raise _located(error, expanded, source_map, origins) from None
+        raise located(error, expanded, origins) from None
     spec._source_map = source_map
     spec._origins = origins
     return spec
@@ -91,13 +117,13 @@ def _located(
     return locate(error, data, source_map, origins)
 
 
-def read_spec_text(text: str, source: str = "<string>") -> NetworkSpec:
-    """Parse a spec from YAML text."""
+def read_spec_text(text: str, source: str = "<string>", variant: str | None = None) -> NetworkSpec:
+    """Parse a spec from YAML text (``variant``: one of its variants)."""
     source_map = SourceMap(source, text)
-    return parse_spec(load_yaml(text, source), source_map)
+    return parse_spec(load_yaml(text, source), source_map, variant)
 
 
-def read_spec(path: str | Path) -> NetworkSpec:
+def read_spec(path: str | Path, variant: str | None = None) -> NetworkSpec:
     """Read and parse a spec file (YAML or JSON).
 
     A regular file or a pipe (``<(…)``, a FIFO) is read, at most one byte over
@@ -121,7 +147,7 @@ def read_spec(path: str | Path) -> NetworkSpec:
         raise SpecError(
             _("cannot read the spec: {why}").format(why=os_reason(error)), source=source
         ) from None
-    return read_spec_text(decode(raw, source), source)
+    return read_spec_text(decode(raw, source), source, variant)
 
 
 def _file_kind(mode: int) -> str:

@@ -78,17 +78,85 @@ class Origin:
 def expand_blocks(data: Mapping[str, Any]) -> tuple[dict[str, Any], tuple[Origin, ...] | None]:
     """``data`` with every block instance replaced by its layers, and each layer's origin.
 
-    Without instances the data is returned as it is, with no origins.
+    A spec with ``params`` (the network's own parameters, as a block has) first
+    has them put into its top-level layers, as into a block's: sizes, ``when:``
+    and ``repeat:``. Without instances or parameters the data is returned as it
+    is, with no origins.
     """
     layers = data.get("layers")
+    written: list[int] | None = None
+    if "params" in data and isinstance(layers, list):
+        layers, written = with_network_params(layers, network_params(data))
     if not isinstance(layers, list) or not any(_is_instance(entry) for entry in layers):
         if data.get("blocks"):
             _blocks(data)  # still check the definitions
-        return dict(data), None
+        if written is None:
+            return dict(data), None
+        return {**data, "layers": layers}, tuple(Origin(("layers", i)) for i in written)
     expander = _Expander(_blocks(data))
     check_expansion(layers, expander.blocks)
-    expander.top_level(layers)
+    expander.top_level(layers, written)
     return {**data, "layers": expander.layers}, tuple(expander.origins)
+
+
+def network_params(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The spec's ``params``, checked as a block's are: names → a boolean, integer or formula."""
+    raw = data.get("params")
+    if not isinstance(raw, Mapping):
+        raise SpecError(
+            _("expected a mapping of parameter names to values, got {got}").format(
+                got=show_value(raw)
+            ),
+            loc=("params",),
+        )
+    for name, value in raw.items():
+        if isinstance(value, bool) or (isinstance(value, int | str) and value != ""):
+            continue
+        raise SpecError(
+            _("expected true, false, an integer or a formula, got {got}").format(
+                got=show_value(value)
+            ),
+            loc=("params", name),
+        )
+    return dict(raw)
+
+
+def with_network_params(
+    entries: list[Any], params: Mapping[str, Any]
+) -> tuple[list[Any], list[int]]:
+    """The top-level layers with the network's parameters put in, and where each was written.
+
+    As in a block's body: a layer whose ``when:`` does not hold is left out, sizes
+    take the parameters (``filters: 4*width``), and so do a block instance's
+    parameter values and its ``repeat``.
+    """
+    kept: list[Any] = []
+    written: list[int] = []
+    for index, entry in enumerate(entries):
+        if not isinstance(entry, Mapping):
+            kept.append(entry)  # not a layer: validation says so
+            written.append(index)
+            continue
+        loc: Loc = ("layers", index)
+        if not _included(entry.get("when", True), params, loc):
+            continue
+        kept.append(_expand_layer(entry, None, params, "", loc))
+        written.append(index)
+    return kept, written
+
+
+def _first(value: object, params: Mapping[str, Any], loc: Loc) -> object:
+    """An instance's ``first:`` values take the enclosing parameters, as its other values do."""
+    if not isinstance(value, Mapping):
+        return value  # the expansion says what is wrong with it
+    return {key: _substitute(item, params, (*loc, key)) for key, item in value.items()}
+
+
+def _repeat(value: object, params: Mapping[str, Any]) -> object:
+    """``repeat: depth`` names a parameter: its value (checked where the instance expands)."""
+    if isinstance(value, str) and value.strip() in params:
+        return params[value.strip()]
+    return value
 
 
 def _is_instance(entry: object) -> bool:
@@ -142,14 +210,16 @@ class _Expander:
         self.layers.append(layer)
         self.origins.append(origin)
 
-    def top_level(self, entries: list[Any]) -> None:
+    def top_level(self, entries: list[Any], written: list[int] | None = None) -> None:
+        """Expand ``entries``; ``written[i]`` is where entry ``i`` stands in the spec as
+        written (the network's ``params`` may have left some out)."""
         # Layers outside blocks are named now, so that blocks can read them as 'in'.
         from cnncalc.spec.network import generate_names
 
         plain = [e for e in entries if not _is_instance(e)]
         names = iter(generate_names([(_given_name(e), _type_of(e)) for e in plain]))
         for index, entry in enumerate(entries):
-            loc: Loc = ("layers", index)
+            loc: Loc = ("layers", written[index] if written is not None else index)
             if _is_instance(entry):
                 self.instance(entry, loc, depth=0, prefix="")
             elif isinstance(entry, Mapping):
@@ -251,17 +321,25 @@ class _Expander:
 
 
 def _expand_layer(
-    layer: Mapping[str, Any], local: dict[str, str], params: Mapping[str, Any], block: str,
-    loc: Loc,
+    layer: Mapping[str, Any], local: dict[str, str] | None, params: Mapping[str, Any],
+    block: str, loc: Loc,
 ) -> dict[str, Any]:  # fmt: skip
-    """A block layer's fields with parameters put in and input names made global."""
+    """A block layer's fields with parameters put in and input names made global.
+
+    ``local`` None: a top-level layer (the network's own params), whose input names
+    are global already.
+    """
     expanded: dict[str, Any] = {}
     for key, value in layer.items():
         if key == "when":
             continue
-        if key == "input":
+        if key == "repeat":
+            expanded[key] = _repeat(value, params)
+        elif key == "first":
+            expanded[key] = _first(value, params, (*loc, key))
+        elif key == "input" and local is not None:
             expanded[key] = _read(value, local, block, (*loc, key))
-        elif key == "inputs" and isinstance(value, list):
+        elif key == "inputs" and isinstance(value, list) and local is not None:
             expanded[key] = [_read(v, local, block, (*loc, key, i)) for i, v in enumerate(value)]
         elif key in _STRUCTURE:
             expanded[key] = value

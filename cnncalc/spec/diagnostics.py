@@ -114,10 +114,22 @@ def _get(data: object, loc: Loc) -> object:
 
 def _model_fields(loc: Loc, model: type[BaseModel] | None) -> list[str]:
     """Field names of the model that owns the last key of ``loc``."""
-    from cnncalc.spec.network import Expectation, NetworkSpec
+    from cnncalc.spec.expectation import Expectation
+    from cnncalc.spec.network import NetworkSpec
+    from cnncalc.spec.published import Published
+    from cnncalc.spec.variants import Paper, Variant
 
     if model is None:
-        model = Expectation if len(loc) >= 3 and loc[0] == "expect" else NetworkSpec
+        model = NetworkSpec
+        if len(loc) >= 3 and loc[0] == "expect":
+            model = Expectation
+        elif len(loc) >= 3 and loc[0] == "published":
+            model = Published
+        elif len(loc) == 2 and loc[0] == "paper":
+            model = Paper
+        elif len(loc) >= 3 and loc[0] == "variants":
+            inside: dict[str, type[BaseModel]] = {"expect": Expectation, "published": Published}
+            model = inside.get(str(loc[2]) if len(loc) >= 5 else "", Variant)
     return list(model.model_fields)
 
 

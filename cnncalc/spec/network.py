@@ -12,6 +12,8 @@ from pydantic import (
     Field,
     PrivateAttr,
     SerializeAsAny,
+    StrictBool,
+    StrictInt,
     field_validator,
     model_validator,
 )
@@ -22,8 +24,11 @@ from cnncalc.conventions import DEFAULT_CONVENTION, Convention
 from cnncalc.errors import Loc, SpecError
 from cnncalc.expressions import Formula
 from cnncalc.i18n import _
-from cnncalc.spec.fields import Expected, InputShape, SizeValue, suggest
+from cnncalc.spec.expectation import Expectation
+from cnncalc.spec.fields import InputShape, SizeValue, suggest
 from cnncalc.spec.layers import Defaults, LayerSpec, layer_from
+from cnncalc.spec.published import Published
+from cnncalc.spec.variants import Paper, Variant
 
 if TYPE_CHECKING:
     from cnncalc.spec.blocks import Origin
@@ -33,46 +38,20 @@ TOTAL = "total"
 """The ``expect`` key for the network's totals (so no layer may be named so)."""
 
 
-class Expectation(BaseModel):
-    """Numbers a source gives for one layer or for the totals; checked by ``cnncalc check``.
-
-    ``flops`` is checked under the spec's ``convention``. In a symbolic spec a
-    number is checked with the spec's ``values`` substituted, a formula as it is.
-    """
-
-    model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
-
-    output_shape: InputShape | None = Field(
-        default=None, description="The output shape, channels first: [maps, height, width]."
-    )
-    trainable_params: Expected | None = Field(
-        default=None, description="Trainable parameters (weights and biases)."
-    )
-    non_trainable_params: Expected | None = Field(
-        default=None,
-        description="Non-trainable parameters (Keras batch norm's moving statistics, "
-        "LeNet-5's fixed RBF centres).",
-    )
-    params: Expected | None = Field(
-        default=None, description="All parameters, trainable and not (Keras's 'Param #')."
-    )
-    macs: Expected | None = Field(default=None, description="Multiply-accumulates.")
-    flops: Expected | None = Field(default=None, description="FLOPs under the spec's convention.")
-    neurons: Expected | None = Field(
-        default=None, description="Output activations (units or map pixels)."
-    )
-    connections: Expected | None = Field(
-        default=None,
-        description="Connections as the LeNet-5 paper counts them: for each output value, "
-        "its inputs plus its bias.",
-    )
-
-
 class NetworkSpec(BaseModel):
     """A network as the user describes it."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
 
+    model: str | None = Field(
+        default=None,
+        pattern=r"^[a-z0-9][a-z0-9_.-]*$",
+        description="The name the built-in library knows this network by ('cnncalc "
+        "resnet50'); lower case, digits, '-', '_' and '.'.",
+    )
+    paper: Paper | None = Field(
+        default=None, description="The paper that describes the architecture (its family's)."
+    )
     name: str = Field(default="network", description="The network's name, shown in reports.")
     source: str | None = Field(
         default=None, description="Where the architecture and expected numbers come from."
@@ -110,6 +89,22 @@ class NetworkSpec(BaseModel):
         description="Values of the size symbols at which expect's numbers are checked "
         "(a symbolic spec only).",
     )
+    published: list[Published] = Field(
+        default_factory=list,
+        description="Numbers as a paper or a framework's documentation prints them, each "
+        "with its source; 'cnncalc check' compares them at their printed precision.",
+    )
+    params: dict[str, StrictBool | StrictInt | str] = Field(
+        default_factory=dict,
+        description="The network's parameters and their defaults, used by its top-level "
+        "layers as a block's layers use the block's: sizes ('4*width'), 'when:' and "
+        "'repeat:'; each variant gives its own values.",
+    )
+    variants: dict[str, Variant] = Field(
+        default_factory=dict,
+        description="Other networks of this family, by name: each the spec with its own "
+        "params (and name, input, expect, published...); the spec as written is 'model'.",
+    )
 
     _source_map: SourceMap | None = PrivateAttr(default=None)
     _origins: tuple[Origin, ...] | None = PrivateAttr(default=None)
@@ -142,6 +137,23 @@ class NetworkSpec(BaseModel):
                         name=key, hint=suggest(key, [*names, TOTAL])
                     ),
                     loc=("expect", key),
+                )
+        _check_published(self.published, names)
+        for variant, entry in self.variants.items():
+            for key in entry.params:
+                if key not in self.params:
+                    raise SpecError(
+                        _("the spec has no parameter '{name}'{hint}").format(
+                            name=key, hint=suggest(key, list(self.params))
+                        ),
+                        loc=("variants", variant, "params", key),
+                    )
+            if variant == self.model:
+                raise SpecError(
+                    _("'{name}' is the spec's own model; a variant needs another name").format(
+                        name=variant
+                    ),
+                    loc=("variants", variant),
                 )
         if self.values:
             symbols = sorted(
@@ -213,6 +225,30 @@ class NetworkSpec(BaseModel):
             ),
             symbolic=symbolic,
         )
+
+
+def _check_published(published: list[Published], names: list[str]) -> None:
+    """Each published number counts ``total``, a layer, or a block instance's layers."""
+    prefixes = {name.split(".")[0] for name in names}
+    for index, entry in enumerate(published):
+        for position, name in enumerate(entry.layers):
+            if name == TOTAL or name in names or instance_layers(name, names):
+                continue
+            loc: Loc = ("published", index, "layer")
+            if not isinstance(entry.layer, str):
+                loc = (*loc, position)
+            raise SpecError(
+                _("no layer or block instance is named '{name}'{hint}").format(
+                    name=name, hint=suggest(name, [*prefixes, *names, TOTAL])
+                ),
+                loc=loc,
+            )
+
+
+def instance_layers(name: str, names: Sequence[str]) -> list[str]:
+    """The layers of block instance ``name`` (``layer3`` → ``layer3.0.conv1``, …), in order."""
+    prefix = name + "."
+    return [layer for layer in names if layer.startswith(prefix)]
 
 
 def _has_formula(values: list[object]) -> bool:

@@ -121,9 +121,17 @@ def test_resnet18_stages_fold() -> None:
 
 
 def _expansion_count(data: dict[str, Any]) -> tuple[int, int]:
-    from cnncalc.spec.blocks import block_specs, check_expansion
+    from cnncalc.spec.blocks import (
+        block_specs,
+        check_expansion,
+        network_params,
+        with_network_params,
+    )
 
-    return check_expansion(data["layers"], block_specs(data))
+    layers = data["layers"]
+    if "params" in data:  # the network's own parameters go in first, as in expand_blocks
+        layers, _ = with_network_params(layers, network_params(data))
+    return check_expansion(layers, block_specs(data))
 
 
 @pytest.mark.parametrize("name", ["resnet18", "resnet50", "densenet121", "mobilenet_v2"])
