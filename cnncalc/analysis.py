@@ -146,14 +146,20 @@ class Report:
     @property
     def symbols(self) -> frozenset[str]:
         """The names of the size symbols the report's counts depend on."""
-        names: set[str] = set()
+        return frozenset(self.symbol_objects)
+
+    @property
+    def symbol_objects(self) -> dict[str, Any]:
+        """The size symbols the report's counts depend on, by name: sympy symbols, positive
+        integers, or positive rationals for multipliers (``a`` of ``int(32*a)``)."""
+        found: set[Any] = set()
         shapes = (self.input_shape, *(layer.output_shape for layer in self.layers))
         for value in (size for shape in shapes for size in shape):
-            names |= {str(s) for s in getattr(value, "free_symbols", ())}
+            found |= getattr(value, "free_symbols", set())
         for layer in self.layers:
             for metric in METRICS:
-                names |= {str(s) for s in getattr(layer.metric(metric), "free_symbols", ())}
-        return frozenset(names)
+                found |= getattr(layer.metric(metric), "free_symbols", set())
+        return {str(s): s for s in found}
 
     def folded(self, depth: int) -> Report:
         """Layers named ``a.b.c`` grouped by their first ``depth`` name parts, summed.

@@ -1,8 +1,10 @@
 """The symbolic side of :mod:`cnncalc.arith`: sympy, imported only when a formula is asked for.
 
-Symbols are positive integers (``integer=True, positive=True``), so sympy may
-simplify ``floor(n - 4)`` to ``n - 4`` soundly; a size written as a number
-stays a number. Nothing here runs on the numeric path.
+Size symbols are positive integers (``integer=True, positive=True``), so sympy
+may simplify ``floor(n - 4)`` to ``n - 4`` soundly; a multiplier (a symbol the
+spec uses only inside roundings, ``int(32*a)``) is a positive rational, and its
+floors stay floors. A size written as a number stays a number. Nothing here
+runs on the numeric path.
 """
 
 from __future__ import annotations
@@ -10,9 +12,10 @@ from __future__ import annotations
 import ast
 import contextvars
 import math
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, fields, is_dataclass, replace
+from fractions import Fraction
 from functools import cache
 from typing import TypeVar
 
@@ -20,57 +23,129 @@ import sympy
 
 from cnncalc.arith import Dim
 from cnncalc.errors import RuleError
-from cnncalc.expressions import Formula
+from cnncalc.expressions import WHOLE_FIX, Formula, not_whole, parse
 from cnncalc.i18n import N_, _
 
 ASSUMPTIONS = {"integer": True, "positive": True}
 """Every size symbol is a positive integer."""
 
+MULTIPLIER_ASSUMPTIONS = {"rational": True, "positive": True}
+"""A multiplier (a symbol the spec's formulas use only inside roundings, such as the width
+``a`` of ``int(32*a)``) is a positive rational: ``floor(32*a)`` stays a floor."""
+
 
 @cache
-def symbol(name: str) -> sympy.Symbol:
-    """The size symbol called ``name`` (one object per name)."""
-    return sympy.Symbol(name, **ASSUMPTIONS)
+def symbol(name: str, multiplier: bool = False) -> sympy.Symbol:
+    """The size symbol called ``name`` (one object per name and kind); a positive
+    rational with ``multiplier``, else a positive integer."""
+    return sympy.Symbol(name, **(MULTIPLIER_ASSUMPTIONS if multiplier else ASSUMPTIONS))
 
 
-def to_expr(formula: Formula | str) -> sympy.Expr:
-    """A checked spec formula (:class:`~cnncalc.expressions.Formula`) as a sympy expression."""
+def to_expr(formula: Formula | str, multipliers: Collection[str] = ()) -> sympy.Expr:
+    """A checked spec formula (:class:`~cnncalc.expressions.Formula`) as a sympy expression;
+    the names in ``multipliers`` are positive rationals, the others positive integers."""
     checked = formula if isinstance(formula, Formula) else Formula(formula)
-    return _convert(ast.parse(str(checked), mode="eval").body)
+    return _Converter(frozenset(multipliers)).expr(parse(checked))
 
 
-def _convert(node: ast.expr) -> sympy.Expr:
-    if isinstance(node, ast.Constant):
-        return sympy.Integer(node.value)
-    if isinstance(node, ast.Name):
-        return symbol(node.id)
-    if isinstance(node, ast.UnaryOp):
-        operand = _convert(node.operand)
-        return -operand if isinstance(node.op, ast.USub) else operand
-    assert isinstance(node, ast.BinOp)  # Formula() admitted nothing else
-    left, right = _convert(node.left), _convert(node.right)
-    if isinstance(node.op, ast.Add):
-        return left + right
-    if isinstance(node.op, ast.Sub):
-        return left - right
-    if isinstance(node.op, ast.Mult):
-        return left * right
-    if isinstance(node.op, ast.FloorDiv):
-        return sympy.floor(left / right)
-    return left**right
+class _Converter:
+    """A checked syntax tree → sympy, exactly: decimals as rationals, roundings as floors."""
+
+    def __init__(self, multipliers: frozenset[str]) -> None:
+        self.multipliers = multipliers
+
+    def expr(self, node: ast.expr) -> sympy.Expr:
+        if isinstance(node, ast.Constant):
+            value = node.value
+            if isinstance(value, int):
+                return sympy.Integer(value)
+            exact = Fraction(repr(value))  # Formula() admitted an exact decimal only
+            return sympy.Rational(exact.numerator, exact.denominator)
+        if isinstance(node, ast.Name):
+            return symbol(node.id, node.id in self.multipliers)
+        if isinstance(node, ast.UnaryOp):
+            operand = self.expr(node.operand)
+            return -operand if isinstance(node.op, ast.USub) else operand
+        if isinstance(node, ast.Call):
+            assert isinstance(node.func, ast.Name)  # Formula(): one of FUNCTIONS
+            return call(node.func.id, [self.expr(argument) for argument in node.args])
+        assert isinstance(node, ast.BinOp)  # Formula() admitted nothing else
+        left, right = self.expr(node.left), self.expr(node.right)
+        if isinstance(node.op, ast.Add):
+            return left + right
+        if isinstance(node.op, ast.Sub):
+            return left - right
+        if isinstance(node.op, ast.Mult):
+            return left * right
+        if isinstance(node.op, ast.Div):
+            return left / right
+        if isinstance(node.op, ast.FloorDiv):
+            return sympy.floor(left / right)
+        return left**right
+
+
+HALF = sympy.Rational(1, 2)
+
+
+def call(name: str, arguments: list[sympy.Expr]) -> sympy.Expr:
+    """A formula function (:data:`cnncalc.expressions.FUNCTIONS`) on sympy arguments, exactly.
+
+    - ``int(x)``: ``⌊x⌋`` where ``x ≥ 0`` is known (a width ``32·a``), ``⌈x⌉`` where
+      ``x ≤ 0``, else the two cases;
+    - ``round(x)``: half to even, ``⌊x + 1/2⌋`` except at a tie (``x + 1/2`` whole),
+      which goes to the even one, ``2·⌊(x + 1/2)/2⌋``;
+    - ``make_divisible(x, d, m)``: ``M = max(m, d·⌊x/d + 1/2⌋)`` (torchvision's
+      ``int(x + d/2) // d * d``: the same wherever it exceeds ``m ≥ 1``), and
+      ``M + d`` where ``M < 9x/10``.
+
+    Each of these is a ``Piecewise`` only where sympy cannot decide the case.
+    """
+    if name == "floor":
+        return sympy.floor(arguments[0])
+    if name == "ceil":
+        return sympy.ceiling(arguments[0])
+    if name == "min":
+        return sympy.Min(*arguments)
+    if name == "max":
+        return sympy.Max(*arguments)
+    if name == "int":
+        (x,) = arguments
+        if x.is_nonnegative:
+            return sympy.floor(x)
+        if x.is_nonpositive:
+            return sympy.ceiling(x)
+        return sympy.Piecewise((sympy.floor(x), x >= 0), (sympy.ceiling(x), True))
+    if name == "round":
+        (x,) = arguments
+        if x.is_integer:
+            return x
+        return sympy.Piecewise(
+            (2 * sympy.floor((x + HALF) / 2), sympy.Contains(x + HALF, sympy.Integers)),
+            (sympy.floor(x + HALF), True),
+        )
+    assert name == "make_divisible"  # Formula() admitted these functions only
+    x, divisor = arguments[0], arguments[1]
+    least = arguments[2] if len(arguments) > 2 else divisor
+    rounded = sympy.Max(least, divisor * sympy.floor(x / divisor + HALF))
+    return sympy.Piecewise(
+        (rounded + divisor, rounded < sympy.Rational(9, 10) * x), (rounded, True)
+    )
 
 
 T = TypeVar("T")
 
 
-def with_expressions(value: T) -> T:
-    """``value`` (an IR node, a tuple, a size) with every formula replaced by its expression."""
+def with_expressions(value: T, multipliers: Collection[str] = ()) -> T:
+    """``value`` (an IR node, a tuple, a size) with every formula replaced by its expression
+    (``multipliers`` as in :func:`to_expr`)."""
     if isinstance(value, Formula):
-        return to_expr(value)  # type: ignore[no-any-return]
+        return to_expr(value, multipliers)  # type: ignore[return-value]
     if isinstance(value, tuple):
-        return tuple(with_expressions(item) for item in value)  # type: ignore[return-value]
+        return tuple(with_expressions(item, multipliers) for item in value)  # type: ignore[return-value]
     if is_dataclass(value) and not isinstance(value, type):
-        changes = {f.name: with_expressions(getattr(value, f.name)) for f in fields(value)}
+        changes = {
+            f.name: with_expressions(getattr(value, f.name), multipliers) for f in fields(value)
+        }
         return replace(value, **changes)
     return value
 
@@ -223,6 +298,36 @@ def require_sizes(node: object) -> None:
             if not size.is_finite and size.is_finite is not None:
                 raise RuleError(item.name, _(DIVISION_BY_ZERO))
             require_symbolic(size >= minimum, item.name, _not_a_size(size, minimum))
+            require_whole(size, item.name)
+
+
+def require_whole(size: sympy.Expr, field: str | None) -> None:
+    """Require a size formula to be a whole number: ``32·a ∈ ℤ``, unless sympy knows it is.
+
+    Only a ``/`` or a multiplier outside a rounding makes a size a fraction
+    (``n/2``, ``32*a``): sizes of ``+ - * // **`` and size symbols are whole,
+    and state nothing. A size that is a fraction for every value is an error.
+    """
+    if size.is_integer:
+        return
+    whole = sympy.Contains(size, sympy.Integers)
+    if whole is sympy.false:
+        if size.is_Rational:
+            raise RuleError(field, not_whole(str(size), Fraction(int(size.p), int(size.q))))
+        raise RuleError(
+            field,
+            _(
+                "{size} is not a whole number for any value of its symbols: round it with "
+                "{functions}"
+            ).format(size=size, functions=WHOLE_FIX),
+        )
+    require_symbolic(whole, field, _not_whole_for_every(size))
+
+
+def _not_whole_for_every(size: sympy.Expr) -> str:
+    return _(
+        "{size} is a whole number only for some values of its symbols: round it with {functions}"
+    ).format(size=size, functions=WHOLE_FIX)
 
 
 def input_requirements(shape: tuple[Dim, ...]) -> list[Condition]:
@@ -235,6 +340,7 @@ def input_requirements(shape: tuple[Dim, ...]) -> list[Condition]:
                 if not size.is_finite and size.is_finite is not None:
                     raise RuleError(None, _(DIVISION_BY_ZERO))
                 require_symbolic(size >= 1, None, _not_a_size(size, 1))
+                require_whole(size, None)
             except RuleError as error:
                 from cnncalc.errors import SpecError
 
@@ -294,6 +400,12 @@ def simplify_condition(relation: sympy.Basic) -> sympy.Basic:
     if len(free) == 1 and not difference.has(sympy.floor, sympy.ceiling, sympy.Piecewise):
         (name,) = free
         poly = sympy.Poly(difference, name) if difference.is_polynomial(name) else None
+        if poly is not None and poly.degree() == 1 and not name.is_integer:
+            # A multiplier: a positive rational, bounded by a fraction (a ≥ 1/32).
+            bound = -poly.TC() / poly.LC()
+            if poly.LC() > 0:
+                return sympy.true if bound <= 0 else sympy.GreaterThan(name, bound)
+            return sympy.false if bound <= 0 else sympy.LessThan(name, bound)
         if poly is not None and poly.degree() == 1 and poly.LC() > 0:
             bound = sympy.ceiling(-poly.TC() / poly.LC())
             return sympy.true if bound <= 1 else sympy.GreaterThan(name, bound)
@@ -303,9 +415,10 @@ def simplify_condition(relation: sympy.Basic) -> sympy.Basic:
     return sympy.GreaterThan(difference, 0) if difference.is_integer is not None else relation
 
 
-def same_value(formula: Formula, value: object) -> bool:
-    """Whether sympy can prove ``formula`` equal to ``value`` for all symbol values."""
-    difference = compact_floors(to_expr(formula) - sympy.sympify(value))
+def same_value(formula: Formula, value: object, multipliers: Collection[str] = ()) -> bool:
+    """Whether sympy can prove ``formula`` equal to ``value`` for all symbol values
+    (``multipliers`` as in :func:`to_expr`)."""
+    difference = compact_floors(to_expr(formula, multipliers) - sympy.sympify(value))
     return bool(difference == 0 or sympy.simplify(difference) == 0)
 
 
@@ -329,8 +442,9 @@ def _reduce_step(difference: sympy.Expr) -> sympy.Expr:
     return difference
 
 
-def substitute(value: Dim, values: Mapping[sympy.Symbol, int]) -> Dim:
-    """``value`` with ``values`` substituted: a Python ``int`` once no symbol is left."""
+def substitute(value: Dim, values: Mapping[sympy.Symbol, int | sympy.Rational]) -> Dim:
+    """``value`` with ``values`` substituted: a Python ``int`` once no symbol is left (a
+    multiplier's value is a sympy ``Rational``: its roundings make the sizes whole)."""
     if isinstance(value, int):
         return value
     result = value.xreplace(values)

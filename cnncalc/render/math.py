@@ -119,10 +119,35 @@ class _Printer:
             return self.rounding(expr)
         if isinstance(expr, sympy.Mod):
             return f"({self.text(expr.args[0])} mod {self.text(expr.args[1])})"
+        if isinstance(expr, sympy.Min | sympy.Max):
+            return self.function("min" if isinstance(expr, sympy.Min) else "max", expr.args)
+        if isinstance(expr, sympy.Contains) and expr.args[1] == sympy.Integers:
+            return self.whole(expr.args[0])
         if isinstance(expr, sympy.Piecewise):
+            written = formula_call(expr)
+            if written is not None:
+                return self.function(*written)
             (value, condition), (otherwise, _) = expr.args
             return f"({self.text(value)} if {self.text(condition)} else {self.text(otherwise)})"
         return sympy.latex(expr) if self.style == "latex" else str(expr)
+
+    def function(self, name: str, arguments: tuple[sympy.Basic, ...]) -> str:
+        """``max(8, ⌊32·a⌋)``, as the spec's formulas write it (LaTeX: an operator name)."""
+        inner = ", ".join(self.text(argument) for argument in arguments)
+        if self.style == "latex":
+            escaped = name.replace("_", r"\_")
+            return rf"\operatorname{{{escaped}}}\left({inner}\right)"
+        return f"{name}({inner})"
+
+    def whole(self, expr: sympy.Basic) -> str:
+        """``32·a ∈ ℤ``: a size formula that must be a whole number (ASCII: Python's test)."""
+        inner = self.text(expr)
+        if self.style == "latex":
+            return rf"{inner} \in \mathbb{{Z}}"
+        if self.style == "ascii":
+            grouped = f"({inner})" if " " in inner or "/" in inner else inner
+            return f"{grouped} % 1 == 0"
+        return f"{inner} ∈ ℤ"
 
     def symbol(self, expr: sympy.Symbol) -> str:
         if expr in self.values:
@@ -255,3 +280,32 @@ class _Printer:
         if self.style != "latex":
             mark = f" {mark} "
         return f"{self.text(left)}{mark}{self.text(right)}"
+
+
+def formula_call(expr: sympy.Piecewise) -> tuple[str, tuple[sympy.Basic, ...]] | None:
+    """``("make_divisible", (64·a, 8))`` if ``expr`` is the ``Piecewise`` that a formula's
+    ``make_divisible``, ``round`` or ``int`` becomes (:func:`cnncalc.symbolic.call`), else None.
+
+    Recognised by rebuilding the call from the arguments its cases show and comparing
+    the two: a formula is printed as its function only where it is exactly that.
+    """
+    from cnncalc.symbolic import call
+
+    (value, condition), (otherwise, _) = expr.args
+    candidates: list[tuple[str, list[sympy.Basic]]] = []
+    if isinstance(otherwise, sympy.floor) and isinstance(condition, sympy.Contains):
+        candidates.append(("round", [condition.args[0] - sympy.Rational(1, 2)]))
+    if isinstance(otherwise, sympy.ceiling) and isinstance(value, sympy.floor):
+        candidates.append(("int", [value.args[0]]))
+    if isinstance(otherwise, sympy.Max) and len(otherwise.args) == 2:
+        least, rounded = sorted(otherwise.args, key=lambda a: not a.is_Number)
+        divisor = value - otherwise
+        floors = [f for f in rounded.atoms(sympy.floor)] if divisor.is_Integer else []
+        if least.is_Integer and len(floors) == 1:
+            x = (floors[0].args[0] - sympy.Rational(1, 2)) * divisor
+            arguments = [x, divisor] if least == divisor else [x, divisor, least]
+            candidates.append(("make_divisible", arguments))
+    for name, arguments in candidates:
+        if call(name, [sympy.sympify(a) for a in arguments]) == expr:
+            return name, tuple(sympy.sympify(a) for a in arguments)
+    return None
