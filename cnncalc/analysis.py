@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from fractions import Fraction
 from typing import Any, ClassVar
 
 from cnncalc import ir
@@ -200,7 +201,7 @@ class Report:
         )
         return replace(self, layers=rows, totals=totals_of(rows))
 
-    def subs(self, values: Mapping[str, int]) -> Report:
+    def subs(self, values: Mapping[str, int | Fraction]) -> Report:
         """The report with size symbols replaced by ``values`` (see :mod:`cnncalc.substitution`)."""
         from cnncalc.substitution import substitute_report
 

@@ -44,7 +44,7 @@ from pydantic import GetCoreSchemaHandler
 from pydantic_core import core_schema
 
 from cnncalc.arith import MAX_SIZE
-from cnncalc.i18n import _
+from cnncalc.i18n import N_, _
 
 Exact = int | Fraction
 """A formula's value: an int, or a fraction (a ``/`` or a decimal not yet rounded)."""
@@ -95,8 +95,8 @@ FUNCTIONS: dict[str, tuple[int, int]] = {
 ROUNDING = frozenset({"round", "floor", "ceil", "int", "make_divisible"})
 """The functions whose (first) argument may be a fraction: they round it to a whole number."""
 
-WHOLE_FIX = "int(), round(), floor(), ceil() or make_divisible()"
-"""How messages name the ways to round a fraction (function names: never translated)."""
+WHOLE_FIX = N_("int(), round(), floor(), ceil() or make_divisible()")
+"""How messages name the ways to round a fraction (marked: show it as ``_(WHOLE_FIX)``)."""
 
 _SYMBOL_BITS = MAX_SIZE.bit_length()
 
@@ -205,7 +205,7 @@ def within_bounds(value: Exact) -> bool:
 def not_whole(formula: str, value: Fraction) -> str:
     """``32*a = 49/2 is not a whole number: round it with int(), …``."""
     return _("{formula} = {value} is not a whole number: round it with {functions}").format(
-        formula=formula, value=show_fraction(value), functions=WHOLE_FIX
+        formula=formula, value=show_fraction(value), functions=_(WHOLE_FIX)
     )
 
 
@@ -391,9 +391,7 @@ def _check_call(node: ast.Call) -> None:
     least, most = FUNCTIONS[name]
     count = len(node.args)
     if node.keywords or any(isinstance(a, ast.Starred) for a in node.args):
-        raise FormulaError(
-            _("{name}() takes its arguments by position only").format(name=name)
-        )
+        raise FormulaError(_("{name}() takes its arguments by position only").format(name=name))
     if not least <= count <= most:
         expected = str(least) if least == most else f"{least}–{most}"
         if most == MAX_FORMULA_LENGTH:

@@ -64,7 +64,7 @@ def solve(
     report: Report,
     condition: str,
     unknown: str,
-    values: Mapping[str, int] | None = None,
+    values: Mapping[str, int | Fraction] | None = None,
     search: tuple[int, int] = DEFAULT_RANGE,
     *,
     sizing: Sizing | None = None,
@@ -100,7 +100,7 @@ def solve(
     # The requirements first: where they fail the network is undefined, and a size
     # may divide by zero (a stride of n//2 at n = 1).
     constraints = [*(r.relation for r in report.requirements), *relations]
-    x = symbol(unknown)
+    x = report.symbol_objects.get(unknown) or symbol(unknown)  # a multiplier is rational
     closed = _closed_form(constraints, x)
     if closed is not None:
         return Solution(unknown, closed, "in closed form", sympy.And(*relations))

@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterator, Mapping
-from fractions import Fraction
 from dataclasses import fields, is_dataclass, replace
+from fractions import Fraction
 from typing import TypeVar
 
 import sympy
@@ -201,7 +201,7 @@ def _checked_value(name: str, value: object, symbol: sympy.Symbol) -> Exact:
                 _(
                     "{name} is a size of this spec, a whole number (a formula uses it outside "
                     "{functions}), so {name}={value} is not a value for it"
-                ).format(name=name, functions=WHOLE_FIX, value=show_fraction(exact))
+                ).format(name=name, functions=_(WHOLE_FIX), value=show_fraction(exact))
             )
         if type(exact) is not int or not 1 <= exact <= MAX_SIZE:
             raise CnncalcError(
@@ -210,13 +210,18 @@ def _checked_value(name: str, value: object, symbol: sympy.Symbol) -> Exact:
                 )
             )
         return exact
-    if type(exact) not in (int, Fraction) or not within_bounds(exact) or exact <= 0:  # type: ignore[operator]
+    if (
+        isinstance(exact, bool)
+        or not isinstance(exact, int | Fraction)
+        or not within_bounds(exact)
+        or exact <= 0
+    ):
         raise CnncalcError(
             _(
                 "{name} must be a positive fraction p/q with p and q up to 2**63 − 1, got {got}"
             ).format(name=name, got=show_value(value))
         )
-    return exact  # type: ignore[return-value]
+    return exact
 
 
 def _not_whole(given: str, where: str, formula: str, value: sympy.Rational) -> str:
@@ -224,9 +229,9 @@ def _not_whole(given: str, where: str, formula: str, value: sympy.Rational) -> s
     shown = show_fraction(Fraction(int(value.p), int(value.q)))
     if formula:
         shown = f"{formula} = {shown}"
-    return _("at {given}, {where} is {value}, not a whole number: round it with {functions}").format(
-        given=given, where=where.rstrip(","), value=shown, functions=WHOLE_FIX
-    )
+    return _(
+        "at {given}, {where} is {value}, not a whole number: round it with {functions}"
+    ).format(given=given, where=where.rstrip(","), value=shown, functions=_(WHOLE_FIX))
 
 
 def _requirement_place(layer: str, field: str | None) -> str:

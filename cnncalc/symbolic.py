@@ -139,9 +139,12 @@ def with_expressions(value: T, multipliers: Collection[str] = ()) -> T:
     """``value`` (an IR node, a tuple, a size) with every formula replaced by its expression
     (``multipliers`` as in :func:`to_expr`)."""
     if isinstance(value, Formula):
-        return to_expr(value, multipliers)  # type: ignore[return-value]
+        expression: T = to_expr(value, multipliers)
+        return expression
     if isinstance(value, tuple):
-        return tuple(with_expressions(item, multipliers) for item in value)  # type: ignore[return-value]
+        return tuple(  # type: ignore[return-value]
+            with_expressions(item, multipliers) for item in value
+        )
     if is_dataclass(value) and not isinstance(value, type):
         changes = {
             f.name: with_expressions(getattr(value, f.name), multipliers) for f in fields(value)
@@ -319,7 +322,7 @@ def require_whole(size: sympy.Expr, field: str | None) -> None:
             _(
                 "{size} is not a whole number for any value of its symbols: round it with "
                 "{functions}"
-            ).format(size=size, functions=WHOLE_FIX),
+            ).format(size=size, functions=_(WHOLE_FIX)),
         )
     require_symbolic(whole, field, _not_whole_for_every(size))
 
@@ -327,7 +330,7 @@ def require_whole(size: sympy.Expr, field: str | None) -> None:
 def _not_whole_for_every(size: sympy.Expr) -> str:
     return _(
         "{size} is a whole number only for some values of its symbols: round it with {functions}"
-    ).format(size=size, functions=WHOLE_FIX)
+    ).format(size=size, functions=_(WHOLE_FIX))
 
 
 def input_requirements(shape: tuple[Dim, ...]) -> list[Condition]:

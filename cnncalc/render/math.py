@@ -117,6 +117,11 @@ class _Printer:
             return self.power(expr)
         if isinstance(expr, (sympy.floor, sympy.ceiling)):
             return self.rounding(expr)
+        return self.other(expr)
+
+    def other(self, expr: sympy.Basic) -> str:
+        """What the rules and formula functions make besides arithmetic: ``mod``, ``min``,
+        ``max``, a whole-number test, cases (or the function that they write out)."""
         if isinstance(expr, sympy.Mod):
             return f"({self.text(expr.args[0])} mod {self.text(expr.args[1])})"
         if isinstance(expr, sympy.Min | sympy.Max):
@@ -300,7 +305,7 @@ def formula_call(expr: sympy.Piecewise) -> tuple[str, tuple[sympy.Basic, ...]] |
     if isinstance(otherwise, sympy.Max) and len(otherwise.args) == 2:
         least, rounded = sorted(otherwise.args, key=lambda a: not a.is_Number)
         divisor = value - otherwise
-        floors = [f for f in rounded.atoms(sympy.floor)] if divisor.is_Integer else []
+        floors = list(rounded.atoms(sympy.floor)) if divisor.is_Integer else []
         if least.is_Integer and len(floors) == 1:
             x = (floors[0].args[0] - sympy.Rational(1, 2)) * divisor
             arguments = [x, divisor] if least == divisor else [x, divisor, least]

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import ast
 import math
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -344,18 +344,7 @@ def _substitute(value: object, params: Mapping[str, Any], loc: Loc) -> object:
     used = formula.names & params.keys()
     if not used:
         return value
-    tree = ast.parse(str(formula), mode="eval")
-    for node in ast.walk(tree):
-        for field, child in ast.iter_fields(node):
-            if isinstance(child, ast.Name) and child.id in used and field != "func":
-                setattr(node, field, _as_node(params[child.id], child.id, loc))
-            elif isinstance(child, list) and field == "args":  # a function's arguments
-                for index, item in enumerate(child):
-                    if isinstance(item, ast.Name) and item.id in used:
-                        child[index] = _as_node(params[item.id], item.id, loc)
-    if isinstance(tree.body, ast.Name) and tree.body.id in used:
-        tree.body = _as_node(params[tree.body.id], tree.body.id, loc)
-    text = ast.unparse(tree)
+    text = _put_in(formula, used, params, loc)
     try:
         result = Formula(text)
     except FormulaError as error:
@@ -367,6 +356,23 @@ def _substitute(value: object, params: Mapping[str, Any], loc: Loc) -> object:
     value = constant_value(result)
     # A fraction stays a formula: the field says whether it may be one (a size may not).
     return value if isinstance(value, int) else str(result)
+
+
+def _put_in(formula: Formula, used: Collection[str], params: Mapping[str, Any], loc: Loc) -> str:
+    """``formula``'s text with the parameters it ``used`` put in, through its syntax tree
+    (never a function's name: a parameter may be called ``round``)."""
+    tree = ast.parse(str(formula), mode="eval")
+    for node in ast.walk(tree):
+        for field, child in ast.iter_fields(node):
+            if isinstance(child, ast.Name) and child.id in used and field != "func":
+                setattr(node, field, _as_node(params[child.id], child.id, loc))
+            elif isinstance(child, list) and field == "args":  # a function's arguments
+                for index, item in enumerate(child):
+                    if isinstance(item, ast.Name) and item.id in used:
+                        child[index] = _as_node(params[item.id], item.id, loc)
+    if isinstance(tree.body, ast.Name) and tree.body.id in used:
+        tree.body = _as_node(params[tree.body.id], tree.body.id, loc)
+    return ast.unparse(tree)
 
 
 def _as_node(value: object, name: str, loc: Loc) -> ast.expr:

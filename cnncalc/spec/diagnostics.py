@@ -172,8 +172,7 @@ def _unknown_field(name: str, fields: list[str]) -> str:
     meant = FRAMEWORK_WORDS.get(name)
     if name.rstrip().endswith(")"):  # 'filters: max(8, n)' inside {…}: YAML split it at its comma
         return _(
-            " (YAML splits a {…} mapping at each comma: quote a formula that has one, "
-            "\"max(8, n)\")"
+            ' (YAML splits a {…} mapping at each comma: quote a formula that has one, "max(8, n)")'
         )
     if meant == "framework":
         return _(" ({name} does not change a count: leave it out)").format(name=name)

@@ -154,9 +154,7 @@ class NetworkSpec(BaseModel):
                         _(
                             "{name} is a size, a whole number: {formula} uses it outside "
                             "{functions}; give it a whole value, or round that formula"
-                        ).format(
-                            name=key, formula=self._bare_use(key), functions=WHOLE_FIX
-                        ),
+                        ).format(name=key, formula=self._bare_use(key), functions=_(WHOLE_FIX)),
                         loc=("values", key),
                     )
             for key in self.values:
