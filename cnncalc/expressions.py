@@ -44,7 +44,7 @@ from pydantic import GetCoreSchemaHandler
 from pydantic_core import core_schema
 
 from cnncalc.arith import MAX_SIZE
-from cnncalc.i18n import N_, _
+from cnncalc.i18n import N_, _, ngettext
 
 Exact = int | Fraction
 """A formula's value: an int, or a fraction (a ``/`` or a decimal not yet rounded)."""
@@ -202,6 +202,31 @@ def within_bounds(value: Exact) -> bool:
     return abs(value.numerator) <= MAX_SIZE and value.denominator <= MAX_SIZE
 
 
+def put_in(formula: Formula, values: Mapping[str, Exact]) -> str:
+    """``formula``'s text with each name of ``values`` replaced by its value, exactly (a
+    fraction as ``(p/q)``): ``int(32*a)`` at ``a = 3/4`` is ``int(32*(3/4))``. What a spec
+    reads at given values, by the numeric path (which then evaluates the formula)."""
+    tree = ast.parse(str(formula), mode="eval")
+    functions = {id(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
+
+    def value_of(node: ast.expr) -> ast.expr:
+        if not (isinstance(node, ast.Name) and node.id in values and id(node) not in functions):
+            return node
+        value = values[node.id]
+        if isinstance(value, int):
+            return ast.Constant(value)
+        return ast.BinOp(ast.Constant(value.numerator), ast.Div(), ast.Constant(value.denominator))
+
+    for node in ast.walk(tree):
+        for field, child in ast.iter_fields(node):
+            if isinstance(child, ast.expr):
+                setattr(node, field, value_of(child))
+            elif isinstance(child, list):
+                child[:] = [value_of(item) if isinstance(item, ast.expr) else item for item in child]
+    tree.body = value_of(tree.body)
+    return ast.unparse(tree)
+
+
 def not_whole(formula: str, value: Fraction) -> str:
     """``32*a = 49/2 is not a whole number: round it with int(), …``."""
     return _("{formula} = {value} is not a whole number: round it with {functions}").format(
@@ -335,7 +360,9 @@ def _check(text: str) -> _Checked:
             )
         elif isinstance(node, ast.Constant):
             _check_constant(node, source)
-        elif not isinstance(node, _ALLOWED):
+        elif not isinstance(node, _ALLOWED) or (
+            isinstance(node, ast.BinOp | ast.UnaryOp) and not isinstance(node.op, _ALLOWED)
+        ):  # an operator is shown with its operands: 'n % 2', not ''
             raise FormulaError(
                 _("'{text}' is not allowed in a size formula").format(text=ast.unparse(node))
             )
@@ -396,11 +423,12 @@ def _check_call(node: ast.Call) -> None:
         expected = str(least) if least == most else f"{least}–{most}"
         if most == MAX_FORMULA_LENGTH:
             expected = _("{least} or more").format(least=least)
-        raise FormulaError(
-            _("{name}() takes {expected} arguments, got {count}").format(
-                name=name, expected=expected, count=count
-            )
+        message = ngettext(
+            "{name}() takes {expected} argument, got {count}",
+            "{name}() takes {expected} arguments, got {count}",
+            most,
         )
+        raise FormulaError(message.format(name=name, expected=expected, count=count))
     if name == "make_divisible":
         for argument in node.args[1:]:
             if not (
@@ -423,7 +451,7 @@ def _check_constant(node: ast.Constant, source: str) -> None:
         return
     written = ast.get_source_segment(source, node) or ""
     if type(value) is not float or not _DECIMAL.fullmatch(written):
-        raise FormulaError(_("{value} is not a number").format(value=repr(value)))
+        raise FormulaError(_("{value} is not a number").format(value=written or repr(value)))
     mantissa = re.split("[eE]", written)[0].replace(".", "").strip("0")
     if (
         len(mantissa) > MAX_DECIMAL_DIGITS
@@ -499,8 +527,9 @@ class _Bounds:
             return top, down + right_down, terms + right_terms
         if isinstance(node.op, ast.Mult):
             return bits + right_bits, down + right_down, terms * right_terms
-        if isinstance(node.op, ast.Div):
-            return bits + right_down, down + right_bits, terms * right_terms
+        if isinstance(node.op, ast.Div):  # a sum below is one factor, 1/(b + c), expanded alone
+            self.worst_terms = max(self.worst_terms, right_terms)
+            return bits + right_down, down + right_bits, terms
         if down or right_down:  # floor division of fractions: |⌊a/b⌋| ≤ |a/b| + 1
             return bits + right_down + 1, 0, terms * right_terms
         return bits, 0, terms * right_terms  # floor division of integers

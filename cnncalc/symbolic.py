@@ -84,22 +84,16 @@ class _Converter:
         return left**right
 
 
-HALF = sympy.Rational(1, 2)
-
-
 def call(name: str, arguments: list[sympy.Expr]) -> sympy.Expr:
     """A formula function (:data:`cnncalc.expressions.FUNCTIONS`) on sympy arguments, exactly.
 
-    - ``int(x)``: ``⌊x⌋`` where ``x ≥ 0`` is known (a width ``32·a``), ``⌈x⌉`` where
-      ``x ≤ 0``, else the two cases;
-    - ``round(x)``: half to even, ``⌊x + 1/2⌋`` except at a tie (``x + 1/2`` whole),
-      which goes to the even one, ``2·⌊(x + 1/2)/2⌋``;
-    - ``make_divisible(x, d, m)``: ``M = max(m, d·⌊x/d + 1/2⌋)`` (torchvision's
-      ``int(x + d/2) // d * d``: the same wherever it exceeds ``m ≥ 1``), and
-      ``M + d`` where ``M < 9x/10``.
-
-    Each of these is a ``Piecewise`` only where sympy cannot decide the case.
+    ``floor``, ``ceil``, ``min`` and ``max`` are sympy's; ``int`` is ``⌊x⌋`` where
+    ``x ≥ 0`` is known (a width ``32·a``), ``⌈x⌉`` where ``x ≤ 0``; ``round``,
+    ``make_divisible`` and ``int`` of an unknown sign are the functions of
+    :mod:`cnncalc.symbolic_functions`, exact on numbers.
     """
+    from cnncalc.symbolic_functions import MakeDivisible, RoundHalfEven, Truncate
+
     if name == "floor":
         return sympy.floor(arguments[0])
     if name == "ceil":
@@ -109,27 +103,12 @@ def call(name: str, arguments: list[sympy.Expr]) -> sympy.Expr:
     if name == "max":
         return sympy.Max(*arguments)
     if name == "int":
-        (x,) = arguments
-        if x.is_nonnegative:
-            return sympy.floor(x)
-        if x.is_nonpositive:
-            return sympy.ceiling(x)
-        return sympy.Piecewise((sympy.floor(x), x >= 0), (sympy.ceiling(x), True))
+        return Truncate(arguments[0])
     if name == "round":
-        (x,) = arguments
-        if x.is_integer:
-            return x
-        return sympy.Piecewise(
-            (2 * sympy.floor((x + HALF) / 2), sympy.Contains(x + HALF, sympy.Integers)),
-            (sympy.floor(x + HALF), True),
-        )
+        return RoundHalfEven(arguments[0])
     assert name == "make_divisible"  # Formula() admitted these functions only
     x, divisor = arguments[0], arguments[1]
-    least = arguments[2] if len(arguments) > 2 else divisor
-    rounded = sympy.Max(least, divisor * sympy.floor(x / divisor + HALF))
-    return sympy.Piecewise(
-        (rounded + divisor, rounded < sympy.Rational(9, 10) * x), (rounded, True)
-    )
+    return MakeDivisible(x, divisor, arguments[2] if len(arguments) > 2 else divisor)
 
 
 T = TypeVar("T")

@@ -21,6 +21,8 @@ from typing import Literal
 import sympy
 from sympy.core.relational import Relational
 
+from cnncalc.symbolic_functions import FUNCTIONS
+
 Style = Literal["unicode", "latex", "ascii"]
 
 
@@ -128,10 +130,11 @@ class _Printer:
             return self.function("min" if isinstance(expr, sympy.Min) else "max", expr.args)
         if isinstance(expr, sympy.Contains) and expr.args[1] == sympy.Integers:
             return self.whole(expr.args[0])
+        name = FUNCTIONS.get(type(expr))
+        if name is not None:  # make_divisible(x, d) as written, its least value d left out
+            arguments = expr.args[:2] if expr.args[2:] == expr.args[1:2] else expr.args
+            return self.function(name, arguments)
         if isinstance(expr, sympy.Piecewise):
-            written = formula_call(expr)
-            if written is not None:
-                return self.function(*written)
             (value, condition), (otherwise, _) = expr.args
             return f"({self.text(value)} if {self.text(condition)} else {self.text(otherwise)})"
         return sympy.latex(expr) if self.style == "latex" else str(expr)
@@ -286,31 +289,3 @@ class _Printer:
             mark = f" {mark} "
         return f"{self.text(left)}{mark}{self.text(right)}"
 
-
-def formula_call(expr: sympy.Piecewise) -> tuple[str, tuple[sympy.Basic, ...]] | None:
-    """``("make_divisible", (64·a, 8))`` if ``expr`` is the ``Piecewise`` that a formula's
-    ``make_divisible``, ``round`` or ``int`` becomes (:func:`cnncalc.symbolic.call`), else None.
-
-    Recognised by rebuilding the call from the arguments its cases show and comparing
-    the two: a formula is printed as its function only where it is exactly that.
-    """
-    from cnncalc.symbolic import call
-
-    (value, condition), (otherwise, _) = expr.args
-    candidates: list[tuple[str, list[sympy.Basic]]] = []
-    if isinstance(otherwise, sympy.floor) and isinstance(condition, sympy.Contains):
-        candidates.append(("round", [condition.args[0] - sympy.Rational(1, 2)]))
-    if isinstance(otherwise, sympy.ceiling) and isinstance(value, sympy.floor):
-        candidates.append(("int", [value.args[0]]))
-    if isinstance(otherwise, sympy.Max) and len(otherwise.args) == 2:
-        least, rounded = sorted(otherwise.args, key=lambda a: not a.is_Number)
-        divisor = value - otherwise
-        floors = list(rounded.atoms(sympy.floor)) if divisor.is_Integer else []
-        if least.is_Integer and len(floors) == 1:
-            x = (floors[0].args[0] - sympy.Rational(1, 2)) * divisor
-            arguments = [x, divisor] if least == divisor else [x, divisor, least]
-            candidates.append(("make_divisible", arguments))
-    for name, arguments in candidates:
-        if call(name, [sympy.sympify(a) for a in arguments]) == expr:
-            return name, tuple(sympy.sympify(a) for a in arguments)
-    return None

@@ -69,16 +69,14 @@ def shape(value: Shape, style: Style = "unicode") -> str:
 
 def _reads_whole(dim: Dim) -> bool:
     """Whether a size formula reads as one piece without parentheses: ``⌊32·a⌋``, ``max(…)``,
-    ``make_divisible(…)`` (a ``Piecewise`` is one where it prints as a function)."""
+    ``make_divisible(…)``."""
     import sympy
 
-    if isinstance(dim, sympy.floor | sympy.ceiling | sympy.Min | sympy.Max):
-        return True
-    if isinstance(dim, sympy.Piecewise):
-        from cnncalc.render.math import formula_call
+    from cnncalc.symbolic_functions import FUNCTIONS
 
-        return formula_call(dim) is not None
-    return False
+    return isinstance(dim, sympy.floor | sympy.ceiling | sympy.Min | sympy.Max) or (
+        type(dim) in FUNCTIONS
+    )
 
 
 def layer_shape(layer: LayerReport, render: Callable[[Shape], str] = shape) -> str:
