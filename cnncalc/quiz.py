@@ -432,6 +432,8 @@ def _inverse(
         return None
     try:
         sized = analyze_network(symbolic, convention)
+        if not any(getattr(s, "free_symbols", ()) for s in sized.layers[-1].output_shape[1:]):
+            return None  # a global pooling's 1×1, whatever n: nothing to ask
         solution = solve(sized, condition, INVERSE_SYMBOL, search=searched)
     except CnncalcError:
         return None  # the target's size does not depend on n, or no symbolic analysis

@@ -405,19 +405,26 @@ def same_value(formula: Formula, value: object, multipliers: Collection[str] = (
 
 
 def _reduce_step(difference: sympy.Expr) -> sympy.Expr:
-    """One step towards a floor-free ``difference ≥ 0`` with the same integer solutions."""
+    """One step towards a floor- and ceiling-free ``difference ≥ 0`` with the same integer
+    solutions."""
     difference = compact_floors(sympy.expand(difference))
     terms = sympy.Add.make_args(difference)
     floors = [t for t in terms if isinstance(t, sympy.floor)]
     negated = [-t for t in terms if isinstance(-t, sympy.floor)]
-    rest = difference - sum(floors) + sum(negated)
-    if len(floors) + len(negated) == 1 and not rest.has(sympy.floor) and rest.is_integer:
+    ceilings = [t for t in terms if isinstance(t, sympy.ceiling)]
+    rest = difference - sum(floors) + sum(negated) - sum(ceilings)
+    rounded = len(floors) + len(negated) + len(ceilings) == 1
+    if rounded and not rest.has(sympy.floor, sympy.ceiling) and rest.is_integer:
         if floors:
             return sympy.expand(floors[0].args[0] + rest)  # ⌊A⌋ + R ≥ 0 ⟺ A + R ≥ 0
-        part, scale = negated[0].args[0].as_numer_denom()
-        if part.is_integer and scale.is_positive:
+        part, scale = (negated or ceilings)[0].args[0].as_numer_denom()
+        if part.is_integer and scale.is_positive and negated:
             # −⌊P/d⌋ + R ≥ 0 ⟺ P/d < R + 1 ⟺ (R + 1)·d − P − 1 ≥ 0, for integer P, d > 0.
             return sympy.expand((rest + 1) * scale - part - 1)
+        if part.is_integer and scale.is_positive:
+            # ⌈P/d⌉ + R ≥ 0 ⟺ P/d > −R − 1 ⟺ P + (R + 1)·d − 1 ≥ 0, for integer P, d > 0
+            # (Keras's 'same' padding: ⌈n/s⌉).
+            return sympy.expand(part + (rest + 1) * scale - 1)
     numerator, denominator = difference.as_numer_denom()
     if denominator != 1 and denominator.is_positive:
         return sympy.expand(numerator)  # x/d ≥ 0 ⟺ x ≥ 0 for d > 0

@@ -146,7 +146,7 @@ SymbolValue: TypeAlias = Annotated[
     BeforeValidator(
         _symbol_value,
         json_schema_input_type=_POSITIVE_INT
-        | Annotated[float, Field(gt=0)]
+        | Annotated[float, Field(gt=0, le=MAX_SIZE)]
         | Annotated[str, Field(pattern=r"^\s*([0-9]+(/[0-9]+)?|[0-9]*\.[0-9]+|[0-9]+\.)\s*$")],
     ),
     PlainSerializer(lambda value: value if isinstance(value, int) else str(value)),
