@@ -176,7 +176,10 @@ def equal_symbolic(a: Dim, b: Dim) -> object:
 
 
 def divides_symbolic(divisor: Dim, value: Dim) -> object:
-    """``Eq(value mod divisor, 0)``, which sympy may decide to True or False."""
+    """``Eq(value mod divisor, 0)``, which sympy may decide to True or False. 1 divides every
+    size: whether a size is whole at all is :func:`require_whole`'s to state."""
+    if divisor == 1:
+        return sympy.true
     return sympy.Eq(sympy.Mod(value, divisor), 0)
 
 
