@@ -222,7 +222,9 @@ def put_in(formula: Formula, values: Mapping[str, Exact]) -> str:
             if isinstance(child, ast.expr):
                 setattr(node, field, value_of(child))
             elif isinstance(child, list):
-                child[:] = [value_of(item) if isinstance(item, ast.expr) else item for item in child]
+                child[:] = [
+                    value_of(item) if isinstance(item, ast.expr) else item for item in child
+                ]
     tree.body = value_of(tree.body)
     return ast.unparse(tree)
 

@@ -36,7 +36,7 @@ def _exact(value: sympy.Basic) -> Fraction | None:
     return None
 
 
-class MakeDivisible(sympy.Function):
+class MakeDivisible(sympy.Function):  # type: ignore[misc]  # sympy is untyped
     """``make_divisible(x, d, least)``: TensorFlow's and torchvision's ``_make_divisible``.
 
     ``d`` and ``least`` are positive whole numbers (the formula checker requires
@@ -63,7 +63,7 @@ class MakeDivisible(sympy.Function):
         )  # fmt: skip
 
 
-class RoundHalfEven(sympy.Function):
+class RoundHalfEven(sympy.Function):  # type: ignore[misc]  # sympy is untyped
     """``round(x)``: Python's, halves to the even neighbour."""
 
     nargs = 1
@@ -88,7 +88,7 @@ class RoundHalfEven(sympy.Function):
         return f"round({printer._print(self.args[0])})"
 
 
-class Truncate(sympy.Function):
+class Truncate(sympy.Function):  # type: ignore[misc]  # sympy is untyped
     """``int(x)``: towards zero. Of a known sign it is ``⌊x⌋`` or ``⌈x⌉`` and never stays
     this function; it stays only where the sign is unknown (``int(n - 10*a)``)."""
 
@@ -144,6 +144,6 @@ def written_out(expr: sympy.Expr) -> sympy.Expr:
     def truncate(x: sympy.Expr) -> sympy.Expr:
         return sympy.Piecewise((sympy.floor(x), x >= 0), (sympy.ceiling(x), True))
 
-    return expr.replace(MakeDivisible, make_divisible).replace(  # type: ignore[no-any-return]
-        RoundHalfEven, round_half_even
-    ).replace(Truncate, truncate)
+    expr = expr.replace(MakeDivisible, make_divisible)
+    expr = expr.replace(RoundHalfEven, round_half_even)
+    return expr.replace(Truncate, truncate)

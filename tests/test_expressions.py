@@ -152,9 +152,7 @@ def test_round_int_and_make_divisible_are_exact_cases() -> None:
     a=st.fractions(min_value=F(1, 64), max_value=8, max_denominator=64),
     n=st.integers(1, 100),
 )  # fmt: skip
-def test_written_out_in_floors_and_cases_they_are_the_same(
-    text: str, a: Fraction, n: int
-) -> None:
+def test_written_out_in_floors_and_cases_they_are_the_same(text: str, a: Fraction, n: int) -> None:
     expr = to_expr(text, {"a"})
     cases = written_out(expr)
     assert not cases.has(MakeDivisible, RoundHalfEven, Truncate)

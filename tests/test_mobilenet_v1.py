@@ -96,11 +96,11 @@ def test_table_7_resolutions(
 
 
 def test_the_exact_counts_of_every_table_entry(capsys: pytest.CaptureFixture[str]) -> None:
-    got = {
-        (width, n): (report["totals"]["macs"], report["totals"]["params"], without_batch_norm(report))
-        for width, n, _, _ in TABLE_6 + TABLE_7
-        for report in [at(width, n, capsys)]
-    }  # fmt: skip
+    got = {}
+    for width, n, _, _ in TABLE_6 + TABLE_7:
+        report = at(width, n, capsys)
+        totals = report["totals"]
+        got[width, n] = (totals["macs"], totals["params"], without_batch_norm(report))
     assert got == {
         ("1", 224): (568_740_352, 4_253_864, 4_210_088),
         ("0.75", 224): (325_400_448, 2_601_976, 2_569_144),
@@ -118,7 +118,7 @@ def keras() -> dict[str, Any]:
     return data
 
 
-def keras_name(name: str) -> str | None:
+def keras_name(name: str) -> str:
     """The Keras layer a spec layer stands for: ``block3.pw_bn`` is ``conv_pw_3_bn``."""
     block, dot, part = name.partition(".")
     if not dot:

@@ -48,7 +48,8 @@ def test_a_multiplier_takes_a_fraction_and_the_sizes_come_out_whole() -> None:
     at = report.subs({"a": Fraction(3, 4), "n": 32})
     assert [layer.output_shape[0] for layer in at] == [24, 48, 9]
     assert at.subs({}) == at  # nothing left to put in
-    assert report.subs({"a": 0.75, "n": 32}).totals == at.totals  # a float reads as written
+    as_float: dict[str, Any] = {"a": 0.75, "n": 32}
+    assert report.subs(as_float).totals == at.totals  # a float reads as written
 
 
 def test_a_size_that_comes_out_a_fraction_is_named_with_its_fix() -> None:
@@ -85,7 +86,9 @@ def test_a_size_divided_is_whole_only_where_it_divides(
     with pytest.raises(CnncalcError, match=r"at n=7, layer 'c', field 'filters' is n/2 = 7/2"):
         report.subs({"n": 7})
     path = tmp_path / "half.yaml"
-    path.write_text("input: [1, n, n]\nlayers:\n  - {name: c, type: conv2d, filters: n/2, kernel: 1}\n")
+    path.write_text(
+        "input: [1, n, n]\nlayers:\n  - {name: c, type: conv2d, filters: n/2, kernel: 1}\n"
+    )
     assert main([str(path)]) == 0
     assert "Requires n ≥ 2, n/2 ∈ ℤ." in " ".join(capsys.readouterr().out.split())
     assert main([str(path), "-f", "json"]) == 0
@@ -146,9 +149,9 @@ def test_a_block_parameter_may_be_a_decimal_multiplier() -> None:
     assert [layer.output_shape[0] for layer in report] == [32, 33]  # 33.6: 32 and int() 33
     assert not report.symbols
     with pytest.raises(SpecError, match=r"96 \* \(7 / 20\) = 168/5 is not a whole number"):
-        cnncalc.analyze({"input": [3, 8, 8], "layers": layers, "blocks": {"scaled": {
-            "params": {"c": 32, "alpha": 1}, "layers": [
-                {"name": "conv", "type": "conv2d", "filters": "c*alpha", "kernel": 1}]}}})  # fmt: skip
+        bare = {"name": "conv", "type": "conv2d", "filters": "c*alpha", "kernel": 1}
+        blocks = {"scaled": {"params": {"c": 32, "alpha": 1}, "layers": [bare]}}
+        cnncalc.analyze({"input": [3, 8, 8], "layers": layers, "blocks": blocks})
 
 
 def test_a_function_name_is_never_a_block_parameter() -> None:

@@ -288,4 +288,3 @@ class _Printer:
         if self.style != "latex":
             mark = f" {mark} "
         return f"{self.text(left)}{mark}{self.text(right)}"
-
