@@ -13,7 +13,7 @@ alpha=alpha, weights=None, include_top=True)`` is built and measured:
 multiply-accumulates ``torch.utils.flop_counter.FlopCounterMode`` counts in one forward
 pass of a zero image (its FLOPs halved: PyTorch counts 2 per MAC), and each layer's
 name, ``count_params()`` and output shape without the batch axis (channels last).
-They are written to ``tests/fixtures/keras/mobilenet_v1.json``, which
+They are written to ``tests/fixtures/mobilenet_v1_keras.json``, which
 ``tests/test_mobilenet_v1.py`` compares ``specs/mobilenet_v1-symbolic.yaml`` with,
 without Keras installed.
 """
@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-FIXTURE = ROOT / "tests" / "fixtures" / "keras" / "mobilenet_v1.json"
+FIXTURE = ROOT / "tests" / "fixtures" / "mobilenet_v1_keras.json"
 CONFIGS = ((1.0, 224), (0.75, 224), (0.5, 224), (0.25, 224), (1.0, 192), (1.0, 160), (1.0, 128))
 """The paper's Table 6 (widths at 224) and Table 7 (resolutions at width 1)."""
 

@@ -77,10 +77,10 @@ most ``C(t + k − 1, k)``; a function's arguments are counted each on its own."
 MAX_NESTING = 4
 """Most functions nested in one another (``max(8, make_divisible(int(32*a), 8))`` is 3).
 
-Written out exactly, ``make_divisible``, ``round`` and ``int`` (of a formula of
-unknown sign) use their argument three times (a rounding, and a comparison that
-decides a case), so ``k`` nested ones hold ``3**k`` copies of the innermost
-formula: bounded, every symbolic step on them stays cheap."""
+More than any framework's channel rule needs. Every symbolic step walks a
+formula's tree, and written out in floors and cases (``symbolic_functions.written_out``)
+``make_divisible`` and ``round`` use their argument three times: ``k`` nested ones
+hold ``3**k`` copies of the innermost formula, bounded here."""
 
 MAX_DECIMAL_DIGITS = 15
 """Most significant digits of a decimal constant (``0.75``): up to 15 it reads exactly as

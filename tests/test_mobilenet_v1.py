@@ -3,7 +3,7 @@
 ``specs/mobilenet_v1-symbolic.yaml`` writes every channel count as Keras's
 ``int(c*a)``. Put in with ``--subs`` at each (a, n) of the paper's Tables 6 and 7
 (Howard et al. 2017, "MobileNets", arXiv 1704.04861), its counts are the paper's
-at the paper's precision, and exactly Keras's: ``tests/fixtures/keras/mobilenet_v1.json``
+at the paper's precision, and exactly Keras's: ``tests/fixtures/mobilenet_v1_keras.json``
 holds what Keras 3.15.1 itself counts of ``keras.applications.MobileNet(alpha=a)``
 at each (its ``count_params()``, each layer's parameters and output shape, and the
 MACs PyTorch's ``FlopCounterMode`` counts in its forward pass; made by
@@ -36,11 +36,10 @@ from cnncalc.analysis import METRICS, Report
 from cnncalc.cli import main
 from cnncalc.expressions import Formula, put_in
 from cnncalc.spec.source import load_yaml
-from tests.conftest import SPECS
-from tests.importers.test_keras import FIXTURES
+from tests.conftest import ROOT, SPECS
 
 SPEC = SPECS / "mobilenet_v1-symbolic.yaml"
-KERAS = FIXTURES / "mobilenet_v1.json"
+KERAS = ROOT / "tests" / "fixtures" / "mobilenet_v1_keras.json"
 
 TABLE_6 = [("1", 224, 569, "4.2"), ("0.75", 224, 325, "2.6"), ("0.5", 224, 149, "1.3"),
            ("0.25", 224, 41, "0.5")]  # fmt: skip
