@@ -36,7 +36,6 @@ import ast
 import math
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
@@ -101,9 +100,11 @@ WHOLE_FIX = N_("int(), round(), floor(), ceil() or make_divisible()")
 _SYMBOL_BITS = MAX_SIZE.bit_length()
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,31}$")
-_DECIMAL = re.compile(r"(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]{1,3})?", re.ASCII)
+_DECIMAL = r"(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]{1,3})?"
 """A decimal constant as written: digits with a point, and perhaps an exponent of 1 to 3
-digits (``1.5e3``); no underscores, no complex ``j``."""
+digits (``1.5e3``); no underscores, no complex ``j``. (Patterns used only when a formula
+has a decimal or a value a fraction are compiled then: a numeric spec's start-up never
+pays for them.)"""
 _ALLOWED = (
     ast.Expression, ast.Name, ast.Load, ast.Constant, ast.BinOp, ast.UnaryOp, ast.Call,
     ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Pow, ast.USub, ast.UAdd,
@@ -128,10 +129,10 @@ class Formula(str):
     bare_names: frozenset[str]
 
     def __new__(cls, text: str) -> Formula:
-        checked = _check(text)
+        names, bare_names = _check(text)
         formula = super().__new__(cls, text.strip())
-        formula.names = checked.names
-        formula.bare_names = checked.bare_names
+        formula.names = names
+        formula.bare_names = bare_names
         return formula
 
     @classmethod
@@ -171,7 +172,7 @@ def evaluate(formula: Formula, values: Mapping[str, Exact]) -> Exact:
     return value
 
 
-_EXACT = re.compile(r"([0-9]+)(?:/([0-9]+))?|([0-9]*\.[0-9]+|[0-9]+\.)", re.ASCII)
+_EXACT = r"([0-9]+)(?:/([0-9]+))?|([0-9]*\.[0-9]+|[0-9]+\.)"
 """A value as text: ``32``, ``3/4`` or ``0.75`` (ASCII digits; no signs, no exponents)."""
 MAX_VALUE_DIGITS = 40
 """Most digits a value's text may have before it is read: more could only be refused (every
@@ -181,7 +182,7 @@ value's terms are bounded by :data:`MAX_SIZE`), and reading 5,000 digits is slow
 def read_exact(text: str) -> Exact | None:
     """``"3/4"`` → 3/4, ``"0.75"`` → 3/4, ``"32"`` → 32, exactly; None if ``text`` is none of
     these (or has more than :data:`MAX_VALUE_DIGITS` digits). ``"1/0"`` is None too."""
-    match = _EXACT.fullmatch(text.strip())
+    match = re.fullmatch(_EXACT, text.strip(), re.ASCII)
     if match is None or sum(c.isdigit() for c in text) > MAX_VALUE_DIGITS:
         return None
     whole, denominator, decimal = match.groups()
@@ -319,16 +320,13 @@ def _whole(value: Exact) -> Exact:
 
 def check_formula(text: str) -> frozenset[str]:
     """The names in ``text``, after checking that it is an allowed formula."""
-    return _check(text).names
+    return _check(text)[0]
 
 
-@dataclass(frozen=True, slots=True)
-class _Checked:
-    names: frozenset[str]
-    bare_names: frozenset[str]
-
-
-def _check(text: str) -> _Checked:
+def _check(text: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The names in ``text`` and those it uses as sizes (not only inside roundings), after
+    checking that it is an allowed formula. (A tuple, not a dataclass: defining one costs a
+    millisecond of start-up.)"""
     if len(text) > MAX_FORMULA_LENGTH:
         raise FormulaError(
             _("formulas are limited to {limit} characters").format(limit=MAX_FORMULA_LENGTH)
@@ -390,7 +388,7 @@ def _check(text: str) -> _Checked:
         )
         raise FormulaError(message.format(bits=f"{bits:,}", most=MAX_FORMULA_BITS))
     _check_terms(max(terms, bounds.worst_terms))
-    return _Checked(frozenset(names), frozenset(bare))
+    return frozenset(names), frozenset(bare)
 
 
 def _check_terms(terms: int) -> None:
@@ -452,7 +450,7 @@ def _check_constant(node: ast.Constant, source: str) -> None:
     if type(value) is int:
         return
     written = ast.get_source_segment(source, node) or ""
-    if type(value) is not float or not _DECIMAL.fullmatch(written):
+    if type(value) is not float or not re.fullmatch(_DECIMAL, written, re.ASCII):
         raise FormulaError(_("{value} is not a number").format(value=written or repr(value)))
     mantissa = re.split("[eE]", written)[0].replace(".", "").strip("0")
     if (
