@@ -252,7 +252,7 @@ class _Evaluator:
 
     def value(self, node: ast.expr) -> Exact:
         if isinstance(node, ast.Constant):
-            return _number(node.value)
+            return exact_constant(node.value)
         if isinstance(node, ast.Name):
             if node.id not in self.values:
                 raise FormulaError(_("no value for '{name}'").format(name=node.id))
@@ -306,8 +306,9 @@ def make_divisible(x: Exact, divisor: Exact, least: Exact | None = None) -> int:
     return new
 
 
-def _number(constant: object) -> Exact:
-    """A checked constant: an int, or a decimal read exactly (``0.75`` → 3/4)."""
+def exact_constant(constant: object) -> Exact:
+    """A checked formula's constant (an ``ast.Constant``'s value): an int, or a decimal read
+    exactly (``0.75`` → 3/4; :func:`check_formula` admitted only decimals that read so)."""
     if isinstance(constant, int):
         return constant
     assert isinstance(constant, float)  # check_formula: an exact decimal
@@ -506,7 +507,7 @@ class _Bounds:
     def of(self, node: ast.expr) -> tuple[int, int, int]:
         """``(numerator bits, denominator bits, terms)`` of ``node``'s values."""
         if isinstance(node, ast.Constant):
-            value = _number(node.value)
+            value = exact_constant(node.value)
             if isinstance(value, int):
                 return max(value.bit_length(), 1), 0, 1
             return max(value.numerator.bit_length(), 1), value.denominator.bit_length(), 1

@@ -23,8 +23,9 @@ import sympy
 
 from cnncalc.arith import Dim
 from cnncalc.errors import RuleError
-from cnncalc.expressions import WHOLE_FIX, Formula, not_whole, parse
+from cnncalc.expressions import WHOLE_FIX, Formula, exact_constant, not_whole, parse
 from cnncalc.i18n import N_, _
+from cnncalc.symbolic_functions import MakeDivisible, RoundHalfEven, Truncate
 
 ASSUMPTIONS = {"integer": True, "positive": True}
 """Every size symbol is a positive integer."""
@@ -56,10 +57,9 @@ class _Converter:
 
     def expr(self, node: ast.expr) -> sympy.Expr:
         if isinstance(node, ast.Constant):
-            value = node.value
-            if isinstance(value, int):
-                return sympy.Integer(value)
-            exact = Fraction(repr(value))  # Formula() admitted an exact decimal only
+            exact = exact_constant(node.value)
+            if isinstance(exact, int):
+                return sympy.Integer(exact)
             return sympy.Rational(exact.numerator, exact.denominator)
         if isinstance(node, ast.Name):
             return symbol(node.id, node.id in self.multipliers)
@@ -92,8 +92,6 @@ def call(name: str, arguments: list[sympy.Expr]) -> sympy.Expr:
     ``make_divisible`` and ``int`` of an unknown sign are the functions of
     :mod:`cnncalc.symbolic_functions`, exact on numbers.
     """
-    from cnncalc.symbolic_functions import MakeDivisible, RoundHalfEven, Truncate
-
     if name == "floor":
         return sympy.floor(arguments[0])
     if name == "ceil":
