@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from fractions import Fraction
 from typing import Any, ClassVar
 
 from cnncalc import ir
@@ -150,14 +151,20 @@ class Report:
     @property
     def symbols(self) -> frozenset[str]:
         """The names of the size symbols the report's counts depend on."""
-        names: set[str] = set()
+        return frozenset(self.symbol_objects)
+
+    @property
+    def symbol_objects(self) -> dict[str, Any]:
+        """The size symbols the report's counts depend on, by name: sympy symbols, positive
+        integers, or positive rationals for multipliers (``a`` of ``int(32*a)``)."""
+        found: set[Any] = set()
         shapes = (self.input_shape, *(layer.output_shape for layer in self.layers))
         for value in (size for shape in shapes for size in shape):
-            names |= {str(s) for s in getattr(value, "free_symbols", ())}
+            found |= getattr(value, "free_symbols", set())
         for layer in self.layers:
             for metric in METRICS:
-                names |= {str(s) for s in getattr(layer.metric(metric), "free_symbols", ())}
-        return frozenset(names)
+                found |= getattr(layer.metric(metric), "free_symbols", set())
+        return {str(s): s for s in found}
 
     def folded(self, depth: int) -> Report:
         """Layers named ``a.b.c`` grouped by their first ``depth`` name parts, summed.
@@ -198,7 +205,7 @@ class Report:
         )
         return replace(self, layers=rows, totals=totals_of(rows))
 
-    def subs(self, values: Mapping[str, int]) -> Report:
+    def subs(self, values: Mapping[str, int | Fraction]) -> Report:
         """The report with size symbols replaced by ``values`` (see :mod:`cnncalc.substitution`);
         its :attr:`values` record them."""
         from cnncalc.substitution import substitute_report

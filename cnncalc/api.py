@@ -12,6 +12,7 @@ numbers at its ``values`` (what ``cnncalc SPEC`` prints).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -62,7 +63,7 @@ def analyze(
 def analyze_at_values(
     spec: NetworkSpec | str | Path,
     convention: Convention | str | None = None,
-    overrides: Mapping[str, int] | None = None,
+    overrides: Mapping[str, int | Fraction] | None = None,
     *,
     symbolic: bool = False,
 ) -> Report:
@@ -76,7 +77,7 @@ def analyze_at_values(
 def at_values(
     spec: NetworkSpec,
     report: Report,
-    overrides: Mapping[str, int] | None = None,
+    overrides: Mapping[str, int | Fraction] | None = None,
     *,
     symbolic: bool = False,
 ) -> Report:

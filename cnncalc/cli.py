@@ -23,6 +23,7 @@ from cnncalc.i18n import LANGUAGES, N_, _, current
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Sequence
+    from fractions import Fraction
     from typing import Any, NoReturn, TypeAlias
 
     from cnncalc.analysis import Report
@@ -850,7 +851,7 @@ def run_compare(args: argparse.Namespace) -> int:
     # The arguments first: a typo fails before any spec is analysed.
     metrics = DEFAULT_METRICS if args.metrics is None else parse_metrics(args.metrics)
     subs: list[str] = args.subs or []
-    overrides: list[dict[str, int] | None] = [None]
+    overrides: list[dict[str, int | Fraction] | None] = [None]
     if subs:  # (substitution imports sympy: numeric specs alone never do)
         from cnncalc.substitution import parse_assignments
 

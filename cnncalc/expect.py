@@ -124,6 +124,7 @@ def check(spec: NetworkSpec, report: Report) -> tuple[int, list[Mismatch]]:
     equal); a number with the report at the spec's ``values``.
     """
     at_spec_values = at_values(spec, report)
+    multipliers = spec.multipliers if spec.expect and report.symbols else frozenset()
     checked = 0
     mismatches: list[Mismatch] = []
     for target, expectation in spec.expect.items():
@@ -132,7 +133,7 @@ def check(spec: NetworkSpec, report: Report) -> tuple[int, list[Mismatch]]:
             symbolic = _has_formula(expected_value)
             got = _actual(report if symbolic else at_spec_values, target, metric)
             checked += 1
-            if not _equal(expected_value, got):
+            if not _equal(expected_value, got, multipliers):
                 mismatches.append(Mismatch(target, metric, expected, got))
     return checked, mismatches
 
@@ -150,15 +151,15 @@ def _actual(report: Report, target: str, metric: str) -> Dim | Shape:
     return counts.metric(metric)
 
 
-def _equal(expected: object, got: object) -> bool:
+def _equal(expected: object, got: object, multipliers: frozenset[str]) -> bool:
     if isinstance(expected, tuple):
         return (
             isinstance(got, tuple)
             and len(got) == len(expected)
-            and all(_equal(e, g) for e, g in zip(expected, got, strict=True))
+            and all(_equal(e, g, multipliers) for e, g in zip(expected, got, strict=True))
         )
     if isinstance(expected, Formula):
         from cnncalc.symbolic import same_value
 
-        return same_value(expected, got)
+        return same_value(expected, got, multipliers)
     return type(got) is int and got == expected

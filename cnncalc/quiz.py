@@ -28,6 +28,7 @@ from __future__ import annotations
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from fractions import Fraction
 from typing import Any
 
 from cnncalc import ir
@@ -210,7 +211,7 @@ def build_quiz(
     vary: bool = False,
     questions: int | None = None,
     convention: Convention | None = None,
-    values: Mapping[str, int] | None = None,
+    values: Mapping[str, int | Fraction] | None = None,
 ) -> Quiz:
     """The quiz on ``spec``: exercises on ``layers`` (default: ``questions`` of the layers
     exams ask about, drawn by ``seed``), each asking ``asks`` (default
@@ -283,7 +284,7 @@ def _layers(wanted: Sequence[str], names: list[str]) -> set[str]:
 
 
 def _numeric(
-    spec: NetworkSpec, convention: Convention, values: Mapping[str, int] | None = None
+    spec: NetworkSpec, convention: Convention, values: Mapping[str, int | Fraction] | None = None
 ) -> ir.Network:
     """The spec's network with numbers for sizes: a symbolic spec takes its ``values``,
     ``values`` put over them (a value for a numeric spec is an error naming its symbols)."""
@@ -440,6 +441,8 @@ def _inverse(
         return None
     try:
         sized = analyze_network(symbolic, convention)
+        if not any(getattr(s, "free_symbols", ()) for s in sized.layers[-1].output_shape[1:]):
+            return None  # a global pooling's 1×1, whatever n: nothing to ask
         solution = solve(sized, condition, INVERSE_SYMBOL, search=searched)
     except CnncalcError:
         return None  # the target's size does not depend on n, or no symbolic analysis

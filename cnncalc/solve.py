@@ -65,7 +65,7 @@ def solve(
     report: Report,
     condition: str,
     unknown: str,
-    values: Mapping[str, int] | None = None,
+    values: Mapping[str, int | Fraction] | None = None,
     search: tuple[int, int] = DEFAULT_RANGE,
     *,
     sizing: Sizing | None = None,
@@ -101,7 +101,7 @@ def solve(
     # The requirements first: where they fail the network is undefined, and a size
     # may divide by zero (a stride of n//2 at n = 1).
     constraints = [*(r.relation for r in report.requirements), *relations]
-    x = symbol(unknown)
+    x = report.symbol_objects.get(unknown) or symbol(unknown)  # a multiplier is rational
     closed = _closed_form(constraints, x)
     if closed is not None:
         return Solution(unknown, closed, "in closed form", sympy.And(*relations))
@@ -143,7 +143,7 @@ def solve_region(
     report: Report,
     condition: str,
     unknowns: Sequence[str],
-    values: Mapping[str, int] | None = None,
+    values: Mapping[str, int | Fraction] | None = None,
     ranges: Mapping[str, tuple[int, int]] | None = None,
 ) -> Region:
     """The points of ``unknowns`` (two or more size symbols) at which ``condition`` holds,

@@ -85,7 +85,7 @@ def sweep(
     axes: Sequence[Axis],
     metrics: Sequence[str] = DEFAULT_METRICS,
     where: str | None = None,
-    values: Mapping[str, int] | None = None,
+    values: Mapping[str, int | Fraction] | None = None,
     *,
     vectorise: bool | None = None,
 ) -> Sweep:
@@ -171,7 +171,7 @@ def symbols_named(report: Report, names: Sequence[str]) -> list[object]:
 def _why_not(report: Report, point: Mapping[str, Exact]) -> str:
     """The substitution layer's reason why ``point`` is no network."""
     try:
-        report.subs(point)  # type: ignore[arg-type]  # ints: the grid was checked
+        report.subs(point)
     except CnncalcError as error:
         return str(error)
     # Only a zero division the evaluator met where substitution did not: say so plainly.

@@ -1,8 +1,10 @@
 """The symbolic side of :mod:`cnncalc.arith`: sympy, imported only when a formula is asked for.
 
-Symbols are positive integers (``integer=True, positive=True``), so sympy may
-simplify ``floor(n - 4)`` to ``n - 4`` soundly; a size written as a number
-stays a number. Nothing here runs on the numeric path.
+Size symbols are positive integers (``integer=True, positive=True``), so sympy
+may simplify ``floor(n - 4)`` to ``n - 4`` soundly; a multiplier (a symbol the
+spec uses only inside roundings, ``int(32*a)``) is a positive rational, and its
+floors stay floors. A size written as a number stays a number. Nothing here
+runs on the numeric path.
 """
 
 from __future__ import annotations
@@ -10,9 +12,10 @@ from __future__ import annotations
 import ast
 import contextvars
 import math
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, fields, is_dataclass, replace
+from fractions import Fraction
 from functools import cache
 from typing import TypeVar
 
@@ -20,57 +23,109 @@ import sympy
 
 from cnncalc.arith import Dim
 from cnncalc.errors import RuleError
-from cnncalc.expressions import Formula
+from cnncalc.expressions import WHOLE_FIX, Formula, exact_constant, not_whole, parse
 from cnncalc.i18n import N_, _
+from cnncalc.symbolic_functions import MakeDivisible, RoundHalfEven, Truncate
 
 ASSUMPTIONS = {"integer": True, "positive": True}
 """Every size symbol is a positive integer."""
 
+MULTIPLIER_ASSUMPTIONS = {"rational": True, "positive": True}
+"""A multiplier (a symbol the spec's formulas use only inside roundings, such as the width
+``a`` of ``int(32*a)``) is a positive rational: ``floor(32*a)`` stays a floor."""
+
 
 @cache
-def symbol(name: str) -> sympy.Symbol:
-    """The size symbol called ``name`` (one object per name)."""
-    return sympy.Symbol(name, **ASSUMPTIONS)
+def symbol(name: str, multiplier: bool = False) -> sympy.Symbol:
+    """The size symbol called ``name`` (one object per name and kind); a positive
+    rational with ``multiplier``, else a positive integer."""
+    return sympy.Symbol(name, **(MULTIPLIER_ASSUMPTIONS if multiplier else ASSUMPTIONS))
 
 
-def to_expr(formula: Formula | str) -> sympy.Expr:
-    """A checked spec formula (:class:`~cnncalc.expressions.Formula`) as a sympy expression."""
+def to_expr(formula: Formula | str, multipliers: Collection[str] = ()) -> sympy.Expr:
+    """A checked spec formula (:class:`~cnncalc.expressions.Formula`) as a sympy expression;
+    the names in ``multipliers`` are positive rationals, the others positive integers."""
     checked = formula if isinstance(formula, Formula) else Formula(formula)
-    return _convert(ast.parse(str(checked), mode="eval").body)
+    return _Converter(frozenset(multipliers)).expr(parse(checked))
 
 
-def _convert(node: ast.expr) -> sympy.Expr:
-    if isinstance(node, ast.Constant):
-        return sympy.Integer(node.value)
-    if isinstance(node, ast.Name):
-        return symbol(node.id)
-    if isinstance(node, ast.UnaryOp):
-        operand = _convert(node.operand)
-        return -operand if isinstance(node.op, ast.USub) else operand
-    assert isinstance(node, ast.BinOp)  # Formula() admitted nothing else
-    left, right = _convert(node.left), _convert(node.right)
-    if isinstance(node.op, ast.Add):
-        return left + right
-    if isinstance(node.op, ast.Sub):
-        return left - right
-    if isinstance(node.op, ast.Mult):
-        return left * right
-    if isinstance(node.op, ast.FloorDiv):
-        return sympy.floor(left / right)
-    return left**right
+class _Converter:
+    """A checked syntax tree → sympy, exactly: decimals as rationals, roundings as floors."""
+
+    def __init__(self, multipliers: frozenset[str]) -> None:
+        self.multipliers = multipliers
+
+    def expr(self, node: ast.expr) -> sympy.Expr:
+        if isinstance(node, ast.Constant):
+            exact = exact_constant(node.value)
+            if isinstance(exact, int):
+                return sympy.Integer(exact)
+            return sympy.Rational(exact.numerator, exact.denominator)
+        if isinstance(node, ast.Name):
+            return symbol(node.id, node.id in self.multipliers)
+        if isinstance(node, ast.UnaryOp):
+            operand = self.expr(node.operand)
+            return -operand if isinstance(node.op, ast.USub) else operand
+        if isinstance(node, ast.Call):
+            assert isinstance(node.func, ast.Name)  # Formula(): one of FUNCTIONS
+            return call(node.func.id, [self.expr(argument) for argument in node.args])
+        assert isinstance(node, ast.BinOp)  # Formula() admitted nothing else
+        left, right = self.expr(node.left), self.expr(node.right)
+        if isinstance(node.op, ast.Add):
+            return left + right
+        if isinstance(node.op, ast.Sub):
+            return left - right
+        if isinstance(node.op, ast.Mult):
+            return left * right
+        if isinstance(node.op, ast.Div):
+            return left / right
+        if isinstance(node.op, ast.FloorDiv):
+            return sympy.floor(left / right)
+        return left**right
+
+
+def call(name: str, arguments: list[sympy.Expr]) -> sympy.Expr:
+    """A formula function (:data:`cnncalc.expressions.FUNCTIONS`) on sympy arguments, exactly.
+
+    ``floor``, ``ceil``, ``min`` and ``max`` are sympy's; ``int`` is ``⌊x⌋`` where
+    ``x ≥ 0`` is known (a width ``32·a``), ``⌈x⌉`` where ``x ≤ 0``; ``round``,
+    ``make_divisible`` and ``int`` of an unknown sign are the functions of
+    :mod:`cnncalc.symbolic_functions`, exact on numbers.
+    """
+    if name == "floor":
+        return sympy.floor(arguments[0])
+    if name == "ceil":
+        return sympy.ceiling(arguments[0])
+    if name == "min":
+        return sympy.Min(*arguments)
+    if name == "max":
+        return sympy.Max(*arguments)
+    if name == "int":
+        return Truncate(arguments[0])
+    if name == "round":
+        return RoundHalfEven(arguments[0])
+    assert name == "make_divisible"  # Formula() admitted these functions only
+    x, divisor = arguments[0], arguments[1]
+    return MakeDivisible(x, divisor, arguments[2] if len(arguments) > 2 else divisor)
 
 
 T = TypeVar("T")
 
 
-def with_expressions(value: T) -> T:
-    """``value`` (an IR node, a tuple, a size) with every formula replaced by its expression."""
+def with_expressions(value: T, multipliers: Collection[str] = ()) -> T:
+    """``value`` (an IR node, a tuple, a size) with every formula replaced by its expression
+    (``multipliers`` as in :func:`to_expr`)."""
     if isinstance(value, Formula):
-        return to_expr(value)  # type: ignore[no-any-return]
+        expression: T = to_expr(value, multipliers)
+        return expression
     if isinstance(value, tuple):
-        return tuple(with_expressions(item) for item in value)  # type: ignore[return-value]
+        return tuple(  # type: ignore[return-value]
+            with_expressions(item, multipliers) for item in value
+        )
     if is_dataclass(value) and not isinstance(value, type):
-        changes = {f.name: with_expressions(getattr(value, f.name)) for f in fields(value)}
+        changes = {
+            f.name: with_expressions(getattr(value, f.name), multipliers) for f in fields(value)
+        }
         return replace(value, **changes)
     return value
 
@@ -119,7 +174,10 @@ def equal_symbolic(a: Dim, b: Dim) -> object:
 
 
 def divides_symbolic(divisor: Dim, value: Dim) -> object:
-    """``Eq(value mod divisor, 0)``, which sympy may decide to True or False."""
+    """``Eq(value mod divisor, 0)``, which sympy may decide to True or False. 1 divides every
+    size: whether a size is whole at all is :func:`require_whole`'s to state."""
+    if divisor == 1:
+        return sympy.true
     return sympy.Eq(sympy.Mod(value, divisor), 0)
 
 
@@ -223,6 +281,36 @@ def require_sizes(node: object) -> None:
             if not size.is_finite and size.is_finite is not None:
                 raise RuleError(item.name, _(DIVISION_BY_ZERO))
             require_symbolic(size >= minimum, item.name, _not_a_size(size, minimum))
+            require_whole(size, item.name)
+
+
+def require_whole(size: sympy.Expr, field: str | None) -> None:
+    """Require a size formula to be a whole number: ``32·a ∈ ℤ``, unless sympy knows it is.
+
+    Only a ``/`` or a multiplier outside a rounding makes a size a fraction
+    (``n/2``, ``32*a``): sizes of ``+ - * // **`` and size symbols are whole,
+    and state nothing. A size that is a fraction for every value is an error.
+    """
+    if size.is_integer:
+        return
+    whole = sympy.Contains(size, sympy.Integers)
+    if whole is sympy.false:
+        if size.is_Rational:
+            raise RuleError(field, not_whole(str(size), Fraction(int(size.p), int(size.q))))
+        raise RuleError(
+            field,
+            _(
+                "{size} is not a whole number for any value of its symbols: round it with "
+                "{functions}"
+            ).format(size=size, functions=_(WHOLE_FIX)),
+        )
+    require_symbolic(whole, field, _not_whole_for_every(size))
+
+
+def _not_whole_for_every(size: sympy.Expr) -> str:
+    return _(
+        "{size} is a whole number only for some values of its symbols: round it with {functions}"
+    ).format(size=size, functions=_(WHOLE_FIX))
 
 
 def input_requirements(shape: tuple[Dim, ...]) -> list[Condition]:
@@ -235,6 +323,7 @@ def input_requirements(shape: tuple[Dim, ...]) -> list[Condition]:
                 if not size.is_finite and size.is_finite is not None:
                     raise RuleError(None, _(DIVISION_BY_ZERO))
                 require_symbolic(size >= 1, None, _not_a_size(size, 1))
+                require_whole(size, None)
             except RuleError as error:
                 from cnncalc.errors import SpecError
 
@@ -294,6 +383,12 @@ def simplify_condition(relation: sympy.Basic) -> sympy.Basic:
     if len(free) == 1 and not difference.has(sympy.floor, sympy.ceiling, sympy.Piecewise):
         (name,) = free
         poly = sympy.Poly(difference, name) if difference.is_polynomial(name) else None
+        if poly is not None and poly.degree() == 1 and not name.is_integer:
+            # A multiplier: a positive rational, bounded by a fraction (a ≥ 1/32).
+            bound = -poly.TC() / poly.LC()
+            if poly.LC() > 0:
+                return sympy.true if bound <= 0 else sympy.GreaterThan(name, bound)
+            return sympy.false if bound <= 0 else sympy.LessThan(name, bound)
         if poly is not None and poly.degree() == 1 and poly.LC() > 0:
             bound = sympy.ceiling(-poly.TC() / poly.LC())
             return sympy.true if bound <= 1 else sympy.GreaterThan(name, bound)
@@ -303,34 +398,43 @@ def simplify_condition(relation: sympy.Basic) -> sympy.Basic:
     return sympy.GreaterThan(difference, 0) if difference.is_integer is not None else relation
 
 
-def same_value(formula: Formula, value: object) -> bool:
-    """Whether sympy can prove ``formula`` equal to ``value`` for all symbol values."""
-    difference = compact_floors(to_expr(formula) - sympy.sympify(value))
+def same_value(formula: Formula, value: object, multipliers: Collection[str] = ()) -> bool:
+    """Whether sympy can prove ``formula`` equal to ``value`` for all symbol values
+    (``multipliers`` as in :func:`to_expr`)."""
+    difference = compact_floors(to_expr(formula, multipliers) - sympy.sympify(value))
     return bool(difference == 0 or sympy.simplify(difference) == 0)
 
 
 def _reduce_step(difference: sympy.Expr) -> sympy.Expr:
-    """One step towards a floor-free ``difference ≥ 0`` with the same integer solutions."""
+    """One step towards a floor- and ceiling-free ``difference ≥ 0`` with the same integer
+    solutions."""
     difference = compact_floors(sympy.expand(difference))
     terms = sympy.Add.make_args(difference)
     floors = [t for t in terms if isinstance(t, sympy.floor)]
     negated = [-t for t in terms if isinstance(-t, sympy.floor)]
-    rest = difference - sum(floors) + sum(negated)
-    if len(floors) + len(negated) == 1 and not rest.has(sympy.floor) and rest.is_integer:
+    ceilings = [t for t in terms if isinstance(t, sympy.ceiling)]
+    rest = difference - sum(floors) + sum(negated) - sum(ceilings)
+    rounded = len(floors) + len(negated) + len(ceilings) == 1
+    if rounded and not rest.has(sympy.floor, sympy.ceiling) and rest.is_integer:
         if floors:
             return sympy.expand(floors[0].args[0] + rest)  # ⌊A⌋ + R ≥ 0 ⟺ A + R ≥ 0
-        part, scale = negated[0].args[0].as_numer_denom()
-        if part.is_integer and scale.is_positive:
+        part, scale = (negated or ceilings)[0].args[0].as_numer_denom()
+        if part.is_integer and scale.is_positive and negated:
             # −⌊P/d⌋ + R ≥ 0 ⟺ P/d < R + 1 ⟺ (R + 1)·d − P − 1 ≥ 0, for integer P, d > 0.
             return sympy.expand((rest + 1) * scale - part - 1)
+        if part.is_integer and scale.is_positive:
+            # ⌈P/d⌉ + R ≥ 0 ⟺ P/d > −R − 1 ⟺ P + (R + 1)·d − 1 ≥ 0, for integer P, d > 0
+            # (Keras's 'same' padding: ⌈n/s⌉).
+            return sympy.expand(part + (rest + 1) * scale - 1)
     numerator, denominator = difference.as_numer_denom()
     if denominator != 1 and denominator.is_positive:
         return sympy.expand(numerator)  # x/d ≥ 0 ⟺ x ≥ 0 for d > 0
     return difference
 
 
-def substitute(value: Dim, values: Mapping[sympy.Symbol, int]) -> Dim:
-    """``value`` with ``values`` substituted: a Python ``int`` once no symbol is left."""
+def substitute(value: Dim, values: Mapping[sympy.Symbol, int | sympy.Rational]) -> Dim:
+    """``value`` with ``values`` substituted: a Python ``int`` once no symbol is left (a
+    multiplier's value is a sympy ``Rational``: its roundings make the sizes whole)."""
     if isinstance(value, int):
         return value
     result = value.xreplace(values)

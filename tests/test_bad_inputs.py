@@ -22,6 +22,7 @@ import pytest
 from cnncalc import i18n
 from cnncalc.cli import main
 from cnncalc.conventions import Convention
+from cnncalc.expressions import FUNCTIONS
 from cnncalc.ir import Activation
 from cnncalc.spec.blocks import INSTANCE_KEYS, BlockSpec
 from cnncalc.spec.diagnostics import FRAMEWORK_WORDS
@@ -138,14 +139,14 @@ ALLOWED_WORDS = frozenset(
         *NetworkSpec.model_fields, *Expectation.model_fields, *BlockSpec.model_fields,
         *(activation.value for activation in Activation), "linear",
         *(convention.value for convention in Convention),
-        "full", *CONNECTION_TABLES, "valid", "same",
+        "full", *CONNECTION_TABLES, "valid", "same", *FUNCTIONS,
         "true", "false", "null", "inf", "nan",
         "cnncalc", "YAML", "UTF", "PyTorch", "Keras", "ONNX", "Dense", "Linear", "ViT",
         "Swin", "MViT", "GiB", "CNNCALC_MAX_SPEC_BYTES",
     }
 )  # fmt: skip
 """Words a Chinese message may hold: what the user types (type, field, activation,
-convention and connection-table names, YAML's words) and proper names."""
+convention and connection-table names, formula functions, YAML's words) and proper names."""
 
 
 def english_left(message: str) -> list[str]:

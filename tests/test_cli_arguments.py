@@ -19,7 +19,9 @@ from tests.conftest import ROOT, SPECS
 SYMBOLIC = "specs/lenet5-symbolic.yaml"  # size symbols n and k
 NUMERIC = "specs/lenet5.yaml"
 DIGITS_5000 = "9" * 5000
-SUBS_HELP = "--subs expects name=value pairs of positive integers, like n=32,k=5; got"
+SUBS_HELP = (
+    "--subs expects name=value pairs of positive integers or fractions, like n=32,k=5 or a=3/4; got"
+)
 BOUND = "is larger than 2**63 − 1, the largest size PyTorch and ONNX store"
 
 
@@ -41,6 +43,21 @@ def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, 
         ("n=-3", f"{SUBS_HELP} 'n=-3'"),
         ("n=32,,k=5", f"{SUBS_HELP} an empty pair (two commas in a row?)"),
         (",", f"{SUBS_HELP} an empty pair (two commas in a row?)"),
+        ("n=32,k=5/0", f"{SUBS_HELP} 'k=5/0'"),
+        ("n=32,k=1.2.3", f"{SUBS_HELP} 'k=1.2.3'"),
+        ("n=32,k=1/2/3", f"{SUBS_HELP} 'k=1/2/3'"),
+        ("n=32,k=0/4", "--subs k: values are positive, got 0/4"),
+        ("n=32,k=0.0", "--subs k: values are positive, got 0.0"),
+        (
+            "n=32,k=1/9223372036854775808",
+            "--subs k: 1/9223372036854775808 has a numerator or denominator larger than "
+            + BOUND.removeprefix("is larger than "),
+        ),
+        (
+            "n=32,k=5/2",
+            "k is a size of this spec, a whole number (a formula uses it outside int(), round(), "
+            "floor(), ceil() or make_divisible()), so k=5/2 is not a value for it",
+        ),
         ("n=32,n=33,k=5", "--subs gives n twice (n=32, n=33)"),
         ("n=0,k=5", "--subs n: sizes are positive integers, got 0"),
         ("q=3", "no size symbol named q (symbols: k, n)"),

@@ -309,7 +309,8 @@ def test_the_convention_is_the_first_spec_s_unless_chosen(
         ),
         (
             [SYMBOLIC, "--subs", "n=32", "--subs", "n=thirty"],
-            "--subs expects name=value pairs of positive integers, like n=32,k=5; got 'n=thirty'",
+            "--subs expects name=value pairs of positive integers or fractions, like n=32,k=5 "
+            "or a=3/4; got 'n=thirty'",
         ),
         (
             [LENET, "nope.yaml"],

@@ -70,7 +70,8 @@ def test_the_other_symbols_take_the_spec_s_values_or_subs() -> None:
         ("n=0", ("params",), None, "n must be a positive integer up to 2**63 − 1, got 0"),
         # Today's symbols are integers: a fraction is the substitution layer's to refuse.
         ("n=32; k=1/2", ("params",), None,
-         "k must be a positive integer up to 2**63 − 1, got 1/2"),
+         "k is a size of this spec, a whole number (a formula uses it outside int(), round(), "
+         "floor(), ceil() or make_divisible()), so k=1/2 is not a value for it"),
         ("n=32; k=5", ("params", "mac"), None,
          "--metrics takes names among trainable_params, non_trainable_params, params, "
          "buffers, macs, flops, neurons, connections, got mac"),

@@ -21,6 +21,8 @@ from typing import Literal
 import sympy
 from sympy.core.relational import Relational
 
+from cnncalc.symbolic_functions import FUNCTIONS
+
 Style = Literal["unicode", "latex", "ascii"]
 
 
@@ -117,12 +119,43 @@ class _Printer:
             return self.power(expr)
         if isinstance(expr, (sympy.floor, sympy.ceiling)):
             return self.rounding(expr)
+        return self.other(expr)
+
+    def other(self, expr: sympy.Basic) -> str:
+        """What the rules and formula functions make besides arithmetic: ``mod``, ``min``,
+        ``max``, a whole-number test, cases (or the function that they write out)."""
         if isinstance(expr, sympy.Mod):
             return f"({self.text(expr.args[0])} mod {self.text(expr.args[1])})"
+        if isinstance(expr, sympy.Min | sympy.Max):
+            return self.function("min" if isinstance(expr, sympy.Min) else "max", expr.args)
+        if isinstance(expr, sympy.Contains) and expr.args[1] == sympy.Integers:
+            return self.whole(expr.args[0])
+        name = FUNCTIONS.get(type(expr))
+        if name is not None:  # make_divisible(x, d) as written, its least value d left out
+            arguments = expr.args[:2] if expr.args[2:] == expr.args[1:2] else expr.args
+            return self.function(name, arguments)
         if isinstance(expr, sympy.Piecewise):
             (value, condition), (otherwise, _) = expr.args
             return f"({self.text(value)} if {self.text(condition)} else {self.text(otherwise)})"
         return sympy.latex(expr) if self.style == "latex" else str(expr)
+
+    def function(self, name: str, arguments: tuple[sympy.Basic, ...]) -> str:
+        """``max(8, ⌊32·a⌋)``, as the spec's formulas write it (LaTeX: an operator name)."""
+        inner = ", ".join(self.text(argument) for argument in arguments)
+        if self.style == "latex":
+            escaped = name.replace("_", r"\_")
+            return rf"\operatorname{{{escaped}}}\left({inner}\right)"
+        return f"{name}({inner})"
+
+    def whole(self, expr: sympy.Basic) -> str:
+        """``32·a ∈ ℤ``: a size formula that must be a whole number (ASCII: Python's test)."""
+        inner = self.text(expr)
+        if self.style == "latex":
+            return rf"{inner} \in \mathbb{{Z}}"
+        if self.style == "ascii":
+            grouped = f"({inner})" if " " in inner or "/" in inner else inner
+            return f"{grouped} % 1 == 0"
+        return f"{inner} ∈ ℤ"
 
     def symbol(self, expr: sympy.Symbol) -> str:
         if expr in self.values:

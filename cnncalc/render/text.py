@@ -88,8 +88,21 @@ def shape(value: Shape, style: Style = "unicode") -> str:
     parts = []
     for dim in value:
         text = str(dim) if isinstance(dim, int) else count(dim, style)
-        parts.append(text if isinstance(dim, int) or dim.is_Atom else f"({text})")
+        bracketed = isinstance(dim, int) or dim.is_Atom or _reads_whole(dim)
+        parts.append(text if bracketed else f"({text})")
     return "×".join(parts)
+
+
+def _reads_whole(dim: Dim) -> bool:
+    """Whether a size formula reads as one piece without parentheses: ``⌊32·a⌋``, ``max(…)``,
+    ``make_divisible(…)``."""
+    import sympy
+
+    from cnncalc.symbolic_functions import FUNCTIONS
+
+    return isinstance(dim, sympy.floor | sympy.ceiling | sympy.Min | sympy.Max) or (
+        type(dim) in FUNCTIONS
+    )
 
 
 def layer_shape(layer: LayerReport, render: Callable[[Shape], str] = shape) -> str:
@@ -238,16 +251,16 @@ def requirements(report: Report, style: Style = "unicode") -> list[str]:
 
     from cnncalc.render.math import formula_text
 
-    bounds: dict[object, int] = {}
+    bounds: dict[object, sympy.Rational] = {}
     others: dict[object, None] = {}  # each once, in order, without scanning the list
     for requirement in report.requirements:
         relation = requirement.relation
         if (
             isinstance(relation, sympy.GreaterThan)
             and relation.lhs.is_Symbol
-            and relation.rhs.is_Integer
+            and relation.rhs.is_Rational  # a size's whole bound, a multiplier's fraction
         ):
-            bounds[relation.lhs] = max(bounds.get(relation.lhs, 0), int(relation.rhs))
+            bounds[relation.lhs] = max(bounds.get(relation.lhs, relation.rhs), relation.rhs)
         else:
             others[relation] = None
     texts = [formula_text(sympy.GreaterThan(s, b), style) for s, b in bounds.items()]

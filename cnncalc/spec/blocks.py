@@ -23,16 +23,25 @@ keeps its :class:`Origin`, so an error in it points at the block definition.
 from __future__ import annotations
 
 import ast
-from collections.abc import Mapping
+import math
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    ValidationError,
+)
 
 from cnncalc import ir
 from cnncalc.arith import MAX_SIZE, MAX_SIZE_TEXT
 from cnncalc.errors import Loc, SpecError, show_value
-from cnncalc.expressions import Formula, FormulaError, constant_value
+from cnncalc.expressions import Formula, FormulaError, constant_value, read_exact, within_bounds
 from cnncalc.i18n import _
 from cnncalc.spec.fields import suggest
 
@@ -57,9 +66,10 @@ class BlockSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
 
-    params: dict[str, StrictBool | StrictInt | str] = Field(
+    params: dict[str, StrictBool | StrictInt | StrictFloat | str] = Field(
         default_factory=dict,
         description="Parameters and their defaults; layers use them as sizes ('4*filters'), "
+        "multipliers ('int(32*alpha)': a decimal such as 0.75 is read exactly, as 3/4), "
         "values ('activation: act') or conditions ('when: not downsample').",
     )
     layers: list[dict[str, Any]] = Field(
@@ -412,24 +422,44 @@ def _substitute(value: object, params: Mapping[str, Any], loc: Loc) -> object:
     used = formula.names & params.keys()
     if not used:
         return value
-    tree = ast.parse(str(formula), mode="eval")
-    for node in ast.walk(tree):
-        for field, child in ast.iter_fields(node):
-            if isinstance(child, ast.Name) and child.id in used:
-                setattr(node, field, _as_node(params[child.id], child.id, loc))
-    if isinstance(tree.body, ast.Name) and tree.body.id in used:
-        tree.body = _as_node(params[tree.body.id], tree.body.id, loc)
-    text = ast.unparse(tree)
+    text = _put_in(formula, used, params, loc)
     try:
         result = Formula(text)
     except FormulaError as error:
         raise SpecError(
             _("with the block's parameters put in, {problem}").format(problem=error), loc=loc
         ) from None
-    return constant_value(result) if not result.names else str(result)
+    if result.names:
+        return str(result)
+    value = constant_value(result)
+    # A fraction stays a formula: the field says whether it may be one (a size may not).
+    return value if isinstance(value, int) else str(result)
+
+
+def _put_in(formula: Formula, used: Collection[str], params: Mapping[str, Any], loc: Loc) -> str:
+    """``formula``'s text with the parameters it ``used`` put in, through its syntax tree
+    (never a function's name: a parameter may be called ``round``)."""
+    tree = ast.parse(str(formula), mode="eval")
+    for node in ast.walk(tree):
+        for field, child in ast.iter_fields(node):
+            if isinstance(child, ast.Name) and child.id in used and field != "func":
+                setattr(node, field, _as_node(params[child.id], child.id, loc))
+            elif isinstance(child, list) and field == "args":  # a function's arguments
+                for index, item in enumerate(child):
+                    if isinstance(item, ast.Name) and item.id in used:
+                        child[index] = _as_node(params[item.id], item.id, loc)
+    if isinstance(tree.body, ast.Name) and tree.body.id in used:
+        tree.body = _as_node(params[tree.body.id], tree.body.id, loc)
+    return ast.unparse(tree)
 
 
 def _as_node(value: object, name: str, loc: Loc) -> ast.expr:
+    if isinstance(value, float) and math.isfinite(value):
+        exact = read_exact(repr(value))  # 0.75 as written: 3/4, never the binary float
+        if isinstance(exact, int):
+            value = exact
+        elif exact is not None and within_bounds(exact):
+            return ast.parse(f"({exact.numerator}/{exact.denominator})", mode="eval").body
     if isinstance(value, bool) or not isinstance(value, int | str):
         raise SpecError(
             _("parameter '{name}' is {got}, not a size").format(name=name, got=show_value(value)),

@@ -182,6 +182,10 @@ def _unknown_field(name: str, fields: list[str]) -> str:
     """`` (did you mean 'kernel'? ...)``: a framework's word for a field first, else the
     closest field's name."""
     meant = FRAMEWORK_WORDS.get(name)
+    if name.rstrip().endswith(")"):  # 'filters: max(8, n)' inside {…}: YAML split it at its comma
+        return _(
+            ' (YAML splits a {…} mapping at each comma: quote a formula that has one, "max(8, n)")'
+        )
     if meant == "framework":
         return _(" ({name} does not change a count: leave it out)").format(name=name)
     if meant in fields:

@@ -14,12 +14,21 @@ from collections.abc import Callable
 from fractions import Fraction
 from typing import Annotated, Literal, TypeAlias
 
-from pydantic import BeforeValidator, Field, Strict
+from pydantic import BeforeValidator, Field, PlainSerializer, Strict
 from pydantic_core import PydanticCustomError
 
 from cnncalc.arith import MAX_SIZE, MAX_SIZE_TEXT
 from cnncalc.errors import show_value
-from cnncalc.expressions import MAX_FORMULA_LENGTH, Formula, FormulaError, constant_value
+from cnncalc.expressions import (
+    MAX_FORMULA_LENGTH,
+    Exact,
+    Formula,
+    FormulaError,
+    constant_value,
+    not_whole,
+    read_exact,
+    within_bounds,
+)
 from cnncalc.i18n import N_, _
 from cnncalc.ir import Activation, AxisPadding, ConnectionTable
 from cnncalc.spec.tables import CONNECTION_TABLES
@@ -72,9 +81,12 @@ def _size(value: object, minimum: int) -> Size | None:
             formula = Formula(value)
             if formula.names:
                 return formula
-            number = constant_value(formula)  # a number written as text: "5", "2*3"
+            exact = constant_value(formula)  # a number written as text: "5", "2*3", "int(64*0.75)"
         except FormulaError:
             return None
+        if isinstance(exact, Fraction):
+            raise PydanticCustomError("cnncalc_value", not_whole(formula, exact))
+        number = exact
     else:
         return None
     if number > MAX_SIZE:
@@ -109,20 +121,39 @@ Count: TypeAlias = Annotated[Size, BeforeValidator(_count, json_schema_input_typ
 """A positive integer (a number of filters, units, groups or maps), or a formula."""
 
 
-def _size_value(value: object) -> int:
+def _symbol_value(value: object) -> Exact:
     if _is_int(value):
         number: int = value  # type: ignore[assignment]
         if number > MAX_SIZE:
             raise too_large(number)
         if number >= 1:
             return number
-    raise _fail(_("a positive integer"), value)
+    exact: Exact | None = None
+    if isinstance(value, Fraction):
+        exact = value
+    elif isinstance(value, float) and math.isfinite(value):
+        exact = read_exact(repr(value))  # 0.75 as written: 3/4, never the binary float
+    elif isinstance(value, str):
+        exact = read_exact(value)
+    if exact is not None and within_bounds(exact) and exact > 0:
+        return exact
+    raise _fail(_("a positive integer, or a fraction ('3/4') or decimal (0.75) for a multiplier"),
+                value)  # fmt: skip
 
 
-SizeValue: TypeAlias = Annotated[
-    int, BeforeValidator(_size_value, json_schema_input_type=_POSITIVE_INT)
+SymbolValue: TypeAlias = Annotated[
+    Exact,
+    BeforeValidator(
+        _symbol_value,
+        json_schema_input_type=_POSITIVE_INT
+        | Annotated[float, Field(gt=0, le=MAX_SIZE)]
+        | Annotated[str, Field(pattern=r"^\s*([0-9]+(/[0-9]+)?|[0-9]*\.[0-9]+|[0-9]+\.)\s*$")],
+    ),
+    PlainSerializer(lambda value: value if isinstance(value, int) else str(value)),
 ]
-"""A positive integer up to ``MAX_SIZE``, never a formula: a value for a size symbol."""
+"""A value for a size symbol, never a formula: a positive integer up to ``MAX_SIZE``, or for
+a multiplier (``a`` of ``int(32*a)``) an exact positive fraction, ``3/4``, ``"0.75"`` or
+``0.75`` (read as written, 3/4), its terms each up to ``MAX_SIZE``."""
 
 
 def _expected(value: object) -> int | Formula:
@@ -242,6 +273,14 @@ def _scale(value: object) -> Size | Fraction | None:
             fraction = Fraction(match.group(3))
         elif int(match.group(2)) != 0:
             fraction = Fraction(int(match.group(1)), int(match.group(2)))
+    elif isinstance(value, str):
+        try:  # a constant formula may be a fraction here ("3/2*0.5"); one with names not
+            formula = Formula(value)
+            exact = None if formula.names else constant_value(formula)
+        except FormulaError:
+            exact = None
+        if isinstance(exact, Fraction):
+            fraction = exact
     if fraction is None:
         return _size(value, 1)
     if fraction <= 0 or max(fraction.numerator, fraction.denominator) > MAX_SIZE:

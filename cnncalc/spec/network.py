@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Container, Sequence
+from fractions import Fraction
 from typing import TYPE_CHECKING, Any, Self
 
 from pydantic import (
@@ -22,10 +23,10 @@ from cnncalc import ir
 from cnncalc.arith import Shape
 from cnncalc.conventions import DEFAULT_CONVENTION, Convention
 from cnncalc.errors import Loc, SpecError
-from cnncalc.expressions import Formula
+from cnncalc.expressions import WHOLE_FIX, Formula
 from cnncalc.i18n import _
 from cnncalc.spec.expectation import Expectation
-from cnncalc.spec.fields import InputShape, SizeValue, suggest
+from cnncalc.spec.fields import InputShape, SymbolValue, suggest
 from cnncalc.spec.layers import Defaults, LayerSpec, layer_from
 from cnncalc.spec.published import Published
 from cnncalc.spec.variants import Paper, Variant
@@ -84,10 +85,11 @@ class NetworkSpec(BaseModel):
         description="Numbers from the source, per layer name or 'total'; checked by "
         "'cnncalc check'.",
     )
-    values: dict[str, SizeValue] = Field(
+    values: dict[str, SymbolValue] = Field(
         default_factory=dict,
         description="Values of the size symbols at which expect's numbers are checked "
-        "(a symbolic spec only).",
+        "(a symbolic spec only): positive integers; a multiplier, a symbol that every "
+        "formula rounds (a of int(32*a)), may also be a fraction, '3/4' or 0.75 (exact).",
     )
     published: list[Published] = Field(
         default_factory=list,
@@ -156,15 +158,17 @@ class NetworkSpec(BaseModel):
                     loc=("variants", variant),
                 )
         if self.values:
-            symbols = sorted(
-                formula_names(
-                    [
-                        self.input,
-                        *self.inputs.values(),
-                        *(v for layer in self.layers for v in layer.__dict__.values()),
-                    ]
-                )
-            )
+            symbols = sorted(formula_names(self._sizes()))
+            multipliers = self.multipliers
+            for key, value in self.values.items():
+                if isinstance(value, Fraction) and key in symbols and key not in multipliers:
+                    raise SpecError(
+                        _(
+                            "{name} is a size, a whole number: {formula} uses it outside "
+                            "{functions}; give it a whole value, or round that formula"
+                        ).format(name=key, formula=self._bare_use(key), functions=_(WHOLE_FIX)),
+                        loc=("values", key),
+                    )
             for key in self.values:
                 if key not in symbols:
                     known = (
@@ -179,6 +183,40 @@ class NetworkSpec(BaseModel):
                         loc=("values", key),
                     )
         return self
+
+    def _sizes(self) -> list[object]:
+        """Every size the spec writes: the inputs' shapes and each layer's fields."""
+        return [
+            self.input,
+            *self.inputs.values(),
+            *(v for layer in self.layers for v in layer.__dict__.values()),
+        ]
+
+    @property
+    def multipliers(self) -> frozenset[str]:
+        """The symbols that every formula uses only inside a rounding (``a`` of ``int(32*a)``,
+        ``make_divisible(64*a, 8)``): positive rationals. Every other symbol is a size, a
+        positive integer. (Not cached: a spec is frozen, but this is asked rarely.)"""
+        names, bare = formula_names(self._sizes()), set[str]()
+        stack = self._sizes()
+        while stack:
+            value = stack.pop()
+            if isinstance(value, Formula):
+                bare |= value.bare_names
+            elif isinstance(value, tuple):
+                stack.extend(value)
+        return frozenset(names - bare)
+
+    def _bare_use(self, name: str) -> str:
+        """The first formula that uses ``name`` as a size, quoted: ``'32*a'``."""
+        stack = self._sizes()[::-1]
+        while stack:
+            value = stack.pop()
+            if isinstance(value, Formula) and name in value.bare_names:
+                return f"'{value}'"
+            if isinstance(value, tuple):
+                stack.extend(reversed(value))
+        return name  # pragma: no cover - a symbol that is no multiplier has a bare use
 
     @property
     def layer_names(self) -> list[str]:
@@ -202,9 +240,10 @@ class NetworkSpec(BaseModel):
         if symbolic:
             from cnncalc.symbolic import with_expressions
 
-            input_shape = with_expressions(input_shape)
-            others = tuple((name, with_expressions(shape)) for name, shape in others)
-            ops = [with_expressions(op) for op in ops]
+            multipliers = self.multipliers
+            input_shape = with_expressions(input_shape, multipliers)
+            others = tuple((name, with_expressions(shape, multipliers)) for name, shape in others)
+            ops = [with_expressions(op, multipliers) for op in ops]
         return ir.Network(
             name=self.name,
             input_shape=input_shape,
