@@ -274,7 +274,10 @@ def _fold(name: str, group: list[LayerReport], depth: int) -> LayerReport:
         return group[0]
     blocks = {layer.block for layer in group}
     block = blocks.pop() if len(blocks) == 1 else None
-    repeats = len({".".join(layer.name.split(".")[: depth + 1]) for layer in group})
+    # Repetitions are numbered (``layer1.0``, ``layer1.1``): a block used once has no
+    # number there (``stem.conv``, ``stem.bn``), and its layers are not repetitions.
+    parts = (layer.name.split(".") for layer in group)
+    repeats = len({p[depth] for p in parts if len(p) > depth and p[depth].isdigit()}) or 1
     first, last = group[0], group[-1]
     # The row reads what its layers read from outside it (a U-Net's skips too), once each.
     inside = {layer.name for layer in group}

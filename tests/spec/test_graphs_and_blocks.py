@@ -238,3 +238,14 @@ def test_a_layer_reading_an_unknown_input_is_told_the_names() -> None:
         "<spec>: layer 2 'b' (conv2d): field 'input': layer 'b' reads 'othre', but no layer is "
         "named so (did you mean 'other'?)"
     )
+
+
+def test_a_folded_block_used_once_is_not_a_repetition() -> None:
+    """``--depth 1``: ResNet-18's ``layer1`` repeats its basic block twice (``layer1.0``,
+    ``layer1.1``); MobileNetV2's ``stem`` is one conv-bn-relu6 block, whose three layers
+    (``stem.conv``, ``stem.bn``, ``stem.relu6``) were once counted as 3 repetitions."""
+    resnet = cnncalc.analyze(SPECS / "resnet18.yaml").folded(1)
+    assert resnet.layer("layer1").type == "basic ×2"
+    mobilenet = cnncalc.analyze(SPECS / "mobilenet_v2.yaml").folded(1)
+    assert mobilenet.layer("stem").type == "conv_bn_relu6"
+    assert mobilenet.layer("stem").members == 3
