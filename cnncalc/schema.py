@@ -57,13 +57,22 @@ def spec_schema() -> dict[str, Any]:
     from pydantic import TypeAdapter
 
     from cnncalc.spec.layers import ALIASES, LAYER_MODELS, LAYER_TYPES, AnyLayer
-    from cnncalc.spec.network import NetworkSpec
+    from cnncalc.spec.network import LAZY_FIELDS, NetworkSpec, lazy_field_type
 
     for model in LAYER_MODELS:
         model.model_rebuild()  # the models defer building until a spec uses them
     schema = NetworkSpec.model_json_schema(ref_template="#/$defs/{model}")
     layer_schema = TypeAdapter(AnyLayer).json_schema(ref_template="#/$defs/{model}")
     definitions: dict[str, Any] = schema.setdefault("$defs", {})
+    properties = schema["properties"]
+    for field in LAZY_FIELDS:  # validated by models built only when a spec has the field
+        lazy = TypeAdapter(lazy_field_type(field)).json_schema(ref_template="#/$defs/{model}")
+        definitions.update(lazy.pop("$defs", {}))
+        merged = {**properties[field], **lazy}
+        if "anyOf" in lazy:  # as pydantic writes an optional model: no title
+            merged.pop("title", None)
+        properties[field] = dict(sorted(merged.items()))  # pydantic sorts its keys
+    schema["$defs"] = definitions = dict(sorted(definitions.items()))
     definitions.pop("LayerSpec", None)  # the base class: the union below replaces it
     definitions.update(layer_schema.pop("$defs"))
     for model in LAYER_MODELS:
@@ -73,7 +82,6 @@ def spec_schema() -> dict[str, Any]:
     definitions["BlockInstance"] = _instance()
     definitions["BlockLayer"] = _block_layer(sorted(LAYER_TYPES))
     definitions["Block"] = _block()
-    properties = schema["properties"]
     plain = {"anyOf": [{"$ref": "#/$defs/Layer"}, {"$ref": "#/$defs/BlockInstance"}]}
     properties["layers"]["items"] = {
         "anyOf": [*plain["anyOf"], {"$ref": "#/$defs/BlockLayer"}],

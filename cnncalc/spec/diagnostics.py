@@ -24,18 +24,22 @@ if TYPE_CHECKING:
 
 
 def from_validation_error(
-    error: ValidationError, data: object, model: type[BaseModel] | None = None
+    error: ValidationError,
+    data: object,
+    model: type[BaseModel] | None = None,
+    prefix: Loc = (),
 ) -> SpecError:
     """The first error of ``error`` as a :class:`SpecError` (not yet given a line).
 
     ``model`` is the model that was validated (the network by default): its
-    fields are the suggestions for a mistyped name.
+    fields are the suggestions for a mistyped name. ``prefix`` is where in the
+    network the validated value is, when that was one field of it.
     """
     details = error.errors(include_url=False, include_context=True)
     # A mistyped field name ("filers") also makes the real one missing; the typo
     # is the error to show.
     detail = next((d for d in details if d["type"] == "extra_forbidden"), details[0])
-    loc = tuple(detail["loc"])
+    loc = (*prefix, *detail["loc"])
     return SpecError(_message(detail, loc, model), loc=loc)
 
 

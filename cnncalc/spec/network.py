@@ -15,6 +15,7 @@ from pydantic import (
     SerializeAsAny,
     StrictBool,
     StrictInt,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -28,12 +29,20 @@ from cnncalc.i18n import _
 from cnncalc.spec.expectation import Expectation
 from cnncalc.spec.fields import InputShape, SymbolValue, suggest
 from cnncalc.spec.layers import Defaults, LayerSpec, layer_from
-from cnncalc.spec.published import Published
-from cnncalc.spec.variants import Paper, Variant
 
 if TYPE_CHECKING:
     from cnncalc.spec.blocks import Origin
+    from cnncalc.spec.published import Published
     from cnncalc.spec.source import SourceMap
+    from cnncalc.spec.variants import Paper, Variant
+else:
+    # A library model's paper, published numbers and variants are validated by
+    # ``_lazy_entries`` below, through models imported only when a spec has them:
+    # a plain spec's start-up does not pay for building them.
+    Published = Paper = Variant = Any
+
+LAZY_FIELDS = ("paper", "published", "variants")
+"""The fields whose models are built only for a spec that has them (see ``_lazy_entries``)."""
 
 TOTAL = "total"
 """The ``expect`` key for the network's totals (so no layer may be named so)."""
@@ -111,6 +120,21 @@ class NetworkSpec(BaseModel):
     _source_map: SourceMap | None = PrivateAttr(default=None)
     _origins: tuple[Origin, ...] | None = PrivateAttr(default=None)
     _inputs: tuple[tuple[str, ...], ...] = PrivateAttr(default=())
+
+    @field_validator(*LAZY_FIELDS, mode="before")
+    @classmethod
+    def _lazy_entries(cls, value: object, info: ValidationInfo) -> object:
+        if value is None or value in ([], {}):
+            return value
+        from pydantic import TypeAdapter, ValidationError
+
+        from cnncalc.spec.diagnostics import from_validation_error
+
+        adapter = TypeAdapter(lazy_field_type(str(info.field_name)))
+        try:
+            return adapter.validate_python(value)
+        except ValidationError as error:
+            raise from_validation_error(error, value, prefix=(str(info.field_name),)) from None
 
     @field_validator("layers", mode="before")
     @classmethod
@@ -264,6 +288,19 @@ class NetworkSpec(BaseModel):
             ),
             symbolic=symbolic,
         )
+
+
+def lazy_field_type(field: str) -> Any:
+    """The type that validates lazy field ``field`` (one of :data:`LAZY_FIELDS`)."""
+    from cnncalc.spec.published import Published
+    from cnncalc.spec.variants import Paper, Variant
+
+    types: dict[str, Any] = {
+        "paper": Paper | None,
+        "published": list[Published],
+        "variants": dict[str, Variant],
+    }
+    return types[field]
 
 
 def _check_published(published: list[Published], names: list[str]) -> None:
