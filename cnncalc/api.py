@@ -11,7 +11,7 @@ numbers at its ``values`` (what ``cnncalc SPEC`` prints).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -19,17 +19,22 @@ from typing import Any
 from cnncalc.analysis import Report, analyze_network
 from cnncalc.conventions import Convention
 from cnncalc.errors import CnncalcError, SpecError
+from cnncalc.i18n import _
 from cnncalc.spec import NetworkSpec, parse_spec, read_spec, read_spec_text
 
 
-def load(path: str | Path) -> NetworkSpec:
+def load(path: str | Path, params: Mapping[str, int] | None = None) -> NetworkSpec:
     """Read and validate a spec file, or a built-in model by name (``"resnet50"``: see
-    :mod:`cnncalc.library`); raises :class:`SpecError` with file, line, layer, field."""
+    :mod:`cnncalc.library`); raises :class:`SpecError` with file, line, layer, field.
+
+    ``params`` gives some of the spec's ``params`` other values: ``load("resnet50",
+    {"blocks3": 23})`` is ResNet-101's depth (torchvision's layers, Keras's names aside).
+    """
     if isinstance(path, str):
         from cnncalc.library import load as load_spec
 
-        return load_spec(path)
-    return read_spec(path)
+        return load_spec(path, params)
+    return read_spec(path, params=params)
 
 
 def loads(text: str, source: str = "<string>") -> NetworkSpec:
@@ -68,10 +73,54 @@ def analyze_at_values(
     symbolic: bool = False,
 ) -> Report:
     """The report at the spec's ``values`` with ``overrides`` put over them (``--subs``):
-    what ``cnncalc SPEC`` prints; see :func:`at_values`."""
-    if isinstance(spec, str | Path):
-        spec = load(spec)
+    what ``cnncalc SPEC`` prints; see :func:`at_values`.
+
+    An override may also name one of the spec's ``params`` (``--subs blocks3=23``):
+    the spec is then read again with that value (:func:`load`), so ``spec`` must be
+    its file or model name.
+    """
+    path = spec if isinstance(spec, str | Path) else None
+    spec = load(spec) if isinstance(spec, str | Path) else spec
+    params, overrides = split_params(spec.params, overrides or {})
+    if params:
+        if path is None:
+            raise CnncalcError(
+                _("a value for the params {names} needs the spec's file or model name").format(
+                    names=", ".join(params)
+                )
+            )
+        spec = load(path, params)
+        given = ", ".join(f"{name}={value}" for name, value in params.items())
+        spec = spec.model_copy(update={"name": f"{spec.name} ({given})"})
     return at_values(spec, analyze(spec, convention), overrides, symbolic=symbolic)
+
+
+def split_params(
+    params: Collection[str], values: Mapping[str, int | Fraction]
+) -> tuple[dict[str, int], dict[str, int | Fraction]]:
+    """``values`` (``--subs``) split into those of a spec's ``params`` (whole numbers:
+    depths, counts; the spec must be read again with them) and those of its symbols."""
+    given: dict[str, int] = {}
+    symbols: dict[str, int | Fraction] = {}
+    for name, value in values.items():
+        if name in params:
+            given[name] = param_value(name, value)
+        else:
+            symbols[name] = value
+    return given, symbols
+
+
+def param_value(name: str, value: int | Fraction) -> int:
+    """``value`` for param ``name``: a positive whole number, or a :class:`CnncalcError`."""
+    if type(value) is int and value >= 1:
+        return value
+    shown = f"{value.numerator}/{value.denominator}" if isinstance(value, Fraction) else value
+    raise CnncalcError(
+        _(
+            "{name} is one of the network's params (a depth, a count): its values are "
+            "positive whole numbers, got {got}"
+        ).format(name=name, got=shown)
+    )
 
 
 def at_values(

@@ -22,7 +22,7 @@ from cnncalc import TYPE_CHECKING, __version__
 from cnncalc.i18n import LANGUAGES, N_, _, current
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Sequence
+    from collections.abc import Callable, Iterable, Mapping, Sequence
     from fractions import Fraction
     from typing import Any, NoReturn, TypeAlias
 
@@ -864,7 +864,7 @@ def run_compare(args: argparse.Namespace) -> int:
             )
         )
     progress.enable()
-    from cnncalc.api import analyze, at_values, load
+    from cnncalc.api import analyze, at_values, load, split_params
     from cnncalc.conventions import Convention
 
     specs = [load(path) for path in args.specs]
@@ -874,7 +874,13 @@ def run_compare(args: argparse.Namespace) -> int:
     for path, spec in zip(args.specs, specs, strict=True):
         report = analyze(spec, convention)  # once per spec, whatever its --subs
         for values in overrides:
-            variants.append(Variant(next(names), path, at_values(spec, report, values)))
+            params, symbols = split_params(spec.params, values or {})
+            if params:  # a depth: the network read again with it
+                built = load(path, params)
+                variant = at_values(built, analyze(built, convention), symbols)
+            else:
+                variant = at_values(spec, report, symbols)
+            variants.append(Variant(next(names), path, variant))
     from cnncalc.render.compare_format import render_comparison
 
     _write(render_comparison(compare(variants, metrics, args.depth), args.format), args.output)
@@ -1022,7 +1028,7 @@ def run_sweep(args: argparse.Namespace) -> int:
     from cnncalc.errors import CnncalcError
     from cnncalc.grid import parse_grid
     from cnncalc.substitution import parse_assignments
-    from cnncalc.sweep import sweep
+    from cnncalc.sweep import sweep_params
 
     progress.enable()
     if args.where is not None and len(args.where) > MAX_CONDITION_LENGTH:
@@ -1041,7 +1047,14 @@ def run_sweep(args: argparse.Namespace) -> int:
     spec = load(args.spec)
     values = dict(spec.values)
     values.update(parse_assignments(args.subs or ""))
-    result = sweep(analyze(spec, args.convention), axes, metrics, args.where, values)
+
+    def build(params: Mapping[str, int]) -> Report:
+        # A depth or other param of the spec: the network read again with its values.
+        return analyze(load(args.spec, params) if params else spec, args.convention)
+
+    result = sweep_params(
+        build, axes, spec.params, metrics=metrics, where=args.where, values=values
+    )
     from cnncalc.render.sweep_format import render_sweep
 
     _write(render_sweep(result, args.format), args.output)

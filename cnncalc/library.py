@@ -125,8 +125,9 @@ def unknown_model(name: str) -> SpecError:
     )
 
 
-def load_model(name: str) -> NetworkSpec:
-    """The built-in model ``name``, validated (a variant: its file with its values in)."""
+def load_model(name: str, params: Mapping[str, int] | None = None) -> NetworkSpec:
+    """The built-in model ``name``, validated (a variant: its file with its values in;
+    ``params``: other values of its params, see :func:`cnncalc.spec.parse_spec`)."""
     from cnncalc.spec import SourceMap, parse_spec
     from cnncalc.spec.source import load_yaml
 
@@ -134,16 +135,17 @@ def load_model(name: str) -> NetworkSpec:
     text = path.read_text(encoding="utf-8")
     data = load_yaml(text, str(path))
     own = data.get("model") if isinstance(data, Mapping) else None
-    return parse_spec(data, SourceMap(str(path), text), None if own == name else name)
+    return parse_spec(data, SourceMap(str(path), text), None if own == name else name, params)
 
 
-def load(spec: str | Path) -> NetworkSpec:
-    """A spec argument, read: the file it names, or the built-in model of that name."""
+def load(spec: str | Path, params: Mapping[str, int] | None = None) -> NetworkSpec:
+    """A spec argument, read: the file it names, or the built-in model of that name
+    (``params``: other values of its params)."""
     from cnncalc.spec import read_spec
 
     if not isinstance(spec, str) or is_path(spec):
-        return read_spec(spec)
-    return load_model(spec)
+        return read_spec(spec, params=params)
+    return load_model(spec, params)
 
 
 def entries() -> Iterator[Entry]:

@@ -8,11 +8,18 @@ network does not exist (a kernel larger than its input, a size over 2**63 − 1)
 is left out and counted, the first one with the substitution layer's reason;
 ``where`` (the condition language of ``solve``) keeps the points where it holds.
 :func:`pareto_front` marks the points no other point beats on two metrics.
+
+An axis may also name one of the spec's ``params`` (:func:`sweep_params`): a
+depth that ``repeat:`` reads (``cnncalc sweep resnet50 --grid "blocks3=6,23,36"``),
+which changes the network's structure, not a number in its formulas. The network
+is then built again for each value, and its symbols swept on each.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+import itertools
+import math
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -151,6 +158,105 @@ def sweep(
         where=where,
         filtered=grid.filtered,
     )
+
+
+def sweep_params(
+    build: Callable[[Mapping[str, int]], Report],
+    axes: Sequence[Axis],
+    params: Collection[str],
+    *,
+    metrics: Sequence[str] = DEFAULT_METRICS,
+    where: str | None = None,
+    values: Mapping[str, int | Fraction] | None = None,
+    vectorise: bool | None = None,
+) -> Sweep:
+    """:func:`sweep` over a grid whose axes may name the network's ``params``.
+
+    ``build`` makes the network's report with given values of its params (the
+    spec read again: :func:`cnncalc.api.load` with ``params``). For each
+    combination of the param axes' values, in grid order, the network is built
+    and the other axes (its symbols) swept on it; the points are merged in the
+    grid's order, so the result is the one sweep of the whole grid. A network
+    that cannot be built (a value its params refuse) is an error, not a point
+    left out: the value is the user's, not a size the formulas reach.
+    """
+    structural = [index for index, axis in enumerate(axes) if axis.name in params]
+    if not structural:
+        report = build({})
+        if params:  # a name that is neither: say what the params are too
+            _check_names(report, [axis.name for axis in axes], params)
+        return sweep(report, axes, metrics, where, values, vectorise=vectorise)
+    from cnncalc.api import param_value
+
+    for index in structural:
+        for value in axes[index].ends() if isinstance(axes[index].values, range) else ():
+            param_value(axes[index].name, value)  # a range's ends: the values between are so
+        for value in () if isinstance(axes[index].values, range) else axes[index].values:
+            param_value(axes[index].name, value)
+    symbolic = [index for index in range(len(axes)) if index not in structural]
+    strides = [
+        math.prod(len(axis.values) for axis in axes[index + 1 :]) for index in range(len(axes))
+    ]
+    merged: list[tuple[int, tuple[Exact, ...]]] = []
+    invalid = filtered = 0
+    first_invalid: str | None = None
+    first: Sweep | None = None
+    for combination in itertools.product(*(range(len(axes[i].values)) for i in structural)):
+        given = {
+            axes[i].name: axes[i].values[k] for i, k in zip(structural, combination, strict=True)
+        }
+        offset = sum(strides[i] * k for i, k in zip(structural, combination, strict=True))
+        report = build(given)  # type: ignore[arg-type]  # whole numbers, checked above
+        if first is None:
+            _check_names(report, [axes[i].name for i in symbolic], params)
+        part = sweep(
+            report,
+            [axes[i] for i in symbolic], metrics, where, values, vectorise=vectorise,
+        )  # fmt: skip
+        first = first or part
+        invalid += part.invalid
+        filtered += part.filtered
+        if first_invalid is None and part.first_invalid is not None:
+            shown = ", ".join(f"{name}={value_text(v)}" for name, v in given.items())
+            first_invalid = f"{shown}: {part.first_invalid}"
+        columns = [part.columns[metric] for metric in metrics]
+        for row, position in enumerate(part.positions):
+            full, rest = offset, position
+            for i in reversed(symbolic):
+                rest, index = divmod(rest, len(axes[i].values))
+                full += strides[i] * index
+            merged.append((full, tuple(column[row] for column in columns)))
+    merged.sort(key=lambda point: point[0])  # already in order when the params come first
+    assert first is not None  # an axis has at least one value
+    return Sweep(
+        network=first.network,
+        axes=tuple(axes),
+        metrics=tuple(metrics),
+        convention=first.convention,
+        fixed=first.fixed,
+        positions=[position for position, _values in merged],
+        columns={
+            metric: [point[m] for _position, point in merged] for m, metric in enumerate(metrics)
+        },
+        points=math.prod(len(axis.values) for axis in axes),
+        invalid=invalid,
+        first_invalid=first_invalid,
+        where=where,
+        filtered=filtered,
+    )
+
+
+def _check_names(report: Report, names: Sequence[str], params: Collection[str]) -> None:
+    """Each of ``names`` is one of ``report``'s symbols (the others name its params)."""
+    unknown = [name for name in names if name not in report.symbols]
+    if unknown:
+        raise CnncalcError(
+            _("no size symbol or param named {name} (symbols: {symbols}; params: {params})").format(
+                name=unknown[0],
+                symbols=", ".join(sorted(report.symbols)) or _("none"),
+                params=", ".join(params),
+            )
+        )
 
 
 def symbols_named(report: Report, names: Sequence[str]) -> list[object]:

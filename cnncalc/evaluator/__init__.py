@@ -172,7 +172,14 @@ class Evaluator:
             and _has_numpy()
         ):
             return self._specialised(axes, fractional, progress, vectorise)
-        fits = self._vectorised is not None and vectorise is not False and self._fits_int64(axes)
+        # No axes (a network without symbols: a sweep over its depth alone) is one point:
+        # nothing to vectorise.
+        fits = (
+            bool(axes)
+            and self._vectorised is not None
+            and vectorise is not False
+            and self._fits_int64(axes)
+        )
         if vectorise and not fits:
             raise ValueError("NumPy cannot evaluate this grid exactly")
         starts = range(0, total, CHUNK)

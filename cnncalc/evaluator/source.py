@@ -329,7 +329,7 @@ def numpy_form(program: Program, roots: Roots) -> tuple[str, Callable[..., Any]]
     names = writer.symbol_names()
     source = "\n".join(
         [
-            f"def evaluate({', '.join(names)}, _bad):",
+            f"def evaluate({', '.join([*names, '_bad'])}):",
             *(f"    {line}" for line in body),
             f"    return [{', '.join(valid)}], [{', '.join(keep)}], [{', '.join(outputs)}]",
         ]

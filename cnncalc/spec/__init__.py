@@ -32,15 +32,19 @@ __all__ = [
 
 
 def parse_spec(
-    data: object, source_map: SourceMap | None = None, variant: str | None = None
+    data: object,
+    source_map: SourceMap | None = None,
+    variant: str | None = None,
+    params: Mapping[str, int] | None = None,
 ) -> NetworkSpec:
     """Validate plain data (a loaded YAML document or a dict) into a :class:`NetworkSpec`.
 
     ``variant`` names one of the spec's ``variants`` (see :mod:`cnncalc.spec.variants`):
     the spec with its values in; an error in what the variant gives is located in
-    its entry. Blocks are expanded first (their module is imported only when a
-    spec has blocks or params); error reporting is imported only when there is an
-    error.
+    its entry. ``params`` gives some of the spec's ``params`` other values (after
+    the variant's): a sweep over a depth (``repeat: blocks3``). Blocks are expanded
+    first (their module is imported only when a spec has blocks or params); error
+    reporting is imported only when there is an error.
     """
     if not isinstance(data, Mapping):
         raise _located(SpecError(_not_a_mapping(data)), data, source_map)
@@ -50,6 +54,13 @@ def parse_spec(
 
         try:
             data, taken = select_variant(data, variant)
+        except SpecError as error:
+            raise _located(error, data, source_map) from None
+    if params:
+        from cnncalc.spec.variants import with_params
+
+        try:
+            data = with_params(data, params)
         except SpecError as error:
             raise _located(error, data, source_map) from None
 
@@ -117,13 +128,21 @@ def _located(
     return locate(error, data, source_map, origins)
 
 
-def read_spec_text(text: str, source: str = "<string>", variant: str | None = None) -> NetworkSpec:
-    """Parse a spec from YAML text (``variant``: one of its variants)."""
+def read_spec_text(
+    text: str,
+    source: str = "<string>",
+    variant: str | None = None,
+    params: Mapping[str, int] | None = None,
+) -> NetworkSpec:
+    """Parse a spec from YAML text (``variant``: one of its variants; ``params``: other
+    values of its params, see :func:`parse_spec`)."""
     source_map = SourceMap(source, text)
-    return parse_spec(load_yaml(text, source), source_map, variant)
+    return parse_spec(load_yaml(text, source), source_map, variant, params)
 
 
-def read_spec(path: str | Path, variant: str | None = None) -> NetworkSpec:
+def read_spec(
+    path: str | Path, variant: str | None = None, params: Mapping[str, int] | None = None
+) -> NetworkSpec:
     """Read and parse a spec file (YAML or JSON).
 
     A regular file or a pipe (``<(…)``, a FIFO) is read, at most one byte over
@@ -147,7 +166,7 @@ def read_spec(path: str | Path, variant: str | None = None) -> NetworkSpec:
         raise SpecError(
             _("cannot read the spec: {why}").format(why=os_reason(error)), source=source
         ) from None
-    return read_spec_text(decode(raw, source), source, variant)
+    return read_spec_text(decode(raw, source), source, variant, params)
 
 
 def _file_kind(mode: int) -> str:

@@ -117,3 +117,34 @@ def select_variant(data: Mapping[str, Any], variant: str) -> tuple[dict[str, Any
         taken.add("params")
     selected["model"] = variant
     return selected, frozenset(taken)
+
+
+def with_params(data: Mapping[str, Any], params: Mapping[str, int]) -> dict[str, Any]:
+    """``data`` with some of its ``params`` given other values: whole numbers, for sizes
+    and ``repeat:`` counts (a sweep's depth axis).
+
+    The spec's ``expect`` and ``published`` numbers are left out: they describe the
+    network at its own values. Raises :class:`SpecError` (located at ``params``) for
+    a name the spec's ``params`` do not have, or a value that is not a positive whole
+    number.
+    """
+    defaults = data.get("params")
+    known = dict(defaults) if isinstance(defaults, Mapping) else {}
+    for name, value in params.items():
+        if name not in known:
+            raise SpecError(
+                _("the spec has no parameter '{name}'{hint}").format(
+                    name=name, hint=suggest(name, list(known))
+                ),
+                loc=("params",),
+            )
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise SpecError(
+                _("parameter '{name}' takes a positive whole number here, got {got}").format(
+                    name=name, got=show_value(value)
+                ),
+                loc=("params", name),
+            )
+    # The spec's numbers describe the network at its own values (as a variant's do).
+    kept = {key: value for key, value in data.items() if key not in OWN}
+    return {**kept, "params": {**known, **params}}
