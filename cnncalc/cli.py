@@ -944,20 +944,31 @@ def run_solve(args: argparse.Namespace) -> int:
     progress.enable()
     from cnncalc.errors import CnncalcError
     from cnncalc.grid import parse_ranges
-    from cnncalc.solve import DEFAULT_RANGE, solve, solve_region
+    from cnncalc.solve import solve, solve_region
     from cnncalc.substitution import parse_assignments
 
     unknowns = [name.strip() for name in args.unknown.split(",")]
-    ranges = parse_ranges(args.range, unknowns, DEFAULT_RANGE)
     if len(args.condition) > MAX_CONDITION_LENGTH:
         raise CnncalcError(
             _("a condition is limited to {limit:,} characters").format(limit=MAX_CONDITION_LENGTH)
         )
     spec = load(args.spec)
+    multipliers = spec.multipliers
+    ranges = parse_ranges(args.range, unknowns, multipliers)
     values = dict(spec.values)
     values.update(parse_assignments(args.subs or ""))
     if len(unknowns) > 1:
-        region = solve_region(analyze(spec), args.condition, unknowns, values, ranges)
+        fraction = next((name for name in unknowns if name in multipliers), None)
+        if fraction is not None:
+            raise CnncalcError(
+                _(
+                    "{symbol} is a multiplier: solve for it alone (--for {symbol}, with the "
+                    "others in --subs), or sweep its values (cnncalc sweep SPEC --grid "
+                    '"{symbol}=1/4,1/2,3/4,1; …" --where COND)'
+                ).format(symbol=fraction)
+            )
+        sizes = {name: (int(span[0]), int(span[1])) for name, span in ranges.items()}
+        region = solve_region(analyze(spec), args.condition, unknowns, values, sizes)
         from cnncalc.render.region_format import region_text
 
         _write(region_text(region, args.condition, args.format), None)
@@ -966,12 +977,12 @@ def run_solve(args: argparse.Namespace) -> int:
 
     sizing = Sizing(args.dtype, args.weight_dtype, args.optimizer)
     (unknown,) = unknowns
-    search = ranges[unknown]
+    search = ranges.get(unknown)
     solution = solve(analyze(spec), args.condition, unknown, values, search, sizing=sizing)
     from cnncalc.render.derivations import solution_text
 
     _write(solution_text(solution, args.condition, args.format), None)
-    return EXIT_OK if solution.runs else EXIT_CHECK_FAILED
+    return EXIT_OK if solution.found else EXIT_CHECK_FAILED
 
 
 def _sweep_parser() -> argparse.ArgumentParser:

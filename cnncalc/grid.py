@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
@@ -180,18 +180,24 @@ def _whole(value: Fraction) -> Exact:
 
 
 def parse_ranges(
-    texts: Sequence[str], unknowns: Sequence[str], default: tuple[int, int]
-) -> dict[str, tuple[int, int]]:
+    texts: Sequence[str],
+    unknowns: Sequence[str],
+    multipliers: Collection[str] = (),
+) -> dict[str, tuple[int, int] | tuple[Fraction, Fraction]]:
     """``solve``'s ``--range``: ``LO:HI`` (the one unknown's, or every unknown's) or
-    ``NAME=LO:HI``, one per unknown; each unknown without one takes ``default``."""
-    from cnncalc.substitution import parse_range
+    ``NAME=LO:HI``, one per unknown, whole numbers for a size, exact fractions for one
+    of ``multipliers``; an unknown without one is not in the result."""
+    from cnncalc.substitution import parse_range, parse_span
 
-    ranges: dict[str, tuple[int, int]] = {}
+    def parse(unknown: str, text: str) -> tuple[int, int] | tuple[Fraction, Fraction]:
+        return parse_span(text) if unknown in multipliers else parse_range(text)
+
+    ranges: dict[str, tuple[int, int] | tuple[Fraction, Fraction]] = {}
     for text in texts:
         name, sep, span = text.partition("=")
         if not sep:
             for unknown in unknowns:
-                ranges[unknown] = parse_range(text)
+                ranges[unknown] = parse(unknown, text)
             continue
         name = name.strip()
         if name not in unknowns:
@@ -200,5 +206,5 @@ def parse_ranges(
                     name=show_value(name), unknowns=",".join(unknowns)
                 )
             )
-        ranges[name] = parse_range(span)
-    return {unknown: ranges.get(unknown, default) for unknown in unknowns}
+        ranges[name] = parse(name, span)
+    return ranges

@@ -29,11 +29,23 @@ from cnncalc.spec.network import TOTAL
 from cnncalc.symbolic import simplify_condition, substitute, symbol
 
 DEFAULT_RANGE = (1, 4096)
+MULTIPLIER_RANGE = (Fraction(0), Fraction(4))
+"""A multiplier's default range, 0 < a ≤ 4 (0 is left out: a multiplier is positive)."""
 
 _COMPARISONS = {
     ast.Eq: sympy.Eq, ast.NotEq: sympy.Ne, ast.Lt: sympy.Lt, ast.LtE: sympy.Le,
     ast.Gt: sympy.Gt, ast.GtE: sympy.Ge,
 }  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Interval:
+    """The rationals from ``low`` to ``high``, each end in or out: ``(0, 49/64]``."""
+
+    low: Fraction
+    high: Fraction
+    low_closed: bool
+    high_closed: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,10 +61,25 @@ class Solution:
     condition: Any
     searched: tuple[int, int] | None = None
     """The range tried one by one; None when the solution is in closed form."""
+    intervals: tuple[Interval, ...] | None = None
+    """A multiplier's solutions, every rational in these intervals (``runs`` is then
+    empty); None for a size."""
+    span: tuple[Fraction, Fraction] | None = None
+    """The multiplier's range (``low < a ≤ high``, or ``low ≤ a`` where ``low > 0``)."""
+    breakpoints: int = 0
+    """How many points of the span a multiplier's roundings may step at."""
+
+    @property
+    def found(self) -> bool:
+        """Whether any value satisfies the condition."""
+        return bool(self.runs or self.intervals)
 
     @property
     def count(self) -> int | None:
         """How many solutions, or None if there are infinitely many."""
+        if self.intervals is not None:
+            points = [i for i in self.intervals if i.low == i.high]
+            return len(points) if len(points) == len(self.intervals) else None
         total = 0
         for first, last in self.runs:
             if last is None:
@@ -66,7 +93,7 @@ def solve(
     condition: str,
     unknown: str,
     values: Mapping[str, int | Fraction] | None = None,
-    search: tuple[int, int] = DEFAULT_RANGE,
+    search: tuple[int, int] | tuple[Fraction, Fraction] | None = None,
     *,
     sizing: Sizing | None = None,
 ) -> Solution:
@@ -74,7 +101,10 @@ def solve(
 
     ``batch`` is an unknown of every numeric spec: the condition then reads the
     quantities of :mod:`cnncalc.sizing` (``peak_memory``, ``training_memory``,
-    ``training_flops``) under ``sizing``'s dtypes and optimizer.
+    ``training_flops``) under ``sizing``'s dtypes and optimizer. ``search`` is the
+    range of a search (default :data:`DEFAULT_RANGE`); a multiplier's solutions are
+    found exactly in its range (default :data:`MULTIPLIER_RANGE`), as intervals
+    (:mod:`cnncalc.breakpoints`).
     """
     values = dict(values or {})
     values.pop(unknown, None)
@@ -102,6 +132,15 @@ def solve(
     # may divide by zero (a stride of n//2 at n = 1).
     constraints = [*(r.relation for r in report.requirements), *relations]
     x = report.symbol_objects.get(unknown) or symbol(unknown)  # a multiplier is rational
+    if unknown != BATCH and x.is_integer is not True:
+        span = (Fraction(search[0]), Fraction(search[1])) if search else MULTIPLIER_RANGE
+        return _solve_multiplier(unknown, constraints, relations, x, span)
+    search = search or DEFAULT_RANGE
+    if any(type(end) is not int for end in search):
+        raise CnncalcError(
+            _("{symbol} is a size: its --range is LO:HI in whole numbers").format(symbol=unknown)
+        )
+    search = (int(search[0]), int(search[1]))
     closed = _closed_form(constraints, x)
     if closed is not None:
         return Solution(unknown, closed, "in closed form", sympy.And(*relations))
@@ -111,6 +150,72 @@ def solve(
         f"by trying every {unknown} from {search[0]} to {search[1]}",
         sympy.And(*relations),
         search,
+    )
+
+
+def _solve_multiplier(
+    unknown: str,
+    constraints: list[Any],
+    relations: list[Any],
+    x: sympy.Symbol,
+    span: tuple[Fraction, Fraction],
+) -> Solution:
+    """Every rational multiplier in ``span`` for which the constraints hold, exactly: the
+    network is the same between two breakpoints (:mod:`cnncalc.breakpoints`), so each
+    breakpoint and one point between each two are tried."""
+    from cnncalc.breakpoints import TooMany, breakpoints
+
+    low, high = span
+    try:
+        points = breakpoints(constraints, x, low, high)
+    except TooMany as error:
+        raise CnncalcError(
+            _("{symbol} steps at over {limit} points of its range: give a smaller --range").format(
+                symbol=unknown, limit=f"{error.args[0]:,}"
+            )
+        ) from None
+    if points is None:
+        raise CnncalcError(
+            _(
+                "{symbol} enters a rounding other than as c·{symbol} + d: its steps are "
+                "not found exactly (sweep its values instead: cnncalc sweep SPEC --grid "
+                '"{symbol}=1/4,1/2,3/4,1")'
+            ).format(symbol=unknown)
+        )
+    ends = [low, *points, high] if low > 0 else [*points, high]
+    # Each breakpoint, and the middle of each gap (where every rounding is constant).
+    tried: list[tuple[Fraction, Fraction, bool]] = []  # (start, end, holds) of each piece
+    if low == 0:
+        tried.append((low, ends[0], False))  # the open gap above 0, tried below
+    for index, point in enumerate(ends):
+        tried.append((point, point, False))
+        if index + 1 < len(ends):
+            tried.append((point, ends[index + 1], False))
+    samples = [a if a == b else (a + b) / 2 for a, b, _holds in tried]
+    evaluator = Evaluator([x], [], constraints, fallback=substitute)
+    trying = _("trying {symbol} at {count} points").format(
+        symbol=unknown, count=f"{len(samples):,}"
+    )
+    kept = set(evaluator.grid([samples], progress=trying).kept)
+    intervals: list[Interval] = []
+    for index, (start, end, _holds) in enumerate(tried):
+        if index not in kept:
+            continue
+        closed = start == end
+        previous = intervals[-1] if intervals else None
+        if previous is not None and previous.high == start and (previous.high_closed or closed):
+            intervals[-1] = Interval(previous.low, end, previous.low_closed, closed)
+        else:
+            intervals.append(Interval(start, end, closed, closed))
+    return Solution(
+        unknown,
+        (),
+        f"exactly, at the {len(points):,} points of {low}…{high} where {unknown}'s roundings "
+        "may step and between them",
+        sympy.And(*relations),
+        intervals=tuple(intervals),
+        span=span,
+        breakpoints=len(points),
     )
 
 

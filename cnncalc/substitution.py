@@ -95,6 +95,28 @@ def parse_range(text: str) -> tuple[int, int]:
     )
 
 
+def parse_span(text: str) -> tuple[Fraction, Fraction]:
+    """``"1/4:1"`` → ``(1/4, 1)``: a multiplier's range for ``solve``, exact numbers
+    ``0 ≤ LO < HI`` (``LO`` 0: the open end, a multiplier is positive)."""
+    from cnncalc.expressions import read_exact, within_bounds
+
+    low, sep, high = text.partition(":")
+    first, last = (read_exact(low), read_exact(high)) if sep else (None, None)
+    if (
+        first is not None
+        and last is not None
+        and within_bounds(first)
+        and within_bounds(last)
+        and 0 <= first < last
+    ):
+        return Fraction(first), Fraction(last)
+    raise CnncalcError(
+        _(
+            "a multiplier's --range is LO:HI with 0 ≤ LO < HI, exact (1/4:1, 0:2.5), got {got}"
+        ).format(got=show_value(text))
+    )
+
+
 _DIGITS = re.compile(r"[0-9]+", re.ASCII)
 
 

@@ -70,14 +70,26 @@ def test_the_limit_is_a_million_points() -> None:
 
 
 def test_ranges_per_unknown() -> None:
-    assert parse_ranges(["n=1:512", "a=1:8"], ["a", "n"], (1, 4096)) == {
-        "a": (1, 8),
-        "n": (1, 512),
-    }
-    assert parse_ranges(["1:64"], ["a", "n"], (1, 4096)) == {"a": (1, 64), "n": (1, 64)}
-    assert parse_ranges([], ["n"], (1, 4096)) == {"n": (1, 4096)}
+    assert parse_ranges(["n=1:512", "a=1:8"], ["a", "n"]) == {"a": (1, 8), "n": (1, 512)}
+    assert parse_ranges(["1:64"], ["a", "n"]) == {"a": (1, 64), "n": (1, 64)}
+    assert parse_ranges([], ["n"]) == {}  # the default is solve's: a size's or a multiplier's
     with pytest.raises(CnncalcError) as error:
-        parse_ranges(["m=1:8"], ["a", "n"], (1, 4096))
+        parse_ranges(["m=1:8"], ["a", "n"])
     assert str(error.value) == "--range names 'm', which is not an unknown (--for a,n)"
     with pytest.raises(CnncalcError, match="--range expects LO:HI"):
-        parse_ranges(["n=8:1"], ["n"], (1, 4096))
+        parse_ranges(["n=8:1"], ["n"])
+    with pytest.raises(CnncalcError, match="--range expects LO:HI"):
+        parse_ranges(["n=1/4:1"], ["n"])  # a size's ends are whole
+
+
+def test_a_multiplier_s_range_is_exact() -> None:
+    assert parse_ranges(["a=1/4:1.5"], ["a"], {"a"}) == {"a": (Fraction(1, 4), Fraction(3, 2))}
+    both = parse_ranges(["2:8"], ["a", "n"], {"a"})
+    assert both == {"a": (2, 8), "n": (2, 8)}
+    assert [type(end) for end in both["a"]] == [Fraction, Fraction]
+    assert [type(end) for end in both["n"]] == [int, int]
+    with pytest.raises(CnncalcError) as error:
+        parse_ranges(["a=1:1"], ["a"], {"a"})
+    assert str(error.value) == (
+        "a multiplier's --range is LO:HI with 0 ≤ LO < HI, exact (1/4:1, 0:2.5), got '1:1'"
+    )

@@ -17,6 +17,7 @@ import io
 import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
 import sympy
@@ -909,20 +910,15 @@ def solution_text(solution: Solution, condition: str, fmt: str = "table") -> str
     """``n = 227…258 (32 values)``, with how it was found; or JSON (English words, as its
     keys: ``method`` is :attr:`Solution.method`)."""
     if fmt == "json":
-        data = {
-            "condition": condition,
-            "symbol": solution.unknown,
-            "runs": [[first, last] for first, last in solution.runs],
-            "count": solution.count,
-            "method": solution.method,
-        }
-        return json.dumps(data, indent=2) + "\n"
+        return _solution_json(solution, condition)
     if fmt != "table":
         raise CnncalcError(
             _("solve writes table or json, not {format}").format(format=show_value(fmt))
         )
     # The condition and the symbol are typed by the user: shown, never obeyed.
     unknown, condition = visible(solution.unknown), visible(condition)
+    if solution.intervals is not None:
+        return _intervals_text(solution, unknown, condition)
     searched = solution.searched
     if not solution.runs:
         if searched is None:
@@ -956,6 +952,64 @@ def solution_text(solution: Solution, condition: str, fmt: str = "table") -> str
             symbol=unknown, first=searched[0], last=searched[1], formula=formula
         )
     return f"{holds}\n{found}\n"
+
+
+def _solution_json(solution: Solution, condition: str) -> str:
+    data: dict[str, Any] = {
+        "condition": condition,
+        "symbol": solution.unknown,
+        "runs": [[first, last] for first, last in solution.runs],
+        "count": solution.count,
+        "method": solution.method,
+    }
+    if solution.intervals is not None:  # a multiplier: exact fractions, as text
+        data["intervals"] = [
+            {"low": str(i.low), "high": str(i.high), "low_closed": i.low_closed,
+             "high_closed": i.high_closed}
+            for i in solution.intervals
+        ]  # fmt: skip
+    return json.dumps(data, indent=2) + "\n"
+
+
+def _intervals_text(solution: Solution, unknown: str, condition: str) -> str:
+    """A multiplier's solutions: ``1/32 ≤ a < 369/512 (≈ 0.7207)``, and how they were found."""
+    assert solution.span is not None and solution.intervals is not None
+    low, high = solution.span
+    span = (
+        f"0 < {unknown} ≤ {_fraction(high)}"
+        if low == 0
+        else f"{_fraction(low)} ≤ {unknown} ≤ {_fraction(high)}"
+    )
+    found = _(
+        "Found exactly: {symbol}'s roundings may step at {count} points of {span}; each, and "
+        "one value between each two (where the network is the same), tried."
+    ).format(symbol=unknown, count=f"{solution.breakpoints:,}", span=span)
+    if not solution.intervals:
+        text = _("No {symbol} satisfies {condition}.").format(symbol=unknown, condition=condition)
+        return f"{text}\n{found}\n"
+    parts = []
+    for interval in solution.intervals:
+        if interval.low == interval.high:
+            parts.append(f"{unknown} = {_fraction(interval.low)}")
+            continue
+        left = "≤" if interval.low_closed else "<"
+        right = "≤" if interval.high_closed else "<"
+        parts.append(
+            f"{_fraction(interval.low)} {left} {unknown} {right} {_fraction(interval.high)}"
+        )
+    holds = _("{condition} holds for {values}.").format(
+        condition=condition, values=", ".join(parts)
+    )
+    return f"{holds}\n{found}\n"
+
+
+def _fraction(value: Fraction) -> str:
+    """``369/512 (≈ 0.7207)``, ``3/4 (0.75)``, ``2``: exact, with the decimal beside."""
+    if value.denominator == 1:
+        return str(value.numerator)
+    decimal = f"{float(value):.4g}"
+    exact = Fraction(decimal) == value
+    return f"{value} ({'' if exact else '≈ '}{decimal})"
 
 
 def condition_text(condition: Any) -> str:
