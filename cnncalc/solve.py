@@ -230,6 +230,16 @@ class RegionRow:
 
 
 @dataclass(frozen=True, slots=True)
+class RegionBounds:
+    """A region in closed form in its last unknown ``y``: at each point of the others where
+    ``outer`` holds, ``max(lows) ≤ y ≤ min(highs)`` (formulas in the others)."""
+
+    outer: tuple[Any, ...]
+    lows: tuple[Any, ...]
+    highs: tuple[Any, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Region:
     """The integer points of several unknowns' ranges where a condition holds, as rows of
     runs: a row per run of the next-to-last unknown's values that share the last one's."""
@@ -242,6 +252,8 @@ class Region:
     condition: Any
     method: str
     """How it was found, in English (JSON's ``method``)."""
+    bounds: RegionBounds | None = None
+    """The last unknown's bounds where the region is in closed form in it."""
 
 
 def solve_region(
@@ -272,14 +284,6 @@ def solve_region(
             )
         )
     searched = tuple((ranges or {}).get(name, DEFAULT_RANGE) for name in names)
-    size = math.prod(last - first + 1 for first, last in searched)
-    if size > MAX_SEARCH:
-        raise CnncalcError(
-            _(
-                "search at most {limit} points at once (--range NAME=LO:HI for each unknown); "
-                "these ranges have {size}"
-            ).format(limit=f"{MAX_SEARCH:,}", size=f"{size:,}")
-        )
     relations = parse_condition(condition, report)
     xs = [symbol(name) for name in names]
     narrowed = list(searched)
@@ -294,34 +298,124 @@ def solve_region(
                 narrowed[position] = (max(first, low), last if high is None else min(last, high))
                 continue
         rest.append(constraint)
-    method = "by trying every point of " + ", ".join(
-        f"{name} = {first}…{last}" for name, (first, last) in zip(names, searched, strict=True)
-    )
     joint = sympy.And(*relations)
+    bounds = _last_bounds(rest, xs[-1])
+    tried = searched if bounds is None else searched[:-1]
+    size = math.prod(last - first + 1 for first, last in tried)
+    if size > MAX_SEARCH:
+        raise CnncalcError(
+            _(
+                "search at most {limit} points at once (--range NAME=LO:HI for each unknown); "
+                "these ranges have {size}"
+            ).format(limit=f"{MAX_SEARCH:,}", size=f"{size:,}")
+        )
+    method = "by trying every point of " + ", ".join(
+        f"{name} = {first}…{last}"
+        for name, (first, last) in zip(names[: len(tried)], tried, strict=True)
+    )
+    if bounds is not None:
+        method = f"in closed form in {names[-1]}, {method}"
     if any(last < first for first, last in narrowed):
-        return Region(names, searched, (), 0, joint, method)
+        return Region(names, searched, (), 0, joint, method, bounds)
     axes = [range(first, last + 1) for first, last in narrowed]
+    if bounds is not None:
+        rows, count = _closed_region(xs, axes, bounds)
+        return Region(names, searched, rows, count, joint, method, bounds)
     evaluator = Evaluator(xs, [], rest, fallback=substitute)
     trying = _("trying {points} points").format(points=f"{math.prod(map(len, axes)):,}")
     kept = evaluator.grid(axes, progress=trying).kept
-    return Region(names, searched, _region_rows(kept, axes), len(kept), joint, method)
-
-
-def _region_rows(kept: list[int], axes: list[range]) -> tuple[RegionRow, ...]:
-    """Grid positions (row-major) as rows: the last axis's runs for each point of the others,
-    next-to-last values with the same runs (and the same earlier values) merged."""
     last = len(axes[-1])
     by_prefix: dict[int, list[int]] = {}
     for index in kept:
         by_prefix.setdefault(index // last, []).append(axes[-1][index % last])
+    inner_runs = ((key, runs_of(values)) for key, values in by_prefix.items())
+    return Region(names, searched, _region_rows(inner_runs, axes[:-1]), len(kept), joint, method)
+
+
+def _last_bounds(constraints: list[Any], y: sympy.Symbol) -> RegionBounds | None:
+    """The constraints as bounds on the last unknown ``y`` in the others (and constraints in
+    the others alone), where every one that holds ``y`` peels into one; else None."""
+    from cnncalc.symbolic import linear_bound
+
+    outer: list[Any] = []
+    lows: list[Any] = []
+    highs: list[Any] = []
+    for constraint in constraints:
+        if y not in getattr(constraint, "free_symbols", ()):
+            outer.append(constraint)
+            continue
+        for inequality in _as_inequalities(constraint):
+            bound = linear_bound(inequality, y)
+            if bound is None:
+                return None
+            (lows if bound[0] else highs).append(bound[1])
+    # The same bound from the condition and a requirement (a kernel fits) once, and none
+    # that another bound always beats.
+    return RegionBounds(tuple(outer), _tightest(lows, 1), _tightest(highs, -1))
+
+
+def _tightest(bounds: list[Any], sign: int) -> tuple[Any, ...]:
+    """``bounds`` without repeats and without those that another one provably beats for
+    every positive integer value of the sizes (``sign`` 1: lower bounds, the larger wins;
+    −1: upper bounds): ``max(k + 1, 7·k − 3)`` is ``7·k − 3``, as ``6·k − 4 ≥ 0`` for k ≥ 1."""
+    unique = list(dict.fromkeys(bounds))
+
+    def beats(one: Any, other: Any) -> bool:
+        gap = sign * (one - other)
+        # k ≥ 1 as k = j + 1 with j ≥ 0, which sympy's assumptions can reason with.
+        shifted = {s: sympy.Symbol(f"{s}_", integer=True, nonnegative=True) + 1
+                   for s in gap.free_symbols}  # fmt: skip
+        return bool(sympy.expand(gap.xreplace(shifted)).is_nonnegative)
+
+    kept = []
+    for index, bound in enumerate(unique):
+        # A bound goes if another beats it; of two equal ones the first stays.
+        if not any(
+            beats(other, bound) and (not beats(bound, other) or position < index)
+            for position, other in enumerate(unique)
+            if other is not bound
+        ):
+            kept.append(bound)
+    return tuple(kept)
+
+
+def _closed_region(
+    xs: list[sympy.Symbol], axes: list[range], bounds: RegionBounds
+) -> tuple[tuple[RegionRow, ...], int]:
+    """The region's rows where the last unknown's values are one run, from its bounds
+    evaluated at each point of the others' ranges (compiled, exact)."""
+    outer_axes, inner = axes[:-1], axes[-1]
+    evaluator = Evaluator(
+        xs[:-1], [*bounds.lows, *bounds.highs], list(bounds.outer), fallback=substitute
+    )
+    trying = _("trying {points} points").format(points=f"{math.prod(map(len, outer_axes)):,}")
+    grid = evaluator.grid(outer_axes, progress=trying)
+    lows, highs = grid.values[: len(bounds.lows)], grid.values[len(bounds.lows) :]
+    runs: list[tuple[int, tuple[tuple[int, int | None], ...]]] = []
+    count = 0
+    for row, position in enumerate(grid.kept):
+        first = max([inner[0], *(int(low[row]) for low in lows)])
+        last = min([inner[-1], *(int(high[row]) for high in highs)])
+        if first <= last:
+            runs.append((position, ((first, last),)))
+            count += last - first + 1
+    return _region_rows(runs, outer_axes), count
+
+
+def _region_rows(
+    inner_runs: Iterable[tuple[int, tuple[tuple[int, int | None], ...]]],
+    outer_axes: Sequence[range],
+) -> tuple[RegionRow, ...]:
+    """Rows from the last unknown's runs at each point of the others (by position in their
+    grid, row-major, in order): next-to-last values with the same runs (and the same
+    earlier values) merged."""
     rows: list[RegionRow] = []
-    for key, values in by_prefix.items():
+    for key, inner in inner_runs:
         coordinates, prefix = [], key
-        for axis in reversed(axes[:-1]):
+        for axis in reversed(outer_axes):
             prefix, position = divmod(prefix, len(axis))
             coordinates.append(axis[position])
         *outer, value = reversed(coordinates)
-        inner = runs_of(values)
         previous = rows[-1] if rows else None
         if (
             previous is not None

@@ -364,21 +364,9 @@ def simplify_condition(relation: sympy.Basic) -> sympy.Basic:
     floors off this way and solving the remaining linear inequality gives the
     smallest admissible size. Anything else is returned as sympy left it.
     """
-    if not isinstance(relation, (sympy.GreaterThan, sympy.StrictGreaterThan,
-                                 sympy.LessThan, sympy.StrictLessThan)):  # fmt: skip
+    difference = peeled(relation)
+    if difference is None:
         return relation
-    difference = relation.lhs - relation.rhs
-    if isinstance(relation, (sympy.LessThan, sympy.StrictLessThan)):
-        difference = -difference
-    if isinstance(relation, (sympy.StrictGreaterThan, sympy.StrictLessThan)):
-        if not difference.is_integer:
-            return relation
-        difference -= 1  # a > b is a - b - 1 >= 0 for integers
-    for _step in range(64):
-        reduced = _reduce_step(difference)
-        if reduced == difference:
-            break
-        difference = reduced
     free = difference.free_symbols
     if len(free) == 1 and not difference.has(sympy.floor, sympy.ceiling, sympy.Piecewise):
         (name,) = free
@@ -403,6 +391,50 @@ def same_value(formula: Formula, value: object, multipliers: Collection[str] = (
     (``multipliers`` as in :func:`to_expr`)."""
     difference = compact_floors(to_expr(formula, multipliers) - sympy.sympify(value))
     return bool(difference == 0 or sympy.simplify(difference) == 0)
+
+
+def peeled(relation: sympy.Basic) -> sympy.Expr | None:
+    """``D`` such that ``relation`` holds exactly when ``D ≥ 0`` (for integer sizes), its
+    floors peeled off where that is sound (see :func:`simplify_condition`); None for a
+    relation that is not an inequality, or a strict one between non-integers."""
+    if not isinstance(relation, (sympy.GreaterThan, sympy.StrictGreaterThan,
+                                 sympy.LessThan, sympy.StrictLessThan)):  # fmt: skip
+        return None
+    difference = relation.lhs - relation.rhs
+    if isinstance(relation, (sympy.LessThan, sympy.StrictLessThan)):
+        difference = -difference
+    if isinstance(relation, (sympy.StrictGreaterThan, sympy.StrictLessThan)):
+        if not difference.is_integer:
+            return None
+        difference -= 1  # a > b is a - b - 1 >= 0 for integers
+    for _step in range(64):
+        reduced = _reduce_step(difference)
+        if reduced == difference:
+            break
+        difference = reduced
+    return difference
+
+
+def linear_bound(relation: sympy.Basic, x: sympy.Symbol) -> tuple[bool, sympy.Expr] | None:
+    """``relation`` as a bound on the integer ``x`` in the other symbols: ``(True, L)`` for
+    ``x ≥ L``, ``(False, H)`` for ``x ≤ H`` (``L``, ``H`` integer formulas free of ``x``);
+    None where its floors do not peel off into ``c·x + g ≥ 0`` with a whole ``c ≠ 0``.
+
+    LeNet-5's ``⌊(n − 3·k − 1)/4⌋ + 1 = k`` is ``n ≥ 7·k − 3`` and ``n ≤ 7·k``.
+    """
+    difference = peeled(relation)
+    if difference is None:
+        return None
+    difference = sympy.expand(difference)
+    coefficient = difference.coeff(x, 1)
+    rest = difference - coefficient * x
+    if not coefficient.is_Integer or coefficient == 0 or x in rest.free_symbols:
+        return None
+    if not rest.is_integer:
+        return None
+    if coefficient > 0:  # c·x + g ≥ 0 ⟺ x ≥ ⌈−g/c⌉
+        return True, sympy.ceiling(-rest / coefficient)
+    return False, sympy.floor(rest / -coefficient)
 
 
 def _reduce_step(difference: sympy.Expr) -> sympy.Expr:

@@ -132,3 +132,39 @@ def test_numbers_in_conditions_are_exact() -> None:
     with pytest.raises(CnncalcError) as error:
         solve(ALEXNET, "total.macs <= 1e99999", "n")
     assert str(error.value) == "'1e99999' is not a number a condition can compare (up to 1e4300)"
+
+
+@pytest.mark.parametrize(
+    ("condition", "unknowns"),
+    [
+        ("C5.output_shape[1] == 1", ["k", "n"]),
+        ("C5.output_shape[1] == 1", ["n", "k"]),
+        ("S4.output_shape[1] >= 3 and S4.output_shape[1] < 6", ["k", "n"]),
+        ("C3.output_shape[2] <= 9", ["n", "k"]),
+    ],
+)
+def test_a_closed_form_region_is_the_one_every_point_gives(
+    condition: str, unknowns: list[str]
+) -> None:
+    ranges = {"k": (1, 9), "n": (1, 90)}
+    closed = solve_region(LENET, condition, unknowns, {}, ranges)
+    assert closed.bounds is not None and closed.method.startswith("in closed form in ")
+    # '!= 0' peels into no bound: the same question, every point tried.
+    tried = solve_region(LENET, f"{condition} and total.params != 0", unknowns, {}, ranges)
+    assert tried.bounds is None
+    assert (closed.rows, closed.count) == (tried.rows, tried.count)
+    assert closed.count > 0
+
+
+def test_a_closed_form_region_reaches_any_size() -> None:
+    # 10**9 values of n: far beyond what trying every point may (1,000,001), 4 per k.
+    region = solve_region(
+        LENET, "C5.output_shape[1] == 1", ["k", "n"], {}, {"k": (1, 1000), "n": (1, 10**9)}
+    )
+    assert region.count == 4000
+    assert region.rows[-1] == RegionRow((), (1000, 1000), ((6997, 7000),))
+    assert region.bounds is not None
+    assert [str(bound) for bound in region.bounds.lows + region.bounds.highs] == [
+        "7*k - 3",
+        "7*k",
+    ]

@@ -14,6 +14,7 @@ from typing import Any
 from cnncalc.errors import CnncalcError, show_value
 from cnncalc.i18n import _, ngettext
 from cnncalc.render.derivations import condition_text
+from cnncalc.render.math import formula_text
 from cnncalc.safe_text import visible
 from cnncalc.solve import Region, RegionRow
 
@@ -53,10 +54,33 @@ def region_text(region: Region, condition: str, fmt: str = "table") -> str:
         region.count,
     ).format(condition=shown, count=f"{region.count:,}", ranges=ranges)
     lines = [head, *(f"  {_row_text(names, row)}" for row in region.rows)]
-    found = _("Found by trying every point, from {formula}.").format(
-        formula=condition_text(region.condition)
-    )
-    return "\n".join([*lines, found]) + "\n"
+    return "\n".join([*lines, _found(region)]) + "\n"
+
+
+def _found(region: Region) -> str:
+    """How the region was found: every point tried, or the last unknown's bounds."""
+    formula = condition_text(region.condition)
+    if region.bounds is None:
+        return _("Found by trying every point, from {formula}.").format(formula=formula)
+    last = visible(region.unknowns[-1])
+    others = ", ".join(visible(name) for name in region.unknowns[:-1])
+    sides = [
+        _extreme("max", region.bounds.lows, f"{last} ≥ "),
+        _extreme("min", region.bounds.highs, f"{last} ≤ "),
+    ]
+    bounds = ", ".join(side for side in sides if side)
+    return _(
+        "Found in closed form in {symbol} ({bounds}, within its range), at every point of "
+        "{others}; from {formula}."
+    ).format(symbol=last, bounds=bounds, others=others, formula=formula)
+
+
+def _extreme(name: str, formulas: tuple[Any, ...], prefix: str) -> str:
+    """``n ≥ 7·k − 3``, or ``n ≥ max(…, …)`` for several bounds; empty for none."""
+    if not formulas:
+        return ""
+    shown = [formula_text(formula) for formula in formulas]
+    return prefix + (shown[0] if len(shown) == 1 else f"{name}({', '.join(shown)})")
 
 
 def _span(first: int, last: int | None) -> str:
