@@ -12,6 +12,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import cnncalc
+import cnncalc.evaluator as evaluator_module
 from cnncalc.analysis import METRICS, Report
 from cnncalc.errors import CnncalcError
 from cnncalc.evaluator import Evaluator, Exact, NotCompilable, compile_formulas
@@ -249,3 +250,25 @@ def test_fractional_axes_are_put_in_and_the_rest_runs_in_numpy() -> None:
     at_three_quarters = Evaluator([A, N], outputs).grid([[Fraction(3, 4)], range(10, 10_010)])
     assert at_three_quarters.values[0][:2] == [24, 24]
     assert at_three_quarters.values[3][0] == 24 * 100 * 3
+
+
+def test_without_numpy_fractional_axes_are_put_in_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Without NumPy the values of a multiplier are still put in one by one, so that the
+    # whole-number axes run in Python's integers rather than in fractions: the same grid.
+    outputs = [ROUNDING[0], ROUNDING[2], sympy.floor(32 * A) * N**2 * 3]
+    widths: list[Exact] = [Fraction(k, 8) for k in range(1, 5)]
+    sizes: Sequence[Exact] = range(1, 1501)
+    for symbols, axes in [([A, N], [widths, sizes]), ([N, A], [sizes, widths])]:
+        compiled = Evaluator(
+            symbols, outputs, [sympy.Ne(sympy.Mod(N, 5), 0)], requirements=[N >= 3]
+        )
+        fractions = compiled.grid(axes, vectorise=False)  # every point in fractions
+        monkeypatch.setattr(evaluator_module, "_has_numpy", lambda: False)
+        specialised = compiled.grid(axes)
+        monkeypatch.undo()
+        assert not specialised.vectorised
+        assert (specialised.kept, specialised.values) == (fractions.kept, fractions.values)
+        assert (specialised.invalid, specialised.first_invalid, specialised.filtered) == (
+            fractions.invalid, fractions.first_invalid, fractions.filtered,
+        )  # fmt: skip
+        assert (fractions.invalid, fractions.first_invalid, fractions.filtered) == (8, 0, 4 * 300)
