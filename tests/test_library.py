@@ -36,7 +36,7 @@ def declared(path: Path) -> list[str]:
 def test_the_index_names_every_model_of_every_file_once() -> None:
     found = {name: path.name for path in MODELS_DIR.glob("*.yaml") for name in declared(path)}
     assert found == INDEX
-    assert len(INDEX) == 44
+    assert len(INDEX) == 52
 
 
 def test_each_spec_in_specs_that_is_a_model_is_a_link_to_its_one_file() -> None:
@@ -45,14 +45,17 @@ def test_each_spec_in_specs_that_is_a_model_is_a_link_to_its_one_file() -> None:
         "alexnet-torchvision.yaml": "alexnet-torchvision.yaml", "alexnet.yaml": "alexnet.yaml",
         "densenet121.yaml": "densenet.yaml", "lenet5-full-c3.yaml": "lenet5-full-c3.yaml",
         "lenet5-modern.yaml": "lenet5-modern.yaml", "lenet5.yaml": "lenet5.yaml",
+        "mobilenet_v1-symbolic.yaml": "mobilenet_v1.yaml",
         "mobilenet_v2.yaml": "mobilenet_v2.yaml", "resnet18.yaml": "resnet18.yaml",
         "resnet50.yaml": "resnet50.yaml", "squeezenet1_0.yaml": "squeezenet.yaml",
         "vgg16.yaml": "vgg.yaml", "vit_b_16.yaml": "vit_b_16.yaml",
     }  # fmt: skip
     assert all(target.parent == MODELS_DIR for target in links.values())
-    # Each link's name is its file's own model, as specs/ always called it.
+    # Each link's name is its file's own model, as specs/ always called it (a symbolic
+    # spec's with "-symbolic": MobileNet v1 with its width and resolution as symbols).
     for name, target in links.items():
-        assert yaml.safe_load(target.read_text())["model"] == name.removesuffix(".yaml")
+        model = yaml.safe_load(target.read_text())["model"]
+        assert model == name.removesuffix(".yaml").removesuffix("-symbolic")
 
 
 def test_the_models_are_package_data_and_valid_against_the_schema() -> None:
@@ -137,6 +140,7 @@ def test_a_torchvision_model_counts_what_torchvision_counts(model: str, torchvis
         ("resnet152-keras", "ResNet152"), ("densenet121-keras", "DenseNet121"),
         ("densenet169-keras", "DenseNet169"), ("densenet201-keras", "DenseNet201"),
         ("vgg16", "VGG16"), ("vgg19", "VGG19"), ("inception_v3-keras", "InceptionV3"),
+        ("mobilenet_v1", "MobileNet"),
     ],
 )  # fmt: skip
 def test_a_keras_model_counts_what_keras_counts(model: str, keras: str) -> None:
