@@ -166,9 +166,20 @@ def _repeat(value: object, params: Mapping[str, Any], loc: Loc) -> object:
     """``repeat: depth`` names a parameter, ``repeat: ceil(3*d)`` is a formula of them
     (EfficientNet's depth coefficient): its value, checked where the instance expands
     (a whole number from 1 to the layer limit)."""
-    if isinstance(value, str) and value.strip() in params:
+    if not isinstance(value, str):
+        return value
+    if value.strip() in params:
         return params[value.strip()]
-    return _substitute(value, params, loc) if isinstance(value, str) else value
+    result = _substitute(value, params, loc)
+    if isinstance(result, str) and result != value and not Formula(result).names:
+        raise SpecError(
+            _("{formula} is {value}, not a whole number of repetitions: round it with "
+              "ceil(), floor(), round() or int()").format(
+                formula=value, value=constant_value(Formula(result))
+            ),
+            loc=loc,
+        )  # fmt: skip
+    return result
 
 
 def _is_instance(entry: object) -> bool:
