@@ -277,7 +277,8 @@ def test_a_symbolic_model_by_name_at_other_values(capsys: pytest.CaptureFixture[
     # Keras 3.15.1, MobileNet(alpha=0.5, input_shape=(160, 160, 3)).count_params()
     assert (totals["params"], totals["non_trainable_params"]) == (1_342_536, 10_944)
     # Table 9's 76 M is the count at 224 scaled by (160/224)²; the network's is not.
-    at_224 = 149_497_088  # Keras's MobileNet(alpha=0.5) at 224 (tests/fixtures/mobilenet_v1_keras.json)
+    # Keras's MobileNet(alpha=0.5) at 224, tests/fixtures/mobilenet_v1_keras.json
+    at_224 = 149_497_088
     assert at_224 * 160**2 // 224**2 == 76_274_024
     assert totals["macs"] - 76_274_024 == 250_776
 
