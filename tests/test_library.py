@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 import cnncalc
+from cnncalc.api import at_values
 from cnncalc.cli import main
 from cnncalc.expect import check_published
 from cnncalc.library import INDEX, MODELS_DIR, load_model
@@ -36,7 +37,7 @@ def declared(path: Path) -> list[str]:
 def test_the_index_names_every_model_of_every_file_once() -> None:
     found = {name: path.name for path in MODELS_DIR.glob("*.yaml") for name in declared(path)}
     assert found == INDEX
-    assert len(INDEX) == 44
+    assert len(INDEX) == 73
 
 
 def test_each_spec_in_specs_that_is_a_model_is_a_link_to_its_one_file() -> None:
@@ -45,14 +46,17 @@ def test_each_spec_in_specs_that_is_a_model_is_a_link_to_its_one_file() -> None:
         "alexnet-torchvision.yaml": "alexnet-torchvision.yaml", "alexnet.yaml": "alexnet.yaml",
         "densenet121.yaml": "densenet.yaml", "lenet5-full-c3.yaml": "lenet5-full-c3.yaml",
         "lenet5-modern.yaml": "lenet5-modern.yaml", "lenet5.yaml": "lenet5.yaml",
+        "mobilenet_v1-symbolic.yaml": "mobilenet_v1.yaml",
         "mobilenet_v2.yaml": "mobilenet_v2.yaml", "resnet18.yaml": "resnet18.yaml",
         "resnet50.yaml": "resnet50.yaml", "squeezenet1_0.yaml": "squeezenet.yaml",
         "vgg16.yaml": "vgg.yaml", "vit_b_16.yaml": "vit_b_16.yaml",
     }  # fmt: skip
     assert all(target.parent == MODELS_DIR for target in links.values())
-    # Each link's name is its file's own model, as specs/ always called it.
+    # Each link's name is its file's own model, as specs/ always called it (a symbolic
+    # spec's with "-symbolic": MobileNet v1 with its width and resolution as symbols).
     for name, target in links.items():
-        assert yaml.safe_load(target.read_text())["model"] == name.removesuffix(".yaml")
+        model = yaml.safe_load(target.read_text())["model"]
+        assert model == name.removesuffix(".yaml").removesuffix("-symbolic")
 
 
 def test_the_models_are_package_data_and_valid_against_the_schema() -> None:
@@ -113,7 +117,9 @@ def test_the_papers_multiply_adds_follow_from_torchvisions_counts() -> None:
         ("squeezenet1_0", "squeezenet1_0"), ("squeezenet1_1", "squeezenet1_1"),
         ("densenet121", "densenet121"), ("densenet169", "densenet169"),
         ("densenet201", "densenet201"), ("mobilenet_v2", "mobilenet_v2"), ("vit_b_16", "vit_b_16"),
-        ("inception_v3", "inception_v3"),
+        ("inception_v3", "inception_v3"), ("mobilenet_v3_large", "mobilenet_v3_large"),
+        ("mobilenet_v3_small", "mobilenet_v3_small"),
+        *((f"efficientnet_b{i}", f"efficientnet_b{i}") for i in range(8)),
     ],
 )  # fmt: skip
 def test_a_torchvision_model_counts_what_torchvision_counts(model: str, torchvision: str) -> None:
@@ -137,10 +143,14 @@ def test_a_torchvision_model_counts_what_torchvision_counts(model: str, torchvis
         ("resnet152-keras", "ResNet152"), ("densenet121-keras", "DenseNet121"),
         ("densenet169-keras", "DenseNet169"), ("densenet201-keras", "DenseNet201"),
         ("vgg16", "VGG16"), ("vgg19", "VGG19"), ("inception_v3-keras", "InceptionV3"),
+        ("mobilenet_v1", "MobileNet"), ("mobilenet_v3_large-keras", "MobileNetV3Large"),
+        ("mobilenet_v3_small-keras", "MobileNetV3Small"),
+        *((f"efficientnet_b{i}-keras", f"EfficientNetB{i}") for i in range(8)),
     ],
 )  # fmt: skip
 def test_a_keras_model_counts_what_keras_counts(model: str, keras: str) -> None:
-    totals = cnncalc.analyze(load_model(model)).totals
+    spec = load_model(model)  # at its values: MobileNet v1's width a and resolution n
+    totals = at_values(spec, cnncalc.analyze(spec)).totals
     counted = KERAS[keras]
     assert (totals.params, totals.trainable_params, totals.non_trainable_params) == (
         counted["params"], counted["trainable"], counted["non_trainable"],
@@ -256,3 +266,24 @@ def test_the_published_numbers_of_a_variant_are_its_own() -> None:
         (["conv1"], 290_400),  # 55·55·96; the paper prints 253,440
     ]
     assert GOLDEN.is_dir()
+
+
+def test_a_symbolic_model_by_name_at_other_values(capsys: pytest.CaptureFixture[str]) -> None:
+    """``cnncalc mobilenet_v1 --subs a=1/2,n=160`` is the variant of Table 9's row."""
+    assert main(["mobilenet_v1", "--subs", "a=1/2,n=160", "-f", "json"]) == 0
+    totals = json.loads(capsys.readouterr().out)["totals"]
+    assert main(["mobilenet_v1-0.5-160", "-f", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["totals"] == totals
+    # Keras 3.15.1, MobileNet(alpha=0.5, input_shape=(160, 160, 3)).count_params()
+    assert (totals["params"], totals["non_trainable_params"]) == (1_342_536, 10_944)
+    # Table 9's 76 M is the count at 224 scaled by (160/224)²; the network's is not.
+    # Keras's MobileNet(alpha=0.5) at 224, tests/fixtures/mobilenet_v1_keras.json
+    at_224 = 149_497_088
+    assert at_224 * 160**2 // 224**2 == 76_274_024
+    assert totals["macs"] - 76_274_024 == 250_776
+
+
+def test_efficientnet_b2_at_the_papers_resolution() -> None:
+    """Table 2's B2 is at 260 (1.0B), torchvision evaluates it at 288 (its _ops, 1.088 G)."""
+    assert macs("efficientnet_b2-260") == 993_561_872
+    assert macs("efficientnet_b2") == TORCHVISION["efficientnet_b2"]["flop_counter"] // 2

@@ -28,6 +28,7 @@ from cnncalc import ir
 from cnncalc.analysis import Report
 from cnncalc.arith import Shape
 from cnncalc.errors import SpecError
+from cnncalc.library import load_model
 from tests.conftest import NUMERIC_SPECS
 from tests.torch_builder import Untranslatable, module_for
 
@@ -95,6 +96,17 @@ def translatable(path: Path) -> bool:
 )
 def test_shipped_spec_against_torch(path: Path) -> None:
     assert_same(*measure(cnncalc.load(path)))
+
+
+LIBRARY_ONLY = ["mobilenet_v3_large", "mobilenet_v3_small", "efficientnet_b0"]
+"""Built-in models no file in specs/ links to, checked layer by layer as the shipped specs
+are (their variants at other sizes are checked in total against torchvision's own counts,
+tests/test_library.py)."""
+
+
+@pytest.mark.parametrize("name", LIBRARY_ONLY)
+def test_built_in_model_against_torch(name: str) -> None:
+    assert_same(*measure(load_model(name)))
 
 
 @pytest.mark.parametrize("name", sorted(NOT_IN_PYTORCH))

@@ -162,11 +162,24 @@ def _first(value: object, params: Mapping[str, Any], loc: Loc) -> object:
     return {key: _substitute(item, params, (*loc, key)) for key, item in value.items()}
 
 
-def _repeat(value: object, params: Mapping[str, Any]) -> object:
-    """``repeat: depth`` names a parameter: its value (checked where the instance expands)."""
-    if isinstance(value, str) and value.strip() in params:
+def _repeat(value: object, params: Mapping[str, Any], loc: Loc) -> object:
+    """``repeat: depth`` names a parameter, ``repeat: ceil(3*d)`` is a formula of them
+    (EfficientNet's depth coefficient): its value, checked where the instance expands
+    (a whole number from 1 to the layer limit)."""
+    if not isinstance(value, str):
+        return value
+    if value.strip() in params:
         return params[value.strip()]
-    return value
+    result = _substitute(value, params, loc)
+    if isinstance(result, str) and result != value and not Formula(result).names:
+        raise SpecError(
+            _("{formula} is {value}, not a whole number of repetitions: round it with "
+              "ceil(), floor(), round() or int()").format(
+                formula=value, value=constant_value(Formula(result))
+            ),
+            loc=loc,
+        )  # fmt: skip
+    return result
 
 
 def _is_instance(entry: object) -> bool:
@@ -344,7 +357,7 @@ def _expand_layer(
         if key == "when":
             continue
         if key == "repeat":
-            expanded[key] = _repeat(value, params)
+            expanded[key] = _repeat(value, params, (*loc, key))
         elif key == "first":
             expanded[key] = _first(value, params, (*loc, key))
         elif key == "input" and local is not None:

@@ -18,7 +18,10 @@ variants:
 ```
 
 A variant's ``expect`` and ``published`` replace the default's (they describe
-another network); its ``params`` are merged over the default's. Selecting one
+another network); its ``params`` are merged over the default's, and so are its
+``values``: a symbolic spec's family at other values of its symbols (MobileNet
+v1's width ``a`` and resolution ``n``, ``values: {a: 3/4}``), where the
+variant's numbers are checked and its report is computed. Selecting one
 is done on the plain data, before blocks are expanded, so every check of a
 spec applies to every variant.
 """
@@ -35,11 +38,13 @@ from cnncalc.conventions import Convention
 from cnncalc.errors import SpecError, show_value
 from cnncalc.i18n import _
 from cnncalc.spec.expectation import Expectation
-from cnncalc.spec.fields import InputShape, suggest
+from cnncalc.spec.fields import InputShape, SymbolValue, suggest
 from cnncalc.spec.published import Published
 
 OVERRIDES = ("name", "source", "input", "framework", "convention", "expect", "published")
-"""The keys a variant gives instead of the default's (``params`` is merged, not replaced)."""
+"""The keys a variant gives instead of the default's (``params`` and ``values`` are merged)."""
+MERGED = ("params", "values")
+"""The keys whose entries a variant gives over the default's, each key on its own."""
 OWN = ("expect", "published")
 """The default's keys a variant does not inherit: numbers describe one network."""
 
@@ -67,6 +72,11 @@ class Variant(BaseModel):
     )
     params: dict[str, StrictBool | StrictInt | str] = Field(
         default_factory=dict, description="Values of the spec's params for this variant."
+    )
+    values: dict[str, SymbolValue] = Field(
+        default_factory=dict,
+        description="Values of the spec's size symbols for this variant, over the spec's "
+        "'values' (a symbolic spec: MobileNet v1 at width a = 3/4).",
     )
     input: InputShape | None = Field(default=None, description="Its input, if not the default's.")
     framework: ir.Framework | None = Field(
@@ -110,11 +120,11 @@ def select_variant(data: Mapping[str, Any], variant: str) -> tuple[dict[str, Any
     taken = {key for key in OVERRIDES if key in entry}
     for key in taken:
         selected[key] = entry[key]
-    defaults = data.get("params")
-    given = entry.get("params")
-    if isinstance(given, Mapping):
-        selected["params"] = {**(defaults if isinstance(defaults, Mapping) else {}), **given}
-        taken.add("params")
+    for key in MERGED:
+        defaults, given = data.get(key), entry.get(key)
+        if isinstance(given, Mapping):
+            selected[key] = {**(defaults if isinstance(defaults, Mapping) else {}), **given}
+            taken.add(key)
     selected["model"] = variant
     return selected, frozenset(taken)
 

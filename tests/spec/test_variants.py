@@ -140,3 +140,93 @@ def test_a_mistake_in_a_variant_is_located_in_its_entry(
     with pytest.raises(SpecError) as caught:
         read_spec_text(text, "family.yaml", variant)
     assert str(caught.value) == message
+
+
+SYMBOLIC = """\
+model: sym
+name: sym
+input: [3, n, n]
+layers:
+  - {name: conv, type: conv2d, filters: int(16*a), kernel: 3, stride: 2, padding: 1}
+  - {name: pool, type: global_avgpool}
+values: {a: 1, n: 32}
+expect:
+  total: {params: 448}                 # (27 + 1)·16
+variants:
+  sym-half:
+    values: {a: 1/2}
+    expect:
+      conv: {params: 224, output_shape: [8, 16, 16]}
+  sym-half-8:
+    values: {a: 0.5, n: 8}
+    expect:
+      conv: {output_shape: [8, 4, 4], macs: 3456}   # 27·8·4·4
+"""
+
+
+def test_a_variant_of_a_symbolic_spec_gives_values_over_the_specs() -> None:
+    from fractions import Fraction
+
+    half = read_spec_text(SYMBOLIC, "sym.yaml", "sym-half")
+    assert half.values == {"a": Fraction(1, 2), "n": 32}  # n kept from the spec's values
+    small = read_spec_text(SYMBOLIC, "sym.yaml", "sym-half-8")
+    assert small.values == {"a": Fraction(1, 2), "n": 8}
+    report = cnncalc.api.at_values(small, cnncalc.analyze(small))
+    assert (report.layer("conv").output_shape, report.totals.params) == ((8, 4, 4), 224)
+
+
+def test_check_reads_each_variants_numbers_at_its_values(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from cnncalc.cli import main
+
+    path = tmp_path / "sym.yaml"
+    path.write_text(SYMBOLIC, encoding="utf-8")
+    assert main(["check", str(path)]) == 0
+    assert capsys.readouterr().out == (
+        f"{path}: all 1 expected numbers match\n"
+        f"{path} [sym-half]: all 2 expected numbers match\n"
+        f"{path} [sym-half-8]: all 2 expected numbers match\n"
+    )
+
+
+def test_a_variants_value_for_no_symbol_is_located_in_its_entry() -> None:
+    text = SYMBOLIC.replace("values: {a: 1/2}", "values: {b: 1/2}")
+    with pytest.raises(SpecError) as caught:
+        read_spec_text(text, "sym.yaml", "sym-half")
+    assert str(caught.value) == (
+        "sym.yaml:12: field 'variants.sym-half.values.b': no size symbol of this spec is "
+        "named 'b' (symbols: a, n)"
+    )
+
+
+DEEPER = """\
+params: {d: 1}
+input: [3, 8, 8]
+blocks:
+  unit:
+    layers:
+      - {name: conv, type: conv2d, filters: 3, kernel: 1}
+layers:
+  - {name: body, block: unit, repeat: "ceil(3*d)"}
+variants:
+  deeper: {params: {d: "1.2"}}
+  half: {params: {d: "1/2"}}
+"""
+
+
+@pytest.mark.parametrize(("variant", "repeats"), [(None, 3), ("deeper", 4), ("half", 2)])
+def test_repeat_is_a_formula_of_the_params(variant: str | None, repeats: int) -> None:
+    # EfficientNet's depth coefficient: ceil(3·1.2) = 4 blocks, ceil(3/2) = 2.
+    report = cnncalc.analyze(read_spec_text(DEEPER, "deeper.yaml", variant))
+    assert [layer.name for layer in report] == [f"body.{i}.conv" for i in range(repeats)]
+
+
+def test_a_repeat_formula_that_is_not_whole_is_refused() -> None:
+    text = DEEPER.replace('repeat: "ceil(3*d)"', 'repeat: "3*d"')
+    with pytest.raises(SpecError) as caught:
+        read_spec_text(text, "deeper.yaml", "half")
+    assert str(caught.value) == (
+        "deeper.yaml:8: layer 1 'body': field 'repeat': 3*d is 3/2, not a whole number of "
+        "repetitions: round it with ceil(), floor(), round() or int()"
+    )
