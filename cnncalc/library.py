@@ -78,6 +78,14 @@ INDEX: dict[str, str] = {
     "inception_v3-eval": "inception_v3.yaml",
     "inception_v3-keras": "inception_v3.yaml",
     "mobilenet_v2": "mobilenet_v2.yaml",
+    "shufflenet_v2_x1_0": "shufflenet_v2.yaml",
+    "shufflenet_v2_x0_5": "shufflenet_v2.yaml",
+    "shufflenet_v2_x1_5": "shufflenet_v2.yaml",
+    "shufflenet_v2_x2_0": "shufflenet_v2.yaml",
+    "shufflenet_v2_x0_5-paper": "shufflenet_v2.yaml",
+    "shufflenet_v2_x1_0-paper": "shufflenet_v2.yaml",
+    "shufflenet_v2_x1_5-paper": "shufflenet_v2.yaml",
+    "shufflenet_v2_x2_0-paper": "shufflenet_v2.yaml",
     "vit_b_16": "vit_b_16.yaml",
 }
 """Each built-in model's name → the file that holds it (as its ``model`` or a variant)."""
