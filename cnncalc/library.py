@@ -86,6 +86,10 @@ INDEX: dict[str, str] = {
     "shufflenet_v2_x1_0-paper": "shufflenet_v2.yaml",
     "shufflenet_v2_x1_5-paper": "shufflenet_v2.yaml",
     "shufflenet_v2_x2_0-paper": "shufflenet_v2.yaml",
+    "convnext_tiny": "convnext.yaml",
+    "convnext_small": "convnext.yaml",
+    "convnext_base": "convnext.yaml",
+    "convnext_large": "convnext.yaml",
     "vit_b_16": "vit_b_16.yaml",
 }
 """Each built-in model's name → the file that holds it (as its ``model`` or a variant)."""
