@@ -77,6 +77,7 @@ INDEX: dict[str, str] = {
     "inception_v3": "inception_v3.yaml",
     "inception_v3-eval": "inception_v3.yaml",
     "inception_v3-keras": "inception_v3.yaml",
+    "xception": "xception.yaml",
     "mobilenet_v2": "mobilenet_v2.yaml",
     "shufflenet_v2_x1_0": "shufflenet_v2.yaml",
     "shufflenet_v2_x0_5": "shufflenet_v2.yaml",
