@@ -49,6 +49,8 @@ INDEX: dict[str, str] = {
     "vgg13": "vgg.yaml",
     "vgg16-c": "vgg.yaml",
     "vgg19": "vgg.yaml",
+    "nin": "nin.yaml",
+    "nin-d2l": "nin.yaml",
     "googlenet": "googlenet.yaml",
     "googlenet-torchvision": "googlenet.yaml",
     "resnet18": "resnet18.yaml",
