@@ -36,7 +36,7 @@ def declared(path: Path) -> list[str]:
 def test_the_index_names_every_model_of_every_file_once() -> None:
     found = {name: path.name for path in MODELS_DIR.glob("*.yaml") for name in declared(path)}
     assert found == INDEX
-    assert len(INDEX) == 44
+    assert len(INDEX) == 59
 
 
 def test_each_spec_in_specs_that_is_a_model_is_a_link_to_its_one_file() -> None:
@@ -114,6 +114,10 @@ def test_the_papers_multiply_adds_follow_from_torchvisions_counts() -> None:
         ("densenet121", "densenet121"), ("densenet169", "densenet169"),
         ("densenet201", "densenet201"), ("mobilenet_v2", "mobilenet_v2"), ("vit_b_16", "vit_b_16"),
         ("inception_v3", "inception_v3"),
+        ("shufflenet_v2_x0_5", "shufflenet_v2_x0_5"), ("shufflenet_v2_x1_0", "shufflenet_v2_x1_0"),
+        ("shufflenet_v2_x1_5", "shufflenet_v2_x1_5"), ("shufflenet_v2_x2_0", "shufflenet_v2_x2_0"),
+        ("convnext_tiny", "convnext_tiny"), ("convnext_small", "convnext_small"),
+        ("convnext_base", "convnext_base"), ("convnext_large", "convnext_large"),
     ],
 )  # fmt: skip
 def test_a_torchvision_model_counts_what_torchvision_counts(model: str, torchvision: str) -> None:
@@ -137,6 +141,9 @@ def test_a_torchvision_model_counts_what_torchvision_counts(model: str, torchvis
         ("resnet152-keras", "ResNet152"), ("densenet121-keras", "DenseNet121"),
         ("densenet169-keras", "DenseNet169"), ("densenet201-keras", "DenseNet201"),
         ("vgg16", "VGG16"), ("vgg19", "VGG19"), ("inception_v3-keras", "InceptionV3"),
+        ("xception", "Xception"), ("convnext_tiny", "ConvNeXtTiny"),
+        ("convnext_small", "ConvNeXtSmall"), ("convnext_base", "ConvNeXtBase"),
+        ("convnext_large", "ConvNeXtLarge"),
     ],
 )  # fmt: skip
 def test_a_keras_model_counts_what_keras_counts(model: str, keras: str) -> None:
@@ -256,3 +263,36 @@ def test_the_published_numbers_of_a_variant_are_its_own() -> None:
         (["conv1"], 290_400),  # 55·55·96; the paper prints 253,440
     ]
     assert GOLDEN.is_dir()
+
+
+def keras_name(name: str) -> str:
+    """cnncalc's name of an Xception layer of Keras's: block2_sepconv1 → block2.sepconv1."""
+    residual = {"conv2d": "residual", "batch_normalization": "residual_bn", "add": "add"}
+    base, _, number = name.rpartition("_")
+    if name in residual or base in residual:  # Keras numbers its unnamed layers: conv2d_1, …
+        kind, index = (name, 0) if name in residual else (base, int(number))
+        blocks = [2, 3, 4, 13] if kind != "add" else list(range(2, 14))
+        return f"block{blocks[index]}.{residual[kind]}"
+    block, _, rest = name.partition("_")
+    if block.startswith("block") and 2 <= int(block.removeprefix("block")) <= 13:
+        return f"{block}.{rest}"
+    return name
+
+
+def test_xception_counts_what_keras_counts_layer_by_layer() -> None:
+    """Every layer of keras.applications.Xception: its parameters and output shape."""
+    report = cnncalc.analyze(load_model("xception"))
+    rows = {row.name: row for row in report.layers}
+    compared = 0
+    for layer in KERAS["Xception"]["layers"][1:]:
+        name = keras_name(layer["name"])
+        if layer["class"] == "SeparableConv2D":  # two spec layers
+            parts = [rows[f"{name}.depthwise"], rows[f"{name}.pointwise"]]
+        else:
+            parts = [rows[name]]
+        assert sum(row.params for row in parts) == layer["params"], layer["name"]
+        shape = layer["output_shape"]
+        channels_first = [shape[-1], *shape[:-1]]
+        assert list(parts[-1].output_shape) == channels_first, layer["name"]
+        compared += 1
+    assert compared == 133 and len(report.layers) == 133 + 34  # 34 separable convolutions
