@@ -237,6 +237,9 @@ def test_docs_papers_md_is_what_the_library_says(capsys: pytest.CaptureFixture[s
         "regenerate: cnncalc models --papers -f markdown > docs/papers.md"
     )
     assert "| `resnet50-paper` | MACs (multiply-adds) | 3.8×10^9 |" in document
+    # A paper with no number of its own says so under its heading (the spec's paper.note).
+    assert "prints no parameter or operation counts, so there is no number of the paper to " \
+        "reproduce." in document.split("## Network In Network")[1].split("\n\n")[2]  # fmt: skip
 
 
 def test_a_published_number_that_starts_to_agree_fails_the_check(
