@@ -265,7 +265,8 @@ SHUFFLE = {
 
 
 def test_a_block_layer_reads_a_part_of_a_split_above_it() -> None:
-    report = cnncalc.analyze(spec([{"name": "stage", "block": "unit", "repeat": 2}], blocks=SHUFFLE))
+    instance = {"name": "stage", "block": "unit", "repeat": 2}
+    report = cnncalc.analyze(spec([instance], blocks=SHUFFLE))
     assert report.layer("stage.1.conv").inputs == ("stage.1.split.1",)
     assert report.layer("stage.1.concat").inputs == ("stage.1.split.0", "stage.1.conv")
     assert report.layer("stage.1.concat").output_shape == (8, 16, 16)
@@ -273,17 +274,18 @@ def test_a_block_layer_reads_a_part_of_a_split_above_it() -> None:
 
 
 def test_a_block_layer_reading_a_part_that_is_not_there_is_told_so() -> None:
-    blocks = {"unit": {"params": {}, "layers": [
+    layers: list[dict[str, Any]] = [
         {"name": "split", "type": "chunk", "chunks": 2},
         {"name": "conv", "type": "conv2d", "filters": 4, "kernel": 1, "input": "split.2"},
-    ]}}  # fmt: skip
+    ]
+    blocks = {"unit": {"params": {}, "layers": layers}}
     with pytest.raises(SpecError) as error:
         cnncalc.analyze(spec([{"name": "stage", "block": "unit"}], blocks=blocks))
     assert error.value.message == (
         "'stage.split' has 2 outputs, 'stage.split.0' to 'stage.split.1'; there is no output 2"
     )
     # A name that is neither a layer above nor a part of one is the block's own error.
-    blocks["unit"]["layers"][1]["input"] = "splat.1"
+    layers[1]["input"] = "splat.1"
     with pytest.raises(SpecError) as error:
         cnncalc.analyze(spec([{"name": "stage", "block": "unit"}], blocks=blocks))
     assert error.value.message.startswith("'splat.1' is not a layer above this one in block")
