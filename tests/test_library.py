@@ -37,7 +37,7 @@ def declared(path: Path) -> list[str]:
 def test_the_index_names_every_model_of_every_file_once() -> None:
     found = {name: path.name for path in MODELS_DIR.glob("*.yaml") for name in declared(path)}
     assert found == INDEX
-    assert len(INDEX) == 73
+    assert len(INDEX) == 88
 
 
 def test_each_spec_in_specs_that_is_a_model_is_a_link_to_its_one_file() -> None:
@@ -120,6 +120,11 @@ def test_the_papers_multiply_adds_follow_from_torchvisions_counts() -> None:
         ("inception_v3", "inception_v3"), ("mobilenet_v3_large", "mobilenet_v3_large"),
         ("mobilenet_v3_small", "mobilenet_v3_small"),
         *((f"efficientnet_b{i}", f"efficientnet_b{i}") for i in range(8)),
+        ("inception_v3", "inception_v3"),
+        ("shufflenet_v2_x0_5", "shufflenet_v2_x0_5"), ("shufflenet_v2_x1_0", "shufflenet_v2_x1_0"),
+        ("shufflenet_v2_x1_5", "shufflenet_v2_x1_5"), ("shufflenet_v2_x2_0", "shufflenet_v2_x2_0"),
+        ("convnext_tiny", "convnext_tiny"), ("convnext_small", "convnext_small"),
+        ("convnext_base", "convnext_base"), ("convnext_large", "convnext_large"),
     ],
 )  # fmt: skip
 def test_a_torchvision_model_counts_what_torchvision_counts(model: str, torchvision: str) -> None:
@@ -146,6 +151,9 @@ def test_a_torchvision_model_counts_what_torchvision_counts(model: str, torchvis
         ("mobilenet_v1", "MobileNet"), ("mobilenet_v3_large-keras", "MobileNetV3Large"),
         ("mobilenet_v3_small-keras", "MobileNetV3Small"),
         *((f"efficientnet_b{i}-keras", f"EfficientNetB{i}") for i in range(8)),
+        ("xception", "Xception"), ("convnext_tiny", "ConvNeXtTiny"),
+        ("convnext_small", "ConvNeXtSmall"), ("convnext_base", "ConvNeXtBase"),
+        ("convnext_large", "ConvNeXtLarge"),
     ],
 )  # fmt: skip
 def test_a_keras_model_counts_what_keras_counts(model: str, keras: str) -> None:
@@ -240,6 +248,9 @@ def test_docs_papers_md_is_what_the_library_says(capsys: pytest.CaptureFixture[s
         "regenerate: cnncalc models --papers -f markdown > docs/papers.md"
     )
     assert "| `resnet50-paper` | MACs (multiply-adds) | 3.8×10^9 |" in document
+    # A paper with no number of its own says so under its heading (the spec's paper.note).
+    assert "prints no parameter or operation counts, so there is no number of the paper to " \
+        "reproduce." in document.split("## Network In Network")[1].split("\n\n")[2]  # fmt: skip
 
 
 def test_a_published_number_that_starts_to_agree_fails_the_check(
@@ -287,3 +298,36 @@ def test_efficientnet_b2_at_the_papers_resolution() -> None:
     """Table 2's B2 is at 260 (1.0B), torchvision evaluates it at 288 (its _ops, 1.088 G)."""
     assert macs("efficientnet_b2-260") == 993_561_872
     assert macs("efficientnet_b2") == TORCHVISION["efficientnet_b2"]["flop_counter"] // 2
+
+
+def keras_name(name: str) -> str:
+    """cnncalc's name of an Xception layer of Keras's: block2_sepconv1 → block2.sepconv1."""
+    residual = {"conv2d": "residual", "batch_normalization": "residual_bn", "add": "add"}
+    base, _, number = name.rpartition("_")
+    if name in residual or base in residual:  # Keras numbers its unnamed layers: conv2d_1, …
+        kind, index = (name, 0) if name in residual else (base, int(number))
+        blocks = [2, 3, 4, 13] if kind != "add" else list(range(2, 14))
+        return f"block{blocks[index]}.{residual[kind]}"
+    block, _, rest = name.partition("_")
+    if block.startswith("block") and 2 <= int(block.removeprefix("block")) <= 13:
+        return f"{block}.{rest}"
+    return name
+
+
+def test_xception_counts_what_keras_counts_layer_by_layer() -> None:
+    """Every layer of keras.applications.Xception: its parameters and output shape."""
+    report = cnncalc.analyze(load_model("xception"))
+    rows = {row.name: row for row in report.layers}
+    compared = 0
+    for layer in KERAS["Xception"]["layers"][1:]:
+        name = keras_name(layer["name"])
+        if layer["class"] == "SeparableConv2D":  # two spec layers
+            parts = [rows[f"{name}.depthwise"], rows[f"{name}.pointwise"]]
+        else:
+            parts = [rows[name]]
+        assert sum(row.params for row in parts) == layer["params"], layer["name"]
+        shape = layer["output_shape"]
+        channels_first = [shape[-1], *shape[:-1]]
+        assert list(parts[-1].output_shape) == channels_first, layer["name"]
+        compared += 1
+    assert compared == 133 and len(report.layers) == 133 + 34  # 34 separable convolutions

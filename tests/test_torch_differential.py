@@ -115,6 +115,18 @@ def test_the_untranslatable_specs_are_the_listed_ones(name: str) -> None:
         measure(cnncalc.load(Path("specs") / name))
 
 
+LIBRARY = ["nin", "nin-d2l", "shufflenet_v2_x1_0", "shufflenet_v2_x1_5-paper", "convnext_tiny"]
+"""Built-in models without a link in specs/, checked layer by layer here (their variants
+differ only in sizes: the paper's ShuffleNet units, d2l's NiN pools)."""
+
+
+@pytest.mark.parametrize("model", LIBRARY)
+def test_library_model_against_torch(model: str) -> None:
+    from cnncalc.library import load_model
+
+    assert_same(*measure(load_model(model)))
+
+
 def test_no_shipped_spec_is_left_out_silently() -> None:
     names = {p.name for p in NUMERIC_SPECS}
     assert set(NOT_IN_PYTORCH) <= names

@@ -140,6 +140,8 @@ def papers_document(tables: Iterable[PaperTable], fmt: str = "table") -> str:
     lines: list[str] = []
     for table in tables:
         lines += [visible(f"{table.paper.get('title')} ({cite(table.paper)})")]
+        if table.paper.get("note"):
+            lines.append(f"  {visible(str(table.paper['note']))}")
         for row in table.rows:
             entry = row.result.entry
             found = _("published {value} ({source}), cnncalc {count}").format(
@@ -185,6 +187,8 @@ def _papers_markdown(tables: Iterable[PaperTable]) -> str:
         url = f" · <{paper['url']}>" if paper.get("url") else ""
         lines += [f"## {markdown_text(str(paper.get('title')))}", "",
                   markdown_text(cite(paper)) + url, ""]  # fmt: skip
+        if paper.get("note"):
+            lines += [markdown_text(str(paper["note"])), ""]
         if table.rows:
             head = [
                 pgettext("papers", "model"),

@@ -385,11 +385,19 @@ def _type_of(entry: object) -> str:
 
 
 def _read(value: object, local: dict[str, str], block: str, loc: Loc) -> object:
-    """A block layer's input name, as the expanded layer's name."""
+    """A block layer's input name, as the expanded layer's name.
+
+    ``NAME.i`` reads part i of a split or chunk above it in the block (ShuffleNet's
+    ``split.1``): NAME is made global and the part kept; whether the part exists is
+    checked where the network's graph is (as for a top-level layer).
+    """
     if not isinstance(value, str):
         return value  # validation reports it
     if value in local:
         return local[value]
+    whole, dot, part = value.rpartition(".")
+    if dot and part.isdigit() and part.isascii() and whole in local:
+        return f"{local[whole]}.{part}"
     if value == ir.NETWORK_INPUT:
         return value
     hint = suggest(value, list(local))

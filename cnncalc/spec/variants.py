@@ -59,6 +59,11 @@ class Paper(BaseModel):
     year: StrictInt = Field(ge=1900, le=2100, description="The year it was published.")
     venue: str | None = Field(default=None, description="Where: 'CVPR', 'Proc. IEEE'.")
     url: str | None = Field(default=None, description="A public copy: 'arxiv.org/abs/…'.")
+    note: str | None = Field(
+        default=None,
+        description="What the paper states and what it does not, where that decides what "
+        "can be checked (NiN's gives no counts: no number of it to reproduce).",
+    )
 
 
 class Variant(BaseModel):

@@ -249,3 +249,43 @@ def test_a_folded_block_used_once_is_not_a_repetition() -> None:
     mobilenet = cnncalc.analyze(SPECS / "mobilenet_v2.yaml").folded(1)
     assert mobilenet.layer("stem").type == "conv_bn_relu6"
     assert mobilenet.layer("stem").members == 3
+
+
+SHUFFLE = {
+    "unit": {
+        "params": {"half": 4},
+        "layers": [
+            {"name": "split", "type": "chunk", "chunks": 2},
+            {"name": "conv", "type": "conv2d", "filters": "half", "kernel": 1, "input": "split.1"},
+            {"name": "concat", "type": "concat", "inputs": ["split.0", "conv"]},
+        ],
+    }
+}
+"""ShuffleNet V2's stride-1 unit: a block's layer reads part i of a chunk above it."""
+
+
+def test_a_block_layer_reads_a_part_of_a_split_above_it() -> None:
+    instance = {"name": "stage", "block": "unit", "repeat": 2}
+    report = cnncalc.analyze(spec([instance], blocks=SHUFFLE))
+    assert report.layer("stage.1.conv").inputs == ("stage.1.split.1",)
+    assert report.layer("stage.1.concat").inputs == ("stage.1.split.0", "stage.1.conv")
+    assert report.layer("stage.1.concat").output_shape == (8, 16, 16)
+    assert report.totals.trainable_params == 2 * (4 * 4 + 4)
+
+
+def test_a_block_layer_reading_a_part_that_is_not_there_is_told_so() -> None:
+    layers: list[dict[str, Any]] = [
+        {"name": "split", "type": "chunk", "chunks": 2},
+        {"name": "conv", "type": "conv2d", "filters": 4, "kernel": 1, "input": "split.2"},
+    ]
+    blocks = {"unit": {"params": {}, "layers": layers}}
+    with pytest.raises(SpecError) as error:
+        cnncalc.analyze(spec([{"name": "stage", "block": "unit"}], blocks=blocks))
+    assert error.value.message == (
+        "'stage.split' has 2 outputs, 'stage.split.0' to 'stage.split.1'; there is no output 2"
+    )
+    # A name that is neither a layer above nor a part of one is the block's own error.
+    layers[1]["input"] = "splat.1"
+    with pytest.raises(SpecError) as error:
+        cnncalc.analyze(spec([{"name": "stage", "block": "unit"}], blocks=blocks))
+    assert error.value.message.startswith("'splat.1' is not a layer above this one in block")
