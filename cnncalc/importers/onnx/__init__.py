@@ -22,6 +22,7 @@ from cnncalc.errors import CnncalcError
 from cnncalc.i18n import _
 from cnncalc.importers.common import Imported
 from cnncalc.importers.onnx.checking import check_shapes, coverage_lines
+from cnncalc.importers.onnx.folding import fold
 from cnncalc.importers.onnx.graph import Graph
 from cnncalc.importers.onnx.importer import Importer
 from cnncalc.importers.onnx.inputs import set_input, spec_input
@@ -38,7 +39,7 @@ def import_onnx(path: str, given: tuple[str | None, list[int]] | None = None) ->
     input_shape, symbols = spec_input(model, path)
     _check_size(model, path)
     try:
-        model = onnx.shape_inference.infer_shapes(model, strict_mode=True, data_prop=True)
+        model = fold(model, _inferred)
     except Exception as error:  # InferenceError, or a node whose attributes make no sense
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise CnncalcError(
@@ -66,6 +67,12 @@ def import_onnx(path: str, given: tuple[str | None, list[int]] | None = None) ->
         origin=path,
         uncounted_parameters=sum(graph.elements(n) for n in importer.left_out - importer.counted),
     )
+
+
+def _inferred(model: object) -> object:
+    """ONNX's shape inference, strict (a node whose shapes contradict is an error)."""
+    onnx = require_onnx()
+    return onnx.shape_inference.infer_shapes(model, strict_mode=True, data_prop=True)
 
 
 def _check_size(model: object, path: str) -> None:
