@@ -87,8 +87,8 @@ class Graph:
         self.producers: dict[str, Node] = {}
         self.readers: dict[str, list[Node]] = {}
         for node in self.nodes:
-            for value in node.inputs:
-                if value:
+            for value in [*node.inputs, *sorted(_captured(node.proto))]:
+                if value and node not in self.readers.get(value, []):
                     self.readers.setdefault(value, []).append(node)
         self.constants: set[str] = set(self.initializers)
         self._check_order()
@@ -202,3 +202,21 @@ def _shape_of(info: Any) -> list[Dim] | None:
         else:
             dims.append(None)
     return dims
+
+
+def _captured(proto: NodeProto, depth: int = 0) -> set[str]:
+    """The outer values a node's subgraphs (``If``'s branches, a ``Loop``'s body) read:
+    such a node reads them as surely as its inputs. Nested at most 8 deep (protobuf's own
+    recursion limit bounds a hostile file's nesting before this)."""
+    found: set[str] = set()
+    if depth > 8:
+        return found
+    for attribute in proto.attribute:
+        graphs = [attribute.g] if attribute.HasField("g") else list(attribute.graphs)
+        for graph in graphs:
+            made = {v for node in graph.node for v in node.output}
+            made |= {t.name for t in graph.initializer} | {v.name for v in graph.input}
+            for node in graph.node:
+                found |= {v for v in node.input if v and v not in made}
+                found |= _captured(node, depth + 1) - made
+    return found

@@ -133,8 +133,12 @@ class Importer:
                 self.sources[value] = f"{last}.{index}"
         else:
             self._alias(node, last)
+        # A folded node's output is the layer's when it has the layer's shape (the bias Add,
+        # LRN's final Div); the steps inside a written-out LRN are read by nothing else.
+        final = self.graph.shape(node.outputs[0]) if len(layers) == 1 else None
         for folded in step.consumed:
-            self._alias(folded, last)
+            if final is None or self.graph.shape(folded.outputs[0]) in (final, None):
+                self._alias(folded, last)
         self.counted |= {w for w in step.weights if self._is_weight(w)}
 
     def _is_weight(self, name: str) -> bool:

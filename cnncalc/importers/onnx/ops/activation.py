@@ -115,3 +115,49 @@ def erf_gelu(step: Step) -> list[Layer] | None:
     for part in chain:
         step.consume(part)
     return [{"type": "gelu"}]
+
+
+MAX_LRN_NODES = 48
+"""The most nodes of PyTorch's written-out local response normalisation (it has 35)."""
+
+
+def written_out_lrn(step: Step) -> list[Layer] | None:
+    """Local response normalisation as PyTorch exports it, from its ``Mul`` (x·x): ``x²``
+    viewed with an axis more, padded, averaged over ``size`` channels (an ``AveragePool`` of
+    kernel ``[size, 1, 1]``), squeezed (an ``If`` on its size), ``·α + k``, ``^β``, and ``x``
+    divided by it (``F.local_response_norm``). The nodes after the ``Mul`` are followed
+    through their readers to that ``Div``; nothing outside may read them. The layers, or None.
+    """
+    source, graph = step.node.inputs[0], step.graph
+    seen: dict[int, Node] = {}
+    frontier = [step.node]
+    divide: Node | None = None
+    while frontier and len(seen) <= MAX_LRN_NODES:
+        current = frontier.pop()
+        for value in current.outputs:
+            for reader in graph.readers.get(value, []):
+                if reader.index in seen:
+                    continue
+                seen[reader.index] = reader
+                if reader.op == "Div" and reader.inputs[0] == source:
+                    divide = reader
+                else:
+                    frontier.append(reader)
+    pools = [n for n in seen.values() if n.op == "AveragePool"]
+    if divide is None or frontier or len(pools) != 1:
+        return None
+    kernel = pools[0].attributes.get("kernel_shape")
+    if not isinstance(kernel, list) or len(kernel) != 3 or kernel[1:] != [1, 1]:
+        return None
+    inside = {step.node.index, *seen}
+    for node in seen.values():
+        if node is divide:
+            continue
+        for value in node.outputs:
+            if value in graph.outputs or any(
+                r.index not in inside for r in graph.readers.get(value, [])
+            ):
+                return None
+    for node in seen.values():
+        step.consume(node)
+    return [{"type": "lrn", "size": int(kernel[0])}]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 
 from cnncalc.importers.onnx.base import Layer, Skip, Step
-from cnncalc.importers.onnx.ops.activation import erf_gelu
+from cnncalc.importers.onnx.ops.activation import erf_gelu, written_out_lrn
 
 _SCALAR_OPS = {"Add": "add", "Sub": "subtract", "Mul": "multiply", "Div": "divide"}
 
@@ -23,6 +23,10 @@ def arithmetic(step: Step) -> list[Layer]:
         gelu = erf_gelu(step)
         if gelu is not None:
             return gelu
+    if op == "Mul" and step.node.inputs[0] == step.node.inputs[1] and step.is_tensor(0):
+        lrn = written_out_lrn(step)
+        if lrn is not None:
+            return lrn
     if step.is_tensor(0) and step.is_tensor(1):
         if op in ("Add", "Mul"):
             return [{"type": "add" if op == "Add" else "multiply", "inputs": step.tensors()}]
