@@ -165,8 +165,9 @@ class Importer:
                 )
             )
         values = sum(self.graph.elements(name) for name in held)
-        what = f": its {values:,} weight values ({', '.join(sorted(held))}) are not counted" if (
-            held) else " (it holds no weights)"  # fmt: skip
+        names = ", ".join(sorted(held))
+        what = f": its {values:,} parameters ({names}) are not counted" if held else (
+            " (it holds no weights)")  # fmt: skip
         self.skipped.append(f"{node.name} ({node.op}): {skip.reason}{what}")
         self.left_out |= held
         if tensors:

@@ -55,7 +55,7 @@ def read_model(path: str) -> ModelProto:
     """The model in ``path``, parsed, its external data checked but not read."""
     onnx = require_onnx()
     limit = max_bytes()
-    with open_regular(path) as stream:
+    with open_regular(path, onnx=True) as stream:
         data = stream.read(limit + 1)
     if len(data) > limit:
         raise CnncalcError(
