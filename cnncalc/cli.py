@@ -575,7 +575,8 @@ def _import_parser() -> argparse.ArgumentParser:
         description=_(
             "Write a cnncalc spec for a PyTorch module (traced with torch.fx; needs "
             "torch), a Keras model (its JSON config or .keras file; needs no TensorFlow) or an "
-            "ONNX file (needs the onnx package). What cannot be translated is listed on stderr and in the file's header."
+            "ONNX file (needs the onnx package). What cannot be translated is listed on stderr "
+            "and in the file's header."
         ),
     )
     parser.add_argument(

@@ -66,8 +66,10 @@ def test_a_good_file_imports(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert main(["import", "onnx", str(path)]) == 0
     out = capsys.readouterr().out
     assert "  - {name: conv, type: conv2d, filters: 4, kernel: 3, bias: false}" in out
-    assert "# Coverage: the file's 1 floating-point initializers hold 108 values; the spec's " \
+    assert (
+        "# Coverage: the file's 1 floating-point initializers hold 108 values; the spec's "
         "layers count 108 of them." in out
+    )
 
 
 def test_a_truncated_protobuf(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -104,8 +106,10 @@ def test_huge_dims(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
         f"error: {path}: initializer 'w': dims [1099511627776, 3, 3, 3] are out of bounds "
         "(at most 16 axes of 0 to 2,147,483,647)"
     )
-    path = write(tmp_path / "input.onnx", model(
-        [helper.make_node("Relu", ["x"], ["y"], name="relu")], shape=[1, 3, 2**40, 8]))
+    path = write(
+        tmp_path / "input.onnx",
+        model([helper.make_node("Relu", ["x"], ["y"], name="relu")], shape=[1, 3, 2**40, 8]),
+    )
     assert error_line(path, capsys) == (
         f"error: {path}: input 'x': size 1099511627776 is out of bounds (at most 2,147,483,647)"
     )

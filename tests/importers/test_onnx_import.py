@@ -87,8 +87,10 @@ def test_vit_b_16_attention_as_exported(tmp_path: Path) -> None:
     assert (report.totals.params, report.totals.macs) == (86_567_656, 17_563_828_224)
     types = [layer["type"] for layer in imported.spec["layers"]]
     assert types.count("matmul") == 24 and types.count("softmax") == 12
-    assert "Coverage: the file's 152 floating-point initializers hold 86,567,656 values; the " \
+    assert (
+        "Coverage: the file's 152 floating-point initializers hold 86,567,656 values; the "
         "spec's layers count 86,567,656 of them." in imported.comments
+    )
 
 
 def test_symbolic_sizes_become_symbols(tmp_path: Path) -> None:
@@ -98,8 +100,10 @@ def test_symbolic_sizes_become_symbols(tmp_path: Path) -> None:
     export(spec, tmp_path / "dynamic.onnx", dynamic=True)
     imported = import_onnx(str(tmp_path / "dynamic.onnx"))
     assert imported.spec["input"] == [3, "height", "width"]
-    assert "The file leaves height, width open: they are symbols (--subs height=224,width=224)." \
+    assert (
+        "The file leaves height, width open: they are symbols (--subs height=224,width=224)."
         in imported.comments
+    )
     from cnncalc.api import analyze_at_values, loads
 
     text = imported.to_yaml()

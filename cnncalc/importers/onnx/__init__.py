@@ -33,7 +33,7 @@ __all__ = ["import_onnx"]
 
 def import_onnx(path: str, given: tuple[str | None, list[int]] | None = None) -> Imported:
     """Translate the ONNX model in ``path``; ``given``: ``--input``'s name and sizes."""
-    onnx = require_onnx()
+    require_onnx()  # its one-line error before the file is opened
     model = read_model(path)
     input_name = set_input(model, path, given)
     input_shape, symbols = spec_input(model, path)

@@ -27,7 +27,11 @@ def check_shapes(importer: Importer, report: Report) -> None:
     for value, layer in importer.sources.items():
         onnx_shape = graph.shape(value)
         base, _dot, part = layer.rpartition(".")
-        if layer == NETWORK_INPUT or onnx_shape is None or layer not in names and base not in names:
+        if (
+            layer == NETWORK_INPUT
+            or onnx_shape is None
+            or (layer not in names and base not in names)
+        ):
             continue
         if not all(isinstance(d, int) for d in onnx_shape[1:]):
             continue
@@ -39,13 +43,13 @@ def check_shapes(importer: Importer, report: Report) -> None:
         if [int(d) for d in ours] != onnx_shape[1:]:
             node = graph.producers.get(value)
             where = node.where if node is not None else f"value '{value}'"
+            message = _(
+                "{path}: {where}: cnncalc's output shape {ours} is not ONNX's {theirs} "
+                "(without the batch axis); nothing written"
+            )
+            ours_text = [int(d) for d in ours]
             raise CnncalcError(
-                _(
-                    "{path}: {where}: cnncalc's output shape {ours} is not ONNX's {theirs} "
-                    "(without the batch axis); nothing written"
-                ).format(
-                    path=graph.path, where=where, ours=[int(d) for d in ours], theirs=onnx_shape[1:]
-                )  # fmt: skip
+                message.format(path=graph.path, where=where, ours=ours_text, theirs=onnx_shape[1:])
             )
 
 
@@ -59,24 +63,30 @@ def coverage_lines(importer: Importer, report: Report) -> list[str]:
     counted = sum(graph.elements(name) for name in importer.counted)
     left = sum(graph.elements(name) for name in importer.left_out - importer.counted)
     rest = total - counted - left
+    left_text = f", {left:,} are in nodes left out (below)" if left else ""
+    rest_text = f", {rest:,} are constants no layer counts (x/√2, pads) or unused" if rest else ""
     lines = [
         f"Coverage: the file's {len(weights):,} floating-point initializers hold {total:,} "
-        f"values; the spec's layers count {counted:,} of them"
-        + (f", {left:,} are in nodes left out (below)" if left else "")
-        + (
-            f", {rest:,} are constants no layer counts (x/√2, pads, scalars) or unused"
-            if rest
-            else ""
-        )  # fmt: skip
-        + "."
+        f"values; the spec's layers count {counted:,} of them{left_text}{rest_text}."
     ]
     spec = int(report.totals.params) + int(report.totals.buffers)
+    norms = sum(1 for row in report.layers if row.type == "batchnorm")
     if spec == counted:
         lines.append(f"The spec's {spec:,} parameters and buffers are exactly those values.")
+    elif spec == counted + norms:
+        lines.append(
+            f"The spec's {spec:,} parameters and buffers are those values and one "
+            f"num_batches_tracked buffer per batch norm ({norms:,}), which PyTorch keeps and an "
+            "ONNX file does not."
+        )
+    elif spec > counted:
+        lines.append(
+            f"The spec counts {spec:,} parameters and buffers against those {counted:,} values: "
+            "an initializer read by several layers is counted in each."
+        )
     else:
         lines.append(
             f"The spec counts {spec:,} parameters and buffers against those {counted:,} values: "
-            + ("an initializer read by several layers is counted in each."
-               if spec > counted else "a layer counts fewer than the weights it reads.")
-        )  # fmt: skip
+            "a layer counts fewer values than the initializers it reads."
+        )
     return lines

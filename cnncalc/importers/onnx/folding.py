@@ -137,7 +137,7 @@ def _evaluate(node: Any, values: dict[str, Any], shapes: dict[str, list[int]],
     if node.op_type == "Size":
         shape = shapes.get(node.input[0]) if node.input else None
         return None if shape is None else [numpy.array(math.prod(shape), dtype=numpy.int64)]
-    inputs = [v for v in node.input]
+    inputs = list(node.input)
     if not inputs or not all(v == "" or v in values for v in inputs):
         return None
     feeds = [values[v] if v else None for v in inputs]

@@ -55,7 +55,8 @@ def graph_input(model: ModelProto, path: str) -> ValueInfoProto:
                 "{path}: the graph has {count} inputs ({names}); cnncalc imports a graph of one"
             ).format(path=path, count=len(inputs), names=names or "none")
         )
-    return inputs[0]
+    found: ValueInfoProto = inputs[0]
+    return found
 
 
 def set_input(model: ModelProto, path: str, given: tuple[str | None, list[int]] | None) -> str:

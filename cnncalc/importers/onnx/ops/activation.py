@@ -149,15 +149,22 @@ def written_out_lrn(step: Step) -> list[Layer] | None:
     kernel = pools[0].attributes.get("kernel_shape")
     if not isinstance(kernel, list) or len(kernel) != 3 or kernel[1:] != [1, 1]:
         return None
+    if _read_outside(step, seen, divide):
+        return None
+    for node in seen.values():
+        step.consume(node)
+    return [{"type": "lrn", "size": int(kernel[0])}]
+
+
+def _read_outside(step: Step, seen: dict[int, Node], divide: Node) -> bool:
+    """Whether a node of the chain but its last is read by a node outside it."""
     inside = {step.node.index, *seen}
+    graph = step.graph
     for node in seen.values():
         if node is divide:
             continue
         for value in node.outputs:
-            if value in graph.outputs or any(
-                r.index not in inside for r in graph.readers.get(value, [])
-            ):
-                return None
-    for node in seen.values():
-        step.consume(node)
-    return [{"type": "lrn", "size": int(kernel[0])}]
+            readers = graph.readers.get(value, [])
+            if value in graph.outputs or any(r.index not in inside for r in readers):
+                return True
+    return False

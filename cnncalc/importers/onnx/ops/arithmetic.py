@@ -17,16 +17,21 @@ from cnncalc.importers.onnx.ops.activation import erf_gelu, written_out_lrn
 _SCALAR_OPS = {"Add": "add", "Sub": "subtract", "Mul": "multiply", "Div": "divide"}
 
 
+def _written_out(step: Step) -> list[Layer] | None:
+    """GELU from its ``Div`` by √2, or LRN from its ``Mul`` of x by x; None if neither."""
+    op, inputs = step.node.op, step.node.inputs
+    if op == "Div" and step.is_tensor(0) and not step.is_tensor(1):
+        return erf_gelu(step)
+    if op == "Mul" and inputs[0] == inputs[1] and step.is_tensor(0):
+        return written_out_lrn(step)
+    return None
+
+
 def arithmetic(step: Step) -> list[Layer]:
     op = step.node.op
-    if op == "Div" and step.is_tensor(0) and not step.is_tensor(1):
-        gelu = erf_gelu(step)
-        if gelu is not None:
-            return gelu
-    if op == "Mul" and step.node.inputs[0] == step.node.inputs[1] and step.is_tensor(0):
-        lrn = written_out_lrn(step)
-        if lrn is not None:
-            return lrn
+    pattern = _written_out(step)
+    if pattern is not None:
+        return pattern
     if step.is_tensor(0) and step.is_tensor(1):
         if op in ("Add", "Mul"):
             return [{"type": "add" if op == "Add" else "multiply", "inputs": step.tensors()}]
@@ -41,6 +46,13 @@ def arithmetic(step: Step) -> list[Layer]:
         if not math.isfinite(value):
             raise Skip(f"{op} by {value}", keeps_shape=True)
         return [{"type": "scalar", "op": _SCALAR_OPS[op], "value": value}]
+    return _by_constant(step, tensor, constant)
+
+
+def _by_constant(step: Step, tensor: int, constant: str) -> list[Layer]:
+    """A tensor plus or times a constant of several values: a learned position embedding
+    or scale, or nothing cnncalc has."""
+    op = step.node.op
     shape = step.graph.shape(constant)
     own = step.shape(step.node.inputs[tensor])
     if shape is None or not all(isinstance(d, int) for d in shape):

@@ -56,17 +56,21 @@ def slice_(step: Step) -> list[Layer]:
     starts, ends = _constant_list(step, 1), _constant_list(step, 2)
     axes = _constant_list(step, 3) or list(range(len(starts or [])))
     steps = _constant_list(step, 4) or [1] * len(axes)
-    stated = {}
+    stated: dict[int, tuple[int, int, int]] = {}
     if starts is not None and ends is not None:
         for axis, start, end, by in zip(axes, starts, ends, steps, strict=False):
             stated[axis % rank - 1] = (start, end, by)
     layers: list[Layer] = []
     for axis in changed:
-        if axis < 0:
-            raise Skip("it slices the batch axis")
-        start, end, by = stated.get(axis, (0, after[axis], 1))
-        if not isinstance(end, int) or by < 1:
-            raise Skip("a slice whose bounds are not stated numbers, or backwards")
+        size = after[axis]
+        if axis in stated:
+            start, end, by = stated[axis]
+        elif isinstance(size, int):
+            start, end, by = 0, size, 1  # the counts depend on the part's size alone
+        else:
+            raise Skip("a slice whose bounds are not stated numbers")
+        if by < 1:
+            raise Skip("a slice backwards (a negative step)")
         layer: Layer = {"type": "slice", "axis": axis}
         if start and abs(start) < _BIG:
             layer["start"] = start
@@ -112,10 +116,10 @@ def concat(step: Step) -> list[Layer]:
         return [{"type": "concat", "axis": axis, "inputs": tensors}]
     first = step.node.inputs[0]
     token = step.shape(first) if first in step.graph.constants else None
-    if len(step.node.inputs) == 2 and token is not None and len(tensors) == 1:
-        if axis == 0 and token[0] == 1 and token[1:] == step.input_shape(1)[1:]:
-            step.weight_dims(0)
-            return [{"type": "class_token"}]
+    alone = len(step.node.inputs) == 2 and len(tensors) == 1 and axis == 0
+    if alone and token is not None and token[0] == 1 and token[1:] == step.input_shape(1)[1:]:
+        step.weight_dims(0)
+        return [{"type": "class_token"}]
     raise Skip("a concatenation with a constant that is not a class token")
 
 
