@@ -72,7 +72,8 @@ commands:
                                 bar chart of each layer's parameters and FLOPs
   cnncalc import torch MODULE:FACTORY --input 3,224,224
   cnncalc import keras model.json|model.keras
-                                write a spec for a PyTorch or Keras model
+  cnncalc import onnx model.onnx
+                                write a spec for a PyTorch, Keras or ONNX model
   cnncalc schema                the spec format's JSON Schema, for editors
   cnncalc conventions           list the FLOP conventions and their sources
   cnncalc types                 list the layer types a spec may use
@@ -573,16 +574,20 @@ def _import_parser() -> argparse.ArgumentParser:
         prog="cnncalc import",
         description=_(
             "Write a cnncalc spec for a PyTorch module (traced with torch.fx; needs "
-            "torch) or a Keras model (its JSON config or .keras file; needs no TensorFlow). "
-            "What cannot be translated is listed on stderr and in the file's header."
+            "torch), a Keras model (its JSON config or .keras file; needs no TensorFlow) or an "
+            "ONNX file (needs the onnx package). What cannot be translated is listed on stderr "
+            "and in the file's header."
         ),
     )
-    parser.add_argument("framework", choices=("torch", "keras"), help=_("the model's framework"))
+    parser.add_argument(
+        "framework", choices=("torch", "keras", "onnx"), help=_("the model's framework")
+    )
     parser.add_argument(
         "model",
         help=_(
             "torch: MODULE:FACTORY (a function or class that builds the model, e.g. "
-            "torchvision.models:resnet18 or my_net.py:Net); keras: model.json or model.keras"
+            "torchvision.models:resnet18 or my_net.py:Net); keras: model.json or model.keras; "
+            "onnx: model.onnx"
         ),
     )
     parser.add_argument(
@@ -593,7 +598,8 @@ def _import_parser() -> argparse.ArgumentParser:
             "torch: the input shape without the batch axis (at most 100,000,000 values; "
             "CNNCALC_IMPORT_MAX_INPUT raises it); once per input of a forward of several, in "
             "order. The model's code runs for at most CNNCALC_IMPORT_TIMEOUT seconds (default "
-            "300; 0: no limit)"
+            "300; 0: no limit). onnx: NAME=C,H,W, the sizes of the graph's input after its "
+            "batch axis, where the file leaves them open or to change them"
         ),
     )
     parser.add_argument(
@@ -632,6 +638,15 @@ def run_import(args: argparse.Namespace) -> int:
         shape, *others = (parse_input_shape(text) for text in args.input)
         kwargs = parse_kwargs(args.kwargs) if args.kwargs is not None else None
         imported = import_torch(args.model, shape, kwargs, tuple(others))
+    elif args.framework == "onnx":
+        if args.kwargs is not None:
+            raise CnncalcError(_("an ONNX model is read from its file, not built: drop --kwargs"))
+        if args.input and len(args.input) > 1:
+            raise CnncalcError(_("cnncalc import onnx takes one --input NAME=C,H,W"))
+        from cnncalc.importers.onnx import import_onnx
+        from cnncalc.importers.onnx.inputs import parse_input
+
+        imported = import_onnx(args.model, parse_input(args.input[0]) if args.input else None)
     else:
         if args.input:
             raise CnncalcError(_("a Keras model states its own input shape: drop --input"))

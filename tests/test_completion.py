@@ -43,7 +43,7 @@ def complete(words: list[str]) -> list[str]:
             ["csv", "html", "json", "latex", "markdown", "table"],
         ),
         (["cnncalc", "specs/lenet5.yaml", "-c", "f"], ["flops", "fvcore"]),
-        (["cnncalc", "import", ""], ["keras", "torch"]),
+        (["cnncalc", "import", ""], ["keras", "onnx", "torch"]),
         (["cnncalc", "plot", "specs/alexnet.yaml", "--d"], ["--depth"]),
     ],
 )

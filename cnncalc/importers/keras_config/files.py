@@ -36,20 +36,21 @@ _ZIP64_END_RECORD = struct.Struct("<4sQ2H2L4Q")  # 4.3.14: 56 bytes
 _LONGEST_COMMENT = 0xFFFF
 
 
-def open_regular(path: str) -> BinaryIO:
+def open_regular(path: str, onnx: bool = False) -> BinaryIO:
     """``path`` opened for reading if it is a regular file; a one-line error otherwise.
 
     Checked before opening (opening a device can have effects; opening a FIFO
     for reading waits for a writer), opened non-blocking, and checked again on
-    the descriptor, in case the path changed in between.
+    the descriptor, in case the path changed in between. ``onnx``: the message names an
+    ONNX model file (``cnncalc import onnx`` opens its file here too).
     """
     try:
-        _check_regular(path, os.stat(path).st_mode)
+        _check_regular(path, os.stat(path).st_mode, onnx)
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except OSError as error:
         raise CnncalcError(cannot_read(path, error)) from None
     try:
-        _check_regular(path, os.fstat(fd).st_mode)
+        _check_regular(path, os.fstat(fd).st_mode, onnx)
         os.set_blocking(fd, True)
     except BaseException:
         os.close(fd)
@@ -57,13 +58,20 @@ def open_regular(path: str) -> BinaryIO:
     return os.fdopen(fd, "rb")
 
 
-def _check_regular(path: str, mode: int) -> None:
+def _check_regular(path: str, mode: int, onnx: bool = False) -> None:
     if stat.S_ISREG(mode):
         return
     kinds = [(stat.S_ISDIR, N_("a directory")), (stat.S_ISFIFO, N_("a FIFO (named pipe)")),
              (stat.S_ISCHR, N_("a character device")), (stat.S_ISBLK, N_("a block device")),
              (stat.S_ISSOCK, N_("a socket"))]  # fmt: skip
     kind = next((name for test, name in kinds if test(mode)), _NOT_REGULAR)
+    if onnx:
+        raise CnncalcError(
+            _(
+                "{path}: {kind}, not a model file: cnncalc reads an ONNX model from a regular "
+                "file (model.onnx)"
+            ).format(path=path, kind=_(kind))
+        )
     raise CnncalcError(
         _(
             "{path}: {kind}, not a model file: cnncalc reads a Keras model from a regular file "
