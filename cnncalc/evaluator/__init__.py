@@ -211,26 +211,16 @@ class Evaluator:
 
         whole = [i for i in range(len(axes)) if i not in fractional]
         shape = [len(axis) for axis in axes]
-        outputs, conditions, requirements, sizes = self._formulas
+        outputs = self._formulas[0]
         positions, columns = [], [[] for _ in outputs]  # type: list[Any], list[list[Any]]
         invalid = filtered = 0
         firsts: list[int] = []
         vectorised = True
         indices = itertools.product(*(range(len(axes[i])) for i in fractional))
         for chosen in tracked(list(indices), progress or "", worth_a_bar=progress is not None):
-            mapping = {
-                self.symbols[i]: sympy.Rational(Fraction(axes[i][k]).numerator,
-                                                Fraction(axes[i][k]).denominator)
-                for i, k in zip(fractional, chosen, strict=True)
-            }  # fmt: skip
-            part = Evaluator(
-                [self.symbols[i] for i in whole],
-                [sympy.sympify(o).xreplace(mapping) for o in outputs],
-                [sympy.sympify(c).xreplace(mapping) for c in conditions],
-                requirements=[sympy.sympify(r).xreplace(mapping) for r in requirements],
-                sizes=[sympy.sympify(z).xreplace(mapping) for z in sizes],
-                fallback=self._fallback,
-            ).grid([axes[i] for i in whole], vectorise=vectorise)
+            part = self._at(axes, fractional, chosen, whole).grid(
+                [axes[i] for i in whole], vectorise=vectorise
+            )
             # A sub-grid position, as indices along the whole-number axes, back in the grid.
             inner = numpy.unravel_index(numpy.asarray(part.kept, dtype=numpy.int64),
                                         [shape[i] for i in whole])  # fmt: skip
@@ -259,31 +249,45 @@ class Evaluator:
         first = min(firsts) if firsts else None
         return GridResult(kept.tolist(), columns, invalid, first, filtered, vectorised)
 
+    def _at(
+        self,
+        axes: Sequence[Sequence[Exact]],
+        fractional: list[int],
+        chosen: tuple[int, ...],
+        whole: list[int],
+    ) -> Evaluator:
+        """This program with the fractional axes' chosen values put in (sympy, exactly),
+        compiled again in the whole-number symbols."""
+        mapping = {
+            self.symbols[i]: sympy.Rational(Fraction(axes[i][k]).numerator,
+                                            Fraction(axes[i][k]).denominator)
+            for i, k in zip(fractional, chosen, strict=True)
+        }  # fmt: skip
+        outputs, conditions, requirements, sizes = self._formulas
+        return Evaluator(
+            [self.symbols[i] for i in whole],
+            [sympy.sympify(o).xreplace(mapping) for o in outputs],
+            [sympy.sympify(c).xreplace(mapping) for c in conditions],
+            requirements=[sympy.sympify(r).xreplace(mapping) for r in requirements],
+            sizes=[sympy.sympify(z).xreplace(mapping) for z in sizes],
+            fallback=self._fallback,
+        )
+
     def _specialised_python(
         self, axes: Sequence[Sequence[Exact]], fractional: list[int], progress: str | None
     ) -> GridResult:
         """:meth:`_specialised` without NumPy: the positions worked out in Python."""
         whole = [i for i in range(len(axes)) if i not in fractional]
         strides = [math.prod(len(axis) for axis in axes[i + 1 :]) for i in range(len(axes))]
-        outputs, conditions, requirements, sizes = self._formulas
+        outputs = self._formulas[0]
         merged: list[tuple[int, tuple[Any, ...]]] = []
         invalid = filtered = 0
         firsts: list[int] = []
         indices = itertools.product(*(range(len(axes[i])) for i in fractional))
         for chosen in tracked(list(indices), progress or "", worth_a_bar=progress is not None):
-            mapping = {
-                self.symbols[i]: sympy.Rational(Fraction(axes[i][k]).numerator,
-                                                Fraction(axes[i][k]).denominator)
-                for i, k in zip(fractional, chosen, strict=True)
-            }  # fmt: skip
-            part = Evaluator(
-                [self.symbols[i] for i in whole],
-                [sympy.sympify(o).xreplace(mapping) for o in outputs],
-                [sympy.sympify(c).xreplace(mapping) for c in conditions],
-                requirements=[sympy.sympify(r).xreplace(mapping) for r in requirements],
-                sizes=[sympy.sympify(z).xreplace(mapping) for z in sizes],
-                fallback=self._fallback,
-            ).grid([axes[i] for i in whole], vectorise=False)
+            part = self._at(axes, fractional, chosen, whole).grid(
+                [axes[i] for i in whole], vectorise=False
+            )
             offset = sum(strides[i] * k for i, k in zip(fractional, chosen, strict=True))
 
             def position(sub: int, offset: int = offset) -> int:
