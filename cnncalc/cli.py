@@ -267,7 +267,8 @@ def _analyze_parser() -> argparse.ArgumentParser:
         "--subs",
         metavar="NAME=VALUE,...",
         help=_(
-            "put values in for a symbolic spec's size symbols, over its 'values', e.g. n=32,k=5"
+            "put values in for a symbolic spec's size symbols, over its 'values', e.g. n=32,k=5; "
+            "or for its params (a depth: blocks3=23)"
         ),
     )
     parser.add_argument(
@@ -1014,7 +1015,8 @@ def _sweep_parser() -> argparse.ArgumentParser:
         "--grid", action="append", required=True, metavar="NAME=VALUES[; ...]",
         help=_("the grid: NAME=v1,v2,... or NAME=lo:hi[:step] (hi included), ';' between "
                "names, e.g. \"k=3,5,7; n=128:224:32\"; exact numbers (3, 300e6, 0.75, 3/4); "
-               "at most 1,000,000 points"),
+               "at most 1,000,000 points; a name may also be one of the spec's params (a "
+               "depth: blocks3=6,23,36)"),
     )  # fmt: skip
     parser.add_argument(
         "--where", metavar="COND",
