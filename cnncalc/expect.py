@@ -145,10 +145,17 @@ def _has_formula(value: object) -> bool:
 
 
 def _actual(report: Report, target: str, metric: str) -> Dim | Shape:
+    """The report's ``metric`` of ``target``: the totals, a layer, or a block instance's
+    layers (summed; its output shape is its last layer's)."""
+    if target == TOTAL:
+        return report.output_shape if metric == "output_shape" else report.totals.metric(metric)
+    layers = [report.layer(name) for name in _layers_of(target, report)]
     if metric == "output_shape":
-        return report.output_shape if target == TOTAL else report.layer(target).output_shape
-    counts: Counts = report.totals if target == TOTAL else report.layer(target)
-    return counts.metric(metric)
+        return layers[-1].output_shape
+    total: Dim = layers[0].metric(metric)
+    for layer in layers[1:]:
+        total += layer.metric(metric)
+    return total
 
 
 def _equal(expected: object, got: object, multipliers: frozenset[str]) -> bool:

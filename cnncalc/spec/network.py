@@ -91,8 +91,8 @@ class NetworkSpec(BaseModel):
     )
     expect: dict[str, Expectation] = Field(
         default_factory=dict,
-        description="Numbers from the source, per layer name or 'total'; checked by "
-        "'cnncalc check'.",
+        description="Numbers from the source, per layer name, block instance (its layers "
+        "summed) or 'total'; checked by 'cnncalc check'.",
     )
     values: dict[str, SymbolValue] = Field(
         default_factory=dict,
@@ -157,10 +157,11 @@ class NetworkSpec(BaseModel):
         _check_input_names(self.inputs, names)
         self._inputs = resolve_inputs(self.layers, names, set(self.inputs))
         for key in self.expect:
-            if key != TOTAL and key not in names:
+            if key != TOTAL and key not in names and not instance_layers(key, names):
+                prefixes = {name.split(".")[0] for name in names}
                 raise SpecError(
-                    _("no layer is named '{name}'{hint}").format(
-                        name=key, hint=suggest(key, [*names, TOTAL])
+                    _("no layer or block instance is named '{name}'{hint}").format(
+                        name=key, hint=suggest(key, [*prefixes, *names, TOTAL])
                     ),
                     loc=("expect", key),
                 )

@@ -34,7 +34,9 @@ def test_duplicate_names_are_located() -> None:
 
 
 def test_expect_names_existing_layers() -> None:
-    with pytest.raises(SpecError, match="no layer is named 'C4' \\(did you mean 'C3'\\?\\)"):
+    with pytest.raises(
+        SpecError, match="no layer or block instance is named 'C4' \\(did you mean 'C3'\\?\\)"
+    ):
         parse_spec(
             {
                 "input": [4],

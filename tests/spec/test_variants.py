@@ -110,8 +110,8 @@ def test_check_reads_each_variants_numbers(
         (
             "tiny-deep",
             ("extra: {params: 136}", "extr: {params: 136}"),
-            "family.yaml:24: field 'variants.tiny-deep.expect.extr': no layer is named 'extr' "
-            "(did you mean 'extra'?)",
+            "family.yaml:24: field 'variants.tiny-deep.expect.extr': no layer or block instance "
+            "is named 'extr' (did you mean 'extra'?)",
         ),
         (
             None,
