@@ -109,7 +109,8 @@ class _SelfAttention:
 
             def forward(self, x: torch.Tensor) -> torch.Tensor:
                 other = x * 2 if cross else x
-                return self.attention(x, other, other, need_weights=False)[0]
+                output: torch.Tensor = self.attention(x, other, other, need_weights=False)[0]
+                return output
 
         torch.manual_seed(0)
         with warnings.catch_warnings():

@@ -49,16 +49,17 @@ def batch_one_attention(step: Step) -> list[Layer]:
     refused = Skip("it moves the batch axis")
     graph = step.graph
     opening = step.node
-    before = graph.shape(opening.inputs[0])
-    if step.ints("perm") != _SWAP or before is None or len(before) != 3 or before[0] != 1:
+    shape = graph.shape(opening.inputs[0]) or []
+    before = [d for d in shape if isinstance(d, int)]
+    if step.ints("perm") != _SWAP or len(before) != len(shape) or len(before) != 3:
         raise refused
-    if not all(isinstance(d, int) for d in before):
+    if before[0] != 1:  # a batch of several: the region mixes samples
         raise refused
-    region, closing = _region(step, [int(d) for d in before])  # type: ignore[arg-type]
+    region, closing = _region(step, before)
     if closing is None:
         raise refused
-    heads = _heads(step, region, int(before[1]), int(before[2]))  # type: ignore[arg-type]
-    bias = _weights(step, region, int(before[2]))  # type: ignore[arg-type]
+    heads = _heads(step, region, before[1], before[2])
+    bias = _weights(step, region, before[2])
     if heads is None or bias is None:
         raise refused
     for node in [*region, closing]:
