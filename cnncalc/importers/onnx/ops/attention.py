@@ -93,7 +93,10 @@ def _region(step: Step, before: list[int]) -> tuple[list[Node], Node | None]:
                 closing = reader
                 continue
             if len(inside) >= MAX_NODES:
-                return [], None
+                raise Skip(
+                    f"it moves the batch axis, and the nodes after it are more than {MAX_NODES}, "
+                    "the most one exported attention is taken to span"
+                )
             inside[reader.index] = reader
             made.update(outputs)
             frontier.extend(outputs)

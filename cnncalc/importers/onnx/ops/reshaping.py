@@ -2,7 +2,9 @@
 
 A ``Reshape``, ``Squeeze``, ``Unsqueeze`` or ``Flatten`` (other than from axis 1)
 becomes ``reshape`` to ONNX's inferred output shape, without the batch axis;
-one that keeps the shape makes no layer. ``Transpose`` is ``permute``,
+one that keeps the shape makes no layer. ``Transpose`` is ``permute`` (one that
+moves the batch axis is refused, unless at batch 1 it opens an exported
+``nn.MultiheadAttention``: :mod:`.attention`),
 ``Slice`` a ``slice`` per axis it shortens, ``Split`` a ``split`` whose parts
 later layers read as ``NAME.i``, ``Gather`` of one index a ``select``,
 ``Concat`` a ``concat`` (or ViT's ``class_token``, a learned token before the
