@@ -216,3 +216,37 @@ def test_input_sizes_from_the_command_line(
     assert error_line(path, capsys, "--input", "3,x,32") == (
         "error: --input 3,x,32: expected NAME=C,H,W, positive integers separated by commas"
     )
+
+
+def _batch_swapped(between: int) -> Any:
+    """``x`` [1, 4, 8] transposed to [4, 1, 8], ``between`` Relu nodes, transposed back."""
+    nodes = [helper.make_node("Transpose", ["x"], ["t0"], name="open", perm=[1, 0, 2])]
+    for index in range(between):
+        nodes.append(helper.make_node("Relu", [f"t{index}"], [f"t{index + 1}"], name=f"r{index}"))
+    nodes.append(
+        helper.make_node("Transpose", [f"t{between}"], ["y"], name="close", perm=[1, 0, 2])
+    )
+    return model(nodes, shape=[1, 4, 8])
+
+
+def test_a_batch_1_transpose_around_no_attention_stays_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Only a region that is provably one self-attention is taken at batch 1."""
+    path = write(tmp_path / "swap.onnx", _batch_swapped(2))
+    assert error_line(path, capsys) == (
+        f"error: {path}: node 'open' (Transpose): it moves the batch axis, and leaving it out "
+        "would change the shapes after it"
+    )
+
+
+def test_a_batch_1_transpose_before_too_many_nodes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The walk to the closing transpose stops at 200 nodes (ops.attention.MAX_NODES)."""
+    path = write(tmp_path / "long.onnx", _batch_swapped(201))
+    assert error_line(path, capsys) == (
+        f"error: {path}: node 'open' (Transpose): it moves the batch axis, and the nodes after "
+        "it are more than 200, the most one exported attention is taken to span, and leaving "
+        "it out would change the shapes after it"
+    )

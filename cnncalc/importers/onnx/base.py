@@ -52,6 +52,9 @@ class Step:
     consumed: list[Node] = field(default_factory=list)
     """Later nodes folded into this translation (a bias ``Add``); their outputs are its."""
     notes: list[str] = field(default_factory=list)
+    result: str | None = None
+    """The value the layers' output is when it is a folded node's, not this node's (an
+    exported attention's closing ``Transpose``): only it is checked and read as theirs."""
 
     def attribute(self, key: str, default: Any = None) -> Any:
         return self.node.attributes.get(key, default)

@@ -87,14 +87,14 @@ class Importer:
                     where=where, error=f"{type(error).__name__}: {error}"
                 )
             ) from None
-        self._check_batch(node, where)
+        self._check_batch(node, [step.result] if step.result else node.outputs, where)
         self._emit(node, step, layers)
 
-    def _check_batch(self, node: Node, where: str) -> None:
+    def _check_batch(self, node: Node, outputs: list[str], where: str) -> None:
         """Refuse a node whose output mixes the batch axis into others (a reshape to
         ``[batch·heads, …]``): cnncalc's shapes are one sample's."""
         batch = self._batch[0] if self._batch else None
-        for value in node.outputs:
+        for value in outputs:
             shape = self.graph.shape(value) if value else None
             if shape and batch is not None and shape[0] is not None and shape[0] != batch:
                 raise CnncalcError(
@@ -128,7 +128,9 @@ class Importer:
             self.layers.append(layer)
         last = layers[-1]["name"]
         self._previous = last
-        if layers[-1]["type"] == "split":
+        if step.result is not None:  # the region's values between are no layer's output
+            self.sources[step.result] = last
+        elif layers[-1]["type"] == "split":
             for index, value in enumerate(node.outputs):
                 self.sources[value] = f"{last}.{index}"
         else:
@@ -136,7 +138,7 @@ class Importer:
         # A folded node's output is the layer's when it has the layer's shape (the bias Add,
         # LRN's final Div); the steps inside a written-out LRN are read by nothing else.
         final = self.graph.shape(node.outputs[0]) if len(layers) == 1 else None
-        for folded in step.consumed:
+        for folded in step.consumed if step.result is None else []:
             if final is None or self.graph.shape(folded.outputs[0]) in (final, None):
                 self._alias(folded, last)
         self.counted |= {w for w in step.weights if self._is_weight(w)}

@@ -2,7 +2,9 @@
 
 A ``Reshape``, ``Squeeze``, ``Unsqueeze`` or ``Flatten`` (other than from axis 1)
 becomes ``reshape`` to ONNX's inferred output shape, without the batch axis;
-one that keeps the shape makes no layer. ``Transpose`` is ``permute``,
+one that keeps the shape makes no layer. ``Transpose`` is ``permute`` (one that
+moves the batch axis is refused, unless at batch 1 it opens an exported
+``nn.MultiheadAttention``: :mod:`.attention`),
 ``Slice`` a ``slice`` per axis it shortens, ``Split`` a ``split`` whose parts
 later layers read as ``NAME.i``, ``Gather`` of one index a ``select``,
 ``Concat`` a ``concat`` (or ViT's ``class_token``, a learned token before the
@@ -12,6 +14,7 @@ others), ``Pad`` of zeros around a map ``zeropad2d``, ``Resize`` ``upsample``.
 from __future__ import annotations
 
 from cnncalc.importers.onnx.base import Layer, Skip, Step, axis_after_batch
+from cnncalc.importers.onnx.ops.attention import batch_one_attention
 
 _BIG = 2**62
 """ONNX writes "to the end" as INT64_MAX (or a large negative to the start)."""
@@ -35,8 +38,8 @@ def transpose(step: Step) -> list[Layer]:
     perm = step.ints("perm", list(range(rank))[::-1]) or []
     if sorted(perm) != list(range(rank)):
         raise Skip(f"attribute 'perm' {perm} is no permutation of {rank} axes")
-    if perm[0] != 0:
-        raise Skip("it moves the batch axis")
+    if perm[0] != 0:  # the batch axis moves: refused unless it opens a batch-1 attention
+        return batch_one_attention(step)
     if perm == sorted(perm):
         return []
     return [{"type": "permute", "dims": [p - 1 for p in perm[1:]]}]
