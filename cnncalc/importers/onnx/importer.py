@@ -176,5 +176,7 @@ class Importer:
             self._alias(node, self.sources[tensors[0]])
 
     def spec(self, name: str, input_shape: list[Any]) -> dict[str, Any]:
-        return {"name": name, "framework": "pytorch", "input": input_shape,
-                "layers": self.layers}  # fmt: skip
+        # FLOPs as PyTorch's FlopCounterMode and the peers count them (two per
+        # multiply-add), as the torch importer writes: an ONNX file's usual source.
+        return {"name": name, "framework": "pytorch", "convention": "flops",
+                "input": input_shape, "layers": self.layers}  # fmt: skip
