@@ -363,7 +363,7 @@ def _tightest(bounds: list[Any], sign: int) -> tuple[Any, ...]:
     def beats(one: Any, other: Any) -> bool:
         gap = sign * (one - other)
         # k ≥ 1 as k = j + 1 with j ≥ 0, which sympy's assumptions can reason with.
-        shifted = {s: sympy.Symbol(f"{s}_", integer=True, nonnegative=True) + 1
+        shifted = {s: sympy.Dummy(integer=True, nonnegative=True) + 1
                    for s in gap.free_symbols}  # fmt: skip
         return bool(sympy.expand(gap.xreplace(shifted)).is_nonnegative)
 
