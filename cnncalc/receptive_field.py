@@ -170,10 +170,10 @@ def _through_one(layer: LayerReport, field: ReceptiveField) -> ReceptiveField:
         ):
             return WHOLE
         case ir.AdaptivePool(output_size=sizes) if sizes is not None:
-            windows = adaptive_windows(layer)
-            if windows is None:
+            adaptive = adaptive_windows(layer)
+            if adaptive is None:
                 return _not_a_multiple(layer)
-            return _window(layer, field, windows, tuple(windows), ((0, 0),) * len(windows))
+            return _window(layer, field, adaptive, tuple(adaptive), ((0, 0),) * len(adaptive))
         case ir.Flatten():
             return WHOLE if len(layer.output_shape) == 1 else _unknown(layer, N_("a flatten"))
         case _ if _keeps_positions(node, layer):
