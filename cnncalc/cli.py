@@ -1188,9 +1188,9 @@ def _quiz_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "-f",
         "--format",
-        choices=("text", "markdown", "html", "latex"),
+        choices=("text", "markdown", "html", "latex", "json"),
         default="text",
-        help=_("sheet format (text)"),
+        help=_("sheet format (text); json: the questions, given data and answers as data"),
     )
     parser.add_argument(
         "-o",
@@ -1227,6 +1227,7 @@ def run_quiz(args: argparse.Namespace) -> int:
     from cnncalc.conventions import Convention
     from cnncalc.quiz import build_quiz, parse_list
     from cnncalc.render.quiz_format import render_quiz
+    from cnncalc.render.quiz_json import render_quiz_json
 
     seed = args.seed if args.seed is not None else secrets.randbelow(1_000_000)
     values = None
@@ -1244,12 +1245,16 @@ def run_quiz(args: argparse.Namespace) -> int:
         convention=Convention(args.convention) if args.convention else None,
         values=values,
     )
+
+    def rendered(sheets: str = "both") -> str:
+        if args.format == "json":
+            return render_quiz_json(quiz, sheets)
+        return render_quiz(quiz, args.format, sheets)
+
     if args.answers is None:
-        _write(render_quiz(quiz, args.format), args.output)
+        _write(rendered(), args.output)
         return EXIT_OK
-    exercises, answers = (
-        render_quiz(quiz, args.format, sheet) for sheet in ("exercises", "answers")
-    )
+    exercises, answers = (rendered(sheet) for sheet in ("exercises", "answers"))
     _write(exercises, args.output)
     _write(answers, args.answers)
     return EXIT_OK

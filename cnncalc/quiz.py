@@ -20,7 +20,8 @@ of the spec's own, keeping each only if the rules still accept the whole network
 a residual sum of two widths are refused), so a new year's exam has new numbers
 and every answer is the same rules' answer. All randomness comes from
 ``random.Random(seed)``: one seed, one quiz. Rendering is
-:mod:`cnncalc.render.quiz_format`'s.
+:mod:`cnncalc.render.quiz_format`'s (sheets) and
+:mod:`cnncalc.render.quiz_json`'s (data).
 """
 
 from __future__ import annotations

@@ -169,6 +169,11 @@ def _through_one(layer: LayerReport, field: ReceptiveField) -> ReceptiveField:
             size == 1 for size in sizes
         ):
             return WHOLE
+        case ir.AdaptivePool(output_size=sizes) if sizes is not None:
+            adaptive = adaptive_windows(layer)
+            if adaptive is None:
+                return _not_a_multiple(layer)
+            return _window(layer, field, adaptive, tuple(adaptive), ((0, 0),) * len(adaptive))
         case ir.Flatten():
             return WHOLE if len(layer.output_shape) == 1 else _unknown(layer, N_("a flatten"))
         case _ if _keeps_positions(node, layer):
@@ -224,6 +229,53 @@ def _window(
             for axis, k, s, p in zip(field.axes, windows, stride, befores, strict=True)
         ),
         misaligned=field.misaligned,
+    )
+
+
+def adaptive_windows(layer: LayerReport) -> list[Dim] | None:
+    """An adaptive pooling's window per spatial axis where each input size ``n`` is a
+    multiple of the output size ``m`` (for formulas: provably so), else ``None``.
+
+    PyTorch's output ``i`` pools inputs ``⌊i·n/m⌋`` to ``⌈(i + 1)·n/m⌉ − 1``: with
+    ``s = n/m`` whole, a plain pooling of stride ``s`` and window
+    ``k = n − (m − 1)·s = s``, no padding (with ``m = 1``, the whole input). Otherwise the
+    windows differ in size from output to output, and no single window gives them.
+    """
+    node = layer.node
+    assert isinstance(node, ir.AdaptivePool) and node.output_size is not None
+    windows: list[Dim] = []
+    for n, m in zip(layer.input_shape[1:], node.output_size, strict=False):
+        stride = _quotient(n, m)
+        if stride is None:
+            return None
+        windows.append(n - (m - 1) * stride)
+    return windows if len(windows) == len(node.output_size) else None
+
+
+def _quotient(n: Dim, m: Dim) -> Dim | None:
+    """``n/m`` where it is provably a positive whole number, else ``None``."""
+    if isinstance(n, int) and isinstance(m, int):
+        return n // m if m > 0 and n % m == 0 and n > 0 else None
+    import sympy
+
+    ratio = sympy.cancel(sympy.sympify(n) / m)
+    if ratio.is_integer and ratio.is_positive:
+        return int(ratio) if ratio.is_Integer else ratio
+    return None
+
+
+def _not_a_multiple(layer: LayerReport) -> ReceptiveField:
+    node = layer.node
+    assert isinstance(node, ir.AdaptivePool) and node.output_size is not None
+    return _unknown(
+        layer,
+        N_(
+            "cnncalc derives an adaptive pooling's field only where its input size is "
+            "(provably) a multiple of its output size, here {input} to {output}: its windows "
+            "differ in size"
+        ),
+        input="×".join(str(n) for n in layer.input_shape[1:]),
+        output="×".join(str(m) for m in node.output_size),
     )
 
 
@@ -380,6 +432,14 @@ def _taps(layer: LayerReport) -> list[Taps] | str | None:
         return _whole(rows) or [transposed_taps(*(int(v) for v in row)) for row in rows]
     if isinstance(node, ir.Upsample):
         return _resize_taps(layer, node)
+    if isinstance(node, ir.AdaptivePool) and node.output_size is not None:
+        if all(size == 1 for size in node.output_size):
+            return None  # one value per map: the whole input, as the window recurrence says
+        adaptive = adaptive_windows(layer)
+        if adaptive is None:
+            return None  # the window recurrence says why it stops (_not_a_multiple)
+        rows = [(k, 1, k, 0) for k in adaptive]
+        return _whole(rows) or [window_taps(*(int(v) for v in row)) for row in rows]
     if _keeps_positions(node, layer):
         return [window_taps(1, 1, 1, 0) for _ in layer.output_shape[1:]]
     return None

@@ -44,6 +44,7 @@ from cnncalc.i18n import _, pgettext
 from cnncalc.receptive_field import (
     AxisField,
     ReceptiveField,
+    adaptive_windows,
     mean_jump,
     padding_before,
     period,
@@ -214,6 +215,15 @@ def _window(
         what = _("a window of k (d = 1), stride s, padding p before: {rule}").format(
             rule=WINDOW_RULE
         )
+    elif isinstance(node, ir.AdaptivePool) and node.output_size is not None:
+        adaptive = adaptive_windows(layer)
+        assert adaptive is not None  # else the field is unknown, derived no further
+        zeros: list[Dim] = [0] * len(adaptive)
+        what = _(
+            "an adaptive pooling of an input size n a multiple of its output size m: "
+            "PyTorch's windows, stride s = n/m and k = n − (m − 1)·s, no padding: {rule}"
+        ).format(rule=WINDOW_RULE)
+        return adaptive, [1] * len(adaptive), tuple(adaptive), zeros, what
     else:
         return None
     windows = [d * (k - 1) + 1 for k, d in zip(kernels, dilations, strict=True)]

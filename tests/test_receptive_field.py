@@ -426,3 +426,140 @@ def with_a_branch(draw: st.DrawFn, layers: list[dict[str, Any]], size: int) -> d
             {"name": "merge", "type": "add", "inputs": [last, "branch"]},
         ]  # fmt: skip
     return {"input": [2, size, size], "framework": "pytorch", "layers": layers}
+
+
+# -- through adaptive pooling -----------------------------------------------------------------
+
+
+def final_pooling(name: str, output: int, size: int) -> cnncalc.NetworkSpec:
+    """The library model ``name`` (specs/NAME.yaml) up to its final adaptive average pooling,
+    pooling to ``output``×``output`` on a ``size``² input. Max pooling is read as average
+    pooling (the same windows, a gradient on every position) and ReLU6 as ReLU (with every
+    weight 0.1 on an input of ones, a ReLU6 saturates and passes no gradient): neither
+    changes a field."""
+    text = (SPECS / f"{name}.yaml").read_text(encoding="utf-8")
+    head, pool, _rest = text.partition(
+        "  - {name: avgpool, type: adaptive_avgpool2d, output_size: 1}"
+    )
+    assert pool, name
+    head = head.replace("type: maxpool2d", "type: avgpool2d").replace("type: relu6", "type: relu")
+    head = head.replace("input: [3, 224, 224]", f"input: [3, {size}, {size}]")
+    pooling = f"  - {{name: avgpool, type: adaptive_avgpool2d, output_size: {output}}}\n"
+    return cnncalc.loads(head + pooling, f"{name}.yaml")
+
+
+def reached(spec: cnncalc.NetworkSpec, positions: list[tuple[int, int]]) -> list[torch.Tensor]:
+    """For each output position (of channel 0), the input positions (rows × columns) whose
+    gradient is non-zero: one forward pass, a backward pass per position."""
+    x = torch.ones(1, *(int(n) for n in spec.input), requires_grad=True, dtype=torch.float64)
+    out = Network(spec).double().eval()(x)
+    masks = []
+    for row, column in positions:
+        (grad,) = torch.autograd.grad(out[0, 0, row, column], x, retain_graph=True)
+        masks.append(grad[0].abs().sum(dim=0) > 0)
+    return masks
+
+
+def expected_mask(field: ReceptiveField, position: tuple[int, int], size: int) -> torch.Tensor:
+    """The rectangle output ``position``'s field covers, clipped to the input."""
+    mask = torch.zeros(size, size, dtype=torch.bool)
+    (rows, columns) = [
+        (
+            max(int(a.start) + i * int(a.jump), 0),
+            min(int(a.start) + i * int(a.jump) + int(a.size), size),
+        )
+        for a, i in zip(field.axes, position, strict=True)
+    ]
+    mask[rows[0] : rows[1], columns[0] : columns[1]] = True
+    return mask
+
+
+@pytest.mark.parametrize(
+    ("name", "output", "size", "expected"),
+    [
+        ("resnet18", 1, 224, "whole"),
+        ("resnet18", 5, 320, (467, 64, -217)),  # layer4 is 10×10: stride and window 2
+        ("mobilenet_v2", 1, 224, "whole"),
+        ("mobilenet_v2", 5, 320, (523, 64, -245)),  # head: 491, jump 32
+    ],
+)
+def test_the_final_pooling_sees_what_the_gradient_does(
+    name: str, output: int, size: int, expected: object
+) -> None:
+    """ResNet-18's and MobileNetV2's final adaptive average pooling: to 1×1 it sees the whole
+    input; to 5×5 on a 10×10 map (a 320² input, so that the fields, 467 and 523 wide, do
+    not cover it all), PyTorch's windows are a pooling of stride 2 and window 2, and each
+    output's gradient is non-zero exactly on the field cnncalc gives."""
+    spec = final_pooling(name, output, size)
+    field = receptive_fields(cnncalc.analyze(spec))["avgpool"]
+    positions = [(0, 0), (output - 1, output - 1), (output // 2, output // 3)]
+    masks = reached(spec, positions)
+    if expected == "whole":
+        assert field.kind == "whole"
+        assert all(bool(mask.all()) for mask in masks)
+        return
+    assert [(a.size, a.jump, a.start) for a in field.axes] == [expected] * 2
+    for position, mask in zip(positions, masks, strict=True):
+        assert torch.equal(mask, expected_mask(field, position, size)), position
+
+
+def test_an_adaptive_pooling_to_a_size_that_does_not_divide_says_why_it_stops() -> None:
+    """ResNet-18's layer4 is 7×7: PyTorch pools it to 2×2 with windows 0…3 and 3…6 (4 wide,
+    overlapping), which no single stride and window give."""
+    report = cnncalc.analyze(final_pooling("resnet18", 2, 224))
+    field = receptive_fields(report)["avgpool"]
+    assert field.kind == "unknown"
+    assert field.why == (
+        "avgpool: cnncalc derives an adaptive pooling's field only where its input size is "
+        "(provably) a multiple of its output size, here 7×7 to 2×2: its windows differ in size"
+    )
+
+
+@pytest.mark.parametrize(
+    ("size", "output", "expected"),
+    [
+        ("8*m", 2, ("4*m + 2", "4*m", "-1")),  # a multiple whatever m is
+        ("4*m", "m", ("6", "4", "-1")),
+        ("n", 7, None),  # n/7 is a whole number for some n only
+        ("2*m", "2*m - 1", None),
+    ],
+)
+def test_a_symbolic_adaptive_pooling_is_derived_where_the_multiple_is_provable(
+    size: str, output: object, expected: tuple[str, str, str] | None
+) -> None:
+    spec = {"input": [3, size, size], "layers": [
+        {"name": "c", "type": "conv2d", "filters": 2, "kernel": 3, "padding": 1},
+        {"name": "a", "type": "adaptive_avgpool2d", "output_size": output},
+    ]}  # fmt: skip
+    field = receptive_fields(cnncalc.analyze(spec))["a"]
+    if expected is None:
+        assert field.kind == "unknown"
+        assert f"here {size}×{size} to {output}×{output}: its windows" in field.why
+        return
+    assert [(str(a.size), str(a.jump), str(a.start)) for a in field.axes] == [expected] * 2
+
+
+def test_an_adaptive_pooling_after_an_upsampling_undoes_it() -> None:
+    """8 upsampled by 2 to 16, pooled to 4: a window of 4 on the upsampled grid reads 2 inputs,
+    every 2: a plain field again (the gradient says so)."""
+    spec = cnncalc.spec.parse_spec({"input": [1, 8, 8], "layers": [
+        {"name": "up", "type": "upsample", "scale": 2, "mode": "nearest"},
+        {"name": "pool", "type": "adaptive_avgpool2d", "output_size": 4},
+    ]})  # fmt: skip
+    field = receptive_fields(cnncalc.analyze(spec))["pool"]
+    assert [(a.size, a.jump, a.start, a.periodic) for a in field.axes] == [(2, 2, 0, None)] * 2
+    for position in ((0, 0), (3, 1)):
+        assert seen(spec, position) == [(2 * position[0], 2 * position[0] + 1),
+                                         (2 * position[1], 2 * position[1] + 1)]  # fmt: skip
+
+
+def test_explain_derives_the_adaptive_window() -> None:
+    from cnncalc.step_derivations import field_derivation
+
+    report = cnncalc.analyze(final_pooling("resnet18", 7, 448))
+    derivation = field_derivation(report, report.layer("avgpool"))
+    assert derivation.rule.startswith(
+        "an adaptive pooling of an input size n a multiple of its output size m: PyTorch's "
+        "windows, stride s = n/m and k = n − (m − 1)·s, no padding"
+    )
+    assert [q.result for axis in derivation.axes for q in axis.quantities] == [467, 64, -217]

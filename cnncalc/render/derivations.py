@@ -542,9 +542,9 @@ def _table_data(table: TableDerivation) -> dict[str, Any]:
         "input_maps": table.input_maps,
         "reads": [list(row) for row in table.reads],
         "inputs": list(table.inputs),
-        "trainable_params": {**_quantity_data(table.params), "sum": table.general(),
+        "trainable_params": {**quantity_data(table.params), "sum": table.general(),
                              "sum_latex": table.general("latex")},
-        "connections": {**_quantity_data(table.connections), "sum": table.connections_general(),
+        "connections": {**quantity_data(table.connections), "sum": table.connections_general(),
                         "sum_latex": table.connections_general("latex")},
     }  # fmt: skip
 
@@ -633,12 +633,12 @@ def _explain_data(
     data = {
         "layer": layer.name,
         "type": layer.type,
-        "input_shape": _plain(layer.input_shape),
-        "input_shapes": [_plain(s) for s in layer.input_shapes],
-        "output_shape": _plain(layer.output_shape),
+        "input_shape": plain(layer.input_shape),
+        "input_shapes": [plain(s) for s in layer.input_shapes],
+        "output_shape": plain(layer.output_shape),
         "convention": report.convention.value,
-        "values": {str(k): _plain(v) for k, v in derivation.values.items()},
-        "quantities": {key: _quantity_data(q) for key, q in derivation.quantities.items()},
+        "values": {str(k): plain(v) for k, v in derivation.values.items()},
+        "quantities": {key: quantity_data(q) for key, q in derivation.quantities.items()},
     }
     if steps.table is not None:
         data["connection_table"] = _table_data(steps.table)
@@ -655,24 +655,24 @@ def _field_data(field: FieldDerivation) -> dict[str, Any]:
     data: dict[str, Any] = {"rule": field.rule, "kind": result.kind}
     if result.kind == "axes":
         data |= {
-            "size": [_plain(axis.size) for axis in result.axes],
-            "jump": [_plain(axis.jump) for axis in result.axes],
-            "start": [_plain(axis.start) for axis in result.axes],
+            "size": [plain(axis.size) for axis in result.axes],
+            "jump": [plain(axis.jump) for axis in result.axes],
+            "start": [plain(axis.start) for axis in result.axes],
             "misaligned": result.misaligned,
         }
         periods = period(result)
         if periods is not None:  # after a resize: the mean jump ("1/2" as text), as
             # --receptive-field's JSON gives it, the period and the advance per period
             data |= {
-                "jump": [_plain(mean_jump(axis)) for axis in result.axes],
+                "jump": [plain(mean_jump(axis)) for axis in result.axes],
                 "period": list(periods),
-                "advance": [_plain(axis.jump) for axis in result.axes],
+                "advance": [plain(axis.jump) for axis in result.axes],
             }
     data["axes"] = [
         {
             "axes": list(axis.axes),
-            "values": {str(k): _plain(v) for k, v in axis.values.items()},
-            "quantities": {q.name: _quantity_data(q) for q in axis.quantities},
+            "values": {str(k): plain(v) for k, v in axis.values.items()},
+            "quantities": {q.name: quantity_data(q) for q in axis.quantities},
         }
         for axis in field.axes
     ]
@@ -682,16 +682,18 @@ def _field_data(field: FieldDerivation) -> dict[str, Any]:
 def _training_data(training: TrainingDerivation) -> dict[str, Any]:
     """One sample's terms, each with its derivation and why."""
     return {
-        "values": {str(k): _plain(v) for k, v in training.values.items()},
+        "values": {str(k): plain(v) for k, v in training.values.items()},
         **({"why": training.why} if training.why else {}),
         "terms": {
-            key: {**_quantity_data(term.derivation), "why": term.why}
+            key: {**quantity_data(term.derivation), "why": term.why}
             for key, term in zip(TRAINING_KEYS, training.terms, strict=False)
         },
     }
 
 
-def _quantity_data(quantity: Derivation) -> dict[str, Any]:
+def quantity_data(quantity: Derivation) -> dict[str, Any]:
+    """A derivation as JSON: its name, the general formula (sympy's text, LaTeX, Unicode),
+    the values put in (Unicode, LaTeX) and the value (explain's and quiz's JSON)."""
     return {
         "name": quantity.name,
         "formula": sympy_text(quantity.formula),
@@ -699,7 +701,7 @@ def _quantity_data(quantity: Derivation) -> dict[str, Any]:
         "text": quantity.general(),
         "substituted": quantity.substituted(),
         "substituted_latex": quantity.substituted("latex"),
-        "value": _plain(quantity.result),
+        "value": plain(quantity.result),
     }
 
 
@@ -713,9 +715,10 @@ def sympy_text(formula: Any) -> str:
     return str(formula)
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
+    """An int (or a tuple of them) as JSON numbers; anything else (a formula) as text."""
     if isinstance(value, tuple):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     return value if isinstance(value, int) else str(value)
 
 
@@ -780,7 +783,7 @@ def _formulas_json(report: Report) -> str:
             "name": layer.name,
             "type": layer.type,
             "formulas": {
-                key: _quantity_data(q)
+                key: quantity_data(q)
                 for key, q in layer_derivation(report, layer).quantities.items()
             },
         }

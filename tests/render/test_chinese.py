@@ -312,20 +312,24 @@ def test_a_receptive_fields_reason_is_translated_in_the_table_not_in_json(
         "input": [3, 32, 32],
         "layers": [
             {"name": "c", "type": "conv2d", "filters": 4, "kernel": 3},
-            {"name": "a", "type": "adaptive_avgpool2d", "output_size": [6, 6]},
+            {"name": "a", "type": "adaptive_avgpool2d", "output_size": [4, 4]},
         ],
     }
     report = cnncalc.analyze(spec)
     from cnncalc.render.receptive_field_format import render_receptive_fields
 
-    english = "a: cnncalc does not derive the field of an adaptive_avgpool2d layer"
+    english = (
+        "a: cnncalc derives an adaptive pooling's field only where its input size is "
+        "(provably) a multiple of its output size, here 30×30 to 4×4: its windows differ in size"
+    )
     with i18n.speaking("zh"):
         table = render_receptive_fields(report, "table")
         data = render_receptive_fields(report, "json")
     assert table_cells(table)[1]["a"][3:] == [
         "未知",
         "",
-        "a: cnncalc 不推导 adaptive_avgpool2d 层的感受野",
+        "a: cnncalc 仅在自适应池化的输入大小（可证明）为输出大小的整数倍时推导其感受野，此处为 "
+        "30×30 到 4×4：各窗口大小不一",
     ]
     assert f'"why": "{english}"' in data
     assert english in render_receptive_fields(report, "table")
