@@ -62,10 +62,10 @@ MAX_VARIED_SIZES = 32
 """Sizes ``vary`` tries to change at most: each try analyses the network once more, so a
 quiz costs at most 33 analyses whatever the network's size."""
 INVERSE_SYMBOL = "n"
+"""The input size's name in the inverse question."""
 INVERSE_MAX_LAYERS = 1_000
 """Most layers up to the inverse question's layer: the question analyses them on the symbol
 ``n``, a few ms a layer (1,000 take seconds); a deeper layer gets no inverse question."""
-"""The input size's name in the inverse question."""
 QUESTION_NODES = (ir.Conv, ir.ConvTranspose, ir.Pool, ir.AdaptivePool, ir.Dense, ir.RBF)
 """The layers exams ask about; the others (activations, flatten, norms, merges) only when
 named with ``--layers``."""

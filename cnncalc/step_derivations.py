@@ -113,9 +113,9 @@ def field_derivation(report: Report, layer: LayerReport) -> FieldDerivation:
         if isinstance(node, ir.Flatten):
             what = _("a flatten into a vector leaves no spatial axis: the whole input")
         else:
-            what = _("a {type} layer combines every position of its input: the whole input").format(
-                type=layer.type
-            )
+            what = _(
+                "the {type} layer combines every position of its input: the whole input"
+            ).format(type=layer.type)
         return FieldDerivation(what, (), field)
     periodic = _periodic_rule(layer, node, sources, field)
     if periodic is not None:

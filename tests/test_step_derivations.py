@@ -205,7 +205,7 @@ def test_what_the_recurrence_does_not_cover_is_said_in_words() -> None:
         + "0's given",
         "side": "not derived: side: a concatenation along a spatial axis",
         "late": "not derived: side: a concatenation along a spatial axis",
-        "pool": "a global_avgpool layer combines every position of its input: the whole input",
+        "pool": "the global_avgpool layer combines every position of its input: the whole input",
         "fc": "its input already sees the whole input",
     }
     assert training_derivation(report, report.layer("relu")).why == (
