@@ -56,6 +56,12 @@ def reason(message: str, /, **values: object) -> Reason:
     return Reason(message, tuple(values.items()))
 
 
+def verbatim(text: str) -> Reason:
+    """A reason not (yet) in the catalog, shown as it is in every language: ``text`` is a
+    value, never a format string (its braces are its own)."""
+    return Reason("{text}", (("text", text),))
+
+
 @dataclass(frozen=True)
 class Skipped:
     """One layer, node or module an importer leaves out of the spec."""

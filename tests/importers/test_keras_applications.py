@@ -95,6 +95,8 @@ def test_an_op_layer_with_its_constant_first(tmp_path: Path) -> None:
     path = tmp_path / "reversed.json"
     path.write_text(json.dumps(document))
     imported = import_keras(str(path))
-    assert imported.skipped_lines() == ["add (Subtract): 3.0 - x counted as x - 3.0: the same counts"]
+    assert imported.skipped_lines() == [
+        "add (Subtract): 3.0 - x counted as x - 3.0: the same counts"
+    ]
     assert cnncalc.analyze(imported.spec).totals.params == reference()["models"][
         "MobileNetV3Small"]["params"]  # fmt: skip
