@@ -149,7 +149,7 @@ def _prelu(call: Call) -> list[Layer]:
     for axis, size in enumerate(keras_shape, start=1):
         if axis in kept:
             count = count * size if isinstance(count, int) and isinstance(size, int) else None
-    weights = None if count is None else Weights(trainable=count, names="alpha")
+    weights = None if count is None else Weights(trainable=count, names=("alpha",))
     raise Skip(N_("a slope per position: cnncalc's prelu has one per channel or one in all"),
                weights=weights)  # fmt: skip
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 from cnncalc.i18n import N_
 from cnncalc.importers.keras_config.graph import Node
 from cnncalc.importers.keras_config.messages import show, show_shape
-from cnncalc.importers.skipped import Reason, reason
+from cnncalc.importers.skipped import Reason, reason, verbatim
 
 if TYPE_CHECKING:
     from cnncalc.importers.keras_config.importer import Importer
@@ -34,8 +34,8 @@ class Weights:
 
     trainable: int = 0
     non_trainable: int = 0
-    names: str = ""
-    """Keras's names for them (``gamma``; ``mean, variance and count``)."""
+    names: tuple[str, ...] = ()
+    """Keras's names for them (``gamma``; ``mean``, ``variance``, ``count``)."""
 
     @property
     def total(self) -> int:
@@ -69,8 +69,16 @@ class Weights:
             return reason(N_(" (it has no parameters)"))
         if self.names:
             return reason(N_(": its {counted} ({names}) are not counted"),
-                          counted=self.counted(), names=self.names)  # fmt: skip
+                          counted=self.counted(), names=listed(self.names))  # fmt: skip
         return reason(N_(": its {counted} are not counted"), counted=self.counted())
+
+
+def listed(names: tuple[str, ...]) -> Reason:
+    """``gamma``; ``gamma and beta``; ``mean, variance and count``: names as a sentence
+    lists them, its "and" in the user's language."""
+    if len(names) == 1:
+        return verbatim(names[0])
+    return reason(N_("{names} and {last}"), names=", ".join(names[:-1]), last=names[-1])
 
 
 NO_WEIGHTS = Weights()

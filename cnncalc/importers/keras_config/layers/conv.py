@@ -140,7 +140,7 @@ def _transpose_weights(call: Call, rank: int) -> Weights | None:
     filters = call.count("filters")
     kernel = math.prod(call.sizes("kernel_size", rank)) * filters * channels
     biases = filters if call.flag("use_bias", True) else 0
-    return Weights(trainable=kernel + biases, names="kernel and bias" if biases else "kernel")
+    return Weights(trainable=kernel + biases, names=("kernel", "bias") if biases else ("kernel",))
 
 
 TRANSLATORS: dict[str, Translator] = {

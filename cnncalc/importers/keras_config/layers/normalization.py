@@ -21,17 +21,12 @@ from cnncalc.importers.keras_config.layers.base import (
 from cnncalc.importers.skipped import reason
 
 
-def _listed(names: list[str]) -> str:
-    """``gamma, beta and moving_mean``."""
-    return " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
-
-
 def _affine_weights(size: int | None, gamma: bool, beta: bool) -> Weights | None:
     """gamma and/or beta over ``size`` values (None: a size the config leaves open)."""
     if size is None:
         return None
     names = [name for name, kept in (("gamma", gamma), ("beta", beta)) if kept]
-    return Weights(trainable=size * len(names), names=_listed(names))
+    return Weights(trainable=size * len(names), names=tuple(names))
 
 
 def _batchnorm_weights(call: Call, size: int | None) -> Weights | None:
@@ -42,7 +37,7 @@ def _batchnorm_weights(call: Call, size: int | None) -> Weights | None:
     kept = (("gamma", call.flag("scale", True)), ("beta", call.flag("center", True)))
     names = [name for name, on in kept if on] + ["moving_mean", "moving_variance"]
     trainable = size * (len(names) - 2)
-    return Weights(trainable=trainable, non_trainable=2 * size, names=_listed(names))
+    return Weights(trainable=trainable, non_trainable=2 * size, names=tuple(names))
 
 
 def _batchnorm(call: Call) -> list[Layer]:
@@ -135,7 +130,7 @@ def _groupnorm(call: Call) -> list[Layer]:
 def _rms_normalization(call: Call) -> list[Layer]:
     """Keras 3 ``RMSNormalization``: a trainable ``scale`` over the ``axis`` axes."""
     size = call.axes_size("axis")
-    weights = None if size is None else Weights(trainable=size, names="scale")
+    weights = None if size is None else Weights(trainable=size, names=("scale",))
     raise Skip(N_("cnncalc has no RMS normalisation"), weights=weights)
 
 
@@ -164,7 +159,7 @@ def _normalization(call: Call) -> list[Layer]:
                    weights=NO_WEIGHTS, reason=why)  # fmt: skip
     size = 1 if axis_none else call.axes_size("axis")
     weights = None if size is None else Weights(non_trainable=2 * size + 1,
-                                                names="mean, variance and count")  # fmt: skip
+                                                names=("mean", "variance", "count"))  # fmt: skip
     raise Skip(why, weights=weights)
 
 

@@ -32,7 +32,7 @@ def _layer_scale(call: Call) -> list[Layer]:
     if last != size:
         raise Skip(
             N_("its projection_dim {size} is not the size of the last axis, {last}"),
-            weights=Weights(trainable=size, names="gamma"), size=size, last=last,
+            weights=Weights(trainable=size, names=("gamma",)), size=size, last=last,
         )  # fmt: skip
     axis = -1 if call.channels_first and call.rank() > 1 else 0
     return [{"type": "layer_scale"} | ({"axis": axis} if axis else {})]
