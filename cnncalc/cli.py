@@ -656,10 +656,12 @@ def run_import(args: argparse.Namespace) -> int:
         from cnncalc.importers.keras_config import import_keras
 
         imported = import_keras(args.model)
+    from cnncalc.importers.skipped import leaving_out_parameters
     from cnncalc.safe_text import one_line
 
     if imported.uncounted_parameters and not args.allow_uncounted:
-        first = next((line for line in imported.skipped if "parameters" in line), "")
+        record = leaving_out_parameters(imported.skipped)
+        first = record.line() if record is not None else ""
         raise CnncalcError(
             _(
                 "{origin}: {count:,} of the model's parameters are in operations cnncalc "
@@ -668,8 +670,8 @@ def run_import(args: argparse.Namespace) -> int:
         )
     # Written first: a run that ends in an error prints that one line and nothing else.
     _write(imported.to_yaml(), args.output)
-    for line in imported.skipped:
-        warning = _("skipped {what}").format(what=line)
+    for record in imported.skipped:
+        warning = _("skipped {what}").format(what=record.line())
         print(_("warning: {message}").format(message=one_line(warning)), file=sys.stderr)
     for line in imported.differences:
         warning = _("{difference}: the header says why").format(difference=line)

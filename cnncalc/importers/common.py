@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cnncalc.errors import CnncalcError, SpecError
+from cnncalc.importers.skipped import Skipped
 from cnncalc.safe_text import visible
 
 # Keys in the order a person writes them in a layer (the shipped specs' order).
@@ -25,13 +26,14 @@ LONG_IMPORT = 300
 class Imported:
     """A translated model: the spec as plain data, and what could not be translated.
 
-    ``skipped`` holds one readable line per module or layer left out (its name,
-    its type, and why); a spec with skipped layers still validates, and its
-    report undercounts exactly those layers, which ``cnncalc import`` says.
+    ``skipped`` holds one record per module or layer left out (its name, its type,
+    why, and the parameters it leaves uncounted); a spec with skipped layers still
+    validates, and its report undercounts exactly those layers, which ``cnncalc
+    import`` says (in the user's language; the written header in English).
     """
 
     spec: dict[str, Any]
-    skipped: list[str] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
     comments: list[str] = field(default_factory=list)
     """Lines for the header of the written file (where the model came from)."""
     origin: str = ""
@@ -41,6 +43,11 @@ class Imported:
     read by operations with no layer); not those of modules never called (aux heads)."""
     differences: list[str] = field(default_factory=list)
     """Where the spec's totals differ from the framework's, and why (said on stderr too)."""
+
+    def skipped_lines(self) -> list[str]:
+        """The skipped records as the written header says them: in English, whatever the
+        user's language (the header is part of the file; ``cnncalc import`` warns in it)."""
+        return [record.english() for record in self.skipped]
 
     def to_yaml(self) -> str:
         """The spec as YAML in the shipped specs' style: one flow mapping per layer.
@@ -52,7 +59,7 @@ class Imported:
         # Comments hold the model's own names: a line end or a control character in
         # one would end the comment and write YAML of the model's choosing.
         lines = [f"# {visible(line)}" if line else "#" for line in self.comments]
-        lines += [f"# skipped: {visible(line)}" for line in self.skipped]
+        lines += [f"# skipped: {visible(line)}" for line in self.skipped_lines()]
         spec = {key: self.spec[key] for key in _SPEC_KEY_ORDER if key in self.spec}
         spec |= {key: value for key, value in self.spec.items() if key not in spec}
         for key, value in spec.items():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cnncalc.importers.common import Imported
+from cnncalc.importers.skipped import Skipped, verbatim
 from cnncalc.spec.source import load_yaml
 
 HOSTILE = [
@@ -30,7 +31,7 @@ def test_a_hostile_name_reads_back_exactly(name: str) -> None:
 def test_a_name_in_the_header_stays_a_comment(name: str) -> None:
     imported = Imported(
         {"input": [1, 8, 8], "layers": [{"type": "relu"}]},
-        skipped=[f"{name} (Custom)\nlayers: [{{type: relu}}, {{type: relu}}]"],
+        skipped=[Skipped(name, "Custom", verbatim("\nlayers: [{type: relu}, {type: relu}]"))],
         comments=[f"from {name}\nname: forged"],
     )
     data = load_yaml(imported.to_yaml(), "<import>")

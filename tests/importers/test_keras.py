@@ -337,7 +337,7 @@ def test_open_input_sizes_become_symbols(tmp_path: Path) -> None:
 
 def test_skipped_layers_are_listed_with_their_reasons() -> None:
     imported = import_keras(str(FIXTURES / "skips_keras3.json"))
-    assert imported.skipped == [
+    assert imported.skipped_lines() == [
         # An unknown class, kept out because Keras 3 states it keeps its input's shape.
         "scale (Scale): cnncalc has no Scale layer; the config does not say what weights it "
         "has, so any it has are not counted",
@@ -395,7 +395,7 @@ def test_an_unknown_last_layer_is_skipped(tmp_path: Path) -> None:
     imported = import_keras(
         str(write(tmp_path, insert_after(load(KERAS2_MNIST), "dense_2", entry)))
     )
-    assert imported.skipped == [
+    assert imported.skipped_lines() == [
         "scale (Lambda): cnncalc has no Lambda layer; the config does not say what weights it "
         "has, so any it has are not counted"
     ]
@@ -713,7 +713,7 @@ def test_tf_keras_operator_layers(tmp_path: Path) -> None:
         "type": "add",
         "inputs": ["re_lu", "conv2d_1"],
     }
-    assert imported.skipped == [
+    assert imported.skipped_lines() == [
         "tf.math.multiply (TFOpLambda): cnncalc has no layer for tf.math.multiply (on 1 tensor) "
         "(it has no parameters)"
     ]
@@ -834,7 +834,7 @@ def test_what_is_left_out_is_said(
     tmp_path: Path, cls: str, config: dict[str, Any], reason: str
 ) -> None:
     imported = one_layer(tmp_path, cls, config)
-    assert imported.skipped == [f"layer_0 ({cls}): {reason}"]
+    assert imported.skipped_lines() == [f"layer_0 ({cls}): {reason}"]
 
 
 @pytest.mark.parametrize("cls", ["Subtract", "Average", "Maximum", "Minimum"])
@@ -842,7 +842,7 @@ def test_other_element_wise_merges_count_as_add(tmp_path: Path, cls: str) -> Non
     model = load(FIXTURES / "residual_keras2.json")
     next(layer for layer in model["config"]["layers"] if layer["name"] == "add")["class_name"] = cls
     imported = import_keras(str(write(tmp_path, model)))
-    assert imported.skipped == [
+    assert imported.skipped_lines() == [
         f"add ({cls}): cnncalc has no {cls.lower()}: translated as add, which has the same "
         "output shape and connections"
     ]

@@ -72,7 +72,7 @@ def test_the_layers_cnncalc_has_types_for_count_what_keras_counts() -> None:
 
 def test_each_skipped_layer_states_the_weights_keras_gives_it() -> None:
     imported = import_keras(str(LEFT_OUT))
-    assert imported.skipped == [
+    assert imported.skipped_lines() == [
         "normalization_hw (Normalization): normalises axis [1, 2], not the channels: its 129 "
         "non-trainable parameters (mean, variance and count) are not counted",
         "normalization_all (Normalization): normalises the whole sample as one (axis None): "
@@ -145,7 +145,7 @@ def test_a_last_layer_left_out_states_its_weights(fixture: str, line: str, keras
     """Conv1DTranspose(3, 5) on (None, 10, 4): 63; Conv3DTranspose(3, 2, use_bias=False) on
     (None, 4, 4, 4, 2): 48 (Keras's counts)."""
     imported = import_keras(str(FIXTURES / "left_out_last" / fixture))
-    assert imported.skipped == [line]
+    assert imported.skipped_lines() == [line]
     assert f"its {keras} trainable parameters" in line
     assert imported.comments[-1] == (
         f"The totals leave out what is skipped below: {keras} trainable parameters."
@@ -176,7 +176,7 @@ def test_skipped_layers_without_weights_say_the_totals_lose_nothing(tmp_path: Pa
     path = tmp_path / "leaky.json"
     path.write_text(json.dumps(document))
     imported = import_keras(str(path))
-    assert imported.skipped == [
+    assert imported.skipped_lines() == [
         "leaky (ThresholdedReLU): cnncalc has no ThresholdedReLU (it has no parameters)"
     ]
     assert imported.comments[-1] == (

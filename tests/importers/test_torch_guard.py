@@ -452,7 +452,7 @@ class WithAux(nn.Module):
 def test_skipped_modules_state_their_parameters_and_buffers() -> None:
     imported = from_module(WithAux(), (3, 8, 8))
     # BatchNorm2d(4): weight and bias (8), running mean and variance (8), num_batches_tracked (1).
-    assert imported.skipped == [
+    assert imported.skipped_lines() == [
         "(the model itself) (tests.importers.test_torch_guard.WithAux): buffers mask (4 values) "
         "are counted by no layer (read directly in forward, or not at all)",
         f"aux (nn.Sequential): never called on this input (in eval mode); its "

@@ -356,7 +356,7 @@ def test_a_scale_by_a_parameter_is_a_layer_scale_and_an_unknown_module_is_said()
     assert [layer["type"] for layer in imported.spec["layers"]] == [
         "conv2d", "layer_scale", "flatten",
     ]  # fmt: skip
-    assert imported.skipped == [
+    assert imported.skipped_lines() == [
         "2 (nn.Softplus): cnncalc has no layer type for it (it has no parameters or buffers)",
     ]
     assert "# skipped: 2 (nn.Softplus): cnncalc has no layer type for it" in imported.to_yaml()
@@ -375,7 +375,7 @@ def test_a_last_step_no_layer_stands_for_is_listed() -> None:
 
     imported = from_module(Transposed(), (8,))
     assert [layer["name"] for layer in imported.spec["layers"]] == ["fc"]
-    assert imported.skipped == [
+    assert imported.skipped_lines() == [
         "the network's output: cannot translate transpose (Tensor.transpose): its result has "
         "no batch axis (the batch reduced, or merged by a reshape)"
     ]
@@ -589,7 +589,7 @@ def test_a_module_never_called_is_said() -> None:
 
     imported = from_module(WithAux(), (3, 8, 8))
     assert [layer["name"] for layer in imported.spec["layers"]] == ["conv"]
-    assert imported.skipped == [
+    assert imported.skipped_lines() == [
         f"aux (nn.Sequential): never called on this input (in eval mode); its "
         f"{4 * 6 * 6 * 10 + 10:,} parameters are not counted"
     ]

@@ -107,7 +107,7 @@ def _left_out(weights: list[Weights | None]) -> list[str]:
     unknown_too = f", and any weights of the {layers}"
     held = Weights(trainable, non_trainable)
     if held.total:
-        return [f"The totals leave out what is skipped below: {held.counted()}"
+        return [f"The totals leave out what is skipped below: {held.counted().english()}"
                 f"{unknown_too if unknown else ''}."]  # fmt: skip
     if unknown:
         return [f"The totals leave out any weights of the skipped {layers} (see below)."]

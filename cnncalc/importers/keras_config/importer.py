@@ -12,7 +12,7 @@ from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from cnncalc.errors import CnncalcError
-from cnncalc.i18n import _
+from cnncalc.i18n import N_, _
 from cnncalc.importers.common import LONG_IMPORT
 from cnncalc.importers.keras_config.failures import in_keras_terms
 from cnncalc.importers.keras_config.graph import Graph, Node
@@ -27,6 +27,7 @@ from cnncalc.importers.keras_config.layers.base import (
 )
 from cnncalc.importers.keras_config.shapes import analysed, keeps_keras_shape, rank_after
 from cnncalc.importers.keras_config.tracking import ShapeTracker
+from cnncalc.importers.skipped import Skipped
 from cnncalc.ir import NETWORK_INPUT
 from cnncalc.progress import tracked
 
@@ -51,7 +52,7 @@ class Importer:
         self.input = input_shape
         self.channels_first = layout == "channels_first"
         self.layers: list[Layer] = []
-        self.skipped: list[str] = []
+        self.skipped: list[Skipped] = []
         self.left_out: list[Weights | None] = []
         """The weights of each layer (or part of one) left out; None: not known."""
         self.comments: list[str] = []
@@ -129,12 +130,16 @@ class Importer:
         translator = TRANSLATORS.get(node.translator_key)
         try:
             if translator is None:
-                what = f"layer for the op {node.module}.{node.keras_class}" if node.is_op else (
-                    f"{node.keras_class} layer")  # fmt: skip
-                raise Skip(f"cnncalc has no {what}", keeps_shape=None)
+                if node.is_op:
+                    raise Skip(
+                        N_("cnncalc has no layer for the op {module}.{name}"),
+                        keeps_shape=None, module=node.module, name=node.keras_class,
+                    )  # fmt: skip
+                raise Skip(N_("cnncalc has no {name} layer"), keeps_shape=None,
+                           name=node.keras_class)  # fmt: skip
             layers = translator(call)
             if len(sources) != 1 and not (layers and _reads_all(layers[0])):
-                raise Skip(f"it reads {len(sources)} tensors", keeps_shape=False)
+                raise Skip(N_("it reads {count} tensors"), keeps_shape=False, count=len(sources))
         except Skip as skip:
             self._skip(node, sources, skip, where)
             return
@@ -148,8 +153,11 @@ class Importer:
                 )
             ) from None
         self._emit(node, sources, layers)
-        self.skipped += [f"{node.name} ({node.keras_class}): {note}" for note in call.notes]
-        self.left_out += call.noted_weights
+        self.skipped += [
+            Skipped(node.name, node.keras_class, note, parameters=weights.total)
+            for note, weights in call.notes
+        ]
+        self.left_out += [weights for _note, weights in call.notes if weights.total]
         self.comments += call.comments
 
     def _emit(self, node: Node, sources: list[str], layers: list[Layer]) -> None:
@@ -182,16 +190,20 @@ class Importer:
         if keeps_shape is None:
             keeps_shape = keeps_keras_shape(node)
         if self.readers[node.name] and not (keeps_shape and len(sources) == 1):
-            unknown = skip.keeps_shape is None and keeps_shape is None
-            after = (
-                "and the config does not say whether it keeps its input's shape, which the "
-                "layers after it need"
-                if unknown
-                else "and skipping it would change the shapes of the layers after it"
-            )
-            raise CnncalcError(f"{where}: {skip.reason}, {after}")
+            if skip.keeps_shape is None and keeps_shape is None:
+                message = _(
+                    "{where}: {reason}, and the config does not say whether it keeps its "
+                    "input's shape, which the layers after it need"
+                )
+            else:
+                message = _(
+                    "{where}: {reason}, and skipping it would change the shapes of the layers "
+                    "after it"
+                )
+            raise CnncalcError(message.format(where=where, reason=skip.reason.text()))
+        parameters = skip.weights.total if skip.weights is not None else 0
         self.skipped.append(
-            f"{node.name} ({node.keras_class}): {skip.reason}{left_out(skip.weights)}"
+            Skipped(node.name, node.keras_class, skip.reason, left_out(skip.weights), parameters)
         )
         self.left_out.append(skip.weights)
         if sources:

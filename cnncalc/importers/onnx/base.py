@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from cnncalc.errors import show_value
+from cnncalc.i18n import N_
 from cnncalc.importers.onnx.graph import Dim, Graph, Node
+from cnncalc.importers.skipped import Reason, reason
 
 if TYPE_CHECKING:
     import numpy as np
@@ -25,16 +27,25 @@ Layer: TypeAlias = dict[str, Any]
 
 
 class Skip(Exception):
-    """A node cnncalc cannot express: why, and whether its output has its input's shape."""
+    """A node cnncalc cannot express: why, and whether its output has its input's shape.
 
-    def __init__(self, reason: str, keeps_shape: bool = False) -> None:
-        super().__init__(reason)
-        self.reason = reason
+    ``message`` is the reason's English, marked with ``N_`` (or a :class:`Reason`
+    already built), and ``values`` its placeholders': shown in the user's language.
+    """
+
+    def __init__(self, message: str | Reason, keeps_shape: bool = False, **values: object) -> None:
+        self.reason = message if isinstance(message, Reason) else reason(message, **values)
+        super().__init__(self.reason.english())
         self.keeps_shape = keeps_shape
 
 
 class BadNode(Exception):
-    """An attribute or input the ONNX operator spec does not allow, or cnncalc cannot read."""
+    """An attribute or input the ONNX operator spec does not allow, or cnncalc cannot read:
+    the reason (``N_``-marked English and its values, as :class:`Skip`'s) stops the import."""
+
+    def __init__(self, message: str, **values: object) -> None:
+        self.reason = reason(message, **values)
+        super().__init__(self.reason.english())
 
 
 @dataclass
@@ -64,7 +75,8 @@ class Step:
         if value is None:
             return default
         if not isinstance(value, list | tuple) or not all(isinstance(v, int) for v in value):
-            raise BadNode(f"attribute '{key}': expected integers, got {show_value(value)}")
+            raise BadNode(N_("attribute '{key}': expected integers, got {value}"), key=key,
+                          value=show_value(value))  # fmt: skip
         return [int(v) for v in value]
 
     def text(self, key: str, default: str) -> str:
@@ -89,7 +101,7 @@ class Step:
         """A value's inferred shape without the batch axis; BadNode if not known."""
         shape = self.graph.shape(value)
         if shape is None or not shape:
-            raise BadNode(f"ONNX shape inference gives no shape for '{value}'")
+            raise BadNode(N_("ONNX shape inference gives no shape for '{value}'"), value=value)
         return shape[1:]
 
     def input_shape(self, index: int = 0) -> list[Dim]:
@@ -109,8 +121,10 @@ class Step:
                 written.append(self.symbols[dim])
             else:
                 raise BadNode(
-                    "ONNX shape inference cannot give its output's size as a number or the "
-                    "input's symbol (give --input NAME=C,H,W)"
+                    N_(
+                        "ONNX shape inference cannot give its output's size as a number or the "
+                        "input's symbol (give --input NAME=C,H,W)"
+                    )
                 )
         return written
 
@@ -118,10 +132,14 @@ class Step:
         """The dims of constant input ``index`` (a weight), counting it as a parameter."""
         value = self.node.inputs[index]
         if value not in self.graph.constants:
-            raise Skip(f"its input {index} ('{value}') is computed, not a weight")
+            raise Skip(
+                N_("its input {index} ('{value}') is computed, not a weight"),
+                index=index,
+                value=value,
+            )
         shape = self.graph.shape(value)
         if shape is None or not all(isinstance(d, int) for d in shape):
-            raise BadNode(f"the shape of its weight '{value}' is not known")
+            raise BadNode(N_("the shape of its weight '{value}' is not known"), value=value)
         self.weights |= self.graph.roots(value)
         return [int(d) for d in shape]  # type: ignore[arg-type]
 
@@ -148,10 +166,13 @@ Translator: TypeAlias = Callable[[Step], list[Layer]]
 def axis_after_batch(axis: int, rank: int, what: str = "axis") -> int:
     """ONNX's axis (batch at 0, negative from the end) as cnncalc's (no batch axis)."""
     if not -rank <= axis < rank:
-        raise BadNode(f"attribute '{what}' {axis} is out of range for rank {rank}")
+        raise BadNode(
+            N_("attribute '{what}' {axis} is out of range for rank {rank}"),
+            what=what, axis=axis, rank=rank,
+        )  # fmt: skip
     axis %= rank
     if axis == 0:
-        raise Skip("it acts along the batch axis")
+        raise Skip(N_("it acts along the batch axis"))
     return axis - 1
 
 

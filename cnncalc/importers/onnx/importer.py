@@ -13,11 +13,12 @@ from __future__ import annotations
 from typing import Any
 
 from cnncalc.errors import CnncalcError
-from cnncalc.i18n import _
+from cnncalc.i18n import N_, _
 from cnncalc.importers.common import LONG_IMPORT
 from cnncalc.importers.onnx.base import BadNode, Layer, Skip, Step
 from cnncalc.importers.onnx.graph import Graph, Node
 from cnncalc.importers.onnx.ops import PASS_THROUGH, TRANSLATORS
+from cnncalc.importers.skipped import Skipped, reason
 from cnncalc.ir import NETWORK_INPUT
 from cnncalc.progress import tracked
 
@@ -34,7 +35,7 @@ class Importer:
         self.path = graph.path
         self.symbols = symbols
         self.layers: list[Layer] = []
-        self.skipped: list[str] = []
+        self.skipped: list[Skipped] = []
         self.sources: dict[str, str] = {input_name: NETWORK_INPUT}
         self.counted: set[str] = set()
         """Initializers the spec's layers count."""
@@ -73,14 +74,16 @@ class Importer:
         translator = TRANSLATORS.get(node.op) if node.proto.domain in ("", "ai.onnx") else None
         try:
             if translator is None:
-                domain = f" of domain '{node.proto.domain}'" if node.proto.domain else ""
-                raise Skip(f"cnncalc has no layer for the op {node.op}{domain}")
+                if node.proto.domain:
+                    raise Skip(N_("cnncalc has no layer for the op {op} of domain '{domain}'"),
+                               op=node.op, domain=node.proto.domain)  # fmt: skip
+                raise Skip(N_("cnncalc has no layer for the op {op}"), op=node.op)
             layers = translator(step)
         except Skip as skip:
             self._skip(node, step, skip, where)
             return
         except BadNode as problem:
-            raise CnncalcError(f"{where}: {problem}") from None
+            raise CnncalcError(f"{where}: {problem.reason}") from None
         except (TypeError, ValueError, KeyError, IndexError, AttributeError) as error:
             raise CnncalcError(
                 _("{where}: an attribute or input this importer cannot read ({error})").format(
@@ -167,10 +170,13 @@ class Importer:
                 )
             )
         values = sum(self.graph.elements(name) for name in held)
-        names = ", ".join(sorted(held))
-        what = f": its {values:,} parameters ({names}) are not counted" if held else (
-            " (it holds no weights)")  # fmt: skip
-        self.skipped.append(f"{node.name} ({node.op}): {skip.reason}{what}")
+        what = (
+            reason(N_(": its {count} parameters ({names}) are not counted"),
+                   count=f"{values:,}", names=", ".join(sorted(held)))
+            if held
+            else reason(N_(" (it holds no weights)"))
+        )  # fmt: skip
+        self.skipped.append(Skipped(node.name, node.op, skip.reason, what, values))
         self.left_out |= held
         if tensors:
             self._alias(node, self.sources[tensors[0]])

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from cnncalc.i18n import N_
+from cnncalc.importers.skipped import Reason, Skipped, reason
 from cnncalc.importers.torch_fx.naming import class_name
 
 if TYPE_CHECKING:
@@ -19,8 +21,8 @@ def numel(tensors: Iterator[torch.Tensor]) -> int:
 
 def uncounted(
     root: nn.Module, accounted: set[str], called: set[str], read: set[str]
-) -> tuple[list[str], int]:
-    """One line per module whose parameters no layer counts: never called, or read directly;
+) -> tuple[list[Skipped], int]:
+    """One record per module whose parameters no layer counts: never called, or read directly;
     and how many parameters are read directly by operations with no layer.
 
     ``accounted``: modules translated or skipped whole; ``called``: every
@@ -28,43 +30,56 @@ def uncounted(
     parameters functional layers count. A module never called (an aux head in
     eval mode) is not part of the inference graph: it is named, not an error.
     """
-    lines: list[str] = []
+    lines: list[Skipped] = []
     unused: list[str] = []
     read_directly = 0
     for qualified, module in root.named_modules():
         if _within(qualified, accounted) or _within(qualified, set(unused)):
             continue
-        what = f"{qualified or '(the model itself)'} ({class_name(type(module))})"
+        name = qualified or reason(N_("(the model itself)"))
+        kind = class_name(type(module))
         if qualified not in called:
             unused.append(qualified)
             if numel(module.parameters()) or numel(module.buffers()):
-                lines.append(f"{what}: never called on this input (in eval mode){held(module)}")
+                # Not part of the inference graph: said, but not parameters the spec loses.
+                never = reason(N_("never called on this input (in eval mode)"))
+                lines.append(Skipped(name, kind, never, held(module)))
             continue
         prefix = f"{qualified}." if qualified else ""
         own = {n: p for n, p in module.named_parameters(recurse=False) if prefix + n not in read}
         if own:
-            read_directly += numel(iter(own.values()))
-            lines.append(
-                f"{what}: parameters {', '.join(own)} ({numel(iter(own.values())):,} values) "
-                "are read directly in forward, by operations with no layer: not counted"
-            )
+            count = numel(iter(own.values()))
+            read_directly += count
+            direct = reason(
+                N_("parameters {names} ({count} values) are read directly in forward, by "
+                   "operations with no layer: not counted"),
+                names=", ".join(own), count=f"{count:,}",
+            )  # fmt: skip
+            lines.append(Skipped(name, kind, direct, parameters=count))
         buffers = {n: b for n, b in module.named_buffers(recurse=False) if prefix + n not in read}
         if buffers:
-            lines.append(
-                f"{what}: buffers {', '.join(buffers)} ({numel(iter(buffers.values())):,} values) "
-                "are counted by no layer (read directly in forward, or not at all)"
-            )
+            unread = reason(
+                N_("buffers {names} ({count} values) are counted by no layer (read directly in "
+                   "forward, or not at all)"),
+                names=", ".join(buffers), count=f"{numel(iter(buffers.values())):,}",
+            )  # fmt: skip
+            lines.append(Skipped(name, kind, unread))
     return lines, read_directly
 
 
-def held(module: nn.Module) -> str:
+def held(module: nn.Module) -> Reason:
     """What leaving ``module`` out leaves uncounted: ``; its 40 parameters and 8 buffers are
     not counted``, or `` (it has no parameters or buffers)``."""
-    counts = ((numel(module.parameters()), "parameters"), (numel(module.buffers()), "buffers"))
-    parts = [f"{count:,} {kind}" for count, kind in counts if count]
-    if not parts:
-        return " (it has no parameters or buffers)"
-    return f"; its {' and '.join(parts)} are not counted"
+    parameters, buffers = numel(module.parameters()), numel(module.buffers())
+    if parameters and buffers:
+        return reason(N_("; its {parameters} parameters and {buffers} buffers are not counted"),
+                      parameters=f"{parameters:,}", buffers=f"{buffers:,}")  # fmt: skip
+    if parameters:
+        return reason(N_("; its {parameters} parameters are not counted"),
+                      parameters=f"{parameters:,}")  # fmt: skip
+    if buffers:
+        return reason(N_("; its {buffers} buffers are not counted"), buffers=f"{buffers:,}")
+    return reason(N_(" (it has no parameters or buffers)"))
 
 
 def _within(qualified: str, modules: set[str]) -> bool:

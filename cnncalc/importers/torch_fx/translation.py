@@ -14,6 +14,8 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from cnncalc.errors import CnncalcError
+from cnncalc.i18n import N_
+from cnncalc.importers.skipped import Skipped, reason, verbatim
 from cnncalc.importers.torch_fx.accounting import held, numel, uncounted, with_ancestors
 from cnncalc.importers.torch_fx.calls import Attr, Call, Ref, Shape, flat
 from cnncalc.importers.torch_fx.checking import Check
@@ -65,7 +67,7 @@ class Translation:
     """The forward's further inputs, by name, with their shapes."""
     layers: list[Layer] = field(default_factory=list)
     checks: list[Check] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     values: dict[str, Value] = field(default_factory=lambda: {"input": "input"})
     shapes: dict[str, Shape] = field(default_factory=dict)
@@ -186,8 +188,8 @@ class Translation:
                 if call.single
                 else "it returns several tensors"
             )
-        reason = f"cannot translate {self._described(call)}: {why}"
-        self.values[call.key] = Opaque(reason, listed=call.kind == "module")
+        refusal = f"cannot translate {self._described(call)}: {why}"
+        self.values[call.key] = Opaque(refusal, listed=call.kind == "module")
         if call.kind == "module":
             self._leave_out(call, why)
 
@@ -448,13 +450,15 @@ class Translation:
         if call.kind == "module":
             self._leave_out(call, why)
         else:
-            self.skipped.append(f"{self._described(call)}: {why}")
+            self.skipped.append(Skipped(display(call), what(call, self.modules), verbatim(why)))
 
     def _leave_out(self, call: Call, why: str) -> None:
         module = self.modules[call.target]
-        self.skipped.append(f"{self._described(call)}: {why}{held(module)}")
-        if call.target not in self.left_out:
-            self.uncounted_parameters += numel(module.parameters())
+        # A module called twice is listed twice; its parameters are uncounted once.
+        parameters = numel(module.parameters()) if call.target not in self.left_out else 0
+        self.skipped.append(Skipped(display(call), what(call, self.modules), verbatim(why),
+                                    held(module), parameters))  # fmt: skip
+        self.uncounted_parameters += parameters
         self.left_out.add(call.target)
 
     def _described(self, call: Call) -> str:
@@ -484,7 +488,8 @@ class Translation:
         for ref in outputs:
             value = self.values.get(ref.key)
             if isinstance(value, Opaque) and value.reason is not None and not value.listed:
-                self.skipped.append(f"the network's output: {value.reason}")
+                output = reason(N_("the network's output"))
+                self.skipped.append(Skipped(output, "", verbatim(value.reason)))
             layout = self.layouts.get(ref.key)
             if isinstance(value, str) and layout:
                 # The network's output in torch's order of axes, as the model returns it.
@@ -492,9 +497,10 @@ class Translation:
             if len(outputs) == 1 and isinstance(value, str) and value != self.previous:
                 self._output(self.calls.get(ref.key), value)
         if not self.layers:
+            said = "; ".join(record.line() for record in self.skipped)
             raise CnncalcError(
                 "no operation of the model has a cnncalc layer type"
-                + (f" (skipped: {'; '.join(self.skipped)})" if self.skipped else "")
+                + (f" (skipped: {said})" if said else "")
             )
         for target, count in self.module_calls.items():
             params = numel(self.modules[target].parameters())

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from cnncalc.i18n import N_
 from cnncalc.importers.keras_config.layers.base import (
     NO_WEIGHTS,
     Call,
@@ -62,8 +63,11 @@ def activation(call: Call) -> Layer:
     if name in ACTIVATIONS:
         return {"activation": ACTIVATIONS[name]}
     call.note(
-        f"activation '{name}' left out: cnncalc has no such activation (it has no "
-        "parameters; of the conventions only ptflops would count it)"
+        N_(
+            "activation '{name}' left out: cnncalc has no such activation (it has no "
+            "parameters; of the conventions only ptflops would count it)"
+        ),
+        name=name,
     )
     return {}
 
@@ -74,7 +78,7 @@ def _activation_layer(call: Call) -> list[Layer]:
     if name is None:
         return [{"type": "identity"}]
     if name not in ACTIVATIONS:
-        raise Skip(f"cnncalc has no '{name}' activation", weights=NO_WEIGHTS)
+        raise Skip(N_("cnncalc has no '{name}' activation"), weights=NO_WEIGHTS, name=name)
     return [{"type": ACTIVATIONS[name]}]
 
 
@@ -91,9 +95,14 @@ def _relu(call: Call) -> list[Layer]:
     if threshold == 0 and max_value is None:
         return [{"type": "leaky_relu"}]
     raise Skip(
-        f"a ReLU with max_value={max_value}, negative_slope={slope}, threshold={threshold}: "
-        "cnncalc has relu and relu6",
+        N_(
+            "a ReLU with max_value={max_value}, negative_slope={slope}, threshold={threshold}: "
+            "cnncalc has relu and relu6"
+        ),
         weights=NO_WEIGHTS,
+        max_value=max_value,
+        slope=slope,
+        threshold=threshold,
     )
 
 
@@ -104,7 +113,7 @@ def _softmax(call: Call) -> list[Layer]:
 
 def _parameter_free_activation(call: Call) -> list[Layer]:
     """``ThresholdedReLU``: no cnncalc type, no parameters."""
-    raise Skip(f"cnncalc has no {call.node.keras_class}", weights=NO_WEIGHTS)
+    raise Skip(N_("cnncalc has no {name}"), weights=NO_WEIGHTS, name=call.node.keras_class)
 
 
 def _as(kind: str) -> Translator:
@@ -140,8 +149,8 @@ def _prelu(call: Call) -> list[Layer]:
     for axis, size in enumerate(keras_shape, start=1):
         if axis in kept:
             count = count * size if isinstance(count, int) and isinstance(size, int) else None
-    weights = None if count is None else Weights(trainable=count, names="alpha")
-    raise Skip("a slope per position: cnncalc's prelu has one per channel or one in all",
+    weights = None if count is None else Weights(trainable=count, names=("alpha",))
+    raise Skip(N_("a slope per position: cnncalc's prelu has one per channel or one in all"),
                weights=weights)  # fmt: skip
 
 

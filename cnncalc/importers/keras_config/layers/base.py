@@ -12,8 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeAlias
 
+from cnncalc.i18n import N_
 from cnncalc.importers.keras_config.graph import Node
 from cnncalc.importers.keras_config.messages import show, show_shape
+from cnncalc.importers.skipped import Reason, reason, verbatim
 
 if TYPE_CHECKING:
     from cnncalc.importers.keras_config.importer import Importer
@@ -32,37 +34,62 @@ class Weights:
 
     trainable: int = 0
     non_trainable: int = 0
-    names: str = ""
-    """Keras's names for them (``gamma``; ``mean, variance and count``)."""
+    names: tuple[str, ...] = ()
+    """Keras's names for them (``gamma``; ``mean``, ``variance``, ``count``)."""
 
     @property
     def total(self) -> int:
         return self.trainable + self.non_trainable
 
-    def counted(self) -> str:
-        """``16 trainable and 7 non-trainable parameters``."""
-        counts = ((self.trainable, "trainable"), (self.non_trainable, "non-trainable"))
-        kinds = [f"{count:,} {kind}" for count, kind in counts if count]
-        return f"{' and '.join(kinds) or '0'} parameter{'s' if self.total != 1 else ''}"
+    def counted(self) -> Reason:
+        """``16 trainable and 7 non-trainable parameters`` (one sentence per case, each
+        in the catalog: a language's words for "1 parameter" and "2" differ)."""
+        trainable, non_trainable = f"{self.trainable:,}", f"{self.non_trainable:,}"
+        if self.trainable and self.non_trainable:
+            return reason(
+                N_("{trainable} trainable and {non_trainable} non-trainable parameters"),
+                trainable=trainable, non_trainable=non_trainable,
+            )  # fmt: skip
+        if self.trainable:
+            if self.trainable == 1:
+                return reason(N_("{trainable} trainable parameter"), trainable=trainable)
+            return reason(N_("{trainable} trainable parameters"), trainable=trainable)
+        if self.non_trainable:
+            if self.non_trainable == 1:
+                return reason(N_("{non_trainable} non-trainable parameter"),
+                              non_trainable=non_trainable)  # fmt: skip
+            return reason(N_("{non_trainable} non-trainable parameters"),
+                          non_trainable=non_trainable)  # fmt: skip
+        return reason(N_("0 parameters"))
 
-    def left_out(self) -> str:
+    def left_out(self) -> Reason:
         """`` (it has no parameters)``, or ``: its 16 trainable parameters (gamma) are not
         counted``, to follow the reason a layer is left out."""
         if not self.total:
-            return " (it has no parameters)"
-        named = f" ({self.names})" if self.names else ""
-        return f": its {self.counted()}{named} are not counted"
+            return reason(N_(" (it has no parameters)"))
+        if self.names:
+            return reason(N_(": its {counted} ({names}) are not counted"),
+                          counted=self.counted(), names=listed(self.names))  # fmt: skip
+        return reason(N_(": its {counted} are not counted"), counted=self.counted())
+
+
+def listed(names: tuple[str, ...]) -> Reason:
+    """``gamma``; ``gamma and beta``; ``mean, variance and count``: names as a sentence
+    lists them, its "and" in the user's language."""
+    if len(names) == 1:
+        return verbatim(names[0])
+    return reason(N_("{names} and {last}"), names=", ".join(names[:-1]), last=names[-1])
 
 
 NO_WEIGHTS = Weights()
-UNKNOWN_WEIGHTS_TEXT = (
+UNKNOWN_WEIGHTS_TEXT = N_(
     "; the config does not say what weights it has, so any it has are not counted"
 )
 
 
-def left_out(weights: Weights | None) -> str:
+def left_out(weights: Weights | None) -> Reason:
     """What leaving a layer out leaves uncounted; None: weights the config does not give."""
-    return UNKNOWN_WEIGHTS_TEXT if weights is None else weights.left_out()
+    return reason(UNKNOWN_WEIGHTS_TEXT) if weights is None else weights.left_out()
 
 
 class Skip(Exception):
@@ -74,10 +101,15 @@ class Skip(Exception):
     """
 
     def __init__(
-        self, reason: str, keeps_shape: bool | None = True, weights: Weights | None = None
+        self,
+        message: str | Reason,
+        keeps_shape: bool | None = True,
+        weights: Weights | None = None,
+        **values: object,
     ) -> None:
-        super().__init__(reason)
-        self.reason = reason
+        # The reason's English, marked with N_, and its placeholders' values (or a Reason).
+        self.reason = message if isinstance(message, Reason) else reason(message, **values)
+        super().__init__(self.reason.english())
         self.keeps_shape = keeps_shape
         self.weights = weights
 
@@ -96,10 +128,9 @@ class Call:
     node: Node
     sources: list[str]
     importer: Importer
-    notes: list[str] = field(default_factory=list)
+    notes: list[tuple[Reason, Weights]] = field(default_factory=list)
+    """What of the layer is left out, and the weights that holds (batch renorm's)."""
     comments: list[str] = field(default_factory=list)
-    noted_weights: list[Weights] = field(default_factory=list)
-    """Weights of the layer that its notes say are left out (batch renorm's)."""
 
     @property
     def name(self) -> str:
@@ -157,7 +188,7 @@ class Call:
         else:
             channels = self.shape()[0]
         if not isinstance(channels, int):
-            raise Skip("its input's channels are not a number", keeps_shape=False)
+            raise Skip(N_("its input's channels are not a number"), keeps_shape=False)
         return channels
 
     def value(self, key: str, default: Any = _REQUIRED) -> Any:
@@ -214,12 +245,10 @@ class Call:
         channel = 1 if self.channels_first else keras_rank - 1
         return [axis % keras_rank for axis in axes] == [channel]
 
-    def note(self, text: str, weights: Weights = NO_WEIGHTS) -> None:
+    def note(self, message: str, weights: Weights = NO_WEIGHTS, **values: object) -> None:
         """Something of the layer left out (an activation): listed with the skipped layers,
-        with the weights it holds."""
-        self.notes.append(text)
-        if weights.total:
-            self.noted_weights.append(weights)
+        with the weights it holds; ``message`` is marked with ``N_``, ``values`` fill it."""
+        self.notes.append((reason(message, **values), weights))
 
 
 Translator: TypeAlias = Callable[[Call], list[Layer]]
@@ -239,19 +268,21 @@ def not_expressible(
     what: str, weights: Weights | Callable[[Call], Weights | None] = NO_WEIGHTS
 ) -> Translator:
     """A translator for a class cnncalc has no layer for, one that changes the shape;
+    ``what`` is marked with ``N_`` where written (shown in the user's language);
     ``weights`` are the layer's (or how to count them), said when it is left out last."""
 
     def translate(call: Call) -> list[Layer]:
         held = weights(call) if callable(weights) else weights
-        raise Skip(f"cnncalc has no {what}", keeps_shape=False, weights=held)
+        raise Skip(N_("cnncalc has no {what}"), keeps_shape=False, weights=held, what=reason(what))
 
     return translate
 
 
 def parameter_free(what: str) -> Translator:
-    """A translator for a class with no parameters that keeps its input's shape."""
+    """A translator for a class with no parameters that keeps its input's shape (``what``
+    marked with ``N_`` where written)."""
 
     def translate(call: Call) -> list[Layer]:
-        raise Skip(f"{what}; no cnncalc type", weights=NO_WEIGHTS)
+        raise Skip(N_("{what}; no cnncalc type"), weights=NO_WEIGHTS, what=reason(what))
 
     return translate

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from functools import partial
 
+from cnncalc.i18n import N_
 from cnncalc.importers.keras_config.layers.activation import activation
 from cnncalc.importers.keras_config.layers.base import (
     Call,
@@ -139,7 +140,7 @@ def _transpose_weights(call: Call, rank: int) -> Weights | None:
     filters = call.count("filters")
     kernel = math.prod(call.sizes("kernel_size", rank)) * filters * channels
     biases = filters if call.flag("use_bias", True) else 0
-    return Weights(trainable=kernel + biases, names="kernel and bias" if biases else "kernel")
+    return Weights(trainable=kernel + biases, names=("kernel", "bias") if biases else ("kernel",))
 
 
 TRANSLATORS: dict[str, Translator] = {
@@ -152,9 +153,9 @@ TRANSLATORS: dict[str, Translator] = {
     "SeparableConv2D": partial(_separable, rank=2),
     "Conv2DTranspose": _conv_transpose,
     "Conv1DTranspose": not_expressible(
-        "1-D transposed convolution", partial(_transpose_weights, rank=1)
+        N_("1-D transposed convolution"), partial(_transpose_weights, rank=1)
     ),
     "Conv3DTranspose": not_expressible(
-        "3-D transposed convolution", partial(_transpose_weights, rank=3)
+        N_("3-D transposed convolution"), partial(_transpose_weights, rank=3)
     ),
 }

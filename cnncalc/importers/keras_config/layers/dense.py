@@ -34,7 +34,9 @@ def _weights(call: Call, units: int) -> Weights | None:
     if not isinstance(last, int):
         return None
     biases = units if call.flag("use_bias", True) else 0
-    return Weights(trainable=last * units + biases, names="kernel and bias" if biases else "kernel")
+    return Weights(
+        trainable=last * units + biases, names=("kernel", "bias") if biases else ("kernel",)
+    )
 
 
 TRANSLATORS: dict[str, Translator] = {"Dense": _dense}

@@ -14,6 +14,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
+from cnncalc.i18n import N_
 from cnncalc.importers.keras_config.layers.base import (
     NO_WEIGHTS,
     BadField,
@@ -48,16 +49,16 @@ def _arithmetic(call: Call, op: str, merge: str) -> list[Layer]:
     tensors = [_is_tensor(arg) for arg in args]
     if all(tensors):
         if merge != op:
-            call.note(f"cnncalc has no {op} of two tensors: translated as {merge}, which has "
-                      "the same output shape and connections")  # fmt: skip
+            call.note(N_("cnncalc has no {op} of two tensors: translated as {merge}, which has "
+                         "the same output shape and connections"), op=op, merge=merge)  # fmt: skip
         return [{"type": merge}]
     constant = args[tensors.index(False)] if any(tensors) else None
     if not _number(constant):
-        raise Skip(f"an op on {show(constant)}, not a number", keeps_shape=None,
-                   weights=NO_WEIGHTS)  # fmt: skip
+        raise Skip(N_("an op on {value}, not a number"), keeps_shape=None,
+                   weights=NO_WEIGHTS, value=show(constant))  # fmt: skip
     if not tensors[0] and op in ("subtract", "divide"):
-        call.note(f"{constant} {'-' if op == 'subtract' else '/'} x counted as x "
-                  f"{'-' if op == 'subtract' else '/'} {constant}: the same counts")  # fmt: skip
+        call.note(N_("{constant} {sign} x counted as x {sign} {constant}: the same counts"),
+                  constant=constant, sign="-" if op == "subtract" else "/")  # fmt: skip
     return [{"type": "scalar", "op": op, "value": constant}]
 
 

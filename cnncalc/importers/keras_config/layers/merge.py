@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import partial
 
+from cnncalc.i18n import N_
 from cnncalc.importers.keras_config.layers.base import NO_WEIGHTS, Call, Layer, Skip, Translator
 
 
@@ -20,9 +21,10 @@ def _concat(call: Call) -> list[Layer]:
     """Keras ``Concatenate(axis=-1)``: maps stacked on the channel axis."""
     if not call.channel_axes("axis"):
         raise Skip(
-            f"concatenates on axis {call.value('axis', -1)}: cnncalc's concat stacks channels",
+            N_("concatenates on axis {axis}: cnncalc's concat stacks channels"),
             keeps_shape=False,
             weights=NO_WEIGHTS,
+            axis=call.value("axis", -1),
         )
     return [{"type": "concat"}]
 
@@ -30,8 +32,8 @@ def _concat(call: Call) -> list[Layer]:
 def _elementwise_as_add(call: Call) -> list[Layer]:
     """Keras ``Subtract``, ``Average``, ``Maximum``, ``Minimum``: as ``add``, which has
     their output shape and reads each input once per output."""
-    call.note(f"cnncalc has no {call.node.keras_class.lower()}: translated as add, which has "
-              "the same output shape and connections")  # fmt: skip
+    call.note(N_("cnncalc has no {name}: translated as add, which has the same output shape "
+                 "and connections"), name=call.node.keras_class.lower())  # fmt: skip
     return [{"type": "add"}]
 
 

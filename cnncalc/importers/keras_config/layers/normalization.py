@@ -8,6 +8,7 @@ beta trainable, moving statistics non-trainable, one each per normalised value.
 
 from __future__ import annotations
 
+from cnncalc.i18n import N_
 from cnncalc.importers.keras_config.layers.base import (
     NO_WEIGHTS,
     Call,
@@ -17,11 +18,7 @@ from cnncalc.importers.keras_config.layers.base import (
     Weights,
     parameter_free,
 )
-
-
-def _listed(names: list[str]) -> str:
-    """``gamma, beta and moving_mean``."""
-    return " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
+from cnncalc.importers.skipped import reason
 
 
 def _affine_weights(size: int | None, gamma: bool, beta: bool) -> Weights | None:
@@ -29,7 +26,7 @@ def _affine_weights(size: int | None, gamma: bool, beta: bool) -> Weights | None
     if size is None:
         return None
     names = [name for name, kept in (("gamma", gamma), ("beta", beta)) if kept]
-    return Weights(trainable=size * len(names), names=_listed(names))
+    return Weights(trainable=size * len(names), names=tuple(names))
 
 
 def _batchnorm_weights(call: Call, size: int | None) -> Weights | None:
@@ -40,7 +37,7 @@ def _batchnorm_weights(call: Call, size: int | None) -> Weights | None:
     kept = (("gamma", call.flag("scale", True)), ("beta", call.flag("center", True)))
     names = [name for name, on in kept if on] + ["moving_mean", "moving_variance"]
     trainable = size * (len(names) - 2)
-    return Weights(trainable=trainable, non_trainable=2 * size, names=_listed(names))
+    return Weights(trainable=trainable, non_trainable=2 * size, names=tuple(names))
 
 
 def _batchnorm(call: Call) -> list[Layer]:
@@ -50,8 +47,9 @@ def _batchnorm(call: Call) -> list[Layer]:
     and renorm mean and stddev (Keras 3 and tf.keras 2 ``BatchNormalization.build``)."""
     if not call.channel_axes("axis"):
         raise Skip(
-            f"normalises axis {call.value('axis', -1)}, not the channels",
+            N_("normalises axis {axis}, not the channels"),
             weights=_batchnorm_weights(call, call.axes_size("axis")),
+            axis=call.value("axis", -1),
         )
     layer: Layer = {"type": "batchnorm"}
     if not call.flag("center", True):
@@ -60,11 +58,14 @@ def _batchnorm(call: Call) -> list[Layer]:
         layer["scale"] = False
     if call.flag("renorm", False):
         channels = call.axes_size("axis")
-        count = f"{3 * channels:,}" if channels is not None else "3 per channel"
+        count = f"{3 * channels:,}" if channels is not None else reason(N_("3 per channel"))
         call.note(
-            f"renorm's moving stddev, renorm mean and renorm stddev ({count} non-trainable "
-            "parameters) left out: cnncalc counts batch norm's usual four",
+            N_(
+                "renorm's moving stddev, renorm mean and renorm stddev ({count} non-trainable "
+                "parameters) left out: cnncalc counts batch norm's usual four"
+            ),
             Weights(non_trainable=3 * channels) if channels is not None else NO_WEIGHTS,
+            count=count,
         )
     return [layer]
 
@@ -79,8 +80,9 @@ def _affine(call: Call, kind: str, size: int | None) -> bool:
     rms = kind == "layernorm" and call.flag("rms_scaling", False)
     if rms or center != scale:
         raise Skip(
-            f"a scale without a shift (or the reverse): cnncalc's {kind} has both or neither",
+            N_("a scale without a shift (or the reverse): cnncalc's {kind} has both or neither"),
             weights=_affine_weights(size, scale or rms, center and not rms),
+            kind=kind,
         )
     return center
 
@@ -97,8 +99,9 @@ def _layernorm(call: Call) -> list[Layer]:
         over = "all"
     else:
         raise Skip(
-            f"normalises axes {value}: cnncalc's layernorm takes the channels or all",
+            N_("normalises axes {value}: cnncalc's layernorm takes the channels or all"),
             weights=_affine_weights(call.axes_size("axis"), affine, affine),
+            value=value,
         )
     layer: Layer = {"type": "layernorm"}
     if over != "channels":
@@ -113,8 +116,9 @@ def _groupnorm(call: Call) -> list[Layer]:
         size = call.axes_size("axis")
         center, scale = call.flag("center", True), call.flag("scale", True)
         raise Skip(
-            f"normalises axis {call.value('axis', -1)}, not the channels",
+            N_("normalises axis {axis}, not the channels"),
             weights=_affine_weights(size, scale, center),
+            axis=call.value("axis", -1),
         )
     affine = _affine(call, "groupnorm", call.axes_size("axis"))
     groups = call.value("groups", 32)
@@ -126,8 +130,8 @@ def _groupnorm(call: Call) -> list[Layer]:
 def _rms_normalization(call: Call) -> list[Layer]:
     """Keras 3 ``RMSNormalization``: a trainable ``scale`` over the ``axis`` axes."""
     size = call.axes_size("axis")
-    weights = None if size is None else Weights(trainable=size, names="scale")
-    raise Skip("cnncalc has no RMS normalisation", weights=weights)
+    weights = None if size is None else Weights(trainable=size, names=("scale",))
+    raise Skip(N_("cnncalc has no RMS normalisation"), weights=weights)
 
 
 def _normalization(call: Call) -> list[Layer]:
@@ -147,15 +151,16 @@ def _normalization(call: Call) -> list[Layer]:
     axis_none = "axis" in config and config["axis"] in (None, [])
     if not axis_none and call.channel_axes("axis"):
         return [{"type": "standardize"} | ({"adapted": False} if constants else {})]
-    reason = ("normalises the whole sample as one (axis None)" if axis_none
-              else f"normalises axis {config.get('axis', -1)}, not the channels")  # fmt: skip
+    why = (reason(N_("normalises the whole sample as one (axis None)")) if axis_none
+           else reason(N_("normalises axis {axis}, not the channels"),
+                       axis=config.get("axis", -1)))  # fmt: skip
     if constants:
-        raise Skip(f"{reason}; its mean and variance are constants in the config",
-                   weights=NO_WEIGHTS)  # fmt: skip
+        raise Skip(N_("{reason}; its mean and variance are constants in the config"),
+                   weights=NO_WEIGHTS, reason=why)  # fmt: skip
     size = 1 if axis_none else call.axes_size("axis")
     weights = None if size is None else Weights(non_trainable=2 * size + 1,
-                                                names="mean, variance and count")  # fmt: skip
-    raise Skip(reason, weights=weights)
+                                                names=("mean", "variance", "count"))  # fmt: skip
+    raise Skip(why, weights=weights)
 
 
 TRANSLATORS: dict[str, Translator] = {
@@ -163,6 +168,6 @@ TRANSLATORS: dict[str, Translator] = {
     "LayerNormalization": _layernorm,
     "GroupNormalization": _groupnorm,
     "RMSNormalization": _rms_normalization,
-    "UnitNormalization": parameter_free("an L2 normalisation"),
+    "UnitNormalization": parameter_free(N_("an L2 normalisation")),
     "Normalization": _normalization,
 }

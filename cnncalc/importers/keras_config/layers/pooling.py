@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import partial
 
+from cnncalc.i18n import N_
 from cnncalc.importers.keras_config.layers.base import (
     Call,
     Layer,
@@ -39,10 +40,10 @@ def _global_pool(call: Call, kind: str) -> list[Layer]:
 TRANSLATORS: dict[str, Translator] = {
     "MaxPooling2D": partial(_pool, kind="maxpool2d"),
     "AveragePooling2D": partial(_pool, kind="avgpool2d"),
-    "MaxPooling1D": not_expressible("1-D pooling"),
-    "AveragePooling1D": not_expressible("1-D pooling"),
-    "MaxPooling3D": not_expressible("3-D pooling"),
-    "AveragePooling3D": not_expressible("3-D pooling"),
+    "MaxPooling1D": not_expressible(N_("1-D pooling")),
+    "AveragePooling1D": not_expressible(N_("1-D pooling")),
+    "MaxPooling3D": not_expressible(N_("3-D pooling")),
+    "AveragePooling3D": not_expressible(N_("3-D pooling")),
     "GlobalAveragePooling1D": partial(_global_pool, kind="global_avgpool"),
     "GlobalAveragePooling2D": partial(_global_pool, kind="global_avgpool"),
     "GlobalAveragePooling3D": partial(_global_pool, kind="global_avgpool"),

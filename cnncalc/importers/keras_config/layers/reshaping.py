@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from cnncalc.i18n import N_
 from cnncalc.importers.keras_config.layers.base import (
     BadField,
     Call,
@@ -163,7 +164,10 @@ def _upsample(call: Call) -> list[Layer]:
     if mode == "bilinear":
         layer["mode"] = "bilinear"
     elif mode != "nearest":
-        call.note(f"interpolation '{mode}' counted as nearest: cnncalc has nearest and bilinear")
+        call.note(
+            N_("interpolation '{mode}' counted as nearest: cnncalc has nearest and bilinear"),
+            mode=mode,
+        )
     return [layer]
 
 
@@ -172,11 +176,11 @@ TRANSLATORS: dict[str, Translator] = {
     "Reshape": _reshape,
     "Permute": _permute,
     "ZeroPadding2D": _zeropad,
-    "ZeroPadding1D": not_expressible("1-D zero padding"),
-    "ZeroPadding3D": not_expressible("3-D zero padding"),
+    "ZeroPadding1D": not_expressible(N_("1-D zero padding")),
+    "ZeroPadding3D": not_expressible(N_("3-D zero padding")),
     "Cropping2D": _crop,
-    **dict.fromkeys(("Cropping1D", "Cropping3D"), not_expressible("1-D or 3-D cropping")),
+    **dict.fromkeys(("Cropping1D", "Cropping3D"), not_expressible(N_("1-D or 3-D cropping"))),
     "UpSampling2D": _upsample,
-    "UpSampling1D": not_expressible("1-D upsampling"),
-    "UpSampling3D": not_expressible("3-D upsampling"),
+    "UpSampling1D": not_expressible(N_("1-D upsampling")),
+    "UpSampling3D": not_expressible(N_("3-D upsampling")),
 }

@@ -11,6 +11,7 @@ layer) is ``x · scale + offset`` with constants.
 
 from __future__ import annotations
 
+from cnncalc.i18n import N_
 from cnncalc.importers.keras_config.layers.base import (
     NO_WEIGHTS,
     Call,
@@ -29,8 +30,10 @@ def _layer_scale(call: Call) -> list[Layer]:
     size = call.count("projection_dim")
     last = call.keras_shape()[-1]
     if last != size:
-        raise Skip(f"its projection_dim {size} is not the size of the last axis, {last}",
-                   weights=Weights(trainable=size, names="gamma"))  # fmt: skip
+        raise Skip(
+            N_("its projection_dim {size} is not the size of the last axis, {last}"),
+            weights=Weights(trainable=size, names=("gamma",)), size=size, last=last,
+        )  # fmt: skip
     axis = -1 if call.channels_first and call.rank() > 1 else 0
     return [{"type": "layer_scale"} | ({"axis": axis} if axis else {})]
 
@@ -39,12 +42,12 @@ def _custom_scale(call: Call) -> list[Layer]:
     """InceptionResNetV2's ``CustomScaleLayer(scale)``: ``x[0] + x[1] · scale``, as a
     ``scalar`` multiply of the second input (``NAME.scale``) and an ``add``."""
     if len(call.sources) != 2:
-        raise Skip(f"it reads {len(call.sources)} tensors, not two", keeps_shape=None,
-                   weights=NO_WEIGHTS)  # fmt: skip
+        raise Skip(N_("it reads {count} tensors, not two"), keeps_shape=None,
+                   weights=NO_WEIGHTS, count=len(call.sources))  # fmt: skip
     scale = call.value("scale")
     if not isinstance(scale, int | float) or isinstance(scale, bool):
-        raise Skip(f"its scale {show(scale)} is not a number", keeps_shape=None,
-                   weights=NO_WEIGHTS)  # fmt: skip
+        raise Skip(N_("its scale {scale} is not a number"), keeps_shape=None,
+                   weights=NO_WEIGHTS, scale=show(scale))  # fmt: skip
     scaled = f"{call.name}.scale"
     return [
         {"name": scaled, "type": "scalar", "op": "multiply", "value": scale,
@@ -59,7 +62,7 @@ def _rescaling(call: Call) -> list[Layer]:
     there), no weights. A scale per channel (a list) has no cnncalc type."""
     scale, offset = call.value("scale"), call.value("offset", 0.0)
     if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (scale, offset)):
-        raise Skip("a scale or offset per value: cnncalc's scalar takes one number",
+        raise Skip(N_("a scale or offset per value: cnncalc's scalar takes one number"),
                    weights=NO_WEIGHTS)  # fmt: skip
     layers: list[Layer] = []
     if scale != 1:

@@ -6,6 +6,7 @@ layer named by its ``function`` field (tf.keras 2 ``layers/core/tf_op_layer.py``
 
 from __future__ import annotations
 
+from cnncalc.i18n import N_
 from cnncalc.importers.keras_config.layers.base import NO_WEIGHTS, Call, Layer, Skip, Translator
 
 _TF_MERGES = {"__operators__.add": "add", "math.add": "add", "math.multiply": "multiply"}
@@ -33,12 +34,13 @@ def _tf_op(call: Call) -> list[Layer]:
     if tensors == 1 and function in _TF_ACTIVATIONS:
         return [{"type": _TF_ACTIVATIONS[function]}]
     keeps_shape = True if tensors == 1 and function in _TF_ELEMENTWISE else None
-    on = f"{tensors} tensor{'s' if tensors != 1 else ''}"
-    raise Skip(
-        f"cnncalc has no layer for tf.{function} (on {on})",
-        keeps_shape,
-        weights=NO_WEIGHTS,
-    )  # a TensorFlow function holds no weights
+    message = (
+        N_("cnncalc has no layer for tf.{function} (on {count} tensor)")
+        if tensors == 1
+        else N_("cnncalc has no layer for tf.{function} (on {count} tensors)")
+    )
+    # A TensorFlow function holds no weights.
+    raise Skip(message, keeps_shape, weights=NO_WEIGHTS, function=function, count=tensors)
 
 
 TRANSLATORS: dict[str, Translator] = {"TFOpLambda": _tf_op}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 
+from cnncalc.i18n import N_
 from cnncalc.importers.onnx.base import Layer, Skip, Step, axis_after_batch
 from cnncalc.importers.onnx.graph import Node
 
@@ -41,7 +42,7 @@ def _bound(step: Step, index: int, key: str) -> float | None:
     if step.has(index):
         values = step.constant(index)
         if values is None or values.size != 1:
-            raise Skip("a Clip whose bounds are not stated constants", keeps_shape=True)
+            raise Skip(N_("a Clip whose bounds are not stated constants"), keeps_shape=True)
         return float(values.reshape(-1)[0])
     value = step.attribute(key)
     return None if value is None else float(value)
@@ -53,7 +54,8 @@ def clip(step: Step) -> list[Layer]:
         return [{"type": "relu6"}]
     if low == 0 and (high is None or math.isinf(high)):
         return [{"type": "relu"}]
-    raise Skip(f"a Clip to [{low}, {high}]; cnncalc has relu and relu6", keeps_shape=True)
+    raise Skip(N_("a Clip to [{low}, {high}]; cnncalc has relu and relu6"), keeps_shape=True,
+               low=low, high=high)  # fmt: skip
 
 
 def softmax(step: Step) -> list[Layer]:
@@ -70,7 +72,7 @@ def prelu(step: Step) -> list[Layer]:
     channels = step.input_shape()[0]
     if size == channels and max(slope) == size:
         return [{"type": "prelu", "per_channel": True}]
-    raise Skip("a PReLU slope per position; cnncalc has one slope, or one per channel",
+    raise Skip(N_("a PReLU slope per position; cnncalc has one slope, or one per channel"),
                keeps_shape=True)  # fmt: skip
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 
+from cnncalc.i18n import N_
 from cnncalc.importers.onnx.base import Layer, Skip, Step
 from cnncalc.importers.onnx.ops.activation import erf_gelu, written_out_lrn
 
@@ -35,16 +36,16 @@ def arithmetic(step: Step) -> list[Layer]:
     if step.is_tensor(0) and step.is_tensor(1):
         if op in ("Add", "Mul"):
             return [{"type": "add" if op == "Add" else "multiply", "inputs": step.tensors()}]
-        raise Skip(f"{op} of two tensors; cnncalc has add and multiply", keeps_shape=True)
+        raise Skip(N_("{op} of two tensors; cnncalc has add and multiply"), keeps_shape=True, op=op)
     tensor = 0 if step.is_tensor(0) else 1
     constant = step.node.inputs[1 - tensor]
     values = step.graph.constant(constant)
     if values is not None and values.size == 1:
         if tensor == 1 and op in ("Sub", "Div"):
-            raise Skip(f"{op} of a number by a tensor", keeps_shape=True)
+            raise Skip(N_("{op} of a number by a tensor"), keeps_shape=True, op=op)
         value = float(values.reshape(-1)[0])
         if not math.isfinite(value):
-            raise Skip(f"{op} by {value}", keeps_shape=True)
+            raise Skip(N_("{op} by {value}"), keeps_shape=True, op=op, value=value)
         return [{"type": "scalar", "op": _SCALAR_OPS[op], "value": value}]
     return _by_constant(step, tensor, constant)
 
@@ -56,7 +57,7 @@ def _by_constant(step: Step, tensor: int, constant: str) -> list[Layer]:
     shape = step.graph.shape(constant)
     own = step.shape(step.node.inputs[tensor])
     if shape is None or not all(isinstance(d, int) for d in shape):
-        raise Skip(f"{op} by a constant of unknown shape", keeps_shape=True)
+        raise Skip(N_("{op} by a constant of unknown shape"), keeps_shape=True, op=op)
     sizes = [int(d) for d in shape if isinstance(d, int)]
     while len(sizes) > len(own) and sizes[0] == 1:
         sizes.pop(0)  # the batch axis (1), or leading ones
@@ -69,5 +70,5 @@ def _by_constant(step: Step, tensor: int, constant: str) -> list[Layer]:
     if op == "Mul" and len(own) >= 2 and sizes and sizes[-1] == own[-1] == math.prod(sizes):
         step.weight_dims(1 - tensor)
         return [{"type": "layer_scale", "axis": -1}]
-    raise Skip(f"{op} by a constant of shape {sizes}; cnncalc has no such layer",
-               keeps_shape=True)  # fmt: skip
+    raise Skip(N_("{op} by a constant of shape {sizes}; cnncalc has no such layer"),
+               keeps_shape=True, op=op, sizes=sizes)  # fmt: skip

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 
+from cnncalc.i18n import N_
 from cnncalc.importers.onnx.base import Layer, Skip, Step
 from cnncalc.importers.onnx.graph import Node
 
@@ -46,7 +47,7 @@ _SWAP = [1, 0, 2]
 def batch_one_attention(step: Step) -> list[Layer]:
     """The ``attention`` layer the region opened by this ``Transpose`` is, or
     :class:`Skip` (the batch-axis error) when the region is not provably one."""
-    refused = Skip("it moves the batch axis")
+    refused = Skip(N_("it moves the batch axis"))
     graph = step.graph
     opening = step.node
     shape = graph.shape(opening.inputs[0]) or []
@@ -94,8 +95,11 @@ def _region(step: Step, before: list[int]) -> tuple[list[Node], Node | None]:
                 continue
             if len(inside) >= MAX_NODES:
                 raise Skip(
-                    f"it moves the batch axis, and the nodes after it are more than {MAX_NODES}, "
-                    "the most one exported attention is taken to span"
+                    N_(
+                        "it moves the batch axis, and the nodes after it are more than {most}, "
+                        "the most one exported attention is taken to span"
+                    ),
+                    most=MAX_NODES,
                 )
             inside[reader.index] = reader
             made.update(outputs)

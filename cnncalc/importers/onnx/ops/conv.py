@@ -10,12 +10,14 @@ number. A ``ConvTranspose`` weight is ``[C, M/group, k…]``.
 
 from __future__ import annotations
 
+from cnncalc.i18n import N_
 from cnncalc.importers.onnx.base import BadNode, Layer, Skip, Step, compact
 
 
 def _pairs(pads: list[int], rank: int) -> list[list[int]]:
     if len(pads) != 2 * rank or any(p < 0 for p in pads):
-        raise BadNode(f"attribute 'pads' {pads}: expected {2 * rank} sizes of 0 or more")
+        raise BadNode(N_("attribute 'pads' {pads}: expected {count} sizes of 0 or more"),
+                      pads=pads, count=2 * rank)  # fmt: skip
     return [[pads[i], pads[i + rank]] for i in range(rank)]
 
 
@@ -28,12 +30,12 @@ def _auto_pads(step: Step, kernel: list[int], stride: list[int], dilation: list[
     if mode == "VALID":
         return [[0, 0]] * rank
     if mode not in ("SAME_UPPER", "SAME_LOWER"):
-        raise BadNode(f"attribute 'auto_pad' '{mode}' is not one ONNX defines")
+        raise BadNode(N_("attribute 'auto_pad' '{mode}' is not one ONNX defines"), mode=mode)
     spatial = step.input_shape()[1:]
     if not all(isinstance(n, int) for n in spatial):
         if mode == "SAME_UPPER":
             return "same"
-        raise Skip("SAME_LOWER padding on a size that is not a number", keeps_shape=False)
+        raise Skip(N_("SAME_LOWER padding on a size that is not a number"), keeps_shape=False)
     pairs = []
     for n, k, s, d in zip(spatial, kernel, stride, dilation, strict=True):
         assert isinstance(n, int)
@@ -48,7 +50,7 @@ def _window(step: Step, kernel: list[int], layer: Layer, *, pooling: bool = Fals
     stride = step.ints("strides", [1] * rank) or []
     dilation = step.ints("dilations", [1] * rank) or []
     if len(stride) != rank or len(dilation) != rank or min(stride + dilation) < 1:
-        raise BadNode("attributes 'strides' and 'dilations' need one positive size per axis")
+        raise BadNode(N_("attributes 'strides' and 'dilations' need one positive size per axis"))
     if pooling or set(stride) != {1}:
         layer["stride"] = compact(stride)
     padding = _auto_pads(step, kernel, stride, dilation)
@@ -59,7 +61,7 @@ def _window(step: Step, kernel: list[int], layer: Layer, *, pooling: bool = Fals
         layer["padding"] = flat.pop() if len(flat) == 1 else padding
     if set(dilation) != {1}:
         if pooling:
-            raise Skip("cnncalc's pooling has no dilation", keeps_shape=False)
+            raise Skip(N_("cnncalc's pooling has no dilation"), keeps_shape=False)
         layer["dilation"] = compact(dilation)
     return layer
 
@@ -67,7 +69,8 @@ def _window(step: Step, kernel: list[int], layer: Layer, *, pooling: bool = Fals
 def conv(step: Step) -> list[Layer]:
     weight = step.weight_dims(1)
     if len(weight) not in (3, 4, 5):
-        raise Skip(f"a {len(weight) - 2}-D convolution; cnncalc has 1-D to 3-D", keeps_shape=False)
+        raise Skip(N_("a {rank}-D convolution; cnncalc has 1-D to 3-D"), keeps_shape=False,
+                   rank=len(weight) - 2)  # fmt: skip
     kernel = weight[2:]
     layer: Layer = {"type": f"conv{len(kernel)}d", "filters": weight[0], "kernel": compact(kernel)}
     layer = _window(step, kernel, layer)
@@ -83,7 +86,9 @@ def conv(step: Step) -> list[Layer]:
 def conv_transpose(step: Step) -> list[Layer]:
     weight = step.weight_dims(1)
     if len(weight) != 4:
-        raise Skip("a transposed convolution that is not 2-D; cnncalc has 2-D", keeps_shape=False)
+        raise Skip(
+            N_("a transposed convolution that is not 2-D; cnncalc has 2-D"), keeps_shape=False
+        )
     kernel = weight[2:]
     group = int(step.attribute("group", 1))
     stride = step.ints("strides", [1, 1]) or []
@@ -94,7 +99,9 @@ def conv_transpose(step: Step) -> list[Layer]:
         # The pads that give the stated size: total = s·(n−1) + op + d·(k−1) + 1 − out.
         spatial, out = step.input_shape()[1:], step.output_shape()[1:]
         if not all(isinstance(n, int) for n in [*spatial, *out]):
-            raise Skip("its output size is set by a size that is not a number", keeps_shape=False)
+            raise Skip(
+                N_("its output size is set by a size that is not a number"), keeps_shape=False
+            )
         pairs = []
         for n, o, k, s, d, p in zip(spatial, out, kernel, stride, dilation, extra, strict=True):
             assert isinstance(n, int) and isinstance(o, int)

@@ -10,6 +10,7 @@ axis 1 ``over: all``; instance norm is group norm of one channel per group.
 
 from __future__ import annotations
 
+from cnncalc.i18n import N_
 from cnncalc.importers.onnx.base import Layer, Skip, Step
 
 
@@ -27,10 +28,10 @@ def layer_norm(step: Step) -> list[Layer]:
     elif axis == 1:
         over = "all"
     else:
-        raise Skip(f"a layer norm from axis {axis}; cnncalc normalises the last axis or all",
-                   keeps_shape=True)  # fmt: skip
+        raise Skip(N_("a layer norm from axis {axis}; cnncalc normalises the last axis or all"),
+                   keeps_shape=True, axis=axis)  # fmt: skip
     if not step.has(1) or not step.has(2):
-        raise Skip("a layer norm with a scale but no shift", keeps_shape=True)
+        raise Skip(N_("a layer norm with a scale but no shift"), keeps_shape=True)
     step.weight_dims(1)
     step.weight_dims(2)
     return [{"type": "layernorm", "over": over}]
@@ -47,7 +48,7 @@ def group_norm(step: Step) -> list[Layer]:
     scale = step.weight_dims(1)
     step.weight_dims(2)
     if groups < 1 or scale[0] != step.input_shape()[0]:
-        raise Skip("a group norm with a scale per group (opset 18's, deprecated)",
+        raise Skip(N_("a group norm with a scale per group (opset 18's, deprecated)"),
                    keeps_shape=True)  # fmt: skip
     return [{"type": "groupnorm", "groups": groups}]
 

@@ -13,6 +13,7 @@ others), ``Pad`` of zeros around a map ``zeropad2d``, ``Resize`` ``upsample``.
 
 from __future__ import annotations
 
+from cnncalc.i18n import N_
 from cnncalc.importers.onnx.base import Layer, Skip, Step, axis_after_batch
 from cnncalc.importers.onnx.ops.attention import batch_one_attention
 
@@ -37,7 +38,9 @@ def transpose(step: Step) -> list[Layer]:
     rank = len(step.input_shape()) + 1
     perm = step.ints("perm", list(range(rank))[::-1]) or []
     if sorted(perm) != list(range(rank)):
-        raise Skip(f"attribute 'perm' {perm} is no permutation of {rank} axes")
+        raise Skip(
+            N_("attribute 'perm' {perm} is no permutation of {rank} axes"), perm=perm, rank=rank
+        )
     if perm[0] != 0:  # the batch axis moves: refused unless it opens a batch-1 attention
         return batch_one_attention(step)
     if perm == sorted(perm):
@@ -71,9 +74,9 @@ def slice_(step: Step) -> list[Layer]:
         elif isinstance(size, int):
             start, end, by = 0, size, 1  # the counts depend on the part's size alone
         else:
-            raise Skip("a slice whose bounds are not stated numbers")
+            raise Skip(N_("a slice whose bounds are not stated numbers"))
         if by < 1:
-            raise Skip("a slice backwards (a negative step)")
+            raise Skip(N_("a slice backwards (a negative step)"))
         layer: Layer = {"type": "slice", "axis": axis}
         if start and abs(start) < _BIG:
             layer["start"] = start
@@ -93,16 +96,16 @@ def split(step: Step) -> list[Layer]:
     axis = axis_after_batch(int(step.attribute("axis", 0)), rank)
     sizes = [step.shape(out)[axis] for out in step.node.outputs]
     if not all(isinstance(size, int) for size in sizes):
-        raise Skip("a split into parts whose sizes are not numbers")
+        raise Skip(N_("a split into parts whose sizes are not numbers"))
     return [{"type": "split", "axis": axis, "sizes": sizes}]
 
 
 def gather(step: Step) -> list[Layer]:
     if not step.is_tensor(0) or step.is_tensor(1):
-        raise Skip("a Gather of indices computed from the input (an embedding lookup)")
+        raise Skip(N_("a Gather of indices computed from the input (an embedding lookup)"))
     indices = step.constant(1)
     if indices is None or indices.size != 1:
-        raise Skip("a Gather of several indices")
+        raise Skip(N_("a Gather of several indices"))
     rank = len(step.input_shape()) + 1
     axis = axis_after_batch(int(step.attribute("axis", 0)), rank)
     index = int(indices.reshape(-1)[0])
@@ -123,7 +126,7 @@ def concat(step: Step) -> list[Layer]:
     if alone and token is not None and token[0] == 1 and token[1:] == step.input_shape(1)[1:]:
         step.weight_dims(0)
         return [{"type": "class_token"}]
-    raise Skip("a concatenation with a constant that is not a class token")
+    raise Skip(N_("a concatenation with a constant that is not a class token"))
 
 
 def pad(step: Step) -> list[Layer]:
@@ -131,28 +134,30 @@ def pad(step: Step) -> list[Layer]:
     pads = _constant_list(step, 1) if step.has(1) else step.ints("pads")
     value = step.constant(2)
     if mode != "constant" or pads is None or (value is not None and float(value.sum()) != 0):
-        raise Skip(f"a Pad ({mode}) that is not a constant pad of zeros with stated sizes")
+        raise Skip(
+            N_("a Pad ({mode}) that is not a constant pad of zeros with stated sizes"), mode=mode
+        )
     rank = len(step.input_shape()) + 1
     axes = _constant_list(step, 3) if step.has(3) else list(range(rank))
     if axes is None:
-        raise Skip("a Pad whose axes are not stated")
+        raise Skip(N_("a Pad whose axes are not stated"))
     begins = dict(zip([a % rank for a in axes], pads[: len(axes)], strict=False))
     ends = dict(zip([a % rank for a in axes], pads[len(axes):], strict=False))  # fmt: skip
     if rank != 4 or any(begins.get(a) or ends.get(a) for a in (0, 1)):
-        raise Skip("a Pad of other axes than a map's height and width")
+        raise Skip(N_("a Pad of other axes than a map's height and width"))
     pairs = [[begins.get(a, 0), ends.get(a, 0)] for a in (2, 3)]
     if min(min(pair) for pair in pairs) < 0:
-        raise Skip("a Pad that crops")
+        raise Skip(N_("a Pad that crops"))
     return [{"type": "zeropad2d", "padding": pairs}]
 
 
 def resize(step: Step) -> list[Layer]:
     before, after = step.input_shape(), step.output_shape()
     if len(before) != 3 or before[0] != after[0]:
-        raise Skip("a Resize of other axes than a map's height and width")
+        raise Skip(N_("a Resize of other axes than a map's height and width"))
     mode = step.text("mode", "nearest")
     modes = {"nearest": "nearest", "linear": "bilinear", "cubic": "bicubic"}
     if mode not in modes:
-        raise Skip(f"a Resize in mode '{mode}'")
+        raise Skip(N_("a Resize in mode '{mode}'"), mode=mode)
     size = step.sizes(after[1:])
     return [{"type": "upsample", "size": size, "mode": modes[mode]}]
