@@ -69,11 +69,11 @@ def owners(path: Path) -> dict[str, str]:
     return found
 
 
-def compare(path: Path, onnx_file: Path) -> list[str]:
+def compare(path: Path, onnx_file: Path, *, optimize: bool = True) -> list[str]:
     """Import the default export of ``path``; check each layer against the spec's, and
     return the batch norms folded away (each one's convolution checked with it)."""
     spec = cnncalc.load(path)
-    export(spec, onnx_file)
+    export(spec, onnx_file, optimize=optimize)
     imported = import_onnx(str(onnx_file))
     assert imported.skipped == [] and imported.uncounted_parameters == 0
     original, ours = cnncalc.analyze(spec, "flops"), cnncalc.analyze(imported.spec, "flops")
@@ -137,3 +137,13 @@ def test_folded_batch_norm_changes_the_totals_exactly(tmp_path: Path) -> None:
     assert imported.comments[0].startswith(
         "Imported by 'cnncalc import onnx' from resnet18.onnx (opset ai.onnx 20 by pytorch "
     )
+
+
+def test_unoptimized_export_keeps_batch_norm(tmp_path: Path) -> None:
+    """``optimize=False`` keeps each ``BatchNormalization``, and writes a convolution's
+    absent bias as zeros of the input's type (``CastLike``, then ``Expand`` to C): no bias,
+    so ResNet-18 imports layer by layer to the spec's 11,689,512 parameters and 9,620
+    buffers (20 of them ``num_batches_tracked``, which PyTorch keeps and ONNX does not)."""
+    assert compare(SPECS / "resnet18.yaml", tmp_path / "r.onnx", optimize=False) == []
+    report = cnncalc.analyze(import_onnx(str(tmp_path / "r.onnx")).spec)
+    assert (report.totals.params, report.totals.buffers) == (11_689_512, 9_620)
