@@ -261,9 +261,7 @@ def _with_functions(calls: list[Any], functions: list[Any], initializers: list[A
 
 
 def _function(name: str, nodes: list[Any]) -> Any:
-    return helper.make_function(
-        "local", name, ["a"], ["b"], nodes, [helper.make_opsetid("", 17)]
-    )
+    return helper.make_function("local", name, ["a"], ["b"], nodes, [helper.make_opsetid("", 17)])
 
 
 def test_local_functions_are_inlined(tmp_path: Path) -> None:

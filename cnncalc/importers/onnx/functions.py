@@ -14,6 +14,7 @@ calls nested over :data:`MAX_CALL_DEPTH` deep, is refused before the inliner run
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from cnncalc.errors import CnncalcError
@@ -58,9 +59,9 @@ def inline_functions(model: ModelProto, path: str) -> ModelProto:
         calling.pop()
         return sizes[key]
 
-    def count(nodes: list[NodeProto] | object, depth: int) -> int:
+    def count(nodes: Iterable[NodeProto], depth: int) -> int:
         total = 0
-        for node in nodes:  # type: ignore[attr-defined]
+        for node in nodes:
             key = (node.domain, node.op_type, node.overload)
             total += size_of(key) if key in functions else 1
             if depth < _MAX_NESTING:
