@@ -250,3 +250,81 @@ def test_a_batch_1_transpose_before_too_many_nodes(
         "it are more than 200, the most one exported attention is taken to span, and leaving "
         "it out would change the shapes after it"
     )
+
+
+def _with_functions(calls: list[Any], functions: list[Any], initializers: list[Any] = ()) -> Any:  # type: ignore[assignment]
+    """A model whose graph calls local functions of domain ``local``."""
+    proto = model(calls, initializers)
+    proto.opset_import.append(helper.make_opsetid("local", 1))
+    proto.functions.extend(functions)
+    return proto
+
+
+def _function(name: str, nodes: list[Any]) -> Any:
+    return helper.make_function("local", name, ["a"], ["b"], nodes, [helper.make_opsetid("", 17)])
+
+
+def test_local_functions_are_inlined(tmp_path: Path) -> None:
+    """A block written as a local function (Conv then Relu), called twice: its body is
+    imported at each call, two convolutions of 3·3·1·1 + 3 = 12 parameters."""
+    block = helper.make_function(
+        "local", "Block", ["a", "w"], ["b"],
+        [helper.make_node("Conv", ["a", "w"], ["c"]), helper.make_node("Relu", ["c"], ["b"])],
+        [helper.make_opsetid("", 17)],
+    )  # fmt: skip
+    calls = [helper.make_node("Block", ["x", "w"], ["h"], name="one", domain="local"),
+             helper.make_node("Block", ["h", "w"], ["y"], name="two", domain="local")]  # fmt: skip
+    bias = helper.make_tensor("w", TensorProto.FLOAT, [3, 3, 1, 1], [0.5] * 9)
+    from cnncalc.importers.onnx import import_onnx
+
+    imported = import_onnx(str(write(tmp_path / "f.onnx", _with_functions(calls, [block], [bias]))))
+    assert [layer["type"] for layer in imported.spec["layers"]] == [
+        "conv2d", "relu", "conv2d", "relu"
+    ]  # fmt: skip
+    assert imported.spec["layers"][0]["bias"] is False
+
+
+def test_local_functions_that_multiply_are_refused_before_inlining(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """f0 is one Relu, each f(k) calls f(k−1) twice: f40 is 2⁴⁰ nodes from a file of a
+    few kilobytes; the count stops past the bound, before the inliner runs."""
+    functions = [_function("f0", [helper.make_node("Relu", ["a"], ["b"])])]
+    for k in range(1, 41):
+        functions.append(_function(f"f{k}", [
+            helper.make_node(f"f{k - 1}", ["a"], ["m"], domain="local"),
+            helper.make_node(f"f{k - 1}", ["m"], ["b"], domain="local"),
+        ]))  # fmt: skip
+    call = helper.make_node("f40", ["x"], ["y"], name="call", domain="local")
+    path = write(tmp_path / "bomb.onnx", _with_functions([call], functions))
+    assert error_line(path, capsys) == (
+        f"error: {path}: inlining its local functions makes over 200,000 nodes; a cnncalc "
+        "spec holds at most 200,000 layers"
+    )
+
+
+def test_recursive_local_function_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    loop = _function("Loop", [helper.make_node("Loop", ["a"], ["b"], domain="local")])
+    call = helper.make_node("Loop", ["x"], ["y"], name="call", domain="local")
+    path = write(tmp_path / "loop.onnx", _with_functions([call], [loop]))
+    assert error_line(path, capsys) == (
+        f"error: {path}: the local function 'Loop' calls itself, which cannot be inlined"
+    )
+
+
+def test_local_functions_nested_too_deep_are_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A chain of 100 functions each calling the next: at most 64 levels are inlined."""
+    functions = [_function("f0", [helper.make_node("Relu", ["a"], ["b"])])]
+    functions += [_function(f"f{k}", [helper.make_node(f"f{k - 1}", ["a"], ["b"],
+                                                       domain="local")])
+                  for k in range(1, 100)]  # fmt: skip
+    call = helper.make_node("f99", ["x"], ["y"], name="call", domain="local")
+    path = write(tmp_path / "deep.onnx", _with_functions([call], functions))
+    assert error_line(path, capsys) == (
+        f"error: {path}: local functions call each other over 64 deep (through 'f35'); "
+        "cnncalc inlines at most 64 levels"
+    )

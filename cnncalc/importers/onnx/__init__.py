@@ -2,8 +2,9 @@
 
 ``cnncalc import onnx model.onnx [--input NAME=3,224,224]`` reads the file with
 bounds (:mod:`.reading`: its size before parsing, external data never read),
-sets the input's sizes (:mod:`.inputs`), runs ONNX's shape inference, and
-translates each node in order (:mod:`.importer`, one translator per op in
+inlines its local functions (:mod:`.functions`, bounded), sets the input's
+sizes (:mod:`.inputs`), runs ONNX's shape inference, and translates each node
+in order (:mod:`.importer`, one translator per op in
 :mod:`.ops`). Parameters are the initializers weight-bearing nodes read
 (a convolution's weight and bias, batch norm's four tensors, a ``MatMul``'s
 weight and the ``Add`` folded in as its bias, a position embedding), each
@@ -23,6 +24,7 @@ from cnncalc.i18n import _
 from cnncalc.importers.common import Imported
 from cnncalc.importers.onnx.checking import check_shapes, coverage_lines
 from cnncalc.importers.onnx.folding import fold
+from cnncalc.importers.onnx.functions import inline_functions
 from cnncalc.importers.onnx.graph import Graph
 from cnncalc.importers.onnx.importer import Importer
 from cnncalc.importers.onnx.inputs import set_input, spec_input
@@ -34,7 +36,7 @@ __all__ = ["import_onnx"]
 def import_onnx(path: str, given: tuple[str | None, list[int]] | None = None) -> Imported:
     """Translate the ONNX model in ``path``; ``given``: ``--input``'s name and sizes."""
     require_onnx()  # its one-line error before the file is opened
-    model = read_model(path)
+    model = inline_functions(read_model(path), path)
     input_name = set_input(model, path, given)
     input_shape, symbols = spec_input(model, path)
     _check_size(model, path)

@@ -32,7 +32,7 @@ _FOLDABLE = frozenset({
     "Shape", "Size", "Gather", "Slice", "Concat", "Unsqueeze", "Squeeze", "Reshape", "Cast",
     "Add", "Sub", "Mul", "Div", "Equal", "Where", "ConstantOfShape", "Range", "Identity",
     "Neg", "Floor", "Ceil", "Sqrt", "Pow", "Min", "Max", "Abs", "ReduceProd", "Not", "Less",
-    "Greater", "Expand", "Transpose", "Mod",
+    "Greater", "Expand", "Transpose", "Mod", "CastLike",
 })  # fmt: skip
 """Ops of shape arithmetic; ``ConstantOfShape``, ``Range`` and ``Expand`` are bounded
 before they run."""
@@ -64,6 +64,7 @@ def _fold_once(model: ModelProto, opset: int) -> bool:
             except Exception:  # stored data that does not match its dims
                 continue
     shapes = _static_shapes(model)
+    types = _element_types(model)
     changed = False
     for index, node in enumerate(graph.node):
         if node.domain not in ("", "ai.onnx"):
@@ -73,9 +74,11 @@ def _fold_once(model: ModelProto, opset: int) -> bool:
             if value is not None and node.output:
                 values[node.output[0]] = value
             continue
-        if node.op_type not in _FOLDABLE or any(v in weights for v in node.input):
-            continue
-        result = _evaluate(node, values, shapes, opset)
+        if node.op_type not in _FOLDABLE or (
+            node.op_type not in ("Shape", "Size") and any(v in weights for v in node.input)
+        ):
+            continue  # a weight's shape is folded; its values never are
+        result = _evaluate(node, values, shapes, types, opset)
         if result is None:
             continue
         for name, array in zip(node.output, result, strict=False):
@@ -103,6 +106,15 @@ def _static_shapes(model: ModelProto) -> dict[str, list[int]]:
     return shapes
 
 
+def _element_types(model: ModelProto) -> dict[str, int]:
+    """Each value's element type (TensorProto's code), where the file or inference says."""
+    types = {t.name: int(t.data_type) for t in model.graph.initializer}
+    for info in [*model.graph.input, *model.graph.value_info, *model.graph.output]:
+        if info.type.WhichOneof("value") == "tensor_type" and info.type.tensor_type.elem_type:
+            types[info.name] = int(info.type.tensor_type.elem_type)
+    return types
+
+
 def _constant_value(node: Any) -> Any:
     from onnx import helper, numpy_helper
 
@@ -123,7 +135,7 @@ def _constant_value(node: Any) -> Any:
 
 
 def _evaluate(node: Any, values: dict[str, Any], shapes: dict[str, list[int]],
-              opset: int) -> list[Any] | None:  # fmt: skip
+              types: dict[str, int], opset: int) -> list[Any] | None:  # fmt: skip
     """The node's outputs, if its inputs are known and its outputs small; else None."""
     import numpy
 
@@ -137,6 +149,13 @@ def _evaluate(node: Any, values: dict[str, Any], shapes: dict[str, list[int]],
     if node.op_type == "Size":
         shape = shapes.get(node.input[0]) if node.input else None
         return None if shape is None else [numpy.array(math.prod(shape), dtype=numpy.int64)]
+    if node.op_type == "CastLike" and len(node.input) == 2 and node.input[0] in values:
+        kind = types.get(node.input[1])
+        if kind is None:
+            return None
+        from onnx import helper
+
+        return [numpy.asarray(values[node.input[0]]).astype(helper.tensor_dtype_to_np_dtype(kind))]
     inputs = list(node.input)
     if not inputs or not all(v == "" or v in values for v in inputs):
         return None

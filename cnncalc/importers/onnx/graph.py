@@ -37,6 +37,9 @@ whose values cnncalc never needs."""
 
 _SHAPE_ONLY = frozenset({"Shape", "Size"})
 """Ops whose output depends on their input's shape only, never its values."""
+_TYPE_FROM_SECOND = frozenset({"CastLike"})
+"""Ops whose second input gives only an element type (``CastLike(0, x)``: a zero of
+``x``'s type, how the default PyTorch exporter writes a convolution's absent bias)."""
 
 
 @dataclass
@@ -119,6 +122,8 @@ class Graph:
                     made.add(value)
                     self.producers[value] = node
             read = [value for value in node.inputs if value]
+            if node.op in _TYPE_FROM_SECOND:
+                read = read[:1]  # the second input gives only its element type
             if (
                 node.op == "Constant"
                 or node.op in _SHAPE_ONLY
@@ -145,8 +150,24 @@ class Graph:
             if current in self.initializers:
                 found.add(current)
             elif current in self.producers:
-                stack.extend(self.producers[current].inputs)
+                node = self.producers[current]
+                if node.op in _SHAPE_ONLY:
+                    continue  # a weight's shape holds none of its values
+                stack.extend(node.inputs[:1] if node.op in _TYPE_FROM_SECOND else node.inputs)
         return found
+
+    def is_zeros(self, value: str, depth: int = 0) -> bool:
+        """Whether ``value`` is zeros made by the graph, not read from an initializer: a
+        ``Constant`` of zeros, or one expanded or cast (at most 8 such steps)."""
+        if value in self.initializers or depth > 8:
+            return False
+        node = self.producers.get(value)
+        if node is not None and node.op in ("Expand", "Cast", "CastLike", "Identity"):
+            return bool(node.inputs) and self.is_zeros(node.inputs[0], depth + 1)
+        if node is None or node.op != "Constant":
+            return False
+        array = self.constant(value)
+        return array is not None and not array.any()
 
     def constant(self, value: str) -> np.ndarray | None:
         """The values of a small constant (an initializer or a ``Constant``, through

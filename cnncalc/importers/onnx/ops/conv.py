@@ -76,7 +76,7 @@ def conv(step: Step) -> list[Layer]:
     layer = _window(step, kernel, layer)
     if (group := int(step.attribute("group", 1))) != 1:
         layer["groups"] = group
-    if step.has(2):
+    if step.has(2) and not step.graph.is_zeros(step.node.inputs[2]):
         step.weight_dims(2)
     else:
         layer["bias"] = False
