@@ -38,16 +38,22 @@ class FlatSpecNetwork(SpecNetwork):
         return values[self.wiring[-1][0]]
 
 
-def export(spec: cnncalc.NetworkSpec, path: Path, *, dynamic: bool = False) -> None:
-    """Write ``spec`` as an ONNX file (opset 17: LayerNormalization, GELU written out);
-    ``dynamic``: batch, height and width as ``dim_param`` symbols."""
+def exportable(spec: cnncalc.NetworkSpec) -> tuple[FlatSpecNetwork, tuple[int, ...]]:
+    """``spec`` built in torch, in eval mode, its weights seeded away from 0 (an exporter
+    drops a bias of zeros), and its input shape."""
     torch.manual_seed(0)
     network = FlatSpecNetwork(spec).eval()
     with torch.no_grad():
         for tensor in [*network.parameters(), *network.buffers()]:
             if tensor.is_floating_point():
                 tensor.copy_(torch.rand_like(tensor) + 0.5)
-    shape = tuple(int(n) for n in spec.to_ir().input_shape)
+    return network, tuple(int(n) for n in spec.to_ir().input_shape)
+
+
+def export(spec: cnncalc.NetworkSpec, path: Path, *, dynamic: bool = False) -> None:
+    """Write ``spec`` as an ONNX file (opset 17: LayerNormalization, GELU written out);
+    ``dynamic``: batch, height and width as ``dim_param`` symbols."""
+    network, shape = exportable(spec)
     axes = {"input": {0: "batch", 2: "height", 3: "width"}} if dynamic else None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the TorchScript exporter's deprecation warning

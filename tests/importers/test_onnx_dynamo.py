@@ -28,20 +28,14 @@ pytest.importorskip("onnx")
 pytest.importorskip("onnxscript")
 torch = pytest.importorskip("torch")
 
-from tests.importers.onnx_export import FlatSpecNetwork  # noqa: E402
+from tests.importers.onnx_export import exportable  # noqa: E402
 
 SPECS = Path(__file__).parents[2] / "specs"
 
 
 def export(spec: cnncalc.NetworkSpec, path: Path, *, optimize: bool = True) -> None:
     """``spec`` as an ONNX file from the default exporter (``dynamo=True``, opset 18)."""
-    torch.manual_seed(0)
-    network = FlatSpecNetwork(spec).eval()
-    with torch.no_grad():
-        for tensor in [*network.parameters(), *network.buffers()]:
-            if tensor.is_floating_point():
-                tensor.copy_(torch.rand_like(tensor) + 0.5)
-    shape = tuple(int(n) for n in spec.to_ir().input_shape)
+    network, shape = exportable(spec)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         torch.onnx.export(
